@@ -1,0 +1,3 @@
+namespace Skybridge.Server.Hosting;
+
+internal static class ServerMarker;

@@ -1,0 +1,1 @@
+namespace Skybridge.Server.Tests;
