@@ -1,1 +1,3 @@
-return 0;
+using Skybridge.Cli;
+
+return await CliApp.RunAsync(args, new CliIo(Console.Out, Console.Error, Console.In, Console.IsInputRedirected)).ConfigureAwait(false);

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using Skybridge.Cli.Hosting;
+using Skybridge.Core.Access;
+using Skybridge.Server.Accounts;
+using Skybridge.Server.Hosting;
+using Skybridge.Server.Manifests;
+using Skybridge.Storage;
+
+namespace Skybridge.Cli.Commands;
+
+/// <summary><c>skybridge up</c> (embedded default with the sample) and <c>skybridge serve</c> (a production node).</summary>
+internal static class ServerCommands
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>The sample workflow bundled next to the program.</summary>
+    public static string SampleManifestPath => Path.Combine(AppContext.BaseDirectory, "samples", "support-desk", "manifest.yaml");
+
+    /// <summary>Demo accounts: one per role, so every view of the console can be tried.</summary>
+    public static readonly IReadOnlyList<(string UserName, string DisplayName, WorkflowRole Role)> DemoAccounts =
+    [
+        ("admin", "Installation admin", WorkflowRole.Admin),
+        ("owner", "Workflow owner", WorkflowRole.Owner),
+        ("approver", "Approver", WorkflowRole.Approver),
+        ("reviewer", "Reviewer", WorkflowRole.Reviewer),
+        ("auditor", "Auditor", WorkflowRole.Auditor),
+        ("operator", "Operator", WorkflowRole.Operator),
+    ];
+
+    private static Option<string> UrlsOption() => new("--urls")
+    {
+        Description = "Where to listen, e.g. http://127.0.0.1:5080 (several separated by ';').",
+        HelpName = "URL",
+        DefaultValueFactory = _ => DefaultUrls,
+    };
+
+    private static Option<bool> JsonLogsOption() => new("--json-logs") { Description = "Write logs as JSON lines." };
+
+    public static Command Up(CliIo io, TimeProvider time)
+    {
+        var urls = UrlsOption();
+        var jsonLogs = JsonLogsOption();
+        var store = new StoreOptions();
+        var command = new Command("up", "Start Skybridge on the embedded default (SQLite) with the sample workflow active and demo accounts.") { urls, jsonLogs };
+        store.AddTo(command, allowPostgres: false);
+        command.SetAction(async (parse, ct) =>
+        {
+            var folder = store.DataFolder(parse)!;
+            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
+            if (opened is null)
+            {
+                return ExitCodes.Failed;
+            }
+
+            if (!await PublishSampleAsync(opened, io, time, ct).ConfigureAwait(false))
+            {
+                return ExitCodes.Failed;
+            }
+
+            var credentialsFile = await EnsureDemoAccountsAsync(opened, folder, time, ct).ConfigureAwait(false);
+            var options = new SkybridgeServerOptions
+            {
+                Urls = parse.GetValue(urls)!,
+                JsonLogs = parse.GetValue(jsonLogs),
+                KeysFolder = Path.Combine(folder, "keys"),
+            };
+            return await NodeRunner.RunAsync(options, opened, io, addresses =>
+            {
+                var url = addresses.FirstOrDefault() ?? options.Urls;
+                io.Output.WriteLine();
+                io.Output.WriteLine($"Skybridge is up on the embedded store in {folder}");
+                io.Output.WriteLine($"  Console:  {url}/");
+                io.Output.WriteLine($"  Health:   {url}/health");
+                io.Output.WriteLine($"  API docs: {url}/openapi/v1.json");
+                io.Output.WriteLine($"Sign in as one of: {string.Join(", ", DemoAccounts.Select(a => $"{a.UserName} ({a.Role.ToName()})"))}.");
+                io.Output.WriteLine($"Their passwords are in {credentialsFile} (readable only by you).");
+                io.Output.WriteLine("Press Ctrl+C to stop.");
+                io.Output.Flush();
+            }, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    public static Command Serve(CliIo io)
+    {
+        var urls = UrlsOption();
+        var jsonLogs = JsonLogsOption();
+        var nodeId = new Option<string?>("--node-id") { Description = "This node's id in logs and records (default: host name).", HelpName = "ID" };
+        var otelConsole = new Option<bool>("--telemetry-console") { Description = "Also print OpenTelemetry traces and metrics to the console." };
+        var keys = new Option<string?>("--keys") { Description = "Folder for cookie-encryption keys shared by all nodes (default: DATA/keys; none with --postgres).", HelpName = "DIR" };
+        var secure = new Option<bool>("--secure-cookies") { Description = "Send the session cookie only over HTTPS (use behind a TLS-terminating proxy)." };
+        var store = new StoreOptions();
+        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure };
+        store.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
+            if (opened is null)
+            {
+                return ExitCodes.Failed;
+            }
+
+            var folder = store.DataFolder(parse);
+            var options = new SkybridgeServerOptions
+            {
+                Urls = parse.GetValue(urls)!,
+                JsonLogs = parse.GetValue(jsonLogs),
+                NodeId = parse.GetValue(nodeId) ?? Environment.MachineName,
+                ConsoleTelemetry = parse.GetValue(otelConsole),
+                KeysFolder = parse.GetValue(keys) ?? (folder is null ? null : Path.Combine(folder, "keys")),
+                SecureCookies = parse.GetValue(secure),
+            };
+            return await NodeRunner.RunAsync(options, opened, io, addresses =>
+            {
+                io.Output.WriteLine($"Skybridge node {options.NodeId} serving {opened.Description} on {string.Join(", ", addresses)}");
+                io.Output.Flush();
+            }, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Publishes the bundled sample and activates it when nothing is active yet.</summary>
+    private static async Task<bool> PublishSampleAsync(ISkybridgeStore store, CliIo io, TimeProvider time, CancellationToken ct)
+    {
+        var path = SampleManifestPath;
+        if (!File.Exists(path))
+        {
+            io.Fail($"The bundled sample manifest is missing at {path}.", "Rebuild Skybridge from a complete checkout.");
+            return false;
+        }
+
+        var yaml = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
+        var folder = Path.GetDirectoryName(path)!;
+        var manifests = new ManifestService(store, time);
+        var result = await manifests.PublishAsync(yaml, path, rel => File.Exists(Path.Combine(folder, rel)) || Directory.Exists(Path.Combine(folder, rel)), "skybridge-up", activate: false, ct).ConfigureAwait(false);
+        if (!result.IsValid || result.Published is null)
+        {
+            ManifestCommands.PrintDiagnostics(io, path, result.Diagnostics);
+            io.Fail("The bundled sample manifest does not validate.");
+            return false;
+        }
+
+        var workflow = await store.GetWorkflowAsync(result.Published.Version.WorkflowId, ct).ConfigureAwait(false);
+        if (workflow?.ActiveVersion is null)
+        {
+            await store.ActivateAsync(result.Published.Version.WorkflowId, result.Published.Version.Version, "skybridge-up", ct).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Creates the demo accounts once, with random passwords written to a file only the current user can read,
+    /// so no password is ever printed to a terminal or a log.
+    /// </summary>
+    private static async Task<string> EnsureDemoAccountsAsync(ISkybridgeStore store, string folder, TimeProvider time, CancellationToken ct)
+    {
+        var file = Path.Combine(folder, "demo-accounts.txt");
+        var accounts = new AccountService(store, time);
+        var lines = new List<string>();
+        foreach (var (userName, displayName, role) in DemoAccounts)
+        {
+            if (await store.GetUserAsync(userName, ct).ConfigureAwait(false) is not null)
+            {
+                continue;
+            }
+
+            var password = RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 16);
+            await accounts.CreateUserAsync(userName, displayName, password, ct).ConfigureAwait(false);
+            await store.GrantRoleAsync(userName, role == WorkflowRole.Admin ? RoleGrant.AllWorkflows : "support-desk", role.ToName(), ct).ConfigureAwait(false);
+            lines.Add($"{userName}\t{password}\t{role.ToName()}");
+        }
+
+        if (lines.Count > 0)
+        {
+            var header = File.Exists(file) ? [] : new[] { "# Skybridge demo accounts (user, password, role). Delete this file once you have real accounts." };
+            var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            await using var stream = new FileStream(file, options);
+            await using var writer = new StreamWriter(stream);
+            foreach (var line in header.Concat(lines))
+            {
+                await writer.WriteLineAsync(line).ConfigureAwait(false);
+            }
+        }
+
+        return file;
+    }
+}

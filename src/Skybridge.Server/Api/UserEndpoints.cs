@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Skybridge.Core.Access;
+using Skybridge.Server.Accounts;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Api;
+
+/// <summary>Body of an account creation.</summary>
+public sealed record CreateUserRequest(string UserName, string? DisplayName, string Password);
+
+internal static class UserEndpoints
+{
+    public static void MapUserEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/users").WithTags("people");
+
+        group.MapGet("/", async (HttpContext context, ISkybridgeStore store) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.ManageUsers, null).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            var users = await store.ListUsersAsync(context.RequestAborted).ConfigureAwait(false);
+            // Password hashes stay in the store.
+            return Results.Ok(users.Select(u => new { u.UserName, u.DisplayName, u.CreatedAt, u.LastSignInAt, locked = u.LockedUntil > DateTimeOffset.UtcNow }));
+        }).WithSummary("Every local account (administrators only). Password hashes are never returned.");
+
+        group.MapPost("/", async (CreateUserRequest request, HttpContext context, AccountService accounts) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.ManageUsers, null).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            var outcome = await accounts.CreateUserAsync(request.UserName ?? "", request.DisplayName ?? "", request.Password ?? "", context.RequestAborted).ConfigureAwait(false);
+            return outcome switch
+            {
+                CreateUserOutcome.Created => Results.Created($"/api/users/{request.UserName}", new { request.UserName }),
+                CreateUserOutcome.AlreadyExists => ApiProblems.Problem(StatusCodes.Status409Conflict, "user_exists", $"An account named '{request.UserName}' exists."),
+                CreateUserOutcome.InvalidName => ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_user_name", "User names are 2-64 letters, digits, '.', '-', '_' or '@'."),
+                _ => ApiProblems.Problem(StatusCodes.Status400BadRequest, "weak_password", $"Passwords need at least {AccountService.MinimumPasswordLength} characters."),
+            };
+        }).WithSummary("Creates a local account (administrators only).");
+    }
+}

@@ -1,0 +1,182 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Skybridge.Core.Access;
+using Skybridge.Core.Diagnostics;
+using Skybridge.Server.Hosting;
+using Skybridge.Server.Manifests;
+using Skybridge.Server.Telemetry;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Api;
+
+/// <summary>Body of an activation request.</summary>
+public sealed record ActivateRequest(int Version);
+
+internal static class WorkflowEndpoints
+{
+    private static readonly string[] YamlContentTypes = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"];
+
+    public static void MapWorkflowEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/workflows").WithTags("workflows");
+
+        group.MapGet("/", async (HttpContext context, Access.AccessService access) =>
+        {
+            if (ApiProblems.UserName(context.User) is null)
+            {
+                return ApiProblems.For(Access.AccessVerdict.Unauthenticated);
+            }
+
+            var workflows = await access.VisibleWorkflowsAsync(context.User, context.RequestAborted).ConfigureAwait(false);
+            return Results.Ok(workflows);
+        }).WithSummary("The workflows you hold a role on (all of them for an admin).");
+
+        group.MapGet("/{id}", async (string id, HttpContext context, ISkybridgeStore store) =>
+            await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false)
+                ?? Results.Ok(await store.GetWorkflowAsync(id, context.RequestAborted).ConfigureAwait(false)))
+            .WithSummary("One workflow with its active version and autonomy level.");
+
+        group.MapGet("/{id}/versions", async (string id, HttpContext context, ISkybridgeStore store) =>
+            await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false)
+                ?? Results.Ok(await store.ListVersionsAsync(id, context.RequestAborted).ConfigureAwait(false)))
+            .WithSummary("Manifest history, newest first: version, content hash, who published it and when.");
+
+        group.MapGet("/{id}/versions/{version:int}", async (string id, int version, HttpContext context, ISkybridgeStore store) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.ReadManifest, id).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            var stored = await store.GetVersionAsync(id, version, context.RequestAborted).ConfigureAwait(false);
+            return stored is null
+                ? ApiProblems.Problem(StatusCodes.Status404NotFound, "unknown_version", $"Workflow {id} has no version {version}.")
+                : Results.Ok(stored);
+        }).WithSummary("One manifest version, with its YAML.");
+
+        group.MapGet("/{id}/activations", async (string id, HttpContext context, ISkybridgeStore store) =>
+            await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false)
+                ?? Results.Ok(await store.ListActivationsAsync(id, context.RequestAborted).ConfigureAwait(false)))
+            .WithSummary("Which version was active when, and who switched it.");
+
+        group.MapPost("/{id}/versions", PublishAsync)
+            .Accepts<string>("application/yaml", "text/yaml", "text/plain")
+            .WithSummary("Validates a manifest and stores it as a new immutable version (?activate=true also activates it). Nothing is stored from an invalid manifest.");
+
+        group.MapPost("/{id}/activate", async (string id, ActivateRequest request, HttpContext context, ManifestService manifests, ILoggerFactory loggers) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.ActivateVersion, id).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            var actor = ApiProblems.UserName(context.User)!;
+            var (result, diagnostics) = await manifests.ActivateAsync(id, request.Version, actor, context.RequestAborted).ConfigureAwait(false);
+            if (diagnostics.Count > 0)
+            {
+                return InvalidManifest(diagnostics, $"Version {request.Version} no longer validates and cannot be activated.");
+            }
+
+            return ActivationAnswer(id, result, actor, loggers);
+        }).WithSummary("Makes a published version the active one.");
+
+        group.MapPost("/{id}/rollback", async (string id, HttpContext context, ManifestService manifests, ILoggerFactory loggers) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.ActivateVersion, id).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            var actor = ApiProblems.UserName(context.User)!;
+            var result = await manifests.RollbackAsync(id, actor, context.RequestAborted).ConfigureAwait(false);
+            return ActivationAnswer(id, result, actor, loggers);
+        }).WithSummary("Re-activates the version that was active before the current one.");
+    }
+
+    private static async Task<IResult> PublishAsync(string id, bool? activate, HttpContext context, ManifestService manifests, ISkybridgeStore store, ILoggerFactory loggers)
+    {
+        // A workflow that does not exist yet can only be created by an administrator;
+        // new versions of an existing workflow are its owner's decision.
+        var exists = await store.GetWorkflowAsync(id, context.RequestAborted).ConfigureAwait(false) is not null;
+        if (await ApiProblems.GuardAsync(context, Permission.PublishManifest, exists ? id : null).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
+        var mediaType = context.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        if (mediaType is null || !YamlContentTypes.Contains(mediaType))
+        {
+            return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
+                "Send the manifest as YAML.", "Use Content-Type: application/yaml.");
+        }
+
+        using var reader = new StreamReader(context.Request.Body, System.Text.Encoding.UTF8);
+        var yaml = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+        var actor = ApiProblems.UserName(context.User)!;
+
+        var validation = await manifests.ValidateAsync(yaml, "manifest.yaml", null, context.RequestAborted).ConfigureAwait(false);
+        if (validation.IsValid && !string.Equals(validation.WorkflowId, id, StringComparison.Ordinal))
+        {
+            return ApiProblems.Problem(StatusCodes.Status422UnprocessableEntity, "workflow_id_mismatch",
+                "The manifest names another workflow.", $"The manifest's id is '{validation.WorkflowId}' but it was sent to '{id}'.");
+        }
+
+        var result = await manifests.PublishAsync(yaml, "manifest.yaml", null, actor, activate == true, context.RequestAborted).ConfigureAwait(false);
+        SkybridgeTelemetry.ManifestPublishes.Add(1, new KeyValuePair<string, object?>("outcome", result.IsValid ? "stored" : "invalid"));
+        if (!result.IsValid || result.Published is null)
+        {
+            return InvalidManifest(result.Diagnostics, "The manifest has errors; nothing was stored.");
+        }
+
+        var logger = loggers.CreateLogger("Skybridge.Manifests");
+        Log.ManifestPublished(logger, actor, id, result.Published.Version.Version, result.Published.Outcome.ToString());
+        var body = new
+        {
+            outcome = result.Published.Outcome == PublishOutcome.Published ? "published" : "already_published",
+            version = result.Published.Version,
+            activated = result.Activation?.Outcome == ActivationOutcome.Activated,
+            warnings = result.Diagnostics.Select(DiagnosticJson),
+        };
+        return result.Published.Outcome == PublishOutcome.Published
+            ? Results.Created($"/api/workflows/{id}/versions/{result.Published.Version.Version}", body)
+            : Results.Ok(body);
+    }
+
+    private static IResult ActivationAnswer(string id, ActivationResult result, string actor, ILoggerFactory loggers)
+    {
+        switch (result.Outcome)
+        {
+            case ActivationOutcome.Activated:
+            case ActivationOutcome.AlreadyActive:
+                if (result.Activation is { } a)
+                {
+                    Log.VersionActivated(loggers.CreateLogger("Skybridge.Manifests"), actor, id, a.Version, a.Kind);
+                }
+
+                return Results.Ok(new { outcome = result.Outcome == ActivationOutcome.Activated ? "activated" : "already_active", activation = result.Activation });
+            case ActivationOutcome.UnknownVersion:
+                return ApiProblems.Problem(StatusCodes.Status404NotFound, "unknown_version", $"Workflow {id} has no such version.");
+            case ActivationOutcome.NothingToRollBackTo:
+                return ApiProblems.Problem(StatusCodes.Status409Conflict, "nothing_to_roll_back_to", $"Workflow {id} has no earlier active version.");
+            default:
+                return ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such workflow, or you hold no role on it.");
+        }
+    }
+
+    private static IResult InvalidManifest(IReadOnlyList<Diagnostic> diagnostics, string title) =>
+        ApiProblems.Problem(StatusCodes.Status422UnprocessableEntity, "invalid_manifest", title,
+            $"{diagnostics.Count(d => d.Severity == DiagnosticSeverity.Error)} error(s).",
+            new Dictionary<string, object?> { ["diagnostics"] = diagnostics.Select(DiagnosticJson).ToList() });
+
+    internal static object DiagnosticJson(Diagnostic d) => new
+    {
+        code = d.Code,
+        severity = d.Severity.ToString().ToLowerInvariant(),
+        message = d.Message,
+        line = d.Location.Line,
+        column = d.Location.Column,
+        suggestion = d.Suggestion,
+    };
+}

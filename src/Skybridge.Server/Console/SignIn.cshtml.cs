@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Logging;
+using Skybridge.Server.Accounts;
+using Skybridge.Server.Api;
+using Skybridge.Server.Hosting;
+using Skybridge.Server.Telemetry;
+
+namespace Skybridge.Server.Console;
+
+/// <summary>The sign-in form for local accounts.</summary>
+public sealed class SignInModel : PageModel
+{
+    private readonly AccountService _accounts;
+    private readonly ILogger<SignInModel> _logger;
+
+    public SignInModel(AccountService accounts, ILogger<SignInModel> logger)
+    {
+        _accounts = accounts;
+        _logger = logger;
+    }
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    [BindProperty]
+    public string? UserName { get; set; }
+
+    [BindProperty]
+    public string? Password { get; set; }
+
+    public string? Error { get; private set; }
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        var result = await _accounts.SignInAsync(UserName ?? "", Password ?? "", cancellationToken).ConfigureAwait(false);
+        SkybridgeTelemetry.SignIns.Add(1, new KeyValuePair<string, object?>("outcome", result.Outcome.ToString()));
+        switch (result.Outcome)
+        {
+            case SignInOutcome.SignedIn:
+                await ApiProblems.SignInAsync(HttpContext, result.User!.UserName, result.User.DisplayName).ConfigureAwait(false);
+                Log.SignedIn(_logger, result.User.UserName);
+                // Only local paths: an open redirect would let a link send a freshly signed-in person anywhere.
+                return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
+            case SignInOutcome.LockedOut:
+                Log.SignInRefused(_logger, UserName ?? "", "locked");
+                Error = "This account is locked after repeated failed sign-ins. Try again later or ask an administrator.";
+                break;
+            default:
+                Log.SignInRefused(_logger, UserName ?? "", "wrong credentials");
+                Error = "Wrong user name or password.";
+                break;
+        }
+
+        Password = null;
+        Response.StatusCode = 401;
+        return Page();
+    }
+}

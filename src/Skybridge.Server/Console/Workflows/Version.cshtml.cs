@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Skybridge.Core.Access;
+using Skybridge.Server.Access;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Console.Workflows;
+
+/// <summary>One manifest version's YAML, exactly as published.</summary>
+public sealed class VersionModel : PageModel
+{
+    private readonly AccessService _access;
+    private readonly ISkybridgeStore _store;
+
+    public VersionModel(AccessService access, ISkybridgeStore store)
+    {
+        _access = access;
+        _store = store;
+    }
+
+    public ManifestVersion? Manifest { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string id, int version, CancellationToken cancellationToken)
+    {
+        var verdict = await _access.CheckAsync(User, Permission.ReadManifest, id, cancellationToken).ConfigureAwait(false);
+        if (verdict != AccessVerdict.Allowed)
+        {
+            return ConsoleAccess.Refuse(verdict);
+        }
+
+        Manifest = await _store.GetVersionAsync(id, version, cancellationToken).ConfigureAwait(false);
+        return Manifest is null ? NotFound() : Page();
+    }
+}

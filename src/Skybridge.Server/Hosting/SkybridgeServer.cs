@@ -1,0 +1,200 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Skybridge.Server.Access;
+using Skybridge.Server.Accounts;
+using Skybridge.Server.Api;
+using Skybridge.Server.Manifests;
+using Skybridge.Server.Telemetry;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Hosting;
+
+/// <summary>Builds and runs a Skybridge server node over a store.</summary>
+public static class SkybridgeServer
+{
+    /// <summary>Name of the sign-in cookie.</summary>
+    public const string SessionCookieName = "skybridge.session";
+
+    /// <summary>
+    /// Builds a server node. The caller owns <paramref name="store"/> and must have migrated it
+    /// (<see cref="ISkybridgeStore.MigrateAsync"/>) before starting the node.
+    /// </summary>
+    public static WebApplication Build(SkybridgeServerOptions options, ISkybridgeStore store)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            // The application name decides where MVC looks for Razor Pages: they live in this assembly,
+            // whichever program hosts it.
+            ApplicationName = typeof(SkybridgeServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
+        });
+
+        builder.Logging.ClearProviders();
+        if (options.JsonLogs)
+        {
+            builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.ffffffZ ");
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+
+        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+
+        builder.Services.AddSkybridgeServer(options, store);
+        var app = builder.Build();
+        app.UseSkybridgeServer();
+        return app;
+    }
+
+    /// <summary>Registers everything a node needs: store, accounts, access checks, auth, pages, OpenAPI, telemetry.</summary>
+    public static IServiceCollection AddSkybridgeServer(this IServiceCollection services, SkybridgeServerOptions options, ISkybridgeStore store)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(store);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<AccessService>();
+        services.AddSingleton<ManifestService>();
+
+        var dataProtection = services.AddDataProtection().SetApplicationName("skybridge");
+        if (options.KeysFolder is not null)
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(options.KeysFolder));
+        }
+
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(o =>
+            {
+                o.Cookie.Name = SessionCookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = options.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                o.LoginPath = "/signin";
+                o.LogoutPath = "/signout";
+                // The API answers 401/403 with problem details; only console pages redirect to the sign-in form.
+                o.Events.OnRedirectToLogin = ctx => ApiProblems.RedirectOrProblem(ctx, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = ctx => ApiProblems.RedirectOrProblem(ctx, StatusCodes.Status403Forbidden);
+            });
+        services.AddAuthorization();
+        services.AddRazorPages(o =>
+        {
+            o.RootDirectory = "/Console";
+            o.Conventions.AuthorizeFolder("/");
+            o.Conventions.AllowAnonymousToPage("/SignIn");
+        });
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+            ctx.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier);
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "Skybridge API";
+            doc.Info.Description = "Governed AI workflows: manifests, versions, people and roles.";
+            return Task.CompletedTask;
+        }));
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("skybridge", serviceInstanceId: options.NodeId))
+            .WithTracing(t =>
+            {
+                t.AddSource(SkybridgeTelemetry.Name).AddAspNetCoreInstrumentation();
+                if (options.ConsoleTelemetry)
+                {
+                    t.AddConsoleExporter();
+                }
+            })
+            .WithMetrics(m =>
+            {
+                m.AddMeter(SkybridgeTelemetry.Name).AddAspNetCoreInstrumentation();
+                if (options.ConsoleTelemetry)
+                {
+                    m.AddConsoleExporter();
+                }
+            });
+        return services;
+    }
+
+    /// <summary>The middleware pipeline and endpoints.</summary>
+    public static WebApplication UseSkybridgeServer(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(ApiProblems.StatusCodePage);
+        app.Use(async (ctx, next) =>
+        {
+            // Console pages are never framed and never cached: they show governed data.
+            ctx.Response.Headers.XContentTypeOptions = "nosniff";
+            ctx.Response.Headers.XFrameOptions = "DENY";
+            ctx.Response.Headers["Referrer-Policy"] = "no-referrer";
+            ctx.Response.Headers.CacheControl = "no-store";
+            await next(ctx).ConfigureAwait(false);
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapHealthEndpoints();
+        app.MapAuthEndpoints();
+        app.MapWorkflowEndpoints();
+        app.MapRoleEndpoints();
+        app.MapUserEndpoints();
+        app.MapRazorPages();
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Skybridge.Server");
+            foreach (var address in ListeningAddresses(app))
+            {
+                Log.Listening(logger, address);
+            }
+        });
+        return app;
+    }
+
+    /// <summary>Starts a built node and logs which store and schema it runs on.</summary>
+    public static async Task StartNodeAsync(this WebApplication app, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var store = app.Services.GetRequiredService<ISkybridgeStore>();
+        var options = app.Services.GetRequiredService<SkybridgeServerOptions>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Skybridge.Server");
+        var schema = await store.GetSchemaVersionAsync(cancellationToken).ConfigureAwait(false);
+        Log.NodeStarted(logger, options.NodeId, store.Provider, store.Description, schema);
+    }
+
+    /// <summary>The addresses a started node listens on (with the real port when port 0 was asked for).</summary>
+    public static IReadOnlyList<string> ListeningAddresses(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+    }
+}

@@ -1,0 +1,154 @@
+using Skybridge.Core.Diagnostics;
+using Skybridge.Core.Manifests;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Manifests;
+
+/// <summary>The outcome of validating or publishing a manifest.</summary>
+public sealed record ManifestPublishResult
+{
+    /// <summary>Every problem found, errors and warnings, in file order.</summary>
+    public required IReadOnlyList<Diagnostic> Diagnostics { get; init; }
+
+    /// <summary>The stored version when publishing succeeded (or found identical content already stored).</summary>
+    public PublishResult? Published { get; init; }
+
+    /// <summary>The activation, when publish was asked to activate.</summary>
+    public ActivationResult? Activation { get; init; }
+
+    /// <summary>The workflow id the manifest declares, when it could be read.</summary>
+    public string? WorkflowId { get; init; }
+
+    /// <summary>True when there is no error.</summary>
+    public bool IsValid => Diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
+}
+
+/// <summary>
+/// Validates, publishes, activates and rolls back manifests against a store. The one path shared by the API,
+/// the console and the CLI: nothing is ever stored from a manifest that has an error.
+/// </summary>
+public sealed class ManifestService
+{
+    private readonly ISkybridgeStore _store;
+    private readonly TimeProvider _time;
+
+    public ManifestService(ISkybridgeStore store, TimeProvider time)
+    {
+        _store = store;
+        _time = time;
+    }
+
+    /// <summary>
+    /// Validates a manifest. The autonomy level is checked against the evidence the store holds for the workflow
+    /// the manifest names; <paramref name="fileExists"/> resolves paths relative to the manifest (null: not checked).
+    /// </summary>
+    public async Task<ManifestPublishResult> ValidateAsync(string yaml, string fileName, Func<string, bool>? fileExists, CancellationToken cancellationToken)
+    {
+        var (result, _) = await LoadAsync(yaml, fileName, fileExists, cancellationToken).ConfigureAwait(false);
+        return new ManifestPublishResult { Diagnostics = result.Diagnostics, WorkflowId = result.Manifest?.Id };
+    }
+
+    /// <summary>Validates without a store: only L0-draft counts as evidenced, as for a workflow never promoted.</summary>
+    public static ManifestPublishResult ValidateOffline(string yaml, string fileName, Func<string, bool>? fileExists)
+    {
+        var result = ManifestLoader.Load(yaml, fileName, new ManifestValidationContext { FileExists = fileExists, EvidencedLevel = AutonomyLevel.L0Draft });
+        return new ManifestPublishResult { Diagnostics = result.Diagnostics, WorkflowId = result.Manifest?.Id };
+    }
+
+    /// <summary>Validates, then stores an immutable version (and activates it when asked). Stores nothing when invalid.</summary>
+    public async Task<ManifestPublishResult> PublishAsync(
+        string yaml, string fileName, Func<string, bool>? fileExists, string publishedBy, bool activate, CancellationToken cancellationToken)
+    {
+        var (result, _) = await LoadAsync(yaml, fileName, fileExists, cancellationToken).ConfigureAwait(false);
+        if (!result.IsValid || result.Manifest is null)
+        {
+            return new ManifestPublishResult { Diagnostics = result.Diagnostics, WorkflowId = result.Manifest?.Id };
+        }
+
+        var manifest = result.Manifest;
+        var published = await _store.PublishManifestAsync(
+            new NewManifestVersion
+            {
+                WorkflowId = manifest.Id,
+                WorkflowName = manifest.Name,
+                Yaml = yaml,
+                ContentHash = ManifestHash.Compute(yaml),
+                AutonomyLevel = manifest.Autonomy.Level.ToManifestName(),
+                PublishedBy = publishedBy,
+                PublishedAt = _time.GetUtcNow(),
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        ActivationResult? activation = null;
+        if (activate)
+        {
+            activation = await _store.ActivateAsync(manifest.Id, published.Version.Version, publishedBy, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ManifestPublishResult
+        {
+            Diagnostics = result.Diagnostics,
+            WorkflowId = manifest.Id,
+            Published = published,
+            Activation = activation,
+        };
+    }
+
+    /// <summary>
+    /// Activates a stored version. The stored YAML is validated again first, against today's evidence, so that
+    /// re-activating an old version cannot bring back an autonomy level the workflow no longer has evidence for.
+    /// </summary>
+    public async Task<(ActivationResult Result, IReadOnlyList<Diagnostic> Diagnostics)> ActivateAsync(
+        string workflowId, int version, string actor, CancellationToken cancellationToken)
+    {
+        var stored = await _store.GetVersionAsync(workflowId, version, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            var workflow = await _store.GetWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false);
+            return (new ActivationResult(workflow is null ? ActivationOutcome.UnknownWorkflow : ActivationOutcome.UnknownVersion), []);
+        }
+
+        var (check, _) = await LoadAsync(stored.Yaml, $"{workflowId}@v{version}", null, cancellationToken).ConfigureAwait(false);
+        if (!check.IsValid)
+        {
+            return (new ActivationResult(ActivationOutcome.UnknownVersion), check.Diagnostics);
+        }
+
+        return (await _store.ActivateAsync(workflowId, version, actor, cancellationToken).ConfigureAwait(false), []);
+    }
+
+    /// <summary>Re-activates the previously active version.</summary>
+    public Task<ActivationResult> RollbackAsync(string workflowId, string actor, CancellationToken cancellationToken) =>
+        _store.RollbackAsync(workflowId, actor, cancellationToken);
+
+    private async Task<(ManifestLoadResult Result, AutonomyLevel Evidenced)> LoadAsync(
+        string yaml, string fileName, Func<string, bool>? fileExists, CancellationToken cancellationToken)
+    {
+        // A first pass learns which workflow the manifest names; the evidence for that workflow then decides
+        // which autonomy level is acceptable. Parsing is cheap next to a store round trip.
+        var first = ManifestLoader.Load(yaml, fileName, new ManifestValidationContext { FileExists = fileExists, EvidencedLevel = AutonomyLevel.L2ApproveConsequential });
+        var evidenced = AutonomyLevel.L0Draft;
+        if (first.Manifest?.Id is { } id)
+        {
+            evidenced = await EvidencedLevelAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+
+        var result = ManifestLoader.Load(yaml, fileName, new ManifestValidationContext { FileExists = fileExists, EvidencedLevel = evidenced });
+        return (result, evidenced);
+    }
+
+    /// <summary>The highest autonomy level the workflow holds evidence for; L0-draft when it has none.</summary>
+    public async Task<AutonomyLevel> EvidencedLevelAsync(string workflowId, CancellationToken cancellationToken)
+    {
+        var level = AutonomyLevel.L0Draft;
+        foreach (var grant in await _store.ListAutonomyGrantsAsync(workflowId, cancellationToken).ConfigureAwait(false))
+        {
+            if (AutonomyLevels.TryParse(grant.Level, out var granted) && granted > level)
+            {
+                level = granted;
+            }
+        }
+
+        return level;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Skybridge.Cli.Tests.Commands;
+
+public sealed class ManifestCommandTests
+{
+    [Fact]
+    public async Task Validate_SampleManifest_ExitsZero()
+    {
+        var run = await CliRun.RunAsync("manifest", "validate", CliRun.SampleManifest, "--data", CliRun.NewDataFolder());
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        Assert.Contains("valid", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_FiveMistakes_ReportsAllFive_WithLineNumbers_AndExitsTwo()
+    {
+        var run = await CliRun.RunAsync("manifest", "validate", CliRun.FiveMistakes);
+        Assert.Equal(2, run.ExitCode);
+        var errors = run.Output.Split('\n').Where(l => Regex.IsMatch(l, @"five-mistakes\.yaml:\d+:\d+: error SB\d{4}: ")).ToList();
+        Assert.True(errors.Count >= 5, run.Output);
+        Assert.Contains("5 errors", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_Json_GivesCodeAndPositionOfEachProblem()
+    {
+        var run = await CliRun.RunAsync("manifest", "validate", CliRun.FiveMistakes, "--json");
+        Assert.Equal(2, run.ExitCode);
+        using var doc = JsonDocument.Parse(run.Output);
+        Assert.False(doc.RootElement.GetProperty("valid").GetBoolean());
+        var diagnostics = doc.RootElement.GetProperty("diagnostics").EnumerateArray().ToList();
+        Assert.All(diagnostics, d =>
+        {
+            Assert.Matches(@"^SB\d{4}$", d.GetProperty("code").GetString());
+            Assert.True(d.GetProperty("line").GetInt32() > 0);
+            Assert.True(d.GetProperty("column").GetInt32() > 0);
+        });
+    }
+
+    [Fact]
+    public async Task Validate_MissingFile_SaysSo_AndExitsTwo()
+    {
+        var run = await CliRun.RunAsync("manifest", "validate", "/no/such/manifest.yaml");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Cannot read /no/such/manifest.yaml", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PublishActivateRollbackList_WorkAgainstTheDataFolder()
+    {
+        var data = CliRun.NewDataFolder();
+        var publish = await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--activate", "--by", "maria");
+        Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
+        Assert.Contains("Published support-desk version 1", publish.Output, StringComparison.Ordinal);
+        Assert.Contains("Version 1 is now active", publish.Output, StringComparison.Ordinal);
+
+        // A second revision, published next to the sample's golden set so relative paths still resolve.
+        var folder = Path.Combine(data, "work");
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(CliRun.SampleManifest)!))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        foreach (var dir in Directory.GetDirectories(Path.GetDirectoryName(CliRun.SampleManifest)!))
+        {
+            Directory.CreateDirectory(Path.Combine(folder, Path.GetFileName(dir)));
+        }
+
+        var revised = Path.Combine(folder, "manifest.yaml");
+        await File.AppendAllTextAsync(revised, "\n# revision 2: tightened review sampling\n", TestContext.Current.CancellationToken);
+        var second = await CliRun.RunAsync("manifest", "publish", revised, "--data", data, "--by", "maria");
+        Assert.True(second.ExitCode == 0, second.Output + second.Error);
+        Assert.Contains("version 2", second.Output, StringComparison.Ordinal);
+
+        var again = await CliRun.RunAsync("manifest", "publish", revised, "--data", data);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("already has this exact content", again.Output, StringComparison.Ordinal);
+
+        var activate = await CliRun.RunAsync("manifest", "activate", "support-desk", "2", "--data", data);
+        Assert.Equal(0, activate.ExitCode);
+        Assert.Contains("version 2 is now active (was 1", activate.Output, StringComparison.Ordinal);
+
+        var rollback = await CliRun.RunAsync("manifest", "rollback", "support-desk", "--data", data);
+        Assert.Equal(0, rollback.ExitCode);
+        Assert.Contains("version 1 is now active (was 2; rollback)", rollback.Output, StringComparison.Ordinal);
+
+        var list = await CliRun.RunAsync("manifest", "list", "support-desk", "--data", data);
+        Assert.Equal(0, list.ExitCode);
+        Assert.Contains("v2", list.Output, StringComparison.Ordinal);
+        Assert.Contains("maria", list.Output, StringComparison.Ordinal);
+        Assert.Contains("active", list.Output, StringComparison.Ordinal);
+
+        var show = await CliRun.RunAsync("manifest", "show", "support-desk", "2", "--data", data);
+        Assert.Equal(0, show.ExitCode);
+        Assert.Contains("# revision 2", show.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Publish_InvalidManifest_StoresNothing()
+    {
+        var data = CliRun.NewDataFolder();
+        var run = await CliRun.RunAsync("manifest", "publish", CliRun.FiveMistakes, "--data", data);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("nothing was stored", run.Error, StringComparison.Ordinal);
+        var list = await CliRun.RunAsync("manifest", "list", "--data", data);
+        Assert.DoesNotContain("support-desk", list.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Activate_UnknownVersion_ExitsTwo()
+    {
+        var data = CliRun.NewDataFolder();
+        await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data);
+        var run = await CliRun.RunAsync("manifest", "activate", "support-desk", "7", "--data", data);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("has no such version", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UsageErrors_ExitTwo_AndNameTheProblem()
+    {
+        var run = await CliRun.RunAsync("manifest", "activate", "support-desk", "not-a-number");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("not-a-number", run.Error, StringComparison.Ordinal);
+        var both = await CliRun.RunAsync("manifest", "list", "--data", "/tmp/x", "--postgres", "Host=localhost");
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("either --data or --postgres", both.Error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Skybridge.Cli.Tests.Commands;
+
+public sealed class ServerCommandTests
+{
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Fact]
+    public async Task Serve_PortInUse_SaysSo_AndExitsOne()
+    {
+        using var blocker = new TcpListener(IPAddress.Loopback, 0);
+        blocker.Start();
+        var port = ((IPEndPoint)blocker.LocalEndpoint).Port;
+        var run = await CliRun.RunAsync("serve", "--data", CliRun.NewDataFolder(), "--urls", $"http://127.0.0.1:{port}");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("already in use", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_DataFolderThatCannotBeCreated_SaysWhy_AndExitsOne()
+    {
+        // A regular file where a folder should be: fails even for root, unlike a permission bit.
+        var file = Path.GetTempFileName();
+        var run = await CliRun.RunAsync("serve", "--data", Path.Combine(file, "data"), "--urls", "http://127.0.0.1:0");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains(file, run.Error, StringComparison.Ordinal);
+        Assert.Contains("--data", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_UnreachablePostgres_SaysWhere_WithoutThePassword()
+    {
+        var port = FreePort();
+        var run = await CliRun.RunAsync("serve", "--postgres", $"Host=127.0.0.1;Port={port};Username=skybridge;Password=hunter2-secret;Database=skybridge;Timeout=3", "--urls", "http://127.0.0.1:0");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"127.0.0.1:{port}", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2-secret", run.Error + run.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The README's first command, as a real process: `skybridge up` answers /health and serves the console.</summary>
+    [Fact]
+    public async Task Up_StartsTheServer_WithTheSampleActive_AndHealthAnswers200()
+    {
+        var data = CliRun.NewDataFolder();
+        var port = FreePort();
+        var dll = Path.Combine(AppContext.BaseDirectory, "skybridge.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { dll, "up", "--data", data, "--urls", $"http://127.0.0.1:{port}" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var healthy = false;
+            for (var attempt = 0; attempt < 120 && !healthy && !process.HasExited; attempt++)
+            {
+                try
+                {
+                    healthy = (await client.GetAsync("/health", TestContext.Current.CancellationToken)).StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(250, TestContext.Current.CancellationToken);
+                }
+            }
+
+            Assert.True(healthy, "skybridge up never answered /health:\n" + output);
+            using var signin = await client.GetAsync("/signin", TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, signin.StatusCode);
+
+            var credentials = await File.ReadAllLinesAsync(Path.Combine(data, "demo-accounts.txt"), TestContext.Current.CancellationToken);
+            Assert.Contains(credentials, l => l.StartsWith("owner\t", StringComparison.Ordinal));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "demo-accounts.txt")));
+            }
+
+            lock (output)
+            {
+                var printed = output.ToString();
+                Assert.Contains($"http://127.0.0.1:{port}/", printed, StringComparison.Ordinal);
+                // Passwords go to the file, never to the terminal or the log.
+                foreach (var line in credentials.Where(l => !l.StartsWith('#')))
+                {
+                    Assert.DoesNotContain(line.Split('\t')[1], printed, StringComparison.Ordinal);
+                }
+            }
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Skybridge.Server.Tests.Support;
+
+namespace Skybridge.Server.Tests.Access;
+
+/// <summary>
+/// Walks every endpoint and console page × every role × the caller's own workflow and another team's workflow,
+/// and proves nobody gets what their role does not allow. The expected table is written out here on purpose,
+/// independently of the production table, so that a change there must be made consciously in both places.
+/// </summary>
+public sealed class RoleMatrixTests : IClassFixture<RunningServer>
+{
+    // Who may do what, as the product promises it (README "People and roles").
+    private static readonly Dictionary<string, string[]> Allowed = new()
+    {
+        ["read-workflow"] = ["owner", "approver", "reviewer", "auditor", "operator", "admin"],
+        ["read-manifest"] = ["owner", "auditor", "operator", "admin"],
+        ["publish"] = ["owner", "admin"],
+        ["activate"] = ["owner", "admin"],
+        ["read-roles"] = ["owner", "auditor", "admin"],
+        ["manage-roles"] = ["owner", "admin"],
+        ["manage-users"] = ["admin"],
+    };
+
+    private sealed record Probe(string Name, string Permission, HttpMethod Method, string Path, Func<HttpContent?> Body, bool WorkflowScoped = true, bool Console = false);
+
+    private readonly RunningServer _server;
+
+    public RoleMatrixTests(RunningServer server) => _server = server;
+
+    private static IEnumerable<Probe> Probes(string wf, string yaml) =>
+    [
+        new("workflow", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}", () => null),
+        new("versions", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/versions", () => null),
+        new("activations", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/activations", () => null),
+        new("version yaml", "read-manifest", HttpMethod.Get, $"/api/workflows/{wf}/versions/1", () => null),
+        // Re-publishing identical content stores nothing new, so the probe does not change what later probes see.
+        new("publish", "publish", HttpMethod.Post, $"/api/workflows/{wf}/versions", () => new StringContent(yaml, Encoding.UTF8, "application/yaml")),
+        new("activate", "activate", HttpMethod.Post, $"/api/workflows/{wf}/activate", () => JsonContent.Create(new { version = 1 })),
+        new("rollback", "activate", HttpMethod.Post, $"/api/workflows/{wf}/rollback", () => null),
+        new("roles", "read-roles", HttpMethod.Get, $"/api/workflows/{wf}/roles", () => null),
+        new("grant", "manage-roles", HttpMethod.Post, $"/api/workflows/{wf}/roles", () => JsonContent.Create(new { userName = "bystander", role = "reviewer" })),
+        new("revoke", "manage-roles", HttpMethod.Delete, $"/api/workflows/{wf}/roles/bystander/reviewer", () => null),
+        new("users", "manage-users", HttpMethod.Get, "/api/users", () => null, WorkflowScoped: false),
+        new("create user", "manage-users", HttpMethod.Post, "/api/users", () => JsonContent.Create(new { userName = "new-" + Guid.NewGuid().ToString("N")[..8], password = RunningServer.Password }), WorkflowScoped: false),
+        new("console workflow", "read-workflow", HttpMethod.Get, $"/workflows/{wf}", () => null, Console: true),
+        new("console version", "read-manifest", HttpMethod.Get, $"/workflows/{wf}/versions/1", () => null, Console: true),
+    ];
+
+    public static TheoryData<string> Callers() => ["owner", "approver", "reviewer", "auditor", "operator", "admin", "nobody", "(anonymous)"];
+
+    [Theory]
+    [MemberData(nameof(Callers))]
+    public async Task EveryEndpoint_AnswersByRole_OnOwnAndOtherWorkflow(string caller)
+    {
+        using var client = caller == "(anonymous)" ? _server.Client() : await _server.SignedInClientAsync(caller);
+        var failures = new List<string>();
+        foreach (var wf in new[] { RunningServer.Workflow, RunningServer.OtherWorkflow })
+        {
+            var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest)).Replace("id: support-desk", $"id: {wf}", StringComparison.Ordinal);
+            foreach (var probe in Probes(wf, yaml))
+            {
+                if (!probe.WorkflowScoped && wf == RunningServer.OtherWorkflow)
+                {
+                    continue;
+                }
+
+                using var request = new HttpRequestMessage(probe.Method, probe.Path) { Content = probe.Body() };
+                using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+                var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+                var expected = Expect(caller, probe, wf);
+                var actual = Classify(probe, response, body);
+                if (expected != actual)
+                {
+                    failures.Add($"{caller} {probe.Method} {probe.Path} ({probe.Name}): expected {expected}, got {actual} ({(int)response.StatusCode} {Truncate(body)})");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Theory]
+    [MemberData(nameof(Callers))]
+    public async Task WorkflowList_ShowsOnlyWorkflowsTheCallerHoldsARoleOn(string caller)
+    {
+        using var client = caller == "(anonymous)" ? _server.Client() : await _server.SignedInClientAsync(caller);
+        using var response = await client.GetAsync("/api/workflows", TestContext.Current.CancellationToken);
+        if (caller == "(anonymous)")
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            return;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var ids = doc.RootElement.EnumerateArray().Select(w => w.GetProperty("id").GetString()).Order().ToArray();
+        string[] expected = caller switch
+        {
+            "admin" => [RunningServer.OtherWorkflow, RunningServer.Workflow],
+            "nobody" => [],
+            _ => [RunningServer.Workflow],
+        };
+        Assert.Equal(expected, ids);
+    }
+
+    [Fact]
+    public async Task OwnerOfAnotherWorkflow_CannotSeeOrChangeThisOne()
+    {
+        using var client = await _server.SignedInClientAsync("outsider");
+        using var own = await client.GetAsync($"/api/workflows/{RunningServer.OtherWorkflow}/versions/1", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        using var foreign = await client.PostAsync($"/api/workflows/{RunningServer.Workflow}/rollback", null, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        var workflow = await _server.Store.GetWorkflowAsync(RunningServer.Workflow, TestContext.Current.CancellationToken);
+        Assert.Equal(1, workflow!.ActiveVersion);
+    }
+
+    [Fact]
+    public async Task Owner_CannotGrantOwnerOrAdmin()
+    {
+        using var client = await _server.SignedInClientAsync("owner");
+        foreach (var role in new[] { "owner", "admin" })
+        {
+            using var response = await client.PostAsJsonAsync($"/api/workflows/{RunningServer.Workflow}/roles", new { userName = "bystander", role }, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+
+        var grants = await _server.Store.ListRoleGrantsForUserAsync("bystander", TestContext.Current.CancellationToken);
+        Assert.DoesNotContain(grants, g => g.Role is "owner" or "admin");
+    }
+
+    private static string Expect(string caller, Probe probe, string wf)
+    {
+        if (caller == "(anonymous)")
+        {
+            return probe.Console ? "sign-in redirect" : "unauthenticated";
+        }
+
+        var roleAllowed = Allowed[probe.Permission].Contains(caller);
+        if (caller == "admin")
+        {
+            return "allowed";
+        }
+
+        if (!probe.WorkflowScoped)
+        {
+            return roleAllowed ? "allowed" : "forbidden";
+        }
+
+        // A role on one workflow reveals nothing about another: it looks as if it did not exist.
+        if (wf != RunningServer.Workflow || caller == "nobody")
+        {
+            return "not found";
+        }
+
+        return roleAllowed ? "allowed" : "forbidden";
+    }
+
+    private static string Classify(Probe probe, HttpResponseMessage response, string body)
+    {
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.Unauthorized:
+                return "unauthenticated";
+            case HttpStatusCode.Forbidden:
+                return "forbidden";
+            case HttpStatusCode.Redirect or HttpStatusCode.Found when response.Headers.Location?.OriginalString.Contains("/signin", StringComparison.Ordinal) == true:
+                return "sign-in redirect";
+            case HttpStatusCode.NotFound when probe.Console || body.Contains("\"code\":\"not_found\"", StringComparison.Ordinal):
+                return "not found";
+        }
+
+        // Anything else means the role check let the request through: success, or a domain answer such as
+        // 409 "nothing to roll back to" or 404 "unknown grant".
+        return (int)response.StatusCode < 500 ? "allowed" : $"server error {(int)response.StatusCode}";
+    }
+
+    private static string Truncate(string body) => body.Length > 200 ? body[..200] + "…" : body;
+}

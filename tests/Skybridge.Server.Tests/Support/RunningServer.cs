@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Skybridge.Core.Access;
+using Skybridge.Server.Accounts;
+using Skybridge.Server.Hosting;
+using Skybridge.Server.Manifests;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Tests.Support;
+
+/// <summary>
+/// A real server node on a free loopback port over a throw-away SQLite data folder, seeded with two workflows
+/// (support-desk and billing-disputes) and one account per role on support-desk. Tests talk to it over sockets.
+/// </summary>
+public sealed class RunningServer : IAsyncLifetime
+{
+    public const string Workflow = "support-desk";
+    public const string OtherWorkflow = "billing-disputes";
+    public const string Password = "correct horse battery staple";
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "skybridge-test-" + Guid.NewGuid().ToString("N"));
+    private WebApplication? _app;
+
+    public ISkybridgeStore Store { get; private set; } = null!;
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Account names: the role name for each role on support-desk; "outsider" holds owner on billing-disputes only.</summary>
+    public static IReadOnlyList<WorkflowRole> Roles => WorkflowRoles.All;
+
+    public async ValueTask InitializeAsync()
+    {
+        Store = SkybridgeStores.OpenSqlite(_folder);
+        await Store.MigrateAsync();
+        var manifests = new ManifestService(Store, TimeProvider.System);
+        var yaml = await File.ReadAllTextAsync(RepoPaths.SampleManifest);
+        var first = await manifests.PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
+        Assert.True(first.IsValid, string.Join("\n", first.Diagnostics));
+        var other = yaml.Replace($"id: {Workflow}", $"id: {OtherWorkflow}", StringComparison.Ordinal);
+        var second = await manifests.PublishAsync(other, "manifest.yaml", null, "seed", activate: true, default);
+        Assert.True(second.IsValid, string.Join("\n", second.Diagnostics));
+
+        var accounts = new AccountService(Store, TimeProvider.System);
+        foreach (var role in Roles)
+        {
+            await accounts.CreateUserAsync(role.ToName(), role.ToString(), Password, default);
+            await Store.GrantRoleAsync(role.ToName(), role == WorkflowRole.Admin ? RoleGrant.AllWorkflows : Workflow, role.ToName());
+        }
+
+        await accounts.CreateUserAsync("outsider", "Outsider", Password, default);
+        await Store.GrantRoleAsync("outsider", OtherWorkflow, "owner");
+        await accounts.CreateUserAsync("nobody", "No roles", Password, default);
+        await accounts.CreateUserAsync("bystander", "Bystander", Password, default);
+
+        _app = SkybridgeServer.Build(new SkybridgeServerOptions { Urls = "http://127.0.0.1:0", NodeId = "test-node", MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning }, Store);
+        await _app.StartNodeAsync(default);
+        BaseAddress = new Uri(SkybridgeServer.ListeningAddresses(_app)[0]);
+    }
+
+    /// <summary>A client with its own cookie jar that does not follow redirects (tests look at them).</summary>
+    public HttpClient Client()
+    {
+        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
+        return new HttpClient(handler) { BaseAddress = BaseAddress };
+    }
+
+    /// <summary>A client signed in as <paramref name="userName"/>.</summary>
+    public async Task<HttpClient> SignedInClientAsync(string userName)
+    {
+        var client = Client();
+        var response = await client.PostAsJsonAsync("/api/auth/sign-in", new { userName, password = Password });
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        await Store.DisposeAsync();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless; the next run uses a new one.
+        }
+    }
+}
