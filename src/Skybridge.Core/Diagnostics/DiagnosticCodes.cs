@@ -1,0 +1,108 @@
+namespace Skybridge.Core.Diagnostics;
+
+/// <summary>
+/// The stable diagnostic codes, documented in docs/manifest.md. A published code never changes meaning:
+/// retire it and add a new one instead.
+/// </summary>
+/// <remarks>
+/// Ranges: SB10xx YAML and structure; SB11xx references and cross-checks; SB12xx data boundary and model;
+/// SB13xx autonomy and evidence.
+/// </remarks>
+public static class DiagnosticCodes
+{
+    /// <summary>The text is not valid YAML, or is not a single YAML document.</summary>
+    public const string YamlSyntax = "SB1001";
+
+    /// <summary>A key the schema does not know (usually a typo; the nearest valid key is suggested).</summary>
+    public const string UnknownKey = "SB1002";
+
+    /// <summary>A value of the wrong shape: a list where a mapping belongs, text where a number belongs.</summary>
+    public const string WrongType = "SB1003";
+
+    /// <summary>A required key is absent or has no value.</summary>
+    public const string MissingKey = "SB1004";
+
+    /// <summary>The same key appears twice in one mapping (YAML leaves it undefined which one wins).</summary>
+    public const string DuplicateKey = "SB1005";
+
+    /// <summary>A value outside a fixed set (consequence, effect, provider...); the valid values are listed.</summary>
+    public const string InvalidEnumValue = "SB1006";
+
+    /// <summary>A number outside its allowed range.</summary>
+    public const string OutOfRange = "SB1007";
+
+    /// <summary>A value of the right type but the wrong form: slug, URL, duration, regular expression, scope.</summary>
+    public const string MalformedValue = "SB1008";
+
+    /// <summary>A policy rule names an action the manifest does not declare.</summary>
+    public const string UnknownActionInRule = "SB1101";
+
+    /// <summary>A policy rule names a principal that is neither an agent role, a workflow role nor <c>*</c>.</summary>
+    public const string UnknownPrincipalInRule = "SB1102";
+
+    /// <summary>A <c>when</c> condition tests a field that is not a parameter of every action the rule names.</summary>
+    public const string ConditionFieldNotParameter = "SB1103";
+
+    /// <summary>An action has no connector, so nothing could execute it.</summary>
+    public const string ActionWithoutConnector = "SB1104";
+
+    /// <summary>An action names a connector the manifest does not declare.</summary>
+    public const string UnknownConnector = "SB1105";
+
+    /// <summary>Two actions, connectors, sources, agent roles, rules, assumptions or dependencies share a name.</summary>
+    public const string DuplicateName = "SB1106";
+
+    /// <summary>An <c>authorities.approve</c> entry names an action the manifest does not declare.</summary>
+    public const string ApproverForUnknownAction = "SB1107";
+
+    /// <summary>A consequential action has no one who may approve it.</summary>
+    public const string ConsequentialActionWithoutApprover = "SB1108";
+
+    /// <summary>A decision authority (review, monitor, recalibrate, halt, sign_gates) is missing or empty.</summary>
+    public const string MissingDecisionAuthority = "SB1109";
+
+    /// <summary>A principal is not <c>user:NAME</c> or <c>group:NAME</c>.</summary>
+    public const string MalformedPrincipal = "SB1110";
+
+    /// <summary>Warning: a prohibited action is permitted by a rule and no forbid rule covers it.</summary>
+    public const string ProhibitedActionPermitted = "SB1111";
+
+    /// <summary><c>approval</c> on a forbid rule, where it has no meaning.</summary>
+    public const string ApprovalOnForbidRule = "SB1112";
+
+    /// <summary>A <c>when</c> condition compares a value the parameter's type cannot hold (e.g. <c>lte</c> on a string).</summary>
+    public const string ConditionTypeMismatch = "SB1113";
+
+    /// <summary>A path leaves the manifest's folder (absolute, or climbing with <c>..</c>).</summary>
+    public const string PathOutsideManifestFolder = "SB1201";
+
+    /// <summary><c>trains_on_data: true</c>: nothing may train someone else's model.</summary>
+    public const string TrainsOnData = "SB1202";
+
+    /// <summary>The model endpoint is not on the installation's list of allowed endpoints.</summary>
+    public const string ModelEndpointNotAllowed = "SB1203";
+
+    /// <summary>The model endpoint is plain http to a host other than this machine.</summary>
+    public const string UnencryptedModelEndpoint = "SB1204";
+
+    /// <summary>Warning: <c>endpoint</c> or <c>model</c> given for the in-process builtin-extractive provider.</summary>
+    public const string ModelSettingIgnored = "SB1205";
+
+    /// <summary>The autonomy level is above what the workflow has evidence for.</summary>
+    public const string AutonomyAboveEvidence = "SB1301";
+
+    /// <summary><c>halted</c> as a manifest autonomy level; only the kill switch halts.</summary>
+    public const string HaltedInManifest = "SB1302";
+
+    /// <summary>The golden set file does not exist.</summary>
+    public const string GoldenSetNotFound = "SB1303";
+
+    /// <summary>No acceptance bar (a warning at L0-draft, an error above).</summary>
+    public const string NoAcceptanceBar = "SB1304";
+
+    /// <summary>A threshold with neither min nor max, or with min above max.</summary>
+    public const string InvalidThreshold = "SB1305";
+
+    /// <summary>Warning: L2 with review_sample_rate 0, so routine work would flow with nobody looking.</summary>
+    public const string NoReviewSampling = "SB1306";
+}

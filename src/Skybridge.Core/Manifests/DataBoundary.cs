@@ -1,0 +1,85 @@
+namespace Skybridge.Core.Manifests;
+
+/// <summary>How sensitive a source's data is.</summary>
+public enum DataClassification
+{
+    /// <summary>May be published.</summary>
+    Public,
+
+    /// <summary>For staff.</summary>
+    Internal,
+
+    /// <summary>For named teams.</summary>
+    Confidential,
+
+    /// <summary>For named people; the strictest handling.</summary>
+    Restricted,
+}
+
+/// <summary>A folder of documents inside the data boundary.</summary>
+public sealed record DataSource
+{
+    /// <summary>Source name, cited by answers.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Folder relative to the manifest's folder, never outside it.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Document formats read from the folder (<c>markdown</c>, <c>html</c>, <c>text</c>...).</summary>
+    public IReadOnlyList<string> Formats { get; init; } = [];
+
+    /// <summary>How sensitive the data is.</summary>
+    public required DataClassification Classification { get; init; }
+}
+
+/// <summary>Which model runs the workflow.</summary>
+public enum ModelProvider
+{
+    /// <summary>In-process extractive answering: no data leaves the server.</summary>
+    BuiltinExtractive,
+
+    /// <summary>An OpenAI-compatible chat endpoint.</summary>
+    OpenAICompatible,
+}
+
+/// <summary>The model provider and what it may see.</summary>
+public sealed record ModelSettings
+{
+    /// <summary>The provider.</summary>
+    public required ModelProvider Provider { get; init; }
+
+    /// <summary>Endpoint for <see cref="ModelProvider.OpenAICompatible"/>; null for the builtin provider.</summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>Model name for <see cref="ModelProvider.OpenAICompatible"/>; null for the builtin provider.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Always false in a valid manifest: the attestation that the provider does not train on our data.</summary>
+    public bool TrainsOnData { get; init; }
+
+    /// <summary>Kinds of personal data redacted before anything reaches the model (<c>email</c>, <c>iban</c>...).</summary>
+    public IReadOnlyList<string> Redact { get; init; } = [];
+}
+
+/// <summary>Prompt texts.</summary>
+public sealed record PromptSettings
+{
+    /// <summary>The system prompt.</summary>
+    public required string System { get; init; }
+
+    /// <summary>Template for the answer step, or null for the default.</summary>
+    public string? Answer { get; init; }
+}
+
+/// <summary>Retrieval settings.</summary>
+public sealed record RetrievalSettings
+{
+    /// <summary>Passages retrieved per case, 1..50.</summary>
+    public int TopK { get; init; } = 5;
+
+    /// <summary>Passages scoring below this are dropped (>= 0).</summary>
+    public double MinScore { get; init; }
+
+    /// <summary>Confidence below which the system abstains instead of answering (0..1).</summary>
+    public double AbstainBelow { get; init; } = 0.35;
+}
