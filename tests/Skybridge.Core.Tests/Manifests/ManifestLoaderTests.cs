@@ -76,6 +76,17 @@ public sealed class ManifestLoaderTests
         Assert.Null(result.Manifest);
     }
 
+    [Theory]
+    [InlineData("id: a\nname: [x, y\nowner: user:ann\n", 2)]
+    [InlineData("id: *missing\n", 1)]
+    public void Load_ReportsSB1001OnItsLine_WhenYamlIsBrokenInOtherWays(string text, int line)
+    {
+        var result = ManifestLoader.Load(text, FileName);
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal((DiagnosticCodes.YamlSyntax, line), (diagnostic.Code, diagnostic.Location.Line));
+    }
+
     [Fact]
     public void Load_ReportsSB1001_WhenTextHasTwoDocuments()
     {
