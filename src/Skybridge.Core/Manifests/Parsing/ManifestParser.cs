@@ -428,7 +428,8 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             Consequence = read.Enum(map, "consequence", required: true, Consequences) ?? ActionConsequence.Routine,
             Parameters = parameters,
         };
-        actionNodes.Add((action, map.Node, map["connector"]));
+        // A misspelled 'connector' key already has SB1002; the item node stands in so SB1104 does not repeat it.
+        actionNodes.Add((action, map.Node, map["connector"] ?? (map.IsMisspelled("connector") ? map.Node : null)));
         return action;
     }
 

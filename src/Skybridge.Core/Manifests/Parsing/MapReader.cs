@@ -11,6 +11,8 @@ internal sealed class MapReader
 {
     private readonly Dictionary<string, KeyValuePair<YScalar, YNode>> entries = new(StringComparer.Ordinal);
 
+    private readonly HashSet<string> misspelled = new(StringComparer.Ordinal);
+
     public MapReader(YMapping node, string where, IReadOnlyList<string>? allowedKeys, DiagnosticBag bag)
     {
         Node = node;
@@ -27,6 +29,11 @@ internal sealed class MapReader
             {
                 var nearest = EditDistance.FindNearest(key.Value, allowedKeys);
                 bag.Error(DiagnosticCodes.UnknownKey, $"unknown key '{key.Value}' in {where}", key, nearest);
+                if (nearest is not null)
+                {
+                    misspelled.Add(nearest);
+                }
+
                 continue;
             }
 
@@ -49,6 +56,12 @@ internal sealed class MapReader
     public YScalar? KeyNode(string key) => entries.TryGetValue(key, out var entry) ? entry.Key : null;
 
     public bool Has(string key) => entries.ContainsKey(key);
+
+    /// <summary>
+    /// True when an unknown key was reported with this key as its suggestion: the key is there, just misspelled,
+    /// so "missing required key" would only repeat the same mistake.
+    /// </summary>
+    public bool IsMisspelled(string key) => misspelled.Contains(key);
 
     public IEnumerable<KeyValuePair<YScalar, YNode>> Entries => entries.Values;
 }

@@ -17,7 +17,7 @@ internal sealed class ScalarReaders(DiagnosticBag bag)
         var node = map[key];
         if (node is null)
         {
-            if (required)
+            if (required && !map.IsMisspelled(key))
             {
                 Bag.Error(DiagnosticCodes.MissingKey, $"missing required key '{key}' in {map.Where}", map.Node);
             }
@@ -126,7 +126,7 @@ internal sealed class ScalarReaders(DiagnosticBag bag)
         var node = map[key];
         if (node is null || node is YScalar { IsNull: true })
         {
-            if (required)
+            if (required && !map.IsMisspelled(key))
             {
                 Bag.Error(DiagnosticCodes.MissingKey, $"missing required key '{key}' in {map.Where}", node is null ? map.Node : map.KeyNode(key)!);
             }
@@ -153,7 +153,7 @@ internal sealed class ScalarReaders(DiagnosticBag bag)
         var node = map[key];
         if (node is null || node is YScalar { IsNull: true })
         {
-            if (required)
+            if (required && !map.IsMisspelled(key))
             {
                 Bag.Error(DiagnosticCodes.MissingKey, $"missing required key '{key}' in {map.Where}", node is null ? map.Node : map.KeyNode(key)!);
             }

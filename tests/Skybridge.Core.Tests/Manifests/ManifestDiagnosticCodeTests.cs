@@ -1,0 +1,109 @@
+using Skybridge.Core.Diagnostics;
+using Skybridge.Core.Manifests;
+using static Skybridge.Core.Tests.Manifests.ManifestTestSupport;
+
+namespace Skybridge.Core.Tests.Manifests;
+
+/// <summary>
+/// Every published code, triggered by breaking the valid manifest in one place: the code, its position (found by
+/// locating the broken text) and the words a user reads.
+/// </summary>
+public sealed class ManifestDiagnosticCodeTests
+{
+    public static TheoryData<string, string, string, string, string, string> Cases => new()
+    {
+        // code, find, replace, anchor (where the diagnostic must point), message fragment, context
+        { "SB1002", "    consequence: consequential", "    consequnce: consequential", "consequnce", "unknown key 'consequnce' in action 'refund'", "" },
+        { "SB1003", "  trains_on_data: false", "  trains_on_data: [false]", "[false]", "'trains_on_data' in model must be true or false, not a list", "" },
+        { "SB1004", "name: Demo desk", "description: Demo desk", "id: demo-desk", "missing required key 'name' in the manifest", "" },
+        { "SB1005", "  monitor: [group:ops]", "  monitor: [group:ops]\n  monitor: [group:ops2]", "monitor: [group:ops2]", "duplicate key 'monitor' in authorities (first on line 8)", "" },
+        { "SB1006", "    classification: internal", "    classification: secret", "secret", "valid values: public, internal, confidential, restricted", "" },
+        { "SB1007", "  level: L0-draft", "  level: L0-draft\n  review_sample_rate: 1.5", "1.5", "must be between 0 and 1, not 1.5", "" },
+        { "SB1008", "id: demo-desk", "id: Demo_Desk", "Demo_Desk", "must be a lower-case slug", "" },
+        { "SB1101", "      actions: [refund]", "      actions: [refunds]", "refunds", "policy rule 'refund-small' names action 'refunds', which is not declared", "" },
+        { "SB1102", "      principals: [role:responder]", "      principals: [role:responders]", "role:responders", "names principal 'role:responders'", "" },
+        { "SB1103", "{ amount: { lte: 50 } }", "{ total: { lte: 50 } }", "total", "tests 'total', which is not a parameter of action 'refund'", "" },
+        { "SB1104", "    connector: billing\n", "    description: Refunds\n", "name: refund", "action 'refund' has no connector", "" },
+        { "SB1105", "    connector: billing", "    connector: biling", "biling", "uses connector 'biling', which is not declared", "" },
+        { "SB1106", "    notify_on: [activate]\n", "    notify_on: [activate]\n  - name: finance\n    contact: user:kim\n", "finance\n    contact: user:kim", "duplicate dependency 'finance' (first declared on line 54)", "" },
+        { "SB1107", "    refund: [group:leads]", "    refund: [group:leads]\n    refnd: [group:leads]", "refnd", "authorities.approve names action 'refnd'", "" },
+        { "SB1108", "  approve:\n    refund: [group:leads]\n", "  approve: {}\n  # nobody yet\n", "name: refund", "action 'refund' is consequential but nobody may approve it", "" },
+        { "SB1109", "  halt: [group:ops]", "  halt: []", "halt: []", "authorities 'halt' is empty: name who may halt the workflow", "" },
+        { "SB1110", "owner: user:ann", "owner: ann", "ann", "'ann' in 'owner' is not a principal; write user:NAME or group:NAME", "" },
+        { "SB1111", "    consequence: consequential", "    consequence: prohibited", "refund]", "permits prohibited action 'refund' and no forbid rule covers it", "" },
+        { "SB1112", "      effect: permit", "      effect: forbid", "none\n", "forbids, so 'approval' has no meaning", "" },
+        { "SB1113", "amount: { type: number", "amount: { type: string", "50 }", "'lte' compares numbers, but 'amount' is a string", "" },
+        { "SB1201", "    path: kb", "    path: ../secrets", "../secrets", "leaves the manifest's folder", "" },
+        { "SB1202", "  trains_on_data: false", "  trains_on_data: true", "true", "nothing may train someone else's model", "" },
+        { "SB1203", "  provider: builtin-extractive", "  provider: openai-compatible\n  endpoint: https://api.elsewhere.example/v1\n  model: gpt-x", "https://api.elsewhere", "is not on this installation's allowed list (https://llm.example.internal/v1)", "allowlist" },
+        { "SB1204", "  provider: builtin-extractive", "  provider: openai-compatible\n  endpoint: http://llm.example.internal/v1\n  model: gpt-x", "http://llm", "uses plain http", "" },
+        { "SB1205", "  provider: builtin-extractive", "  provider: builtin-extractive\n  model: gpt-x", "gpt-x", "'endpoint' and 'model' are ignored", "" },
+        { "SB1301", "  level: L0-draft", "  level: L1-approve-all", "L1-approve-all", "the workflow has evidence for at most L0-draft; a promotion gate must be passed first", "" },
+        { "SB1302", "  level: L0-draft", "  level: halted", "halted", "only the kill switch halts a workflow", "" },
+        { "SB1303", "golden_set: golden-set.yaml", "golden_set: golden.yaml", "golden.yaml", "golden set 'golden.yaml' was not found", "nofiles" },
+        { "SB1304", "acceptance_bar:\n  - metric: answer_accuracy\n    min: 0.9\n", "", "id: demo-desk", "no acceptance bar", "" },
+        { "SB1305", "    max: 30\n", "", "id: kb-fresh", "assumption 'kb-fresh' sets neither 'min' nor 'max'", "" },
+        { "SB1306", "  level: L0-draft", "  level: L2-approve-consequential", "L2-approve", "nobody reviewing it", "evidenceL2" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Load_ReportsCodeAtBrokenText_WhenOnePlaceIsBroken(string code, string find, string replace, string anchor, string message, string context)
+    {
+        var text = With(find, replace);
+        var validation = context switch
+        {
+            "allowlist" => AllFilesExist with { AllowedModelEndpoints = ["https://llm.example.internal/v1"] },
+            "nofiles" => new ManifestValidationContext { FileExists = _ => false },
+            "evidenceL2" => AllFilesExist with { EvidencedLevel = AutonomyLevel.L2ApproveConsequential },
+            _ => AllFilesExist,
+        };
+
+        var result = ManifestLoader.Load(text, FileName, validation);
+
+        var diagnostic = Single(result, code);
+        AssertAt(diagnostic, Locate(text, anchor));
+        Assert.Contains(message, diagnostic.Message, StringComparison.Ordinal);
+        Assert.Equal(diagnostic.IsError, !result.IsValid);
+        Assert.Equal(result.IsValid, result.Manifest is not null);
+    }
+
+    [Fact]
+    public void Cases_CoverEveryPublishedCode()
+    {
+        var published = typeof(DiagnosticCodes).GetFields().Select(f => (string)f.GetValue(null)!).ToHashSet();
+        var tested = Cases.Select(row => ((ITheoryDataRow)row).GetData()[0] as string ?? string.Empty).Append(DiagnosticCodes.YamlSyntax).ToHashSet();
+
+        Assert.Empty(published.Except(tested));
+    }
+
+    [Fact]
+    public void Load_SuggestsNearestKey_WhenKeyIsMisspelled()
+    {
+        var result = ManifestLoader.Load(With("    consequence: consequential", "    consequnce: consequential"), FileName, AllFilesExist);
+
+        var diagnostic = Single(result, DiagnosticCodes.UnknownKey);
+        Assert.Equal("consequence", diagnostic.Suggestion);
+        Assert.Equal("demo.yaml:30:5: error SB1002: unknown key 'consequnce' in action 'refund'; did you mean 'consequence'?", diagnostic.ToString());
+        Assert.DoesNotContain(result.Diagnostics, d => d.Code == DiagnosticCodes.MissingKey);
+    }
+
+    [Fact]
+    public void Load_ListsValidLevels_WhenAutonomyLevelIsUnknown()
+    {
+        var result = ManifestLoader.Load(With("  level: L0-draft", "  level: L3-autopilot"), FileName, AllFilesExist);
+
+        var diagnostic = Single(result, DiagnosticCodes.InvalidEnumValue);
+        Assert.Contains("L0-draft, L1-approve-all, L2-approve-consequential", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_WarnsButStaysValid_WhenAcceptanceBarMissingAtL0()
+    {
+        var result = ManifestLoader.Load(With("acceptance_bar:\n  - metric: answer_accuracy\n    min: 0.9\n", string.Empty), FileName, AllFilesExist);
+
+        Assert.Equal(DiagnosticSeverity.Warning, Single(result, DiagnosticCodes.NoAcceptanceBar).Severity);
+        Assert.True(result.IsValid);
+        Assert.NotNull(result.Manifest);
+    }
+}
