@@ -3,7 +3,7 @@ namespace Skybridge.Cli.Tests;
 /// <summary>Runs the CLI in-process with captured output, as a terminal user would see it.</summary>
 internal sealed record CliRun(int ExitCode, string Output, string Error)
 {
-    public static async Task<CliRun> RunAsync(string input, params string[] args)
+    public static async Task<CliRun> RunWithInputAsync(string input, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -12,7 +12,7 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
         return new CliRun(code, output.ToString(), error.ToString());
     }
 
-    public static Task<CliRun> RunAsync(params string[] args) => RunAsync("", args);
+    public static Task<CliRun> RunAsync(params string[] args) => RunWithInputAsync("", args);
 
     public static string RepoRoot { get; } = FindRoot();
 

@@ -60,7 +60,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         var failures = new List<string>();
         foreach (var wf in new[] { RunningServer.Workflow, RunningServer.OtherWorkflow })
         {
-            var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest)).Replace("id: support-desk", $"id: {wf}", StringComparison.Ordinal);
+            var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest, TestContext.Current.CancellationToken)).Replace("id: support-desk", $"id: {wf}", StringComparison.Ordinal);
             foreach (var probe in Probes(wf, yaml))
             {
                 if (!probe.WorkflowScoped && wf == RunningServer.OtherWorkflow)

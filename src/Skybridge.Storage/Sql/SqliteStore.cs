@@ -1,0 +1,103 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Skybridge.Storage.Sql;
+
+/// <summary>The embedded default: one SQLite file (<c>skybridge.db</c>) in a data folder, in WAL mode.</summary>
+internal sealed class SqliteStore : SqlStore
+{
+    public const string FileName = "skybridge.db";
+
+    private readonly string _folder;
+    private readonly string _connectionString;
+    private bool _prepared;
+
+    public SqliteStore(string dataFolder)
+    {
+        _folder = Path.GetFullPath(dataFolder);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(_folder, FileName),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public override string Provider => "sqlite";
+
+    public override string Description => Path.Combine(_folder, FileName);
+
+    protected override string ForUpdate => "";
+
+    protected override string Dialect => "Sqlite";
+
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (!_prepared)
+        {
+            PrepareFolder();
+        }
+
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // Per connection: wait for a busy writer instead of failing, and enforce references.
+            await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;").ConfigureAwait(false);
+            if (!_prepared)
+            {
+                // WAL lets readers go on while one writer commits; the setting is stored in the file.
+                await connection.ExecuteAsync("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").ConfigureAwait(false);
+                _prepared = true;
+            }
+
+            return connection;
+        }
+        catch (SqliteException ex)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw Unavailable(ex);
+        }
+    }
+
+    private void PrepareFolder()
+    {
+        try
+        {
+            Directory.CreateDirectory(_folder);
+            // Prove the folder is writable now, with a clear message, rather than at the first write.
+            var probe = Path.Combine(_folder, $".write-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreUnavailableException(
+                $"Cannot use the data folder {_folder}: {ex.Message} Choose another folder with --data, or fix its permissions.", ex);
+        }
+    }
+
+    private StoreUnavailableException Unavailable(SqliteException ex) => ex.SqliteErrorCode switch
+    {
+        26 => new StoreUnavailableException($"{Description} is not a Skybridge database (the file is not SQLite or is damaged). Move it away or choose another folder with --data.", ex),
+        11 => new StoreUnavailableException($"{Description} is damaged (SQLite reports corruption). Restore it from a backup.", ex),
+        8 or 14 => new StoreUnavailableException($"Cannot open {Description} for writing: {ex.Message} Fix the permissions or choose another folder with --data.", ex),
+        _ => new StoreUnavailableException($"Cannot open {Description}: {ex.Message}", ex),
+    };
+
+    protected override async Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default transaction) already holds the write lock; touching the
+        // schema inside it makes a second process wait here until the first has finished migrating.
+        await connection.ExecuteAsync(new CommandDefinition("PRAGMA user_version", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        // Pooled connections keep the file open (and its WAL); release them so the folder can be moved or deleted.
+        SqliteConnection.ClearAllPools();
+        return ValueTask.CompletedTask;
+    }
+}
