@@ -1,1 +1,0 @@
-namespace Skybridge.Storage.Tests;
