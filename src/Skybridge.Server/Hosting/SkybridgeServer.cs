@@ -67,6 +67,8 @@ public static class SkybridgeServer
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // Its "no XML encryptor" warning is expected on Linux, where the keys folder's permissions protect the keys.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
 
         builder.Services.AddSkybridgeServer(options, store);
         var app = builder.Build();
@@ -87,7 +89,12 @@ public static class SkybridgeServer
         var dataProtection = services.AddDataProtection().SetApplicationName("skybridge");
         if (options.KeysFolder is not null)
         {
-            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(options.KeysFolder));
+            // The keys encrypt session cookies. Linux has no machine-wide key store to wrap them with, so they are
+            // protected by the folder itself: readable by the service account only.
+            var keys = OperatingSystem.IsWindows()
+                ? Directory.CreateDirectory(options.KeysFolder)
+                : Directory.CreateDirectory(options.KeysFolder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            dataProtection.PersistKeysToFileSystem(keys);
         }
 
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
