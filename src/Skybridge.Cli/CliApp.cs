@@ -6,6 +6,12 @@ namespace Skybridge.Cli;
 /// <summary>The <c>skybridge</c> command line.</summary>
 internal static class CliApp
 {
+    /// <summary>The node id the CLI records its events under.</summary>
+    public static string NodeId => $"cli@{Environment.MachineName}";
+
+    /// <summary>Who the CLI acts as in the ledger when no --by is given: the operating-system account.</summary>
+    public static string Actor => $"{Environment.UserName}@cli";
+
     public static RootCommand Build(CliIo io, TimeProvider time)
     {
         var root = new RootCommand("Skybridge: run an AI workflow on production rails — identity, policy, approvals, ledger, evaluation.");
@@ -13,6 +19,7 @@ internal static class CliApp
         root.Subcommands.Add(ServerCommands.Serve(io));
         root.Subcommands.Add(ManifestCommands.Create(io, time));
         root.Subcommands.Add(UserCommands.Create(io, time));
+        root.Subcommands.Add(LedgerCommands.Create(io, time));
         return root;
     }
 

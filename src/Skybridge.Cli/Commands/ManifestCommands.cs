@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Skybridge.Core.Diagnostics;
+using Skybridge.Server.Ledger;
 using Skybridge.Server.Manifests;
 using Skybridge.Storage;
 using Spectre.Console;
@@ -61,7 +62,8 @@ internal static class ManifestCommands
                     return ExitCodes.Failed;
                 }
 
-                result = await new ManifestService(opened, time).ValidateAsync(yaml, parse.GetValue(path)!, FileProbe(fullPath), ct).ConfigureAwait(false);
+                await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+                result = await new ManifestService(opened, time, ledger).ValidateAsync(yaml, parse.GetValue(path)!, FileProbe(fullPath), ct).ConfigureAwait(false);
             }
             else
             {
@@ -110,7 +112,8 @@ internal static class ManifestCommands
                 return ExitCodes.Failed;
             }
 
-            var result = await new ManifestService(opened, time).PublishAsync(yaml, file, FileProbe(fullPath), Actor(parse.GetValue(by)), parse.GetValue(activate), ct).ConfigureAwait(false);
+            await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+            var result = await new ManifestService(opened, time, ledger).PublishAsync(yaml, file, FileProbe(fullPath), Actor(parse.GetValue(by)), parse.GetValue(activate), ct).ConfigureAwait(false);
             if (!result.IsValid || result.Published is null)
             {
                 PrintDiagnostics(io, file, result.Diagnostics);
@@ -151,7 +154,8 @@ internal static class ManifestCommands
                 return ExitCodes.Failed;
             }
 
-            var (result, diagnostics) = await new ManifestService(opened, time).ActivateAsync(parse.GetValue(workflow)!, parse.GetValue(version), Actor(parse.GetValue(by)), ct).ConfigureAwait(false);
+            await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+            var (result, diagnostics) = await new ManifestService(opened, time, ledger).ActivateAsync(parse.GetValue(workflow)!, parse.GetValue(version), Actor(parse.GetValue(by)), ct).ConfigureAwait(false);
             if (diagnostics.Count > 0)
             {
                 PrintDiagnostics(io, $"{parse.GetValue(workflow)} v{parse.GetValue(version)}", diagnostics);
@@ -179,7 +183,8 @@ internal static class ManifestCommands
                 return ExitCodes.Failed;
             }
 
-            var result = await new ManifestService(opened, time).RollbackAsync(parse.GetValue(workflow)!, Actor(parse.GetValue(by)), ct).ConfigureAwait(false);
+            await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+            var result = await new ManifestService(opened, time, ledger).RollbackAsync(parse.GetValue(workflow)!, Actor(parse.GetValue(by)), ct).ConfigureAwait(false);
             return ReportActivation(io, parse.GetValue(workflow)!, result);
         });
         return command;

@@ -4,6 +4,7 @@ using Skybridge.Cli.Hosting;
 using Skybridge.Core.Access;
 using Skybridge.Server.Accounts;
 using Skybridge.Server.Hosting;
+using Skybridge.Server.Ledger;
 using Skybridge.Server.Manifests;
 using Skybridge.Storage;
 
@@ -35,6 +36,17 @@ internal static class ServerCommands
         DefaultValueFactory = _ => DefaultUrls,
     };
 
+    /// <summary><c>--ledger-key FILE</c>: the checkpoint signing key (default: DATA/keys/ledger.key).</summary>
+    public static Option<string?> LedgerKeyOption() => new("--ledger-key")
+    {
+        Description = "The ledger's checkpoint signing key file (created when missing; default: DATA/keys/ledger.key).",
+        HelpName = "FILE",
+    };
+
+    /// <summary>The ledger key file to use: explicit, or the keys folder of the (default) data folder.</summary>
+    public static string LedgerKeyPath(System.CommandLine.ParseResult parse, Option<string?> option, StoreOptions store) =>
+        parse.GetValue(option) ?? Path.Combine(store.DataFolder(parse) ?? SkybridgeStores.DefaultDataFolder, "keys", "ledger.key");
+
     private static Option<bool> JsonLogsOption() => new("--json-logs") { Description = "Write logs as JSON lines." };
 
     public static Command Up(CliIo io, TimeProvider time)
@@ -53,17 +65,23 @@ internal static class ServerCommands
                 return ExitCodes.Failed;
             }
 
-            if (!await PublishSampleAsync(opened, io, time, ct).ConfigureAwait(false))
+            string credentialsFile;
+            await using (var ledger = new LedgerWriter(opened, time, CliApp.NodeId))
             {
-                return ExitCodes.Failed;
+                if (!await PublishSampleAsync(opened, ledger, io, time, ct).ConfigureAwait(false))
+                {
+                    return ExitCodes.Failed;
+                }
+
+                credentialsFile = await EnsureDemoAccountsAsync(opened, ledger, folder, time, ct).ConfigureAwait(false);
             }
 
-            var credentialsFile = await EnsureDemoAccountsAsync(opened, folder, time, ct).ConfigureAwait(false);
             var options = new SkybridgeServerOptions
             {
                 Urls = parse.GetValue(urls)!,
                 JsonLogs = parse.GetValue(jsonLogs),
                 KeysFolder = Path.Combine(folder, "keys"),
+                LedgerKeyFile = Path.Combine(folder, "keys", "ledger.key"),
             };
             return await NodeRunner.RunAsync(options, opened, io, addresses =>
             {
@@ -90,8 +108,9 @@ internal static class ServerCommands
         var otelConsole = new Option<bool>("--telemetry-console") { Description = "Also print OpenTelemetry traces and metrics to the console." };
         var keys = new Option<string?>("--keys") { Description = "Folder for cookie-encryption keys shared by all nodes (default: DATA/keys; none with --postgres).", HelpName = "DIR" };
         var secure = new Option<bool>("--secure-cookies") { Description = "Send the session cookie only over HTTPS (use behind a TLS-terminating proxy)." };
+        var ledgerKey = LedgerKeyOption();
         var store = new StoreOptions();
-        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure };
+        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey };
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -110,6 +129,7 @@ internal static class ServerCommands
                 ConsoleTelemetry = parse.GetValue(otelConsole),
                 KeysFolder = parse.GetValue(keys) ?? (folder is null ? null : Path.Combine(folder, "keys")),
                 SecureCookies = parse.GetValue(secure),
+                LedgerKeyFile = LedgerKeyPath(parse, ledgerKey, store),
             };
             return await NodeRunner.RunAsync(options, opened, io, addresses =>
             {
@@ -121,7 +141,7 @@ internal static class ServerCommands
     }
 
     /// <summary>Publishes the bundled sample and activates it when nothing is active yet.</summary>
-    private static async Task<bool> PublishSampleAsync(ISkybridgeStore store, CliIo io, TimeProvider time, CancellationToken ct)
+    private static async Task<bool> PublishSampleAsync(ISkybridgeStore store, ILedger ledger, CliIo io, TimeProvider time, CancellationToken ct)
     {
         var path = SampleManifestPath;
         if (!File.Exists(path))
@@ -132,7 +152,7 @@ internal static class ServerCommands
 
         var yaml = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
         var folder = Path.GetDirectoryName(path)!;
-        var manifests = new ManifestService(store, time);
+        var manifests = new ManifestService(store, time, ledger);
         var result = await manifests.PublishAsync(yaml, path, rel => File.Exists(Path.Combine(folder, rel)) || Directory.Exists(Path.Combine(folder, rel)), "skybridge-up", activate: false, ct).ConfigureAwait(false);
         if (!result.IsValid || result.Published is null)
         {
@@ -144,7 +164,7 @@ internal static class ServerCommands
         var workflow = await store.GetWorkflowAsync(result.Published.Version.WorkflowId, ct).ConfigureAwait(false);
         if (workflow?.ActiveVersion is null)
         {
-            await store.ActivateAsync(result.Published.Version.WorkflowId, result.Published.Version.Version, "skybridge-up", ct).ConfigureAwait(false);
+            await manifests.ActivateAsync(result.Published.Version.WorkflowId, result.Published.Version.Version, "skybridge-up", ct).ConfigureAwait(false);
         }
 
         return true;
@@ -154,10 +174,10 @@ internal static class ServerCommands
     /// Creates the demo accounts once, with random passwords written to a file only the current user can read,
     /// so no password is ever printed to a terminal or a log.
     /// </summary>
-    private static async Task<string> EnsureDemoAccountsAsync(ISkybridgeStore store, string folder, TimeProvider time, CancellationToken ct)
+    private static async Task<string> EnsureDemoAccountsAsync(ISkybridgeStore store, ILedger ledger, string folder, TimeProvider time, CancellationToken ct)
     {
         var file = Path.Combine(folder, "demo-accounts.txt");
-        var accounts = new AccountService(store, time);
+        var accounts = new AccountService(store, time, ledger);
         var lines = new List<string>();
         foreach (var (userName, displayName, role) in DemoAccounts)
         {
@@ -167,8 +187,8 @@ internal static class ServerCommands
             }
 
             var password = RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 16);
-            await accounts.CreateUserAsync(userName, displayName, password, ct).ConfigureAwait(false);
-            await store.GrantRoleAsync(userName, role == WorkflowRole.Admin ? RoleGrant.AllWorkflows : "support-desk", role.ToName(), ct).ConfigureAwait(false);
+            await accounts.CreateUserAsync("skybridge-up", userName, displayName, password, ct).ConfigureAwait(false);
+            await accounts.GrantRoleAsync("skybridge-up", userName, role == WorkflowRole.Admin ? RoleGrant.AllWorkflows : "support-desk", role, ct).ConfigureAwait(false);
             lines.Add($"{userName}\t{password}\t{role.ToName()}");
         }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Skybridge.Core.Access;
 using Skybridge.Server.Accounts;
+using Skybridge.Server.Ledger;
 using Skybridge.Storage;
 using Spectre.Console;
 
@@ -13,8 +14,8 @@ internal static class UserCommands
     {
         var user = new Command("user", "Local accounts and their roles per workflow.");
         user.Subcommands.Add(Add(io, time));
-        user.Subcommands.Add(Grant(io, grant: true));
-        user.Subcommands.Add(Grant(io, grant: false));
+        user.Subcommands.Add(Grant(io, time, grant: true));
+        user.Subcommands.Add(Grant(io, time, grant: false));
         user.Subcommands.Add(List(io));
         return user;
     }
@@ -86,7 +87,9 @@ internal static class UserCommands
                 return ExitCodes.InvalidInput;
             }
 
-            var outcome = await new AccountService(opened, time).CreateUserAsync(userName, parse.GetValue(displayName) ?? userName, password, ct).ConfigureAwait(false);
+            await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+            var accounts = new AccountService(opened, time, ledger);
+            var outcome = await accounts.CreateUserAsync(CliApp.Actor, userName, parse.GetValue(displayName) ?? userName, password, ct).ConfigureAwait(false);
             if (outcome == CreateUserOutcome.AlreadyExists)
             {
                 io.Fail($"An account named '{userName}' already exists.", "Grant it a role with: skybridge user grant NAME ROLE --workflow ID.");
@@ -97,7 +100,7 @@ internal static class UserCommands
             if (parsedRole is { } grantedRole)
             {
                 var scope = grantedRole == WorkflowRole.Admin ? RoleGrant.AllWorkflows : parse.GetValue(workflow)!;
-                await opened.GrantRoleAsync(userName, scope, grantedRole.ToName(), ct).ConfigureAwait(false);
+                await accounts.GrantRoleAsync(CliApp.Actor, userName, scope, grantedRole, ct).ConfigureAwait(false);
                 io.Output.WriteLine($"Granted {grantedRole.ToName()} on {Scope(scope)}.");
             }
 
@@ -106,7 +109,7 @@ internal static class UserCommands
         return command;
     }
 
-    private static Command Grant(CliIo io, bool grant)
+    private static Command Grant(CliIo io, TimeProvider time, bool grant)
     {
         var name = new Argument<string>("NAME") { Description = "User name." };
         var role = new Argument<string>("ROLE") { Description = string.Join(", ", WorkflowRoles.All.Select(r => r.ToName())) };
@@ -141,9 +144,11 @@ internal static class UserCommands
                 return ExitCodes.InvalidInput;
             }
 
+            await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+            var accounts = new AccountService(opened, time, ledger);
             var changed = grant
-                ? await opened.GrantRoleAsync(userName, scope, parsed.ToName(), ct).ConfigureAwait(false)
-                : await opened.RevokeRoleAsync(userName, scope, parsed.ToName(), ct).ConfigureAwait(false);
+                ? await accounts.GrantRoleAsync(CliApp.Actor, userName, scope, parsed, ct).ConfigureAwait(false)
+                : await accounts.RevokeRoleAsync(CliApp.Actor, userName, scope, parsed, ct).ConfigureAwait(false);
             io.Output.WriteLine((grant, changed) switch
             {
                 (true, true) => $"Granted {parsed.ToName()} on {Scope(scope)} to {userName}.",

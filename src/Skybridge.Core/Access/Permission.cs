@@ -23,6 +23,12 @@ public enum Permission
 
     /// <summary>List and create accounts (installation-wide).</summary>
     ManageUsers,
+
+    /// <summary>
+    /// Read ledger events of every workflow (installation-wide). Checkpoints and proofs carry only hashes and are
+    /// open to anyone signed in.
+    /// </summary>
+    ReadLedgerEvents,
 }
 
 /// <summary>
@@ -40,6 +46,7 @@ public static class AccessRules
         [Permission.ReadRoles] = [WorkflowRole.Owner, WorkflowRole.Auditor, WorkflowRole.Admin],
         [Permission.ManageRoles] = [WorkflowRole.Owner, WorkflowRole.Admin],
         [Permission.ManageUsers] = [WorkflowRole.Admin],
+        [Permission.ReadLedgerEvents] = [WorkflowRole.Admin],
     };
 
     /// <summary>The roles that carry a permission.</summary>

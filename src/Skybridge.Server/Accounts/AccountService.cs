@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Skybridge.Core.Access;
+using Skybridge.Core.Ledger.Events;
+using Skybridge.Server.Ledger;
 using Skybridge.Storage;
 
 namespace Skybridge.Server.Accounts;
@@ -41,11 +43,48 @@ public sealed class AccountService
 
     private readonly ISkybridgeStore _store;
     private readonly TimeProvider _time;
+    private readonly ILedger _ledger;
 
-    public AccountService(ISkybridgeStore store, TimeProvider time)
+    public AccountService(ISkybridgeStore store, TimeProvider time, ILedger ledger)
     {
         _store = store;
         _time = time;
+        _ledger = ledger;
+    }
+
+    private Task RecordAsync(string type, string actor, string subject, string outcome, CancellationToken cancellationToken, string? workflowId = null, string? role = null) =>
+        _ledger.AppendAsync(new LedgerEntry
+        {
+            Type = type,
+            Actors = [LedgerActor.Human(actor)],
+            WorkflowId = workflowId is RoleGrant.AllWorkflows ? null : workflowId,
+            Resource = new LedgerResource("account", subject, role is null ? null : ["roles"]),
+            Outcome = outcome,
+            Content = role is null ? null : new System.Text.Json.Nodes.JsonObject { ["role"] = role, ["scope"] = workflowId },
+        }, cancellationToken);
+
+    /// <summary>Grants a role and records who granted it. False when it already existed or the account is unknown.</summary>
+    public async Task<bool> GrantRoleAsync(string actor, string userName, string workflowId, WorkflowRole role, CancellationToken cancellationToken)
+    {
+        var added = await _store.GrantRoleAsync(userName, workflowId, role.ToName(), cancellationToken).ConfigureAwait(false);
+        if (added)
+        {
+            await RecordAsync("role.granted", actor, userName, "granted", cancellationToken, workflowId, role.ToName()).ConfigureAwait(false);
+        }
+
+        return added;
+    }
+
+    /// <summary>Revokes a role and records who revoked it. False when it did not exist.</summary>
+    public async Task<bool> RevokeRoleAsync(string actor, string userName, string workflowId, WorkflowRole role, CancellationToken cancellationToken)
+    {
+        var removed = await _store.RevokeRoleAsync(userName, workflowId, role.ToName(), cancellationToken).ConfigureAwait(false);
+        if (removed)
+        {
+            await RecordAsync("role.revoked", actor, userName, "revoked", cancellationToken, workflowId, role.ToName()).ConfigureAwait(false);
+        }
+
+        return removed;
     }
 
     /// <summary>True when a user name is acceptable: 2-64 characters of letters, digits, '.', '-', '_' and '@'.</summary>
@@ -53,7 +92,7 @@ public sealed class AccountService
         userName is { Length: >= 2 and <= 64 } && userName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@');
 
     /// <summary>Creates an account with a hashed password.</summary>
-    public async Task<CreateUserOutcome> CreateUserAsync(string userName, string displayName, string password, CancellationToken cancellationToken)
+    public async Task<CreateUserOutcome> CreateUserAsync(string actor, string userName, string displayName, string password, CancellationToken cancellationToken)
     {
         if (!IsValidUserName(userName))
         {
@@ -72,9 +111,13 @@ public sealed class AccountService
             PasswordHash = Hasher.HashPassword(Placeholder, password),
             CreatedAt = _time.GetUtcNow(),
         };
-        return await _store.CreateUserAsync(user, cancellationToken).ConfigureAwait(false)
-            ? CreateUserOutcome.Created
-            : CreateUserOutcome.AlreadyExists;
+        if (!await _store.CreateUserAsync(user, cancellationToken).ConfigureAwait(false))
+        {
+            return CreateUserOutcome.AlreadyExists;
+        }
+
+        await RecordAsync("account.created", actor, userName, "created", cancellationToken).ConfigureAwait(false);
+        return CreateUserOutcome.Created;
     }
 
     /// <summary>Checks a password, counting failures and honouring lockout.</summary>
@@ -85,11 +128,14 @@ public sealed class AccountService
         if (user is null)
         {
             Hasher.VerifyHashedPassword(Placeholder, DummyHash, password);
+            // The attempted name is kept as a digest only: people sometimes type their password into the name field.
+            await RecordAsync("auth.sign_in_refused", "unknown:" + LedgerEntry.Digest(userName)[..16], "unknown", "wrong_credentials", cancellationToken).ConfigureAwait(false);
             return new SignInResult(SignInOutcome.WrongCredentials);
         }
 
         if (user.LockedUntil is { } lockedUntil && lockedUntil > now)
         {
+            await RecordAsync("auth.sign_in_refused", user.UserName, user.UserName, "locked", cancellationToken).ConfigureAwait(false);
             return new SignInResult(SignInOutcome.LockedOut, LockedUntil: lockedUntil);
         }
 
@@ -97,6 +143,8 @@ public sealed class AccountService
         if (verdict == PasswordVerificationResult.Failed)
         {
             var updated = await _store.RecordSignInFailureAsync(user.UserName, now, MaxFailedSignIns, LockoutDuration, cancellationToken).ConfigureAwait(false);
+            var locked = updated?.LockedUntil is { } lockTime && lockTime > now;
+            await RecordAsync("auth.sign_in_refused", user.UserName, user.UserName, locked ? "locked" : "wrong_credentials", cancellationToken).ConfigureAwait(false);
             return updated?.LockedUntil is { } until && until > now
                 ? new SignInResult(SignInOutcome.LockedOut, LockedUntil: until)
                 : new SignInResult(SignInOutcome.WrongCredentials);
@@ -108,6 +156,7 @@ public sealed class AccountService
         }
 
         await _store.RecordSignInSuccessAsync(user.UserName, now, cancellationToken).ConfigureAwait(false);
+        await RecordAsync("auth.signed_in", user.UserName, user.UserName, "signed_in", cancellationToken).ConfigureAwait(false);
         return new SignInResult(SignInOutcome.SignedIn, user);
     }
 

@@ -50,12 +50,12 @@ internal static class RoleEndpoints
                 return ApiProblems.Problem(StatusCodes.Status404NotFound, "unknown_user", $"No account named '{request.UserName}'.");
             }
 
-            var added = await store.GrantRoleAsync(request.UserName, scope, role.ToName(), context.RequestAborted).ConfigureAwait(false);
+            var added = await accounts.GrantRoleAsync(actor, request.UserName, scope, role, context.RequestAborted).ConfigureAwait(false);
             Log.RoleGranted(loggers.CreateLogger("Skybridge.Access"), actor, role.ToName(), scope, request.UserName);
             return added ? Results.Created($"/api/workflows/{id}/roles", new RoleGrant(request.UserName, scope, role.ToName())) : Results.Ok(new RoleGrant(request.UserName, scope, role.ToName()));
         }).WithSummary("Grants a role on the workflow. Owners grant working roles; only administrators grant owner or admin.");
 
-        group.MapDelete("/{userName}/{role}", async (string id, string userName, string role, HttpContext context, ISkybridgeStore store, AccountService accounts) =>
+        group.MapDelete("/{userName}/{role}", async (string id, string userName, string role, HttpContext context, AccountService accounts) =>
         {
             if (await ApiProblems.GuardAsync(context, Permission.ManageRoles, id).ConfigureAwait(false) is { } refused)
             {
@@ -74,7 +74,7 @@ internal static class RoleEndpoints
             }
 
             var scope = parsed == WorkflowRole.Admin ? RoleGrant.AllWorkflows : id;
-            return await store.RevokeRoleAsync(userName, scope, parsed.ToName(), context.RequestAborted).ConfigureAwait(false)
+            return await accounts.RevokeRoleAsync(ApiProblems.UserName(context.User)!, userName, scope, parsed, context.RequestAborted).ConfigureAwait(false)
                 ? Results.NoContent()
                 : ApiProblems.Problem(StatusCodes.Status404NotFound, "unknown_grant", $"{userName} does not hold {parsed.ToName()} on {id}.");
         }).WithSummary("Revokes a role on the workflow.");

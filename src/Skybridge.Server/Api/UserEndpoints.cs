@@ -35,7 +35,7 @@ internal static class UserEndpoints
                 return refused;
             }
 
-            var outcome = await accounts.CreateUserAsync(request.UserName ?? "", request.DisplayName ?? "", request.Password ?? "", context.RequestAborted).ConfigureAwait(false);
+            var outcome = await accounts.CreateUserAsync(ApiProblems.UserName(context.User)!, request.UserName ?? "", request.DisplayName ?? "", request.Password ?? "", context.RequestAborted).ConfigureAwait(false);
             return outcome switch
             {
                 CreateUserOutcome.Created => Results.Created($"/api/users/{request.UserName}", new { request.UserName }),

@@ -13,6 +13,8 @@ using OpenTelemetry.Trace;
 using Skybridge.Server.Access;
 using Skybridge.Server.Accounts;
 using Skybridge.Server.Api;
+using Skybridge.Core.Ledger;
+using Skybridge.Server.Ledger;
 using Skybridge.Server.Manifests;
 using Skybridge.Server.Telemetry;
 using Skybridge.Storage;
@@ -82,6 +84,22 @@ public static class SkybridgeServer
         services.AddSingleton(options);
         services.AddSingleton(store);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<LedgerWriter>(sp => new LedgerWriter(store, sp.GetRequiredService<TimeProvider>(), options.NodeId));
+        services.AddSingleton<ILedger>(sp => sp.GetRequiredService<LedgerWriter>());
+        services.AddSingleton(sp =>
+        {
+            var time = sp.GetRequiredService<TimeProvider>();
+            LedgerSigner? signer = null;
+            if (options.LedgerKeyFile is not null)
+            {
+                // Start-up path, before requests are served: loading synchronously is fine here.
+                var head = store.GetLedgerHeadAsync().GetAwaiter().GetResult();
+                signer = LedgerKeys.LoadOrCreateAsync(options.LedgerKeyFile, head.Origin, store, time, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            return new LedgerService(store, time, signer);
+        });
+        services.AddHostedService<CheckpointService>();
         services.AddSingleton<AccountService>();
         services.AddSingleton<AccessService>();
         services.AddSingleton<ManifestService>();
@@ -173,6 +191,7 @@ public static class SkybridgeServer
         app.MapWorkflowEndpoints();
         app.MapRoleEndpoints();
         app.MapUserEndpoints();
+        app.MapLedgerEndpoints();
         app.MapRazorPages();
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -21,6 +21,15 @@ public sealed record SkybridgeServerOptions
     /// <summary>Folder for data-protection keys (cookie encryption), so sign-ins survive a restart. Null keeps keys in memory.</summary>
     public string? KeysFolder { get; init; }
 
+    /// <summary>
+    /// The ledger signing key file (Ed25519, created on first start). Null: this node records events but signs no
+    /// checkpoints. Keep it out of the database and readable by the service account only.
+    /// </summary>
+    public string? LedgerKeyFile { get; init; }
+
+    /// <summary>How often a signed checkpoint of the ledger is made (when it grew).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Sign-in cookies go out with the Secure flag. On by default; off only for plain-http local use.</summary>
     public bool SecureCookies { get; init; }
 }

@@ -1,5 +1,7 @@
 using Skybridge.Core.Diagnostics;
+using Skybridge.Core.Ledger.Events;
 using Skybridge.Core.Manifests;
+using Skybridge.Server.Ledger;
 using Skybridge.Storage;
 
 namespace Skybridge.Server.Manifests;
@@ -31,11 +33,13 @@ public sealed class ManifestService
 {
     private readonly ISkybridgeStore _store;
     private readonly TimeProvider _time;
+    private readonly ILedger _ledger;
 
-    public ManifestService(ISkybridgeStore store, TimeProvider time)
+    public ManifestService(ISkybridgeStore store, TimeProvider time, ILedger ledger)
     {
         _store = store;
         _time = time;
+        _ledger = ledger;
     }
 
     /// <summary>
@@ -62,6 +66,19 @@ public sealed class ManifestService
         var (result, _) = await LoadAsync(yaml, fileName, fileExists, cancellationToken).ConfigureAwait(false);
         if (!result.IsValid || result.Manifest is null)
         {
+            // Refused configuration changes are evidence too: who tried what, and why it was refused.
+            await _ledger.AppendAsync(new LedgerEntry
+            {
+                Type = "manifest.publish_refused",
+                Actors = [LedgerActor.Human(publishedBy)],
+                Resource = new LedgerResource("manifest", fileName),
+                Outcome = "invalid",
+                InputHashes = new Dictionary<string, string> { ["yaml"] = ManifestHash.Compute(yaml) },
+                Content = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["codes"] = new System.Text.Json.Nodes.JsonArray(result.Diagnostics.Where(d => d.IsError).Select(d => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create($"{d.Code}@{d.Location.Line}:{d.Location.Column}")).ToArray()),
+                },
+            }, cancellationToken).ConfigureAwait(false);
             return new ManifestPublishResult { Diagnostics = result.Diagnostics, WorkflowId = result.Manifest?.Id };
         }
 
@@ -79,10 +96,23 @@ public sealed class ManifestService
             },
             cancellationToken).ConfigureAwait(false);
 
+        await _ledger.AppendAsync(new LedgerEntry
+        {
+            Type = "manifest.published",
+            Actors = [LedgerActor.Human(publishedBy)],
+            WorkflowId = manifest.Id,
+            WorkflowVersion = published.Version.Version,
+            Resource = new LedgerResource("manifest", $"{manifest.Id}@{published.Version.Version}", ["yaml"]),
+            Outcome = published.Outcome == PublishOutcome.Published ? "published" : "already_published",
+            InputHashes = new Dictionary<string, string> { ["yaml"] = published.Version.ContentHash },
+            Content = new System.Text.Json.Nodes.JsonObject { ["autonomy_level"] = published.Version.AutonomyLevel },
+        }, cancellationToken).ConfigureAwait(false);
+
         ActivationResult? activation = null;
         if (activate)
         {
             activation = await _store.ActivateAsync(manifest.Id, published.Version.Version, publishedBy, cancellationToken).ConfigureAwait(false);
+            await RecordActivationAsync(manifest.Id, activation, publishedBy, cancellationToken).ConfigureAwait(false);
         }
 
         return new ManifestPublishResult
@@ -114,12 +144,37 @@ public sealed class ManifestService
             return (new ActivationResult(ActivationOutcome.UnknownVersion), check.Diagnostics);
         }
 
-        return (await _store.ActivateAsync(workflowId, version, actor, cancellationToken).ConfigureAwait(false), []);
+        var activated = await _store.ActivateAsync(workflowId, version, actor, cancellationToken).ConfigureAwait(false);
+        await RecordActivationAsync(workflowId, activated, actor, cancellationToken).ConfigureAwait(false);
+        return (activated, []);
     }
 
     /// <summary>Re-activates the previously active version.</summary>
-    public Task<ActivationResult> RollbackAsync(string workflowId, string actor, CancellationToken cancellationToken) =>
-        _store.RollbackAsync(workflowId, actor, cancellationToken);
+    public async Task<ActivationResult> RollbackAsync(string workflowId, string actor, CancellationToken cancellationToken)
+    {
+        var result = await _store.RollbackAsync(workflowId, actor, cancellationToken).ConfigureAwait(false);
+        await RecordActivationAsync(workflowId, result, actor, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task RecordActivationAsync(string workflowId, ActivationResult result, string actor, CancellationToken cancellationToken)
+    {
+        if (result.Activation is not { } a)
+        {
+            return; // Nothing changed (already active, unknown version): no configuration change to record.
+        }
+
+        await _ledger.AppendAsync(new LedgerEntry
+        {
+            Type = a.Kind == "rollback" ? "workflow.rolled_back" : "workflow.activated",
+            Actors = [LedgerActor.Human(actor)],
+            WorkflowId = workflowId,
+            WorkflowVersion = a.Version,
+            Resource = new LedgerResource("workflow", workflowId, ["active_version"]),
+            Outcome = "activated",
+            Content = new System.Text.Json.Nodes.JsonObject { ["from_version"] = a.PreviousVersion, ["to_version"] = a.Version },
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
     private async Task<(ManifestLoadResult Result, AutonomyLevel Evidenced)> LoadAsync(
         string yaml, string fileName, Func<string, bool>? fileExists, CancellationToken cancellationToken)

@@ -8,7 +8,7 @@ namespace Skybridge.Storage.Sql;
 /// PostgreSQL (ON CONFLICT, RETURNING); what differs (connections, locking, error messages) lives in the subclasses.
 /// Times are stored as microseconds since the Unix epoch (UTC) so both databases round-trip them exactly.
 /// </summary>
-internal abstract class SqlStore : ISkybridgeStore
+internal abstract partial class SqlStore : ISkybridgeStore
 {
     public abstract string Provider { get; }
 

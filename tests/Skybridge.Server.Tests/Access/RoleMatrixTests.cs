@@ -23,6 +23,8 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         ["read-roles"] = ["owner", "auditor", "admin"],
         ["manage-roles"] = ["owner", "admin"],
         ["manage-users"] = ["admin"],
+        ["read-ledger-events"] = ["admin"],
+        ["signed-in"] = ["owner", "approver", "reviewer", "auditor", "operator", "admin", "nobody"],
     };
 
     private sealed record Probe(string Name, string Permission, HttpMethod Method, string Path, Func<HttpContent?> Body, bool WorkflowScoped = true, bool Console = false);
@@ -46,6 +48,11 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("revoke", "manage-roles", HttpMethod.Delete, $"/api/workflows/{wf}/roles/bystander/reviewer", () => null),
         new("users", "manage-users", HttpMethod.Get, "/api/users", () => null, WorkflowScoped: false),
         new("create user", "manage-users", HttpMethod.Post, "/api/users", () => JsonContent.Create(new { userName = "new-" + Guid.NewGuid().ToString("N")[..8], password = RunningServer.Password }), WorkflowScoped: false),
+        new("ledger events", "read-ledger-events", HttpMethod.Get, "/api/ledger/events", () => null, WorkflowScoped: false),
+        new("ledger checkpoint now", "read-ledger-events", HttpMethod.Post, "/api/ledger/checkpoint", () => null, WorkflowScoped: false),
+        new("ledger checkpoint", "signed-in", HttpMethod.Get, "/api/ledger/checkpoint", () => null, WorkflowScoped: false),
+        new("ledger keys", "signed-in", HttpMethod.Get, "/api/ledger/keys", () => null, WorkflowScoped: false),
+        new("inclusion proof", "signed-in", HttpMethod.Get, "/api/ledger/proof/inclusion?index=0&size=1", () => null, WorkflowScoped: false),
         new("console workflow", "read-workflow", HttpMethod.Get, $"/workflows/{wf}", () => null, Console: true),
         new("console version", "read-manifest", HttpMethod.Get, $"/workflows/{wf}/versions/1", () => null, Console: true),
     ];

@@ -55,8 +55,8 @@ public sealed class ApiTests : IClassFixture<RunningServer>
     [Fact]
     public async Task SignIn_LocksTheAccount_AfterFiveFailures()
     {
-        var accounts = new Skybridge.Server.Accounts.AccountService(_server.Store, TimeProvider.System);
-        await accounts.CreateUserAsync("locky", "Locky", RunningServer.Password, Ct);
+        var accounts = (Skybridge.Server.Accounts.AccountService)_server.Services.GetService(typeof(Skybridge.Server.Accounts.AccountService))!;
+        await accounts.CreateUserAsync("test", "locky", "Locky", RunningServer.Password, Ct);
         using var client = _server.Client();
         for (var i = 0; i < 4; i++)
         {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Skybridge.Core.Access;
 using Skybridge.Server.Accounts;
 using Skybridge.Server.Hosting;
+using Skybridge.Server.Ledger;
 using Skybridge.Server.Manifests;
 using Skybridge.Storage;
 
@@ -23,6 +24,9 @@ public sealed class RunningServer : IAsyncLifetime
     private WebApplication? _app;
 
     public ISkybridgeStore Store { get; private set; } = null!;
+
+    /// <summary>The running node's services (ledger, accounts...).</summary>
+    public IServiceProvider Services => _app!.Services;
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>Account names: the role name for each role on support-desk; "outsider" holds owner on billing-disputes only.</summary>
@@ -32,7 +36,8 @@ public sealed class RunningServer : IAsyncLifetime
     {
         Store = SkybridgeStores.OpenSqlite(_folder);
         await Store.MigrateAsync();
-        var manifests = new ManifestService(Store, TimeProvider.System);
+        await using var ledger = new LedgerWriter(Store, TimeProvider.System, "test-seed");
+        var manifests = new ManifestService(Store, TimeProvider.System, ledger);
         var yaml = await File.ReadAllTextAsync(RepoPaths.SampleManifest);
         var first = await manifests.PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
         Assert.True(first.IsValid, string.Join("\n", first.Diagnostics));
@@ -40,19 +45,27 @@ public sealed class RunningServer : IAsyncLifetime
         var second = await manifests.PublishAsync(other, "manifest.yaml", null, "seed", activate: true, default);
         Assert.True(second.IsValid, string.Join("\n", second.Diagnostics));
 
-        var accounts = new AccountService(Store, TimeProvider.System);
+        var accounts = new AccountService(Store, TimeProvider.System, ledger);
         foreach (var role in Roles)
         {
-            await accounts.CreateUserAsync(role.ToName(), role.ToString(), Password, default);
-            await Store.GrantRoleAsync(role.ToName(), role == WorkflowRole.Admin ? RoleGrant.AllWorkflows : Workflow, role.ToName());
+            await accounts.CreateUserAsync("seed", role.ToName(), role.ToString(), Password, default);
+            await accounts.GrantRoleAsync("seed", role.ToName(), role == WorkflowRole.Admin ? RoleGrant.AllWorkflows : Workflow, role, default);
         }
 
-        await accounts.CreateUserAsync("outsider", "Outsider", Password, default);
-        await Store.GrantRoleAsync("outsider", OtherWorkflow, "owner");
-        await accounts.CreateUserAsync("nobody", "No roles", Password, default);
-        await accounts.CreateUserAsync("bystander", "Bystander", Password, default);
+        await accounts.CreateUserAsync("seed", "outsider", "Outsider", Password, default);
+        await accounts.GrantRoleAsync("seed", "outsider", OtherWorkflow, WorkflowRole.Owner, default);
+        await accounts.CreateUserAsync("seed", "nobody", "No roles", Password, default);
+        await accounts.CreateUserAsync("seed", "bystander", "Bystander", Password, default);
 
-        _app = SkybridgeServer.Build(new SkybridgeServerOptions { Urls = "http://127.0.0.1:0", NodeId = "test-node", MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning }, Store);
+        _app = SkybridgeServer.Build(
+            new SkybridgeServerOptions
+            {
+                Urls = "http://127.0.0.1:0",
+                NodeId = "test-node",
+                MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+                LedgerKeyFile = Path.Combine(_folder, "keys", "ledger.key"),
+            },
+            Store);
         await _app.StartNodeAsync(default);
         BaseAddress = new Uri(SkybridgeServer.ListeningAddresses(_app)[0]);
     }

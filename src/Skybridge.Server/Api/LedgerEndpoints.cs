@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Skybridge.Core.Access;
+using Skybridge.Server.Ledger;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Api;
+
+internal static class LedgerEndpoints
+{
+    public static void MapLedgerEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/ledger").WithTags("ledger");
+
+        group.MapGet("/checkpoint", async (HttpContext context, LedgerService ledger) =>
+        {
+            if (ApiProblems.UserName(context.User) is null)
+            {
+                return ApiProblems.For(Access.AccessVerdict.Unauthenticated);
+            }
+
+            var checkpoint = await ledger.LatestCheckpointAsync(context.RequestAborted).ConfigureAwait(false);
+            return checkpoint is null
+                ? ApiProblems.Problem(StatusCodes.Status404NotFound, "no_checkpoint", "The ledger has no signed checkpoint yet.")
+                : Results.Text(checkpoint.Note, "text/plain; charset=utf-8");
+        }).WithSummary("The newest signed checkpoint, as a C2SP signed note (text/plain).");
+
+        group.MapPost("/checkpoint", async (HttpContext context, LedgerService ledger) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.ReadLedgerEvents, null).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            var checkpoint = await ledger.CheckpointAsync(context.RequestAborted).ConfigureAwait(false);
+            return checkpoint is null
+                ? ApiProblems.Problem(StatusCodes.Status409Conflict, "empty_ledger", "The ledger is empty; there is nothing to sign.")
+                : Results.Text(checkpoint.Note, "text/plain; charset=utf-8");
+        }).WithSummary("Signs a checkpoint of the current head now (administrators).");
+
+        group.MapGet("/keys", async (HttpContext context, ILedgerStore store) =>
+            ApiProblems.UserName(context.User) is null
+                ? ApiProblems.For(Access.AccessVerdict.Unauthenticated)
+                : Results.Ok(await store.ListLedgerKeysAsync(context.RequestAborted).ConfigureAwait(false)))
+            .WithSummary("Every public key that has signed checkpoints (C2SP verifier keys), oldest first.");
+
+        group.MapGet("/proof/inclusion", async (long index, long size, HttpContext context, LedgerService ledger) =>
+        {
+            if (ApiProblems.UserName(context.User) is null)
+            {
+                return ApiProblems.For(Access.AccessVerdict.Unauthenticated);
+            }
+
+            var proof = await ledger.InclusionProofAsync(index, size, context.RequestAborted).ConfigureAwait(false);
+            return proof is null
+                ? ApiProblems.Problem(StatusCodes.Status400BadRequest, "out_of_range", "Need 0 <= index < size <= the ledger's size.")
+                : Results.Ok(proof);
+        }).WithSummary("RFC 6962 inclusion proof of event `index` in the tree of `size` events.");
+
+        group.MapGet("/proof/consistency", async (long from, long to, HttpContext context, LedgerService ledger) =>
+        {
+            if (ApiProblems.UserName(context.User) is null)
+            {
+                return ApiProblems.For(Access.AccessVerdict.Unauthenticated);
+            }
+
+            var proof = await ledger.ConsistencyProofAsync(from, to, context.RequestAborted).ConfigureAwait(false);
+            return proof is null
+                ? ApiProblems.Problem(StatusCodes.Status400BadRequest, "out_of_range", "Need 1 <= from <= to <= the ledger's size.")
+                : Results.Ok(proof);
+        }).WithSummary("RFC 6962 consistency proof between two tree sizes.");
+
+        group.MapGet("/events", async (long? from, int? limit, HttpContext context, ILedgerStore store) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.ReadLedgerEvents, null).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            var events = await store.ReadLedgerEventsAsync(from ?? 0, Math.Clamp(limit ?? 100, 1, 1000), context.RequestAborted).ConfigureAwait(false);
+            return Results.Ok(events.Select(e => new { sequence = e.Sequence, leafHash = Convert.ToHexStringLower(e.LeafHash), @event = System.Text.Json.JsonDocument.Parse(e.Body).RootElement }));
+        }).WithSummary("Ledger events in order (administrators), each with its leaf hash.");
+    }
+}

@@ -1,0 +1,216 @@
+using System.Text.Json;
+using Skybridge.Core.Ledger;
+using Skybridge.Core.Ledger.Verification;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Ledger;
+
+/// <summary>An inclusion proof for one event against a tree size (RFC 6962 §2.1.1), as served over HTTP and the CLI.</summary>
+public sealed record InclusionProofResult(long Index, long TreeSize, string LeafHash, IReadOnlyList<string> Proof, string RootHash);
+
+/// <summary>A consistency proof between two tree sizes (RFC 6962 §2.1.2).</summary>
+public sealed record ConsistencyProofResult(long FromSize, long ToSize, IReadOnlyList<string> Proof, string FromRoot, string ToRoot);
+
+/// <summary>
+/// Reading side of the ledger: signed checkpoints, proofs, audits of the whole store, export bundles and case replay.
+/// Appending goes through <see cref="ILedger"/>.
+/// </summary>
+public sealed class LedgerService
+{
+    private const int Page = 10_000;
+    private readonly ILedgerStore _store;
+    private readonly TimeProvider _time;
+    private readonly LedgerSigner? _signer;
+
+    /// <param name="signer">The node's signing key; null for read-only use (verification, proofs).</param>
+    public LedgerService(ILedgerStore store, TimeProvider time, LedgerSigner? signer)
+    {
+        _store = store;
+        _time = time;
+        _signer = signer;
+    }
+
+    /// <summary>Signs and stores a checkpoint of the current head (none when the ledger is empty or unchanged).</summary>
+    public async Task<StoredCheckpoint?> CheckpointAsync(CancellationToken cancellationToken)
+    {
+        if (_signer is null)
+        {
+            throw new InvalidOperationException("This node has no ledger key; it cannot sign checkpoints.");
+        }
+
+        var head = await _store.GetLedgerHeadAsync(cancellationToken).ConfigureAwait(false);
+        if (head.Size == 0)
+        {
+            return null;
+        }
+
+        var checkpoints = await _store.ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
+        if (checkpoints.Count > 0 && checkpoints[^1].Size == head.Size)
+        {
+            return checkpoints[^1];
+        }
+
+        var root = MerkleFrontier.FromHashes(head.Size, head.Frontier).Root();
+        var note = _signer.Sign(new Checkpoint(head.Origin, head.Size, root).ToBody());
+        var stored = new StoredCheckpoint(head.Size, root, _time.GetUtcNow(), note);
+        await _store.SaveCheckpointAsync(stored, cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
+    /// <summary>The newest checkpoint, or null before the first.</summary>
+    public async Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken)
+    {
+        var all = await _store.ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
+        return all.Count == 0 ? null : all[^1];
+    }
+
+    /// <summary>Inclusion proof of event <paramref name="index"/> in the tree of <paramref name="treeSize"/> events; null when out of range.</summary>
+    public async Task<InclusionProofResult?> InclusionProofAsync(long index, long treeSize, CancellationToken cancellationToken)
+    {
+        var head = await _store.GetLedgerHeadAsync(cancellationToken).ConfigureAwait(false);
+        if (index < 0 || treeSize <= index || treeSize > head.Size)
+        {
+            return null;
+        }
+
+        var source = new LedgerNodeSource(_store, treeSize);
+        var proof = MerkleTree.InclusionProof(index, treeSize, source);
+        var root = MerkleTree.RangeHash(0, treeSize, source);
+        return new InclusionProofResult(index, treeSize, Hex(source.LeafHash(index)), proof.Select(Hex).ToList(), Hex(root));
+    }
+
+    /// <summary>Consistency proof from <paramref name="fromSize"/> to <paramref name="toSize"/>; null when out of range.</summary>
+    public async Task<ConsistencyProofResult?> ConsistencyProofAsync(long fromSize, long toSize, CancellationToken cancellationToken)
+    {
+        var head = await _store.GetLedgerHeadAsync(cancellationToken).ConfigureAwait(false);
+        if (fromSize < 1 || fromSize > toSize || toSize > head.Size)
+        {
+            return null;
+        }
+
+        var source = new LedgerNodeSource(_store, toSize);
+        var proof = MerkleTree.ConsistencyProof(fromSize, toSize, source);
+        return new ConsistencyProofResult(fromSize, toSize, proof.Select(Hex).ToList(), Hex(MerkleTree.RangeHash(0, fromSize, source)), Hex(MerkleTree.RangeHash(0, toSize, source)));
+    }
+
+    /// <summary>
+    /// Re-hashes every stored event and checks every checkpoint. <paramref name="trustedKeys"/>: the public keys to
+    /// accept; when empty, the keys recorded in the store (and the node's own) are used.
+    /// </summary>
+    public async Task<LedgerAuditResult> AuditAsync(IReadOnlyList<LedgerVerifierKey> trustedKeys, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var head = await _store.GetLedgerHeadAsync(cancellationToken).ConfigureAwait(false);
+        var keys = trustedKeys.Count > 0 ? trustedKeys : await StoredKeysAsync(cancellationToken).ConfigureAwait(false);
+        var checkpoints = await _store.ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
+        var auditor = new LedgerAuditor(head.Origin, keys, checkpoints.Select(c => c.Note));
+        long next = 0;
+        while (auditor.IsClean)
+        {
+            var page = await _store.ReadLedgerEventsAsync(next, Page, cancellationToken).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var e in page)
+            {
+                if (!auditor.Add(e.Sequence, e.Body, e.LeafHash))
+                {
+                    break;
+                }
+            }
+
+            next = page[^1].Sequence + 1;
+            progress?.Report(next);
+        }
+
+        return auditor.Finish();
+    }
+
+    /// <summary>The public keys recorded in the store (every key ever used, so rotated-out keys still verify).</summary>
+    public async Task<IReadOnlyList<LedgerVerifierKey>> StoredKeysAsync(CancellationToken cancellationToken)
+    {
+        var keys = new List<LedgerVerifierKey>();
+        foreach (var text in await _store.ListLedgerKeysAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (LedgerVerifierKey.TryParse(text, out var key) && key is not null)
+            {
+                keys.Add(key);
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>
+    /// Writes an export bundle: every event, every checkpoint, consistency proofs between consecutive checkpoints
+    /// and the public keys, as one JSON document that <see cref="LedgerBundle.Verify"/> checks with no server and no database.
+    /// </summary>
+    public async Task<long> ExportAsync(Stream destination, CancellationToken cancellationToken)
+    {
+        var head = await _store.GetLedgerHeadAsync(cancellationToken).ConfigureAwait(false);
+        var checkpoints = await _store.ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
+        var keys = await _store.ListLedgerKeysAsync(cancellationToken).ConfigureAwait(false);
+        await using var writer = new Utf8JsonWriter(destination, new JsonWriterOptions { Indented = false });
+        writer.WriteStartObject();
+        writer.WriteString("format", LedgerBundle.Format);
+        writer.WriteString("origin", head.Origin);
+        writer.WriteString("exportedAt", Core.Ledger.Events.LedgerEventFormat.FormatTime(_time.GetUtcNow()));
+        writer.WriteStartArray("keys");
+        foreach (var key in keys)
+        {
+            writer.WriteStringValue(key);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("checkpoints");
+        StoredCheckpoint? previous = null;
+        foreach (var checkpoint in checkpoints)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("note", checkpoint.Note);
+            if (previous is not null)
+            {
+                var proof = await ConsistencyProofAsync(previous.Size, checkpoint.Size, cancellationToken).ConfigureAwait(false);
+                writer.WriteStartArray("consistencyFromPrevious");
+                foreach (var element in proof?.Proof ?? [])
+                {
+                    writer.WriteStringValue(element);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+            previous = checkpoint;
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("events");
+        long count = 0;
+        for (long next = 0; ;)
+        {
+            var page = await _store.ReadLedgerEventsAsync(next, Page, cancellationToken).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var e in page)
+            {
+                writer.WriteStringValue(e.Body);
+                count++;
+            }
+
+            next = page[^1].Sequence + 1;
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return count;
+    }
+
+    internal static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+}

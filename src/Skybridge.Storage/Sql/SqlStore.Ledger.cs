@@ -1,0 +1,164 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Dapper;
+
+namespace Skybridge.Storage.Sql;
+
+/// <summary>The ledger half of the SQL store.</summary>
+internal abstract partial class SqlStore
+{
+    private const string EventColumns =
+        "SELECT seq AS Seq, event_id AS EventId, type AS Type, workflow_id AS WorkflowId, case_id AS CaseId, at_us AS AtUs, body AS Body, leaf_hash AS LeafHash FROM ledger_events";
+
+    public async Task<LedgerHead> AppendLedgerAsync(Func<LedgerHead, LedgerWrite> prepare, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prepare);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var head = await ReadHeadAsync(connection, tx, lockRow: true, cancellationToken).ConfigureAwait(false);
+        var write = prepare(head);
+        await InsertLedgerRowsAsync(connection, tx, write, cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE ledger_meta SET size = @Size, frontier = @Frontier WHERE id = 1",
+            new { write.NewHead.Size, Frontier = EncodeFrontier(write.NewHead.Frontier) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // Commit returns once the database has made the rows durable (WAL + synchronous=FULL, or PostgreSQL's commit).
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return write.NewHead;
+    }
+
+    /// <summary>Writes events and subtrees; dialects may override with a faster bulk path.</summary>
+    protected virtual async Task InsertLedgerRowsAsync(DbConnection connection, DbTransaction tx, LedgerWrite write, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO ledger_events (seq, event_id, type, workflow_id, case_id, at_us, body, leaf_hash) VALUES (@Sequence, @EventId, @Type, @WorkflowId, @CaseId, @AtUs, @Body, @LeafHash)",
+            write.Events.Select(e => new { e.Sequence, e.EventId, e.Type, e.WorkflowId, e.CaseId, AtUs = ToMicros(e.At), e.Body, e.LeafHash }),
+            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (write.Subtrees.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO ledger_subtrees (level, idx, hash) VALUES (@Level, @Index, @Hash)",
+                write.Subtrees, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<LedgerHead> GetLedgerHeadAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var head = await ReadHeadAsync(connection, tx, lockRow: false, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return head;
+    }
+
+    private async Task<LedgerHead> ReadHeadAsync(DbConnection connection, DbTransaction tx, bool lockRow, CancellationToken cancellationToken)
+    {
+        // The origin names this ledger in its checkpoints, so a checkpoint of another ledger is never taken for ours.
+        var origin = "skybridge.ledger/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO ledger_meta (id, origin, size, frontier) VALUES (1, @origin, 0, '') ON CONFLICT (id) DO NOTHING",
+            new { origin }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var row = await connection.QuerySingleAsync<HeadRow>(new CommandDefinition(
+            $"SELECT origin AS Origin, size AS Size, frontier AS Frontier FROM ledger_meta WHERE id = 1{(lockRow ? ForUpdate : "")}",
+            transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new LedgerHead(row.Origin, row.Size, DecodeFrontier(row.Frontier));
+    }
+
+    private static string EncodeFrontier(IReadOnlyList<byte[]> frontier) => string.Join(',', frontier.Select(Convert.ToBase64String));
+
+    private static IReadOnlyList<byte[]> DecodeFrontier(string text) =>
+        text.Length == 0 ? [] : text.Split(',').Select(Convert.FromBase64String).ToList();
+
+    public async Task<IReadOnlyList<StoredLedgerEvent>> ReadLedgerEventsAsync(long fromSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition(
+            EventColumns + " WHERE seq >= @fromSequence ORDER BY seq LIMIT @limit", new { fromSequence, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    public async Task<IReadOnlyList<StoredLedgerEvent>> ReadLedgerCaseAsync(string caseId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition(
+            EventColumns + " WHERE case_id = @caseId ORDER BY seq", new { caseId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    public async Task<IReadOnlyList<byte[]>> ReadLeafHashesAsync(long start, long end, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<byte[]>(new CommandDefinition(
+            "SELECT leaf_hash FROM ledger_events WHERE seq >= @start AND seq < @end ORDER BY seq", new { start, end }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.ToList();
+    }
+
+    public async Task<IReadOnlyList<byte[]>> ReadSubtreesAsync(int level, long start, long end, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<byte[]>(new CommandDefinition(
+            "SELECT hash FROM ledger_subtrees WHERE level = @level AND idx >= @start AND idx < @end ORDER BY idx", new { level, start, end }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.ToList();
+    }
+
+    public async Task SaveCheckpointAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO ledger_checkpoints (size, root, at_us, note) VALUES (@Size, @Root, @AtUs, @Note) ON CONFLICT (size) DO NOTHING",
+            new { checkpoint.Size, checkpoint.Root, AtUs = ToMicros(checkpoint.At), checkpoint.Note }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<CheckpointRow>(new CommandDefinition(
+            "SELECT size AS Size, root AS Root, at_us AS AtUs, note AS Note FROM ledger_checkpoints ORDER BY size", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new StoredCheckpoint(r.Size, r.Root, FromMicros(r.AtUs), r.Note)).ToList();
+    }
+
+    public async Task SaveLedgerKeyAsync(string keyId, string name, string verifierKey, DateTimeOffset createdAt, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO ledger_keys (key_id, name, vkey, created_at_us) VALUES (@keyId, @name, @verifierKey, @at) ON CONFLICT (key_id) DO NOTHING",
+            new { keyId, name, verifierKey, at = ToMicros(createdAt) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<string>> ListLedgerKeysAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT vkey FROM ledger_keys ORDER BY created_at_us, key_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.ToList();
+    }
+
+    private sealed class HeadRow
+    {
+        public string Origin { get; set; } = "";
+        public long Size { get; set; }
+        public string Frontier { get; set; } = "";
+    }
+
+    private sealed class EventRow
+    {
+        public long Seq { get; set; }
+        public string EventId { get; set; } = "";
+        public string Type { get; set; } = "";
+        public string? WorkflowId { get; set; }
+        public string? CaseId { get; set; }
+        public long AtUs { get; set; }
+        public string Body { get; set; } = "";
+        public byte[] LeafHash { get; set; } = [];
+
+        public StoredLedgerEvent ToRecord() => new(Seq, EventId, Type, WorkflowId, CaseId, FromMicros(AtUs), Body, LeafHash);
+    }
+
+    private sealed class CheckpointRow
+    {
+        public long Size { get; set; }
+        public byte[] Root { get; set; } = [];
+        public long AtUs { get; set; }
+        public string Note { get; set; } = "";
+    }
+}
