@@ -243,6 +243,19 @@ public sealed class MerkleTreeTests
     }
 
     [Fact]
+    public void RangeHash_FallsBackToLeaves_WhenTheSourceLacksASubtree()
+    {
+        // Storage may not have every subtree (e.g. written before it kept them): TryGetPerfectSubtree may say no.
+        var leaves = Enumerable.Range(0, 37).Select(i => FakeLeafSource.SyntheticLeaf(i)).ToArray();
+        var empty = new FakeRangeSource(FakeLeafSource.SyntheticLeaf);
+
+        Assert.Equal(MerkleTree.Root(leaves), MerkleTree.RangeHash(0, 37, empty));
+        Assert.Equal(37, empty.LeafReads);
+        Assert.Equal(MerkleTree.Root(leaves[5..20]), MerkleTree.RangeHash(5, 20, empty));
+        Assert.Equal(MerkleHash.EmptyRoot, MerkleTree.RangeHash(9, 9, empty));
+    }
+
+    [Fact]
     public void Proofs_AtTenMillionLeaves_CostLogarithmicLookups()
     {
         // Storage answers every perfect aligned subtree; the proof must not fall back to reading leaves.
