@@ -83,6 +83,7 @@ public static class SkybridgeServer
     {
         services.AddSingleton(options);
         services.AddSingleton(store);
+        services.AddSingleton<ILedgerStore>(store);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<LedgerWriter>(sp => new LedgerWriter(store, sp.GetRequiredService<TimeProvider>(), options.NodeId));
         services.AddSingleton<ILedger>(sp => sp.GetRequiredService<LedgerWriter>());
@@ -179,7 +180,8 @@ public static class SkybridgeServer
             ctx.Response.Headers.XContentTypeOptions = "nosniff";
             ctx.Response.Headers.XFrameOptions = "DENY";
             ctx.Response.Headers["Referrer-Policy"] = "no-referrer";
-            ctx.Response.Headers.CacheControl = "no-store";
+            ctx.Response.Headers.CacheControl = "no-cache, no-store";
+            ctx.Response.Headers.Pragma = "no-cache";
             await next(ctx).ConfigureAwait(false);
         });
         app.UseAuthentication();

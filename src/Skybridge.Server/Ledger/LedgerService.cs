@@ -22,6 +22,8 @@ public sealed class LedgerService
     private readonly TimeProvider _time;
     private readonly LedgerSigner? _signer;
 
+    /// <param name="store">Where the ledger lives.</param>
+    /// <param name="time">The clock for checkpoint times.</param>
     /// <param name="signer">The node's signing key; null for read-only use (verification, proofs).</param>
     public LedgerService(ILedgerStore store, TimeProvider time, LedgerSigner? signer)
     {

@@ -82,8 +82,8 @@ public sealed class LedgerAuditor
         var verification = SignedNote.Verify(note, _keys);
         if (!verification.IsVerified)
         {
-            var kind = verification.Error == NoteError.UnknownKey ? LedgerProblemKind.UnknownKey
-                : verification.Error == NoteError.BadSignature ? LedgerProblemKind.BadSignature
+            var kind = verification.Error == NoteVerificationError.UnknownKey ? LedgerProblemKind.UnknownKey
+                : verification.Error == NoteVerificationError.BadSignature ? LedgerProblemKind.BadSignature
                 : LedgerProblemKind.Malformed;
             _problem = new LedgerProblem(kind, null, $"A checkpoint does not verify: {verification.Message}");
             return false;
