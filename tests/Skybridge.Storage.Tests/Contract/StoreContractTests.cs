@@ -4,7 +4,7 @@ namespace Skybridge.Storage.Tests.Contract;
 /// The one contract every store must keep. Runs against SQLite and against a real PostgreSQL; each test gets a new,
 /// empty, migrated store.
 /// </summary>
-public abstract class StoreContractTests : IAsyncLifetime
+public abstract partial class StoreContractTests : IAsyncLifetime
 {
     protected ISkybridgeStore Store { get; private set; } = null!;
 
