@@ -94,7 +94,7 @@ public static class CanonicalJson
         return result.ToString();
     }
 
-    private static void Write(StringBuilder output, JsonNode? node)
+    internal static void Write(StringBuilder output, JsonNode? node)
     {
         switch (node)
         {
@@ -187,7 +187,7 @@ public static class CanonicalJson
         }
     }
 
-    private static void WriteString(StringBuilder output, string text)
+    internal static void WriteString(StringBuilder output, string text)
     {
         output.Append('"');
         for (var i = 0; i < text.Length; i++)

@@ -114,14 +114,7 @@ public sealed class LedgerService
                 break;
             }
 
-            foreach (var e in page)
-            {
-                if (!auditor.Add(e.Sequence, e.Body, e.LeafHash))
-                {
-                    break;
-                }
-            }
-
+            auditor.AddRange(page.Select(e => (e.Sequence, e.Body, (byte[]?)e.LeafHash)).ToList());
             next = page[^1].Sequence + 1;
             progress?.Report(next);
         }

@@ -94,6 +94,57 @@ internal sealed class SqliteStore : SqlStore
         await connection.ExecuteAsync(new CommandDefinition("PRAGMA user_version", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>One prepared statement reused for every row of the batch: the append path's hot loop.</summary>
+    protected override Task InsertLedgerRowsAsync(DbConnection connection, DbTransaction tx, LedgerWrite write, CancellationToken cancellationToken)
+    {
+        using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT INTO ledger_events (seq, event_id, type, workflow_id, case_id, at_us, body, leaf_hash) VALUES ($seq, $id, $type, $workflow, $case, $at, $body, $leaf)";
+            var p = Parameters(insert, "$seq", "$id", "$type", "$workflow", "$case", "$at", "$body", "$leaf");
+            insert.Prepare();
+            foreach (var e in write.Events)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                p[0].Value = e.Sequence;
+                p[1].Value = e.EventId;
+                p[2].Value = e.Type;
+                p[3].Value = (object?)e.WorkflowId ?? DBNull.Value;
+                p[4].Value = (object?)e.CaseId ?? DBNull.Value;
+                p[5].Value = ToMicros(e.At);
+                p[6].Value = e.Body;
+                p[7].Value = e.LeafHash;
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        if (write.Subtrees.Count > 0)
+        {
+            using var subtree = connection.CreateCommand();
+            subtree.Transaction = tx;
+            subtree.CommandText = "INSERT INTO ledger_subtrees (level, idx, hash) VALUES ($level, $idx, $hash)";
+            var p = Parameters(subtree, "$level", "$idx", "$hash");
+            foreach (var t in write.Subtrees)
+            {
+                p[0].Value = t.Level;
+                p[1].Value = t.Index;
+                p[2].Value = t.Hash;
+                subtree.ExecuteNonQuery();
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static DbParameter[] Parameters(DbCommand command, params string[] names) =>
+        names.Select(name =>
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            command.Parameters.Add(parameter);
+            return parameter;
+        }).ToArray();
+
     public override ValueTask DisposeAsync()
     {
         // Pooled connections keep the file open (and its WAL); release them so the folder can be moved or deleted.

@@ -111,16 +111,52 @@ public sealed class LedgerAuditor
     public bool Add(long rowSequence, string body, byte[]? storedLeafHash)
     {
         ArgumentNullException.ThrowIfNull(body);
+        var bytes = Encoding.UTF8.GetBytes(body);
+        return Check(rowSequence, BodySequence(bytes), MerkleHash.Leaf(bytes), storedLeafHash);
+    }
+
+    /// <summary>
+    /// Checks a page of stored events in order. Hashing and parsing, the expensive part, run in parallel across
+    /// cores; the order-dependent checks then run in sequence.
+    /// </summary>
+    /// <returns>False once a problem is found.</returns>
+    public bool AddRange(IReadOnlyList<(long Sequence, string Body, byte[]? StoredLeafHash)> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var leaves = new byte[events.Count][];
+        var sequences = new long?[events.Count];
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, events.Count, 4096), range =>
+        {
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                var bytes = Encoding.UTF8.GetBytes(events[i].Body);
+                leaves[i] = MerkleHash.Leaf(bytes);
+                sequences[i] = BodySequence(bytes);
+            }
+        });
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (!Check(events[i].Sequence, sequences[i], leaves[i], events[i].StoredLeafHash))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool Check(long rowSequence, long? bodySequence, byte[] leaf, byte[]? storedLeafHash)
+    {
         if (_problem is not null)
         {
             return false;
         }
 
         var expected = _frontier.Size;
-        var bytes = Encoding.UTF8.GetBytes(body);
         if (_pendingDisplacement is { } pending && rowSequence == pending.BodySequence)
         {
-            var swapped = BodySequence(bytes) == pending.Row;
+            var swapped = bodySequence == pending.Row;
             _problem = swapped
                 ? new LedgerProblem(LedgerProblemKind.Reordered, pending.Row, $"Events {pending.Row} and {pending.BodySequence} were swapped.")
                 : new LedgerProblem(LedgerProblemKind.Missing, pending.Row, $"The event recorded at {pending.Row} is gone; later events were moved up.");
@@ -142,7 +178,6 @@ public sealed class LedgerAuditor
             return Fail(LedgerProblemKind.Inserted, rowSequence, $"A second event numbered {rowSequence} was inserted.");
         }
 
-        var bodySequence = BodySequence(bytes);
         if (bodySequence is null)
         {
             return Fail(LedgerProblemKind.Malformed, rowSequence, $"Event {rowSequence} is not a ledger event (not JSON, or no sequence number).");
@@ -159,7 +194,6 @@ public sealed class LedgerAuditor
             return true;
         }
 
-        var leaf = MerkleHash.Leaf(bytes);
         if (storedLeafHash is not null && !leaf.AsSpan().SequenceEqual(storedLeafHash))
         {
             return Fail(LedgerProblemKind.Changed, rowSequence, $"Event {rowSequence} was changed: its content no longer matches the hash recorded when it was appended.");
