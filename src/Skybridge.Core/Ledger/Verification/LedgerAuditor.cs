@@ -245,9 +245,23 @@ public sealed class LedgerAuditor
         return false;
     }
 
-    /// <summary>The <c>seq</c> member of an event, read with a forward-only reader (the audit's hot path).</summary>
+    /// <summary>The top-level <c>seq</c> member of an event (the audit's hot path).</summary>
     private static long? BodySequence(byte[] body)
     {
+        // In canonical form the top-level "seq" is the last member named so: members after it (time, type, v,
+        // workflow) hold no "seq", and inside strings a quote is always escaped, so the bytes ,"seq": cannot occur
+        // there. Anything else falls back to the full reader.
+        var at = body.AsSpan().LastIndexOf(",\"seq\":"u8);
+        if (at >= 0)
+        {
+            var digits = body.AsSpan(at + 7);
+            var end = digits.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+            if (end > 0 && end < 19 && System.Buffers.Text.Utf8Parser.TryParse(digits[..end], out long fast, out var consumed) && consumed == end)
+            {
+                return fast;
+            }
+        }
+
         try
         {
             var reader = new Utf8JsonReader(body);

@@ -8,7 +8,7 @@ CREATE TABLE ledger_meta (
 
 CREATE TABLE ledger_events (
     seq             BIGINT PRIMARY KEY,
-    event_id        TEXT NOT NULL UNIQUE,
+    event_id        TEXT NOT NULL,
     type            TEXT NOT NULL,
     workflow_id     TEXT NULL,
     case_id         TEXT NULL,
