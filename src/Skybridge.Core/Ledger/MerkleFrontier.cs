@@ -114,6 +114,37 @@ public sealed class MerkleFrontier
         Size++;
     }
 
+    /// <summary>
+    /// Appends a whole perfect subtree of 2^<paramref name="level"/> leaves whose hash was computed elsewhere (for
+    /// example in parallel). The tree size must be a multiple of 2^level, so the subtree is aligned.
+    /// </summary>
+    public void AppendSubtree(int level, ReadOnlySpan<byte> subtreeHash)
+    {
+        if (level < 0 || level > 62 || (Size & ((1L << level) - 1)) != 0)
+        {
+            throw new ArgumentException($"A subtree of 2^{level} leaves cannot start at size {Size}.", nameof(level));
+        }
+
+        if (subtreeHash.Length != MerkleHash.Size)
+        {
+            throw new ArgumentException("A subtree hash is 32 bytes.", nameof(subtreeHash));
+        }
+
+        // The same binary carry as Append, starting at the subtree's level.
+        var hash = subtreeHash.ToArray();
+        var position = Size >> level;
+        while ((position & 1) == 1)
+        {
+            var left = _hashes[^1];
+            _hashes.RemoveAt(_hashes.Count - 1);
+            hash = MerkleHash.Node(left, hash);
+            position >>= 1;
+        }
+
+        _hashes.Add(hash);
+        Size += 1L << level;
+    }
+
     /// <summary>MTH of the current tree (RFC 6962 §2.1); <see cref="MerkleHash.EmptyRoot"/> when empty.</summary>
     public byte[] Root()
     {

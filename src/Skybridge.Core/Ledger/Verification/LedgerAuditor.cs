@@ -135,6 +135,15 @@ public sealed class LedgerAuditor
             }
         });
 
+        // Fast path for the common case, an intact page: every row is where it should be and matches its stored
+        // hash. Then the tree is extended in aligned blocks hashed in parallel. Anything unusual takes the
+        // row-by-row path, which locates the problem.
+        if (_problem is null && _pendingDisplacement is null && IsIntact(events, sequences, leaves))
+        {
+            AppendIntact(leaves);
+            return _problem is null;
+        }
+
         for (var i = 0; i < events.Count; i++)
         {
             if (!Check(events[i].Sequence, sequences[i], leaves[i], events[i].StoredLeafHash))
@@ -144,6 +153,73 @@ public sealed class LedgerAuditor
         }
 
         return true;
+    }
+
+    private const int BlockLevel = 12;
+
+    private bool IsIntact(IReadOnlyList<(long Sequence, string Body, byte[]? StoredLeafHash)> events, long?[] sequences, byte[][] leaves)
+    {
+        var start = _frontier.Size;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var expected = start + i;
+            if (events[i].Sequence != expected || sequences[i] != expected
+                || (events[i].StoredLeafHash is { } stored && !leaves[i].AsSpan().SequenceEqual(stored)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void AppendIntact(byte[][] leaves)
+    {
+        const int block = 1 << BlockLevel;
+        var i = 0;
+        while (i < leaves.Length)
+        {
+            // Stop exactly at every checkpoint size so its root can be compared.
+            var stop = leaves.Length;
+            if (_nextCheckpoint < _checkpoints.Count)
+            {
+                var remaining = _checkpoints[_nextCheckpoint].Size - _frontier.Size;
+                if (remaining > 0)
+                {
+                    stop = (int)Math.Min(stop, remaining + i);
+                }
+            }
+
+            // Leaves one by one up to a block boundary, whole blocks in parallel, then the rest one by one.
+            while (i < stop && (_frontier.Size & (block - 1)) != 0)
+            {
+                _frontier.Append(leaves[i++]);
+            }
+
+            var blocks = (stop - i) / block;
+            if (blocks > 0)
+            {
+                var roots = new byte[blocks][];
+                var first = i;
+                Parallel.For(0, blocks, b => roots[b] = MerkleTree.Root(new ArraySegment<byte[]>(leaves, first + (b * block), block)));
+                foreach (var root in roots)
+                {
+                    _frontier.AppendSubtree(BlockLevel, root);
+                }
+
+                i += blocks * block;
+            }
+
+            while (i < stop)
+            {
+                _frontier.Append(leaves[i++]);
+            }
+
+            if (!CheckCheckpoints())
+            {
+                return;
+            }
+        }
     }
 
     private bool Check(long rowSequence, long? bodySequence, byte[] leaf, byte[]? storedLeafHash)
