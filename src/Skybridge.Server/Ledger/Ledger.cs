@@ -32,7 +32,6 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly string _nodeId;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
 
     public LedgerWriter(ILedgerStore store, TimeProvider time, string nodeId)
@@ -126,6 +125,5 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
-        _stopping.Dispose();
     }
 }

@@ -80,7 +80,8 @@ public sealed class LedgerService
 
         var source = new LedgerNodeSource(_store, treeSize);
         var proof = MerkleTree.InclusionProof(index, treeSize, source);
-        var root = MerkleTree.RangeHash(0, treeSize, source);
+        // The head's frontier already holds the current root; older sizes are re-derived from stored nodes.
+        var root = treeSize == head.Size ? MerkleFrontier.FromHashes(head.Size, head.Frontier).Root() : MerkleTree.RangeHash(0, treeSize, source);
         return new InclusionProofResult(index, treeSize, Hex(source.LeafHash(index)), proof.Select(Hex).ToList(), Hex(root));
     }
 

@@ -44,6 +44,14 @@ internal abstract partial class SqlStore
     public async Task<LedgerHead> GetLedgerHeadAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Readers (proofs, audits) take no write lock: only a ledger that has no head yet is initialised.
+        var row = await connection.QuerySingleOrDefaultAsync<HeadRow>(new CommandDefinition(
+            "SELECT origin AS Origin, size AS Size, frontier AS Frontier FROM ledger_meta WHERE id = 1", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (row is not null)
+        {
+            return new LedgerHead(row.Origin, row.Size, DecodeFrontier(row.Frontier));
+        }
+
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var head = await ReadHeadAsync(connection, tx, lockRow: false, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);

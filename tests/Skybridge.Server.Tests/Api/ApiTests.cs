@@ -165,4 +165,29 @@ public sealed class ApiTests : IClassFixture<RunningServer>
         Assert.DoesNotContain("passwordHash", json, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("AQAAAA", json, StringComparison.Ordinal); // the ASP.NET Core Identity v3 hash prefix
     }
+
+    [Fact]
+    public async Task LedgerOverHttp_SignedCheckpointAndInclusionProof_VerifyWithThePublishedKey()
+    {
+        using var admin = await _server.SignedInClientAsync("admin");
+        using var signed = await admin.PostAsync("/api/ledger/checkpoint", null, Ct);
+        Assert.Equal(HttpStatusCode.OK, signed.StatusCode);
+        using var reader = await _server.SignedInClientAsync("reviewer");
+        var note = await reader.GetStringAsync("/api/ledger/checkpoint", Ct);
+        var keys = (await reader.GetFromJsonAsync<string[]>("/api/ledger/keys", Ct))!
+            .Select(k => Skybridge.Core.Ledger.LedgerVerifierKey.TryParse(k, out var key) ? key! : throw new InvalidOperationException(k)).ToList();
+        var verification = Skybridge.Core.Ledger.SignedNote.Verify(note, keys);
+        Assert.True(verification.IsVerified, verification.Message);
+        var checkpoint = verification.Checkpoint!;
+
+        using var proofDoc = JsonDocument.Parse(await reader.GetStringAsync($"/api/ledger/proof/inclusion?index=0&size={checkpoint.Size}", Ct));
+        var proof = proofDoc.RootElement.GetProperty("proof").EnumerateArray().Select(e => Convert.FromHexString(e.GetString()!)).ToList();
+        var leaf = Convert.FromHexString(proofDoc.RootElement.GetProperty("leafHash").GetString()!);
+        Assert.True(Skybridge.Core.Ledger.MerkleTree.VerifyInclusion(0, checkpoint.Size, leaf, proof, checkpoint.RootHash));
+        // A proof for another leaf does not verify for this one.
+        Assert.False(Skybridge.Core.Ledger.MerkleTree.VerifyInclusion(1, checkpoint.Size, leaf, proof, checkpoint.RootHash));
+
+        using var outOfRange = await reader.GetAsync($"/api/ledger/proof/inclusion?index={checkpoint.Size + 1000}&size={checkpoint.Size}", Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, outOfRange.StatusCode);
+    }
 }
