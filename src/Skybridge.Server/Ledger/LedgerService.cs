@@ -109,18 +109,26 @@ public sealed class LedgerService
         var keys = trustedKeys.Count > 0 ? trustedKeys : await StoredKeysAsync(cancellationToken).ConfigureAwait(false);
         var checkpoints = await _store.ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
         var auditor = new LedgerAuditor(head.Origin, keys, checkpoints.Select(c => c.Note));
-        long next = 0;
-        while (auditor.IsClean)
+        // Reading the next page overlaps with hashing the current one (on its own thread: SQLite reads block).
+        var pending = Task.Run(() => _store.ReadLedgerForAuditAsync(0, AuditPage, cancellationToken), cancellationToken);
+        while (true)
         {
-            var page = await _store.ReadLedgerEventsAsync(next, AuditPage, cancellationToken).ConfigureAwait(false);
+            var page = await pending.ConfigureAwait(false);
             if (page.Count == 0)
             {
                 break;
             }
 
-            auditor.AddRange(page.Select(e => (e.Sequence, e.Body, (byte[]?)e.LeafHash)).ToList());
-            next = page[^1].Sequence + 1;
+            var next = page[^1].Sequence + 1;
+            pending = Task.Run(() => _store.ReadLedgerForAuditAsync(next, AuditPage, cancellationToken), cancellationToken);
+            var clean = auditor.AddRange(page);
             progress?.Report(next);
+            if (!clean)
+            {
+                // Let the read in flight finish before the store may be disposed.
+                await pending.ConfigureAwait(false);
+                break;
+            }
         }
 
         return auditor.Finish();

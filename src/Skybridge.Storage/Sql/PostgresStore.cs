@@ -36,6 +36,8 @@ internal sealed class PostgresStore : SqlStore
 
     protected override string Dialect => "Postgres";
 
+    protected override string BodyBytes => "convert_to(body, 'UTF8')";
+
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         try

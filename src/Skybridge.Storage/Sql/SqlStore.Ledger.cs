@@ -84,6 +84,36 @@ internal abstract partial class SqlStore
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    /// <summary>SQL giving an event body's UTF-8 bytes without a round trip through UTF-16.</summary>
+    protected abstract string BodyBytes { get; }
+
+    public async Task<IReadOnlyList<(long Sequence, byte[] Body, byte[]? LeafHash)>> ReadLedgerForAuditAsync(long fromSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT seq, {BodyBytes}, leaf_hash FROM ledger_events WHERE seq >= @from ORDER BY seq LIMIT @limit";
+        AddParameter(command, "@from", fromSequence);
+        AddParameter(command, "@limit", limit);
+        var rows = new List<(long, byte[], byte[]?)>(Math.Min(limit, 65_536));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        // A plain reader, no mapping layer, synchronous rows (the caller reads on a worker thread): this loop runs
+        // once per event of the ledger.
+        while (reader.Read())
+        {
+            rows.Add((reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2)));
+        }
+
+        return rows;
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
     public async Task<IReadOnlyList<StoredLedgerEvent>> ReadLedgerCaseAsync(string caseId, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -33,6 +33,9 @@ internal sealed class SqliteStore : SqlStore
 
     protected override string Dialect => "Sqlite";
 
+    // Reading a TEXT column as bytes hands over SQLite's stored UTF-8 as is.
+    protected override string BodyBytes => "body";
+
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         if (!_prepared)
