@@ -87,7 +87,7 @@ internal abstract partial class SqlStore
     /// <summary>SQL giving an event body's UTF-8 bytes without a round trip through UTF-16.</summary>
     protected abstract string BodyBytes { get; }
 
-    public async Task<IReadOnlyList<(long Sequence, byte[] Body, byte[]? LeafHash)>> ReadLedgerForAuditAsync(long fromSequence, int limit, CancellationToken cancellationToken = default)
+    public virtual async Task<IReadOnlyList<(long Sequence, byte[] Body, byte[]? LeafHash)>> ReadLedgerForAuditAsync(long fromSequence, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
