@@ -11,15 +11,14 @@ internal static class LedgerEndpoints
 {
     public static void MapLedgerEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/ledger").WithTags("ledger");
+        // Checkpoints, keys and proofs carry only hashes: anyone signed in may fetch them. Events need more (below).
+        var group = app.MapGroup("/api/ledger").WithTags("ledger").AddEndpointFilter(async (context, next) =>
+            ApiProblems.UserName(context.HttpContext.User) is null
+                ? ApiProblems.For(Access.AccessVerdict.Unauthenticated)
+                : await next(context).ConfigureAwait(false));
 
         group.MapGet("/checkpoint", async (HttpContext context, LedgerService ledger) =>
         {
-            if (ApiProblems.UserName(context.User) is null)
-            {
-                return ApiProblems.For(Access.AccessVerdict.Unauthenticated);
-            }
-
             var checkpoint = await ledger.LatestCheckpointAsync(context.RequestAborted).ConfigureAwait(false);
             return checkpoint is null
                 ? ApiProblems.Problem(StatusCodes.Status404NotFound, "no_checkpoint", "The ledger has no signed checkpoint yet.")
@@ -40,18 +39,11 @@ internal static class LedgerEndpoints
         }).WithSummary("Signs a checkpoint of the current head now (administrators).");
 
         group.MapGet("/keys", async (HttpContext context, ILedgerStore store) =>
-            ApiProblems.UserName(context.User) is null
-                ? ApiProblems.For(Access.AccessVerdict.Unauthenticated)
-                : Results.Ok(await store.ListLedgerKeysAsync(context.RequestAborted).ConfigureAwait(false)))
+            Results.Ok(await store.ListLedgerKeysAsync(context.RequestAborted).ConfigureAwait(false)))
             .WithSummary("Every public key that has signed checkpoints (C2SP verifier keys), oldest first.");
 
         group.MapGet("/proof/inclusion", async (long index, long size, HttpContext context, LedgerService ledger) =>
         {
-            if (ApiProblems.UserName(context.User) is null)
-            {
-                return ApiProblems.For(Access.AccessVerdict.Unauthenticated);
-            }
-
             var proof = await ledger.InclusionProofAsync(index, size, context.RequestAborted).ConfigureAwait(false);
             return proof is null
                 ? ApiProblems.Problem(StatusCodes.Status400BadRequest, "out_of_range", "Need 0 <= index < size <= the ledger's size.")
@@ -60,11 +52,6 @@ internal static class LedgerEndpoints
 
         group.MapGet("/proof/consistency", async (long from, long to, HttpContext context, LedgerService ledger) =>
         {
-            if (ApiProblems.UserName(context.User) is null)
-            {
-                return ApiProblems.For(Access.AccessVerdict.Unauthenticated);
-            }
-
             var proof = await ledger.ConsistencyProofAsync(from, to, context.RequestAborted).ConfigureAwait(false);
             return proof is null
                 ? ApiProblems.Problem(StatusCodes.Status400BadRequest, "out_of_range", "Need 1 <= from <= to <= the ledger's size.")

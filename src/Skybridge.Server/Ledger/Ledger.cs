@@ -79,8 +79,8 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
             {
                 await _store.AppendLedgerAsync(head =>
                 {
-                    // Runs inside the store transaction with the head locked; it may run again on a retry, so it
-                    // builds everything afresh from the head it is given.
+                    // Runs inside the store transaction with the head locked: numbers come from the head as it is
+                    // now, which another node may have moved since this node's last batch.
                     recorded = new List<RecordedEvent>(batch.Count);
                     var frontier = MerkleFrontier.FromHashes(head.Size, head.Frontier);
                     var events = new List<StoredLedgerEvent>(batch.Count);
