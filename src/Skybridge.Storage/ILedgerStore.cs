@@ -24,7 +24,7 @@ public interface ILedgerStore
     /// What an audit needs of events from <paramref name="fromSequence"/> on: sequence, body (its UTF-8 bytes, exactly
     /// as hashed) and stored leaf hash, in order, at most <paramref name="limit"/>. A lean read for re-hashing the whole ledger.
     /// </summary>
-    Task<IReadOnlyList<(long Sequence, byte[] Body, byte[]? LeafHash)>> ReadLedgerForAuditAsync(long fromSequence, int limit, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<Skybridge.Core.Ledger.Verification.LedgerAuditRow>> ReadLedgerForAuditAsync(long fromSequence, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Every event of one case, in order.</summary>
     Task<IReadOnlyList<StoredLedgerEvent>> ReadLedgerCaseAsync(string caseId, CancellationToken cancellationToken = default);

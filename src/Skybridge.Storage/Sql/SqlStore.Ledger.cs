@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Security.Cryptography;
 using Dapper;
+using Skybridge.Core.Ledger.Verification;
 
 namespace Skybridge.Storage.Sql;
 
@@ -87,20 +88,20 @@ internal abstract partial class SqlStore
     /// <summary>SQL giving an event body's UTF-8 bytes without a round trip through UTF-16.</summary>
     protected abstract string BodyBytes { get; }
 
-    public virtual async Task<IReadOnlyList<(long Sequence, byte[] Body, byte[]? LeafHash)>> ReadLedgerForAuditAsync(long fromSequence, int limit, CancellationToken cancellationToken = default)
+    public virtual async Task<IReadOnlyList<LedgerAuditRow>> ReadLedgerForAuditAsync(long fromSequence, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT seq, {BodyBytes}, leaf_hash FROM ledger_events WHERE seq >= @from ORDER BY seq LIMIT @limit";
         AddParameter(command, "@from", fromSequence);
         AddParameter(command, "@limit", limit);
-        var rows = new List<(long, byte[], byte[]?)>(Math.Min(limit, 65_536));
+        var rows = new List<LedgerAuditRow>(Math.Min(limit, 65_536));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         // A plain reader, no mapping layer, synchronous rows (the caller reads on a worker thread): this loop runs
         // once per event of the ledger.
         while (reader.Read())
         {
-            rows.Add((reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2)));
+            rows.Add(new LedgerAuditRow(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.IsDBNull(2) ? ReadOnlyMemory<byte>.Empty : reader.GetFieldValue<byte[]>(2)));
         }
 
         return rows;

@@ -35,6 +35,13 @@ public enum LedgerProblemKind
 /// <summary>The first problem found: what, where (event index, when it can be located), and a sentence for people.</summary>
 public sealed record LedgerProblem(LedgerProblemKind Kind, long? Index, string Detail);
 
+/// <summary>
+/// One stored event as an audit reads it: its sequence number, its body's UTF-8 bytes (exactly as hashed) and the
+/// leaf hash stored beside it (empty when there is none, as in a bundle). The memory may be a slice of a larger
+/// page buffer, so reading a ledger does not allocate per event.
+/// </summary>
+public readonly record struct LedgerAuditRow(long Sequence, ReadOnlyMemory<byte> Body, ReadOnlyMemory<byte> StoredLeafHash);
+
 /// <summary>The outcome of an audit. <see cref="Verified"/> is true only when every event and every checkpoint checked out.</summary>
 public sealed record LedgerAuditResult(bool Verified, long Events, int Checkpoints, byte[] Root, LedgerProblem? Problem);
 
@@ -124,11 +131,11 @@ public sealed class LedgerAuditor
     public bool AddRange(IReadOnlyList<(long Sequence, string Body, byte[]? StoredLeafHash)> events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        return AddRange(events.Select(e => (e.Sequence, Encoding.UTF8.GetBytes(e.Body), e.StoredLeafHash)).ToList());
+        return AddRange(events.Select(e => new LedgerAuditRow(e.Sequence, Encoding.UTF8.GetBytes(e.Body), e.StoredLeafHash ?? ReadOnlyMemory<byte>.Empty)).ToList());
     }
 
-    /// <summary>As <see cref="AddRange(IReadOnlyList{ValueTuple{long, string, byte[]}})"/>, with each body as its UTF-8 bytes.</summary>
-    public bool AddRange(IReadOnlyList<(long Sequence, byte[] Body, byte[]? StoredLeafHash)> events)
+    /// <summary>As <see cref="AddRange(IReadOnlyList{ValueTuple{long, string, byte[]}})"/>, over rows as the store reads them.</summary>
+    public bool AddRange(IReadOnlyList<LedgerAuditRow> events)
     {
         ArgumentNullException.ThrowIfNull(events);
         var leaves = new byte[events.Count][];
@@ -140,7 +147,7 @@ public sealed class LedgerAuditor
             using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             for (var i = range.Item1; i < range.Item2; i++)
             {
-                var body = events[i].Body;
+                var body = events[i].Body.Span;
                 hasher.AppendData(LeafPrefix);
                 hasher.AppendData(body);
                 leaves[i] = hasher.GetHashAndReset();
@@ -159,7 +166,8 @@ public sealed class LedgerAuditor
 
         for (var i = 0; i < events.Count; i++)
         {
-            if (!Check(events[i].Sequence, sequences[i], leaves[i], events[i].StoredLeafHash))
+            var stored = events[i].StoredLeafHash;
+            if (!Check(events[i].Sequence, sequences[i], leaves[i], stored.IsEmpty ? null : stored.ToArray()))
             {
                 return false;
             }
@@ -170,14 +178,14 @@ public sealed class LedgerAuditor
 
     private const int BlockLevel = 12;
 
-    private bool IsIntact(IReadOnlyList<(long Sequence, byte[] Body, byte[]? StoredLeafHash)> events, long?[] sequences, byte[][] leaves)
+    private bool IsIntact(IReadOnlyList<LedgerAuditRow> events, long?[] sequences, byte[][] leaves)
     {
         var start = _frontier.Size;
         for (var i = 0; i < events.Count; i++)
         {
             var expected = start + i;
             if (events[i].Sequence != expected || sequences[i] != expected
-                || (events[i].StoredLeafHash is { } stored && !leaves[i].AsSpan().SequenceEqual(stored)))
+                || (!events[i].StoredLeafHash.IsEmpty && !leaves[i].AsSpan().SequenceEqual(events[i].StoredLeafHash.Span)))
             {
                 return false;
             }
