@@ -78,4 +78,21 @@ public abstract partial class StoreContractTests
         await Store.SaveLedgerKeyAsync("0000beef", "k", "k+0000beef+AQ==", DateTimeOffset.UnixEpoch.AddDays(1), Ct);
         Assert.Equal(["k+0000abcd+AQ==", "k+0000beef+AQ=="], await Store.ListLedgerKeysAsync(Ct));
     }
+
+    [Fact]
+    public async Task Ledger_AuditRead_GivesTheExactBytesAndStoredHashes_InOrder()
+    {
+        await AppendAsync(Store, "é-ünïcode", 300);
+        var events = await Store.ReadLedgerEventsAsync(0, 1000, Ct);
+        var page1 = await Store.ReadLedgerForAuditAsync(0, 200, Ct);
+        var page2 = await Store.ReadLedgerForAuditAsync(200, 200, Ct);
+        var rows = page1.Concat(page2).ToList();
+        Assert.Equal(300, rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(events[i].Sequence, rows[i].Sequence);
+            Assert.Equal(Encoding.UTF8.GetBytes(events[i].Body), rows[i].Body.ToArray());
+            Assert.Equal(events[i].LeafHash, rows[i].StoredLeafHash.ToArray());
+        }
+    }
 }
