@@ -57,6 +57,17 @@ internal sealed class StoreOptions
         return parse.GetValue(Postgres) ?? (Environment.GetEnvironmentVariable(PostgresEnvironmentVariable) is { Length: > 0 } env ? env : null);
     }
 
+    /// <summary>
+    /// Opens and migrates the store, runs <paramref name="body"/> with it and closes it. A store that cannot be used
+    /// is reported (cause and fix) and the command exits with <see cref="ExitCodes.Failed"/>.
+    /// </summary>
+    public async Task<int> WithStoreAsync(ParseResult parse, CliIo io, CancellationToken cancellationToken, Func<ISkybridgeStore, Task<int>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        await using var store = await OpenAsync(parse, io, cancellationToken).ConfigureAwait(false);
+        return store is null ? ExitCodes.Failed : await body(store).ConfigureAwait(false);
+    }
+
     /// <summary>Opens and migrates the store; on failure prints the cause and returns null.</summary>
     public async Task<ISkybridgeStore?> OpenAsync(ParseResult parse, CliIo io, CancellationToken cancellationToken)
     {

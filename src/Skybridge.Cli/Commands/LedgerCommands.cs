@@ -117,14 +117,8 @@ internal static class LedgerCommands
         var store = new StoreOptions();
         var command = new Command("export", "Write a bundle (events, checkpoints, proofs, public keys) that `ledger verify --bundle` checks offline.") { output };
         store.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             var target = Path.GetFullPath(parse.GetValue(output)!);
             var temporary = target + ".partial";
             long count;
@@ -137,7 +131,7 @@ internal static class LedgerCommands
             File.Move(temporary, target, overwrite: true);
             io.Output.WriteLine($"Exported {count} events to {target}.");
             return ExitCodes.Ok;
-        });
+        }));
         return command;
     }
 
@@ -148,14 +142,8 @@ internal static class LedgerCommands
         var store = new StoreOptions();
         var command = new Command("replay", "Reconstruct one case's chain of custody as a timeline, each event's inclusion proof checked.") { caseId, json };
         store.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             var replay = await new LedgerReplay(opened, new LedgerService(opened, time, null)).ReplayAsync(parse.GetValue(caseId)!, ct).ConfigureAwait(false);
             if (replay.Steps.Count == 0)
             {
@@ -186,7 +174,7 @@ internal static class LedgerCommands
             }
 
             return replay.Steps.All(s => s.ProofVerified || !s.ProofChecked) ? ExitCodes.Ok : ExitCodes.Failed;
-        });
+        }));
         return command;
     }
 
@@ -196,14 +184,8 @@ internal static class LedgerCommands
         var store = new StoreOptions();
         var command = new Command("checkpoint", "Sign a checkpoint of the ledger now and print it (C2SP signed note).") { ledgerKey };
         store.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             var head = await opened.GetLedgerHeadAsync(ct).ConfigureAwait(false);
             var signer = await LedgerKeys.LoadOrCreateAsync(ServerCommands.LedgerKeyPath(parse, ledgerKey, store), head.Origin, opened, time, ct).ConfigureAwait(false);
             var checkpoint = await new LedgerService(opened, time, signer).CheckpointAsync(ct).ConfigureAwait(false);
@@ -215,7 +197,7 @@ internal static class LedgerCommands
 
             io.Output.Write(checkpoint.Note);
             return ExitCodes.Ok;
-        });
+        }));
         return command;
     }
 
@@ -227,14 +209,8 @@ internal static class LedgerCommands
         var inclusionStore = new StoreOptions();
         var inclusion = new Command("inclusion", "Prove that event INDEX is in the tree.") { index, size };
         inclusionStore.AddTo(inclusion);
-        inclusion.SetAction(async (parse, ct) =>
+        inclusion.SetAction((parse, ct) => inclusionStore.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await inclusionStore.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             var service = new LedgerService(opened, time, null);
             var treeSize = parse.GetValue(size) ?? (await service.LatestCheckpointAsync(ct).ConfigureAwait(false))?.Size ?? (await opened.GetLedgerHeadAsync(ct).ConfigureAwait(false)).Size;
             var result = await service.InclusionProofAsync(parse.GetValue(index), treeSize, ct).ConfigureAwait(false);
@@ -246,21 +222,15 @@ internal static class LedgerCommands
 
             io.Output.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             return ExitCodes.Ok;
-        });
+        }));
 
         var from = new Argument<long>("FROM") { Description = "The older tree size." };
         var to = new Argument<long>("TO") { Description = "The newer tree size." };
         var consistencyStore = new StoreOptions();
         var consistency = new Command("consistency", "Prove that the tree of size TO extends the tree of size FROM.") { from, to };
         consistencyStore.AddTo(consistency);
-        consistency.SetAction(async (parse, ct) =>
+        consistency.SetAction((parse, ct) => consistencyStore.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await consistencyStore.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             var result = await new LedgerService(opened, time, null).ConsistencyProofAsync(parse.GetValue(from), parse.GetValue(to), ct).ConfigureAwait(false);
             if (result is null)
             {
@@ -270,7 +240,7 @@ internal static class LedgerCommands
 
             io.Output.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             return ExitCodes.Ok;
-        });
+        }));
         proof.Subcommands.Add(inclusion);
         proof.Subcommands.Add(consistency);
         return proof;
@@ -283,14 +253,8 @@ internal static class LedgerCommands
         var store = new StoreOptions();
         var command = new Command("keys", "List the ledger's public keys (give them to auditors), or rotate the signing key.") { rotate, ledgerKey };
         store.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             if (parse.GetValue(rotate))
             {
                 var head = await opened.GetLedgerHeadAsync(ct).ConfigureAwait(false);
@@ -304,7 +268,7 @@ internal static class LedgerCommands
             }
 
             return ExitCodes.Ok;
-        });
+        }));
         return command;
     }
 }

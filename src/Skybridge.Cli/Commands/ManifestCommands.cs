@@ -106,34 +106,31 @@ internal static class ManifestCommands
                 return ExitCodes.InvalidInput;
             }
 
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
+            return await store.WithStoreAsync(parse, io, ct, async opened =>
             {
-                return ExitCodes.Failed;
-            }
+                await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+                var result = await new ManifestService(opened, time, ledger).PublishAsync(yaml, file, FileProbe(fullPath), Actor(parse.GetValue(by)), parse.GetValue(activate), ct).ConfigureAwait(false);
+                if (!result.IsValid || result.Published is null)
+                {
+                    PrintDiagnostics(io, file, result.Diagnostics);
+                    io.Fail("The manifest has errors; nothing was stored.");
+                    return ExitCodes.InvalidInput;
+                }
 
-            await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
-            var result = await new ManifestService(opened, time, ledger).PublishAsync(yaml, file, FileProbe(fullPath), Actor(parse.GetValue(by)), parse.GetValue(activate), ct).ConfigureAwait(false);
-            if (!result.IsValid || result.Published is null)
-            {
-                PrintDiagnostics(io, file, result.Diagnostics);
-                io.Fail("The manifest has errors; nothing was stored.");
-                return ExitCodes.InvalidInput;
-            }
+                PrintDiagnostics(io, file, result.Diagnostics, quietWhenClean: true);
+                var v = result.Published.Version;
+                io.Output.WriteLine(result.Published.Outcome == PublishOutcome.Published
+                    ? $"Published {v.WorkflowId} version {v.Version} (sha256 {v.ContentHash[..12]}, {v.AutonomyLevel})."
+                    : $"{v.WorkflowId} version {v.Version} already has this exact content (sha256 {v.ContentHash[..12]}); nothing new stored.");
+                if (result.Activation is { } activation)
+                {
+                    io.Output.WriteLine(activation.Outcome == ActivationOutcome.Activated
+                        ? $"Version {v.Version} is now active."
+                        : $"Version {v.Version} was already active.");
+                }
 
-            PrintDiagnostics(io, file, result.Diagnostics, quietWhenClean: true);
-            var v = result.Published.Version;
-            io.Output.WriteLine(result.Published.Outcome == PublishOutcome.Published
-                ? $"Published {v.WorkflowId} version {v.Version} (sha256 {v.ContentHash[..12]}, {v.AutonomyLevel})."
-                : $"{v.WorkflowId} version {v.Version} already has this exact content (sha256 {v.ContentHash[..12]}); nothing new stored.");
-            if (result.Activation is { } activation)
-            {
-                io.Output.WriteLine(activation.Outcome == ActivationOutcome.Activated
-                    ? $"Version {v.Version} is now active."
-                    : $"Version {v.Version} was already active.");
-            }
-
-            return ExitCodes.Ok;
+                return ExitCodes.Ok;
+            }).ConfigureAwait(false);
         });
         return command;
     }
@@ -146,14 +143,8 @@ internal static class ManifestCommands
         var store = new StoreOptions();
         var command = new Command("activate", "Make a published version the active one.") { workflow, version, by };
         store.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
             var (result, diagnostics) = await new ManifestService(opened, time, ledger).ActivateAsync(parse.GetValue(workflow)!, parse.GetValue(version), Actor(parse.GetValue(by)), ct).ConfigureAwait(false);
             if (diagnostics.Count > 0)
@@ -164,7 +155,7 @@ internal static class ManifestCommands
             }
 
             return ReportActivation(io, parse.GetValue(workflow)!, result);
-        });
+        }));
         return command;
     }
 
@@ -175,18 +166,12 @@ internal static class ManifestCommands
         var store = new StoreOptions();
         var command = new Command("rollback", "Re-activate the version that was active before the current one.") { workflow, by };
         store.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
             var result = await new ManifestService(opened, time, ledger).RollbackAsync(parse.GetValue(workflow)!, Actor(parse.GetValue(by)), ct).ConfigureAwait(false);
             return ReportActivation(io, parse.GetValue(workflow)!, result);
-        });
+        }));
         return command;
     }
 
@@ -196,14 +181,8 @@ internal static class ManifestCommands
         var store = new StoreOptions();
         var command = new Command("list", "List workflows, or one workflow's manifest history.") { workflow };
         store.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             var id = parse.GetValue(workflow);
             if (id is null)
             {
@@ -232,7 +211,7 @@ internal static class ManifestCommands
 
             io.Console.Write(versions);
             return ExitCodes.Ok;
-        });
+        }));
         return command;
     }
 
@@ -243,14 +222,8 @@ internal static class ManifestCommands
         var store = new StoreOptions();
         var command = new Command("show", "Print a stored manifest version exactly as published.") { workflow, version };
         store.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             var stored = await opened.GetVersionAsync(parse.GetValue(workflow)!, parse.GetValue(version), ct).ConfigureAwait(false);
             if (stored is null)
             {
@@ -260,7 +233,7 @@ internal static class ManifestCommands
 
             io.Output.Write(stored.Yaml);
             return ExitCodes.Ok;
-        });
+        }));
         return command;
     }
 

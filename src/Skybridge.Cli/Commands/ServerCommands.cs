@@ -59,43 +59,40 @@ internal static class ServerCommands
         command.SetAction(async (parse, ct) =>
         {
             var folder = store.DataFolder(parse)!;
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
+            return await store.WithStoreAsync(parse, io, ct, async opened =>
             {
-                return ExitCodes.Failed;
-            }
-
-            string credentialsFile;
-            await using (var ledger = new LedgerWriter(opened, time, CliApp.NodeId))
-            {
-                if (!await PublishSampleAsync(opened, ledger, io, time, ct).ConfigureAwait(false))
+                string credentialsFile;
+                await using (var ledger = new LedgerWriter(opened, time, CliApp.NodeId))
                 {
-                    return ExitCodes.Failed;
+                    if (!await PublishSampleAsync(opened, ledger, io, time, ct).ConfigureAwait(false))
+                    {
+                        return ExitCodes.Failed;
+                    }
+
+                    credentialsFile = await EnsureDemoAccountsAsync(opened, ledger, folder, time, ct).ConfigureAwait(false);
                 }
 
-                credentialsFile = await EnsureDemoAccountsAsync(opened, ledger, folder, time, ct).ConfigureAwait(false);
-            }
-
-            var options = new SkybridgeServerOptions
-            {
-                Urls = parse.GetValue(urls)!,
-                JsonLogs = parse.GetValue(jsonLogs),
-                KeysFolder = Path.Combine(folder, "keys"),
-                LedgerKeyFile = Path.Combine(folder, "keys", "ledger.key"),
-            };
-            return await NodeRunner.RunAsync(options, opened, io, addresses =>
-            {
-                var url = addresses.FirstOrDefault() ?? options.Urls;
-                io.Output.WriteLine();
-                io.Output.WriteLine($"Skybridge is up on the embedded store in {folder}");
-                io.Output.WriteLine($"  Console:  {url}/");
-                io.Output.WriteLine($"  Health:   {url}/health");
-                io.Output.WriteLine($"  API docs: {url}/openapi/v1.json");
-                io.Output.WriteLine($"Sign in as one of: {string.Join(", ", DemoAccounts.Select(a => $"{a.UserName} ({a.Role.ToName()})"))}.");
-                io.Output.WriteLine($"Their passwords are in {credentialsFile} (readable only by you).");
-                io.Output.WriteLine("Press Ctrl+C to stop.");
-                io.Output.Flush();
-            }, ct).ConfigureAwait(false);
+                var options = new SkybridgeServerOptions
+                {
+                    Urls = parse.GetValue(urls)!,
+                    JsonLogs = parse.GetValue(jsonLogs),
+                    KeysFolder = Path.Combine(folder, "keys"),
+                    LedgerKeyFile = Path.Combine(folder, "keys", "ledger.key"),
+                };
+                return await NodeRunner.RunAsync(options, opened, io, addresses =>
+                {
+                    var url = addresses.FirstOrDefault() ?? options.Urls;
+                    io.Output.WriteLine();
+                    io.Output.WriteLine($"Skybridge is up on the embedded store in {folder}");
+                    io.Output.WriteLine($"  Console:  {url}/");
+                    io.Output.WriteLine($"  Health:   {url}/health");
+                    io.Output.WriteLine($"  API docs: {url}/openapi/v1.json");
+                    io.Output.WriteLine($"Sign in as one of: {string.Join(", ", DemoAccounts.Select(a => $"{a.UserName} ({a.Role.ToName()})"))}.");
+                    io.Output.WriteLine($"Their passwords are in {credentialsFile} (readable only by you).");
+                    io.Output.WriteLine("Press Ctrl+C to stop.");
+                    io.Output.Flush();
+                }, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
         });
         return command;
     }
@@ -112,14 +109,8 @@ internal static class ServerCommands
         var store = new StoreOptions();
         var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey };
         store.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             var folder = store.DataFolder(parse);
             var options = new SkybridgeServerOptions
             {
@@ -136,7 +127,7 @@ internal static class ServerCommands
                 io.Output.WriteLine($"Skybridge node {options.NodeId} serving {opened.Description} on {string.Join(", ", addresses)}");
                 io.Output.Flush();
             }, ct).ConfigureAwait(false);
-        });
+        }));
         return command;
     }
 

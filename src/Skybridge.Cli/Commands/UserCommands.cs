@@ -75,36 +75,33 @@ internal static class UserCommands
                 return ExitCodes.InvalidInput;
             }
 
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
+            return await store.WithStoreAsync(parse, io, ct, async opened =>
             {
-                return ExitCodes.Failed;
-            }
+                if (parsedRole is { } granted && granted != WorkflowRole.Admin && await opened.GetWorkflowAsync(parse.GetValue(workflow)!, ct).ConfigureAwait(false) is null)
+                {
+                    io.Fail($"No workflow named '{parse.GetValue(workflow)}'.", "Publish its manifest first: skybridge manifest publish PATH.");
+                    return ExitCodes.InvalidInput;
+                }
 
-            if (parsedRole is { } granted && granted != WorkflowRole.Admin && await opened.GetWorkflowAsync(parse.GetValue(workflow)!, ct).ConfigureAwait(false) is null)
-            {
-                io.Fail($"No workflow named '{parse.GetValue(workflow)}'.", "Publish its manifest first: skybridge manifest publish PATH.");
-                return ExitCodes.InvalidInput;
-            }
+                await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+                var accounts = new AccountService(opened, time, ledger);
+                var outcome = await accounts.CreateUserAsync(CliApp.Actor, userName, parse.GetValue(displayName) ?? userName, password, ct).ConfigureAwait(false);
+                if (outcome == CreateUserOutcome.AlreadyExists)
+                {
+                    io.Fail($"An account named '{userName}' already exists.", "Grant it a role with: skybridge user grant NAME ROLE --workflow ID.");
+                    return ExitCodes.InvalidInput;
+                }
 
-            await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
-            var accounts = new AccountService(opened, time, ledger);
-            var outcome = await accounts.CreateUserAsync(CliApp.Actor, userName, parse.GetValue(displayName) ?? userName, password, ct).ConfigureAwait(false);
-            if (outcome == CreateUserOutcome.AlreadyExists)
-            {
-                io.Fail($"An account named '{userName}' already exists.", "Grant it a role with: skybridge user grant NAME ROLE --workflow ID.");
-                return ExitCodes.InvalidInput;
-            }
+                io.Output.WriteLine($"Created account {userName}.");
+                if (parsedRole is { } grantedRole)
+                {
+                    var scope = grantedRole == WorkflowRole.Admin ? RoleGrant.AllWorkflows : parse.GetValue(workflow)!;
+                    await accounts.GrantRoleAsync(CliApp.Actor, userName, scope, grantedRole, ct).ConfigureAwait(false);
+                    io.Output.WriteLine($"Granted {grantedRole.ToName()} on {Scope(scope)}.");
+                }
 
-            io.Output.WriteLine($"Created account {userName}.");
-            if (parsedRole is { } grantedRole)
-            {
-                var scope = grantedRole == WorkflowRole.Admin ? RoleGrant.AllWorkflows : parse.GetValue(workflow)!;
-                await accounts.GrantRoleAsync(CliApp.Actor, userName, scope, grantedRole, ct).ConfigureAwait(false);
-                io.Output.WriteLine($"Granted {grantedRole.ToName()} on {Scope(scope)}.");
-            }
-
-            return ExitCodes.Ok;
+                return ExitCodes.Ok;
+            }).ConfigureAwait(false);
         });
         return command;
     }
@@ -124,39 +121,36 @@ internal static class UserCommands
                 return ExitCodes.InvalidInput;
             }
 
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
+            return await store.WithStoreAsync(parse, io, ct, async opened =>
             {
-                return ExitCodes.Failed;
-            }
+                var userName = parse.GetValue(name)!;
+                if (await opened.GetUserAsync(userName, ct).ConfigureAwait(false) is null)
+                {
+                    io.Fail($"No account named '{userName}'.", "Create it with: skybridge user add NAME.");
+                    return ExitCodes.InvalidInput;
+                }
 
-            var userName = parse.GetValue(name)!;
-            if (await opened.GetUserAsync(userName, ct).ConfigureAwait(false) is null)
-            {
-                io.Fail($"No account named '{userName}'.", "Create it with: skybridge user add NAME.");
-                return ExitCodes.InvalidInput;
-            }
+                var scope = parsed == WorkflowRole.Admin ? RoleGrant.AllWorkflows : parse.GetValue(workflow)!;
+                if (scope != RoleGrant.AllWorkflows && await opened.GetWorkflowAsync(scope, ct).ConfigureAwait(false) is null)
+                {
+                    io.Fail($"No workflow named '{scope}'.", "skybridge manifest list shows the workflows there are.");
+                    return ExitCodes.InvalidInput;
+                }
 
-            var scope = parsed == WorkflowRole.Admin ? RoleGrant.AllWorkflows : parse.GetValue(workflow)!;
-            if (scope != RoleGrant.AllWorkflows && await opened.GetWorkflowAsync(scope, ct).ConfigureAwait(false) is null)
-            {
-                io.Fail($"No workflow named '{scope}'.", "skybridge manifest list shows the workflows there are.");
-                return ExitCodes.InvalidInput;
-            }
-
-            await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
-            var accounts = new AccountService(opened, time, ledger);
-            var changed = grant
-                ? await accounts.GrantRoleAsync(CliApp.Actor, userName, scope, parsed, ct).ConfigureAwait(false)
-                : await accounts.RevokeRoleAsync(CliApp.Actor, userName, scope, parsed, ct).ConfigureAwait(false);
-            io.Output.WriteLine((grant, changed) switch
-            {
-                (true, true) => $"Granted {parsed.ToName()} on {Scope(scope)} to {userName}.",
-                (true, false) => $"{userName} already holds {parsed.ToName()} on {Scope(scope)}; nothing changed.",
-                (false, true) => $"Revoked {parsed.ToName()} on {Scope(scope)} from {userName}.",
-                _ => $"{userName} did not hold {parsed.ToName()} on {Scope(scope)}; nothing changed.",
-            });
-            return ExitCodes.Ok;
+                await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+                var accounts = new AccountService(opened, time, ledger);
+                var changed = grant
+                    ? await accounts.GrantRoleAsync(CliApp.Actor, userName, scope, parsed, ct).ConfigureAwait(false)
+                    : await accounts.RevokeRoleAsync(CliApp.Actor, userName, scope, parsed, ct).ConfigureAwait(false);
+                io.Output.WriteLine((grant, changed) switch
+                {
+                    (true, true) => $"Granted {parsed.ToName()} on {Scope(scope)} to {userName}.",
+                    (true, false) => $"{userName} already holds {parsed.ToName()} on {Scope(scope)}; nothing changed.",
+                    (false, true) => $"Revoked {parsed.ToName()} on {Scope(scope)} from {userName}.",
+                    _ => $"{userName} did not hold {parsed.ToName()} on {Scope(scope)}; nothing changed.",
+                });
+                return ExitCodes.Ok;
+            }).ConfigureAwait(false);
         });
         return command;
     }
@@ -166,14 +160,8 @@ internal static class UserCommands
         var store = new StoreOptions();
         var command = new Command("list", "List accounts with their roles.");
         store.AddTo(command);
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
-            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
-            if (opened is null)
-            {
-                return ExitCodes.Failed;
-            }
-
             var table = new Table().AddColumns("User", "Display name", "Roles", "Last sign-in (UTC)", "Locked");
             var now = DateTimeOffset.UtcNow;
             foreach (var user in await opened.ListUsersAsync(ct).ConfigureAwait(false))
@@ -189,7 +177,7 @@ internal static class UserCommands
 
             io.Console.Write(table);
             return ExitCodes.Ok;
-        });
+        }));
         return command;
     }
 
