@@ -34,9 +34,15 @@ internal static class NodeRunner
                 io.Fail($"Cannot listen on {options.Urls}: the port is already in use.", "Stop the other program, or choose another port with --urls http://127.0.0.1:PORT.");
                 return ExitCodes.Failed;
             }
-            catch (Exception ex) when (ex is IOException or SocketException or InvalidOperationException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or SocketException or UnauthorizedAccessException)
             {
                 io.Fail($"Cannot listen on {options.Urls}: {ex.Message}", "Choose another address with --urls.");
+                return ExitCodes.Failed;
+            }
+            catch (InvalidOperationException ex)
+            {
+                // Broken configuration found while starting (for example a ledger key file of another ledger).
+                io.Fail(ex.Message);
                 return ExitCodes.Failed;
             }
 
