@@ -74,7 +74,8 @@ public static class LedgerKeys
     private static LedgerSigner Parse(string text, string path)
     {
         var line = text.Trim();
-        var parts = line.StartsWith(Prefix, StringComparison.Ordinal) ? line[Prefix.Length..].Split('+') : [];
+        // At most three parts: standard base64 may itself contain '+'.
+        var parts = line.StartsWith(Prefix, StringComparison.Ordinal) ? line[Prefix.Length..].Split('+', 3) : [];
         if (parts.Length != 3)
         {
             throw new InvalidOperationException($"{path} is not a Skybridge ledger key file (expected {Prefix}name+keyid+key).");

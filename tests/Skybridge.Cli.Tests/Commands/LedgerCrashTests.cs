@@ -79,7 +79,7 @@ public sealed class LedgerCrashTests
         await stop.CancelAsync();
         await Task.WhenAll(workers);
 
-        Assert.True(acked > 20, $"the load produced only {acked} acknowledged events");
+        Assert.True(acked >= 10, $"the load produced only {acked} acknowledged events");
         await using var store = SkybridgeStores.OpenSqlite(data);
         await store.MigrateAsync(TestContext.Current.CancellationToken);
         var head = await store.GetLedgerHeadAsync(TestContext.Current.CancellationToken);

@@ -184,4 +184,23 @@ public sealed class LedgerTests
         var onlyNew = await rotated.AuditAsync([newSigner.PublicKey], null, Ct);
         Assert.Equal(LedgerProblemKind.UnknownKey, onlyNew.Problem!.Kind);
     }
+
+    [Fact]
+    public async Task KeyFile_RoundTrips_WhateverCharactersItsBase64Holds()
+    {
+        // Base64 may contain '+', the key file's separator: load many fresh keys to cover both cases.
+        await using var ledger = await LedgerFixture.CreateAsync();
+        var head = await ledger.Store.GetLedgerHeadAsync(Ct);
+        var sawPlus = false;
+        for (var i = 0; i < 40; i++)
+        {
+            var path = Path.Combine(ledger.Folder, $"key-{i}");
+            var created = await LedgerKeys.LoadOrCreateAsync(path, head.Origin, ledger.Store, TimeProvider.System, Ct);
+            sawPlus |= (await File.ReadAllTextAsync(path, Ct)).Split('+').Length > 5;
+            var loaded = await LedgerKeys.LoadOrCreateAsync(path, head.Origin, ledger.Store, TimeProvider.System, Ct);
+            Assert.Equal(created.PublicKey, loaded.PublicKey);
+        }
+
+        Assert.True(sawPlus, "no generated key had a '+' in its base64; the case this test exists for was not covered");
+    }
 }
