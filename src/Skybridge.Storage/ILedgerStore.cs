@@ -38,6 +38,9 @@ public interface ILedgerStore
     /// <summary>Saves a signed checkpoint (idempotent per size).</summary>
     Task SaveCheckpointAsync(StoredCheckpoint checkpoint, CancellationToken cancellationToken = default);
 
+    /// <summary>The checkpoint of the largest size, or null before the first (cheap: checkpoints accumulate).</summary>
+    Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default);
+
     /// <summary>All checkpoints, smallest size first.</summary>
     Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default);
 

@@ -49,10 +49,10 @@ public sealed class LedgerService
             return null;
         }
 
-        var checkpoints = await _store.ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
-        if (checkpoints.Count > 0 && checkpoints[^1].Size == head.Size)
+        var latest = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        if (latest is not null && latest.Size == head.Size)
         {
-            return checkpoints[^1];
+            return latest;
         }
 
         var root = MerkleFrontier.FromHashes(head.Size, head.Frontier).Root();
@@ -63,11 +63,8 @@ public sealed class LedgerService
     }
 
     /// <summary>The newest checkpoint, or null before the first.</summary>
-    public async Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken)
-    {
-        var all = await _store.ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
-        return all.Count == 0 ? null : all[^1];
-    }
+    public Task<StoredCheckpoint?> LatestCheckpointAsync(CancellationToken cancellationToken) =>
+        _store.GetLatestCheckpointAsync(cancellationToken);
 
     /// <summary>Inclusion proof of event <paramref name="index"/> in the tree of <paramref name="treeSize"/> events; null when out of range.</summary>
     public async Task<InclusionProofResult?> InclusionProofAsync(long index, long treeSize, CancellationToken cancellationToken)

@@ -148,6 +148,14 @@ internal abstract partial class SqlStore
             new { checkpoint.Size, checkpoint.Root, AtUs = ToMicros(checkpoint.At), checkpoint.Note }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
+    public async Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await connection.QuerySingleOrDefaultAsync<CheckpointRow>(new CommandDefinition(
+            "SELECT size AS Size, root AS Root, at_us AS AtUs, note AS Note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is null ? null : new StoredCheckpoint(row.Size, row.Root, FromMicros(row.AtUs), row.Note);
+    }
+
     public async Task<IReadOnlyList<StoredCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -65,12 +65,14 @@ public abstract partial class StoreContractTests
     [Fact]
     public async Task Ledger_CheckpointsAndKeys_AreKept()
     {
+        Assert.Null(await Store.GetLatestCheckpointAsync(Ct));
         var root = new byte[32];
         root[0] = 7;
         await Store.SaveCheckpointAsync(new StoredCheckpoint(5, root, DateTimeOffset.UnixEpoch, "note-5"), Ct);
         await Store.SaveCheckpointAsync(new StoredCheckpoint(5, root, DateTimeOffset.UnixEpoch, "ignored duplicate"), Ct);
         await Store.SaveCheckpointAsync(new StoredCheckpoint(2, root, DateTimeOffset.UnixEpoch, "note-2"), Ct);
         Assert.Equal(["note-2", "note-5"], (await Store.ListCheckpointsAsync(Ct)).Select(c => c.Note));
+        Assert.Equal("note-5", (await Store.GetLatestCheckpointAsync(Ct))!.Note);
         Assert.Equal(root, (await Store.ListCheckpointsAsync(Ct))[0].Root);
 
         await Store.SaveLedgerKeyAsync("0000abcd", "k", "k+0000abcd+AQ==", DateTimeOffset.UnixEpoch, Ct);
