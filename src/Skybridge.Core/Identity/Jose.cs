@@ -1,0 +1,194 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Skybridge.Core.Identity;
+
+/// <summary>
+/// Shared JOSE steps for every JWT the token service reads: bounded parsing, the header as JSON, and signature
+/// checks through Microsoft.IdentityModel's crypto providers (RFC 7515). Nothing here trusts a header before
+/// the caller has decided which algorithms and keys are acceptable.
+/// </summary>
+public static class Jose
+{
+    /// <summary>Asymmetric algorithms accepted for DPoP proofs and client assertions (never <c>none</c>, never HMAC).</summary>
+    public static readonly IReadOnlyList<string> AsymmetricAlgorithms = ["ES256", "ES384", "ES512", "PS256", "RS256"];
+
+    /// <summary>The algorithm access tokens are signed with.</summary>
+    public const string AccessTokenAlgorithm = "ES256";
+
+    /// <summary>
+    /// Parses a compact JWS. Null (with <paramref name="problem"/>) for anything that is not three base64url parts
+    /// with JSON header and payload, or is longer than <paramref name="maxLength"/>.
+    /// </summary>
+    public static JsonWebToken? TryRead(string? compact, int maxLength, out string? problem)
+    {
+        problem = null;
+        if (string.IsNullOrEmpty(compact))
+        {
+            problem = "is empty";
+            return null;
+        }
+
+        if (compact.Length > maxLength)
+        {
+            problem = $"is longer than {maxLength} characters";
+            return null;
+        }
+
+        if (compact.Count(c => c == '.') != 2)
+        {
+            problem = "is not a signed JWT in compact form";
+            return null;
+        }
+
+        try
+        {
+            return new JsonWebToken(compact);
+        }
+        catch (Exception ex) when (ex is ArgumentException or SecurityTokenMalformedException or JsonException or FormatException)
+        {
+            problem = "is not a well-formed JWT";
+            return null;
+        }
+    }
+
+    /// <summary>The decoded header as JSON.</summary>
+    public static JsonDocument Header(JsonWebToken token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedHeader));
+    }
+
+    /// <summary>True when the JWS signature verifies with <paramref name="key"/> under <paramref name="algorithm"/>.</summary>
+    public static bool VerifySignature(JsonWebToken token, SecurityKey key, string algorithm)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        ArgumentNullException.ThrowIfNull(key);
+        var factory = key.CryptoProviderFactory ?? CryptoProviderFactory.Default;
+        if (!factory.IsSupportedAlgorithm(algorithm, key))
+        {
+            return false;
+        }
+
+        byte[] signature;
+        try
+        {
+            signature = Base64UrlEncoder.DecodeBytes(token.EncodedSignature);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        var provider = factory.CreateForVerifying(key, algorithm);
+        try
+        {
+            var signed = Encoding.ASCII.GetBytes(token.EncodedHeader + "." + token.EncodedPayload);
+            return provider.Verify(signed, signature);
+        }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            return false;
+        }
+        finally
+        {
+            factory.ReleaseSignatureProvider(provider);
+        }
+    }
+
+    /// <summary>RFC 7638 thumbprint (SHA-256, base64url) of a public JWK.</summary>
+    public static string Thumbprint(JsonWebKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
+    }
+
+    /// <summary>base64url(SHA-256(ASCII(text))): the DPoP <c>ath</c> of an access token (RFC 9449 section 4.2).</summary>
+    public static string AccessTokenHash(string accessToken)
+    {
+        ArgumentNullException.ThrowIfNull(accessToken);
+        return Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(accessToken)));
+    }
+
+    private static readonly string[] PrivateMembers = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+    /// <summary>
+    /// Reads a public JWK from JSON. Null with a reason for private keys (any private member), symmetric keys,
+    /// curves or key types that are not accepted, and RSA keys under 2048 bits.
+    /// </summary>
+    public static JsonWebKey? TryReadPublicKey(JsonElement jwk, out string? problem)
+    {
+        problem = null;
+        if (jwk.ValueKind != JsonValueKind.Object)
+        {
+            problem = "the jwk is not a JSON object";
+            return null;
+        }
+
+        foreach (var member in PrivateMembers)
+        {
+            if (jwk.TryGetProperty(member, out _))
+            {
+                problem = "the jwk holds private key material";
+                return null;
+            }
+        }
+
+        JsonWebKey key;
+        try
+        {
+            key = new JsonWebKey(jwk.GetRawText());
+        }
+        catch (Exception ex) when (ex is ArgumentException or JsonException)
+        {
+            problem = "the jwk is not a valid JSON Web Key";
+            return null;
+        }
+
+        switch (key.Kty)
+        {
+            case JsonWebAlgorithmsKeyTypes.EllipticCurve when key.Crv is "P-256" or "P-384" or "P-521" && !string.IsNullOrEmpty(key.X) && !string.IsNullOrEmpty(key.Y):
+                return key;
+            case JsonWebAlgorithmsKeyTypes.RSA when !string.IsNullOrEmpty(key.N) && !string.IsNullOrEmpty(key.E):
+                if (Base64UrlEncoder.DecodeBytes(key.N).Length * 8 < 2048)
+                {
+                    problem = "RSA keys need at least 2048 bits";
+                    return null;
+                }
+
+                return key;
+            default:
+                problem = "the jwk is not an EC (P-256, P-384, P-521) or RSA public key";
+                return null;
+        }
+    }
+
+    /// <summary>A string header parameter, or null.</summary>
+    public static string? HeaderString(JsonDocument header, string name)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return header.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    }
+
+    /// <summary>A string claim, or null when absent or not a string.</summary>
+    public static string? StringClaim(JsonWebToken token, string name)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return token.TryGetPayloadValue<JsonElement>(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    }
+
+    /// <summary>A NumericDate claim (seconds since the epoch), or null when absent or not a number.</summary>
+    public static DateTimeOffset? TimeClaim(JsonWebToken token, string name)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (!token.TryGetPayloadValue<JsonElement>(name, out var value) || value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var seconds))
+        {
+            return null;
+        }
+
+        return seconds is < 0 or > 253402300799 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
+    }
+}
