@@ -45,6 +45,12 @@ public interface IIdentityStore
     /// </summary>
     Task<bool> TryUseOnceAsync(string key, DateTimeOffset keepUntil, DateTimeOffset now, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The secret named <paramref name="name"/>: the stored one, or <paramref name="candidate"/> stored now when there is none
+    /// (the first node to ask decides; every later caller gets the same value).
+    /// </summary>
+    Task<string> GetOrCreateSharedSecretAsync(string name, string candidate, DateTimeOffset at, CancellationToken cancellationToken = default);
+
     /// <summary>Halts a workflow (the kill switch). False when it was already halted or is unknown.</summary>
     Task<bool> HaltWorkflowAsync(WorkflowHalt halt, CancellationToken cancellationToken = default);
 

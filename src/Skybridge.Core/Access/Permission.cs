@@ -29,6 +29,12 @@ public enum Permission
     /// open to anyone signed in.
     /// </summary>
     ReadLedgerEvents,
+
+    /// <summary>Register agents, rotate their keys, disable and enable them.</summary>
+    ManageAgents,
+
+    /// <summary>Pull the kill switch (halt) and resume.</summary>
+    HaltWorkflow,
 }
 
 /// <summary>
@@ -47,6 +53,8 @@ public static class AccessRules
         [Permission.ManageRoles] = [WorkflowRole.Owner, WorkflowRole.Admin],
         [Permission.ManageUsers] = [WorkflowRole.Admin],
         [Permission.ReadLedgerEvents] = [WorkflowRole.Admin],
+        [Permission.ManageAgents] = [WorkflowRole.Owner, WorkflowRole.Admin],
+        [Permission.HaltWorkflow] = [WorkflowRole.Owner, WorkflowRole.Operator, WorkflowRole.Admin],
     };
 
     /// <summary>The roles that carry a permission.</summary>

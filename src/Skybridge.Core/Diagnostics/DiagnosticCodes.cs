@@ -73,6 +73,9 @@ public static class DiagnosticCodes
     /// <summary>A <c>when</c> condition compares a value the parameter's type cannot hold (e.g. <c>lte</c> on a string).</summary>
     public const string ConditionTypeMismatch = "SB1113";
 
+    /// <summary>An agent role's <c>acts_for</c> entry is not <c>role:NAME</c> of a declared agent role, <c>user:NAME</c> or <c>user:*</c>.</summary>
+    public const string UnknownActsFor = "SB1114";
+
     /// <summary>A path leaves the manifest's folder (absolute, or climbing with <c>..</c>).</summary>
     public const string PathOutsideManifestFolder = "SB1201";
 

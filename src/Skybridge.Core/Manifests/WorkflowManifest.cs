@@ -149,4 +149,10 @@ public sealed record AgentRole
 
     /// <summary>Token scopes (<c>resource:verb</c>) the role may be granted; least privilege.</summary>
     public IReadOnlyList<string> Scopes { get; init; } = [];
+
+    /// <summary>
+    /// Whom agents of this role may act for through token exchange: <c>role:NAME</c> (agents of another role of this
+    /// workflow), <c>user:NAME</c>, or <c>user:*</c> (any person holding a role on this workflow). Empty: nobody.
+    /// </summary>
+    public IReadOnlyList<string> ActsFor { get; init; } = [];
 }

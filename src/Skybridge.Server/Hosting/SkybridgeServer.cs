@@ -14,6 +14,8 @@ using Skybridge.Server.Access;
 using Skybridge.Server.Accounts;
 using Skybridge.Server.Api;
 using Skybridge.Core.Ledger;
+using Skybridge.Server.Governance;
+using Skybridge.Server.Identity;
 using Skybridge.Server.Ledger;
 using Skybridge.Server.Manifests;
 using Skybridge.Server.Telemetry;
@@ -104,6 +106,7 @@ public static class SkybridgeServer
         services.AddSingleton<AccountService>();
         services.AddSingleton<AccessService>();
         services.AddSingleton<ManifestService>();
+        services.AddSkybridgeIdentity(options, store);
 
         var dataProtection = services.AddDataProtection().SetApplicationName("skybridge");
         if (options.KeysFolder is not null)
@@ -130,8 +133,10 @@ public static class SkybridgeServer
                 // The API answers 401/403 with problem details; only console pages redirect to the sign-in form.
                 o.Events.OnRedirectToLogin = ctx => ApiProblems.RedirectOrProblem(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => ApiProblems.RedirectOrProblem(ctx, StatusCodes.Status403Forbidden);
-            });
-        services.AddAuthorization();
+            })
+            .AddScheme<DPoPAuthenticationOptions, DPoPAuthenticationHandler>(DPoPAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(IdentityEndpoints.AgentPolicy, p => p.AddAuthenticationSchemes(DPoPAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
         services.AddRazorPages(o =>
         {
             o.RootDirectory = "/Console";
@@ -168,6 +173,33 @@ public static class SkybridgeServer
         return services;
     }
 
+    /// <summary>The token service, agent identities and the kill switch.</summary>
+    public static IServiceCollection AddSkybridgeIdentity(this IServiceCollection services, SkybridgeServerOptions options, ISkybridgeStore store)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        services.AddSingleton<IssuerUrls>();
+        services.AddSingleton<IdentityState>();
+        services.AddSingleton<TokenSigningKeys>();
+        services.AddSingleton<ValidatedTokens>();
+        // One node (SQLite) remembers replays in memory; several nodes share one table so a proof used on one is refused on all.
+        services.AddSingleton<IReplayGuard>(sp => store.Provider == "sqlite"
+            ? new MemoryReplayGuard(sp.GetRequiredService<TimeProvider>())
+            : new StoreReplayGuard(store, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            // Start-up path: every node must use the same nonce key, so the first node to start decides it.
+            var candidate = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            var secret = store.GetOrCreateSharedSecretAsync("dpop-nonce", candidate, sp.GetRequiredService<TimeProvider>().GetUtcNow()).GetAwaiter().GetResult();
+            return new Skybridge.Core.Identity.DPoPNonces(Convert.FromBase64String(secret), options.Identity.NonceLifetime);
+        });
+        services.AddSingleton<TokenService>();
+        services.AddSingleton(sp => new AgentService(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
+        services.AddSingleton(sp => new KillSwitch(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
+        services.AddHostedService<IdentityRefresher>();
+        return services;
+    }
+
     /// <summary>The middleware pipeline and endpoints.</summary>
     public static WebApplication UseSkybridgeServer(this WebApplication app)
     {
@@ -194,6 +226,8 @@ public static class SkybridgeServer
         app.MapRoleEndpoints();
         app.MapUserEndpoints();
         app.MapLedgerEndpoints();
+        app.MapAgentEndpoints();
+        app.MapIdentityEndpoints();
         app.MapRazorPages();
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -32,4 +32,25 @@ public sealed record SkybridgeServerOptions
 
     /// <summary>Sign-in cookies go out with the Secure flag. On by default; off only for plain-http local use.</summary>
     public bool SecureCookies { get; init; }
+
+    /// <summary>
+    /// The server's public URL (scheme, host, port, no trailing slash), as agents and browsers reach it: the token
+    /// issuer, and the base of every DPoP <c>htu</c>. Null: the first listening address.
+    /// </summary>
+    public string? PublicUrl { get; init; }
+
+    /// <summary>Token lifetimes, clock skew, delegation depth.</summary>
+    public Skybridge.Core.Identity.IdentitySettings Identity { get; init; } = new();
+
+    /// <summary>
+    /// This node's token-signing key file (EC P-256 JWK, created on first start, readable by the service account only).
+    /// Null: a key made at start and kept in memory only, so tokens stop verifying once the node and its overlap are gone.
+    /// </summary>
+    public string? TokenKeyFile { get; init; }
+
+    /// <summary>How long a token-signing key signs before the node rotates it (the old one keeps verifying its tokens).</summary>
+    public TimeSpan TokenKeyLifetime { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Agent APIs also demand a server nonce in DPoP proofs (the token endpoint always does).</summary>
+    public bool RequireNonceOnResources { get; init; }
 }

@@ -164,6 +164,16 @@ internal abstract partial class SqlStore
         return used;
     }
 
+    public async Task<string> GetOrCreateSharedSecretAsync(string name, string candidate, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO shared_secrets (name, value, created_at_us) VALUES (@name, @candidate, @at) ON CONFLICT (name) DO NOTHING",
+            new { name, candidate, at = ToMicros(at) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+            "SELECT value FROM shared_secrets WHERE name = @name", new { name }, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? candidate;
+    }
+
     public async Task<bool> HaltWorkflowAsync(WorkflowHalt halt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(halt);

@@ -18,13 +18,29 @@ internal sealed class ManifestCrossChecks(DiagnosticBag bag, ManifestValidationC
         IEnumerable<(ActionDefinition Action, YNode Item, YNode? Connector)> actions,
         IEnumerable<(PolicyRule Rule, YNode Item, List<YScalar> Principals, List<YScalar> Actions, List<(PolicyCondition Condition, YScalar Field, YNode Value)> When, YNode? Approval)> rules,
         IEnumerable<(string Action, YScalar Key)> approveKeys,
+        IEnumerable<YScalar> actsFor,
         YScalar? levelNode)
     {
+        CheckActsFor(actsFor);
         CheckNames(names);
         CheckActions(actions);
         CheckRules(rules);
         CheckApprovers(approveKeys);
         CheckAutonomy(levelNode);
+    }
+
+    private void CheckActsFor(IEnumerable<YScalar> actsFor)
+    {
+        var roles = manifest.Agents.Select(a => "role:" + a.Role).ToList();
+        foreach (var entry in actsFor)
+        {
+            var value = entry.Value;
+            var isUser = value == "user:*" || (Principal.TryParse(value, out var p) && p.Kind == PrincipalKind.User);
+            if (!isUser && !roles.Contains(value))
+            {
+                bag.Error(DiagnosticCodes.UnknownActsFor, $"acts_for entry '{value}' is neither role:NAME of a declared agent role, user:NAME nor user:* (agent roles: {List(roles)})", entry, EditDistance.FindNearest(value, roles));
+            }
+        }
     }
 
     private void CheckNames(IEnumerable<(string Kind, string Name, YNode Node)> names)

@@ -17,7 +17,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     ];
 
     private static readonly string[] AuthorityKeys = ["approve", "review", "monitor", "recalibrate", "halt", "sign_gates"];
-    private static readonly string[] AgentKeys = ["role", "description", "scopes"];
+    private static readonly string[] AgentKeys = ["role", "description", "scopes", "acts_for"];
     private static readonly string[] SourceKeys = ["name", "path", "formats", "classification"];
     private static readonly string[] ModelKeys = ["provider", "endpoint", "model", "trains_on_data", "redact"];
     private static readonly string[] PromptKeys = ["system", "answer"];
@@ -92,6 +92,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private readonly List<(ActionDefinition Action, YNode Item, YNode? Connector)> actionNodes = [];
     private readonly List<(PolicyRule Rule, YNode Item, List<YScalar> Principals, List<YScalar> Actions, List<(PolicyCondition Condition, YScalar Field, YNode Value)> When, YNode? Approval)> ruleNodes = [];
     private readonly List<(string Action, YScalar Key)> approveKeys = [];
+    private readonly List<YScalar> actsForNodes = [];
     private YScalar? levelNode;
 
     public WorkflowManifest? Parse(YNode? root)
@@ -138,7 +139,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             Dependencies = ParseList(map, "dependencies", "dependency", DependencyKeys, ParseDependency),
         };
 
-        new ManifestCrossChecks(bag, context, manifest, map).Run(names, actionNodes, ruleNodes, approveKeys, levelNode);
+        new ManifestCrossChecks(bag, context, manifest, map).Run(names, actionNodes, ruleNodes, approveKeys, actsForNodes, levelNode);
         return manifest;
     }
 
@@ -232,6 +233,8 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
 
     private AgentRole? ParseAgent(MapReader map)
     {
+        var actsFor = read.ScalarList(map, "acts_for", required: false) ?? [];
+        actsForNodes.AddRange(actsFor);
         var scopes = read.ScalarList(map, "scopes", required: false) ?? [];
         foreach (var scope in scopes.Where(s => !ScopePattern().IsMatch(s.Value)))
         {
@@ -243,6 +246,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             Role = RequiredName(map, "role", "agent role"),
             Description = read.String(map, "description", required: false),
             Scopes = [.. scopes.Select(s => s.Value)],
+            ActsFor = [.. actsFor.Select(s => s.Value)],
         };
     }
 

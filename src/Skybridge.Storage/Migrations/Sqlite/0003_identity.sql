@@ -49,3 +49,10 @@ CREATE TABLE workflow_halts (
     reason          TEXT NOT NULL,
     at_us           INTEGER NOT NULL
 );
+
+-- Secrets every node must share (the DPoP nonce key). Not credentials: a leaked nonce key only lets proofs be made early.
+CREATE TABLE shared_secrets (
+    name            TEXT PRIMARY KEY,
+    value           TEXT NOT NULL,
+    created_at_us   INTEGER NOT NULL
+);

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Skybridge.Core.Access;
+using Skybridge.Server.Governance;
+using Skybridge.Server.Identity;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Api;
+
+/// <summary>Body of an agent registration: the agent's name, its role, and its public key as a JWK (never the private key).</summary>
+public sealed record RegisterAgentRequest(string Name, string Role, JsonElement PublicKey);
+
+/// <summary>Body of a key rotation.</summary>
+public sealed record RotateAgentKeyRequest(JsonElement PublicKey);
+
+/// <summary>Body of a halt or resume: why.</summary>
+public sealed record HaltRequest(string Reason);
+
+/// <summary>An agent as the API shows it.</summary>
+public sealed record AgentView(string ClientId, string Workflow, string Name, string Role, string Status, string CreatedBy, DateTimeOffset CreatedAt, IReadOnlyList<string> KeyIds)
+{
+    internal static AgentView Of(StoredAgent a) => new(a.ClientId, a.WorkflowId, a.Name, a.Role, a.Status, a.CreatedBy, a.CreatedAt, [.. a.Keys.Select(k => k.KeyId)]);
+}
+
+internal static class AgentEndpoints
+{
+    public static void MapAgentEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/workflows/{id}").WithTags("agents");
+
+        group.MapGet("/agents", async (string id, HttpContext context, AgentService agents) =>
+            await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false)
+                ?? Results.Ok((await agents.ListAsync(id, context.RequestAborted).ConfigureAwait(false)).Select(AgentView.Of)))
+            .WithSummary("The workflow's agents, their roles, status and key ids.");
+
+        group.MapPost("/agents", async (string id, RegisterAgentRequest request, HttpContext context, AgentService agents) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.ManageAgents, id).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            var result = await agents.RegisterAsync(ApiProblems.UserName(context.User)!, id, request.Name ?? "", request.Role ?? "", request.PublicKey.GetRawText(), context.RequestAborted).ConfigureAwait(false);
+            return Answer(result, StatusCodes.Status201Created);
+        }).WithSummary("Registers an agent with its public key (made on the agent's side).");
+
+        group.MapPut("/agents/{name}/key", async (string id, string name, RotateAgentKeyRequest request, HttpContext context, AgentService agents) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.ManageAgents, id).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            return Answer(await agents.RotateKeyAsync(ApiProblems.UserName(context.User)!, AgentService.ClientId(id, name), request.PublicKey.GetRawText(), context.RequestAborted).ConfigureAwait(false), StatusCodes.Status200OK);
+        }).WithSummary("Replaces the agent's public key; the old one stops authenticating at once.");
+
+        foreach (var (verb, enabled) in new[] { ("disable", false), ("enable", true) })
+        {
+            group.MapPost($"/agents/{{name}}/{verb}", async (string id, string name, HttpContext context, AgentService agents) =>
+            {
+                if (await ApiProblems.GuardAsync(context, Permission.ManageAgents, id).ConfigureAwait(false) is { } refused)
+                {
+                    return refused;
+                }
+
+                return Answer(await agents.SetEnabledAsync(ApiProblems.UserName(context.User)!, AgentService.ClientId(id, name), enabled, context.RequestAborted).ConfigureAwait(false), StatusCodes.Status200OK);
+            }).WithSummary(enabled ? "Re-enables a disabled agent." : "Disables an agent: no new tokens, and its tokens stop working at once.");
+        }
+
+        group.MapGet("/halt", async (string id, HttpContext context, ISkybridgeStore store) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            var halt = (await store.ListHaltsAsync(context.RequestAborted).ConfigureAwait(false)).FirstOrDefault(h => h.WorkflowId == id);
+            return Results.Ok(new { halted = halt is not null, halt?.HaltedBy, halt?.Reason, halt?.At });
+        }).WithSummary("Whether the workflow is halted, by whom and why.");
+
+        group.MapPost("/halt", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.HaltWorkflow, id).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            var done = await killSwitch.HaltAsync(ApiProblems.UserName(context.User)!, id, Reason(request), context.RequestAborted).ConfigureAwait(false);
+            return done ? Results.Ok(new { halted = true }) : ApiProblems.Problem(StatusCodes.Status409Conflict, "already_halted", $"{id} is already halted.");
+        }).WithSummary("The kill switch: halts the workflow at once; its agents' tokens stop working.");
+
+        group.MapPost("/resume", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch) =>
+        {
+            if (await ApiProblems.GuardAsync(context, Permission.HaltWorkflow, id).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            var done = await killSwitch.ResumeAsync(ApiProblems.UserName(context.User)!, id, Reason(request), context.RequestAborted).ConfigureAwait(false);
+            return done ? Results.Ok(new { halted = false }) : ApiProblems.Problem(StatusCodes.Status409Conflict, "not_halted", $"{id} is not halted.");
+        }).WithSummary("Resumes a halted workflow.");
+    }
+
+    private static string Reason(HaltRequest? request) => string.IsNullOrWhiteSpace(request?.Reason) ? "(no reason given)" : request.Reason.Trim()[..Math.Min(request.Reason.Trim().Length, 500)];
+
+    private static IResult Answer(AgentResult result, int successStatus) => result.Outcome switch
+    {
+        AgentOutcome.Done => Results.Json(AgentView.Of(result.Agent!), statusCode: successStatus),
+        AgentOutcome.UnknownWorkflow or AgentOutcome.UnknownAgent => ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", result.Problem!),
+        AgentOutcome.NameTaken or AgentOutcome.Unchanged => ApiProblems.Problem(StatusCodes.Status409Conflict, result.Outcome == AgentOutcome.NameTaken ? "agent_exists" : "unchanged", result.Problem!),
+        _ => ApiProblems.Problem(StatusCodes.Status400BadRequest, result.Outcome switch
+        {
+            AgentOutcome.UnknownRole => "unknown_agent_role",
+            AgentOutcome.InvalidName => "invalid_agent_name",
+            _ => "invalid_key",
+        }, result.Problem!),
+    };
+}

@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using Skybridge.Core.Ledger.Events;
+using Skybridge.Server.Identity;
+using Skybridge.Server.Ledger;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Governance;
+
+/// <summary>
+/// The kill switch: halting a workflow stops it at once on this node (its tokens stop working, no new ones are issued)
+/// and on every other node within a second. Resuming is a decision of its own. Both go into the ledger.
+/// </summary>
+public sealed class KillSwitch
+{
+    private readonly ISkybridgeStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILedger _ledger;
+    private readonly IdentityState? _state;
+
+    /// <summary>The switch over <paramref name="store"/>; <paramref name="state"/> is the node's state (null from the CLI).</summary>
+    public KillSwitch(ISkybridgeStore store, TimeProvider time, ILedger ledger, IdentityState? state = null)
+    {
+        _store = store;
+        _time = time;
+        _ledger = ledger;
+        _state = state;
+    }
+
+    /// <summary>Halts a workflow. False when it was already halted (or does not exist).</summary>
+    public async Task<bool> HaltAsync(string actor, string workflowId, string reason, CancellationToken cancellationToken)
+    {
+        var halted = await _store.HaltWorkflowAsync(new WorkflowHalt(workflowId, actor, reason, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        if (halted)
+        {
+            await RecordAsync("workflow.halted", actor, workflowId, reason, cancellationToken).ConfigureAwait(false);
+        }
+
+        return halted;
+    }
+
+    /// <summary>Resumes a halted workflow. False when it was not halted.</summary>
+    public async Task<bool> ResumeAsync(string actor, string workflowId, string reason, CancellationToken cancellationToken)
+    {
+        var resumed = await _store.ResumeWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        if (resumed)
+        {
+            await RecordAsync("workflow.resumed", actor, workflowId, reason, cancellationToken).ConfigureAwait(false);
+        }
+
+        return resumed;
+    }
+
+    private async Task RecordAsync(string type, string actor, string workflowId, string reason, CancellationToken cancellationToken)
+    {
+        // The state first: the halt must bite before anything else happens on this node.
+        if (_state is not null)
+        {
+            await _state.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _ledger.AppendAsync(new LedgerEntry
+        {
+            Type = type,
+            Actors = [LedgerActor.Human(actor)],
+            WorkflowId = workflowId,
+            Resource = new LedgerResource("workflow", workflowId),
+            Outcome = "done",
+            Content = new JsonObject { ["reason"] = reason },
+        }, cancellationToken).ConfigureAwait(false);
+    }
+}

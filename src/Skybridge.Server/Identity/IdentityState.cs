@@ -1,0 +1,140 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Skybridge.Core.Manifests;
+using Skybridge.Server.Hosting;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Identity;
+
+/// <summary>
+/// What every token check needs to know, held in memory so that checks never wait on the database: registered agents
+/// and their keys and status, halted workflows, revoked token ids, and each workflow's active agent roles. A change
+/// made on this node applies here at once; changes from other nodes arrive within a second (the refresh period).
+/// </summary>
+public sealed class IdentityState
+{
+    private readonly ISkybridgeStore _store;
+    private readonly TimeProvider _time;
+    private readonly SkybridgeServerOptions _options;
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private volatile Snapshot _snapshot = new(
+        new Dictionary<string, StoredAgent>(), new Dictionary<string, WorkflowHalt>(), new HashSet<string>(), new Dictionary<string, (int, WorkflowManifest?)>());
+
+    private sealed record Snapshot(
+        IReadOnlyDictionary<string, StoredAgent> Agents,
+        IReadOnlyDictionary<string, WorkflowHalt> Halts,
+        IReadOnlySet<string> Revoked,
+        IReadOnlyDictionary<string, (int Version, WorkflowManifest? Manifest)> Manifests);
+
+    /// <summary>State over <paramref name="store"/>.</summary>
+    public IdentityState(ISkybridgeStore store, TimeProvider time, SkybridgeServerOptions options)
+    {
+        _store = store;
+        _time = time;
+        _options = options;
+    }
+
+    /// <summary>The registered agent with this client id, or null.</summary>
+    public StoredAgent? Agent(string clientId) => _snapshot.Agents.GetValueOrDefault(clientId);
+
+    /// <summary>The halt of a workflow, or null when it runs.</summary>
+    public WorkflowHalt? Halt(string workflowId) => _snapshot.Halts.GetValueOrDefault(workflowId);
+
+    /// <summary>True when the token with this id was revoked.</summary>
+    public bool IsRevoked(string tokenId) => _snapshot.Revoked.Contains(tokenId);
+
+    /// <summary>The role as the workflow's active manifest declares it, or null (no such role, or nothing active).</summary>
+    public AgentRole? Role(string workflowId, string role) =>
+        _snapshot.Manifests.TryGetValue(workflowId, out var active) ? active.Manifest?.Agents.FirstOrDefault(a => a.Role == role) : null;
+
+    /// <summary>Reloads everything from the store. Called every second, and right after a change made on this node.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _refreshing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = _time.GetUtcNow();
+            var agents = await _store.ListAgentsAsync(null, cancellationToken).ConfigureAwait(false);
+            var halts = await _store.ListHaltsAsync(cancellationToken).ConfigureAwait(false);
+            var revoked = await _store.ListRevokedTokensAsync(now - _options.Identity.ClockSkew, cancellationToken).ConfigureAwait(false);
+            var workflows = await _store.ListWorkflowsAsync(cancellationToken).ConfigureAwait(false);
+            var manifests = new Dictionary<string, (int, WorkflowManifest?)>(StringComparer.Ordinal);
+            var previous = _snapshot.Manifests;
+            foreach (var workflow in workflows.Where(w => w.ActiveVersion is not null))
+            {
+                var version = workflow.ActiveVersion!.Value;
+                if (previous.TryGetValue(workflow.Id, out var known) && known.Version == version)
+                {
+                    manifests[workflow.Id] = known;
+                    continue;
+                }
+
+                var stored = await _store.GetVersionAsync(workflow.Id, version, cancellationToken).ConfigureAwait(false);
+                // The version was valid when published; its evidence was checked then, so it is not re-judged here.
+                var loaded = stored is null ? null : ManifestLoader.Load(stored.Yaml, "manifest.yaml", new ManifestValidationContext { EvidencedLevel = AutonomyLevel.L2ApproveConsequential }).Manifest;
+                manifests[workflow.Id] = (version, loaded);
+            }
+
+            _snapshot = new Snapshot(
+                agents.ToDictionary(a => a.ClientId, StringComparer.Ordinal),
+                halts.ToDictionary(h => h.WorkflowId, StringComparer.Ordinal),
+                revoked.Select(r => r.TokenId).ToHashSet(StringComparer.Ordinal),
+                manifests);
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+}
+
+/// <summary>Loads keys and state before the node serves, then keeps them fresh: state every second, keys every 30 seconds.</summary>
+internal sealed partial class IdentityRefresher : BackgroundService
+{
+    private readonly IdentityState _state;
+    private readonly TokenSigningKeys _keys;
+    private readonly TimeProvider _time;
+    private readonly ILogger<IdentityRefresher> _logger;
+
+    public IdentityRefresher(IdentityState state, TokenSigningKeys keys, TimeProvider time, ILogger<IdentityRefresher> logger)
+    {
+        _state = state;
+        _keys = keys;
+        _time = time;
+        _logger = logger;
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Before the node listens: a request must never meet an empty key set or state.
+        await _keys.StartAsync(cancellationToken).ConfigureAwait(false);
+        await _state.RefreshAsync(cancellationToken).ConfigureAwait(false);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        var tick = 0L;
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await _state.RefreshAsync(stoppingToken).ConfigureAwait(false);
+                if (++tick % 30 == 0)
+                {
+                    await _keys.RotateIfDueAsync(stoppingToken).ConfigureAwait(false);
+                    await _keys.RefreshAsync(stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is StoreUnavailableException or System.Data.Common.DbException)
+            {
+                // Keep serving on the last known state; say so, once per failure.
+                LogRefreshFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Identity state refresh failed; serving the last known state: {Reason}")]
+    private static partial void LogRefreshFailed(ILogger logger, string reason);
+}

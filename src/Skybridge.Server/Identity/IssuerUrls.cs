@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Skybridge.Server.Hosting;
+
+namespace Skybridge.Server.Identity;
+
+/// <summary>
+/// The URLs the token service names: the issuer (the public URL, or the first listening address), its endpoints, and
+/// the resource identifier of Skybridge's agent API. Resolved once, after the node listens.
+/// </summary>
+public sealed class IssuerUrls
+{
+    private readonly SkybridgeServerOptions _options;
+    private readonly IServer _server;
+    private string? _issuer;
+
+    /// <summary>URLs of the node running on <paramref name="server"/>.</summary>
+    public IssuerUrls(SkybridgeServerOptions options, IServer server)
+    {
+        _options = options;
+        _server = server;
+    }
+
+    /// <summary>The issuer: scheme, host and port, no trailing slash.</summary>
+    public string Issuer => _issuer ??= Resolve();
+
+    /// <summary>The token endpoint.</summary>
+    public string TokenEndpoint => Issuer + "/oauth/token";
+
+    /// <summary>The resource identifier (audience) of Skybridge's own agent API (RFC 8707).</summary>
+    public string ApiResource => Issuer + "/api";
+
+    /// <summary>Resources tokens may be issued for.</summary>
+    public IReadOnlyList<string> Resources => [ApiResource];
+
+    /// <summary>The audiences a client assertion may name: the issuer or the token endpoint (RFC 7523 section 3).</summary>
+    public IReadOnlyCollection<string> AssertionAudiences => [Issuer, TokenEndpoint];
+
+    /// <summary>The URI a client used for this request, as its DPoP proof's <c>htu</c> must name it.</summary>
+    public Uri RequestUri(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new Uri(Issuer + request.PathBase.Value + request.Path.Value);
+    }
+
+    private string Resolve()
+    {
+        if (_options.PublicUrl is { Length: > 0 } url)
+        {
+            return url.TrimEnd('/');
+        }
+
+        var first = _server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("The node is not listening yet, and no public URL is configured.");
+        return first.Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal).Replace("://[::]", "://localhost", StringComparison.Ordinal).TrimEnd('/');
+    }
+}
