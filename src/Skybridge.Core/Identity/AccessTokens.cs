@@ -171,6 +171,7 @@ public static class AccessTokens
         }
 
         using var header = Jose.Header(jwt);
+        using var body = Jose.Payload(jwt);
         if (!string.Equals(Jose.HeaderString(header, "typ"), TokenType, StringComparison.OrdinalIgnoreCase) &&
             !string.Equals(Jose.HeaderString(header, "typ"), "application/" + TokenType, StringComparison.OrdinalIgnoreCase))
         {
@@ -195,13 +196,13 @@ public static class AccessTokens
             return AccessTokenCheck.Invalid("The access token's signature does not verify.");
         }
 
-        if (!string.Equals(Jose.StringClaim(jwt, "iss"), issuer, StringComparison.Ordinal))
+        if (!string.Equals(Jose.StringClaim(body, "iss"), issuer, StringComparison.Ordinal))
         {
             return AccessTokenCheck.Invalid("The access token was issued by another server.");
         }
 
-        var exp = Jose.TimeClaim(jwt, "exp");
-        var iat = Jose.TimeClaim(jwt, "iat");
+        var exp = Jose.TimeClaim(body, "exp");
+        var iat = Jose.TimeClaim(body, "iat");
         if (exp is null || iat is null)
         {
             return AccessTokenCheck.Invalid("The access token lacks exp or iat.");
@@ -212,7 +213,7 @@ public static class AccessTokens
             return AccessTokenCheck.Invalid("The access token has expired.");
         }
 
-        if ((Jose.TimeClaim(jwt, "nbf") ?? iat.Value) > now + settings.ClockSkew)
+        if ((Jose.TimeClaim(body, "nbf") ?? iat.Value) > now + settings.ClockSkew)
         {
             return AccessTokenCheck.Invalid("The access token is not valid yet.");
         }
@@ -223,23 +224,23 @@ public static class AccessTokens
             return AccessTokenCheck.Invalid("The access token is for another audience.");
         }
 
-        var subject = Jose.StringClaim(jwt, "sub");
-        var clientId = Jose.StringClaim(jwt, "client_id");
-        var jti = Jose.StringClaim(jwt, "jti");
+        var subject = Jose.StringClaim(body, "sub");
+        var clientId = Jose.StringClaim(body, "client_id");
+        var jti = Jose.StringClaim(body, "jti");
         string? jkt = null;
-        if (jwt.TryGetPayloadValue<JsonElement>("cnf", out var cnf) && cnf.ValueKind == JsonValueKind.Object &&
+        if (body.RootElement.TryGetProperty("cnf", out var cnf) && cnf.ValueKind == JsonValueKind.Object &&
             cnf.TryGetProperty("jkt", out var jktElement) && jktElement.ValueKind == JsonValueKind.String)
         {
             jkt = jktElement.GetString();
         }
 
-        if (subject is null || clientId is null || jti is null || jkt is null || !ScopeSet.TryParse(Jose.StringClaim(jwt, "scope"), out var scope))
+        if (subject is null || clientId is null || jti is null || jkt is null || !ScopeSet.TryParse(Jose.StringClaim(body, "scope"), out var scope))
         {
             return AccessTokenCheck.Invalid("The access token lacks sub, client_id, jti, scope or cnf.jkt.");
         }
 
         ActorClaim? actor = null;
-        if (jwt.TryGetPayloadValue<JsonElement>("act", out var act) && (actor = ReadActor(act, 0)) is null)
+        if (body.RootElement.TryGetProperty("act", out var act) && (actor = ReadActor(act, 0)) is null)
         {
             return AccessTokenCheck.Invalid("The access token's act claim is malformed.");
         }
@@ -255,8 +256,8 @@ public static class AccessTokens
             ExpiresAt = exp.Value,
             TokenId = jti,
             KeyThumbprint = jkt,
-            Workflow = Jose.StringClaim(jwt, "workflow"),
-            Role = Jose.StringClaim(jwt, "role"),
+            Workflow = Jose.StringClaim(body, "workflow"),
+            Role = Jose.StringClaim(body, "role"),
             Actor = actor,
         }, null);
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -43,7 +44,18 @@ public static class ClientAssertionValidator
             return null;
         }
 
-        var issuer = Jose.StringClaim(token, "iss");
+        string? issuer;
+        try
+        {
+            using var body = Jose.Payload(token);
+            issuer = Jose.StringClaim(body, "iss");
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            error = new OAuthError(OAuthError.InvalidClient, "The client assertion's claims are not JSON.");
+            return null;
+        }
+
         if (string.IsNullOrEmpty(issuer))
         {
             error = new OAuthError(OAuthError.InvalidClient, "The client assertion has no iss.");
@@ -65,14 +77,15 @@ public static class ClientAssertionValidator
         ArgumentNullException.ThrowIfNull(settings);
 
         using var header = Jose.Header(token);
+        using var body = Jose.Payload(token);
         var alg = Jose.HeaderString(header, "alg");
         if (alg is null || !Jose.AsymmetricAlgorithms.Contains(alg))
         {
             return ClientAssertionCheck.Invalid("The client assertion's alg must be one of " + string.Join(", ", Jose.AsymmetricAlgorithms) + ".");
         }
 
-        if (!string.Equals(Jose.StringClaim(token, "iss"), clientId, StringComparison.Ordinal) ||
-            !string.Equals(Jose.StringClaim(token, "sub"), clientId, StringComparison.Ordinal))
+        if (!string.Equals(Jose.StringClaim(body, "iss"), clientId, StringComparison.Ordinal) ||
+            !string.Equals(Jose.StringClaim(body, "sub"), clientId, StringComparison.Ordinal))
         {
             return ClientAssertionCheck.Invalid("The client assertion's iss and sub must both be the client id.");
         }
@@ -82,13 +95,13 @@ public static class ClientAssertionValidator
             return ClientAssertionCheck.Invalid("The client assertion's aud is not this server.");
         }
 
-        var jti = Jose.StringClaim(token, "jti");
+        var jti = Jose.StringClaim(body, "jti");
         if (string.IsNullOrEmpty(jti))
         {
             return ClientAssertionCheck.Invalid("The client assertion has no jti; Skybridge needs one to refuse replays.");
         }
 
-        var exp = Jose.TimeClaim(token, "exp");
+        var exp = Jose.TimeClaim(body, "exp");
         if (exp is null)
         {
             return ClientAssertionCheck.Invalid("The client assertion has no exp.");
@@ -104,12 +117,12 @@ public static class ClientAssertionValidator
             return ClientAssertionCheck.Invalid($"The client assertion lives too long (at most {settings.AssertionMaxLifetime.TotalMinutes:0} minutes).");
         }
 
-        if (Jose.TimeClaim(token, "nbf") is { } nbf && nbf > now + settings.ClockSkew)
+        if (Jose.TimeClaim(body, "nbf") is { } nbf && nbf > now + settings.ClockSkew)
         {
             return ClientAssertionCheck.Invalid("The client assertion is not valid yet.");
         }
 
-        if (Jose.TimeClaim(token, "iat") is { } iat && iat > now + settings.ClockSkew)
+        if (Jose.TimeClaim(body, "iat") is { } iat && iat > now + settings.ClockSkew)
         {
             return ClientAssertionCheck.Invalid("The client assertion was issued in the future.");
         }

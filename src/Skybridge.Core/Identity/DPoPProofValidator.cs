@@ -64,13 +64,14 @@ public static class DPoPProofValidator
         }
 
         using var header = Jose.Header(jwt);
+        using var body = Jose.Payload(jwt);
         var typ = Jose.HeaderString(header, "typ");
         var alg = Jose.HeaderString(header, "alg");
         var hasJwk = header.RootElement.TryGetProperty("jwk", out var jwkElement);
-        var jti = Jose.StringClaim(jwt, "jti");
-        var htm = Jose.StringClaim(jwt, "htm");
-        var htu = Jose.StringClaim(jwt, "htu");
-        var iat = Jose.TimeClaim(jwt, "iat");
+        var jti = Jose.StringClaim(body, "jti");
+        var htm = Jose.StringClaim(body, "htm");
+        var htu = Jose.StringClaim(body, "htu");
+        var iat = Jose.TimeClaim(body, "iat");
 
         // 3. Every required header parameter and claim is present.
         var missing = new List<string>();
@@ -124,7 +125,7 @@ public static class DPoPProofValidator
         }
 
         // 10. The server's nonce, when it asks for one.
-        if (expected.NonceIsCurrent is { } nonceIsCurrent && !nonceIsCurrent(Jose.StringClaim(jwt, "nonce")))
+        if (expected.NonceIsCurrent is { } nonceIsCurrent && !nonceIsCurrent(Jose.StringClaim(body, "nonce")))
         {
             return new DPoPProofCheck(null, new OAuthError(OAuthError.UseDPoPNonce, "Authorization server requires nonce in DPoP proof."));
         }
@@ -145,7 +146,7 @@ public static class DPoPProofValidator
         // 12. With an access token: ath matches, and the proof's key is the one the token is bound to.
         if (expected.AccessToken is not null)
         {
-            var ath = Jose.StringClaim(jwt, "ath");
+            var ath = Jose.StringClaim(body, "ath");
             if (ath is null || !string.Equals(ath, Jose.AccessTokenHash(expected.AccessToken), StringComparison.Ordinal))
             {
                 return DPoPProofCheck.Invalid("The DPoP proof's ath does not match the access token.");

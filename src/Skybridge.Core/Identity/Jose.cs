@@ -173,18 +173,25 @@ public static class Jose
         return header.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
-    /// <summary>A string claim, or null when absent or not a string.</summary>
-    public static string? StringClaim(JsonWebToken token, string name)
+    /// <summary>The decoded claims set as JSON.</summary>
+    public static JsonDocument Payload(JsonWebToken token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        return token.TryGetPayloadValue<JsonElement>(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        return JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload));
+    }
+
+    /// <summary>A string claim, or null when absent or not a string.</summary>
+    public static string? StringClaim(JsonDocument payload, string name)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        return payload.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     }
 
     /// <summary>A NumericDate claim (seconds since the epoch), or null when absent or not a number.</summary>
-    public static DateTimeOffset? TimeClaim(JsonWebToken token, string name)
+    public static DateTimeOffset? TimeClaim(JsonDocument payload, string name)
     {
-        ArgumentNullException.ThrowIfNull(token);
-        if (!token.TryGetPayloadValue<JsonElement>(name, out var value) || value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var seconds))
+        ArgumentNullException.ThrowIfNull(payload);
+        if (!payload.RootElement.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var seconds))
         {
             return null;
         }

@@ -178,6 +178,7 @@ public static class SkybridgeServer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
+        services.AddSingleton<IIdentityStore>(store);
         services.AddSingleton<IssuerUrls>();
         services.AddSingleton<IdentityState>();
         services.AddSingleton<TokenSigningKeys>();

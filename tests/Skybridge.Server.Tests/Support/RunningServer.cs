@@ -14,7 +14,7 @@ namespace Skybridge.Server.Tests.Support;
 /// A real server node on a free loopback port over a throw-away SQLite data folder, seeded with two workflows
 /// (support-desk and billing-disputes) and one account per role on support-desk. Tests talk to it over sockets.
 /// </summary>
-public sealed class RunningServer : IAsyncLifetime
+public class RunningServer : IAsyncLifetime
 {
     public const string Workflow = "support-desk";
     public const string OtherWorkflow = "billing-disputes";
@@ -28,6 +28,12 @@ public sealed class RunningServer : IAsyncLifetime
     /// <summary>The running node's services (ledger, accounts...).</summary>
     public IServiceProvider Services => _app!.Services;
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The node's token-signing key file: tests read it to forge tokens the node must still refuse.</summary>
+    public string TokenKeyFile => Path.Combine(_folder, "keys", "token-signing.jwk");
+
+    /// <summary>Identity settings of the node; fixtures deriving from this one may shorten them.</summary>
+    protected virtual Skybridge.Core.Identity.IdentitySettings Identity => new();
 
     /// <summary>Account names: the role name for each role on support-desk; "outsider" holds owner on billing-disputes only.</summary>
     public static IReadOnlyList<WorkflowRole> Roles => WorkflowRoles.All;
@@ -64,6 +70,8 @@ public sealed class RunningServer : IAsyncLifetime
                 NodeId = "test-node",
                 MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
                 LedgerKeyFile = Path.Combine(_folder, "keys", "ledger.key"),
+                TokenKeyFile = TokenKeyFile,
+                Identity = Identity,
             },
             Store);
         await _app.StartNodeAsync(default);
