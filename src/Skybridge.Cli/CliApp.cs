@@ -20,6 +20,12 @@ internal static class CliApp
         root.Subcommands.Add(ManifestCommands.Create(io, time));
         root.Subcommands.Add(UserCommands.Create(io, time));
         root.Subcommands.Add(LedgerCommands.Create(io, time));
+        root.Subcommands.Add(AgentCommands.Create(io, time));
+        foreach (var command in AgentCommands.KillSwitch(io, time))
+        {
+            root.Subcommands.Add(command);
+        }
+
         return root;
     }
 

@@ -38,7 +38,11 @@ public enum AgentOutcome
 }
 
 /// <summary>The result of an agent operation; <see cref="Problem"/> explains a refusal.</summary>
-public sealed record AgentResult(AgentOutcome Outcome, StoredAgent? Agent = null, string? Problem = null);
+public sealed record AgentResult(AgentOutcome Outcome, StoredAgent? Agent = null, string? Problem = null)
+{
+    /// <summary>On registration: the scopes the agent's role may be granted.</summary>
+    public IReadOnlyList<string> RoleScopes { get; init; } = [];
+}
 
 /// <summary>
 /// Agent identities: registration with a public key made on the agent's side (the private key never reaches
@@ -106,7 +110,10 @@ public sealed partial class AgentService
         }
 
         await RecordAsync("agent.registered", actor, clientId, workflowId, new JsonObject { ["role"] = role, ["key_id"] = key.KeyId }, cancellationToken).ConfigureAwait(false);
-        return new AgentResult(AgentOutcome.Done, await _store.GetAgentAsync(clientId, cancellationToken).ConfigureAwait(false));
+        return new AgentResult(AgentOutcome.Done, await _store.GetAgentAsync(clientId, cancellationToken).ConfigureAwait(false))
+        {
+            RoleScopes = manifest.Agents.First(a => a.Role == role).Scopes,
+        };
     }
 
     /// <summary>Replaces an agent's key; the old key stops authenticating at once (tokens already issued live out their minutes).</summary>
@@ -129,7 +136,11 @@ public sealed partial class AgentService
         }
 
         await RecordAsync("agent.key_rotated", actor, clientId, agent.WorkflowId, new JsonObject { ["key_id"] = key.KeyId }, cancellationToken).ConfigureAwait(false);
-        return new AgentResult(AgentOutcome.Done, await _store.GetAgentAsync(clientId, cancellationToken).ConfigureAwait(false));
+        var manifest = await ActiveManifestAsync(agent.WorkflowId, cancellationToken).ConfigureAwait(false);
+        return new AgentResult(AgentOutcome.Done, await _store.GetAgentAsync(clientId, cancellationToken).ConfigureAwait(false))
+        {
+            RoleScopes = manifest?.Agents.FirstOrDefault(a => a.Role == agent.Role)?.Scopes ?? [],
+        };
     }
 
     /// <summary>Disables (no tokens; its tokens stop working) or re-enables an agent.</summary>
