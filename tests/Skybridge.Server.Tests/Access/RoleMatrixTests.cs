@@ -24,6 +24,8 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         ["manage-roles"] = ["owner", "admin"],
         ["manage-users"] = ["admin"],
         ["read-ledger-events"] = ["admin"],
+        ["manage-agents"] = ["owner", "admin"],
+        ["halt"] = ["owner", "operator", "admin"],
         ["signed-in"] = ["owner", "approver", "reviewer", "auditor", "operator", "admin", "nobody"],
     };
 
@@ -46,6 +48,17 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("roles", "read-roles", HttpMethod.Get, $"/api/workflows/{wf}/roles", () => null),
         new("grant", "manage-roles", HttpMethod.Post, $"/api/workflows/{wf}/roles", () => JsonContent.Create(new { userName = "bystander", role = "reviewer" })),
         new("revoke", "manage-roles", HttpMethod.Delete, $"/api/workflows/{wf}/roles/bystander/reviewer", () => null),
+        new("agents", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/agents", () => null),
+        new("halt state", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/halt", () => null),
+        new("register agent", "manage-agents", HttpMethod.Post, $"/api/workflows/{wf}/agents", () => JsonContent.Create(new
+        {
+            name = "probe-" + Guid.NewGuid().ToString("N")[..8],
+            role = "responder",
+            publicKey = JsonDocument.Parse(Skybridge.Server.Identity.AgentKeyPair.Generate().PublicJwk).RootElement,
+        })),
+        // Halt then resume right away, so the probes after them see a running workflow.
+        new("halt", "halt", HttpMethod.Post, $"/api/workflows/{wf}/halt", () => JsonContent.Create(new { reason = "role matrix probe" })),
+        new("resume", "halt", HttpMethod.Post, $"/api/workflows/{wf}/resume", () => JsonContent.Create(new { reason = "role matrix probe" })),
         new("users", "manage-users", HttpMethod.Get, "/api/users", () => null, WorkflowScoped: false),
         new("create user", "manage-users", HttpMethod.Post, "/api/users", () => JsonContent.Create(new { userName = "new-" + Guid.NewGuid().ToString("N")[..8], password = RunningServer.Password }), WorkflowScoped: false),
         new("ledger events", "read-ledger-events", HttpMethod.Get, "/api/ledger/events", () => null, WorkflowScoped: false),
