@@ -76,9 +76,9 @@ internal abstract partial class SqlStore
         ArgumentNullException.ThrowIfNull(key);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var known = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT COUNT(*) FROM agents WHERE client_id = @clientId{ForUpdate}", new { clientId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (known == 0)
+        var known = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            $"SELECT client_id FROM agents WHERE client_id = @clientId{ForUpdate}", new { clientId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (known is null)
         {
             return false;
         }
