@@ -1,4 +1,12 @@
 using BenchmarkDotNet.Running;
+using Skybridge.Benchmarks;
 
 // Runs the benchmarks named by --filter; see docs/performance.md for the figures and the machine they ran on.
+// `token-load [REQUESTS] [CONCURRENCY]` instead runs the token issuance load test over HTTP.
+if (args.Length > 0 && args[0] == "token-load")
+{
+    return await TokenLoad.RunAsync(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -62,13 +63,18 @@ public static class Jose
         return JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedHeader));
     }
 
+    // Importing a public key into the crypto library costs twice as much as verifying with it, and agents sign with the
+    // same few keys over and over: verifiers for JWKs are kept by thumbprint and algorithm, within a bound.
+    private const int MaxCachedVerifiers = 10_000;
+    private static readonly ConcurrentDictionary<string, SignatureProvider> Verifiers = new(StringComparer.Ordinal);
+    private static readonly CryptoProviderFactory Uncached = new() { CacheSignatureProviders = false };
+
     /// <summary>True when the JWS signature verifies with <paramref name="key"/> under <paramref name="algorithm"/>.</summary>
     public static bool VerifySignature(JsonWebToken token, SecurityKey key, string algorithm)
     {
         ArgumentNullException.ThrowIfNull(token);
         ArgumentNullException.ThrowIfNull(key);
-        var factory = key.CryptoProviderFactory ?? CryptoProviderFactory.Default;
-        if (!factory.IsSupportedAlgorithm(algorithm, key))
+        if (!Uncached.IsSupportedAlgorithm(algorithm, key))
         {
             return false;
         }
@@ -83,20 +89,45 @@ public static class Jose
             return false;
         }
 
-        var provider = factory.CreateForVerifying(key, algorithm);
         try
         {
-            var signed = Encoding.ASCII.GetBytes(token.EncodedHeader + "." + token.EncodedPayload);
-            return provider.Verify(signed, signature);
+            var provider = key is JsonWebKey jwk ? CachedVerifier(jwk, algorithm) : null;
+            var owned = provider is null;
+            provider ??= Uncached.CreateForVerifying(key, algorithm);
+            try
+            {
+                var signed = Encoding.ASCII.GetBytes(token.EncodedHeader + "." + token.EncodedPayload);
+                return provider.Verify(signed, signature);
+            }
+            finally
+            {
+                if (owned)
+                {
+                    provider.Dispose();
+                }
+            }
         }
         catch (Exception ex) when (ex is CryptographicException or ArgumentException or NotSupportedException or InvalidOperationException)
         {
             return false;
         }
-        finally
+    }
+
+    private static SignatureProvider CachedVerifier(JsonWebKey key, string algorithm)
+    {
+        var id = Thumbprint(key) + " " + algorithm;
+        if (Verifiers.TryGetValue(id, out var provider))
         {
-            factory.ReleaseSignatureProvider(provider);
+            return provider;
         }
+
+        if (Verifiers.Count >= MaxCachedVerifiers)
+        {
+            // Dropped, not disposed: a request may still be using one; the collector reclaims them.
+            Verifiers.Clear();
+        }
+
+        return Verifiers.GetOrAdd(id, _ => Uncached.CreateForVerifying(key, algorithm));
     }
 
     /// <summary>RFC 7638 thumbprint (SHA-256, base64url) of a public JWK.</summary>
