@@ -78,6 +78,7 @@ internal static class ServerCommands
                     JsonLogs = parse.GetValue(jsonLogs),
                     KeysFolder = Path.Combine(folder, "keys"),
                     LedgerKeyFile = Path.Combine(folder, "keys", "ledger.key"),
+                    TokenKeyFile = Path.Combine(folder, "keys", "token-signing.jwk"),
                 };
                 return await NodeRunner.RunAsync(options, opened, io, addresses =>
                 {
@@ -106,8 +107,38 @@ internal static class ServerCommands
         var keys = new Option<string?>("--keys") { Description = "Folder for cookie-encryption keys shared by all nodes (default: DATA/keys; none with --postgres).", HelpName = "DIR" };
         var secure = new Option<bool>("--secure-cookies") { Description = "Send the session cookie only over HTTPS (use behind a TLS-terminating proxy)." };
         var ledgerKey = LedgerKeyOption();
+        var publicUrl = new Option<string?>("--public-url")
+        {
+            Description = "The URL agents and browsers reach this server at (token issuer, DPoP htu base); default: the first --urls address.",
+            HelpName = "URL",
+        };
+        var tokenKey = new Option<string?>("--token-key")
+        {
+            Description = "This node's token-signing key file (created when missing; default: token-signing.jwk beside the ledger key).",
+            HelpName = "FILE",
+        };
+        var clockSkew = new Option<int>("--clock-skew")
+        {
+            Description = "Seconds of clock difference tolerated in tokens, client assertions and DPoP proofs (default 10).",
+            HelpName = "SECONDS",
+            DefaultValueFactory = _ => 10,
+        };
+        clockSkew.Validators.Add(r =>
+        {
+            if (r.GetValue(clockSkew) is < 0 or > 300)
+            {
+                r.AddError("--clock-skew must be between 0 and 300 seconds.");
+            }
+        });
+        publicUrl.Validators.Add(r =>
+        {
+            if (r.GetValue(publicUrl) is { } url && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/"))
+            {
+                r.AddError($"--public-url '{url}' must be an absolute http(s) URL without a path, like https://skybridge.example.com");
+            }
+        });
         var store = new StoreOptions();
-        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey };
+        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, clockSkew };
         store.AddTo(command);
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
@@ -121,6 +152,9 @@ internal static class ServerCommands
                 KeysFolder = parse.GetValue(keys) ?? (folder is null ? null : Path.Combine(folder, "keys")),
                 SecureCookies = parse.GetValue(secure),
                 LedgerKeyFile = LedgerKeyPath(parse, ledgerKey, store),
+                PublicUrl = parse.GetValue(publicUrl)?.TrimEnd('/'),
+                TokenKeyFile = parse.GetValue(tokenKey) ?? Path.Combine(Path.GetDirectoryName(LedgerKeyPath(parse, ledgerKey, store))!, "token-signing.jwk"),
+                Identity = new Skybridge.Core.Identity.IdentitySettings { ClockSkew = TimeSpan.FromSeconds(parse.GetValue(clockSkew)) },
             };
             return await NodeRunner.RunAsync(options, opened, io, addresses =>
             {
