@@ -35,6 +35,9 @@ public class RunningServer : IAsyncLifetime
     /// <summary>Identity settings of the node; fixtures deriving from this one may shorten them.</summary>
     protected virtual Skybridge.Core.Identity.IdentitySettings Identity => new();
 
+    /// <summary>Lets a fixture deriving from this one change the node's options.</summary>
+    protected virtual SkybridgeServerOptions Adjust(SkybridgeServerOptions options) => options;
+
     /// <summary>Account names: the role name for each role on support-desk; "outsider" holds owner on billing-disputes only.</summary>
     public static IReadOnlyList<WorkflowRole> Roles => WorkflowRoles.All;
 
@@ -64,7 +67,7 @@ public class RunningServer : IAsyncLifetime
         await accounts.CreateUserAsync("seed", "bystander", "Bystander", Password, default);
 
         _app = SkybridgeServer.Build(
-            new SkybridgeServerOptions
+            Adjust(new SkybridgeServerOptions
             {
                 Urls = "http://127.0.0.1:0",
                 NodeId = "test-node",
@@ -72,7 +75,7 @@ public class RunningServer : IAsyncLifetime
                 LedgerKeyFile = Path.Combine(_folder, "keys", "ledger.key"),
                 TokenKeyFile = TokenKeyFile,
                 Identity = Identity,
-            },
+            }),
             Store);
         await _app.StartNodeAsync(default);
         BaseAddress = new Uri(SkybridgeServer.ListeningAddresses(_app)[0]);

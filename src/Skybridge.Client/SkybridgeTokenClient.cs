@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Skybridge.Client;
+
+/// <summary>An access token as the token endpoint issued it.</summary>
+/// <param name="AccessToken">The token; send it only with a DPoP proof of the client's key.</param>
+/// <param name="ExpiresAt">When it stops working.</param>
+/// <param name="Scope">The scope granted.</param>
+public sealed record SkybridgeToken(string AccessToken, DateTimeOffset ExpiresAt, string? Scope);
+
+/// <summary>Where a <see cref="SkybridgeAgentHandler"/> gets its tokens, and the key they are bound to.</summary>
+public interface ISkybridgeTokenSource
+{
+    /// <summary>The key every token from this source is bound to.</summary>
+    DPoPKey Key { get; }
+
+    /// <summary>A token valid for a while yet (cached until shortly before it expires).</summary>
+    ValueTask<string> GetAccessTokenAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Forgets a token the server refused, so the next call gets a new one.</summary>
+    void Invalidate(string accessToken);
+
+    /// <summary>The newest DPoP nonce the server gave for <paramref name="uri"/>'s origin, or null.</summary>
+    string? NonceFor(Uri uri);
+
+    /// <summary>Remembers the <c>DPoP-Nonce</c> of a response.</summary>
+    void Remember(Uri uri, HttpResponseMessage response);
+}
+
+/// <summary>
+/// Gets tokens for an agent: <c>client_credentials</c> with a <c>private_key_jwt</c> client assertion (RFC 7523) and a
+/// DPoP proof (RFC 9449), and token exchange for sub-agents (RFC 8693). Retries once when the server asks for a
+/// nonce. Thread-safe; one request at a time fetches a new token while others wait for it.
+/// </summary>
+public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
+{
+    internal const string AssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    internal const string TokenExchangeGrant = "urn:ietf:params:oauth:grant-type:token-exchange";
+    internal const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
+    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private static readonly TimeSpan RenewBefore = TimeSpan.FromSeconds(30);
+
+    private readonly SkybridgeAgentCredentials _credentials;
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly SigningCredentials _signing;
+    private readonly SemaphoreSlim _fetching = new(1, 1);
+    private readonly ConcurrentDictionary<string, string> _nonces = new(StringComparer.OrdinalIgnoreCase);
+    private SkybridgeToken? _current;
+
+    /// <summary>
+    /// A client for <paramref name="credentials"/>. <paramref name="http"/> reaches the token endpoint (a plain client;
+    /// never one with a <see cref="SkybridgeAgentHandler"/>). <paramref name="key"/> defaults to a fresh key.
+    /// </summary>
+    public SkybridgeTokenClient(SkybridgeAgentCredentials credentials, HttpClient? http = null, DPoPKey? key = null)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        _credentials = credentials;
+        _ownsHttp = http is null;
+        _http = http ?? new HttpClient();
+        Key = key ?? DPoPKey.Create();
+        _signing = new SigningCredentials(new ECDsaSecurityKey(credentials.Key) { KeyId = credentials.KeyId }, SecurityAlgorithms.EcdsaSha256);
+    }
+
+    /// <inheritdoc />
+    public DPoPKey Key { get; }
+
+    /// <summary>The agent's client id.</summary>
+    public string ClientId => _credentials.ClientId;
+
+    /// <inheritdoc />
+    public async ValueTask<string> GetAccessTokenAsync(CancellationToken cancellationToken = default)
+    {
+        if (Fresh(_current) is { } token)
+        {
+            return token;
+        }
+
+        await _fetching.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Fresh(_current) is { } fetched)
+            {
+                return fetched;
+            }
+
+            _current = await RequestTokenAsync(_credentials.Scope, _credentials.Resource, cancellationToken).ConfigureAwait(false);
+            return _current.AccessToken;
+        }
+        finally
+        {
+            _fetching.Release();
+        }
+    }
+
+    internal static string? Fresh(SkybridgeToken? token) => token is not null && token.ExpiresAt - RenewBefore > DateTimeOffset.UtcNow ? token.AccessToken : null;
+
+    /// <inheritdoc />
+    public void Invalidate(string accessToken)
+    {
+        if (_current?.AccessToken == accessToken)
+        {
+            _current = null;
+        }
+    }
+
+    /// <summary>A new token (not cached) with <c>client_credentials</c>.</summary>
+    public Task<SkybridgeToken> RequestTokenAsync(string? scope = null, string? resource = null, CancellationToken cancellationToken = default)
+    {
+        var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials" };
+        Add(form, "scope", scope);
+        Add(form, "resource", resource);
+        return PostAsync(form, cancellationToken);
+    }
+
+    /// <summary>
+    /// Token exchange (RFC 8693): a token for this agent acting for the holder of <paramref name="subjectToken"/>,
+    /// bound to this client's key, narrowed to <paramref name="scope"/> (null: what both allow).
+    /// </summary>
+    public Task<SkybridgeToken> ExchangeAsync(string subjectToken, string? scope = null, string? resource = null, string? actorToken = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subjectToken);
+        var form = new Dictionary<string, string>
+        {
+            ["grant_type"] = TokenExchangeGrant,
+            ["subject_token"] = subjectToken,
+            ["subject_token_type"] = AccessTokenType,
+            ["requested_token_type"] = AccessTokenType,
+        };
+        Add(form, "scope", scope);
+        Add(form, "resource", resource);
+        if (actorToken is not null)
+        {
+            form["actor_token"] = actorToken;
+            form["actor_token_type"] = AccessTokenType;
+        }
+
+        return PostAsync(form, cancellationToken);
+    }
+
+    private static void Add(Dictionary<string, string> form, string name, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            form[name] = value;
+        }
+    }
+
+    private async Task<SkybridgeToken> PostAsync(Dictionary<string, string> form, CancellationToken cancellationToken)
+    {
+        // Once, then once more when the server asks for its nonce (RFC 9449 section 8).
+        for (var attempt = 0; ; attempt++)
+        {
+            var body = new Dictionary<string, string>(form)
+            {
+                ["client_assertion_type"] = AssertionType,
+                ["client_assertion"] = Assertion(),
+            };
+            using var request = new HttpRequestMessage(HttpMethod.Post, _credentials.TokenEndpoint) { Content = new FormUrlEncodedContent(body) };
+            request.Headers.Add("DPoP", Key.CreateProof(HttpMethod.Post, _credentials.TokenEndpoint, NonceFor(_credentials.TokenEndpoint)));
+            using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            Remember(_credentials.TokenEndpoint, response);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var json = TryParse(text);
+            if (response.IsSuccessStatusCode && json?.TryGetProperty("access_token", out var token) == true && token.ValueKind == JsonValueKind.String)
+            {
+                var lifetime = json.Value.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var seconds) ? seconds : 60;
+                var scope = json.Value.TryGetProperty("scope", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+                return new SkybridgeToken(token.GetString()!, DateTimeOffset.UtcNow.AddSeconds(lifetime), scope);
+            }
+
+            var error = json?.TryGetProperty("error", out var code) == true && code.ValueKind == JsonValueKind.String ? code.GetString()! : $"http_{(int)response.StatusCode}";
+            if (error == "use_dpop_nonce" && attempt == 0 && response.Headers.Contains("DPoP-Nonce"))
+            {
+                continue;
+            }
+
+            var description = json?.TryGetProperty("error_description", out var d) == true && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+            throw new SkybridgeTokenException(error, description, response.StatusCode);
+        }
+    }
+
+    private static JsonElement? TryParse(string text)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            return doc.RootElement.ValueKind == JsonValueKind.Object ? doc.RootElement.Clone() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A client assertion (RFC 7523 section 3): short-lived, unique, about and by this client, for this server.</summary>
+    private string Assertion()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        return Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = new Dictionary<string, object>
+            {
+                ["iss"] = _credentials.ClientId,
+                ["sub"] = _credentials.ClientId,
+                ["aud"] = _credentials.Issuer.ToString().TrimEnd('/'),
+                ["iat"] = now,
+                ["exp"] = now + 60,
+                ["jti"] = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16)),
+            },
+            SigningCredentials = _signing,
+        });
+    }
+
+    /// <inheritdoc />
+    public string? NonceFor(Uri uri) => _nonces.GetValueOrDefault(Origin(uri));
+
+    /// <inheritdoc />
+    public void Remember(Uri uri, HttpResponseMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (response.Headers.TryGetValues("DPoP-Nonce", out var values) && values.FirstOrDefault() is { Length: > 0 } nonce)
+        {
+            _nonces[Origin(uri)] = nonce;
+        }
+    }
+
+    private static string Origin(Uri uri) => uri.GetLeftPart(UriPartial.Authority);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+
+        _fetching.Dispose();
+    }
+}
+
+/// <summary>The token endpoint said no. <see cref="Error"/> is the RFC error code to act on.</summary>
+public sealed class SkybridgeTokenException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public SkybridgeTokenException(string error, string? description, HttpStatusCode status)
+        : base($"Skybridge refused the token request: {error}" + (description is null ? "" : $" ({description})"))
+    {
+        Error = error;
+        ErrorDescription = description;
+        Status = status;
+    }
+
+    /// <summary>The error code (<c>invalid_client</c>, <c>invalid_scope</c>...).</summary>
+    public string Error { get; }
+
+    /// <summary>The server's explanation, or null.</summary>
+    public string? ErrorDescription { get; }
+
+    /// <summary>The HTTP status.</summary>
+    public HttpStatusCode Status { get; }
+}

@@ -1,0 +1,185 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Skybridge.Client;
+using Skybridge.Core.Identity;
+using Skybridge.Server.Hosting;
+using Skybridge.Server.Identity;
+using Skybridge.Server.Tests.Support;
+
+namespace Skybridge.Client.Tests;
+
+/// <summary>A node that also demands a server nonce in proofs sent to agent APIs.</summary>
+public sealed class NonceServer : RunningServer
+{
+    protected override SkybridgeServerOptions Adjust(SkybridgeServerOptions options) => options with { RequireNonceOnResources = true };
+}
+
+/// <summary>The C# client against a real node over sockets, as an agent author would use it.</summary>
+public sealed class ClientTests : IClassFixture<NonceServer>
+{
+    private readonly NonceServer _server;
+
+    public ClientTests(NonceServer server) => _server = server;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>Registers an agent through the node's service and returns its credentials file, as the CLI writes it.</summary>
+    private async Task<SkybridgeAgentCredentials> RegisterAsync(string role)
+    {
+        var pair = AgentKeyPair.Generate();
+        var name = role + "-" + Guid.NewGuid().ToString("N")[..6];
+        var result = await _server.Services.GetRequiredService<AgentService>().RegisterAsync("admin", RunningServer.Workflow, name, role, pair.PublicJwk, Ct);
+        Assert.Equal(AgentOutcome.Done, result.Outcome);
+        var issuer = _server.BaseAddress.ToString().TrimEnd('/');
+        return SkybridgeAgentCredentials.Parse(pair.CredentialsJson(issuer, result.Agent!.ClientId, RunningServer.Workflow, role, string.Join(' ', result.RoleScopes)));
+    }
+
+    [Fact]
+    public async Task CreateHttpClient_GovernsAnAgentInAFewLines()
+    {
+        var credentials = await RegisterAsync("responder");
+        using var http = SkybridgeAgent.CreateHttpClient(credentials);
+        var me = await http.GetFromJsonAsync<JsonElement>("/api/agent/whoami", Ct);
+        Assert.Equal(credentials.ClientId, me.GetProperty("clientId").GetString());
+        Assert.Equal("actions:propose cases:read cases:write", me.GetProperty("scope").GetString());
+
+        // The token is cached: a second call makes no new token request.
+        var before = await TokenEventsAsync();
+        var again = await http.GetFromJsonAsync<JsonElement>("/api/agent/whoami", Ct);
+        Assert.Equal(credentials.ClientId, again.GetProperty("clientId").GetString());
+        Assert.Equal(before, await TokenEventsAsync());
+    }
+
+    private async Task<int> TokenEventsAsync() =>
+        (await _server.Store.ReadLedgerEventsAsync(0, 100_000, Ct)).Count(e => e.Type is "token.issued" or "token.exchanged");
+
+    [Fact]
+    public async Task DelegatedClient_ExchangesTheParentsToken_AndCarriesTheActorChain()
+    {
+        var parent = await RegisterAsync("responder");
+        var child = await RegisterAsync("researcher");
+        using var parentTokens = new SkybridgeTokenClient(parent);
+        using var http = SkybridgeAgent.CreateDelegatedHttpClient(child, parentTokens.GetAccessTokenAsync, scope: "cases:read");
+        var me = await http.GetFromJsonAsync<JsonElement>("/api/agent/whoami", Ct);
+        Assert.Equal(parent.ClientId, me.GetProperty("subject").GetString());
+        Assert.Equal(child.ClientId, me.GetProperty("clientId").GetString());
+        Assert.Equal([child.ClientId], me.GetProperty("actors").EnumerateArray().Select(a => a.GetString()).ToArray());
+        Assert.Equal("cases:read", me.GetProperty("scope").GetString());
+    }
+
+    [Fact]
+    public async Task TokenClient_RefusalsCarryTheRfcErrorCode_AndNoSecrets()
+    {
+        var researcher = await RegisterAsync("researcher");
+        using var tokens = new SkybridgeTokenClient(researcher);
+        var widened = await Assert.ThrowsAsync<SkybridgeTokenException>(() => tokens.RequestTokenAsync("cases:write", cancellationToken: Ct));
+        Assert.Equal("invalid_scope", widened.Error);
+        Assert.Equal(HttpStatusCode.BadRequest, widened.Status);
+
+        await _server.Services.GetRequiredService<AgentService>().SetEnabledAsync("admin", researcher.ClientId, enabled: false, Ct);
+        var disabled = await Assert.ThrowsAsync<SkybridgeTokenException>(() => tokens.RequestTokenAsync(cancellationToken: Ct));
+        Assert.Equal("invalid_client", disabled.Error);
+        Assert.DoesNotContain("eyJ", disabled.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Proofs_PassTheServersOwnChecks_WithQueryAndFragmentLeftOut()
+    {
+        using var key = DPoPKey.Create();
+        var uri = new Uri(_server.BaseAddress, "/api/agent/whoami?verbose=1#top");
+        var proof = key.CreateProof(HttpMethod.Get, uri, nonce: "n-1", accessToken: "token-text");
+        var check = DPoPProofValidator.Validate(proof, new DPoPProofExpectation
+        {
+            Method = "GET", Uri = new Uri(_server.BaseAddress, "/api/agent/whoami"), NonceIsCurrent = n => n == "n-1",
+            AccessToken = "token-text", BoundKeyThumbprint = key.Thumbprint,
+        }, DateTimeOffset.UtcNow, new IdentitySettings());
+        Assert.True(check.IsValid, check.Error?.Description);
+        Assert.DoesNotContain("\"d\"", System.Text.Encoding.UTF8.GetString(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(proof.Split('.')[0])), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handler_RetriesOnceForANonce_NotForever()
+    {
+        var credentials = await RegisterAsync("responder");
+        var transport = new CountingTransport(new SocketsHttpHandler());
+        using var tokens = new SkybridgeTokenClient(credentials, new HttpClient(new SocketsHttpHandler()));
+        using var http = new HttpClient(new SkybridgeAgentHandler(tokens) { InnerHandler = transport }) { BaseAddress = credentials.Issuer };
+
+        // A proof with a nonce the server does not know: the server answers use_dpop_nonce with a fresh one, the
+        // handler retries once with it, and the call succeeds.
+        await tokens.GetAccessTokenAsync(Ct);
+        tokens.Remember(credentials.Issuer, Stale());
+        using var response = await http.GetAsync("/api/agent/whoami", Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, transport.Calls);
+
+        // A server that keeps asking gets exactly one retry, then the 401 reaches the caller.
+        var stubborn = new CountingTransport(new AlwaysNonce());
+        using var stuck = new HttpClient(new SkybridgeAgentHandler(tokens) { InnerHandler = stubborn }) { BaseAddress = credentials.Issuer };
+        using var refused = await stuck.PostAsync("/api/agent/whoami", new StringContent("body"), Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(2, stubborn.Calls);
+        Assert.Equal(["body", "body"], stubborn.Bodies);
+    }
+
+    private static HttpResponseMessage Stale()
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.OK);
+        response.Headers.Add("DPoP-Nonce", "bm90LWEtbm9uY2UtZnJvbS10aGlzLXNlcnZlcg");
+        return response;
+    }
+
+    [Fact]
+    public void Credentials_ProblemsNameTheFileAndNeverTheKey()
+    {
+        var pair = AgentKeyPair.Generate();
+        var good = pair.CredentialsJson("https://sky.example", "support-desk/a", "support-desk", "responder", "cases:read");
+        var doc = JsonDocument.Parse(good);
+        var d = doc.RootElement.GetProperty("key").GetProperty("d").GetString()!;
+
+        var noPrivate = good.Replace($"\"d\": \"{d}\",", "", StringComparison.Ordinal);
+        var error = Assert.Throws<SkybridgeCredentialsException>(() => SkybridgeAgentCredentials.Parse(noPrivate, "agent.json"));
+        Assert.Contains("agent.json", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no private part", error.Message, StringComparison.Ordinal);
+
+        var broken = good.Replace("\"client_id\"", "\"client\"", StringComparison.Ordinal).Replace("https://sky.example\"", "sky.example\"", StringComparison.Ordinal);
+        error = Assert.Throws<SkybridgeCredentialsException>(() => SkybridgeAgentCredentials.Parse(broken, "agent.json"));
+        Assert.Contains("'client_id' is missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'issuer' is not an http(s) URL", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(d, error.Message, StringComparison.Ordinal);
+
+        Assert.Throws<SkybridgeCredentialsException>(() => SkybridgeAgentCredentials.Load("/nonexistent/agent.json"));
+        Assert.Equal("support-desk/a", SkybridgeAgentCredentials.Parse(good).ClientId);
+    }
+
+    private sealed class CountingTransport(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        public int Calls { get; private set; }
+        public List<string> Bodies { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Calls++;
+            if (request.Content is not null)
+            {
+                Bodies.Add(await request.Content.ReadAsStringAsync(cancellationToken));
+            }
+
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>A misbehaving resource server that asks for a new nonce on every request.</summary>
+    private sealed class AlwaysNonce : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.Unauthorized) { RequestMessage = request };
+            response.Headers.WwwAuthenticate.ParseAdd("DPoP error=\"use_dpop_nonce\", error_description=\"Resource server requires nonce in DPoP proof\"");
+            response.Headers.Add("DPoP-Nonce", Guid.NewGuid().ToString("N"));
+            return Task.FromResult(response);
+        }
+    }
+}
