@@ -22,6 +22,10 @@ fi
 if [ "${SKYBRIDGE_TEST_SKIP_BROWSER:-}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
 fi
+# A standard OAuth client (oauth4webapi, from npm) checks that any conforming library can use Skybridge tokens.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]} from Debian packages"
   as_root apt-get update -qq

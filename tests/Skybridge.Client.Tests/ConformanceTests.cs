@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Skybridge.Server.Identity;
+using Skybridge.Server.Tests.Support;
+
+namespace Skybridge.Client.Tests;
+
+/// <summary>
+/// Any conforming OAuth 2.0 / JOSE library must be able to get and use Skybridge tokens. This runs oauth4webapi
+/// (Node.js, from npm) against a real node: discovery, private_key_jwt + DPoP with nonce retry, a protected call,
+/// token exchange, revocation.
+/// </summary>
+public sealed class ConformanceTests : IClassFixture<RunningServer>
+{
+    private readonly RunningServer _server;
+
+    public ConformanceTests(RunningServer server) => _server = server;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Folder => Path.Combine(RepoPaths.Root, "tests", "Skybridge.Client.Tests", "Conformance");
+
+    [Fact]
+    public async Task Oauth4webapi_GetsAndUsesTokens_ByTheRfcs()
+    {
+        var node = Which("node") ?? throw new InvalidOperationException("node is not installed: scripts/test.sh installs it (apt-get install nodejs npm).");
+        if (!Directory.Exists(Path.Combine(Folder, "node_modules", "oauth4webapi")))
+        {
+            var npm = Which("npm") ?? throw new InvalidOperationException("npm is not installed: scripts/test.sh installs it (apt-get install npm).");
+            var install = await RunAsync(npm, ["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
+            Assert.True(install.Code == 0, "npm ci failed: " + install.Error);
+        }
+
+        var parent = await CredentialsFileAsync("responder");
+        var child = await CredentialsFileAsync("researcher");
+        var run = await RunAsync(node, ["conformance.mjs", _server.BaseAddress.ToString().TrimEnd('/'), parent, child]);
+        Assert.True(run.Code == 0, run.Error);
+
+        using var doc = JsonDocument.Parse(run.Output);
+        var root = doc.RootElement;
+        Assert.Equal("dpop", root.GetProperty("parent").GetProperty("token_type").GetString());
+        Assert.Equal(300, root.GetProperty("parent").GetProperty("expires_in").GetInt32());
+        Assert.Equal(200, root.GetProperty("parent").GetProperty("call").GetProperty("status").GetInt32());
+        var child2 = root.GetProperty("child");
+        Assert.Equal("cases:read", child2.GetProperty("scope").GetString());
+        Assert.Equal("urn:ietf:params:oauth:token-type:access_token", child2.GetProperty("issued_token_type").GetString());
+        Assert.Equal(200, child2.GetProperty("call").GetProperty("status").GetInt32());
+        Assert.Single(child2.GetProperty("call").GetProperty("body").GetProperty("actors").EnumerateArray());
+        Assert.Equal(401, root.GetProperty("stolen").GetProperty("status").GetInt32());
+        Assert.Equal(401, root.GetProperty("afterRevocation").GetProperty("status").GetInt32());
+        Assert.Equal("invalid_token", root.GetProperty("afterRevocation").GetProperty("error").GetString());
+    }
+
+    private async Task<string> CredentialsFileAsync(string role)
+    {
+        var pair = AgentKeyPair.Generate();
+        var name = role + "-" + Guid.NewGuid().ToString("N")[..6];
+        var result = await _server.Services.GetRequiredService<AgentService>().RegisterAsync("admin", RunningServer.Workflow, name, role, pair.PublicJwk, Ct);
+        Assert.Equal(AgentOutcome.Done, result.Outcome);
+        var path = Path.Combine(Path.GetTempPath(), $"skybridge-{name}.agent.json");
+        await File.WriteAllTextAsync(path, pair.CredentialsJson(_server.BaseAddress.ToString().TrimEnd('/'), result.Agent!.ClientId, RunningServer.Workflow, role, ""), Ct);
+        return path;
+    }
+
+    private static string? Which(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(string program, string[] args)
+    {
+        var start = new ProcessStartInfo(program) { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Ct);
+        var error = process.StandardError.ReadToEndAsync(Ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+}
