@@ -137,8 +137,10 @@ internal static class ServerCommands
                 r.AddError($"--public-url '{url}' must be an absolute http(s) URL without a path, like https://skybridge.example.com");
             }
         });
+        var sso = new SingleSignOnOptions();
         var store = new StoreOptions();
         var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, clockSkew };
+        sso.AddTo(command);
         store.AddTo(command);
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
@@ -155,6 +157,7 @@ internal static class ServerCommands
                 PublicUrl = parse.GetValue(publicUrl)?.TrimEnd('/'),
                 TokenKeyFile = parse.GetValue(tokenKey) ?? Path.Combine(Path.GetDirectoryName(LedgerKeyPath(parse, ledgerKey, store))!, "token-signing.jwk"),
                 Identity = new Skybridge.Core.Identity.IdentitySettings { ClockSkew = TimeSpan.FromSeconds(parse.GetValue(clockSkew)) },
+                Oidc = sso.Read(parse),
             };
             return await NodeRunner.RunAsync(options, opened, io, addresses =>
             {

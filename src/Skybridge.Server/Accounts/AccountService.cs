@@ -91,10 +91,13 @@ public sealed class AccountService
     public static bool IsValidUserName(string? userName) =>
         userName is { Length: >= 2 and <= 64 } && userName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@');
 
+    /// <summary>Names beginning with this belong to people signed in through the external identity provider.</summary>
+    public const string ExternalPrefix = "sso.";
+
     /// <summary>Creates an account with a hashed password.</summary>
     public async Task<CreateUserOutcome> CreateUserAsync(string actor, string userName, string displayName, string password, CancellationToken cancellationToken)
     {
-        if (!IsValidUserName(userName))
+        if (!IsValidUserName(userName) || userName.StartsWith(ExternalPrefix, StringComparison.OrdinalIgnoreCase))
         {
             return CreateUserOutcome.InvalidName;
         }
@@ -118,6 +121,37 @@ public sealed class AccountService
 
         await RecordAsync("account.created", actor, userName, "created", cancellationToken).ConfigureAwait(false);
         return CreateUserOutcome.Created;
+    }
+
+    /// <summary>
+    /// Signs in a person the external identity provider vouched for: makes their <c>sso.</c> account on first sign-in
+    /// (with a random password nobody knows, so it cannot be used with the password form) and records the sign-in.
+    /// </summary>
+    public async Task<StoredUser> SignInExternalAsync(string userName, string displayName, string issuer, CancellationToken cancellationToken)
+    {
+        if (!IsValidUserName(userName) || !userName.StartsWith(ExternalPrefix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("External accounts are named sso.NAME.", nameof(userName));
+        }
+
+        var user = await _store.GetUserAsync(userName, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            var created = new NewUser
+            {
+                UserName = userName,
+                DisplayName = displayName,
+                PasswordHash = Hasher.HashPassword(Placeholder, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))),
+                CreatedAt = _time.GetUtcNow(),
+            };
+            await _store.CreateUserAsync(created, cancellationToken).ConfigureAwait(false);
+            await RecordAsync("account.created", "oidc:" + issuer, userName, "created", cancellationToken).ConfigureAwait(false);
+            user = await _store.GetUserAsync(userName, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("The account just made is gone.");
+        }
+
+        await _store.RecordSignInSuccessAsync(userName, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await RecordAsync("auth.signed_in", userName, userName, "signed_in_oidc", cancellationToken).ConfigureAwait(false);
+        return user;
     }
 
     /// <summary>Checks a password, counting failures and honouring lockout.</summary>

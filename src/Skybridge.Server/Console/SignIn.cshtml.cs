@@ -14,11 +14,15 @@ public sealed class SignInModel : PageModel
     private readonly AccountService _accounts;
     private readonly ILogger<SignInModel> _logger;
 
-    public SignInModel(AccountService accounts, ILogger<SignInModel> logger)
+    public SignInModel(AccountService accounts, ILogger<SignInModel> logger, IServiceProvider services)
     {
         _accounts = accounts;
         _logger = logger;
+        SingleSignOn = (services.GetService(typeof(Skybridge.Server.People.OidcOptions)) as Skybridge.Server.People.OidcOptions)?.DisplayName;
     }
+
+    /// <summary>The external provider's name when single sign-on is configured, else null.</summary>
+    public string? SingleSignOn { get; }
 
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -31,8 +35,12 @@ public sealed class SignInModel : PageModel
 
     public string? Error { get; private set; }
 
-    public void OnGet()
+    public void OnGet(string? error)
     {
+        if (error == "sso")
+        {
+            Error = "Single sign-on did not complete. Try again, or sign in with a local account.";
+        }
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)

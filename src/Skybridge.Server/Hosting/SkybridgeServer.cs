@@ -17,6 +17,7 @@ using Skybridge.Core.Ledger;
 using Skybridge.Server.Governance;
 using Skybridge.Server.Identity;
 using Skybridge.Server.Ledger;
+using Skybridge.Server.People;
 using Skybridge.Server.Manifests;
 using Skybridge.Server.Telemetry;
 using Skybridge.Storage;
@@ -134,7 +135,8 @@ public static class SkybridgeServer
                 o.Events.OnRedirectToLogin = ctx => ApiProblems.RedirectOrProblem(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => ApiProblems.RedirectOrProblem(ctx, StatusCodes.Status403Forbidden);
             })
-            .AddScheme<DPoPAuthenticationOptions, DPoPAuthenticationHandler>(DPoPAuthenticationHandler.SchemeName, null);
+            .AddScheme<DPoPAuthenticationOptions, DPoPAuthenticationHandler>(DPoPAuthenticationHandler.SchemeName, null)
+            .AddExternalSignIn(options);
         services.AddAuthorizationBuilder()
             .AddPolicy(IdentityEndpoints.AgentPolicy, p => p.AddAuthenticationSchemes(DPoPAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
         services.AddRazorPages(o =>
@@ -223,6 +225,7 @@ public static class SkybridgeServer
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapHealthEndpoints();
         app.MapAuthEndpoints();
+        app.MapExternalSignIn();
         app.MapWorkflowEndpoints();
         app.MapRoleEndpoints();
         app.MapUserEndpoints();

@@ -53,4 +53,7 @@ public sealed record SkybridgeServerOptions
 
     /// <summary>Agent APIs also demand a server nonce in DPoP proofs (the token endpoint always does).</summary>
     public bool RequireNonceOnResources { get; init; }
+
+    /// <summary>Sign-in through an external OpenID Connect provider, next to local accounts; null: local accounts only.</summary>
+    public Skybridge.Server.People.OidcOptions? Oidc { get; init; }
 }

@@ -41,7 +41,7 @@ public class RunningServer : IAsyncLifetime
     /// <summary>Account names: the role name for each role on support-desk; "outsider" holds owner on billing-disputes only.</summary>
     public static IReadOnlyList<WorkflowRole> Roles => WorkflowRoles.All;
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         Store = SkybridgeStores.OpenSqlite(_folder);
         await Store.MigrateAsync();
@@ -97,7 +97,7 @@ public class RunningServer : IAsyncLifetime
         return client;
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_app is not null)
         {
