@@ -47,6 +47,10 @@ public sealed class IdentityState
     public AgentRole? Role(string workflowId, string role) =>
         _snapshot.Manifests.TryGetValue(workflowId, out var active) ? active.Manifest?.Agents.FirstOrDefault(a => a.Role == role) : null;
 
+    /// <summary>Every workflow with an active manifest, with it.</summary>
+    public IEnumerable<(string WorkflowId, WorkflowManifest Manifest)> ActiveManifests =>
+        _snapshot.Manifests.Where(m => m.Value.Manifest is not null).Select(m => (m.Key, m.Value.Manifest!));
+
     /// <summary>Reloads everything from the store. Called every second, and right after a change made on this node.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
