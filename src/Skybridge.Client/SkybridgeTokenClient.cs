@@ -64,7 +64,10 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
         _ownsHttp = http is null;
         _http = http ?? new HttpClient();
         Key = key ?? DPoPKey.Create();
-        _signing = new SigningCredentials(new ECDsaSecurityKey(credentials.Key) { KeyId = credentials.KeyId }, SecurityAlgorithms.EcdsaSha256);
+        _signing = new SigningCredentials(new ECDsaSecurityKey(credentials.Key) { KeyId = credentials.KeyId }, SecurityAlgorithms.EcdsaSha256)
+        {
+            CryptoProviderFactory = new CryptoProviderFactory { CacheSignatureProviders = false },
+        };
     }
 
     /// <inheritdoc />

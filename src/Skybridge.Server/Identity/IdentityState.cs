@@ -120,7 +120,7 @@ internal sealed partial class IdentityRefresher : BackgroundService
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         var tick = 0L;
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false))
         {
             try
             {
@@ -136,6 +136,18 @@ internal sealed partial class IdentityRefresher : BackgroundService
                 // Keep serving on the last known state; say so, once per failure.
                 LogRefreshFailed(_logger, ex.Message);
             }
+        }
+    }
+
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false; // the node is stopping
         }
     }
 
