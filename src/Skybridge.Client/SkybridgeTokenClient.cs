@@ -11,7 +11,11 @@ namespace Skybridge.Client;
 /// <param name="AccessToken">The token; send it only with a DPoP proof of the client's key.</param>
 /// <param name="ExpiresAt">When it stops working.</param>
 /// <param name="Scope">The scope granted.</param>
-public sealed record SkybridgeToken(string AccessToken, DateTimeOffset ExpiresAt, string? Scope);
+public sealed record SkybridgeToken(string AccessToken, DateTimeOffset ExpiresAt, string? Scope)
+{
+    /// <summary>When a cached copy is renewed: a little before <see cref="ExpiresAt"/>, so no request carries a dying token.</summary>
+    internal DateTimeOffset RenewAt { get; init; } = ExpiresAt;
+}
 
 /// <summary>Where a <see cref="SkybridgeAgentHandler"/> gets its tokens, and the key they are bound to.</summary>
 public interface ISkybridgeTokenSource
@@ -48,6 +52,7 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
     private readonly SkybridgeAgentCredentials _credentials;
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
+    private readonly bool _ownsKey;
     private readonly SigningCredentials _signing;
     private readonly SemaphoreSlim _fetching = new(1, 1);
     private readonly ConcurrentDictionary<string, string> _nonces = new(StringComparer.OrdinalIgnoreCase);
@@ -55,7 +60,8 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
 
     /// <summary>
     /// A client for <paramref name="credentials"/>. <paramref name="http"/> reaches the token endpoint (a plain client;
-    /// never one with a <see cref="SkybridgeAgentHandler"/>). <paramref name="key"/> defaults to a fresh key.
+    /// never one with a <see cref="SkybridgeAgentHandler"/>). <paramref name="key"/> defaults to a fresh key, which this
+    /// client disposes with itself; a key passed in stays the caller's.
     /// </summary>
     public SkybridgeTokenClient(SkybridgeAgentCredentials credentials, HttpClient? http = null, DPoPKey? key = null)
     {
@@ -63,9 +69,18 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
         _credentials = credentials;
         _ownsHttp = http is null;
         _http = http ?? new HttpClient();
+        _ownsKey = key is null;
         Key = key ?? DPoPKey.Create();
+        Scope = credentials.Scope;
+        Resource = credentials.Resource;
         _signing = new SigningCredentials(new ECDsaSecurityKey(credentials.Key) { KeyId = credentials.KeyId }, SecurityAlgorithms.EcdsaSha256);
     }
+
+    /// <summary>The scope <see cref="GetAccessTokenAsync"/> asks for; defaults to the credentials file's.</summary>
+    public string? Scope { get; init; }
+
+    /// <summary>The resource (RFC 8707) <see cref="GetAccessTokenAsync"/> asks for; defaults to the credentials file's.</summary>
+    public string? Resource { get; init; }
 
     /// <inheritdoc />
     public DPoPKey Key { get; }
@@ -76,21 +91,23 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
     /// <inheritdoc />
     public async ValueTask<string> GetAccessTokenAsync(CancellationToken cancellationToken = default)
     {
-        if (Fresh(_current) is { } token)
+        if (Fresh(Volatile.Read(ref _current)) is { } token)
         {
             return token;
         }
 
+        // One fetch at a time: callers arriving while a token is on its way wait for it instead of asking again.
         await _fetching.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (Fresh(_current) is { } fetched)
+            if (Fresh(Volatile.Read(ref _current)) is { } fetched)
             {
                 return fetched;
             }
 
-            _current = await RequestTokenAsync(_credentials.Scope, _credentials.Resource, cancellationToken).ConfigureAwait(false);
-            return _current.AccessToken;
+            var issued = await RequestTokenAsync(Scope, Resource, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _current, issued);
+            return issued.AccessToken;
         }
         finally
         {
@@ -98,16 +115,28 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
         }
     }
 
-    internal static string? Fresh(SkybridgeToken? token) => token is not null && token.ExpiresAt - RenewBefore > DateTimeOffset.UtcNow ? token.AccessToken : null;
+    internal static string? Fresh(SkybridgeToken? token) => token is not null && token.RenewAt > DateTimeOffset.UtcNow ? token.AccessToken : null;
 
-    /// <inheritdoc />
-    public void Invalidate(string accessToken)
+    /// <summary>Renews 30 seconds before expiry, or half-way through a shorter life.</summary>
+    internal static SkybridgeToken Issued(string accessToken, TimeSpan lifetime, string? scope)
     {
-        if (_current?.AccessToken == accessToken)
+        var now = DateTimeOffset.UtcNow;
+        var margin = lifetime / 2 < RenewBefore ? lifetime / 2 : RenewBefore;
+        return new SkybridgeToken(accessToken, now + lifetime, scope) { RenewAt = now + lifetime - margin };
+    }
+
+    /// <summary>Drops <paramref name="accessToken"/> from the cache unless another caller has replaced it already.</summary>
+    internal static void Invalidate(ref SkybridgeToken? current, string accessToken)
+    {
+        var seen = Volatile.Read(ref current);
+        if (seen is not null && string.Equals(seen.AccessToken, accessToken, StringComparison.Ordinal))
         {
-            _current = null;
+            Interlocked.CompareExchange(ref current, null, seen);
         }
     }
+
+    /// <inheritdoc />
+    public void Invalidate(string accessToken) => Invalidate(ref _current, accessToken);
 
     /// <summary>A new token (not cached) with <c>client_credentials</c>.</summary>
     public Task<SkybridgeToken> RequestTokenAsync(string? scope = null, string? resource = null, CancellationToken cancellationToken = default)
@@ -169,9 +198,10 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
             var json = TryParse(text);
             if (response.IsSuccessStatusCode && json?.TryGetProperty("access_token", out var token) == true && token.ValueKind == JsonValueKind.String)
             {
-                var lifetime = json.Value.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var seconds) ? seconds : 60;
+                // expires_in is RECOMMENDED, not required (RFC 6749 section 5.1): without it, assume a short life.
+                var lifetime = json.Value.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var seconds) && seconds > 0 ? seconds : 60;
                 var scope = json.Value.TryGetProperty("scope", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
-                return new SkybridgeToken(token.GetString()!, DateTimeOffset.UtcNow.AddSeconds(lifetime), scope);
+                return Issued(token.GetString()!, TimeSpan.FromSeconds(lifetime), scope);
             }
 
             var error = json?.TryGetProperty("error", out var code) == true && code.ValueKind == JsonValueKind.String ? code.GetString()! : $"http_{(int)response.StatusCode}";
@@ -238,6 +268,11 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
         if (_ownsHttp)
         {
             _http.Dispose();
+        }
+
+        if (_ownsKey)
+        {
+            Key.Dispose();
         }
 
         _fetching.Dispose();
