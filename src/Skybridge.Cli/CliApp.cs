@@ -21,6 +21,11 @@ internal static class CliApp
         root.Subcommands.Add(UserCommands.Create(io, time));
         root.Subcommands.Add(LedgerCommands.Create(io, time));
         root.Subcommands.Add(AgentCommands.Create(io, time));
+        foreach (var command in SessionCommands.Create(io))
+        {
+            root.Subcommands.Add(command);
+        }
+
         foreach (var command in AgentCommands.KillSwitch(io, time))
         {
             root.Subcommands.Add(command);

@@ -19,7 +19,12 @@ public sealed class DPoPKey : IDisposable
     private DPoPKey(ECDsa key)
     {
         _key = key;
-        _credentials = new SigningCredentials(new ECDsaSecurityKey(key), SecurityAlgorithms.EcdsaSha256);
+        // Providers are not shared through the library's process-wide cache: that cache is keyed by key material, and
+        // would hand a later DPoPKey with the same material a provider holding this instance's (then disposed) key.
+        _credentials = new SigningCredentials(new ECDsaSecurityKey(key), SecurityAlgorithms.EcdsaSha256)
+        {
+            CryptoProviderFactory = new CryptoProviderFactory { CacheSignatureProviders = false },
+        };
         var p = key.ExportParameters(includePrivateParameters: false);
         _jwk = new Dictionary<string, object> { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = Base64UrlEncoder.Encode(p.Q.X), ["y"] = Base64UrlEncoder.Encode(p.Q.Y) };
         Thumbprint = ThumbprintOf(key);
@@ -27,6 +32,31 @@ public sealed class DPoPKey : IDisposable
 
     /// <summary>A new, random key.</summary>
     public static DPoPKey Create() => new(ECDsa.Create(ECCurve.NamedCurves.nistP256));
+
+    /// <summary>
+    /// The key with its private part, as a JWK, for a session that must outlive the process (the CLI's session file,
+    /// written with owner-only permissions). An agent process has no reason to call this.
+    /// </summary>
+    public Dictionary<string, string> ExportPrivateJwk()
+    {
+        var p = _key.ExportParameters(includePrivateParameters: true);
+        return new Dictionary<string, string>
+        {
+            ["kty"] = "EC", ["crv"] = "P-256", ["x"] = Base64UrlEncoder.Encode(p.Q.X), ["y"] = Base64UrlEncoder.Encode(p.Q.Y), ["d"] = Base64UrlEncoder.Encode(p.D),
+        };
+    }
+
+    /// <summary>A key from <see cref="ExportPrivateJwk"/>'s members.</summary>
+    public static DPoPKey Import(IReadOnlyDictionary<string, string> jwk)
+    {
+        ArgumentNullException.ThrowIfNull(jwk);
+        return new(ECDsa.Create(new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            Q = new ECPoint { X = Base64UrlEncoder.DecodeBytes(jwk["x"]), Y = Base64UrlEncoder.DecodeBytes(jwk["y"]) },
+            D = Base64UrlEncoder.DecodeBytes(jwk["d"]),
+        }));
+    }
 
     /// <summary>RFC 7638 thumbprint: what the server puts in the token's <c>cnf.jkt</c>.</summary>
     public string Thumbprint { get; }

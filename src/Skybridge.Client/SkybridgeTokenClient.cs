@@ -73,7 +73,10 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
         Key = key ?? DPoPKey.Create();
         Scope = credentials.Scope;
         Resource = credentials.Resource;
-        _signing = new SigningCredentials(new ECDsaSecurityKey(credentials.Key) { KeyId = credentials.KeyId }, SecurityAlgorithms.EcdsaSha256);
+        _signing = new SigningCredentials(new ECDsaSecurityKey(credentials.Key) { KeyId = credentials.KeyId }, SecurityAlgorithms.EcdsaSha256)
+        {
+            CryptoProviderFactory = new CryptoProviderFactory { CacheSignatureProviders = false },
+        };
     }
 
     /// <summary>The scope <see cref="GetAccessTokenAsync"/> asks for; defaults to the credentials file's.</summary>

@@ -51,6 +51,21 @@ public interface IIdentityStore
     /// </summary>
     Task<string> GetOrCreateSharedSecretAsync(string name, string candidate, DateTimeOffset at, CancellationToken cancellationToken = default);
 
+    /// <summary>Stores a new device authorization (RFC 8628), purging expired ones. False when a code hash collides.</summary>
+    Task<bool> CreateDeviceAuthorizationAsync(DeviceAuthorization authorization, CancellationToken cancellationToken = default);
+
+    /// <summary>A pending or decided authorization by its user code hash, or null.</summary>
+    Task<DeviceAuthorization?> FindDeviceAuthorizationByUserCodeAsync(string userCodeHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a person's decision on a pending, unexpired authorization. False when it was not pending (or expired).</summary>
+    Task<bool> DecideDeviceAuthorizationAsync(string userCodeHash, string userName, bool approve, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A poll by the device: returns the authorization as it was before this poll and records the poll time; an approved
+    /// one is consumed by the same statement, so it is handed out exactly once. Null for an unknown code.
+    /// </summary>
+    Task<DeviceAuthorization?> PollDeviceAuthorizationAsync(string deviceCodeHash, DateTimeOffset now, CancellationToken cancellationToken = default);
+
     /// <summary>Halts a workflow (the kill switch). False when it was already halted or is unknown.</summary>
     Task<bool> HaltWorkflowAsync(WorkflowHalt halt, CancellationToken cancellationToken = default);
 
@@ -107,6 +122,37 @@ public sealed record TokenSigningKey(string KeyId, string NodeId, string PublicJ
 
 /// <summary>A revoked token, by id; the token itself is never stored.</summary>
 public sealed record RevokedToken(string TokenId, string ClientId, DateTimeOffset ExpiresAt, DateTimeOffset RevokedAt);
+
+/// <summary>Device authorization statuses as stored.</summary>
+public static class DeviceAuthorizationStatuses
+{
+    /// <summary>Waiting for a person.</summary>
+    public const string Pending = "pending";
+
+    /// <summary>Approved, not yet handed out.</summary>
+    public const string Approved = "approved";
+
+    /// <summary>Denied.</summary>
+    public const string Denied = "denied";
+
+    /// <summary>Approved and handed out once; never again.</summary>
+    public const string Consumed = "consumed";
+}
+
+/// <summary>A device authorization (RFC 8628), its codes stored as hashes.</summary>
+public sealed record DeviceAuthorization
+{
+    public required string DeviceCodeHash { get; init; }
+    public required string UserCodeHash { get; init; }
+    public required string ClientId { get; init; }
+    public required string Scope { get; init; }
+    public required string Status { get; init; }
+    public string? UserName { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset ExpiresAt { get; init; }
+    public DateTimeOffset? LastPollAt { get; init; }
+    public required int IntervalSeconds { get; init; }
+}
 
 /// <summary>Why and by whom a workflow was halted.</summary>
 public sealed record WorkflowHalt(string WorkflowId, string HaltedBy, string Reason, DateTimeOffset At);

@@ -196,6 +196,7 @@ public static class SkybridgeServer
             var secret = store.GetOrCreateSharedSecretAsync("dpop-nonce", candidate, sp.GetRequiredService<TimeProvider>().GetUtcNow()).GetAwaiter().GetResult();
             return new Skybridge.Core.Identity.DPoPNonces(Convert.FromBase64String(secret), options.Identity.NonceLifetime);
         });
+        services.AddSingleton<DeviceAuthorizationService>();
         services.AddSingleton<TokenService>();
         services.AddSingleton(sp => new AgentService(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
         services.AddSingleton(sp => new KillSwitch(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));

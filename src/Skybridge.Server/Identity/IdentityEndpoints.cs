@@ -43,6 +43,31 @@ public static class IdentityEndpoints
             return Answer(context, response);
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
 
+        app.MapPost("/oauth/device_authorization", async (HttpContext context, People.DeviceAuthorizationService devices, TokenService tokens, IssuerUrls urls) =>
+        {
+            var (form, problem) = await ReadFormAsync(context).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                return Answer(context, await tokens.RefuseUnreadableAsync("device_authorization", problem, context.RequestAborted).ConfigureAwait(false));
+            }
+
+            var (start, error) = await devices.StartAsync(form!.GetValueOrDefault("client_id"), form!.GetValueOrDefault("scope"), urls.Issuer, context.RequestAborted).ConfigureAwait(false);
+            if (error is not null)
+            {
+                return Answer(context, new TokenResponse(error.Code == OAuthError.InvalidClient ? 401 : 400, TokenService.ErrorBody(error), null));
+            }
+
+            return Answer(context, new TokenResponse(200, new JsonObject
+            {
+                ["device_code"] = start!.DeviceCode,
+                ["user_code"] = start.UserCode,
+                ["verification_uri"] = start.VerificationUri,
+                ["verification_uri_complete"] = start.VerificationUriComplete,
+                ["expires_in"] = start.ExpiresIn,
+                ["interval"] = start.Interval,
+            }, null));
+        }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
+
         app.MapPost("/oauth/introspect", async (HttpContext context, TokenService tokens) =>
         {
             var (form, problem) = await ReadFormAsync(context).ConfigureAwait(false);
@@ -92,8 +117,9 @@ public static class IdentityEndpoints
             ["jwks_uri"] = urls.Issuer + "/oauth/jwks",
             ["introspection_endpoint"] = urls.Issuer + "/oauth/introspect",
             ["revocation_endpoint"] = urls.Issuer + "/oauth/revoke",
-            ["grant_types_supported"] = new JsonArray("client_credentials", TokenService.TokenExchange),
-            ["token_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt"),
+            ["device_authorization_endpoint"] = urls.Issuer + "/oauth/device_authorization",
+            ["grant_types_supported"] = new JsonArray("client_credentials", TokenService.TokenExchange, TokenService.DeviceCode),
+            ["token_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt", "none"),
             ["token_endpoint_auth_signing_alg_values_supported"] = algs.DeepClone(),
             ["introspection_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt"),
             ["revocation_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt"),

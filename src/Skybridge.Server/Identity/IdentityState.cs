@@ -47,6 +47,10 @@ public sealed class IdentityState
     public AgentRole? Role(string workflowId, string role) =>
         _snapshot.Manifests.TryGetValue(workflowId, out var active) ? active.Manifest?.Agents.FirstOrDefault(a => a.Role == role) : null;
 
+    /// <summary>Every workflow with an active manifest, with it.</summary>
+    public IEnumerable<(string WorkflowId, WorkflowManifest Manifest)> ActiveManifests =>
+        _snapshot.Manifests.Where(m => m.Value.Manifest is not null).Select(m => (m.Key, m.Value.Manifest!));
+
     /// <summary>Reloads everything from the store. Called every second, and right after a change made on this node.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
@@ -116,7 +120,7 @@ internal sealed partial class IdentityRefresher : BackgroundService
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         var tick = 0L;
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false))
         {
             try
             {
@@ -132,6 +136,18 @@ internal sealed partial class IdentityRefresher : BackgroundService
                 // Keep serving on the last known state; say so, once per failure.
                 LogRefreshFailed(_logger, ex.Message);
             }
+        }
+    }
+
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false; // the node is stopping
         }
     }
 

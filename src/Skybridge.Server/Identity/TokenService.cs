@@ -31,6 +31,9 @@ public sealed class TokenService
     /// <summary>RFC 8693 grant type.</summary>
     public const string TokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange";
 
+    /// <summary>RFC 8628 grant type (the CLI signing a person in).</summary>
+    public const string DeviceCode = "urn:ietf:params:oauth:grant-type:device_code";
+
     /// <summary>RFC 8693 token type of access tokens.</summary>
     public const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
 
@@ -46,10 +49,12 @@ public sealed class TokenService
     private readonly ISkybridgeStore _store;
     private readonly TimeProvider _time;
     private readonly IdentitySettings _settings;
+    private readonly People.DeviceAuthorizationService _devices;
 
     /// <summary>The service of one node.</summary>
-    public TokenService(IdentityState state, TokenSigningKeys keys, IReplayGuard replay, DPoPNonces nonces, IssuerUrls urls, ILedger ledger, ISkybridgeStore store, TimeProvider time, SkybridgeServerOptions options)
+    public TokenService(IdentityState state, TokenSigningKeys keys, IReplayGuard replay, DPoPNonces nonces, IssuerUrls urls, ILedger ledger, ISkybridgeStore store, TimeProvider time, SkybridgeServerOptions options, People.DeviceAuthorizationService devices)
     {
+        _devices = devices;
         ArgumentNullException.ThrowIfNull(options);
         _state = state;
         _keys = keys;
@@ -76,13 +81,18 @@ public sealed class TokenService
         var outcome = grantType switch
         {
             null or "" => Outcome.Refuse(OAuthError.InvalidRequest, "grant_type is missing."),
-            ClientCredentials or TokenExchange => await GrantAsync(grantType, request, cancellationToken).ConfigureAwait(false),
-            _ => Outcome.Refuse(OAuthError.UnsupportedGrantType, "Supported grant types: client_credentials, " + TokenExchange + "."),
+            ClientCredentials or TokenExchange or DeviceCode => await GrantAsync(grantType, request, cancellationToken).ConfigureAwait(false),
+            _ => Outcome.Refuse(OAuthError.UnsupportedGrantType, "Supported grant types: client_credentials, " + TokenExchange + ", " + DeviceCode + "."),
         };
 
         if (outcome.Error is { } error)
         {
-            await RecordRefusalAsync(grantType, outcome, cancellationToken).ConfigureAwait(false);
+            // A CLI waiting for its person polls every few seconds: that is the protocol working, not a refusal.
+            if (error.Code is not (OAuthError.AuthorizationPending or OAuthError.SlowDown))
+            {
+                await RecordRefusalAsync(grantType, outcome, cancellationToken).ConfigureAwait(false);
+            }
+
             var status = error.Code == OAuthError.InvalidClient ? 401 : 400;
             return new TokenResponse(status, ErrorBody(error), CurrentNonce);
         }
@@ -267,6 +277,10 @@ public sealed class TokenService
         }
 
         var proof = proofCheck.Proof!;
+        if (grantType == DeviceCode)
+        {
+            return await DevicePollAsync(request.Form, proof, now, cancellationToken).ConfigureAwait(false);
+        }
 
         // private_key_jwt client authentication (RFC 7523 section 2.2).
         var client = Authenticate(request.Form, now, out var clientError);
@@ -296,6 +310,49 @@ public sealed class TokenService
         }
 
         return await SignAsync(result, grantType, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The CLI polling for a person's token (RFC 8628 section 3.4). A public client: no assertion, but the DPoP proof
+    /// binds the person's token to the key the CLI holds.
+    /// </summary>
+    private async Task<Outcome> DevicePollAsync(IReadOnlyDictionary<string, string> form, DPoPProof proof, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (form.GetValueOrDefault("client_id") != People.DeviceAuthorizationService.CliClientId || !form.TryGetValue("device_code", out var deviceCode))
+        {
+            return Outcome.Refuse(OAuthError.InvalidRequest, "client_id skybridge-cli and device_code are required.");
+        }
+
+        var result = await _devices.RedeemAsync(deviceCode, People.DeviceAuthorizationService.CliClientId, cancellationToken).ConfigureAwait(false);
+        switch (result.Status)
+        {
+            case People.DeviceRedeemStatus.Pending: return Outcome.Refuse(OAuthError.AuthorizationPending, "Nobody has approved the code yet.");
+            case People.DeviceRedeemStatus.SlowDown: return Outcome.Refuse(OAuthError.SlowDown, "Polling faster than the interval; wait 5 seconds more between polls.");
+            case People.DeviceRedeemStatus.Denied: return Outcome.Refuse(OAuthError.AccessDenied, "The person denied the request.");
+            case People.DeviceRedeemStatus.Expired: return Outcome.Refuse(OAuthError.ExpiredToken, "The device code expired; start again.");
+            case People.DeviceRedeemStatus.Invalid: return Outcome.Refuse(OAuthError.InvalidGrant, "Unknown or already used device code.");
+        }
+
+        if (!await _replay.TryUseOnceAsync(proof.ReplayKey, proof.KeepUntil, cancellationToken).ConfigureAwait(false))
+        {
+            return Outcome.Refuse(OAuthError.InvalidDPoPProof, "The DPoP proof was already used (jti replay).");
+        }
+
+        ScopeSet.TryParse(result.Scope, out var requested);
+        var scope = requested.IsEmpty ? await _devices.PersonScopesAsync(result.UserName!, cancellationToken).ConfigureAwait(false) : requested;
+        var claims = new AccessTokenClaims
+        {
+            Issuer = _urls.Issuer,
+            Subject = "user:" + result.UserName,
+            Audiences = [_urls.ApiResource],
+            ClientId = People.DeviceAuthorizationService.CliClientId,
+            Scope = scope,
+            IssuedAt = now,
+            ExpiresAt = now + _settings.PersonTokenLifetime,
+            TokenId = NewTokenId(),
+            KeyThumbprint = proof.KeyThumbprint,
+        };
+        return await SignAsync(new Outcome(null, new JsonObject(), People.DeviceAuthorizationService.CliClientId, null, proof.KeyThumbprint) { Claims = claims }, DeviceCode, cancellationToken).ConfigureAwait(false);
     }
 
     private (StoredAgent Agent, ClientAssertion Assertion)? Authenticate(IReadOnlyDictionary<string, string> form, DateTimeOffset now, out Outcome? error)

@@ -174,6 +174,62 @@ internal abstract partial class SqlStore
             "SELECT value FROM shared_secrets WHERE name = @name", new { name }, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? candidate;
     }
 
+    private const string DeviceColumns =
+        "SELECT device_code_hash AS DeviceCodeHash, user_code_hash AS UserCodeHash, client_id AS ClientId, scope AS Scope, status AS Status, " +
+        "user_name AS UserName, created_at_us AS CreatedAtUs, expires_at_us AS ExpiresAtUs, last_poll_at_us AS LastPollAtUs, interval_s AS IntervalS FROM device_authorizations";
+
+    public async Task<bool> CreateDeviceAuthorizationAsync(DeviceAuthorization authorization, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(authorization);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM device_authorizations WHERE expires_at_us < @now", new { now = ToMicros(authorization.CreatedAt.AddHours(-1)) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO device_authorizations (device_code_hash, user_code_hash, client_id, scope, status, user_name, created_at_us, expires_at_us, last_poll_at_us, interval_s) " +
+            "VALUES (@DeviceCodeHash, @UserCodeHash, @ClientId, @Scope, @Status, NULL, @CreatedAt, @ExpiresAt, NULL, @IntervalSeconds) ON CONFLICT DO NOTHING",
+            new
+            {
+                authorization.DeviceCodeHash, authorization.UserCodeHash, authorization.ClientId, authorization.Scope, authorization.Status,
+                CreatedAt = ToMicros(authorization.CreatedAt), ExpiresAt = ToMicros(authorization.ExpiresAt), authorization.IntervalSeconds,
+            }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<DeviceAuthorization?> FindDeviceAuthorizationByUserCodeAsync(string userCodeHash, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QuerySingleOrDefaultAsync<DeviceRow>(new CommandDefinition(
+            DeviceColumns + " WHERE user_code_hash = @userCodeHash", new { userCodeHash }, cancellationToken: cancellationToken)).ConfigureAwait(false))?.ToRecord();
+    }
+
+    public async Task<bool> DecideDeviceAuthorizationAsync(string userCodeHash, string userName, bool approve, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE device_authorizations SET status = @status, user_name = @userName WHERE user_code_hash = @userCodeHash AND status = @pending AND expires_at_us > @now",
+            new { status = approve ? DeviceAuthorizationStatuses.Approved : DeviceAuthorizationStatuses.Denied, userName, userCodeHash, pending = DeviceAuthorizationStatuses.Pending, now = ToMicros(now) },
+            cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<DeviceAuthorization?> PollDeviceAuthorizationAsync(string deviceCodeHash, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var row = await connection.QuerySingleOrDefaultAsync<DeviceRow>(new CommandDefinition(
+            DeviceColumns + $" WHERE device_code_hash = @deviceCodeHash{ForUpdate}", new { deviceCodeHash }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (row is null)
+        {
+            return null;
+        }
+
+        // An approval is handed out by exactly one poll: the row moves to consumed in the same transaction.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE device_authorizations SET last_poll_at_us = @now, status = CASE WHEN status = @approved THEN @consumed ELSE status END WHERE device_code_hash = @deviceCodeHash",
+            new { now = ToMicros(now), approved = DeviceAuthorizationStatuses.Approved, consumed = DeviceAuthorizationStatuses.Consumed, deviceCodeHash },
+            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return row.ToRecord();
+    }
+
     public async Task<bool> HaltWorkflowAsync(WorkflowHalt halt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(halt);
@@ -242,6 +298,27 @@ internal abstract partial class SqlStore
         public string ClientId { get; set; } = "";
         public long ExpiresAtUs { get; set; }
         public long RevokedAtUs { get; set; }
+    }
+
+    private sealed class DeviceRow
+    {
+        public string DeviceCodeHash { get; set; } = "";
+        public string UserCodeHash { get; set; } = "";
+        public string ClientId { get; set; } = "";
+        public string Scope { get; set; } = "";
+        public string Status { get; set; } = "";
+        public string? UserName { get; set; }
+        public long CreatedAtUs { get; set; }
+        public long ExpiresAtUs { get; set; }
+        public long? LastPollAtUs { get; set; }
+        public long IntervalS { get; set; }
+
+        public DeviceAuthorization ToRecord() => new()
+        {
+            DeviceCodeHash = DeviceCodeHash, UserCodeHash = UserCodeHash, ClientId = ClientId, Scope = Scope, Status = Status, UserName = UserName,
+            CreatedAt = FromMicros(CreatedAtUs), ExpiresAt = FromMicros(ExpiresAtUs), LastPollAt = LastPollAtUs is { } p ? FromMicros(p) : null,
+            IntervalSeconds = (int)IntervalS,
+        };
     }
 
     private sealed class HaltRow

@@ -1,0 +1,273 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Skybridge.Client;
+
+namespace Skybridge.Cli.Commands;
+
+/// <summary>
+/// <c>skybridge login|whoami|logout</c>: the CLI signs a person in with the device authorization grant (RFC 8628): it
+/// shows a code, the person approves it in the console, and the CLI keeps a one-hour token bound to a key made here.
+/// </summary>
+internal static class SessionCommands
+{
+    private const string DeviceGrant = "urn:ietf:params:oauth:grant-type:device_code";
+    private const string CliClientId = "skybridge-cli";
+
+    public static IEnumerable<Command> Create(CliIo io)
+    {
+        yield return Login(io);
+        yield return WhoAmI(io);
+        yield return Logout(io);
+    }
+
+    /// <summary>The session file: <c>$SKYBRIDGE_CONFIG/session.json</c>, else <c>$XDG_CONFIG_HOME/skybridge</c>, else <c>~/.config/skybridge</c>.</summary>
+    public static string SessionFile =>
+        Path.Combine(Environment.GetEnvironmentVariable("SKYBRIDGE_CONFIG") is { Length: > 0 } config ? config
+            : Path.Combine(Environment.GetEnvironmentVariable("XDG_CONFIG_HOME") is { Length: > 0 } xdg ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config"), "skybridge"), "session.json");
+
+    private static Command Login(CliIo io)
+    {
+        var server = new Option<string>("--server") { Description = "The server's URL (default: http://127.0.0.1:5080).", HelpName = "URL", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var scope = new Option<string?>("--scope") { Description = "Scopes to ask for (default: all your roles allow).", HelpName = "SCOPES" };
+        var command = new Command("login", "Sign in: open the link shown, approve the code in the console, and this terminal acts as you for an hour.") { server, scope };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (!Uri.TryCreate(parse.GetValue(server)!.TrimEnd('/'), UriKind.Absolute, out var issuer) || issuer.Scheme is not ("http" or "https"))
+            {
+                io.Fail($"--server '{parse.GetValue(server)}' is not an http(s) URL.");
+                return ExitCodes.InvalidInput;
+            }
+
+            using var http = new HttpClient(new SocketsHttpHandler(), disposeHandler: true) { BaseAddress = issuer };
+            var form = new Dictionary<string, string> { ["client_id"] = CliClientId };
+            if (parse.GetValue(scope) is { Length: > 0 } s)
+            {
+                form["scope"] = s;
+            }
+
+            JsonElement start;
+            try
+            {
+                using var response = await http.PostAsync("/oauth/device_authorization", new FormUrlEncodedContent(form), ct).ConfigureAwait(false);
+                start = await response.Content.ReadFromJsonAsync<JsonElement>(ct).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    io.Fail($"The server refused to start a sign-in: {Text(start, "error")} ({Text(start, "error_description")}).");
+                    return ExitCodes.Failed;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                io.Fail($"Cannot reach {issuer}: {ex.Message}", "Is the server running? Pass its address with --server.");
+                return ExitCodes.Failed;
+            }
+
+            io.Output.WriteLine($"Open {Text(start, "verification_uri_complete")}");
+            io.Output.WriteLine($"and approve the code {Text(start, "user_code")} (valid for {start.GetProperty("expires_in").GetInt32() / 60} minutes).");
+            io.Output.Flush();
+
+            using var key = DPoPKey.Create();
+            var tokenEndpoint = new Uri(issuer, "/oauth/token");
+            var interval = TimeSpan.FromSeconds(start.TryGetProperty("interval", out var i) ? i.GetInt32() : 5);
+            var wait = interval;
+            var deadline = DateTimeOffset.UtcNow.AddSeconds(start.GetProperty("expires_in").GetInt32());
+            string? nonce = null;
+            while (DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(wait, ct).ConfigureAwait(false);
+                wait = interval;
+                using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint)
+                {
+                    Content = new FormUrlEncodedContent(new Dictionary<string, string>
+                    {
+                        ["grant_type"] = DeviceGrant, ["client_id"] = CliClientId, ["device_code"] = Text(start, "device_code"),
+                    }),
+                };
+                request.Headers.Add("DPoP", key.CreateProof(HttpMethod.Post, tokenEndpoint, nonce));
+                using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
+                if (response.Headers.TryGetValues("DPoP-Nonce", out var nonces))
+                {
+                    nonce = nonces.FirstOrDefault();
+                }
+
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    await SaveAsync(issuer, body, key, ct).ConfigureAwait(false);
+                    io.Output.WriteLine($"Signed in to {issuer} for {body.GetProperty("expires_in").GetInt32() / 60} minutes (scope: {Text(body, "scope")}).");
+                    io.Output.WriteLine($"Session: {SessionFile} (readable only by you).");
+                    return ExitCodes.Ok;
+                }
+
+                switch (Text(body, "error"))
+                {
+                    case "authorization_pending":
+                        continue;
+                    case "use_dpop_nonce":
+                        // The first poll learns the server's nonce; the retry goes at once (the interval still counts from the last poll).
+                        wait = TimeSpan.Zero;
+                        continue;
+                    case "slow_down":
+                        interval += TimeSpan.FromSeconds(5); // RFC 8628 section 3.5
+                        continue;
+                    case "access_denied":
+                        io.Fail("The sign-in was denied in the console.");
+                        return ExitCodes.Failed;
+                    default:
+                        io.Fail($"Sign-in failed: {Text(body, "error")} ({Text(body, "error_description")}).", "Start again with skybridge login.");
+                        return ExitCodes.Failed;
+                }
+            }
+
+            io.Fail("Nobody approved the code in time.", "Start again with skybridge login.");
+            return ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static Command WhoAmI(CliIo io)
+    {
+        var command = new Command("whoami", "Show who this terminal is signed in as, and with what scope (asks the server).");
+        command.SetAction(async (parse, ct) =>
+        {
+            if (await LoadAsync(io, ct).ConfigureAwait(false) is not { } session)
+            {
+                return ExitCodes.Failed;
+            }
+
+            using (session.Key)
+            {
+                using var http = new HttpClient(new SkybridgeAgentHandler(session) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = session.Server };
+                using var response = await http.GetAsync("/api/agent/whoami", ct).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    io.Fail($"The server refused the session ({(int)response.StatusCode}: {response.Headers.WwwAuthenticate}).", "Sign in again with skybridge login.");
+                    return ExitCodes.Failed;
+                }
+
+                var me = await response.Content.ReadFromJsonAsync<JsonElement>(ct).ConfigureAwait(false);
+                io.Output.WriteLine($"{Text(me, "subject")} on {session.Server} (scope: {Text(me, "scope")}; until {session.ExpiresAt:u})");
+                return ExitCodes.Ok;
+            }
+        });
+        return command;
+    }
+
+    private static Command Logout(CliIo io)
+    {
+        var command = new Command("logout", "Forget this terminal's session (the token and its key).");
+        command.SetAction(_ =>
+        {
+            if (!File.Exists(SessionFile))
+            {
+                io.Output.WriteLine("Not signed in.");
+                return ExitCodes.Ok;
+            }
+
+            File.Delete(SessionFile);
+            io.Output.WriteLine("Signed out: the session and its key are deleted.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static string Text(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+
+    private static async Task SaveAsync(Uri server, JsonElement token, DPoPKey key, CancellationToken ct)
+    {
+        var session = new Dictionary<string, object>
+        {
+            ["server"] = server.ToString().TrimEnd('/'),
+            ["access_token"] = Text(token, "access_token"),
+            ["expires_at"] = DateTimeOffset.UtcNow.AddSeconds(token.GetProperty("expires_in").GetInt32()).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["scope"] = Text(token, "scope"),
+            ["dpop_key"] = key.ExportPrivateJwk(),
+        };
+        var folder = Path.GetDirectoryName(SessionFile)!;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        // Written beside and moved over: never a half-written session, never readable by others.
+        var temp = SessionFile + ".new";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using (var stream = new FileStream(temp, options))
+        {
+            await JsonSerializer.SerializeAsync(stream, session, cancellationToken: ct).ConfigureAwait(false);
+        }
+
+        File.Move(temp, SessionFile, overwrite: true);
+    }
+
+    private static async Task<Session?> LoadAsync(CliIo io, CancellationToken ct)
+    {
+        if (!File.Exists(SessionFile))
+        {
+            io.Fail("Not signed in.", "Run skybridge login --server URL.");
+            return null;
+        }
+
+        try
+        {
+            await using var stream = File.OpenRead(SessionFile);
+            using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+            var root = doc.RootElement;
+            var expires = DateTimeOffset.Parse(Text(root, "expires_at"), System.Globalization.CultureInfo.InvariantCulture);
+            if (expires <= DateTimeOffset.UtcNow)
+            {
+                io.Fail("The session has expired.", "Run skybridge login again.");
+                return null;
+            }
+
+            var jwk = root.GetProperty("dpop_key").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            return new Session(new Uri(Text(root, "server")), Text(root, "access_token"), expires, DPoPKey.Import(jwk));
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        {
+            io.Fail($"{SessionFile} is damaged.", "Run skybridge logout, then skybridge login.");
+            return null;
+        }
+    }
+
+    /// <summary>A stored session: a fixed token and the key it is bound to.</summary>
+    private sealed class Session(Uri server, string token, DateTimeOffset expiresAt, DPoPKey key) : ISkybridgeTokenSource
+    {
+        private string? _nonce;
+
+        public Uri Server { get; } = server;
+
+        public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+        public DPoPKey Key { get; } = key;
+
+        public ValueTask<string> GetAccessTokenAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(token);
+
+        public void Invalidate(string accessToken)
+        {
+        }
+
+        public string? NonceFor(Uri uri) => _nonce;
+
+        public void Remember(Uri uri, HttpResponseMessage response)
+        {
+            if (response.Headers.TryGetValues("DPoP-Nonce", out var values))
+            {
+                _nonce = values.FirstOrDefault();
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Skybridge.Server.Accounts;
+using Skybridge.Server.Hosting;
+using Skybridge.Server.Ledger;
+using Skybridge.Server.Manifests;
+using Skybridge.Server.People;
+using Skybridge.Storage;
+
+namespace Skybridge.Cli.Tests.Commands;
+
+/// <summary><c>skybridge login</c> against a real node: the code it shows is approved, the session lets <c>whoami</c> work.</summary>
+public sealed partial class SessionCommandTests
+{
+    [GeneratedRegex("code ([A-Z]{4}-[A-Z]{4})")]
+    private static partial Regex UserCode();
+
+    [Fact]
+    public async Task Login_ApprovedCode_KeepsAnOwnerOnlySession_AndWhoamiAnswersAsThePerson()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var data = CliRun.NewDataFolder();
+        var config = Path.Combine(data, "config");
+        Environment.SetEnvironmentVariable("SKYBRIDGE_CONFIG", config);
+        await using var store = SkybridgeStores.OpenSqlite(data);
+        await store.MigrateAsync(ct);
+        await using (var ledger = new LedgerWriter(store, TimeProvider.System, "test"))
+        {
+            await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(await File.ReadAllTextAsync(CliRun.SampleManifest, ct), "manifest.yaml", null, "test", activate: true, ct);
+            var accounts = new AccountService(store, TimeProvider.System, ledger);
+            await accounts.CreateUserAsync("test", "dana", "Dana", "a long enough passphrase", ct);
+            await accounts.GrantRoleAsync("test", "dana", "support-desk", Skybridge.Core.Access.WorkflowRole.Operator, ct);
+        }
+
+        await using var app = SkybridgeServer.Build(new SkybridgeServerOptions { Urls = "http://127.0.0.1:0", MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning }, store);
+        await app.StartNodeAsync(ct);
+        var url = SkybridgeServer.ListeningAddresses(app)[0];
+
+        var output = new StringWriter();
+        var io = new CliIo(TextWriter.Synchronized(output), TextWriter.Synchronized(new StringWriter()), new StringReader(""), inputRedirected: true);
+        var login = CliApp.RunAsync(["login", "--server", url], io, ct);
+        string? code = null;
+        for (var i = 0; i < 100 && code is null; i++)
+        {
+            await Task.Delay(100, ct);
+            code = UserCode().Match(output.ToString()) is { Success: true } m ? m.Groups[1].Value : null;
+        }
+
+        Assert.NotNull(code);
+        Assert.Equal(DeviceApproval.Approved, await app.Services.GetRequiredService<DeviceAuthorizationService>().ApproveAsync(code, "dana", approve: true, ct));
+        Assert.Equal(0, await login);
+        Assert.Contains("Signed in to", output.ToString(), StringComparison.Ordinal);
+        var session = Path.Combine(config, "session.json");
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(session));
+        }
+
+        var whoami = await CliRun.RunAsync("whoami");
+        Assert.True(whoami.ExitCode == 0, whoami.Error);
+        Assert.Contains("user:dana", whoami.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("eyJ", whoami.Output + output, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await CliRun.RunAsync("logout")).ExitCode);
+        Assert.False(File.Exists(session));
+        Assert.Equal(1, (await CliRun.RunAsync("whoami")).ExitCode);
+        await app.StopAsync(ct);
+    }
+}
