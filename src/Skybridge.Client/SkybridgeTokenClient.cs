@@ -199,12 +199,9 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
             Remember(_credentials.TokenEndpoint, response);
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var json = TryParse(text);
-            if (response.IsSuccessStatusCode && json?.TryGetProperty("access_token", out var token) == true && token.ValueKind == JsonValueKind.String)
+            if (TokenFrom(response, json) is { } issued)
             {
-                // expires_in is RECOMMENDED, not required (RFC 6749 section 5.1): without it, assume a short life.
-                var lifetime = json.Value.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var seconds) && seconds > 0 ? seconds : 60;
-                var scope = json.Value.TryGetProperty("scope", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
-                return Issued(token.GetString()!, TimeSpan.FromSeconds(lifetime), scope);
+                return issued;
             }
 
             var refusal = Refusal(response, json);
@@ -245,14 +242,28 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
     private Uri RevocationEndpoint => new(_credentials.Issuer.ToString().TrimEnd('/') + "/oauth/revoke");
 
     /// <summary>An RFC 6749 section 5.2 error body as an exception; an answer that is not one is named by its status.</summary>
-    private static SkybridgeTokenException Refusal(HttpResponseMessage response, JsonElement? json)
+    internal static SkybridgeTokenException Refusal(HttpResponseMessage response, JsonElement? json)
     {
         var error = json?.TryGetProperty("error", out var code) == true && code.ValueKind == JsonValueKind.String ? code.GetString()! : $"http_{(int)response.StatusCode}";
         var description = json?.TryGetProperty("error_description", out var d) == true && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
         return new SkybridgeTokenException(error, description, response.StatusCode);
     }
 
-    private static JsonElement? TryParse(string text)
+    /// <summary>The token of a successful token response (RFC 6749 section 5.1), or null.</summary>
+    internal static SkybridgeToken? TokenFrom(HttpResponseMessage response, JsonElement? json)
+    {
+        if (!response.IsSuccessStatusCode || json?.TryGetProperty("access_token", out var token) != true || token.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        // expires_in is RECOMMENDED, not required (RFC 6749 section 5.1): without it, assume a short life.
+        var lifetime = json.Value.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var seconds) && seconds > 0 ? seconds : 60;
+        var scope = json.Value.TryGetProperty("scope", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        return Issued(token.GetString()!, TimeSpan.FromSeconds(lifetime), scope);
+    }
+
+    internal static JsonElement? TryParse(string text)
     {
         try
         {
