@@ -94,6 +94,29 @@ public sealed class CredentialsTests
     }
 
     [Fact]
+    public void Parse_APublicHalfOfAnotherKey_IsRefused()
+    {
+        var (file, d) = Good();
+        var (other, _) = Good();
+        file["key"]!["x"] = other["key"]!["x"]!.GetValue<string>();
+        file["key"]!["y"] = other["key"]!["y"]!.GetValue<string>();
+        file["key"]!.AsObject().Remove("kid");
+        var error = Assert.Throws<SkybridgeCredentialsException>(() => SkybridgeAgentCredentials.Parse(file.ToJsonString(), "responder-1.agent.json"));
+        Assert.Contains("'key' is not a valid EC P-256 key", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(d, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_AKidThatIsNotTheKeysThumbprint_IsRefused()
+    {
+        // The server finds the agent's key by its RFC 7638 thumbprint; a wrong kid would only fail later, obscurely.
+        var (file, _) = Good();
+        file["key"]!["kid"] = "not-the-thumbprint";
+        var error = Assert.Throws<SkybridgeCredentialsException>(() => SkybridgeAgentCredentials.Parse(file.ToJsonString(), "responder-1.agent.json"));
+        Assert.Contains("'key.kid' is not the key's RFC 7638 thumbprint", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_WithoutATokenEndpoint_UsesTheIssuers()
     {
         var (file, _) = Good();
