@@ -15,6 +15,9 @@ public sealed record SkybridgeToken(string AccessToken, DateTimeOffset ExpiresAt
 {
     /// <summary>When a cached copy is renewed: a little before <see cref="ExpiresAt"/>, so no request carries a dying token.</summary>
     internal DateTimeOffset RenewAt { get; init; } = ExpiresAt;
+
+    /// <summary>Everything but the token itself, so that logging a token never leaks it.</summary>
+    public override string ToString() => $"SkybridgeToken {{ ExpiresAt = {ExpiresAt:O}, Scope = {Scope} }}";
 }
 
 /// <summary>Where a <see cref="SkybridgeAgentHandler"/> gets its tokens, and the key they are bound to.</summary>

@@ -168,6 +168,7 @@ public sealed class TokenClientTests
 
         var token = await tokens.ExchangeAsync("parent-token", "cases:read", "https://sky.example:8443/api", actorToken: "own-token", Ct);
         Assert.Equal("delegated", token.AccessToken);
+        Assert.DoesNotContain("delegated", token.ToString(), StringComparison.Ordinal);
         var form = Assert.Single(server.Requests).Form;
         Assert.Equal("urn:ietf:params:oauth:grant-type:token-exchange", form["grant_type"]);
         Assert.Equal("parent-token", form["subject_token"]);
