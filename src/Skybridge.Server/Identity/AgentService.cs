@@ -174,7 +174,7 @@ public sealed partial class AgentService
         }
 
         var stored = await _store.GetVersionAsync(workflowId, version, cancellationToken).ConfigureAwait(false);
-        return stored is null ? null : ManifestLoader.Load(stored.Yaml, "manifest.yaml", new ManifestValidationContext { EvidencedLevel = AutonomyLevel.L2ApproveConsequential }).Manifest;
+        return stored is null ? null : Manifests.ManifestService.LoadPublished(stored.Yaml);
     }
 
     private sealed record PublicKeyInfo(string KeyId, string Json);

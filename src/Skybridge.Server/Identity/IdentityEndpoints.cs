@@ -102,7 +102,39 @@ public static class IdentityEndpoints
                 actors = claims.Actor?.Chain().ToList() ?? [],
             });
         }).WithSummary("The calling agent's identity, scope and actor chain (DPoP-bound token required).");
+
+        agent.MapGet("/workflow", async (HttpContext context, Skybridge.Storage.ISkybridgeStore store, IdentityState state) =>
+        {
+            var claims = (AccessTokenClaims)context.Items[typeof(AccessTokenClaims)]!;
+            if (claims.Workflow is not { } id || await store.GetWorkflowAsync(id, context.RequestAborted).ConfigureAwait(false) is not { } workflow)
+            {
+                return Results.NotFound();
+            }
+
+            return Results.Json(new { id, workflow.ActiveVersion, workflow.AutonomyLevel, halted = state.Halt(id) is not null });
+        }).RequireScope("cases:read").WithSummary("The state of the calling agent's workflow: active version, autonomy level (scope cases:read).");
         return app;
+    }
+
+    /// <summary>
+    /// The endpoint needs <paramref name="scope"/> in the caller's token; without it the answer is 403 with
+    /// <c>WWW-Authenticate: DPoP error="insufficient_scope", scope="..."</c> (RFC 6750 section 3.1).
+    /// </summary>
+    public static RouteHandlerBuilder RequireScope(this RouteHandlerBuilder endpoint, string scope)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return endpoint.AddEndpointFilter(async (context, next) =>
+        {
+            var claims = context.HttpContext.Items[typeof(AccessTokenClaims)] as AccessTokenClaims;
+            if (claims is null || !claims.Scope.Contains(scope))
+            {
+                context.HttpContext.Response.Headers.WWWAuthenticate = DPoPAuthenticationHandler.Challenge(
+                    new OAuthError(OAuthError.InsufficientScope, $"This request needs the scope {scope}."), scope);
+                return Results.StatusCode(StatusCodes.Status403Forbidden);
+            }
+
+            return await next(context).ConfigureAwait(false);
+        });
     }
 
     /// <summary>Authorization server metadata (RFC 8414 section 2), with the DPoP and token exchange parameters.</summary>

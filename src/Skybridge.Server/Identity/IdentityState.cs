@@ -74,8 +74,7 @@ public sealed class IdentityState
                 }
 
                 var stored = await _store.GetVersionAsync(workflow.Id, version, cancellationToken).ConfigureAwait(false);
-                // The version was valid when published; its evidence was checked then, so it is not re-judged here.
-                var loaded = stored is null ? null : ManifestLoader.Load(stored.Yaml, "manifest.yaml", new ManifestValidationContext { EvidencedLevel = AutonomyLevel.L2ApproveConsequential }).Manifest;
+                var loaded = stored is null ? null : Manifests.ManifestService.LoadPublished(stored.Yaml);
                 manifests[workflow.Id] = (version, loaded);
             }
 

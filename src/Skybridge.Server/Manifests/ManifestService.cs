@@ -52,6 +52,13 @@ public sealed class ManifestService
         return new ManifestPublishResult { Diagnostics = result.Diagnostics, WorkflowId = result.Manifest?.Id };
     }
 
+    /// <summary>
+    /// The model of a version that was published (so it was valid, its evidence checked then); it is not judged again
+    /// against today's evidence. Null only if the stored text no longer parses.
+    /// </summary>
+    public static WorkflowManifest? LoadPublished(string yaml) =>
+        ManifestLoader.Load(yaml, "manifest.yaml", new ManifestValidationContext { EvidencedLevel = AutonomyLevel.L2ApproveConsequential }).Manifest;
+
     /// <summary>Validates without a store: only L0-draft counts as evidenced, as for a workflow never promoted.</summary>
     public static ManifestPublishResult ValidateOffline(string yaml, string fileName, Func<string, bool>? fileExists)
     {

@@ -492,6 +492,23 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
     }
 
     [Fact]
+    public async Task AgentApi_TokenWithoutTheNeededScope_IsInsufficientScope()
+    {
+        var (agent, http, dpop) = await AgentAsync();
+        var narrow = await agent.TokenAsync(http, dpop, scope: "cases:write");
+        using var refused = await agent.CallAsync(http, "/api/agent/workflow", narrow, dpop);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        var challenge = refused.Headers.WwwAuthenticate.ToString();
+        Assert.Contains("error=\"insufficient_scope\"", challenge, StringComparison.Ordinal);
+        Assert.Contains("scope=\"cases:read\"", challenge, StringComparison.Ordinal);
+
+        var wide = await agent.TokenAsync(http, dpop, scope: "cases:read");
+        using var allowed = await agent.CallAsync(http, "/api/agent/workflow", wide, dpop);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Contains("\"halted\":false", await allowed.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AgentApi_NoToken_AnswersTheDPoPChallenge()
     {
         using var http = _server.Client();
