@@ -93,6 +93,26 @@ public sealed class ClientTests : IClassFixture<NonceServer>
     }
 
     [Fact]
+    public async Task Options_NarrowTheScope_AndAMissingScopeIsA403WithoutRetry()
+    {
+        var credentials = await RegisterAsync("responder");
+        var transport = new CountingTransport(new SocketsHttpHandler());
+        using var narrow = SkybridgeAgent.CreateHttpClient(credentials, new SkybridgeAgentOptions { Scope = "actions:propose", InnerHandler = transport });
+        var me = await narrow.GetFromJsonAsync<JsonElement>("/api/agent/whoami", Ct);
+        Assert.Equal("actions:propose", me.GetProperty("scope").GetString());
+
+        var calls = transport.Calls;
+        using var refused = await narrow.GetAsync("/api/agent/workflow", Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("insufficient_scope", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal(calls + 1, transport.Calls);
+
+        using var wide = SkybridgeAgent.CreateHttpClient(credentials);
+        var workflow = await wide.GetFromJsonAsync<JsonElement>("/api/agent/workflow", Ct);
+        Assert.Equal(RunningServer.Workflow, workflow.GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task Halt_StopsTheAgentAtOnce_WithTheRfcErrorCode()
     {
         var credentials = await RegisterAsync("responder", RunningServer.OtherWorkflow);
