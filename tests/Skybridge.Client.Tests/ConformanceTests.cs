@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Skybridge.Server.Identity;
@@ -25,12 +26,16 @@ public sealed class ConformanceTests : IClassFixture<RunningServer>
     public async Task Oauth4webapi_GetsAndUsesTokens_ByTheRfcs()
     {
         var node = Which("node") ?? throw new InvalidOperationException("node is not installed: scripts/test.sh installs it (apt-get install nodejs npm).");
-        // node_modules stays in the folder (git-ignored) as a cache; npm ci installs exactly the lock file's versions.
-        if (!File.Exists(Path.Combine(Folder, "node_modules", "oauth4webapi", "package.json")) || !File.Exists(Path.Combine(Folder, "node_modules", "jose", "package.json")))
+        // node_modules stays in the folder (git-ignored) as a cache, stamped with the hash of the lock file it was
+        // installed from; a changed lock file (or no cache) means a fresh `npm ci`, which installs exactly its versions.
+        var stamp = Path.Combine(Folder, "node_modules", ".skybridge-lock.sha256");
+        var lockHash = Convert.ToHexString(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(Folder, "package-lock.json"), Ct)));
+        if (!File.Exists(stamp) || await File.ReadAllTextAsync(stamp, Ct) != lockHash)
         {
             var npm = Which("npm") ?? throw new InvalidOperationException("npm is not installed: scripts/test.sh installs it (apt-get install npm).");
             var install = await RunAsync(npm, ["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
             Assert.True(install.Code == 0, "npm ci failed: " + install.Error);
+            await File.WriteAllTextAsync(stamp, lockHash, Ct);
         }
 
         var parent = await CredentialsFileAsync("responder");
