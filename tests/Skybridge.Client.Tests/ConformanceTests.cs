@@ -40,7 +40,17 @@ public sealed class ConformanceTests : IClassFixture<RunningServer>
 
         var parent = await CredentialsFileAsync("responder");
         var child = await CredentialsFileAsync("researcher");
-        var run = await RunAsync(node, ["conformance.mjs", _server.BaseAddress.ToString().TrimEnd('/'), parent, child]);
+        (int Code, string Output, string Error) run;
+        try
+        {
+            run = await RunAsync(node, ["conformance.mjs", _server.BaseAddress.ToString().TrimEnd('/'), parent, child]);
+        }
+        finally
+        {
+            File.Delete(parent);
+            File.Delete(child);
+        }
+
         Assert.True(run.Code == 0, run.Error);
 
         using var doc = JsonDocument.Parse(run.Output);
@@ -77,6 +87,13 @@ public sealed class ConformanceTests : IClassFixture<RunningServer>
         var result = await _server.Services.GetRequiredService<AgentService>().RegisterAsync("admin", RunningServer.Workflow, name, role, pair.PublicJwk, Ct);
         Assert.Equal(AgentOutcome.Done, result.Outcome);
         var path = Path.Combine(Path.GetTempPath(), $"skybridge-{name}.agent.json");
+        // Private keys: readable by this account only, as the CLI writes them.
+        await File.WriteAllTextAsync(path, "", Ct);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         await File.WriteAllTextAsync(path, pair.CredentialsJson(_server.BaseAddress.ToString().TrimEnd('/'), result.Agent!.ClientId, RunningServer.Workflow, role, ""), Ct);
         return path;
     }
