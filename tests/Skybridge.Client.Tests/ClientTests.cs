@@ -153,6 +153,24 @@ public sealed class ClientTests : IClassFixture<NonceServer>
         Assert.Equal(before, await TokenEventsAsync());
     }
 
+    [Fact]
+    public async Task CreateHttpClient_ManyCallsAtOnce_OneTokenAndEveryProofAccepted()
+    {
+        var credentials = await RegisterAsync("responder");
+        using var http = SkybridgeAgent.CreateHttpClient(credentials);
+        var before = await TokenEventsAsync();
+
+        // Each request gets its own proof (unique jti, the server refuses a replay); they share one token fetch.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => http.GetAsync("/api/agent/whoami", Ct)));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+
+        Assert.Equal(before + 1, await TokenEventsAsync());
+    }
+
     private async Task<int> TokenEventsAsync() =>
         (await _server.Store.ReadLedgerEventsAsync(0, 100_000, Ct)).Count(e => e.Type is "token.issued" or "token.exchanged");
 
