@@ -18,6 +18,9 @@ public sealed record SkybridgeAgentOptions
     /// </summary>
     public DPoPKey? Key { get; init; }
 
-    /// <summary>The transport under the handler (for example a configured <see cref="SocketsHttpHandler"/>); null makes one.</summary>
+    /// <summary>
+    /// The transport under the handler (for example a configured <see cref="SocketsHttpHandler"/>), used for the token
+    /// endpoint too and disposed with the client; null makes one.
+    /// </summary>
     public HttpMessageHandler? InnerHandler { get; init; }
 }
