@@ -157,22 +157,47 @@ public sealed class SkybridgeAgentCredentials
             return (null, null);
         }
 
+        ECDsa key;
         try
         {
-            var key = ECDsa.Create(new ECParameters
+            var parameters = new ECParameters
             {
                 Curve = ECCurve.NamedCurves.nistP256,
                 Q = new ECPoint { X = Base64UrlEncoder.DecodeBytes(Member("x")), Y = Base64UrlEncoder.DecodeBytes(Member("y")) },
                 D = Base64UrlEncoder.DecodeBytes(Member("d")),
-            });
-            var kid = Member("kid") ?? DPoPKey.ThumbprintOf(key);
-            return (key, kid);
+            };
+            parameters.Validate();
+            key = ECDsa.Create(parameters);
         }
         catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
         {
             problems.Add("'key' is not a valid EC P-256 key");
             return (null, null);
         }
+
+        // x and y must be the public half of d: the server verifies with x and y, so a mismatch would only show up as
+        // invalid_client on every request. A signature by d that x and y verify proves they belong together.
+        var probe = RandomNumberGenerator.GetBytes(32);
+        using (var publicHalf = ECDsa.Create(key.ExportParameters(includePrivateParameters: false)))
+        {
+            if (!publicHalf.VerifyHash(probe, key.SignHash(probe)))
+            {
+                key.Dispose();
+                problems.Add("'key' is not a valid EC P-256 key (x and y are not the public half of d)");
+                return (null, null);
+            }
+        }
+
+        var thumbprint = DPoPKey.ThumbprintOf(key);
+        var kid = Member("kid") ?? thumbprint;
+        if (!string.Equals(kid, thumbprint, StringComparison.Ordinal))
+        {
+            key.Dispose();
+            problems.Add("'key.kid' is not the key's RFC 7638 thumbprint");
+            return (null, null);
+        }
+
+        return (key, kid);
     }
 }
 

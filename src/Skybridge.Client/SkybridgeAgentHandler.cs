@@ -11,12 +11,19 @@ namespace Skybridge.Client;
 public sealed class SkybridgeAgentHandler : DelegatingHandler
 {
     private readonly ISkybridgeTokenSource _tokens;
+    private readonly bool _ownsTokens;
 
-    /// <summary>A handler taking tokens from <paramref name="tokens"/>.</summary>
+    /// <summary>A handler taking tokens from <paramref name="tokens"/>, which stays the caller's to dispose.</summary>
     public SkybridgeAgentHandler(ISkybridgeTokenSource tokens)
+        : this(tokens, ownsTokens: false)
+    {
+    }
+
+    internal SkybridgeAgentHandler(ISkybridgeTokenSource tokens, bool ownsTokens)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         _tokens = tokens;
+        _ownsTokens = ownsTokens;
     }
 
     /// <inheritdoc />
@@ -45,6 +52,9 @@ public sealed class SkybridgeAgentHandler : DelegatingHandler
                 return response;
             }
 
+            // RFC 9449 section 9: a resource server may demand its nonce; one retry with the nonce it just gave.
+            // RFC 6750 section 3.1: invalid_token (expired, revoked, key rotated) deserves one retry with a new token.
+            // Anything else, or a second refusal, goes back to the caller: never a retry loop.
             var error = ChallengeError(response);
             if (error == "use_dpop_nonce" && !retriedNonce && response.Headers.Contains("DPoP-Nonce"))
             {
@@ -61,7 +71,7 @@ public sealed class SkybridgeAgentHandler : DelegatingHandler
             }
 
             response.Dispose();
-            request = Copy(request);
+            request = await CopyAsync(request, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -88,7 +98,10 @@ public sealed class SkybridgeAgentHandler : DelegatingHandler
         return null;
     }
 
-    private static HttpRequestMessage Copy(HttpRequestMessage original)
+    /// <summary>
+    /// The same request again, for the retry: a message is sent once, and an inner handler may have consumed it.
+    /// </summary>
+    private static async Task<HttpRequestMessage> CopyAsync(HttpRequestMessage original, CancellationToken cancellationToken)
     {
         var copy = new HttpRequestMessage(original.Method, original.RequestUri) { Version = original.Version, VersionPolicy = original.VersionPolicy };
         foreach (var header in original.Headers)
@@ -99,7 +112,7 @@ public sealed class SkybridgeAgentHandler : DelegatingHandler
         if (original.Content is not null)
         {
             // Buffered above, so reading it again gives the same bytes.
-            var bytes = original.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+            var bytes = await original.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             copy.Content = new ByteArrayContent(bytes);
             foreach (var header in original.Content.Headers)
             {
@@ -113,5 +126,16 @@ public sealed class SkybridgeAgentHandler : DelegatingHandler
         }
 
         return copy;
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _ownsTokens && _tokens is IDisposable owned)
+        {
+            owned.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

@@ -11,7 +11,14 @@ namespace Skybridge.Client;
 /// <param name="AccessToken">The token; send it only with a DPoP proof of the client's key.</param>
 /// <param name="ExpiresAt">When it stops working.</param>
 /// <param name="Scope">The scope granted.</param>
-public sealed record SkybridgeToken(string AccessToken, DateTimeOffset ExpiresAt, string? Scope);
+public sealed record SkybridgeToken(string AccessToken, DateTimeOffset ExpiresAt, string? Scope)
+{
+    /// <summary>When a cached copy is renewed: a little before <see cref="ExpiresAt"/>, so no request carries a dying token.</summary>
+    internal DateTimeOffset RenewAt { get; init; } = ExpiresAt;
+
+    /// <summary>Everything but the token itself, so that logging a token never leaks it.</summary>
+    public override string ToString() => $"SkybridgeToken {{ ExpiresAt = {ExpiresAt:O}, Scope = {Scope} }}";
+}
 
 /// <summary>Where a <see cref="SkybridgeAgentHandler"/> gets its tokens, and the key they are bound to.</summary>
 public interface ISkybridgeTokenSource
@@ -48,6 +55,7 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
     private readonly SkybridgeAgentCredentials _credentials;
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
+    private readonly bool _ownsKey;
     private readonly SigningCredentials _signing;
     private readonly SemaphoreSlim _fetching = new(1, 1);
     private readonly ConcurrentDictionary<string, string> _nonces = new(StringComparer.OrdinalIgnoreCase);
@@ -55,7 +63,8 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
 
     /// <summary>
     /// A client for <paramref name="credentials"/>. <paramref name="http"/> reaches the token endpoint (a plain client;
-    /// never one with a <see cref="SkybridgeAgentHandler"/>). <paramref name="key"/> defaults to a fresh key.
+    /// never one with a <see cref="SkybridgeAgentHandler"/>). <paramref name="key"/> defaults to a fresh key, which this
+    /// client disposes with itself; a key passed in stays the caller's.
     /// </summary>
     public SkybridgeTokenClient(SkybridgeAgentCredentials credentials, HttpClient? http = null, DPoPKey? key = null)
     {
@@ -63,12 +72,21 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
         _credentials = credentials;
         _ownsHttp = http is null;
         _http = http ?? new HttpClient();
+        _ownsKey = key is null;
         Key = key ?? DPoPKey.Create();
+        Scope = credentials.Scope;
+        Resource = credentials.Resource;
         _signing = new SigningCredentials(new ECDsaSecurityKey(credentials.Key) { KeyId = credentials.KeyId }, SecurityAlgorithms.EcdsaSha256)
         {
             CryptoProviderFactory = new CryptoProviderFactory { CacheSignatureProviders = false },
         };
     }
+
+    /// <summary>The scope <see cref="GetAccessTokenAsync"/> asks for; defaults to the credentials file's.</summary>
+    public string? Scope { get; init; }
+
+    /// <summary>The resource (RFC 8707) <see cref="GetAccessTokenAsync"/> asks for; defaults to the credentials file's.</summary>
+    public string? Resource { get; init; }
 
     /// <inheritdoc />
     public DPoPKey Key { get; }
@@ -79,21 +97,23 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
     /// <inheritdoc />
     public async ValueTask<string> GetAccessTokenAsync(CancellationToken cancellationToken = default)
     {
-        if (Fresh(_current) is { } token)
+        if (Fresh(Volatile.Read(ref _current)) is { } token)
         {
             return token;
         }
 
+        // One fetch at a time: callers arriving while a token is on its way wait for it instead of asking again.
         await _fetching.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (Fresh(_current) is { } fetched)
+            if (Fresh(Volatile.Read(ref _current)) is { } fetched)
             {
                 return fetched;
             }
 
-            _current = await RequestTokenAsync(_credentials.Scope, _credentials.Resource, cancellationToken).ConfigureAwait(false);
-            return _current.AccessToken;
+            var issued = await RequestTokenAsync(Scope, Resource, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _current, issued);
+            return issued.AccessToken;
         }
         finally
         {
@@ -101,16 +121,28 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
         }
     }
 
-    internal static string? Fresh(SkybridgeToken? token) => token is not null && token.ExpiresAt - RenewBefore > DateTimeOffset.UtcNow ? token.AccessToken : null;
+    internal static string? Fresh(SkybridgeToken? token) => token is not null && token.RenewAt > DateTimeOffset.UtcNow ? token.AccessToken : null;
 
-    /// <inheritdoc />
-    public void Invalidate(string accessToken)
+    /// <summary>Renews 30 seconds before expiry, or half-way through a shorter life.</summary>
+    internal static SkybridgeToken Issued(string accessToken, TimeSpan lifetime, string? scope)
     {
-        if (_current?.AccessToken == accessToken)
+        var now = DateTimeOffset.UtcNow;
+        var margin = lifetime / 2 < RenewBefore ? lifetime / 2 : RenewBefore;
+        return new SkybridgeToken(accessToken, now + lifetime, scope) { RenewAt = now + lifetime - margin };
+    }
+
+    /// <summary>Drops <paramref name="accessToken"/> from the cache unless another caller has replaced it already.</summary>
+    internal static void Invalidate(ref SkybridgeToken? current, string accessToken)
+    {
+        var seen = Volatile.Read(ref current);
+        if (seen is not null && string.Equals(seen.AccessToken, accessToken, StringComparison.Ordinal))
         {
-            _current = null;
+            Interlocked.CompareExchange(ref current, null, seen);
         }
     }
+
+    /// <inheritdoc />
+    public void Invalidate(string accessToken) => Invalidate(ref _current, accessToken);
 
     /// <summary>A new token (not cached) with <c>client_credentials</c>.</summary>
     public Task<SkybridgeToken> RequestTokenAsync(string? scope = null, string? resource = null, CancellationToken cancellationToken = default)
@@ -170,25 +202,71 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
             Remember(_credentials.TokenEndpoint, response);
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var json = TryParse(text);
-            if (response.IsSuccessStatusCode && json?.TryGetProperty("access_token", out var token) == true && token.ValueKind == JsonValueKind.String)
+            if (TokenFrom(response, json) is { } issued)
             {
-                var lifetime = json.Value.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var seconds) ? seconds : 60;
-                var scope = json.Value.TryGetProperty("scope", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
-                return new SkybridgeToken(token.GetString()!, DateTimeOffset.UtcNow.AddSeconds(lifetime), scope);
+                return issued;
             }
 
-            var error = json?.TryGetProperty("error", out var code) == true && code.ValueKind == JsonValueKind.String ? code.GetString()! : $"http_{(int)response.StatusCode}";
-            if (error == "use_dpop_nonce" && attempt == 0 && response.Headers.Contains("DPoP-Nonce"))
+            var refusal = Refusal(response, json);
+            if (refusal.Error == "use_dpop_nonce" && attempt == 0 && response.Headers.Contains("DPoP-Nonce"))
             {
                 continue;
             }
 
-            var description = json?.TryGetProperty("error_description", out var d) == true && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
-            throw new SkybridgeTokenException(error, description, response.StatusCode);
+            throw refusal;
         }
     }
 
-    private static JsonElement? TryParse(string text)
+    /// <summary>
+    /// Revokes a token issued to this agent or one it acts in (RFC 7009), and drops it from the cache. The server
+    /// answers the same whether or not the token was still valid, so this only fails when the client is refused.
+    /// </summary>
+    public async Task RevokeAsync(string token, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        Invalidate(token);
+        var body = new Dictionary<string, string>
+        {
+            ["token"] = token,
+            ["token_type_hint"] = "access_token",
+            ["client_assertion_type"] = AssertionType,
+            ["client_assertion"] = Assertion(),
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, RevocationEndpoint) { Content = new FormUrlEncodedContent(body) };
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw Refusal(response, TryParse(text));
+        }
+    }
+
+    /// <summary>The revocation endpoint, next to the token endpoint under the issuer (docs/identity.md).</summary>
+    private Uri RevocationEndpoint => new(_credentials.Issuer.ToString().TrimEnd('/') + "/oauth/revoke");
+
+    /// <summary>An RFC 6749 section 5.2 error body as an exception; an answer that is not one is named by its status.</summary>
+    internal static SkybridgeTokenException Refusal(HttpResponseMessage response, JsonElement? json)
+    {
+        var error = json?.TryGetProperty("error", out var code) == true && code.ValueKind == JsonValueKind.String ? code.GetString()! : $"http_{(int)response.StatusCode}";
+        var description = json?.TryGetProperty("error_description", out var d) == true && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+        return new SkybridgeTokenException(error, description, response.StatusCode);
+    }
+
+    /// <summary>The token of a successful token response (RFC 6749 section 5.1), or null.</summary>
+    internal static SkybridgeToken? TokenFrom(HttpResponseMessage response, JsonElement? json)
+    {
+        if (!response.IsSuccessStatusCode || json?.TryGetProperty("access_token", out var token) != true || token.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        // expires_in is RECOMMENDED, not required (RFC 6749 section 5.1): without it, assume a short life.
+        var lifetime = json.Value.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var seconds) && seconds > 0 ? seconds : 60;
+        var scope = json.Value.TryGetProperty("scope", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        return Issued(token.GetString()!, TimeSpan.FromSeconds(lifetime), scope);
+    }
+
+    internal static JsonElement? TryParse(string text)
     {
         try
         {
@@ -241,6 +319,11 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
         if (_ownsHttp)
         {
             _http.Dispose();
+        }
+
+        if (_ownsKey)
+        {
+            Key.Dispose();
         }
 
         _fetching.Dispose();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Skybridge.Client;
 using Skybridge.Core.Identity;
+using Skybridge.Server.Governance;
 using Skybridge.Server.Hosting;
 using Skybridge.Server.Identity;
 using Skybridge.Server.Tests.Support;
@@ -26,14 +27,114 @@ public sealed class ClientTests : IClassFixture<NonceServer>
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Registers an agent through the node's service and returns its credentials file, as the CLI writes it.</summary>
-    private async Task<SkybridgeAgentCredentials> RegisterAsync(string role)
+    private async Task<SkybridgeAgentCredentials> RegisterAsync(string role, string workflow = RunningServer.Workflow)
     {
         var pair = AgentKeyPair.Generate();
         var name = role + "-" + Guid.NewGuid().ToString("N")[..6];
-        var result = await _server.Services.GetRequiredService<AgentService>().RegisterAsync("admin", RunningServer.Workflow, name, role, pair.PublicJwk, Ct);
+        var result = await _server.Services.GetRequiredService<AgentService>().RegisterAsync("admin", workflow, name, role, pair.PublicJwk, Ct);
         Assert.Equal(AgentOutcome.Done, result.Outcome);
         var issuer = _server.BaseAddress.ToString().TrimEnd('/');
-        return SkybridgeAgentCredentials.Parse(pair.CredentialsJson(issuer, result.Agent!.ClientId, RunningServer.Workflow, role, string.Join(' ', result.RoleScopes)));
+        return SkybridgeAgentCredentials.Parse(pair.CredentialsJson(issuer, result.Agent!.ClientId, workflow, role, string.Join(' ', result.RoleScopes)));
+    }
+
+    [Fact]
+    public async Task TokenClient_AsksForTheNonceOnce_ThenKeepsUsingTheNewest()
+    {
+        var credentials = await RegisterAsync("responder");
+        var transport = new CountingTransport(new SocketsHttpHandler());
+        using var tokens = new SkybridgeTokenClient(credentials, new HttpClient(transport));
+
+        // First contact: the server answers use_dpop_nonce with its nonce, the client retries once (RFC 9449 section 8).
+        var first = await tokens.RequestTokenAsync(cancellationToken: Ct);
+        Assert.Equal(2, transport.Calls);
+        // Later requests carry the nonce the server gave last: one round trip each.
+        var second = await tokens.RequestTokenAsync(cancellationToken: Ct);
+        Assert.Equal(3, transport.Calls);
+        Assert.NotEqual(first.AccessToken, second.AccessToken);
+        Assert.InRange(first.ExpiresAt - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5));
+    }
+
+    [Fact]
+    public async Task Exchange_CanOnlyNarrow_AWiderScopeIsRefused()
+    {
+        // The responder may write cases; the researcher acting for it may not, whatever it asks for.
+        var parent = await RegisterAsync("responder");
+        var child = await RegisterAsync("researcher");
+        using var parentTokens = new SkybridgeTokenClient(parent);
+        using var childTokens = new SkybridgeTokenClient(child);
+        var subject = await parentTokens.GetAccessTokenAsync(Ct);
+
+        var widened = await Assert.ThrowsAsync<SkybridgeTokenException>(() => childTokens.ExchangeAsync(subject, "cases:write", cancellationToken: Ct));
+        Assert.Equal("invalid_scope", widened.Error);
+        Assert.DoesNotContain(subject, widened.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handler_ARevokedToken_IsReplacedOnce_AndTheCallSucceeds()
+    {
+        var credentials = await RegisterAsync("responder");
+        var transport = new CountingTransport(new SocketsHttpHandler());
+        using var tokens = new SkybridgeTokenClient(credentials, new HttpClient(transport));
+        using var http = new HttpClient(new SkybridgeAgentHandler(tokens) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = credentials.Issuer };
+        var revoked = await tokens.GetAccessTokenAsync(Ct);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/agent/whoami", Ct)).StatusCode);
+
+        // Another process of the same agent revokes the token (RFC 7009); this client still has it cached.
+        using (var elsewhere = new SkybridgeTokenClient(credentials))
+        {
+            await elsewhere.RevokeAsync(revoked, Ct);
+        }
+
+        var calls = transport.Calls;
+        using var response = await http.GetAsync("/api/agent/whoami", Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(calls + 1, transport.Calls);
+        Assert.NotEqual(revoked, await tokens.GetAccessTokenAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Options_NarrowTheScope_AndAMissingScopeIsA403WithoutRetry()
+    {
+        var credentials = await RegisterAsync("responder");
+        var transport = new CountingTransport(new SocketsHttpHandler());
+        using var narrow = SkybridgeAgent.CreateHttpClient(credentials, new SkybridgeAgentOptions { Scope = "actions:propose", InnerHandler = transport });
+        var me = await narrow.GetFromJsonAsync<JsonElement>("/api/agent/whoami", Ct);
+        Assert.Equal("actions:propose", me.GetProperty("scope").GetString());
+
+        var calls = transport.Calls;
+        using var refused = await narrow.GetAsync("/api/agent/workflow", Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("insufficient_scope", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal(calls + 1, transport.Calls);
+
+        using var wide = SkybridgeAgent.CreateHttpClient(credentials);
+        var workflow = await wide.GetFromJsonAsync<JsonElement>("/api/agent/workflow", Ct);
+        Assert.Equal(RunningServer.Workflow, workflow.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Halt_StopsTheAgentAtOnce_WithTheRfcErrorCode()
+    {
+        var credentials = await RegisterAsync("responder", RunningServer.OtherWorkflow);
+        using var http = SkybridgeAgent.CreateHttpClient(credentials);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/agent/whoami", Ct)).StatusCode);
+
+        var kill = _server.Services.GetRequiredService<KillSwitch>();
+        Assert.True(await kill.HaltAsync("admin", RunningServer.OtherWorkflow, "client test", Ct));
+        try
+        {
+            // The cached token is refused (invalid_token); the handler asks for a new one once, and the token
+            // endpoint refuses it for the halted workflow.
+            var refused = await Assert.ThrowsAsync<SkybridgeTokenException>(() => http.GetAsync("/api/agent/whoami", Ct));
+            Assert.Equal("unauthorized_client", refused.Error);
+            Assert.Contains("halted", refused.ErrorDescription, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await kill.ResumeAsync("admin", RunningServer.OtherWorkflow, "client test done", Ct);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/agent/whoami", Ct)).StatusCode);
     }
 
     [Fact]
@@ -50,6 +151,24 @@ public sealed class ClientTests : IClassFixture<NonceServer>
         var again = await http.GetFromJsonAsync<JsonElement>("/api/agent/whoami", Ct);
         Assert.Equal(credentials.ClientId, again.GetProperty("clientId").GetString());
         Assert.Equal(before, await TokenEventsAsync());
+    }
+
+    [Fact]
+    public async Task CreateHttpClient_ManyCallsAtOnce_OneTokenAndEveryProofAccepted()
+    {
+        var credentials = await RegisterAsync("responder");
+        using var http = SkybridgeAgent.CreateHttpClient(credentials);
+        var before = await TokenEventsAsync();
+
+        // Each request gets its own proof (unique jti, the server refuses a replay); they share one token fetch.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => http.GetAsync("/api/agent/whoami", Ct)));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+
+        Assert.Equal(before + 1, await TokenEventsAsync());
     }
 
     private async Task<int> TokenEventsAsync() =>
