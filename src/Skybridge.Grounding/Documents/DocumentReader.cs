@@ -56,6 +56,12 @@ public static class DocumentReader
                 continue;
             }
 
+            if (Path.GetExtension(file).Equals(".pdf", StringComparison.OrdinalIgnoreCase) && formats.Contains("pdf"))
+            {
+                skipped.Add(new SkippedFile(relative, "PDF text extraction is not available yet; publish the page as Markdown, HTML or text"));
+                continue;
+            }
+
             if (!FormatOf.TryGetValue(Path.GetExtension(file), out var format) || !formats.Contains(format))
             {
                 skipped.Add(new SkippedFile(relative, $"format not declared for source '{source.Name}' (declared: {string.Join(", ", formats.Order())})"));

@@ -1,5 +1,4 @@
 using Lucene.Net.Analysis;
-using Lucene.Net.Analysis.En;
 using Lucene.Net.Analysis.TokenAttributes;
 using Lucene.Net.Documents;
 using Lucene.Net.Index;
@@ -31,7 +30,7 @@ public sealed record RetrievedPassage(SourceDocument Document, TextSpan Span, fl
 public sealed class PassageIndex : IDisposable
 {
     private static readonly LuceneVersion Version = LuceneVersion.LUCENE_48;
-    private readonly Analyzer _analyzer = new EnglishAnalyzer(Version);
+    private readonly Analyzer _analyzer = GroundingAnalyzer.Create();
     private readonly Lucene.Net.Store.Directory _directory = new RAMDirectory();
     private readonly IndexWriter _writer;
     private readonly Dictionary<string, SourceDocument> _documents = new(StringComparer.Ordinal);
@@ -178,7 +177,16 @@ public sealed class PassageIndex : IDisposable
         {
             var reader = searcher.IndexReader;
             var total = Math.Max(1, reader.NumDocs);
-            var idf = terms.ToDictionary(t => t, t => Math.Log(1 + ((total - reader.DocFreq(new Term("text", t)) + 0.5) / (reader.DocFreq(new Term("text", t)) + 0.5))));
+            var df = terms.ToDictionary(t => t, t => reader.DocFreq(new Term("text", t)));
+            var idf = terms.ToDictionary(t => t, t => Math.Log(1 + ((total - df[t] + 0.5) / (df[t] + 0.5))));
+            // A word no passage has counts against confidence, but no more than the rarest word that does exist:
+            // a misspelling must not outweigh the rest of the question.
+            var known = terms.Where(t => df[t] > 0).Select(t => idf[t]).DefaultIfEmpty(Math.Log(1 + ((total + 0.5) / 0.5))).Max();
+            foreach (var t in terms.Where(t => df[t] == 0))
+            {
+                idf[t] = known;
+            }
+
             var idfSum = idf.Values.Sum();
             var hits = searcher.Search(query, topK).ScoreDocs;
             var results = new List<RetrievedPassage>(hits.Length);
