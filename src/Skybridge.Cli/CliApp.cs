@@ -21,6 +21,7 @@ internal static class CliApp
         root.Subcommands.Add(UserCommands.Create(io, time));
         root.Subcommands.Add(LedgerCommands.Create(io, time));
         root.Subcommands.Add(AgentCommands.Create(io, time));
+        root.Subcommands.Add(AskCommands.Create(io));
         foreach (var command in SessionCommands.Create(io))
         {
             root.Subcommands.Add(command);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Skybridge.Client;
 
 namespace Skybridge.Cli.Commands;
@@ -154,6 +155,30 @@ internal static class SessionCommands
             }
         });
         return command;
+    }
+
+    /// <summary>Submits a case to the signed-in server (<c>POST /api/cases</c>) and returns the draft, or null after saying why.</summary>
+    public static async Task<JsonObject?> AskServerAsync(CliIo io, string workflow, string text, CancellationToken ct)
+    {
+        if (await LoadAsync(io, ct).ConfigureAwait(false) is not { } session)
+        {
+            io.Error.WriteLine("  hint: or pass a manifest file to answer here, without a server: skybridge ask samples/support-desk/manifest.yaml \"...\"");
+            return null;
+        }
+
+        using (session.Key)
+        {
+            using var http = new HttpClient(new SkybridgeAgentHandler(session) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = session.Server };
+            using var response = await http.PostAsJsonAsync("/api/cases", new { workflow, text }, ct).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                io.Fail($"The server refused the case ({(int)response.StatusCode}): {(body.Length > 0 ? body : response.Headers.WwwAuthenticate.ToString())}");
+                return null;
+            }
+
+            return JsonNode.Parse(body)!.AsObject();
+        }
     }
 
     private static Command Logout(CliIo io)
