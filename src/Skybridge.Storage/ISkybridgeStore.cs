@@ -6,7 +6,7 @@ namespace Skybridge.Storage;
 /// version) are results, not exceptions; exceptions mean the store itself is broken or unreachable
 /// (<see cref="StoreUnavailableException"/>).
 /// </summary>
-public interface ISkybridgeStore : ILedgerStore, IIdentityStore, IAsyncDisposable
+public interface ISkybridgeStore : ILedgerStore, IIdentityStore, IGroundingStore, IAsyncDisposable
 {
     /// <summary><c>sqlite</c> or <c>postgres</c>.</summary>
     string Provider { get; }
