@@ -201,6 +201,7 @@ public static class SkybridgeServer
         services.AddSingleton(sp => new AgentService(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
         services.AddSingleton(sp => new KillSwitch(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
         services.AddHostedService<IdentityRefresher>();
+        services.AddSingleton(sp => new Skybridge.Server.Grounding.GroundingService(store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 
@@ -233,6 +234,7 @@ public static class SkybridgeServer
         app.MapLedgerEndpoints();
         app.MapAgentEndpoints();
         app.MapIdentityEndpoints();
+        Skybridge.Server.Grounding.CaseEndpoints.MapCaseEndpoints(app);
         app.MapRazorPages();
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -1,0 +1,102 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Skybridge.Core.Identity;
+using Skybridge.Core.Ledger.Events;
+using Skybridge.Server.Api;
+using Skybridge.Server.Identity;
+using Skybridge.Storage;
+
+namespace Skybridge.Server.Grounding;
+
+/// <summary>Body of a case submission. <see cref="Workflow"/> may be left out by an agent (its token names it).</summary>
+public sealed record SubmitCaseRequest(string? Workflow, string Text);
+
+/// <summary>
+/// <c>POST /api/cases</c>: an agent (or a person through the CLI) submits a case and gets its draft. DPoP-bound tokens
+/// only, scope <c>cases:write</c>; an agent works for its own workflow, a person for one they hold a role on.
+/// </summary>
+internal static class CaseEndpoints
+{
+    /// <summary>Longest case text accepted: a ticket, not a document.</summary>
+    public const int MaxCaseLength = 20_000;
+
+    public static void MapCaseEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/cases").RequireAuthorization(IdentityEndpoints.AgentPolicy).WithTags("cases");
+        group.MapPost("/", async (SubmitCaseRequest request, HttpContext context, GroundingService grounding, IdentityState state, ISkybridgeStore store) =>
+        {
+            var claims = (AccessTokenClaims)context.Items[typeof(AccessTokenClaims)]!;
+            if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > MaxCaseLength)
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_case", $"The case text must be 1-{MaxCaseLength} characters.");
+            }
+
+            var workflow = claims.Workflow ?? request.Workflow;
+            if (workflow is null || (claims.Workflow is not null && request.Workflow is not null && request.Workflow != claims.Workflow))
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_workflow", "Name the workflow; an agent may submit cases to its own workflow only.");
+            }
+
+            if (claims.Workflow is null && !await PersonMayUseAsync(store, claims.Subject, workflow, context.RequestAborted).ConfigureAwait(false))
+            {
+                return ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such workflow, or you hold no role on it.");
+            }
+
+            var result = await grounding.SubmitAsync(workflow, request.Text, Actors(claims), claims.Subject, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
+            return result.Outcome switch
+            {
+                CaseOutcome.Halted => ApiProblems.Problem(StatusCodes.Status409Conflict, "workflow_halted", $"{workflow} is halted: no drafts are made."),
+                CaseOutcome.UnknownWorkflow => ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such workflow, or nothing of it is active."),
+                _ => Results.Text(WithLinks(Skybridge.Grounding.Answering.DraftView.ToJson(result.Draft!, result.CaseId), workflow).ToJsonString(), "application/json", statusCode: StatusCodes.Status201Created),
+            };
+        }).RequireScope("cases:write").WithSummary("Submits a case; answers with its draft: an answer citing exact passages, or an abstention with its reason.");
+
+        group.MapGet("/{id}", async (string id, HttpContext context, ISkybridgeStore store) =>
+        {
+            var claims = (AccessTokenClaims)context.Items[typeof(AccessTokenClaims)]!;
+            var stored = await store.GetCaseAsync(id, context.RequestAborted).ConfigureAwait(false);
+            var allowed = stored is not null && (claims.Workflow is not null
+                ? claims.Workflow == stored.WorkflowId
+                : await PersonMayUseAsync(store, claims.Subject, stored.WorkflowId, context.RequestAborted).ConfigureAwait(false));
+            return allowed
+                ? Results.Text(WithLinks(JsonNode.Parse(stored!.Draft)!.AsObject(), stored.WorkflowId).ToJsonString(), "application/json")
+                : ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such case.");
+        }).RequireScope("cases:read").WithSummary("A submitted case's draft.");
+    }
+
+    private static async Task<bool> PersonMayUseAsync(ISkybridgeStore store, string subject, string workflow, CancellationToken cancellationToken)
+    {
+        if (!subject.StartsWith("user:", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var grants = await store.ListRoleGrantsForUserAsync(subject["user:".Length..], cancellationToken).ConfigureAwait(false);
+        return grants.Any(g => g.WorkflowId == workflow || g.WorkflowId == RoleGrant.AllWorkflows);
+    }
+
+    private static List<LedgerActor> Actors(AccessTokenClaims claims)
+    {
+        var actors = new List<LedgerActor>();
+        if (claims.Actor is not null)
+        {
+            actors.AddRange(claims.Actor.Chain().Select((a, i) => i == 0 ? LedgerActor.SubAgent(a) : LedgerActor.Agent(a)));
+        }
+
+        actors.Add(claims.Subject.StartsWith("user:", StringComparison.Ordinal) ? LedgerActor.Human(claims.Subject["user:".Length..]) : LedgerActor.Agent(claims.Subject));
+        return actors;
+    }
+
+    /// <summary>Each citation gets a link to the console's source view, which highlights the quoted span.</summary>
+    private static JsonObject WithLinks(JsonObject draft, string workflow)
+    {
+        foreach (var citation in draft["citations"]!.AsArray().Concat(draft["claims"]!.AsArray().SelectMany(c => c!["citations"]!.AsArray())))
+        {
+            citation!["link"] = SourceView.Link(workflow, (string)citation["source"]!, (string)citation["document"]!, (string)citation["version"]!, (int)citation["start"]!, (int)citation["end"]!);
+        }
+
+        return draft;
+    }
+}
