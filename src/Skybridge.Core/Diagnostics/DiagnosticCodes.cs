@@ -91,6 +91,9 @@ public static class DiagnosticCodes
     /// <summary>Warning: <c>endpoint</c> or <c>model</c> given for the in-process builtin-extractive provider.</summary>
     public const string ModelSettingIgnored = "SB1205";
 
+    /// <summary>A <c>redact_patterns</c> entry is not a regular expression, or <c>national_id</c> is redacted without a pattern.</summary>
+    public const string InvalidRedactionPattern = "SB1206";
+
     /// <summary>The autonomy level is above what the workflow has evidence for.</summary>
     public const string AutonomyAboveEvidence = "SB1301";
 

@@ -28,12 +28,12 @@ public sealed record RedactedText(string Text, IReadOnlyList<Redaction> Redactio
 /// Finds personal data before text leaves for an external model: e-mail addresses, phone numbers (international
 /// <c>+</c>/<c>00</c> or national <c>0</c> prefix, 8-15 digits), payment card numbers (13-19 digits passing the Luhn
 /// check), IBANs (ISO 13616, mod-97 check) and patterns the manifest adds. Checksums keep order numbers and dates
-/// from being taken for cards or IBANs. The same value always gets the same placeholder within one text.
+/// from being taken for cards or IBANs. IP addresses (v4 and v6) too. The same value always gets the same placeholder within one text.
 /// </summary>
 public sealed partial class PersonalDataRedactor
 {
     /// <summary>The built-in kinds, in the order they are looked for.</summary>
-    public static readonly IReadOnlyList<string> BuiltInKinds = ["email", "iban", "card_number", "phone"];
+    public static readonly IReadOnlyList<string> BuiltInKinds = ["email", "iban", "card_number", "ip_address", "phone"];
 
     private readonly IReadOnlyList<(string Kind, Regex Pattern, Func<string, bool> Accept)> _detectors;
 
@@ -56,6 +56,7 @@ public sealed partial class PersonalDataRedactor
                 "email" => (kind, Email(), _ => true),
                 "iban" => (kind, Iban(), IsIban),
                 "card_number" => (kind, Card(), IsCardNumber),
+                "ip_address" => (kind, IpAddress(), candidate => System.Net.IPAddress.TryParse(candidate, out _)),
                 _ => (kind, Phone(), IsPhone),
             });
         }
@@ -105,6 +106,9 @@ public sealed partial class PersonalDataRedactor
 
     [GeneratedRegex(@"(?<![\w-])(?:[0-9][ -]?){12,18}[0-9](?![\w-])", RegexOptions.CultureInvariant)]
     private static partial Regex Card();
+
+    [GeneratedRegex(@"(?<![\w.:])(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(?![\w.])|(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{1,4}(?![\w:])", RegexOptions.CultureInvariant)]
+    private static partial Regex IpAddress();
 
     [GeneratedRegex(@"(?<![\w+])(?:\+|00|0)[0-9](?:[ ()./-]{0,2}[0-9]){6,16}(?![\w])", RegexOptions.CultureInvariant)]
     private static partial Regex Phone();

@@ -59,6 +59,9 @@ public sealed record ModelSettings
 
     /// <summary>Kinds of personal data redacted before anything reaches the model (<c>email</c>, <c>iban</c>...).</summary>
     public IReadOnlyList<string> Redact { get; init; } = [];
+
+    /// <summary>Further kinds of personal data, by name, as regular expressions (<c>customer_id: "CUST-[0-9]{6}"</c>).</summary>
+    public IReadOnlyDictionary<string, string> RedactPatterns { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Prompt texts.</summary>

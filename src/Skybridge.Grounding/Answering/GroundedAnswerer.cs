@@ -90,8 +90,8 @@ public sealed partial class GroundedAnswerer
         _engine = engine;
         _engineName = AnswerEngines.NameOf(manifest.Model);
         // Text leaves the process only for an external engine; that is where redaction applies.
-        _redactor = manifest.Model.Provider != ModelProvider.BuiltinExtractive && manifest.Model.Redact.Count > 0
-            ? new PersonalDataRedactor(manifest.Model.Redact.Where(PersonalDataRedactor.BuiltInKinds.Contains))
+        _redactor = manifest.Model.Provider != ModelProvider.BuiltinExtractive && (manifest.Model.Redact.Count > 0 || manifest.Model.RedactPatterns.Count > 0)
+            ? new PersonalDataRedactor(manifest.Model.Redact.Where(PersonalDataRedactor.BuiltInKinds.Contains), manifest.Model.RedactPatterns)
             : null;
     }
 

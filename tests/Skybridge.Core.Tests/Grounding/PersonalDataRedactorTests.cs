@@ -43,6 +43,16 @@ public sealed class PersonalDataRedactorTests
     }
 
     [Fact]
+    public void IpAddresses_AreRedacted_ButNotTimesOrVersions()
+    {
+        var redacted = new PersonalDataRedactor(["ip_address"]).Redact("Login from 192.168.10.4 and 2001:db8::1 at 10:30:00, app 2.14.3, host 999.1.1.1.");
+        Assert.Equal(["192.168.10.4"], redacted.Redactions.Select(r => r.Value));
+        Assert.Contains("10:30:00", redacted.Text, StringComparison.Ordinal);
+        Assert.Contains("2.14.3", redacted.Text, StringComparison.Ordinal);
+        Assert.Contains("999.1.1.1", redacted.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UnknownKinds_AreRefusedWithTheKnownOnes()
     {
         var error = Assert.Throws<ArgumentException>(() => new PersonalDataRedactor(["email", "passport"]));

@@ -38,6 +38,7 @@ public sealed class ManifestDiagnosticCodeTests
         { "SB1202", "  trains_on_data: false", "  trains_on_data: true", "true", "nothing may train someone else's model", "" },
         { "SB1203", "  provider: builtin-extractive", "  provider: openai-compatible\n  endpoint: https://api.elsewhere.example/v1\n  model: gpt-x", "https://api.elsewhere", "is not on this installation's allowed list (https://llm.example.internal/v1)", "allowlist" },
         { "SB1204", "  provider: builtin-extractive", "  provider: openai-compatible\n  endpoint: http://llm.example.internal/v1\n  model: gpt-x", "http://llm", "uses plain http", "" },
+        { "SB1206", "  trains_on_data: false", "  trains_on_data: false\n  redact_patterns: { customer_id: \"CUST-[0-9\" }", "\"CUST-[0-9", "redaction pattern 'customer_id' is not a valid regular expression", "" },
         { "SB1205", "  provider: builtin-extractive", "  provider: builtin-extractive\n  model: gpt-x", "gpt-x", "'endpoint' and 'model' are ignored", "" },
         { "SB1301", "  level: L0-draft", "  level: L1-approve-all", "L1-approve-all", "the workflow has evidence for at most L0-draft; a promotion gate must be passed first", "" },
         { "SB1302", "  level: L0-draft", "  level: halted", "halted", "only the kill switch halts a workflow", "" },

@@ -19,7 +19,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private static readonly string[] AuthorityKeys = ["approve", "review", "monitor", "recalibrate", "halt", "sign_gates"];
     private static readonly string[] AgentKeys = ["role", "description", "scopes", "acts_for"];
     private static readonly string[] SourceKeys = ["name", "path", "formats", "classification"];
-    private static readonly string[] ModelKeys = ["provider", "endpoint", "model", "trains_on_data", "redact"];
+    private static readonly string[] ModelKeys = ["provider", "endpoint", "model", "trains_on_data", "redact", "redact_patterns"];
     private static readonly string[] PromptKeys = ["system", "answer"];
     private static readonly string[] RetrievalKeys = ["top_k", "min_score", "abstain_below"];
     private static readonly string[] ConnectorKeys = ["name", "type", "endpoint", "command", "description"];
@@ -331,13 +331,42 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             }
         }
 
+        var redact = CheckedNames(map, "redact", RedactionKinds, "redaction kind");
+        var patterns = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (read.Mapping(map, "redact_patterns", required: false, "model.redact_patterns", allowedKeys: null) is { } patternMap)
+        {
+            foreach (var (key, _) in patternMap.Entries)
+            {
+                if (read.Scalar(patternMap, key.Value, required: true) is not { } pattern)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    _ = new System.Text.RegularExpressions.Regex(pattern.Value, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+                    patterns[key.Value] = pattern.Value;
+                }
+                catch (ArgumentException ex)
+                {
+                    bag.Error(DiagnosticCodes.InvalidRedactionPattern, $"redaction pattern '{key.Value}' is not a valid regular expression: {ex.Message}", pattern);
+                }
+            }
+        }
+
+        if (redact.Contains("national_id") && !patterns.ContainsKey("national_id") && map.KeyNode("redact") is { } redactKey)
+        {
+            bag.Error(DiagnosticCodes.InvalidRedactionPattern, "national_id needs its pattern (national ids differ by country): add redact_patterns: { national_id: \"...\" }", redactKey);
+        }
+
         return new ModelSettings
         {
             Provider = provider ?? ModelProvider.BuiltinExtractive,
             Endpoint = endpoint,
             Model = remote ? modelName?.Value : null,
             TrainsOnData = trains ?? false,
-            Redact = CheckedNames(map, "redact", RedactionKinds, "redaction kind"),
+            Redact = redact,
+            RedactPatterns = patterns,
         };
     }
 
