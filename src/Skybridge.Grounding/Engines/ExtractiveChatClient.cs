@@ -67,11 +67,16 @@ public sealed class ExtractiveChatClient : IChatClient
             }
         }
 
-        // Rarer words among the candidates say more: "warranty" beats "order".
+        // Rarer words among the candidates say more: "warranty" beats "order". Passages come best first from
+        // retrieval, so a sentence of the first passage counts more than an equal one of the fifth.
         var weight = question.ToDictionary(t => t, t => Math.Log(1 + (sentences.Count / (1.0 + sentences.Count(s => s.Terms.Contains(t))))));
+        var rank = request.Passages.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => 1.0 / (1 + (0.25 * x.i)));
+        var matches = sentences.Select(s => s.Terms.Count(question.Contains)).ToList();
+        // One shared word is chance; when some sentence shares two or more with the question, only those qualify.
+        var needed = question.Count >= 2 && matches.Any(m => m >= 2) ? 2 : 1;
         var scored = sentences
-            .Select(s => (Sentence: s, Score: s.Terms.Where(question.Contains).Sum(t => weight[t]) / Math.Sqrt(Math.Max(4, s.Terms.Count))))
-            .Where(s => s.Score > 0)
+            .Select((s, i) => (Sentence: s, Matches: matches[i], Score: rank[s.Passage] * s.Terms.Where(question.Contains).Sum(t => weight[t]) / Math.Sqrt(Math.Max(4, s.Terms.Count))))
+            .Where(s => s.Matches >= needed && s.Score > 0)
             .OrderByDescending(s => s.Score)
             .ToList();
         if (scored.Count == 0)
@@ -80,7 +85,7 @@ public sealed class ExtractiveChatClient : IChatClient
         }
 
         var best = scored[0].Score;
-        var chosen = scored.Where(s => s.Score >= best * 0.5).Take(MaxSentences)
+        var chosen = scored.Where(s => s.Score >= best * 0.6).Take(MaxSentences)
             .OrderBy(s => request.Passages.ToList().IndexOf(s.Sentence.Passage)).ThenBy(s => s.Sentence.Order)
             .Select(s => new EngineClaim(s.Sentence.Text, [new EngineCitation(s.Sentence.Passage.Id, s.Sentence.Text)]))
             .ToList();

@@ -158,7 +158,8 @@ public sealed class PassageIndex : IDisposable
     public IReadOnlyList<RetrievedPassage> Search(string question, int topK)
     {
         ArgumentNullException.ThrowIfNull(question);
-        var terms = Terms(question).Take(64).ToList();
+        // Order numbers, amounts and dates identify a case; they never say which article answers it.
+        var terms = Terms(question).Where(t => !IsIdentifier(t)).Take(64).ToList();
         if (terms.Count == 0 || _searchers is null)
         {
             return [];
@@ -217,6 +218,8 @@ public sealed class PassageIndex : IDisposable
             _searchers.Release(searcher);
         }
     }
+
+    private static bool IsIdentifier(string term) => term.Length >= 3 && term.Any(char.IsAsciiDigit);
 
     private sealed class SimilarityFactory : SearcherFactory
     {

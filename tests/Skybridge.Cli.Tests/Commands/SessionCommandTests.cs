@@ -11,6 +11,7 @@ using Skybridge.Storage;
 namespace Skybridge.Cli.Tests.Commands;
 
 /// <summary><c>skybridge login</c> against a real node: the code it shows is approved, the session lets <c>whoami</c> work.</summary>
+[Collection("session-environment")]
 public sealed partial class SessionCommandTests
 {
     [GeneratedRegex("code ([A-Z]{4}-[A-Z]{4})")]
