@@ -63,6 +63,12 @@ public sealed partial class SessionCommandTests
         Assert.Contains("user:dana", whoami.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("eyJ", whoami.Output + output, StringComparison.Ordinal);
 
+        // The session asks the server too: the case goes to /api/cases as dana (nothing is ingested here, so it abstains).
+        var ask = await CliRun.RunAsync("ask", "support-desk", "Where is my parcel?", "--json");
+        Assert.True(ask.ExitCode == 0, ask.Error);
+        Assert.Contains("\"reason\": \"no_sources\"", ask.Output, StringComparison.Ordinal);
+        Assert.Contains("\"caseId\": \"case-", ask.Output, StringComparison.Ordinal);
+
         Assert.Equal(0, (await CliRun.RunAsync("logout")).ExitCode);
         Assert.False(File.Exists(session));
         Assert.Equal(1, (await CliRun.RunAsync("whoami")).ExitCode);
