@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Skybridge.Core.Identity;
-using Skybridge.Core.Ledger.Events;
 using Skybridge.Server.Api;
 using Skybridge.Server.Identity;
 using Skybridge.Storage;
@@ -44,7 +43,7 @@ internal static class CaseEndpoints
                 return ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such workflow, or you hold no role on it.");
             }
 
-            var result = await grounding.SubmitAsync(workflow, request.Text, Actors(claims), claims.Subject, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
+            var result = await grounding.SubmitAsync(workflow, request.Text, TokenService.Actors(claims), claims.Subject, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
             return result.Outcome switch
             {
                 CaseOutcome.Halted => ApiProblems.Problem(StatusCodes.Status409Conflict, "workflow_halted", $"{workflow} is halted: no drafts are made."),
@@ -75,18 +74,6 @@ internal static class CaseEndpoints
 
         var grants = await store.ListRoleGrantsForUserAsync(subject["user:".Length..], cancellationToken).ConfigureAwait(false);
         return grants.Any(g => g.WorkflowId == workflow || g.WorkflowId == RoleGrant.AllWorkflows);
-    }
-
-    private static List<LedgerActor> Actors(AccessTokenClaims claims)
-    {
-        var actors = new List<LedgerActor>();
-        if (claims.Actor is not null)
-        {
-            actors.AddRange(claims.Actor.Chain().Select((a, i) => i == 0 ? LedgerActor.SubAgent(a) : LedgerActor.Agent(a)));
-        }
-
-        actors.Add(claims.Subject.StartsWith("user:", StringComparison.Ordinal) ? LedgerActor.Human(claims.Subject["user:".Length..]) : LedgerActor.Agent(claims.Subject));
-        return actors;
     }
 
     /// <summary>Each citation gets a link to the console's source view, which highlights the quoted span.</summary>

@@ -178,6 +178,7 @@ public sealed class GroundingService : IDisposable
         var version = (await _store.GetWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false))?.ActiveVersion;
 
         // The case's chain of custody: what was asked, what was retrieved, what the engine got and said, what was drafted.
+        var passages = draft.Retrieved.Select(p => $"{p.Source}/{p.Document}@{p.Version}:{p.Start}-{p.End}").ToList();
         var retrieval = await _ledger.AppendAsync(new LedgerEntry
         {
             Type = "retrieval",
@@ -187,8 +188,12 @@ public sealed class GroundingService : IDisposable
             CaseId = caseId,
             Outcome = draft.Retrieved.Count + " passages",
             InputHashes = new Dictionary<string, string> { ["case_text"] = Hash(text) },
-            OutputHashes = draft.Retrieved.Select((p, i) => (Key: $"passage_{i + 1}", Value: $"{p.Source}/{p.Document}@{p.Version}:{p.Start}-{p.End}")).ToDictionary(x => x.Key, x => x.Value),
-            Content = new JsonObject { ["confidence"] = draft.Confidence },
+            OutputHashes = new Dictionary<string, string> { ["passages"] = Hash(string.Join("\n", passages)) },
+            Content = new JsonObject
+            {
+                ["confidence"] = draft.Confidence,
+                ["passages"] = new JsonArray([.. passages.Select(p => (JsonNode)p)]),
+            },
         }, cancellationToken).ConfigureAwait(false);
         var follows = new List<string> { retrieval.Id };
         if (draft.ModelInputHash is not null)

@@ -647,8 +647,13 @@ public sealed class TokenService
         return result with { Body = body };
     }
 
-    private static List<LedgerActor> Actors(AccessTokenClaims claims)
+    /// <summary>
+    /// Who acts with a token, as the ledger names them: the current actor first (a sub-agent when delegated), then
+    /// earlier actors, then the subject (a person or the agent itself).
+    /// </summary>
+    public static List<LedgerActor> Actors(AccessTokenClaims claims)
     {
+        ArgumentNullException.ThrowIfNull(claims);
         var actors = new List<LedgerActor>();
         if (claims.Actor is not null)
         {
