@@ -13,8 +13,6 @@ namespace Skybridge.Cli.Commands;
 /// </summary>
 internal static class SessionCommands
 {
-    private const string DeviceGrant = "urn:ietf:params:oauth:grant-type:device_code";
-    private const string CliClientId = "skybridge-cli";
 
     public static IEnumerable<Command> Create(CliIo io)
     {
@@ -42,89 +40,45 @@ internal static class SessionCommands
                 return ExitCodes.InvalidInput;
             }
 
-            using var http = new HttpClient(new SocketsHttpHandler(), disposeHandler: true) { BaseAddress = issuer };
-            var form = new Dictionary<string, string> { ["client_id"] = CliClientId };
-            if (parse.GetValue(scope) is { Length: > 0 } s)
-            {
-                form["scope"] = s;
-            }
-
-            JsonElement start;
+            // The device grant itself (RFC 8628: polling interval, slow_down, nonce) is the client library's; the CLI shows and keeps.
+            using var signIn = new SkybridgeDeviceSignIn(issuer);
+            SkybridgeDeviceCode code;
             try
             {
-                using var response = await http.PostAsync("/oauth/device_authorization", new FormUrlEncodedContent(form), ct).ConfigureAwait(false);
-                start = await response.Content.ReadFromJsonAsync<JsonElement>(ct).ConfigureAwait(false);
-                if (!response.IsSuccessStatusCode)
-                {
-                    io.Fail($"The server refused to start a sign-in: {Text(start, "error")} ({Text(start, "error_description")}).");
-                    return ExitCodes.Failed;
-                }
+                code = await signIn.StartAsync(parse.GetValue(scope), ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+            catch (SkybridgeTokenException ex)
+            {
+                io.Fail($"The server refused to start a sign-in: {ex.Error} ({ex.ErrorDescription}).");
+                return ExitCodes.Failed;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
             {
                 io.Fail($"Cannot reach {issuer}: {ex.Message}", "Is the server running? Pass its address with --server.");
                 return ExitCodes.Failed;
             }
 
-            io.Output.WriteLine($"Open {Text(start, "verification_uri_complete")}");
-            io.Output.WriteLine($"and approve the code {Text(start, "user_code")} (valid for {start.GetProperty("expires_in").GetInt32() / 60} minutes).");
+            io.Output.WriteLine($"Open {code.VerificationUriComplete ?? code.VerificationUri}");
+            io.Output.WriteLine($"and approve the code {code.UserCode} (valid for {(int)Math.Round((code.ExpiresAt - DateTimeOffset.UtcNow).TotalMinutes)} minutes).");
             io.Output.Flush();
-
-            using var key = DPoPKey.Create();
-            var tokenEndpoint = new Uri(issuer, "/oauth/token");
-            var interval = TimeSpan.FromSeconds(start.TryGetProperty("interval", out var i) ? i.GetInt32() : 5);
-            var wait = interval;
-            var deadline = DateTimeOffset.UtcNow.AddSeconds(start.GetProperty("expires_in").GetInt32());
-            string? nonce = null;
-            while (DateTimeOffset.UtcNow < deadline)
+            try
             {
-                await Task.Delay(wait, ct).ConfigureAwait(false);
-                wait = interval;
-                using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint)
-                {
-                    Content = new FormUrlEncodedContent(new Dictionary<string, string>
-                    {
-                        ["grant_type"] = DeviceGrant, ["client_id"] = CliClientId, ["device_code"] = Text(start, "device_code"),
-                    }),
-                };
-                request.Headers.Add("DPoP", key.CreateProof(HttpMethod.Post, tokenEndpoint, nonce));
-                using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
-                if (response.Headers.TryGetValues("DPoP-Nonce", out var nonces))
-                {
-                    nonce = nonces.FirstOrDefault();
-                }
-
-                var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    await SaveAsync(issuer, body, key, ct).ConfigureAwait(false);
-                    io.Output.WriteLine($"Signed in to {issuer} for {body.GetProperty("expires_in").GetInt32() / 60} minutes (scope: {Text(body, "scope")}).");
-                    io.Output.WriteLine($"Session: {SessionFile} (readable only by you).");
-                    return ExitCodes.Ok;
-                }
-
-                switch (Text(body, "error"))
-                {
-                    case "authorization_pending":
-                        continue;
-                    case "use_dpop_nonce":
-                        // The first poll learns the server's nonce; the retry goes at once (the interval still counts from the last poll).
-                        wait = TimeSpan.Zero;
-                        continue;
-                    case "slow_down":
-                        interval += TimeSpan.FromSeconds(5); // RFC 8628 section 3.5
-                        continue;
-                    case "access_denied":
-                        io.Fail("The sign-in was denied in the console.");
-                        return ExitCodes.Failed;
-                    default:
-                        io.Fail($"Sign-in failed: {Text(body, "error")} ({Text(body, "error_description")}).", "Start again with skybridge login.");
-                        return ExitCodes.Failed;
-                }
+                var token = await signIn.WaitForApprovalAsync(code, ct).ConfigureAwait(false);
+                await SaveAsync(issuer, token, signIn.Key, ct).ConfigureAwait(false);
+                io.Output.WriteLine($"Signed in to {issuer} for {(int)Math.Round((token.ExpiresAt - DateTimeOffset.UtcNow).TotalMinutes)} minutes (scope: {token.Scope}).");
+                io.Output.WriteLine($"Session: {SessionFile} (readable only by you).");
+                return ExitCodes.Ok;
             }
-
-            io.Fail("Nobody approved the code in time.", "Start again with skybridge login.");
-            return ExitCodes.Failed;
+            catch (SkybridgeTokenException ex) when (ex.Error == "access_denied")
+            {
+                io.Fail("The sign-in was denied in the console.");
+                return ExitCodes.Failed;
+            }
+            catch (SkybridgeTokenException ex)
+            {
+                io.Fail($"Sign-in failed: {ex.Error} ({ex.ErrorDescription}).", "Start again with skybridge login.");
+                return ExitCodes.Failed;
+            }
         });
         return command;
     }
@@ -202,14 +156,14 @@ internal static class SessionCommands
     private static string Text(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
 
-    private static async Task SaveAsync(Uri server, JsonElement token, DPoPKey key, CancellationToken ct)
+    private static async Task SaveAsync(Uri server, SkybridgeToken token, DPoPKey key, CancellationToken ct)
     {
         var session = new Dictionary<string, object>
         {
             ["server"] = server.ToString().TrimEnd('/'),
-            ["access_token"] = Text(token, "access_token"),
-            ["expires_at"] = DateTimeOffset.UtcNow.AddSeconds(token.GetProperty("expires_in").GetInt32()).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-            ["scope"] = Text(token, "scope"),
+            ["access_token"] = token.AccessToken,
+            ["expires_at"] = token.ExpiresAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["scope"] = token.Scope ?? "",
             ["dpop_key"] = key.ExportPrivateJwk(),
         };
         var folder = Path.GetDirectoryName(SessionFile)!;
