@@ -150,7 +150,7 @@ public static class SkybridgeServer
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Skybridge API";
-            doc.Info.Description = "Governed AI workflows: manifests, versions, people and roles.";
+            doc.Info.Description = "Governed AI workflows: manifests, versions, people and roles, agents and their tokens, cases and grounded drafts.";
             return Task.CompletedTask;
         }));
 
