@@ -19,6 +19,8 @@ public static class GroundingAnalyzer
         "am", "been", "being", "have", "has", "had", "get", "got", "please", "hi", "hello", "dear", "thanks", "thank", "regards",
         "long", "until", "after", "before", "now", "just", "also", "any", "some", "all", "so", "very", "much", "many", "too",
         "from", "about", "up", "out", "than", "there's", "here", "again", "still", "need", "want", "know", "tell", "help",
+        "take", "takes", "took", "taking", "make", "makes", "made", "go", "goes", "going", "come", "comes", "see", "say", "says",
+        "give", "gives", "let", "put", "thing", "things", "way", "really", "actually",
     ];
 
     /// <summary>A new analyzer (analyzers hold per-thread state; share one per component, dispose with it).</summary>
