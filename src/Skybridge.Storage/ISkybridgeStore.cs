@@ -98,6 +98,13 @@ public interface ISkybridgeStore : ILedgerStore, IIdentityStore, IGroundingStore
     /// </summary>
     Task<bool> GrantRoleAsync(string userName, string workflowId, string role, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Brings the grants a single sign-on group mapping made for a person to <paramref name="wanted"/> (workflow, role):
+    /// missing ones are granted and remembered as the mapping's; the mapping's grants no longer wanted are revoked.
+    /// Grants made by hand are never revoked here, and a wanted grant the person already holds by hand stays theirs.
+    /// </summary>
+    Task<MappedRoleChanges> SyncMappedRolesAsync(string userName, IReadOnlyCollection<(string WorkflowId, string Role)> wanted, CancellationToken cancellationToken = default);
+
     /// <summary>Removes a grant. False when it did not exist.</summary>
     Task<bool> RevokeRoleAsync(string userName, string workflowId, string role, CancellationToken cancellationToken = default);
 
@@ -107,6 +114,9 @@ public interface ISkybridgeStore : ILedgerStore, IIdentityStore, IGroundingStore
     /// <summary>Every grant on a workflow (including global ones when <paramref name="includeGlobal"/>).</summary>
     Task<IReadOnlyList<RoleGrant>> ListRoleGrantsForWorkflowAsync(string workflowId, bool includeGlobal, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What <see cref="ISkybridgeStore.SyncMappedRolesAsync"/> changed: (workflow, role) pairs granted and revoked.</summary>
+public sealed record MappedRoleChanges(IReadOnlyList<(string WorkflowId, string Role)> Granted, IReadOnlyList<(string WorkflowId, string Role)> Revoked);
 
 /// <summary>A manifest version to publish. <see cref="ContentHash"/> is the lower-case hex SHA-256 of the YAML's UTF-8 bytes.</summary>
 public sealed record NewManifestVersion

@@ -87,6 +87,25 @@ public sealed class AccountService
         return removed;
     }
 
+    /// <summary>
+    /// Applies the roles a single sign-on group mapping gives a person now (<paramref name="wanted"/>); each grant and
+    /// revocation is recorded with <paramref name="actor"/>. Grants made by hand are left alone.
+    /// </summary>
+    public async Task SyncMappedRolesAsync(string actor, string userName, IReadOnlyCollection<(WorkflowRole Role, string WorkflowId)> wanted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(wanted);
+        var changes = await _store.SyncMappedRolesAsync(userName, [.. wanted.Select(w => (w.WorkflowId, w.Role.ToName()))], cancellationToken).ConfigureAwait(false);
+        foreach (var (workflowId, role) in changes.Granted)
+        {
+            await RecordAsync("role.granted", actor, userName, "granted", cancellationToken, workflowId, role).ConfigureAwait(false);
+        }
+
+        foreach (var (workflowId, role) in changes.Revoked)
+        {
+            await RecordAsync("role.revoked", actor, userName, "revoked", cancellationToken, workflowId, role).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>True when a user name is acceptable: 2-64 characters of letters, digits, '.', '-', '_' and '@'.</summary>
     public static bool IsValidUserName(string? userName) =>
         userName is { Length: >= 2 and <= 64 } && userName.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@');

@@ -6,8 +6,8 @@ namespace Skybridge.Server.People;
 
 /// <summary>
 /// Turns a person the identity provider signed in into a Skybridge account: <c>sso.NAME</c>, with the roles the
-/// group mapping gives them now. The mapping owns the (role, workflow) pairs it names: a pair the person's groups no
-/// longer give is revoked at this sign-in; roles granted by hand on other pairs are left alone.
+/// group mapping gives them now. A role the mapping granted and the person's groups no longer give is revoked at this
+/// sign-in; roles granted by hand are left alone, even on a role and workflow the mapping also names.
 /// </summary>
 public sealed class ExternalSignIn
 {
@@ -50,19 +50,8 @@ public sealed class ExternalSignIn
         var user = await _accounts.SignInExternalAsync(userName, displayName, _options.Authority, cancellationToken).ConfigureAwait(false);
 
         var groups = external.FindAll(_options.GroupsClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
-        var wanted = _options.RoleMappings.Where(m => groups.Contains(m.Group)).Select(m => (m.Role, m.Workflow)).ToHashSet();
-        var managed = _options.RoleMappings.Select(m => (m.Role, m.Workflow)).ToHashSet();
-        var held = (await _accounts.GetGrantsAsync(userName, cancellationToken).ConfigureAwait(false)).ToHashSet();
-        const string actor = "oidc-group-mapping";
-        foreach (var (role, workflow) in wanted.Where(w => !held.Contains(w)))
-        {
-            await _accounts.GrantRoleAsync(actor, userName, workflow, role, cancellationToken).ConfigureAwait(false);
-        }
-
-        foreach (var (role, workflow) in held.Where(h => managed.Contains(h) && !wanted.Contains(h)))
-        {
-            await _accounts.RevokeRoleAsync(actor, userName, workflow, role, cancellationToken).ConfigureAwait(false);
-        }
+        var wanted = _options.RoleMappings.Where(m => groups.Contains(m.Group)).Select(m => (m.Role, m.Workflow)).Distinct().ToList();
+        await _accounts.SyncMappedRolesAsync("oidc-group-mapping", userName, wanted, cancellationToken).ConfigureAwait(false);
 
         return (user.UserName, displayName);
     }

@@ -69,7 +69,7 @@ public sealed record OidcOptions
     /// <summary>Scopes asked for besides <c>openid</c>.</summary>
     public IReadOnlyList<string> Scopes { get; init; } = ["profile", "email"];
 
-    /// <summary>Group-to-role mapping. The mapping owns the (role, workflow) pairs it names; grants made by hand on other pairs stay.</summary>
+    /// <summary>Group-to-role mapping. Only grants the mapping made are revoked when a group goes; grants made by hand stay.</summary>
     public IReadOnlyList<GroupRoleMapping> RoleMappings { get; init; } = [];
 
     /// <summary>Require https for the provider's metadata (turn off only for a provider on loopback).</summary>

@@ -370,9 +370,53 @@ internal abstract partial class SqlStore : ISkybridgeStore
     public async Task<bool> RevokeRoleAsync(string userName, string workflowId, string role, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // A grant revoked by hand is no longer the group mapping's either.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM mapped_role_grants WHERE user_name_key = @key AND workflow_id = @workflowId AND role = @role",
+            new { workflowId, role, key = Key(userName) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var removed = await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM role_grants WHERE user_name_key = @key AND workflow_id = @workflowId AND role = @role",
-            new { workflowId, role, key = Key(userName) }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+            new { workflowId, role, key = Key(userName) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return removed;
+    }
+
+    public async Task<MappedRoleChanges> SyncMappedRolesAsync(string userName, IReadOnlyCollection<(string WorkflowId, string Role)> wanted, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(wanted);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var key = Key(userName);
+        var held = (await connection.QueryAsync<PairRow>(new CommandDefinition(
+            "SELECT workflow_id AS WorkflowId, role AS Role FROM role_grants WHERE user_name_key = @key", new { key }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            .Select(g => (g.WorkflowId, g.Role)).ToHashSet();
+        var mapped = (await connection.QueryAsync<PairRow>(new CommandDefinition(
+            "SELECT workflow_id AS WorkflowId, role AS Role FROM mapped_role_grants WHERE user_name_key = @key", new { key }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false))
+            .Select(g => (g.WorkflowId, g.Role)).ToHashSet();
+        var granted = new List<(string, string)>();
+        var revoked = new List<(string, string)>();
+        foreach (var (workflowId, role) in wanted.Where(w => !held.Contains(w)))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO role_grants (user_name_key, workflow_id, role) VALUES (@key, @workflowId, @role)", new { key, workflowId, role }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO mapped_role_grants (user_name_key, workflow_id, role) VALUES (@key, @workflowId, @role) ON CONFLICT DO NOTHING", new { key, workflowId, role }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            granted.Add((workflowId, role));
+        }
+
+        // Only what the mapping granted goes with the group; a grant made by hand was never in mapped_role_grants.
+        foreach (var (workflowId, role) in mapped.Where(m => !wanted.Contains(m)))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM mapped_role_grants WHERE user_name_key = @key AND workflow_id = @workflowId AND role = @role", new { key, workflowId, role }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM role_grants WHERE user_name_key = @key AND workflow_id = @workflowId AND role = @role", new { key, workflowId, role }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            revoked.Add((workflowId, role));
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new MappedRoleChanges(granted, revoked);
     }
 
     private const string GrantColumns =
@@ -446,6 +490,12 @@ internal abstract partial class SqlStore : ISkybridgeStore
         public string Actor { get; set; } = "";
         public long AtUs { get; set; }
         public long? ParentId { get; set; }
+    }
+
+    private sealed class PairRow
+    {
+        public string WorkflowId { get; set; } = "";
+        public string Role { get; set; } = "";
     }
 
     private sealed class GrantRow

@@ -109,17 +109,32 @@ public sealed class OidcSignInTests : IClassFixture<OidcServer>
     [Fact]
     public async Task NextSignIn_DropsRolesTheGroupsNoLongerGive_AndKeepsHandGrantedOnes()
     {
+        var accounts = (Skybridge.Server.Accounts.AccountService)_server.Services.GetService(typeof(Skybridge.Server.Accounts.AccountService))!;
         var (first, _) = await SignInAsync(new("u-2002", "jonas", "Jonas Berg", ["support-leads", "support-ops"]));
         first.Dispose();
-        var accounts = (Skybridge.Server.Accounts.AccountService)_server.Services.GetService(typeof(Skybridge.Server.Accounts.AccountService))!;
+        // By hand: reviewer (no mapping names it) and operator on another workflow (a pair no mapping makes for him).
         await accounts.GrantRoleAsync("admin", "sso.jonas", RunningServer.Workflow, WorkflowRole.Reviewer, Ct);
+        await accounts.GrantRoleAsync("admin", "sso.jonas", RunningServer.OtherWorkflow, WorkflowRole.Operator, Ct);
 
         var (second, _) = await SignInAsync(new("u-2002", "jonas", "Jonas Berg", ["support-ops"]));
         using (second)
         {
             var me = await second.GetFromJsonAsync<JsonElement>("/api/me", Ct);
-            var roles = me.GetProperty("roles").EnumerateArray().Select(r => r.GetProperty("role").GetString()).Order().ToList();
-            Assert.Equal(["operator", "reviewer"], roles);
+            var roles = me.GetProperty("roles").EnumerateArray().Select(r => r.GetProperty("role").GetString() + "@" + r.GetProperty("workflowId").GetString()).Order().ToList();
+            Assert.Equal([$"operator@{RunningServer.OtherWorkflow}", "operator@support-desk", "reviewer@support-desk"], roles);
+        }
+
+        // A hand grant on a pair the mapping also names stays when the group goes.
+        var (third, _) = await SignInAsync(new("u-2003b", "lea", "Lea Roth", []));
+        third.Dispose();
+        await accounts.GrantRoleAsync("admin", "sso.lea", RunningServer.Workflow, WorkflowRole.Approver, Ct);
+        var (fourth, _) = await SignInAsync(new("u-2003b", "lea", "Lea Roth", ["support-leads"]));
+        fourth.Dispose();
+        var (fifth, _) = await SignInAsync(new("u-2003b", "lea", "Lea Roth", []));
+        using (fifth)
+        {
+            var me = await fifth.GetFromJsonAsync<JsonElement>("/api/me", Ct);
+            Assert.Equal(["approver"], me.GetProperty("roles").EnumerateArray().Select(r => r.GetProperty("role").GetString()));
         }
     }
 

@@ -105,4 +105,24 @@ public abstract partial class StoreContractTests
         var b = await second.GetOrCreateSharedSecretAsync("dpop-nonce", "second", I0, Ct);
         Assert.Equal(("first", "first"), (a, b));
     }
+
+    [Fact]
+    public async Task MappedRoles_OnlyTheMappingsGrantsGoWithTheGroup()
+    {
+        await Store.CreateUserAsync(new NewUser { UserName = "sso.dana", DisplayName = "Dana", PasswordHash = "x", CreatedAt = I0 }, Ct);
+        await Store.GrantRoleAsync("sso.dana", "support-desk", "reviewer", Ct); // by hand
+        var first = await Store.SyncMappedRolesAsync("sso.dana", [("support-desk", "approver"), ("support-desk", "reviewer")], Ct);
+        Assert.Equal([("support-desk", "approver")], first.Granted);
+        Assert.Empty(first.Revoked);
+
+        var second = await Store.SyncMappedRolesAsync("sso.dana", [], Ct);
+        Assert.Equal([("support-desk", "approver")], second.Revoked);
+        Assert.Equal(["reviewer"], (await Store.ListRoleGrantsForUserAsync("sso.dana", Ct)).Select(g => g.Role));
+
+        // A mapped grant revoked by hand is no longer the mapping's: granting it by hand later keeps it.
+        await Store.SyncMappedRolesAsync("sso.dana", [("billing", "operator")], Ct);
+        Assert.True(await Store.RevokeRoleAsync("sso.dana", "billing", "operator", Ct));
+        await Store.GrantRoleAsync("sso.dana", "billing", "operator", Ct);
+        Assert.Empty((await Store.SyncMappedRolesAsync("sso.dana", [], Ct)).Revoked);
+    }
 }
