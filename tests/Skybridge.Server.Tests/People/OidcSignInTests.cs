@@ -176,6 +176,32 @@ public sealed class OidcSignInTests : IClassFixture<OidcServer>
         Assert.DoesNotContain(events, e => e.Body.Contains("sso.mallory", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("tampered state")]
+    [InlineData("no correlation cookie")]
+    public async Task Callback_ThatDoesNotBelongToThisBrowsersSignIn_IsRefused(string attack)
+    {
+        _server.Provider.Person = new("u-2010", "eve", "Eve", ["platform-admins"]);
+        using var browser = _server.Client();
+        using var start = await browser.GetAsync("/signin/oidc", Ct);
+        using var authorize = await browser.GetAsync(start.Headers.Location, Ct);
+        var callback = authorize.Headers.Location!.ToString();
+        var before = (await _server.Store.GetLedgerHeadAsync(Ct)).Size;
+
+        // Either the state was changed on the way back, or the callback arrives in another browser (a login CSRF).
+        using var other = _server.Client();
+        var (client, url) = attack == "tampered state"
+            ? (browser, System.Text.RegularExpressions.Regex.Replace(callback, "state=[^&]+", "state=forged-state"))
+            : (other, callback);
+        using var response = await client.GetAsync(url, Ct);
+        Assert.Equal("/signin?error=sso", response.Headers.Location?.OriginalString);
+        using var me = await client.GetAsync("/api/me", Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, me.StatusCode);
+        var events = await _server.Store.ReadLedgerEventsAsync(before, 1000, Ct);
+        Assert.Contains(events, e => e.Type == "auth.sign_in_refused" && e.Body.Contains("oidc_failed", StringComparison.Ordinal));
+        Assert.DoesNotContain(events, e => e.Body.Contains("sso.eve", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task SignInPage_OffersSingleSignOn_AndLocalAccountsCannotTakeTheReservedPrefix()
     {
