@@ -35,6 +35,9 @@ public sealed class TestIdentityProvider : IAsyncDisposable
 
     public string Authority { get; private set; } = "";
 
+    /// <summary>Names the provider <c>localhost</c> instead of <c>127.0.0.1</c>: another site than the server, as a hosted provider is.</summary>
+    public bool NameItLocalhost { get; init; }
+
     public async Task StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -105,6 +108,10 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         await _app.StartAsync();
         Authority = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
             .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        if (NameItLocalhost)
+        {
+            Authority = Authority.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        }
     }
 
     public async ValueTask DisposeAsync()
