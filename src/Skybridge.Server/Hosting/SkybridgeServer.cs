@@ -27,6 +27,9 @@ namespace Skybridge.Server.Hosting;
 /// <summary>Builds and runs a Skybridge server node over a store.</summary>
 public static class SkybridgeServer
 {
+    /// <summary>The default scheme: the session cookie, or a person's DPoP-bound token when one is sent.</summary>
+    public const string PeopleScheme = "skybridge-people";
+
     /// <summary>Name of the sign-in cookie.</summary>
     public const string SessionCookieName = "skybridge.session";
 
@@ -120,7 +123,12 @@ public static class SkybridgeServer
             dataProtection.PersistKeysToFileSystem(keys);
         }
 
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+        // People use the console's cookie, or (from the CLI) a DPoP-bound token of their own: the header decides.
+        services.AddAuthentication(PeopleScheme)
+            .AddPolicyScheme(PeopleScheme, "Session cookie or DPoP token", o => o.ForwardDefaultSelector = ctx =>
+                ctx.Request.Headers.Authorization.ToString().StartsWith("DPoP ", StringComparison.OrdinalIgnoreCase)
+                    ? DPoPAuthenticationHandler.SchemeName
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(o =>
             {
                 o.Cookie.Name = SessionCookieName;

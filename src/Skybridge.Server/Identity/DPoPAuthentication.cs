@@ -109,6 +109,12 @@ public sealed class DPoPAuthenticationHandler : AuthenticationHandler<DPoPAuthen
 
         var identity = new ClaimsIdentity(SchemeName, ClaimTypes.NameIdentifier, RoleClaim);
         identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, claims.Subject));
+        if (claims.Subject.StartsWith("user:", StringComparison.Ordinal) && claims.Actor is null)
+        {
+            // A person's own token (the CLI after skybridge login): the people API treats it as that person, with
+            // their roles. An agent's token, or one an agent holds for a person, never is.
+            identity.AddClaim(new Claim(ClaimTypes.Name, claims.Subject["user:".Length..]));
+        }
         identity.AddClaim(new Claim(ClientIdClaim, claims.ClientId));
         identity.AddClaim(new Claim(ScopeClaim, claims.Scope.ToString()));
         identity.AddClaim(new Claim(TokenIdClaim, claims.TokenId));

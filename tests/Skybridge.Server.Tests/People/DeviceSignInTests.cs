@@ -93,11 +93,20 @@ public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
         Assert.Equal(HttpStatusCode.OK, whoami.StatusCode);
         Assert.Equal("user:operator", (await whoami.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("subject").GetString());
 
+        // The people API takes the person's own token as that person, with their roles; an agent's token it does not.
+        using var workflows = await cli.CallAsync(http, "/api/workflows", token.AccessToken, cliKey);
+        Assert.Equal(HttpStatusCode.OK, workflows.StatusCode);
+        Assert.Equal(["support-desk"], (await workflows.Content.ReadFromJsonAsync<JsonElement>(Ct)).EnumerateArray().Select(w => w.GetProperty("id").GetString()));
+        using var forbidden = await cli.CallAsync(http, "/api/users", token.AccessToken, cliKey);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+
         // human -> agent: the responder (acts_for user:*) acts for the operator, who holds a role on support-desk.
         var responder = await AgentKit.RegisterAsync(_server, "responder");
         using var agentKey = AgentKit.NewKey();
         var delegated = await responder.ExchangeAsync(http, agentKey, token.AccessToken!, scope: "cases:write");
         Assert.Equal(HttpStatusCode.OK, delegated.Status);
+        using var agentOnPeopleApi = await responder.CallAsync(http, "/api/workflows", delegated.AccessToken, agentKey);
+        Assert.Equal(HttpStatusCode.Unauthorized, agentOnPeopleApi.StatusCode);
         var act = AgentKit.Claims(delegated.AccessToken!);
         Assert.Equal("user:operator", (string?)act["sub"]);
         Assert.Equal(responder.ClientId, (string?)act["act"]!["sub"]);
