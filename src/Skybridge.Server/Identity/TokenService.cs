@@ -323,6 +323,12 @@ public sealed class TokenService
             return Outcome.Refuse(OAuthError.InvalidRequest, "client_id skybridge-cli and device_code are required.");
         }
 
+        // The proof first: a replayed proof must not use up the person's approval, which is handed out only once.
+        if (!await _replay.TryUseOnceAsync(proof.ReplayKey, proof.KeepUntil, cancellationToken).ConfigureAwait(false))
+        {
+            return Outcome.Refuse(OAuthError.InvalidDPoPProof, "The DPoP proof was already used (jti replay).");
+        }
+
         var result = await _devices.RedeemAsync(deviceCode, People.DeviceAuthorizationService.CliClientId, cancellationToken).ConfigureAwait(false);
         switch (result.Status)
         {
@@ -331,11 +337,6 @@ public sealed class TokenService
             case People.DeviceRedeemStatus.Denied: return Outcome.Refuse(OAuthError.AccessDenied, "The person denied the request.");
             case People.DeviceRedeemStatus.Expired: return Outcome.Refuse(OAuthError.ExpiredToken, "The device code expired; start again.");
             case People.DeviceRedeemStatus.Invalid: return Outcome.Refuse(OAuthError.InvalidGrant, "Unknown or already used device code.");
-        }
-
-        if (!await _replay.TryUseOnceAsync(proof.ReplayKey, proof.KeepUntil, cancellationToken).ConfigureAwait(false))
-        {
-            return Outcome.Refuse(OAuthError.InvalidDPoPProof, "The DPoP proof was already used (jti replay).");
         }
 
         ScopeSet.TryParse(result.Scope, out var requested);

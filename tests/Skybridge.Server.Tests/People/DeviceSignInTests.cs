@@ -51,14 +51,17 @@ public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
         return (post.StatusCode, await post.Content.ReadAsStringAsync(Ct));
     }
 
-    private async Task<AgentKit.Answer> PollAsync(HttpClient http, ECDsa key, string deviceCode)
+    private async Task<AgentKit.Answer> PollAsync(HttpClient http, ECDsa key, string deviceCode, string? proof = null)
     {
         var nonce = (await AgentKit.PostFormAsync(http, Issuer + "/oauth/token", [], null)).Headers.GetValues("DPoP-Nonce").Single();
         return await AgentKit.PostFormAsync(http, Issuer + "/oauth/token", new Dictionary<string, string>
         {
             ["grant_type"] = Grant, ["client_id"] = "skybridge-cli", ["device_code"] = deviceCode,
-        }, AgentKit.Proof(key, "POST", Issuer + "/oauth/token", nonce));
+        }, proof ?? AgentKit.Proof(key, "POST", Issuer + "/oauth/token", nonce));
     }
+
+    private async Task<string> ProofAsync(HttpClient http, ECDsa key) =>
+        AgentKit.Proof(key, "POST", Issuer + "/oauth/token", (await AgentKit.PostFormAsync(http, Issuer + "/oauth/token", [], null)).Headers.GetValues("DPoP-Nonce").Single());
 
     [Fact]
     public async Task Device_ApprovedInTheConsole_GivesThePersonAKeyBoundToken_ThatAgentsCanActFor()
@@ -71,12 +74,15 @@ public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
         Assert.Equal(Issuer + "/device", start.GetProperty("verification_uri").GetString());
         var deviceCode = start.GetProperty("device_code").GetString()!;
 
-        Assert.Equal("authorization_pending", (await PollAsync(http, cliKey, deviceCode)).Error);
+        var firstProof = await ProofAsync(http, cliKey);
+        Assert.Equal("authorization_pending", (await PollAsync(http, cliKey, deviceCode, firstProof)).Error);
         var (status, page) = await DecideAsync("operator", userCode, "approve");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains("Approved", page, StringComparison.Ordinal);
 
         await Task.Delay(TimeSpan.FromSeconds(5.2), Ct); // the interval: polling sooner is slow_down
+        // A replayed proof is refused before the approval is looked at: it cannot use up the one hand-out.
+        Assert.Equal("invalid_dpop_proof", (await PollAsync(http, cliKey, deviceCode, firstProof)).Error);
         var token = await PollAsync(http, cliKey, deviceCode);
         Assert.Equal(HttpStatusCode.OK, token.Status);
         Assert.Equal(3600, (int)token.Body["expires_in"]!);
