@@ -18,32 +18,8 @@ public static class MerkleHash
     public static byte[] EmptyRoot => SHA256.HashData(ReadOnlySpan<byte>.Empty);
 
     /// <summary>MTH({d(0)}) = SHA-256(0x00 || d(0)) — the hash of one leaf (RFC 6962 §2.1).</summary>
-    public static byte[] Leaf(ReadOnlySpan<byte> data)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData([LeafPrefix]);
-        hash.AppendData(data);
-        return hash.GetHashAndReset();
-    }
+    public static byte[] Leaf(ReadOnlySpan<byte> data) => Sha256Leaves.Hash(LeafPrefix, data, []);
 
     /// <summary>SHA-256(0x01 || left || right) — the hash of an interior node (RFC 6962 §2.1).</summary>
-    public static byte[] Node(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
-    {
-        // Left and right are 32-byte hashes in the tree; a small stack buffer avoids an allocation per node.
-        var length = 1 + left.Length + right.Length;
-        if (length <= 1 + (2 * Size))
-        {
-            Span<byte> buffer = stackalloc byte[length];
-            buffer[0] = NodePrefix;
-            left.CopyTo(buffer[1..]);
-            right.CopyTo(buffer[(1 + left.Length)..]);
-            return SHA256.HashData(buffer);
-        }
-
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData([NodePrefix]);
-        hash.AppendData(left);
-        hash.AppendData(right);
-        return hash.GetHashAndReset();
-    }
+    public static byte[] Node(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right) => Sha256Leaves.Hash(NodePrefix, left, right);
 }
