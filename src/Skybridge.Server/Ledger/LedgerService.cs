@@ -106,25 +106,51 @@ public sealed class LedgerService
         var keys = trustedKeys.Count > 0 ? trustedKeys : await StoredKeysAsync(cancellationToken).ConfigureAwait(false);
         var checkpoints = await _store.ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
         var auditor = new LedgerAuditor(head.Origin, keys, checkpoints.Select(c => c.Note));
-        // Reading the next page overlaps with hashing the current one (on its own thread: SQLite reads block).
-        var pending = Task.Run(() => _store.ReadLedgerForAuditAsync(0, AuditPage, cancellationToken), cancellationToken);
-        while (true)
+        // Two pages are read ahead, each on its own thread and connection (SQLite reads block), while the current one
+        // is hashed. Pages start at fixed sequence numbers: a page shorter than a full one is the end of the ledger.
+        // Where rows are missing, pages overlap; the auditor stops at the first problem, which comes before any overlap.
+        var inFlight = new Queue<Task<IReadOnlyList<LedgerAuditRow>>>();
+        long nextStart = 0;
+        void ReadAhead()
         {
-            var page = await pending.ConfigureAwait(false);
+            var start = nextStart;
+            inFlight.Enqueue(Task.Run(() => _store.ReadLedgerForAuditAsync(start, AuditPage, cancellationToken), cancellationToken));
+            nextStart += AuditPage;
+        }
+
+        ReadAhead();
+        ReadAhead();
+        while (inFlight.Count > 0)
+        {
+            var page = await inFlight.Dequeue().ConfigureAwait(false);
             if (page.Count == 0)
             {
                 break;
             }
 
-            var next = page[^1].Sequence + 1;
-            pending = Task.Run(() => _store.ReadLedgerForAuditAsync(next, AuditPage, cancellationToken), cancellationToken);
+            if (page.Count == AuditPage)
+            {
+                ReadAhead();
+            }
+
             var clean = auditor.AddRange(page);
-            progress?.Report(next);
+            progress?.Report(page[^1].Sequence + 1);
             if (!clean)
             {
-                // Let the read in flight finish before the store may be disposed.
-                await pending.ConfigureAwait(false);
                 break;
+            }
+        }
+
+        // Let the reads in flight finish before the store may be disposed.
+        foreach (var pending in inFlight)
+        {
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is StoreUnavailableException or OperationCanceledException)
+            {
+                // A read after the problem was found changes nothing.
             }
         }
 
