@@ -1,39 +1,11 @@
-using Skybridge.Core.Access;
-using Skybridge.Server.Hosting;
-using Skybridge.Server.People;
 using Skybridge.Server.Tests.Support;
 
 namespace Skybridge.Server.Tests.People;
 
 /// <summary>A node whose provider lives on another site (<c>localhost</c>) than the node (<c>127.0.0.1</c>).</summary>
-public sealed class CrossSiteOidcServer : RunningServer
+public sealed class CrossSiteOidcServer : OidcServer
 {
-    public TestIdentityProvider Provider { get; } = new() { NameItLocalhost = true };
-
-    public override async ValueTask InitializeAsync()
-    {
-        await Provider.StartAsync();
-        await base.InitializeAsync();
-    }
-
-    protected override SkybridgeServerOptions Adjust(SkybridgeServerOptions options) => options with
-    {
-        Oidc = new OidcOptions
-        {
-            Authority = Provider.Authority,
-            ClientId = TestIdentityProvider.ClientId,
-            ClientSecret = TestIdentityProvider.ClientSecret,
-            DisplayName = "Ridgeline SSO",
-            RequireHttpsMetadata = false,
-            RoleMappings = [new GroupRoleMapping("support-leads", WorkflowRole.Approver, Workflow)],
-        },
-    };
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Provider.DisposeAsync();
-    }
+    protected override bool CrossSite => true;
 }
 
 /// <summary>

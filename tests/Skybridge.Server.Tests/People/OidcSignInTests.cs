@@ -9,12 +9,16 @@ using Skybridge.Server.Tests.Support;
 namespace Skybridge.Server.Tests.People;
 
 /// <summary>A node with single sign-on through <see cref="TestIdentityProvider"/> and a group-to-role mapping.</summary>
-public sealed class OidcServer : RunningServer
+public class OidcServer : RunningServer
 {
-    public TestIdentityProvider Provider { get; } = new();
+    public TestIdentityProvider Provider { get; private set; } = null!;
+
+    /// <summary>Puts the provider on another site (<c>localhost</c>) than the node (<c>127.0.0.1</c>), as a hosted one is.</summary>
+    protected virtual bool CrossSite => false;
 
     public override async ValueTask InitializeAsync()
     {
+        Provider = new TestIdentityProvider { NameItLocalhost = CrossSite };
         await Provider.StartAsync();
         await base.InitializeAsync();
     }
