@@ -219,6 +219,9 @@ public sealed record RoleGrant(string UserName, string WorkflowId, string Role)
 {
     /// <summary>The workflow id of a global grant.</summary>
     public const string AllWorkflows = "*";
+
+    /// <summary>True when this grant counts on <paramref name="workflowId"/>: granted there, or installation-wide.</summary>
+    public bool Covers(string workflowId) => WorkflowId == workflowId || WorkflowId == AllWorkflows;
 }
 
 /// <summary>

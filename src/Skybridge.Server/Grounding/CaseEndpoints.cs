@@ -73,7 +73,7 @@ internal static class CaseEndpoints
         }
 
         var grants = await store.ListRoleGrantsForUserAsync(subject["user:".Length..], cancellationToken).ConfigureAwait(false);
-        return grants.Any(g => g.WorkflowId == workflow || g.WorkflowId == RoleGrant.AllWorkflows);
+        return grants.Any(g => g.Covers(workflow));
     }
 
     /// <summary>Each citation gets a link to the console's source view, which highlights the quoted span.</summary>

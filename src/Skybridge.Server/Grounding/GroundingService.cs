@@ -66,7 +66,7 @@ public sealed class GroundingService : IDisposable
     public async Task<(IReadOnlyList<(string Source, DocumentSync Sync)> Synced, IReadOnlyList<(string Source, SkippedFile File)> Skipped)?> IngestAsync(
         string workflowId, string manifestFolder, string actor, CancellationToken cancellationToken)
     {
-        var manifest = await ActiveManifestAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        var manifest = await ManifestService.LoadActiveAsync(_store, workflowId, cancellationToken).ConfigureAwait(false);
         if (manifest is null)
         {
             return null;
@@ -113,18 +113,6 @@ public sealed class GroundingService : IDisposable
         Contradicts = d.Contradicts.Split(',', StringSplitOptions.RemoveEmptyEntries), Classification = d.Classification, Text = d.Text,
     };
 
-    private async Task<WorkflowManifest?> ActiveManifestAsync(string workflowId, CancellationToken cancellationToken)
-    {
-        var workflow = await _store.GetWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false);
-        if (workflow?.ActiveVersion is not { } version)
-        {
-            return null;
-        }
-
-        var stored = await _store.GetVersionAsync(workflowId, version, cancellationToken).ConfigureAwait(false);
-        return stored is null ? null : ManifestService.LoadPublished(stored.Yaml);
-    }
-
     /// <summary>The workflow's index, brought up to date with the store (only changed documents are re-indexed).</summary>
     public async Task<PassageIndex> IndexAsync(string workflowId, CancellationToken cancellationToken)
     {
@@ -164,7 +152,7 @@ public sealed class GroundingService : IDisposable
             return new CaseResult(CaseOutcome.Halted);
         }
 
-        var manifest = await ActiveManifestAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        var manifest = await ManifestService.LoadActiveAsync(_store, workflowId, cancellationToken).ConfigureAwait(false);
         if (manifest is null)
         {
             return new CaseResult(CaseOutcome.UnknownWorkflow);

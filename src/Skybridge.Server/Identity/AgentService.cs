@@ -81,7 +81,7 @@ public sealed partial class AgentService
             return new AgentResult(AgentOutcome.InvalidName, Problem: "An agent name is 1-63 lower-case letters, digits and '-', starting with a letter or digit.");
         }
 
-        var manifest = await ActiveManifestAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        var manifest = await Manifests.ManifestService.LoadActiveAsync(_store, workflowId, cancellationToken).ConfigureAwait(false);
         if (manifest is null)
         {
             return new AgentResult(AgentOutcome.UnknownWorkflow, Problem: $"Workflow '{workflowId}' does not exist or has no active version.");
@@ -136,7 +136,7 @@ public sealed partial class AgentService
         }
 
         await RecordAsync("agent.key_rotated", actor, clientId, agent.WorkflowId, new JsonObject { ["key_id"] = key.KeyId }, cancellationToken).ConfigureAwait(false);
-        var manifest = await ActiveManifestAsync(agent.WorkflowId, cancellationToken).ConfigureAwait(false);
+        var manifest = await Manifests.ManifestService.LoadActiveAsync(_store, agent.WorkflowId, cancellationToken).ConfigureAwait(false);
         return new AgentResult(AgentOutcome.Done, await _store.GetAgentAsync(clientId, cancellationToken).ConfigureAwait(false))
         {
             RoleScopes = manifest?.Agents.FirstOrDefault(a => a.Role == agent.Role)?.Scopes ?? [],
@@ -164,18 +164,6 @@ public sealed partial class AgentService
 
     /// <summary>The agents of a workflow (or all).</summary>
     public Task<IReadOnlyList<StoredAgent>> ListAsync(string? workflowId, CancellationToken cancellationToken) => _store.ListAgentsAsync(workflowId, cancellationToken);
-
-    private async Task<WorkflowManifest?> ActiveManifestAsync(string workflowId, CancellationToken cancellationToken)
-    {
-        var workflow = await _store.GetWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false);
-        if (workflow?.ActiveVersion is not { } version)
-        {
-            return null;
-        }
-
-        var stored = await _store.GetVersionAsync(workflowId, version, cancellationToken).ConfigureAwait(false);
-        return stored is null ? null : Manifests.ManifestService.LoadPublished(stored.Yaml);
-    }
 
     private sealed record PublicKeyInfo(string KeyId, string Json);
 

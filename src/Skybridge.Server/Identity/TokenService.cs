@@ -540,7 +540,7 @@ public sealed class TokenService
         if (claims.Subject.StartsWith("user:", StringComparison.Ordinal) && claims.Actor is null)
         {
             var grants = await _store.ListRoleGrantsForUserAsync(claims.Subject["user:".Length..], cancellationToken).ConfigureAwait(false);
-            personHoldsRole = grants.Any(g => g.WorkflowId == agent.WorkflowId || g.WorkflowId == RoleGrant.AllWorkflows);
+            personHoldsRole = grants.Any(g => g.Covers(agent.WorkflowId));
         }
 
         var decision = TokenExchangePolicy.Decide(claims, new ActingAgent(agent.ClientId, agent.WorkflowId, role!), personHoldsRole,

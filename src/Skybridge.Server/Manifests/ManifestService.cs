@@ -59,6 +59,20 @@ public sealed class ManifestService
     public static WorkflowManifest? LoadPublished(string yaml) =>
         ManifestLoader.Load(yaml, "manifest.yaml", new ManifestValidationContext { EvidencedLevel = AutonomyLevel.L2ApproveConsequential }).Manifest;
 
+    /// <summary>The model of a workflow's active version, or null when the workflow is unknown or nothing is active.</summary>
+    public static async Task<WorkflowManifest?> LoadActiveAsync(ISkybridgeStore store, string workflowId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var workflow = await store.GetWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        if (workflow?.ActiveVersion is not { } version)
+        {
+            return null;
+        }
+
+        var stored = await store.GetVersionAsync(workflowId, version, cancellationToken).ConfigureAwait(false);
+        return stored is null ? null : LoadPublished(stored.Yaml);
+    }
+
     /// <summary>Validates without a store: only L0-draft counts as evidenced, as for a workflow never promoted.</summary>
     public static ManifestPublishResult ValidateOffline(string yaml, string fileName, Func<string, bool>? fileExists)
     {

@@ -201,9 +201,7 @@ public sealed class DeviceAuthorizationService
     public async Task<ScopeSet> PersonScopesAsync(string userName, CancellationToken cancellationToken)
     {
         var grants = await _store.ListRoleGrantsForUserAsync(userName, cancellationToken).ConfigureAwait(false);
-        var everywhere = grants.Any(g => g.WorkflowId == RoleGrant.AllWorkflows);
-        var workflows = grants.Select(g => g.WorkflowId).ToHashSet(StringComparer.Ordinal);
-        return ScopeSet.Of(_state.ActiveManifests.Where(m => everywhere || workflows.Contains(m.WorkflowId)).SelectMany(m => m.Manifest.Agents).SelectMany(a => a.Scopes));
+        return ScopeSet.Of(_state.ActiveManifests.Where(m => grants.Any(g => g.Covers(m.WorkflowId))).SelectMany(m => m.Manifest.Agents).SelectMany(a => a.Scopes));
     }
 
     private static string Normalize(string userCode) => new([.. (userCode ?? "").ToUpperInvariant().Where(char.IsAsciiLetter)]);
