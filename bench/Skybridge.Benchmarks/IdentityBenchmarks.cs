@@ -9,8 +9,10 @@ using Microsoft.IdentityModel.Tokens;
 using Skybridge.Core.Identity;
 using Skybridge.Server.Hosting;
 using Skybridge.Server.Identity;
-using Skybridge.Server.Ledger;
-using Skybridge.Server.Manifests;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
 using Skybridge.Storage;
 
 namespace Skybridge.Benchmarks;

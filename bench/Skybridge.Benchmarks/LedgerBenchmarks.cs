@@ -3,7 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Core.Ledger.Verification;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 
 namespace Skybridge.Benchmarks;

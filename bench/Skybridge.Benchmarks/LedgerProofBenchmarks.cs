@@ -1,7 +1,7 @@
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Skybridge.Core.Ledger;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 
 namespace Skybridge.Benchmarks;

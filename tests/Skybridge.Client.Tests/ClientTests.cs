@@ -4,9 +4,11 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Skybridge.Client;
 using Skybridge.Core.Identity;
-using Skybridge.Server.Governance;
+using Skybridge.Application.Governance;
 using Skybridge.Server.Hosting;
 using Skybridge.Server.Identity;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
 using Skybridge.Server.Tests.Support;
 
 namespace Skybridge.Client.Tests;

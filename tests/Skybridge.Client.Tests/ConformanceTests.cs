@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Skybridge.Server.Identity;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
 using Skybridge.Server.Tests.Support;
 
 namespace Skybridge.Client.Tests;

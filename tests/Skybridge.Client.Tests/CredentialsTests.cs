@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skybridge.Client.Tests.Support;
 using Skybridge.Server.Identity;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
 
 namespace Skybridge.Client.Tests;
 

@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Skybridge.Client.Tests.Support;
 using Skybridge.Server.Identity;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
 using Skybridge.Server.People;
 using Skybridge.Server.Tests.Support;
 

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Text;
-using Skybridge.Server.Governance;
+using Skybridge.Application.Governance;
 using Skybridge.Server.Identity;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
+using Skybridge.Application.Ledger;
 using Spectre.Console;
 
 namespace Skybridge.Cli.Commands;

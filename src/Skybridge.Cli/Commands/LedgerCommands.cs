@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Verification;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 using Spectre.Console;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Skybridge.Core.Diagnostics;
-using Skybridge.Server.Ledger;
-using Skybridge.Server.Manifests;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
 using Skybridge.Storage;
 using Spectre.Console;
 

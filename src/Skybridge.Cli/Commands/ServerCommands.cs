@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using Skybridge.Cli.Hosting;
 using Skybridge.Core.Access;
-using Skybridge.Server.Accounts;
+using Skybridge.Application.Accounts;
 using Skybridge.Server.Hosting;
-using Skybridge.Server.Ledger;
-using Skybridge.Server.Manifests;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
 using Skybridge.Storage;
 
 namespace Skybridge.Cli.Commands;
@@ -71,7 +71,7 @@ internal static class ServerCommands
 
                     credentialsFile = await EnsureDemoAccountsAsync(opened, ledger, folder, time, ct).ConfigureAwait(false);
                     // The sample's help centre is read now, so the first question already finds it.
-                    using var grounding = new Skybridge.Server.Grounding.GroundingService(opened, ledger, time);
+                    using var grounding = new Skybridge.Application.Grounding.GroundingService(opened, ledger, time);
                     await grounding.IngestAsync("support-desk", Path.GetDirectoryName(SampleManifestPath)!, "skybridge-up", ct).ConfigureAwait(false);
                 }
 

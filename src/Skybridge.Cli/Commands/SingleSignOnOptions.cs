@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Skybridge.Server.People;
+using Skybridge.Application.Tokens;
 
 namespace Skybridge.Cli.Commands;
 

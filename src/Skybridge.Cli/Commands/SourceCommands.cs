@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Skybridge.Server.Grounding;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Grounding;
+using Skybridge.Application.Ledger;
 
 namespace Skybridge.Cli.Commands;
 

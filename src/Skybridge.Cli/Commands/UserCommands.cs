@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Skybridge.Core.Access;
-using Skybridge.Server.Accounts;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Accounts;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 using Spectre.Console;
 

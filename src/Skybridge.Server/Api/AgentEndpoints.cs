@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Skybridge.Core.Access;
-using Skybridge.Server.Governance;
+using Skybridge.Application.Governance;
 using Skybridge.Server.Identity;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
 using Skybridge.Storage;
 
 namespace Skybridge.Server.Api;

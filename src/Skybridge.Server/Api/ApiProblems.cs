@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skybridge.Core.Access;
-using Skybridge.Server.Access;
+using Skybridge.Application.Access;
 using Skybridge.Server.Hosting;
 using Skybridge.Server.Telemetry;
 

@@ -5,9 +5,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Skybridge.Core.Access;
-using Skybridge.Server.Accounts;
+using Skybridge.Application.Accounts;
 using Skybridge.Server.Hosting;
 using Skybridge.Server.Telemetry;
+
+using Skybridge.Application.Access;
 
 namespace Skybridge.Server.Api;
 
@@ -53,7 +55,7 @@ internal static class AuthEndpoints
             var userName = ApiProblems.UserName(context.User);
             if (userName is null)
             {
-                return ApiProblems.For(Access.AccessVerdict.Unauthenticated);
+                return ApiProblems.For(AccessVerdict.Unauthenticated);
             }
 
             var grants = await accounts.GetGrantsAsync(userName, context.RequestAborted).ConfigureAwait(false);

@@ -2,8 +2,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Skybridge.Core.Access;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
+
+using Skybridge.Application.Access;
 
 namespace Skybridge.Server.Api;
 
@@ -14,7 +16,7 @@ internal static class LedgerEndpoints
         // Checkpoints, keys and proofs carry only hashes: anyone signed in may fetch them. Events need more (below).
         var group = app.MapGroup("/api/ledger").WithTags("ledger").AddEndpointFilter(async (context, next) =>
             ApiProblems.UserName(context.HttpContext.User) is null
-                ? ApiProblems.For(Access.AccessVerdict.Unauthenticated)
+                ? ApiProblems.For(AccessVerdict.Unauthenticated)
                 : await next(context).ConfigureAwait(false));
 
         group.MapGet("/checkpoint", async (HttpContext context, LedgerService ledger) =>

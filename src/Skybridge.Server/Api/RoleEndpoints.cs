@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Skybridge.Core.Access;
-using Skybridge.Server.Accounts;
+using Skybridge.Application.Accounts;
 using Skybridge.Server.Hosting;
 using Skybridge.Storage;
 

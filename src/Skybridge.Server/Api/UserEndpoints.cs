@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Skybridge.Core.Access;
-using Skybridge.Server.Accounts;
+using Skybridge.Application.Accounts;
 using Skybridge.Storage;
 
 namespace Skybridge.Server.Api;

@@ -5,9 +5,11 @@ using Microsoft.Extensions.Logging;
 using Skybridge.Core.Access;
 using Skybridge.Core.Diagnostics;
 using Skybridge.Server.Hosting;
-using Skybridge.Server.Manifests;
+using Skybridge.Application.Manifests;
 using Skybridge.Server.Telemetry;
 using Skybridge.Storage;
+
+using Skybridge.Application.Access;
 
 namespace Skybridge.Server.Api;
 
@@ -22,11 +24,11 @@ internal static class WorkflowEndpoints
     {
         var group = app.MapGroup("/api/workflows").WithTags("workflows");
 
-        group.MapGet("/", async (HttpContext context, Access.AccessService access) =>
+        group.MapGet("/", async (HttpContext context, AccessService access) =>
         {
             if (ApiProblems.UserName(context.User) is null)
             {
-                return ApiProblems.For(Access.AccessVerdict.Unauthenticated);
+                return ApiProblems.For(AccessVerdict.Unauthenticated);
             }
 
             var workflows = await access.VisibleWorkflowsAsync(context.User, context.RequestAborted).ConfigureAwait(false);

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
-using Skybridge.Server.Access;
+using Skybridge.Application.Access;
 
 namespace Skybridge.Server.Console;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Skybridge.Server.Api;
 using Skybridge.Server.People;
+using Skybridge.Application.Tokens;
 
 namespace Skybridge.Server.Console;
 

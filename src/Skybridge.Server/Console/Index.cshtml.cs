@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Skybridge.Server.Access;
+using Skybridge.Application.Access;
 using Skybridge.Storage;
 
 namespace Skybridge.Server.Console;

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Logging;
-using Skybridge.Server.Accounts;
+using Skybridge.Application.Accounts;
 using Skybridge.Server.Api;
 using Skybridge.Server.Hosting;
 using Skybridge.Server.Telemetry;

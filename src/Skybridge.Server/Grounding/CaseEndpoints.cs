@@ -5,7 +5,11 @@ using Microsoft.AspNetCore.Routing;
 using Skybridge.Core.Identity;
 using Skybridge.Server.Api;
 using Skybridge.Server.Identity;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
 using Skybridge.Storage;
+
+using Skybridge.Application.Grounding;
 
 namespace Skybridge.Server.Grounding;
 

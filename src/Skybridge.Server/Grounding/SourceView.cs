@@ -1,3 +1,5 @@
+using Skybridge.Application.Grounding;
+
 namespace Skybridge.Server.Grounding;
 
 /// <summary>Links to the console page that shows one version of a source document with a span highlighted.</summary>

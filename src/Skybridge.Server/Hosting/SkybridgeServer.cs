@@ -10,16 +10,19 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Skybridge.Server.Access;
-using Skybridge.Server.Accounts;
+using Skybridge.Application.Access;
+using Skybridge.Application.Accounts;
 using Skybridge.Server.Api;
 using Skybridge.Core.Ledger;
-using Skybridge.Server.Governance;
+using Skybridge.Application.Governance;
 using Skybridge.Server.Identity;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
+using Skybridge.Application.Ledger;
 using Skybridge.Server.People;
-using Skybridge.Server.Manifests;
+using Skybridge.Application.Manifests;
 using Skybridge.Server.Telemetry;
+using Skybridge.Application.Hosting;
 using Skybridge.Storage;
 
 namespace Skybridge.Server.Hosting;
@@ -88,29 +91,10 @@ public static class SkybridgeServer
     public static IServiceCollection AddSkybridgeServer(this IServiceCollection services, SkybridgeServerOptions options, ISkybridgeStore store)
     {
         services.AddSingleton(options);
-        services.AddSingleton(store);
-        services.AddSingleton<ILedgerStore>(store);
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<LedgerWriter>(sp => new LedgerWriter(store, sp.GetRequiredService<TimeProvider>(), options.NodeId));
-        services.AddSingleton<ILedger>(sp => sp.GetRequiredService<LedgerWriter>());
-        services.AddSingleton(sp =>
-        {
-            var time = sp.GetRequiredService<TimeProvider>();
-            LedgerSigner? signer = null;
-            if (options.LedgerKeyFile is not null)
-            {
-                // Start-up path, before requests are served: loading synchronously is fine here.
-                var head = store.GetLedgerHeadAsync().GetAwaiter().GetResult();
-                signer = LedgerKeys.LoadOrCreateAsync(options.LedgerKeyFile, head.Origin, store, time, CancellationToken.None).GetAwaiter().GetResult();
-            }
-
-            return new LedgerService(store, time, signer);
-        });
-        services.AddHostedService<CheckpointService>();
-        services.AddSingleton<AccountService>();
-        services.AddSingleton<AccessService>();
-        services.AddSingleton<ManifestService>();
-        services.AddSkybridgeIdentity(options, store);
+        services.AddSkybridgeApplication(options, store);
+        services.AddSingleton(sp => new IssuerUrls(options,
+            () => sp.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()));
+        services.AddSingleton<ValidatedTokens>();
 
         var dataProtection = services.AddDataProtection().SetApplicationName("skybridge");
         if (options.KeysFolder is not null)
@@ -180,36 +164,6 @@ public static class SkybridgeServer
                     m.AddConsoleExporter();
                 }
             });
-        return services;
-    }
-
-    /// <summary>The token service, agent identities and the kill switch.</summary>
-    public static IServiceCollection AddSkybridgeIdentity(this IServiceCollection services, SkybridgeServerOptions options, ISkybridgeStore store)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(store);
-        services.AddSingleton<IIdentityStore>(store);
-        services.AddSingleton<IssuerUrls>();
-        services.AddSingleton<IdentityState>();
-        services.AddSingleton<TokenSigningKeys>();
-        services.AddSingleton<ValidatedTokens>();
-        // One node (SQLite) remembers replays in memory; several nodes share one table so a proof used on one is refused on all.
-        services.AddSingleton<IReplayGuard>(sp => store.Provider == "sqlite"
-            ? new MemoryReplayGuard(sp.GetRequiredService<TimeProvider>())
-            : new StoreReplayGuard(store, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp =>
-        {
-            // Start-up path: every node must use the same nonce key, so the first node to start decides it.
-            var candidate = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-            var secret = store.GetOrCreateSharedSecretAsync("dpop-nonce", candidate, sp.GetRequiredService<TimeProvider>().GetUtcNow()).GetAwaiter().GetResult();
-            return new Skybridge.Core.Identity.DPoPNonces(Convert.FromBase64String(secret), options.Identity.NonceLifetime);
-        });
-        services.AddSingleton<DeviceAuthorizationService>();
-        services.AddSingleton<TokenService>();
-        services.AddSingleton(sp => new AgentService(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
-        services.AddSingleton(sp => new KillSwitch(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
-        services.AddHostedService<IdentityRefresher>();
-        services.AddSingleton(sp => new Skybridge.Server.Grounding.GroundingService(store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

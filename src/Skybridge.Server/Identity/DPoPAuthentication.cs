@@ -9,7 +9,9 @@ using Microsoft.Extensions.Options;
 using Skybridge.Core.Identity;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Server.Hosting;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Ledger;
+
+using Skybridge.Application.Tokens;
 
 namespace Skybridge.Server.Identity;
 
@@ -92,7 +94,7 @@ public sealed class DPoPAuthenticationHandler : AuthenticationHandler<DPoPAuthen
         var check = DPoPProofValidator.Validate(proofs[0], new DPoPProofExpectation
         {
             Method = Request.Method,
-            Uri = _urls.RequestUri(Request),
+            Uri = _urls.RequestUri(Request.PathBase.Value + Request.Path.Value),
             AccessToken = token,
             BoundKeyThumbprint = claims.KeyThumbprint,
             NonceIsCurrent = _server.RequireNonceOnResources ? _tokens.IsCurrentNonce : null,

@@ -7,6 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Primitives;
 using Skybridge.Core.Identity;
 
+using Skybridge.Application.Tokens;
+
 namespace Skybridge.Server.Identity;
 
 /// <summary>The OAuth endpoints (RFC 8414 metadata, JWKS, token, introspection, revocation) and the agent API.</summary>
@@ -39,11 +41,11 @@ public static class IdentityEndpoints
             var (form, problem) = await ReadFormAsync(context).ConfigureAwait(false);
             var response = problem is not null
                 ? await tokens.RefuseUnreadableAsync("token", problem, context.RequestAborted).ConfigureAwait(false)
-                : await tokens.HandleAsync(new TokenRequest(form!, [.. context.Request.Headers["DPoP"].Select(v => v ?? "")], urls.RequestUri(context.Request)), context.RequestAborted).ConfigureAwait(false);
+                : await tokens.HandleAsync(new TokenRequest(form!, [.. context.Request.Headers["DPoP"].Select(v => v ?? "")], urls.RequestUri(context.Request.PathBase.Value + context.Request.Path.Value)), context.RequestAborted).ConfigureAwait(false);
             return Answer(context, response);
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
 
-        app.MapPost("/oauth/device_authorization", async (HttpContext context, People.DeviceAuthorizationService devices, TokenService tokens, IssuerUrls urls) =>
+        app.MapPost("/oauth/device_authorization", async (HttpContext context, DeviceAuthorizationService devices, TokenService tokens, IssuerUrls urls) =>
         {
             var (form, problem) = await ReadFormAsync(context).ConfigureAwait(false);
             if (problem is not null)

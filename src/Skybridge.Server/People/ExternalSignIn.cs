@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Skybridge.Core.Access;
-using Skybridge.Server.Accounts;
+using Skybridge.Application.Accounts;
+
+using Skybridge.Application.Tokens;
 
 namespace Skybridge.Server.People;
 

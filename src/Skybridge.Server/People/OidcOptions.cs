@@ -1,5 +1,7 @@
 using Skybridge.Core.Access;
 
+using Skybridge.Application.Tokens;
+
 namespace Skybridge.Server.People;
 
 /// <summary>One line of the group-to-role mapping: members of <see cref="Group"/> hold <see cref="Role"/> on <see cref="Workflow"/>.</summary>

@@ -8,9 +8,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Skybridge.Core.Ledger.Events;
-using Skybridge.Server.Accounts;
+using Skybridge.Application.Accounts;
 using Skybridge.Server.Hosting;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Ledger;
+
+using Skybridge.Application.Tokens;
 
 namespace Skybridge.Server.People;
 

@@ -1,11 +1,12 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Skybridge.Server.Accounts;
+using Skybridge.Application.Accounts;
 using Skybridge.Server.Hosting;
-using Skybridge.Server.Ledger;
-using Skybridge.Server.Manifests;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
 using Skybridge.Server.People;
+using Skybridge.Application.Tokens;
 using Skybridge.Storage;
 
 namespace Skybridge.Cli.Tests.Commands;

@@ -54,7 +54,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         {
             name = "probe-" + Guid.NewGuid().ToString("N")[..8],
             role = "responder",
-            publicKey = JsonDocument.Parse(Skybridge.Server.Identity.AgentKeyPair.Generate().PublicJwk).RootElement,
+            publicKey = JsonDocument.Parse(Skybridge.Application.Agents.AgentKeyPair.Generate().PublicJwk).RootElement,
         })),
         // Halt then resume right away, so the probes after them see a running workflow.
         new("halt", "halt", HttpMethod.Post, $"/api/workflows/{wf}/halt", () => JsonContent.Create(new { reason = "role matrix probe" })),

@@ -55,7 +55,7 @@ public sealed class ApiTests : IClassFixture<RunningServer>
     [Fact]
     public async Task SignIn_LocksTheAccount_AfterFiveFailures()
     {
-        var accounts = (Skybridge.Server.Accounts.AccountService)_server.Services.GetService(typeof(Skybridge.Server.Accounts.AccountService))!;
+        var accounts = (Skybridge.Application.Accounts.AccountService)_server.Services.GetService(typeof(Skybridge.Application.Accounts.AccountService))!;
         await accounts.CreateUserAsync("test", "locky", "Locky", RunningServer.Password, Ct);
         using var client = _server.Client();
         for (var i = 0; i < 4; i++)

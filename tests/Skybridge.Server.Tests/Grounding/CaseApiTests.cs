@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Skybridge.Server.Governance;
+using Skybridge.Application.Governance;
 using Skybridge.Server.Grounding;
+using Skybridge.Application.Grounding;
 using Skybridge.Server.Tests.Identity;
 using Skybridge.Server.Tests.Support;
 

@@ -8,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Skybridge.Server.Identity;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
 using Skybridge.Server.Tests.Support;
 
 namespace Skybridge.Server.Tests.Identity;

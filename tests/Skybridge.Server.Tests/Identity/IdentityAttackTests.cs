@@ -4,8 +4,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
-using Skybridge.Server.Governance;
+using Skybridge.Application.Governance;
 using Skybridge.Server.Identity;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
 using Skybridge.Server.Tests.Support;
 
 namespace Skybridge.Server.Tests.Identity;

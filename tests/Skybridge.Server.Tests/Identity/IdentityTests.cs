@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Skybridge.Server.Identity;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
 using Skybridge.Server.Tests.Support;
 
 namespace Skybridge.Server.Tests.Identity;

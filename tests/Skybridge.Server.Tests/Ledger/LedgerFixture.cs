@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Events;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 
 namespace Skybridge.Server.Tests.Ledger;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Skybridge.Core.Access;
 using Skybridge.Server.Hosting;
 using Skybridge.Server.People;
+using Skybridge.Application.Tokens;
 using Skybridge.Server.Tests.Support;
 
 namespace Skybridge.Server.Tests.People;
@@ -113,7 +114,7 @@ public sealed class OidcSignInTests : IClassFixture<OidcServer>
     [Fact]
     public async Task NextSignIn_DropsRolesTheGroupsNoLongerGive_AndKeepsHandGrantedOnes()
     {
-        var accounts = (Skybridge.Server.Accounts.AccountService)_server.Services.GetService(typeof(Skybridge.Server.Accounts.AccountService))!;
+        var accounts = (Skybridge.Application.Accounts.AccountService)_server.Services.GetService(typeof(Skybridge.Application.Accounts.AccountService))!;
         var (first, _) = await SignInAsync(new("u-2002", "jonas", "Jonas Berg", ["support-leads", "support-ops"]));
         first.Dispose();
         // By hand: reviewer (no mapping names it) and operator on another workflow (a pair no mapping makes for him).

@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Skybridge.Core.Access;
-using Skybridge.Server.Accounts;
+using Skybridge.Application.Accounts;
 using Skybridge.Server.Hosting;
-using Skybridge.Server.Ledger;
-using Skybridge.Server.Manifests;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
 using Skybridge.Storage;
 
 namespace Skybridge.Server.Tests.Support;

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Skybridge.Core.Access;
-using Skybridge.Server.Access;
+using Skybridge.Application.Access;
 using Skybridge.Storage;
 
 namespace Skybridge.Server.Console.Workflows;

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Skybridge.Core.Manifests;
-using Skybridge.Server.Hosting;
+using Skybridge.Application;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Identity;
+namespace Skybridge.Application.Tokens;
 
 /// <summary>
 /// What every token check needs to know, held in memory so that checks never wait on the database: registered agents
@@ -15,7 +15,7 @@ public sealed class IdentityState
 {
     private readonly ISkybridgeStore _store;
     private readonly TimeProvider _time;
-    private readonly SkybridgeServerOptions _options;
+    private readonly SkybridgeNodeOptions _options;
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private volatile Snapshot _snapshot = new(
         new Dictionary<string, StoredAgent>(), new Dictionary<string, WorkflowHalt>(), new HashSet<string>(), new Dictionary<string, (int, WorkflowManifest?)>());
@@ -27,7 +27,7 @@ public sealed class IdentityState
         IReadOnlyDictionary<string, (int Version, WorkflowManifest? Manifest)> Manifests);
 
     /// <summary>State over <paramref name="store"/>.</summary>
-    public IdentityState(ISkybridgeStore store, TimeProvider time, SkybridgeServerOptions options)
+    public IdentityState(ISkybridgeStore store, TimeProvider time, SkybridgeNodeOptions options)
     {
         _store = store;
         _time = time;

@@ -1,9 +1,6 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Skybridge.Server.Hosting;
+using Skybridge.Application;
 
-namespace Skybridge.Server.Identity;
+namespace Skybridge.Application.Tokens;
 
 /// <summary>
 /// The URLs the token service names: the issuer (the public URL, or the first listening address), its endpoints, and
@@ -11,15 +8,18 @@ namespace Skybridge.Server.Identity;
 /// </summary>
 public sealed class IssuerUrls
 {
-    private readonly SkybridgeServerOptions _options;
-    private readonly IServer _server;
+    private readonly SkybridgeNodeOptions _options;
+    private readonly Func<string?> _firstListeningAddress;
     private string? _issuer;
 
-    /// <summary>URLs of the node running on <paramref name="server"/>.</summary>
-    public IssuerUrls(SkybridgeServerOptions options, IServer server)
+    /// <summary>
+    /// URLs of a node; <paramref name="firstListeningAddress"/> is asked once, when no public URL is configured (the host
+    /// knows where it listens, and only after it started).
+    /// </summary>
+    public IssuerUrls(SkybridgeNodeOptions options, Func<string?> firstListeningAddress)
     {
         _options = options;
-        _server = server;
+        _firstListeningAddress = firstListeningAddress;
     }
 
     /// <summary>The issuer: scheme, host and port, no trailing slash.</summary>
@@ -37,12 +37,8 @@ public sealed class IssuerUrls
     /// <summary>The audiences a client assertion may name: the issuer or the token endpoint (RFC 7523 section 3).</summary>
     public IReadOnlyCollection<string> AssertionAudiences => [Issuer, TokenEndpoint];
 
-    /// <summary>The URI a client used for this request, as its DPoP proof's <c>htu</c> must name it.</summary>
-    public Uri RequestUri(HttpRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return new Uri(Issuer + request.PathBase.Value + request.Path.Value);
-    }
+    /// <summary>The URI a client used for a request to <paramref name="path"/>, as its DPoP proof's <c>htu</c> must name it.</summary>
+    public Uri RequestUri(string path) => new(Issuer + path);
 
     private string Resolve()
     {
@@ -51,7 +47,7 @@ public sealed class IssuerUrls
             return url.TrimEnd('/');
         }
 
-        var first = _server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+        var first = _firstListeningAddress()
             ?? throw new InvalidOperationException("The node is not listening yet, and no public URL is configured.");
         return first.Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal).Replace("://[::]", "://localhost", StringComparison.Ordinal).TrimEnd('/');
     }

@@ -8,11 +8,11 @@ using Skybridge.Grounding.Answering;
 using Skybridge.Grounding.Documents;
 using Skybridge.Grounding.Engines;
 using Skybridge.Grounding.Retrieval;
-using Skybridge.Server.Ledger;
-using Skybridge.Server.Manifests;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Grounding;
+namespace Skybridge.Application.Grounding;
 
 /// <summary>What a case submission gave.</summary>
 public enum CaseOutcome

@@ -5,11 +5,12 @@ using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.Tokens;
 using Skybridge.Core.Identity;
 using Skybridge.Core.Ledger.Events;
-using Skybridge.Server.Identity;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Agents;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.People;
+namespace Skybridge.Application.Tokens;
 
 /// <summary>The answer to a device authorization request (RFC 8628 section 3.2).</summary>
 public sealed record DeviceAuthorizationStart(string DeviceCode, string UserCode, string VerificationUri, string VerificationUriComplete, int ExpiresIn, int Interval);

@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Identity;
 using Skybridge.Core.Access;
 using Skybridge.Core.Ledger.Events;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Accounts;
+namespace Skybridge.Application.Accounts;
 
 /// <summary>The outcome of a sign-in attempt. Failures say why without revealing whether the account exists.</summary>
 public enum SignInOutcome { SignedIn, WrongCredentials, LockedOut }

@@ -4,10 +4,11 @@ using System.Text.RegularExpressions;
 using Skybridge.Core.Identity;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Core.Manifests;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Tokens;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Identity;
+namespace Skybridge.Application.Agents;
 
 /// <summary>What a registration, key rotation or status change did.</summary>
 public enum AgentOutcome

@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using Skybridge.Core.Access;
-using Skybridge.Server.Accounts;
+using Skybridge.Application.Accounts;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Access;
+namespace Skybridge.Application.Access;
 
 /// <summary>How an access check ended.</summary>
 public enum AccessVerdict

@@ -3,11 +3,11 @@ using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.Tokens;
 using Skybridge.Core.Identity;
 using Skybridge.Core.Ledger.Events;
-using Skybridge.Server.Hosting;
-using Skybridge.Server.Ledger;
+using Skybridge.Application;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Identity;
+namespace Skybridge.Application.Tokens;
 
 /// <summary>A token endpoint request as read off the wire: the form (each parameter once) and the DPoP header values.</summary>
 /// <param name="Form">Form parameters; a repeated parameter was already refused.</param>
@@ -49,10 +49,10 @@ public sealed class TokenService
     private readonly ISkybridgeStore _store;
     private readonly TimeProvider _time;
     private readonly IdentitySettings _settings;
-    private readonly People.DeviceAuthorizationService _devices;
+    private readonly DeviceAuthorizationService _devices;
 
     /// <summary>The service of one node.</summary>
-    public TokenService(IdentityState state, TokenSigningKeys keys, IReplayGuard replay, DPoPNonces nonces, IssuerUrls urls, ILedger ledger, ISkybridgeStore store, TimeProvider time, SkybridgeServerOptions options, People.DeviceAuthorizationService devices)
+    public TokenService(IdentityState state, TokenSigningKeys keys, IReplayGuard replay, DPoPNonces nonces, IssuerUrls urls, ILedger ledger, ISkybridgeStore store, TimeProvider time, SkybridgeNodeOptions options, DeviceAuthorizationService devices)
     {
         _devices = devices;
         ArgumentNullException.ThrowIfNull(options);
@@ -318,7 +318,7 @@ public sealed class TokenService
     /// </summary>
     private async Task<Outcome> DevicePollAsync(IReadOnlyDictionary<string, string> form, DPoPProof proof, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (form.GetValueOrDefault("client_id") != People.DeviceAuthorizationService.CliClientId || !form.TryGetValue("device_code", out var deviceCode))
+        if (form.GetValueOrDefault("client_id") != DeviceAuthorizationService.CliClientId || !form.TryGetValue("device_code", out var deviceCode))
         {
             return Outcome.Refuse(OAuthError.InvalidRequest, "client_id skybridge-cli and device_code are required.");
         }
@@ -329,14 +329,14 @@ public sealed class TokenService
             return Outcome.Refuse(OAuthError.InvalidDPoPProof, "The DPoP proof was already used (jti replay).");
         }
 
-        var result = await _devices.RedeemAsync(deviceCode, People.DeviceAuthorizationService.CliClientId, cancellationToken).ConfigureAwait(false);
+        var result = await _devices.RedeemAsync(deviceCode, DeviceAuthorizationService.CliClientId, cancellationToken).ConfigureAwait(false);
         switch (result.Status)
         {
-            case People.DeviceRedeemStatus.Pending: return Outcome.Refuse(OAuthError.AuthorizationPending, "Nobody has approved the code yet.");
-            case People.DeviceRedeemStatus.SlowDown: return Outcome.Refuse(OAuthError.SlowDown, "Polling faster than the interval; wait 5 seconds more between polls.");
-            case People.DeviceRedeemStatus.Denied: return Outcome.Refuse(OAuthError.AccessDenied, "The person denied the request.");
-            case People.DeviceRedeemStatus.Expired: return Outcome.Refuse(OAuthError.ExpiredToken, "The device code expired; start again.");
-            case People.DeviceRedeemStatus.Invalid: return Outcome.Refuse(OAuthError.InvalidGrant, "Unknown or already used device code.");
+            case DeviceRedeemStatus.Pending: return Outcome.Refuse(OAuthError.AuthorizationPending, "Nobody has approved the code yet.");
+            case DeviceRedeemStatus.SlowDown: return Outcome.Refuse(OAuthError.SlowDown, "Polling faster than the interval; wait 5 seconds more between polls.");
+            case DeviceRedeemStatus.Denied: return Outcome.Refuse(OAuthError.AccessDenied, "The person denied the request.");
+            case DeviceRedeemStatus.Expired: return Outcome.Refuse(OAuthError.ExpiredToken, "The device code expired; start again.");
+            case DeviceRedeemStatus.Invalid: return Outcome.Refuse(OAuthError.InvalidGrant, "Unknown or already used device code.");
         }
 
         ScopeSet.TryParse(result.Scope, out var requested);
@@ -346,14 +346,14 @@ public sealed class TokenService
             Issuer = _urls.Issuer,
             Subject = "user:" + result.UserName,
             Audiences = [_urls.ApiResource],
-            ClientId = People.DeviceAuthorizationService.CliClientId,
+            ClientId = DeviceAuthorizationService.CliClientId,
             Scope = scope,
             IssuedAt = now,
             ExpiresAt = now + _settings.PersonTokenLifetime,
             TokenId = NewTokenId(),
             KeyThumbprint = proof.KeyThumbprint,
         };
-        return await SignAsync(new Outcome(null, new JsonObject(), People.DeviceAuthorizationService.CliClientId, null, proof.KeyThumbprint) { Claims = claims }, DeviceCode, cancellationToken).ConfigureAwait(false);
+        return await SignAsync(new Outcome(null, new JsonObject(), DeviceAuthorizationService.CliClientId, null, proof.KeyThumbprint) { Claims = claims }, DeviceCode, cancellationToken).ConfigureAwait(false);
     }
 
     private (StoredAgent Agent, ClientAssertion Assertion)? Authenticate(IReadOnlyDictionary<string, string> form, DateTimeOffset now, out Outcome? error)

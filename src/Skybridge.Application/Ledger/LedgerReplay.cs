@@ -3,7 +3,7 @@ using System.Text.Json;
 using Skybridge.Core.Ledger;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Ledger;
+namespace Skybridge.Application.Ledger;
 
 /// <summary>One step of a case's timeline.</summary>
 public sealed record ReplayStep(

@@ -3,7 +3,7 @@ using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Ledger;
+namespace Skybridge.Application.Ledger;
 
 /// <summary>
 /// The one way to record an event. Every retrieval, model call, answer, decision, approval, action, configuration

@@ -3,10 +3,10 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 using Skybridge.Core.Identity;
-using Skybridge.Server.Hosting;
+using Skybridge.Application;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Identity;
+namespace Skybridge.Application.Tokens;
 
 /// <summary>
 /// Token-signing keys. Each node signs with its own EC P-256 key, kept in a file only the service account reads
@@ -18,7 +18,7 @@ public sealed class TokenSigningKeys
 {
     private readonly IIdentityStore _store;
     private readonly TimeProvider _time;
-    private readonly SkybridgeServerOptions _options;
+    private readonly SkybridgeNodeOptions _options;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile IReadOnlyDictionary<string, SecurityKey> _verifying = new Dictionary<string, SecurityKey>();
     private volatile IReadOnlyList<TokenSigningKey> _published = [];
@@ -27,7 +27,7 @@ public sealed class TokenSigningKeys
     private DateTimeOffset _currentCreated;
 
     /// <summary>Keys of the node configured by <paramref name="options"/>.</summary>
-    public TokenSigningKeys(IIdentityStore store, TimeProvider time, SkybridgeServerOptions options)
+    public TokenSigningKeys(IIdentityStore store, TimeProvider time, SkybridgeNodeOptions options)
     {
         _store = store;
         _time = time;

@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using Skybridge.Core.Ledger.Events;
-using Skybridge.Server.Identity;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Tokens;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Governance;
+namespace Skybridge.Application.Governance;
 
 /// <summary>
 /// The kill switch: halting a workflow stops it at once on this node (its tokens stop working, no new ones are issued)

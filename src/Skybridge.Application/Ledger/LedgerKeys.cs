@@ -2,7 +2,7 @@ using System.Text;
 using Skybridge.Core.Ledger;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Ledger;
+namespace Skybridge.Application.Ledger;
 
 /// <summary>
 /// The ledger signing key: an Ed25519 key kept in a file readable only by the service account, never in the

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.Tokens;
 using Skybridge.Core.Identity;
 
-namespace Skybridge.Server.Identity;
+namespace Skybridge.Application.Agents;
 
 /// <summary>
 /// An agent's key pair, made where the agent runs: the private half goes into the agent's credentials file

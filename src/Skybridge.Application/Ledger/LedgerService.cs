@@ -3,7 +3,7 @@ using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Verification;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Ledger;
+namespace Skybridge.Application.Ledger;
 
 /// <summary>An inclusion proof for one event against a tree size (RFC 6962 §2.1.1), as served over HTTP and the CLI.</summary>
 public sealed record InclusionProofResult(long Index, long TreeSize, string LeafHash, IReadOnlyList<string> Proof, string RootHash);
@@ -23,7 +23,7 @@ public sealed class LedgerService
     private const int AuditPage = 65_536;
     private readonly ILedgerStore _store;
     private readonly TimeProvider _time;
-    private readonly LedgerSigner? _signer;
+    private volatile LedgerSigner? _signer;
 
     /// <param name="store">Where the ledger lives.</param>
     /// <param name="time">The clock for checkpoint times.</param>
@@ -34,6 +34,9 @@ public sealed class LedgerService
         _time = time;
         _signer = signer;
     }
+
+    /// <summary>Gives a node its signing key once it is loaded (start-up loads it asynchronously, after construction).</summary>
+    public void UseSigner(LedgerSigner signer) => _signer = signer ?? throw new ArgumentNullException(nameof(signer));
 
     /// <summary>Signs and stores a checkpoint of the current head (none when the ledger is empty or unchanged).</summary>
     public async Task<StoredCheckpoint?> CheckpointAsync(CancellationToken cancellationToken)
@@ -56,7 +59,7 @@ public sealed class LedgerService
         }
 
         var root = MerkleFrontier.FromHashes(head.Size, head.Frontier).Root();
-        var note = _signer.Sign(new Checkpoint(head.Origin, head.Size, root).ToBody());
+        var note = _signer!.Sign(new Checkpoint(head.Origin, head.Size, root).ToBody());
         var stored = new StoredCheckpoint(head.Size, root, _time.GetUtcNow(), note);
         await _store.SaveCheckpointAsync(stored, cancellationToken).ConfigureAwait(false);
         return stored;

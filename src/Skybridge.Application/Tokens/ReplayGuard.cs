@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Identity;
+namespace Skybridge.Application.Tokens;
 
 /// <summary>
 /// Remembers one-time ids (DPoP proof <c>jti</c> per key, client assertion <c>jti</c> per client) for as long as

@@ -1,17 +1,17 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Skybridge.Server.Hosting;
+using Skybridge.Application;
 
-namespace Skybridge.Server.Ledger;
+namespace Skybridge.Application.Ledger;
 
 /// <summary>Signs a checkpoint of the ledger periodically (when it grew) and once more at shutdown.</summary>
 internal sealed partial class CheckpointService : BackgroundService
 {
     private readonly LedgerService _ledger;
-    private readonly SkybridgeServerOptions _options;
+    private readonly SkybridgeNodeOptions _options;
     private readonly ILogger<CheckpointService> _logger;
 
-    public CheckpointService(LedgerService ledger, SkybridgeServerOptions options, ILogger<CheckpointService> logger)
+    public CheckpointService(LedgerService ledger, SkybridgeNodeOptions options, ILogger<CheckpointService> logger)
     {
         _ledger = ledger;
         _options = options;

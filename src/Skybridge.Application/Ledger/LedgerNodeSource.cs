@@ -1,7 +1,7 @@
 using Skybridge.Core.Ledger;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Ledger;
+namespace Skybridge.Application.Ledger;
 
 /// <summary>
 /// Feeds proof generation from the store: leaf hashes are read in blocks of 256 (one query each), and perfect

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Verification;
 
-namespace Skybridge.Server.Ledger;
+namespace Skybridge.Application.Ledger;
 
 /// <summary>Offline verification of an export bundle: no server, no database, only the bundle and public keys.</summary>
 public static class LedgerBundle

@@ -1,10 +1,10 @@
 using Skybridge.Core.Diagnostics;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Core.Manifests;
-using Skybridge.Server.Ledger;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Manifests;
+namespace Skybridge.Application.Manifests;
 
 /// <summary>The outcome of validating or publishing a manifest.</summary>
 public sealed record ManifestPublishResult

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Skybridge.Application.Access;
+using Skybridge.Application.Accounts;
+using Skybridge.Application.Agents;
+using Skybridge.Application.Governance;
+using Skybridge.Application.Grounding;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
+using Skybridge.Application.Tokens;
+using Skybridge.Storage;
+
+namespace Skybridge.Application.Hosting;
+
+/// <summary>Registers the application layer of one node: the use cases every host shares.</summary>
+public static class ApplicationServices
+{
+    /// <summary>
+    /// The store, the ledger writer and checkpoints, accounts and access, manifests, agents and tokens, the kill switch and
+    /// grounding. The host adds how the node is reached: <see cref="IssuerUrls"/> (it knows where it listens), HTTP,
+    /// pages. The caller owns <paramref name="store"/> and has migrated it.
+    /// </summary>
+    public static IServiceCollection AddSkybridgeApplication(this IServiceCollection services, SkybridgeNodeOptions options, ISkybridgeStore store)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(options);
+        services.AddSingleton(store);
+        services.AddSingleton<ILedgerStore>(store);
+        services.AddSingleton<IIdentityStore>(store);
+        services.AddSingleton<IGroundingStore>(store);
+
+        // Start-up work first: hosted services start in the order they were added.
+        services.AddSingleton<NodeSecrets>();
+        services.AddHostedService<NodeStartup>();
+
+        services.AddSingleton(sp => new LedgerWriter(store, sp.GetRequiredService<TimeProvider>(), options.NodeId));
+        services.AddSingleton<ILedger>(sp => sp.GetRequiredService<LedgerWriter>());
+        services.AddSingleton(sp => new LedgerService(store, sp.GetRequiredService<TimeProvider>(), null));
+        services.AddHostedService<CheckpointService>();
+
+        services.AddSingleton<AccountService>();
+        services.AddSingleton<AccessService>();
+        services.AddSingleton<ManifestService>();
+
+        services.AddSingleton<IdentityState>();
+        services.AddSingleton<TokenSigningKeys>();
+        // One node (SQLite) remembers replays in memory; several nodes share one table so a proof used on one is refused on all.
+        services.AddSingleton<IReplayGuard>(sp => store.Provider == "sqlite"
+            ? new MemoryReplayGuard(sp.GetRequiredService<TimeProvider>())
+            : new StoreReplayGuard(store, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => sp.GetRequiredService<NodeSecrets>().Nonces);
+        services.AddSingleton<DeviceAuthorizationService>();
+        services.AddSingleton<TokenService>();
+        services.AddSingleton(sp => new AgentService(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
+        services.AddSingleton(sp => new KillSwitch(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
+        services.AddHostedService<IdentityRefresher>();
+
+        services.AddSingleton(sp => new GroundingService(store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+}

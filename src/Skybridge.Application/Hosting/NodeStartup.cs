@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Hosting;
+using Skybridge.Application.Ledger;
+using Skybridge.Core.Identity;
+using Skybridge.Storage;
+
+namespace Skybridge.Application.Hosting;
+
+/// <summary>
+/// What a node loads before it serves anything: its ledger signing key and the DPoP nonce secret every node shares.
+/// A hosted service, so that start-up awaits the store instead of blocking a thread in a DI factory; registered
+/// first, so the other hosted services start after it.
+/// </summary>
+internal sealed class NodeStartup : IHostedService
+{
+    private readonly SkybridgeNodeOptions _options;
+    private readonly ISkybridgeStore _store;
+    private readonly TimeProvider _time;
+    private readonly LedgerService _ledger;
+    private readonly NodeSecrets _secrets;
+
+    public NodeStartup(SkybridgeNodeOptions options, ISkybridgeStore store, TimeProvider time, LedgerService ledger, NodeSecrets secrets)
+    {
+        _options = options;
+        _store = store;
+        _time = time;
+        _ledger = ledger;
+        _secrets = secrets;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.LedgerKeyFile is not null)
+        {
+            var head = await _store.GetLedgerHeadAsync(cancellationToken).ConfigureAwait(false);
+            _ledger.UseSigner(await LedgerKeys.LoadOrCreateAsync(_options.LedgerKeyFile, head.Origin, _store, _time, cancellationToken).ConfigureAwait(false));
+        }
+
+        await _secrets.LoadAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Secrets every node of an installation shares, loaded once at start-up.</summary>
+public sealed class NodeSecrets
+{
+    private readonly SkybridgeNodeOptions _options;
+    private readonly IIdentityStore _store;
+    private readonly TimeProvider _time;
+    private DPoPNonces? _nonces;
+
+    /// <summary>The secrets of the installation behind <paramref name="store"/>.</summary>
+    public NodeSecrets(SkybridgeNodeOptions options, IIdentityStore store, TimeProvider time)
+    {
+        _options = options;
+        _store = store;
+        _time = time;
+    }
+
+    /// <summary>The DPoP nonce source (RFC 9449 section 8), keyed by the shared secret.</summary>
+    public DPoPNonces Nonces => _nonces ?? throw new InvalidOperationException("The node has not started: its secrets are not loaded.");
+
+    /// <summary>Loads the shared secrets; the first node to start decides them.</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        // Every node must use the same nonce key, so a candidate is offered and the stored one wins.
+        var candidate = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var secret = await _store.GetOrCreateSharedSecretAsync("dpop-nonce", candidate, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        _nonces = new DPoPNonces(Convert.FromBase64String(secret), _options.Identity.NonceLifetime);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Skybridge.Application;
+
+/// <summary>
+/// What the application layer of one node needs to know: its id, token and ledger keys, token lifetimes, the public
+/// URL. Hosts extend it with their own settings (the server adds addresses, cookies, logging).
+/// </summary>
+public record SkybridgeNodeOptions
+{
+    /// <summary>This node's id, recorded with everything it does. Defaults to the host name.</summary>
+    public string NodeId { get; init; } = Environment.MachineName;
+
+    /// <summary>
+    /// The ledger signing key file (Ed25519, created on first start). Null: this node records events but signs no
+    /// checkpoints. Keep it out of the database and readable by the service account only.
+    /// </summary>
+    public string? LedgerKeyFile { get; init; }
+
+    /// <summary>How often a signed checkpoint of the ledger is made (when it grew).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The server's public URL (scheme, host, port, no trailing slash), as agents and browsers reach it: the token
+    /// issuer, and the base of every DPoP <c>htu</c>. Null: the first listening address.
+    /// </summary>
+    public string? PublicUrl { get; init; }
+
+    /// <summary>Token lifetimes, clock skew, delegation depth.</summary>
+    public Skybridge.Core.Identity.IdentitySettings Identity { get; init; } = new();
+
+    /// <summary>
+    /// This node's token-signing key file (EC P-256 JWK, created on first start, readable by the service account only).
+    /// Null: a key made at start and kept in memory only, so tokens stop verifying once the node and its overlap are gone.
+    /// </summary>
+    public string? TokenKeyFile { get; init; }
+
+    /// <summary>How long a token-signing key signs before the node rotates it (the old one keeps verifying its tokens).</summary>
+    public TimeSpan TokenKeyLifetime { get; init; } = TimeSpan.FromDays(30);
+}
