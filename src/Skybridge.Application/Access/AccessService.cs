@@ -31,9 +31,9 @@ public enum AccessVerdict
 public sealed class AccessService
 {
     private readonly AccountService _accounts;
-    private readonly ISkybridgeStore _store;
+    private readonly IWorkflowStore _store;
 
-    public AccessService(AccountService accounts, ISkybridgeStore store)
+    public AccessService(AccountService accounts, IWorkflowStore store)
     {
         _accounts = accounts;
         _store = store;

@@ -41,11 +41,11 @@ public sealed class AccountService
     // "no such user" and "wrong password" alike, so sign-in cannot be used to list accounts.
     private static readonly string DummyHash = Hasher.HashPassword(Placeholder, "not-a-real-password-0");
 
-    private readonly ISkybridgeStore _store;
+    private readonly IPeopleStore _store;
     private readonly TimeProvider _time;
     private readonly ILedger _ledger;
 
-    public AccountService(ISkybridgeStore store, TimeProvider time, ILedger ledger)
+    public AccountService(IPeopleStore store, TimeProvider time, ILedger ledger)
     {
         _store = store;
         _time = time;

@@ -51,7 +51,8 @@ public sealed record AgentResult(AgentOutcome Outcome, StoredAgent? Agent = null
 /// </summary>
 public sealed partial class AgentService
 {
-    private readonly ISkybridgeStore _store;
+    private readonly IAgentStore _store;
+    private readonly IWorkflowStore _workflows;
     private readonly TimeProvider _time;
     private readonly ILedger _ledger;
     private readonly IdentityState? _state;
@@ -60,9 +61,10 @@ public sealed partial class AgentService
     /// The service over <paramref name="store"/>. <paramref name="state"/> is the running node's state, refreshed after each
     /// change so that it applies at once; null from the CLI (nodes pick changes up within a second).
     /// </summary>
-    public AgentService(ISkybridgeStore store, TimeProvider time, ILedger ledger, IdentityState? state = null)
+    public AgentService(IAgentStore store, IWorkflowStore workflows, TimeProvider time, ILedger ledger, IdentityState? state = null)
     {
         _store = store;
+        _workflows = workflows;
         _time = time;
         _ledger = ledger;
         _state = state;
@@ -82,7 +84,7 @@ public sealed partial class AgentService
             return new AgentResult(AgentOutcome.InvalidName, Problem: "An agent name is 1-63 lower-case letters, digits and '-', starting with a letter or digit.");
         }
 
-        var manifest = await Manifests.ManifestService.LoadActiveAsync(_store, workflowId, cancellationToken).ConfigureAwait(false);
+        var manifest = await Manifests.ManifestService.LoadActiveAsync(_workflows, workflowId, cancellationToken).ConfigureAwait(false);
         if (manifest is null)
         {
             return new AgentResult(AgentOutcome.UnknownWorkflow, Problem: $"Workflow '{workflowId}' does not exist or has no active version.");
@@ -137,7 +139,7 @@ public sealed partial class AgentService
         }
 
         await RecordAsync("agent.key_rotated", actor, clientId, agent.WorkflowId, new JsonObject { ["key_id"] = key.KeyId }, cancellationToken).ConfigureAwait(false);
-        var manifest = await Manifests.ManifestService.LoadActiveAsync(_store, agent.WorkflowId, cancellationToken).ConfigureAwait(false);
+        var manifest = await Manifests.ManifestService.LoadActiveAsync(_workflows, agent.WorkflowId, cancellationToken).ConfigureAwait(false);
         return new AgentResult(AgentOutcome.Done, await _store.GetAgentAsync(clientId, cancellationToken).ConfigureAwait(false))
         {
             RoleScopes = manifest?.Agents.FirstOrDefault(a => a.Role == agent.Role)?.Scopes ?? [],

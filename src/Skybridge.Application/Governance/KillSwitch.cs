@@ -12,13 +12,13 @@ namespace Skybridge.Application.Governance;
 /// </summary>
 public sealed class KillSwitch
 {
-    private readonly ISkybridgeStore _store;
+    private readonly IWorkflowStore _store;
     private readonly TimeProvider _time;
     private readonly ILedger _ledger;
     private readonly IdentityState? _state;
 
     /// <summary>The switch over <paramref name="store"/>; <paramref name="state"/> is the node's state (null from the CLI).</summary>
-    public KillSwitch(ISkybridgeStore store, TimeProvider time, ILedger ledger, IdentityState? state = null)
+    public KillSwitch(IWorkflowStore store, TimeProvider time, ILedger ledger, IdentityState? state = null)
     {
         _store = store;
         _time = time;

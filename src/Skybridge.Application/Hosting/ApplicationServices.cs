@@ -28,9 +28,14 @@ public static class ApplicationServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddSingleton(store);
+        // Each area's store on its own, so that a use case asks for what it touches and no more.
+        services.AddSingleton<IWorkflowStore>(store);
+        services.AddSingleton<IPeopleStore>(store);
+        services.AddSingleton<IAgentStore>(store);
+        services.AddSingleton<ITokenStore>(store);
+        services.AddSingleton<ISourceStore>(store);
+        services.AddSingleton<ICaseStore>(store);
         services.AddSingleton<ILedgerStore>(store);
-        services.AddSingleton<IIdentityStore>(store);
-        services.AddSingleton<IGroundingStore>(store);
 
         // Start-up work first: hosted services start in the order they were added.
         services.AddSingleton<NodeSecrets>();
@@ -54,7 +59,7 @@ public static class ApplicationServices
         services.AddSingleton(sp => sp.GetRequiredService<NodeSecrets>().Nonces);
         services.AddSingleton<DeviceAuthorizationService>();
         services.AddSingleton<TokenService>();
-        services.AddSingleton(sp => new AgentService(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
+        services.AddSingleton(sp => new AgentService(store, store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
         services.AddSingleton(sp => new KillSwitch(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
         services.AddHostedService<IdentityRefresher>();
 

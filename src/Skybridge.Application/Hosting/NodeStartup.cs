@@ -45,12 +45,12 @@ internal sealed class NodeStartup : IHostedService
 public sealed class NodeSecrets
 {
     private readonly SkybridgeNodeOptions _options;
-    private readonly IIdentityStore _store;
+    private readonly ITokenStore _store;
     private readonly TimeProvider _time;
     private DPoPNonces? _nonces;
 
     /// <summary>The secrets of the installation behind <paramref name="store"/>.</summary>
-    public NodeSecrets(SkybridgeNodeOptions options, IIdentityStore store, TimeProvider time)
+    public NodeSecrets(SkybridgeNodeOptions options, ITokenStore store, TimeProvider time)
     {
         _options = options;
         _store = store;

@@ -31,11 +31,11 @@ public sealed record ManifestPublishResult
 /// </summary>
 public sealed class ManifestService
 {
-    private readonly ISkybridgeStore _store;
+    private readonly IWorkflowStore _store;
     private readonly TimeProvider _time;
     private readonly ILedger _ledger;
 
-    public ManifestService(ISkybridgeStore store, TimeProvider time, ILedger ledger)
+    public ManifestService(IWorkflowStore store, TimeProvider time, ILedger ledger)
     {
         _store = store;
         _time = time;
@@ -60,7 +60,7 @@ public sealed class ManifestService
         ManifestLoader.Load(yaml, "manifest.yaml", new ManifestValidationContext { EvidencedLevel = AutonomyLevel.L2ApproveConsequential }).Manifest;
 
     /// <summary>The model of a workflow's active version, or null when the workflow is unknown or nothing is active.</summary>
-    public static async Task<WorkflowManifest?> LoadActiveAsync(ISkybridgeStore store, string workflowId, CancellationToken cancellationToken)
+    public static async Task<WorkflowManifest?> LoadActiveAsync(IWorkflowStore store, string workflowId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var workflow = await store.GetWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false);

@@ -73,11 +73,11 @@ public sealed class MemoryReplayGuard : IReplayGuard
 /// <summary>The replay guard of several nodes (PostgreSQL): one table, so a proof used on one node is refused on all.</summary>
 public sealed class StoreReplayGuard : IReplayGuard
 {
-    private readonly IIdentityStore _store;
+    private readonly ITokenStore _store;
     private readonly TimeProvider _time;
 
     /// <summary>A guard over the shared store.</summary>
-    public StoreReplayGuard(IIdentityStore store, TimeProvider time)
+    public StoreReplayGuard(ITokenStore store, TimeProvider time)
     {
         _store = store;
         _time = time;

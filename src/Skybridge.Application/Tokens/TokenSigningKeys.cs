@@ -16,7 +16,7 @@ namespace Skybridge.Application.Tokens;
 /// </summary>
 public sealed class TokenSigningKeys
 {
-    private readonly IIdentityStore _store;
+    private readonly ITokenStore _store;
     private readonly TimeProvider _time;
     private readonly SkybridgeNodeOptions _options;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -27,7 +27,7 @@ public sealed class TokenSigningKeys
     private DateTimeOffset _currentCreated;
 
     /// <summary>Keys of the node configured by <paramref name="options"/>.</summary>
-    public TokenSigningKeys(IIdentityStore store, TimeProvider time, SkybridgeNodeOptions options)
+    public TokenSigningKeys(ITokenStore store, TimeProvider time, SkybridgeNodeOptions options)
     {
         _store = store;
         _time = time;

@@ -70,7 +70,7 @@ internal static class AgentCommands
                 var clientId = AgentService.ClientId(parse.GetValue(workflow)!, parse.GetValue(name)!);
                 await WriteSecretFileAsync(path, pair.CredentialsJson(issuer, clientId, parse.GetValue(workflow)!, parse.GetValue(role)!, ""), ct).ConfigureAwait(false);
                 await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
-                var result = await new AgentService(opened, time, ledger).RegisterAsync(Actor(parse.GetValue(by)), parse.GetValue(workflow)!, parse.GetValue(name)!, parse.GetValue(role)!, pair.PublicJwk, ct).ConfigureAwait(false);
+                var result = await new AgentService(opened, opened, time, ledger).RegisterAsync(Actor(parse.GetValue(by)), parse.GetValue(workflow)!, parse.GetValue(name)!, parse.GetValue(role)!, pair.PublicJwk, ct).ConfigureAwait(false);
                 if (result.Outcome != AgentOutcome.Done)
                 {
                     File.Delete(path);
@@ -136,7 +136,7 @@ internal static class AgentCommands
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
             await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
-            var result = await new AgentService(opened, time, ledger).SetEnabledAsync(Actor(parse.GetValue(by)), parse.GetValue(clientId)!, enabled, ct).ConfigureAwait(false);
+            var result = await new AgentService(opened, opened, time, ledger).SetEnabledAsync(Actor(parse.GetValue(by)), parse.GetValue(clientId)!, enabled, ct).ConfigureAwait(false);
             return Report(io, result, $"{parse.GetValue(clientId)} is now {(enabled ? "active" : "disabled")}.");
         }));
         return command;
@@ -175,7 +175,7 @@ internal static class AgentCommands
                 var issuer = parse.GetValue(server)!.TrimEnd('/');
                 await WriteSecretFileAsync(path, pair.CredentialsJson(issuer, id, existing.WorkflowId, existing.Role, ""), ct).ConfigureAwait(false);
                 await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
-                var result = await new AgentService(opened, time, ledger).RotateKeyAsync(Actor(parse.GetValue(by)), id, pair.PublicJwk, ct).ConfigureAwait(false);
+                var result = await new AgentService(opened, opened, time, ledger).RotateKeyAsync(Actor(parse.GetValue(by)), id, pair.PublicJwk, ct).ConfigureAwait(false);
                 if (result.Outcome != AgentOutcome.Done)
                 {
                     File.Delete(path);

@@ -71,7 +71,7 @@ internal static class AgentEndpoints
             }).WithSummary(enabled ? "Re-enables a disabled agent." : "Disables an agent: no new tokens, and its tokens stop working at once.");
         }
 
-        group.MapGet("/halt", async (string id, HttpContext context, ISkybridgeStore store) =>
+        group.MapGet("/halt", async (string id, HttpContext context, IWorkflowStore store) =>
         {
             if (await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false) is { } refused)
             {

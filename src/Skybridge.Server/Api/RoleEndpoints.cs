@@ -18,12 +18,12 @@ internal static class RoleEndpoints
     {
         var group = app.MapGroup("/api/workflows/{id}/roles").WithTags("roles");
 
-        group.MapGet("/", async (string id, HttpContext context, ISkybridgeStore store) =>
+        group.MapGet("/", async (string id, HttpContext context, IPeopleStore store) =>
             await ApiProblems.GuardAsync(context, Permission.ReadRoles, id).ConfigureAwait(false)
                 ?? Results.Ok(await store.ListRoleGrantsForWorkflowAsync(id, includeGlobal: true, context.RequestAborted).ConfigureAwait(false)))
             .WithSummary("Who holds which role on the workflow (administrators included).");
 
-        group.MapPost("/", async (string id, GrantRoleRequest request, HttpContext context, ISkybridgeStore store, AccountService accounts, ILoggerFactory loggers) =>
+        group.MapPost("/", async (string id, GrantRoleRequest request, HttpContext context, IPeopleStore store, AccountService accounts, ILoggerFactory loggers) =>
         {
             if (await ApiProblems.GuardAsync(context, Permission.ManageRoles, id).ConfigureAwait(false) is { } refused)
             {

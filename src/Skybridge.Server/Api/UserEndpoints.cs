@@ -16,7 +16,7 @@ internal static class UserEndpoints
     {
         var group = app.MapGroup("/api/users").WithTags("people");
 
-        group.MapGet("/", async (HttpContext context, ISkybridgeStore store) =>
+        group.MapGet("/", async (HttpContext context, IPeopleStore store) =>
         {
             if (await ApiProblems.GuardAsync(context, Permission.ManageUsers, null).ConfigureAwait(false) is { } refused)
             {

@@ -35,17 +35,17 @@ internal static class WorkflowEndpoints
             return Results.Ok(workflows);
         }).WithSummary("The workflows you hold a role on (all of them for an admin).");
 
-        group.MapGet("/{id}", async (string id, HttpContext context, ISkybridgeStore store) =>
+        group.MapGet("/{id}", async (string id, HttpContext context, IWorkflowStore store) =>
             await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false)
                 ?? Results.Ok(await store.GetWorkflowAsync(id, context.RequestAborted).ConfigureAwait(false)))
             .WithSummary("One workflow with its active version and autonomy level.");
 
-        group.MapGet("/{id}/versions", async (string id, HttpContext context, ISkybridgeStore store) =>
+        group.MapGet("/{id}/versions", async (string id, HttpContext context, IWorkflowStore store) =>
             await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false)
                 ?? Results.Ok(await store.ListVersionsAsync(id, context.RequestAborted).ConfigureAwait(false)))
             .WithSummary("Manifest history, newest first: version, content hash, who published it and when.");
 
-        group.MapGet("/{id}/versions/{version:int}", async (string id, int version, HttpContext context, ISkybridgeStore store) =>
+        group.MapGet("/{id}/versions/{version:int}", async (string id, int version, HttpContext context, IWorkflowStore store) =>
         {
             if (await ApiProblems.GuardAsync(context, Permission.ReadManifest, id).ConfigureAwait(false) is { } refused)
             {
@@ -58,7 +58,7 @@ internal static class WorkflowEndpoints
                 : Results.Ok(stored);
         }).WithSummary("One manifest version, with its YAML.");
 
-        group.MapGet("/{id}/activations", async (string id, HttpContext context, ISkybridgeStore store) =>
+        group.MapGet("/{id}/activations", async (string id, HttpContext context, IWorkflowStore store) =>
             await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false)
                 ?? Results.Ok(await store.ListActivationsAsync(id, context.RequestAborted).ConfigureAwait(false)))
             .WithSummary("Which version was active when, and who switched it.");
@@ -97,7 +97,7 @@ internal static class WorkflowEndpoints
         }).WithSummary("Re-activates the version that was active before the current one.");
     }
 
-    private static async Task<IResult> PublishAsync(string id, bool? activate, HttpContext context, ManifestService manifests, ISkybridgeStore store, ILoggerFactory loggers)
+    private static async Task<IResult> PublishAsync(string id, bool? activate, HttpContext context, ManifestService manifests, IWorkflowStore store, ILoggerFactory loggers)
     {
         // A workflow that does not exist yet can only be created by an administrator;
         // new versions of an existing workflow are its owner's decision.

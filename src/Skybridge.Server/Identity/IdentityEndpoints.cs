@@ -105,7 +105,7 @@ public static class IdentityEndpoints
             });
         }).WithSummary("The calling agent's identity, scope and actor chain (DPoP-bound token required).");
 
-        agent.MapGet("/workflow", async (HttpContext context, Skybridge.Storage.ISkybridgeStore store, IdentityState state) =>
+        agent.MapGet("/workflow", async (HttpContext context, Skybridge.Storage.IWorkflowStore store, IdentityState state) =>
         {
             var claims = (AccessTokenClaims)context.Items[typeof(AccessTokenClaims)]!;
             if (claims.Workflow is not { } id || await store.GetWorkflowAsync(id, context.RequestAborted).ConfigureAwait(false) is not { } workflow)

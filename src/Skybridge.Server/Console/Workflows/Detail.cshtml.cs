@@ -10,9 +10,9 @@ namespace Skybridge.Server.Console.Workflows;
 public sealed class DetailModel : PageModel
 {
     private readonly AccessService _access;
-    private readonly ISkybridgeStore _store;
+    private readonly IWorkflowStore _store;
 
-    public DetailModel(AccessService access, ISkybridgeStore store)
+    public DetailModel(AccessService access, IWorkflowStore store)
     {
         _access = access;
         _store = store;

@@ -10,9 +10,9 @@ namespace Skybridge.Server.Console.Workflows;
 public sealed class SourceModel : PageModel
 {
     private readonly AccessService _access;
-    private readonly ISkybridgeStore _store;
+    private readonly ISourceStore _store;
 
-    public SourceModel(AccessService access, ISkybridgeStore store)
+    public SourceModel(AccessService access, ISourceStore store)
     {
         _access = access;
         _store = store;

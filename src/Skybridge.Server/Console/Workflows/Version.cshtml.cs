@@ -10,9 +10,9 @@ namespace Skybridge.Server.Console.Workflows;
 public sealed class VersionModel : PageModel
 {
     private readonly AccessService _access;
-    private readonly ISkybridgeStore _store;
+    private readonly IWorkflowStore _store;
 
-    public VersionModel(AccessService access, ISkybridgeStore store)
+    public VersionModel(AccessService access, IWorkflowStore store)
     {
         _access = access;
         _store = store;

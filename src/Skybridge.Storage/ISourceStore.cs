@@ -1,10 +1,7 @@
 namespace Skybridge.Storage;
 
-/// <summary>
-/// What grounding keeps: every ingested version of the documents of each workflow's sources (versions are never
-/// deleted, so a citation made today can be checked next year), and the cases submitted with their drafts.
-/// </summary>
-public interface IGroundingStore
+/// <summary>Source documents inside a workflow's data boundary: every version kept, so old citations stay checkable.</summary>
+public interface ISourceStore
 {
     /// <summary>
     /// Records a source's documents as they are now: new versions are added, unchanged ones left, and documents of
@@ -20,12 +17,6 @@ public interface IGroundingStore
 
     /// <summary>A number that changes whenever a workflow's documents change (for caches).</summary>
     Task<long> GetDocumentsGenerationAsync(string workflowId, CancellationToken cancellationToken = default);
-
-    /// <summary>Stores a submitted case with its draft.</summary>
-    Task SaveCaseAsync(StoredCase stored, CancellationToken cancellationToken = default);
-
-    /// <summary>One case, or null.</summary>
-    Task<StoredCase?> GetCaseAsync(string caseId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What a sync changed.</summary>
@@ -48,6 +39,3 @@ public sealed record StoredDocument
     public DateTimeOffset IngestedAt { get; init; }
     public DateTimeOffset? RemovedAt { get; init; }
 }
-
-/// <summary>A submitted case and the draft it got (JSON).</summary>
-public sealed record StoredCase(string Id, string WorkflowId, string SubmittedBy, string Text, string Draft, bool Abstained, DateTimeOffset CreatedAt);

@@ -1,0 +1,82 @@
+namespace Skybridge.Storage;
+
+/// <summary>People: local accounts, sign-in failures and lockout, role grants (by hand and mapped from groups).</summary>
+public interface IPeopleStore
+{
+    /// <summary>Creates a local account. False when the user name (case-insensitive) is taken.</summary>
+    Task<bool> CreateUserAsync(NewUser user, CancellationToken cancellationToken = default);
+
+    /// <summary>One account by name (case-insensitive), or null.</summary>
+    Task<StoredUser?> GetUserAsync(string userName, CancellationToken cancellationToken = default);
+
+    /// <summary>All accounts, ordered by name.</summary>
+    Task<IReadOnlyList<StoredUser>> ListUsersAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces a password hash and clears failures and lockout. False for an unknown user.</summary>
+    Task<bool> SetPasswordHashAsync(string userName, string passwordHash, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Counts one failed sign-in atomically. When the count reaches <paramref name="maxFailures"/> the account is
+    /// locked until <paramref name="now"/> + <paramref name="lockout"/> and the count restarts. Returns the updated account, or null.
+    /// </summary>
+    Task<StoredUser?> RecordSignInFailureAsync(string userName, DateTimeOffset now, int maxFailures, TimeSpan lockout, CancellationToken cancellationToken = default);
+
+    /// <summary>Clears the failure count after a successful sign-in.</summary>
+    Task RecordSignInSuccessAsync(string userName, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Grants a role. <paramref name="workflowId"/> is a workflow id, or <see cref="RoleGrant.AllWorkflows"/> ("*")
+    /// for the global admin role. False when the grant already exists or the user is unknown.
+    /// </summary>
+    Task<bool> GrantRoleAsync(string userName, string workflowId, string role, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Brings the grants a single sign-on group mapping made for a person to <paramref name="wanted"/> (workflow, role):
+    /// missing ones are granted and remembered as the mapping's; the mapping's grants no longer wanted are revoked.
+    /// Grants made by hand are never revoked here, and a wanted grant the person already holds by hand stays theirs.
+    /// </summary>
+    Task<MappedRoleChanges> SyncMappedRolesAsync(string userName, IReadOnlyCollection<(string WorkflowId, string Role)> wanted, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a grant. False when it did not exist.</summary>
+    Task<bool> RevokeRoleAsync(string userName, string workflowId, string role, CancellationToken cancellationToken = default);
+
+    /// <summary>Every grant a user holds.</summary>
+    Task<IReadOnlyList<RoleGrant>> ListRoleGrantsForUserAsync(string userName, CancellationToken cancellationToken = default);
+
+    /// <summary>Every grant on a workflow (including global ones when <paramref name="includeGlobal"/>).</summary>
+    Task<IReadOnlyList<RoleGrant>> ListRoleGrantsForWorkflowAsync(string workflowId, bool includeGlobal, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What <see cref="IPeopleStore.SyncMappedRolesAsync"/> changed: (workflow, role) pairs granted and revoked.</summary>
+public sealed record MappedRoleChanges(IReadOnlyList<(string WorkflowId, string Role)> Granted, IReadOnlyList<(string WorkflowId, string Role)> Revoked);
+
+/// <summary>A local account to create. <see cref="PasswordHash"/> comes from a standard password hasher, never plain text.</summary>
+public sealed record NewUser
+{
+    public required string UserName { get; init; }
+    public required string DisplayName { get; init; }
+    public required string PasswordHash { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>A stored local account.</summary>
+public sealed record StoredUser
+{
+    public required string UserName { get; init; }
+    public required string DisplayName { get; init; }
+    public required string PasswordHash { get; init; }
+    public required int FailedSignIns { get; init; }
+    public DateTimeOffset? LockedUntil { get; init; }
+    public DateTimeOffset? LastSignInAt { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>A role held by a user on a workflow, or on every workflow (<see cref="AllWorkflows"/>).</summary>
+public sealed record RoleGrant(string UserName, string WorkflowId, string Role)
+{
+    /// <summary>The workflow id of a global grant.</summary>
+    public const string AllWorkflows = "*";
+
+    /// <summary>True when this grant counts on <paramref name="workflowId"/>: granted there, or installation-wide.</summary>
+    public bool Covers(string workflowId) => WorkflowId == workflowId || WorkflowId == AllWorkflows;
+}
