@@ -55,7 +55,23 @@ public interface ILedgerStore
 public sealed record LedgerHead(string Origin, long Size, IReadOnlyList<byte[]> Frontier);
 
 /// <summary>What one append transaction writes.</summary>
-public sealed record LedgerWrite(IReadOnlyList<StoredLedgerEvent> Events, IReadOnlyList<StoredSubtree> Subtrees, LedgerHead NewHead);
+public sealed record LedgerWrite(IReadOnlyList<StoredLedgerEvent> Events, IReadOnlyList<StoredSubtree> Subtrees, LedgerHead NewHead)
+{
+    /// <summary>
+    /// Rows of other areas written in the same transaction as the events (a case's draft with its trail): both are
+    /// committed, or neither is.
+    /// </summary>
+    public IReadOnlyList<RecordedRow> Rows { get; init; } = [];
+}
+
+/// <summary>
+/// A row that is only true together with the ledger events that record it, so it is written in their transaction.
+/// Each area adds its own kind (cases today; approvals and decisions next).
+/// </summary>
+public abstract record RecordedRow;
+
+/// <summary>A submitted case with its draft, written with the draft's ledger trail.</summary>
+public sealed record CaseRecordedRow(StoredCase Case) : RecordedRow;
 
 /// <summary>A stored event: its canonical JSON body and leaf hash, with columns for lookup.</summary>
 public sealed record StoredLedgerEvent(long Sequence, string EventId, string Type, string? WorkflowId, string? CaseId, DateTimeOffset At, string Body, byte[] LeafHash);

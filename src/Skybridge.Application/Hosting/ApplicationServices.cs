@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Skybridge.Application.Access;
 using Skybridge.Application.Accounts;
 using Skybridge.Application.Agents;
+using Skybridge.Application.Cases;
 using Skybridge.Application.Governance;
 using Skybridge.Application.Grounding;
 using Skybridge.Application.Ledger;
@@ -63,7 +64,11 @@ public static class ApplicationServices
         services.AddSingleton(sp => new KillSwitch(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
         services.AddHostedService<IdentityRefresher>();
 
-        services.AddSingleton(sp => new GroundingService(store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new GroundingService(store, store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
+        // The node answers from its in-memory snapshot of active versions (IdentityState keeps it fresh).
+        services.AddSingleton<IActiveManifests>(sp => sp.GetRequiredService<IdentityState>());
+        services.AddSingleton(sp => new CaseService(sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<GroundingService>(),
+            sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

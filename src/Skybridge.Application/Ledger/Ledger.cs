@@ -7,12 +7,18 @@ namespace Skybridge.Application.Ledger;
 
 /// <summary>
 /// The one way to record an event. Every retrieval, model call, answer, decision, approval, action, configuration
-/// change and halt goes through <see cref="AppendAsync"/>; the returned task completes only once the event is on disk.
+/// change and halt goes through <c>AppendAsync</c>; the returned task completes only once the event is on disk.
 /// </summary>
 public interface ILedger
 {
     /// <summary>Records an event and returns it as stored (sequence number = Merkle leaf index).</summary>
     Task<RecordedEvent> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records several events, in order and next to each other, together with <paramref name="rows"/> of other areas
+    /// in one transaction: a case's draft is never stored without its trail, nor the trail without the draft.
+    /// </summary>
+    Task<IReadOnlyList<RecordedEvent>> AppendAsync(IReadOnlyList<LedgerEntry> entries, IReadOnlyList<RecordedRow> rows, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -42,31 +48,60 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    private sealed record Pending(LedgerEntry Entry, TaskCompletionSource<RecordedEvent> Done);
+    /// <summary>One caller's events (never split across transactions) and the rows that go with them.</summary>
+    private sealed record Pending(IReadOnlyList<LedgerEntry> Entries, IReadOnlyList<RecordedRow> Rows, TaskCompletionSource<IReadOnlyList<RecordedEvent>> Done);
 
     public async Task<RecordedEvent> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var done = new TaskCompletionSource<RecordedEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new Pending(entry, done)))
+        return (await AppendAsync([entry], [], cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    public async Task<IReadOnlyList<RecordedEvent>> AppendAsync(IReadOnlyList<LedgerEntry> entries, IReadOnlyList<RecordedRow> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (entries.Count is 0 or > MaxBatch)
+        {
+            throw new ArgumentException($"Between 1 and {MaxBatch} events are recorded at once.", nameof(entries));
+        }
+
+        var done = new TaskCompletionSource<IReadOnlyList<RecordedEvent>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite(new Pending(entries, rows, done)))
         {
             throw new InvalidOperationException("The ledger is shut down; nothing more can be recorded.");
         }
 
-        // A cancelled caller stops waiting, but the event may still be written: the ledger never drops what it accepted.
+        // A cancelled caller stops waiting, but the events may still be written: the ledger never drops what it accepted.
         return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RunAsync()
     {
-        var batch = new List<Pending>(MaxBatch);
+        var batch = new List<Pending>();
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        Pending? carried = null;
+        while (carried is not null || await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
+            var events = 0;
+            if (carried is not null)
             {
+                batch.Add(carried);
+                events = carried.Entries.Count;
+                carried = null;
+            }
+
+            while (reader.TryRead(out var pending))
+            {
+                if (events + pending.Entries.Count > MaxBatch)
+                {
+                    carried = pending; // first in the next transaction: a caller's events are never split
+                    break;
+                }
+
                 batch.Add(pending);
+                events += pending.Entries.Count;
             }
 
             if (batch.Count == 0)
@@ -74,49 +109,81 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
                 continue;
             }
 
-            List<RecordedEvent>? recorded = null;
             try
             {
-                await _store.AppendLedgerAsync(head =>
+                await CommitAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception) when (batch.Count > 1)
+            {
+                // One caller's bad row must not fail the others gathered with it: each is tried alone, and only the
+                // one that fails again learns of it.
+                foreach (var item in batch)
                 {
-                    // Runs inside the store transaction with the head locked: numbers come from the head as it is
-                    // now, which another node may have moved since this node's last batch.
-                    recorded = new List<RecordedEvent>(batch.Count);
-                    var frontier = MerkleFrontier.FromHashes(head.Size, head.Frontier);
-                    var events = new List<StoredLedgerEvent>(batch.Count);
-                    var subtrees = new List<StoredSubtree>();
-                    var now = _time.GetUtcNow();
-                    foreach (var item in batch)
-                    {
-                        var record = LedgerEventFormat.Record(item.Entry, frontier.Size, now, _nodeId);
-                        var leaf = record.LeafHash();
-                        frontier.Append(leaf, (level, index, hash) =>
-                        {
-                            if (level % StoredLevelStep == 0)
-                            {
-                                subtrees.Add(new StoredSubtree(level, index, hash));
-                            }
-                        });
-                        events.Add(new StoredLedgerEvent(record.Sequence, record.Id, record.Type, record.WorkflowId, record.CaseId, record.Time, record.CanonicalJson, leaf));
-                        recorded.Add(record);
-                    }
-
-                    return new LedgerWrite(events, subtrees, new LedgerHead(head.Origin, frontier.Size, frontier.Hashes));
-                }).ConfigureAwait(false);
-
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Done.TrySetResult(recorded![i]);
+                    await CommitAloneAsync(item).ConfigureAwait(false);
                 }
             }
             catch (Exception ex)
             {
-                // Nothing of this batch was committed: every caller learns it, none is told "recorded".
-                foreach (var item in batch)
-                {
-                    item.Done.TrySetException(ex);
-                }
+                batch[0].Done.TrySetException(ex);
             }
+        }
+    }
+
+    private async Task CommitAloneAsync(Pending item)
+    {
+        try
+        {
+            await CommitAsync([item]).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Nothing of it was committed: the caller learns it and is never told "recorded".
+            item.Done.TrySetException(ex);
+        }
+    }
+
+    /// <summary>Writes a batch in one transaction and answers its callers once it has committed.</summary>
+    private async Task CommitAsync(IReadOnlyList<Pending> batch)
+    {
+        List<List<RecordedEvent>>? recorded = null;
+        await _store.AppendLedgerAsync(head =>
+        {
+            // Runs inside the store transaction with the head locked: numbers come from the head as it is
+            // now, which another node may have moved since this node's last batch.
+            recorded = new List<List<RecordedEvent>>(batch.Count);
+            var frontier = MerkleFrontier.FromHashes(head.Size, head.Frontier);
+            var events = new List<StoredLedgerEvent>();
+            var subtrees = new List<StoredSubtree>();
+            var rows = new List<RecordedRow>();
+            var now = _time.GetUtcNow();
+            foreach (var item in batch)
+            {
+                var mine = new List<RecordedEvent>(item.Entries.Count);
+                foreach (var entry in item.Entries)
+                {
+                    var record = LedgerEventFormat.Record(entry, frontier.Size, now, _nodeId);
+                    var leaf = record.LeafHash();
+                    frontier.Append(leaf, (level, index, hash) =>
+                    {
+                        if (level % StoredLevelStep == 0)
+                        {
+                            subtrees.Add(new StoredSubtree(level, index, hash));
+                        }
+                    });
+                    events.Add(new StoredLedgerEvent(record.Sequence, record.Id, record.Type, record.WorkflowId, record.CaseId, record.Time, record.CanonicalJson, leaf));
+                    mine.Add(record);
+                }
+
+                rows.AddRange(item.Rows);
+                recorded.Add(mine);
+            }
+
+            return new LedgerWrite(events, subtrees, new LedgerHead(head.Origin, frontier.Size, frontier.Hashes)) { Rows = rows };
+        }).ConfigureAwait(false);
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Done.TrySetResult(recorded![i]);
         }
     }
 

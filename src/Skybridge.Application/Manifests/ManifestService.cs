@@ -34,9 +34,13 @@ public sealed class ManifestService
     private readonly IWorkflowStore _store;
     private readonly TimeProvider _time;
     private readonly ILedger _ledger;
+    private readonly Tokens.IdentityState? _state;
 
-    public ManifestService(IWorkflowStore store, TimeProvider time, ILedger ledger)
+    /// <remarks><paramref name="state"/> is the running node's in-memory state, refreshed at once after an activation so
+    /// that the node's next case uses the new version; null from the CLI (nodes pick it up within a second).</remarks>
+    public ManifestService(IWorkflowStore store, TimeProvider time, ILedger ledger, Tokens.IdentityState? state = null)
     {
+        _state = state;
         _store = store;
         _time = time;
         _ledger = ledger;
@@ -183,6 +187,11 @@ public sealed class ManifestService
         if (result.Activation is not { } a)
         {
             return; // Nothing changed (already active, unknown version): no configuration change to record.
+        }
+
+        if (_state is not null)
+        {
+            await _state.RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await _ledger.AppendAsync(new LedgerEntry

@@ -11,7 +11,7 @@ namespace Skybridge.Application.Tokens;
 /// and their keys and status, halted workflows, revoked token ids, and each workflow's active agent roles. A change
 /// made on this node applies here at once; changes from other nodes arrive within a second (the refresh period).
 /// </summary>
-public sealed class IdentityState
+public sealed class IdentityState : Manifests.IActiveManifests
 {
     private readonly ISkybridgeStore _store;
     private readonly TimeProvider _time;
@@ -46,6 +46,16 @@ public sealed class IdentityState
     /// <summary>The role as the workflow's active manifest declares it, or null (no such role, or nothing active).</summary>
     public AgentRole? Role(string workflowId, string role) =>
         _snapshot.Manifests.TryGetValue(workflowId, out var active) ? active.Manifest?.Agents.FirstOrDefault(a => a.Role == role) : null;
+
+    /// <summary>The active version of a workflow and its manifest, taken from one snapshot so they always belong together.</summary>
+    public Manifests.ActiveManifest? Active(string workflowId) =>
+        _snapshot.Manifests.TryGetValue(workflowId, out var active) && active.Manifest is { } manifest
+            ? new Manifests.ActiveManifest(workflowId, active.Version, manifest)
+            : null;
+
+    /// <inheritdoc />
+    ValueTask<Manifests.ActiveManifest?> Manifests.IActiveManifests.GetAsync(string workflowId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Active(workflowId));
 
     /// <summary>Every workflow with an active manifest, with it.</summary>
     public IEnumerable<(string WorkflowId, WorkflowManifest Manifest)> ActiveManifests =>

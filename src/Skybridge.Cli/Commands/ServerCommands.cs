@@ -71,7 +71,7 @@ internal static class ServerCommands
 
                     credentialsFile = await EnsureDemoAccountsAsync(opened, ledger, folder, time, ct).ConfigureAwait(false);
                     // The sample's help centre is read now, so the first question already finds it.
-                    using var grounding = new Skybridge.Application.Grounding.GroundingService(opened, ledger, time);
+                    using var grounding = new Skybridge.Application.Grounding.GroundingService(opened, opened, ledger, time);
                     await grounding.IngestAsync("support-desk", Path.GetDirectoryName(SampleManifestPath)!, "skybridge-up", ct).ConfigureAwait(false);
                 }
 

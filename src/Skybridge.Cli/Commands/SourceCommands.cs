@@ -27,7 +27,7 @@ internal static class SourceCommands
             }
 
             await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
-            using var grounding = new GroundingService(opened, ledger, time);
+            using var grounding = new GroundingService(opened, opened, ledger, time);
             var result = await grounding.IngestAsync(parse.GetValue(workflow)!, folder, parse.GetValue(by) ?? $"{Environment.UserName}@cli", ct).ConfigureAwait(false);
             if (result is not { } report)
             {

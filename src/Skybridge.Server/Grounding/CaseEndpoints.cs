@@ -9,7 +9,7 @@ using Skybridge.Application.Tokens;
 using Skybridge.Application.Agents;
 using Skybridge.Storage;
 
-using Skybridge.Application.Grounding;
+using Skybridge.Application.Cases;
 
 namespace Skybridge.Server.Grounding;
 
@@ -28,7 +28,7 @@ internal static class CaseEndpoints
     public static void MapCaseEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/cases").RequireAuthorization(IdentityEndpoints.AgentPolicy).WithTags("cases");
-        group.MapPost("/", async (SubmitCaseRequest request, HttpContext context, GroundingService grounding, IdentityState state, ISkybridgeStore store) =>
+        group.MapPost("/", async (SubmitCaseRequest request, HttpContext context, CaseService cases, IdentityState state, ISkybridgeStore store) =>
         {
             var claims = (AccessTokenClaims)context.Items[typeof(AccessTokenClaims)]!;
             if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > MaxCaseLength)
@@ -47,7 +47,7 @@ internal static class CaseEndpoints
                 return ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such workflow, or you hold no role on it.");
             }
 
-            var result = await grounding.SubmitAsync(workflow, request.Text, TokenService.Actors(claims), claims.Subject, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
+            var result = await cases.SubmitAsync(workflow, request.Text, TokenService.Actors(claims), claims.Subject, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
             return result.Outcome switch
             {
                 CaseOutcome.Halted => ApiProblems.Problem(StatusCodes.Status409Conflict, "workflow_halted", $"{workflow} is halted: no drafts are made."),

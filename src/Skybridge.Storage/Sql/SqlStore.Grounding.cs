@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 
 namespace Skybridge.Storage.Sql;
@@ -96,11 +97,14 @@ internal abstract partial class SqlStore
     {
         ArgumentNullException.ThrowIfNull(stored);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(
+        await InsertCaseAsync(connection, null, stored, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task InsertCaseAsync(DbConnection connection, DbTransaction? tx, StoredCase stored, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO cases (id, workflow_id, submitted_by, text, draft, abstained, created_at_us) VALUES (@Id, @WorkflowId, @SubmittedBy, @Text, @Draft, @Abstained, @At)",
             new { stored.Id, stored.WorkflowId, stored.SubmittedBy, stored.Text, stored.Draft, Abstained = stored.Abstained ? 1L : 0L, At = ToMicros(stored.CreatedAt) },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
-    }
+            tx, cancellationToken: cancellationToken));
 
     public async Task<StoredCase?> GetCaseAsync(string caseId, CancellationToken cancellationToken = default)
     {

@@ -19,6 +19,11 @@ internal abstract partial class SqlStore
         var head = await ReadHeadAsync(connection, tx, lockRow: true, cancellationToken).ConfigureAwait(false);
         var write = prepare(head);
         await InsertLedgerRowsAsync(connection, tx, write, cancellationToken).ConfigureAwait(false);
+        foreach (var row in write.Rows)
+        {
+            await WriteRecordedRowAsync(connection, tx, row, cancellationToken).ConfigureAwait(false);
+        }
+
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE ledger_meta SET size = @Size, frontier = @Frontier WHERE id = 1",
             new { write.NewHead.Size, Frontier = EncodeFrontier(write.NewHead.Frontier) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -26,6 +31,13 @@ internal abstract partial class SqlStore
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return write.NewHead;
     }
+
+    /// <summary>Writes a row of another area inside the ledger's transaction.</summary>
+    private Task WriteRecordedRowAsync(DbConnection connection, DbTransaction tx, RecordedRow row, CancellationToken cancellationToken) => row switch
+    {
+        CaseRecordedRow c => InsertCaseAsync(connection, tx, c.Case, cancellationToken),
+        _ => throw new NotSupportedException($"No table for {row.GetType().Name}."),
+    };
 
     /// <summary>Writes events and subtrees; dialects may override with a faster bulk path.</summary>
     protected virtual async Task InsertLedgerRowsAsync(DbConnection connection, DbTransaction tx, LedgerWrite write, CancellationToken cancellationToken)

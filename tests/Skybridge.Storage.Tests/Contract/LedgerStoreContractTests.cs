@@ -98,3 +98,44 @@ public abstract partial class StoreContractTests
         }
     }
 }
+
+/// <summary>Rows of other areas commit with their ledger events, or not at all.</summary>
+public abstract partial class StoreContractTests
+{
+    private static StoredCase Case(string id) =>
+        new(id, "support-desk", "agent-1", "Where is my parcel?", "{\"answer\":\"soon\"}", false, DateTimeOffset.UnixEpoch.AddDays(1));
+
+    private Task<LedgerHead> AppendWithRowsAsync(string tag, params RecordedRow[] rows) =>
+        Store.AppendLedgerAsync(head =>
+        {
+            var frontier = MerkleFrontier.FromHashes(head.Size, head.Frontier);
+            var body = $"{{\"seq\":{frontier.Size},\"tag\":\"{tag}\"}}";
+            var leaf = MerkleHash.Leaf(Encoding.UTF8.GetBytes(body));
+            var events = new List<StoredLedgerEvent> { new(frontier.Size, tag, "draft.created", "support-desk", tag, DateTimeOffset.UnixEpoch, body, leaf) };
+            frontier.Append(leaf, (_, _, _) => { });
+            return new LedgerWrite(events, [], head with { Size = frontier.Size, Frontier = frontier.Hashes }) { Rows = rows };
+        }, Ct);
+
+    [Fact]
+    public async Task Ledger_CaseRow_IsStoredWithItsEvents()
+    {
+        await AppendWithRowsAsync("case-1", new CaseRecordedRow(Case("case-1")));
+
+        Assert.Equal("Where is my parcel?", (await Store.GetCaseAsync("case-1", Ct))?.Text);
+        Assert.Single(await Store.ReadLedgerCaseAsync("case-1", Ct));
+    }
+
+    [Fact]
+    public async Task Ledger_EventsAreNotStored_WhenTheirRowFails()
+    {
+        await Store.SaveCaseAsync(Case("case-taken"), Ct);
+        var before = await Store.GetLedgerHeadAsync(Ct);
+
+        // The row collides with an existing case: the whole transaction, events included, must roll back.
+        await Assert.ThrowsAnyAsync<Exception>(() => AppendWithRowsAsync("case-taken", new CaseRecordedRow(Case("case-taken") with { Text = "other" })));
+
+        Assert.Equal(before.Size, (await Store.GetLedgerHeadAsync(Ct)).Size);
+        Assert.Empty(await Store.ReadLedgerCaseAsync("case-taken", Ct));
+        Assert.Equal("Where is my parcel?", (await Store.GetCaseAsync("case-taken", Ct))?.Text);
+    }
+}

@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using Skybridge.Application.Grounding;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
+using Skybridge.Core.Ledger.Events;
+using Skybridge.Core.Manifests;
+using Skybridge.Grounding.Answering;
+using Skybridge.Grounding.Engines;
+using Skybridge.Storage;
+
+namespace Skybridge.Application.Cases;
+
+/// <summary>What a case submission gave.</summary>
+public enum CaseOutcome
+{
+    /// <summary>A draft was made (an answer or an abstention).</summary>
+    Drafted,
+
+    /// <summary>No such workflow, or nothing of it is active.</summary>
+    UnknownWorkflow,
+
+    /// <summary>The workflow is halted: no drafts.</summary>
+    Halted,
+}
+
+/// <summary>The result of a case submission.</summary>
+public sealed record CaseResult(CaseOutcome Outcome, string? CaseId = null, Draft? Draft = null, int? Version = null);
+
+/// <summary>
+/// A case, top to bottom: the active version's snapshot, retrieval, the draft, and the stored case written in one
+/// transaction with its ledger trail (retrieval, model call, draft), so that a crash leaves both or neither.
+/// </summary>
+public sealed class CaseService
+{
+    private readonly IActiveManifests _manifests;
+    private readonly GroundingService _grounding;
+    private readonly ILedger _ledger;
+    private readonly TimeProvider _time;
+    private readonly Func<ModelSettings, IChatClient> _engines;
+
+    /// <summary>
+    /// Cases of the workflows in <paramref name="manifests"/>; <paramref name="engines"/> makes an engine for a manifest's
+    /// model (default: <see cref="AnswerEngines.Create"/>).
+    /// </summary>
+    public CaseService(IActiveManifests manifests, GroundingService grounding, ILedger ledger, TimeProvider time, Func<ModelSettings, IChatClient>? engines = null)
+    {
+        _manifests = manifests;
+        _grounding = grounding;
+        _ledger = ledger;
+        _time = time;
+        _engines = engines ?? (m => AnswerEngines.Create(m));
+    }
+
+    /// <summary>Drafts an answer for a case and records every step.</summary>
+    public async Task<CaseResult> SubmitAsync(string workflowId, string text, IReadOnlyList<LedgerActor> actors, string submittedBy, bool halted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actors);
+        if (halted)
+        {
+            return new CaseResult(CaseOutcome.Halted);
+        }
+
+        // One snapshot decides everything below: the manifest that answers is the version the ledger names.
+        if (await _manifests.GetAsync(workflowId, cancellationToken).ConfigureAwait(false) is not { } active)
+        {
+            return new CaseResult(CaseOutcome.UnknownWorkflow);
+        }
+
+        var index = await _grounding.IndexAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        using var engine = _engines(active.Manifest.Model);
+        var draft = await new GroundedAnswerer(active.Manifest, index, engine).AnswerAsync(text, cancellationToken).ConfigureAwait(false);
+        var caseId = "case-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var draftJson = DraftView.ToJson(draft, caseId).ToJsonString();
+
+        var trail = Trail(active, caseId, text, draft, draftJson, actors);
+        var stored = new StoredCase(caseId, workflowId, submittedBy, text, draftJson, draft.Abstained, _time.GetUtcNow());
+        await _ledger.AppendAsync(trail, [new CaseRecordedRow(stored)], cancellationToken).ConfigureAwait(false);
+        return new CaseResult(CaseOutcome.Drafted, caseId, draft, active.Version);
+    }
+
+    /// <summary>
+    /// The case's chain of custody: what was asked, what was retrieved, what the engine got and said, what was drafted.
+    /// Inputs and outputs as hashes; passages as references.
+    /// </summary>
+    private static List<LedgerEntry> Trail(ActiveManifest active, string caseId, string text, Draft draft, string draftJson, IReadOnlyList<LedgerActor> actors)
+    {
+        var passages = draft.Retrieved.Select(p => $"{p.Source}/{p.Document}@{p.Version}:{p.Start}-{p.End}").ToList();
+        var retrieval = new LedgerEntry
+        {
+            Type = "retrieval",
+            Actors = actors,
+            WorkflowId = active.WorkflowId,
+            WorkflowVersion = active.Version,
+            CaseId = caseId,
+            Outcome = draft.Retrieved.Count + " passages",
+            InputHashes = new Dictionary<string, string> { ["case_text"] = Hash(text) },
+            OutputHashes = new Dictionary<string, string> { ["passages"] = Hash(string.Join("\n", passages)) },
+            Content = new JsonObject
+            {
+                ["confidence"] = draft.Confidence,
+                ["passages"] = new JsonArray([.. passages.Select(p => (JsonNode)p)]),
+            },
+        };
+        var trail = new List<LedgerEntry> { retrieval };
+        if (draft.ModelInputHash is not null)
+        {
+            trail.Add(new LedgerEntry
+            {
+                Type = "model.called",
+                Actors = actors,
+                WorkflowId = active.WorkflowId,
+                WorkflowVersion = active.Version,
+                CaseId = caseId,
+                Resource = new LedgerResource("engine", draft.Engine),
+                Outcome = draft.ModelOutputHash is null ? "no_answer" : "answered",
+                InputHashes = new Dictionary<string, string> { ["messages"] = draft.ModelInputHash },
+                OutputHashes = draft.ModelOutputHash is null ? null : new Dictionary<string, string> { ["reply"] = draft.ModelOutputHash },
+                Content = draft.Redacted.Count == 0 ? null : new JsonObject { ["redacted"] = new JsonArray([.. draft.Redacted.Select(k => (JsonNode)k)]) },
+                Follows = [retrieval.Id],
+            });
+        }
+
+        trail.Add(new LedgerEntry
+        {
+            Type = "draft.created",
+            Actors = actors,
+            WorkflowId = active.WorkflowId,
+            WorkflowVersion = active.Version,
+            CaseId = caseId,
+            Outcome = draft.Abstained ? "abstained" : "answered",
+            OutputHashes = new Dictionary<string, string> { ["draft"] = Hash(draftJson) },
+            Content = new JsonObject
+            {
+                ["reason"] = draft.Reason,
+                ["confidence"] = draft.Confidence,
+                ["citation_coverage"] = draft.CitationCoverage,
+                ["unsupported_claims"] = draft.UnsupportedClaims,
+                ["citations"] = new JsonArray([.. draft.Citations.Select(c => (JsonNode)$"{c.Source}/{c.Document}@{c.Version}:{c.Start}-{c.End}")]),
+            },
+            Follows = [trail[^1].Id],
+        });
+        return trail;
+    }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}

@@ -1,0 +1,53 @@
+using Skybridge.Application.Ledger;
+using Skybridge.Storage;
+
+namespace Skybridge.Application.Tests.Support;
+
+/// <summary>A migrated SQLite store in a throw-away folder, with the node's ledger writer over it.</summary>
+internal sealed class TestStore : IAsyncDisposable
+{
+    private readonly string _folder;
+
+    private TestStore(string folder, ISkybridgeStore store)
+    {
+        _folder = folder;
+        Store = store;
+        Ledger = new LedgerWriter(store, TimeProvider.System, "test-node");
+    }
+
+    public ISkybridgeStore Store { get; }
+
+    public LedgerWriter Ledger { get; }
+
+    public static async Task<TestStore> OpenAsync()
+    {
+        var folder = Directory.CreateTempSubdirectory("skybridge-app-").FullName;
+        var store = SkybridgeStores.OpenSqlite(folder);
+        await store.MigrateAsync(TestContext.Current.CancellationToken);
+        return new TestStore(folder, store);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Ledger.DisposeAsync();
+        await Store.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    /// <summary>The repository's root (where Skybridge.slnx is).</summary>
+    public static string RepoRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Skybridge.slnx")))
+                {
+                    return dir.FullName;
+                }
+            }
+
+            throw new InvalidOperationException("Cannot find the repository root above " + AppContext.BaseDirectory);
+        }
+    }
+}
