@@ -3,10 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skybridge.Core.Manifests;
+using Skybridge.Application.Grounding;
 using Skybridge.Grounding.Answering;
-using Skybridge.Grounding.Documents;
-using Skybridge.Grounding.Engines;
-using Skybridge.Grounding.Retrieval;
 
 namespace Skybridge.Cli.Commands;
 
@@ -71,19 +69,8 @@ internal static class AskCommands
             return null;
         }
 
-        using var index = new PassageIndex();
-        foreach (var source in manifest.Sources)
-        {
-            var report = DocumentReader.ReadSource(source, Path.Combine(folder, source.Path));
-            index.Upsert(report.Documents);
-            foreach (var skipped in report.Skipped)
-            {
-                io.Error.WriteLine($"skipped {source.Name}/{skipped.Path}: {skipped.Reason}");
-            }
-        }
-
-        using var engine = AnswerEngines.Create(manifest.Model);
-        var draft = await new GroundedAnswerer(manifest, index, engine).AnswerAsync(question, ct).ConfigureAwait(false);
+        var draft = await ManifestAnswers.AnswerAsync(manifest, folder, question,
+            (source, skipped) => io.Error.WriteLine($"skipped {source}/{skipped.Path}: {skipped.Reason}"), ct).ConfigureAwait(false);
         return DraftView.ToJson(draft);
     }
 
