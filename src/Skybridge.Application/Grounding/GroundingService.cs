@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Core.Manifests;
 using Skybridge.Grounding.Answering;
@@ -175,8 +176,8 @@ public sealed class GroundingService : IDisposable
             WorkflowVersion = version,
             CaseId = caseId,
             Outcome = draft.Retrieved.Count + " passages",
-            InputHashes = new Dictionary<string, string> { ["case_text"] = Hash(text) },
-            OutputHashes = new Dictionary<string, string> { ["passages"] = Hash(string.Join("\n", passages)) },
+            InputHashes = new Dictionary<string, string> { ["case_text"] = TextDigest.Sha256(text) },
+            OutputHashes = new Dictionary<string, string> { ["passages"] = TextDigest.Sha256(string.Join("\n", passages)) },
             Content = new JsonObject
             {
                 ["confidence"] = draft.Confidence,
@@ -211,7 +212,7 @@ public sealed class GroundingService : IDisposable
             WorkflowVersion = version,
             CaseId = caseId,
             Outcome = draft.Abstained ? "abstained" : "answered",
-            OutputHashes = new Dictionary<string, string> { ["draft"] = Hash(draftJson) },
+            OutputHashes = new Dictionary<string, string> { ["draft"] = TextDigest.Sha256(draftJson) },
             Content = new JsonObject
             {
                 ["reason"] = draft.Reason,
@@ -226,7 +227,6 @@ public sealed class GroundingService : IDisposable
         return new CaseResult(CaseOutcome.Drafted, caseId, draft);
     }
 
-    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     /// <inheritdoc />
     public void Dispose()
