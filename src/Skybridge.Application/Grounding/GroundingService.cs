@@ -86,7 +86,7 @@ public sealed class GroundingService : IDisposable
 
         await _ledger.AppendAsync(new LedgerEntry
         {
-            Type = "sources.ingested",
+            Type = LedgerEventTypes.SourcesIngested,
             Actors = [LedgerActor.Human(actor)],
             WorkflowId = workflowId,
             Outcome = "ingested",
@@ -170,7 +170,7 @@ public sealed class GroundingService : IDisposable
         var passages = draft.Retrieved.Select(p => $"{p.Source}/{p.Document}@{p.Version}:{p.Start}-{p.End}").ToList();
         var retrieval = await _ledger.AppendAsync(new LedgerEntry
         {
-            Type = "retrieval",
+            Type = LedgerEventTypes.Retrieval,
             Actors = actors,
             WorkflowId = workflowId,
             WorkflowVersion = version,
@@ -189,7 +189,7 @@ public sealed class GroundingService : IDisposable
         {
             var call = await _ledger.AppendAsync(new LedgerEntry
             {
-                Type = "model.called",
+                Type = LedgerEventTypes.ModelCalled,
                 Actors = actors,
                 WorkflowId = workflowId,
                 WorkflowVersion = version,
@@ -206,7 +206,7 @@ public sealed class GroundingService : IDisposable
 
         await _ledger.AppendAsync(new LedgerEntry
         {
-            Type = "draft.created",
+            Type = LedgerEventTypes.DraftCreated,
             Actors = actors,
             WorkflowId = workflowId,
             WorkflowVersion = version,

@@ -158,7 +158,7 @@ public sealed class DeviceAuthorizationService
 
         await _ledger.AppendAsync(new LedgerEntry
         {
-            Type = approve ? "device.approved" : "device.denied",
+            Type = approve ? LedgerEventTypes.DeviceApproved : LedgerEventTypes.DeviceDenied,
             Actors = [LedgerActor.Human(userName)],
             Resource = new LedgerResource("client", found.ClientId),
             Outcome = approve ? "approved" : "denied",

@@ -29,7 +29,7 @@ public sealed record LedgerResource(string Kind, string Id, IReadOnlyList<string
 /// </summary>
 public sealed record LedgerEntry
 {
-    /// <summary>Event type, dotted: <c>manifest.published</c>, <c>auth.sign_in_failed</c>, <c>model.called</c>...</summary>
+    /// <summary>Event type, one of <see cref="LedgerEventTypes"/>: <c>manifest.published</c>, <c>auth.sign_in_refused</c>, <c>model.called</c>...</summary>
     public required string Type { get; init; }
 
     /// <summary>The actor chain, person first.</summary>
