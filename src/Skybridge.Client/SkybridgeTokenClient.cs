@@ -94,10 +94,13 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
     /// <summary>The agent's client id.</summary>
     public string ClientId => _credentials.ClientId;
 
+    /// <summary>The clock deciding when a cached token is renewed and what assertions say; tests move a fake one.</summary>
+    internal TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <inheritdoc />
     public async ValueTask<string> GetAccessTokenAsync(CancellationToken cancellationToken = default)
     {
-        if (Fresh(Volatile.Read(ref _current)) is { } token)
+        if (Fresh(Volatile.Read(ref _current), Time.GetUtcNow()) is { } token)
         {
             return token;
         }
@@ -106,7 +109,7 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
         await _fetching.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (Fresh(Volatile.Read(ref _current)) is { } fetched)
+            if (Fresh(Volatile.Read(ref _current), Time.GetUtcNow()) is { } fetched)
             {
                 return fetched;
             }
@@ -121,12 +124,13 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
         }
     }
 
-    internal static string? Fresh(SkybridgeToken? token) => token is not null && token.RenewAt > DateTimeOffset.UtcNow ? token.AccessToken : null;
+    internal static string? Fresh(SkybridgeToken? token) => Fresh(token, DateTimeOffset.UtcNow);
+
+    internal static string? Fresh(SkybridgeToken? token, DateTimeOffset now) => token is not null && token.RenewAt > now ? token.AccessToken : null;
 
     /// <summary>Renews 30 seconds before expiry, or half-way through a shorter life.</summary>
-    internal static SkybridgeToken Issued(string accessToken, TimeSpan lifetime, string? scope)
+    internal static SkybridgeToken Issued(string accessToken, TimeSpan lifetime, string? scope, DateTimeOffset now)
     {
-        var now = DateTimeOffset.UtcNow;
         var margin = lifetime / 2 < RenewBefore ? lifetime / 2 : RenewBefore;
         return new SkybridgeToken(accessToken, now + lifetime, scope) { RenewAt = now + lifetime - margin };
     }
@@ -202,7 +206,7 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
             Remember(_credentials.TokenEndpoint, response);
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var json = TryParse(text);
-            if (TokenFrom(response, json) is { } issued)
+            if (TokenFrom(response, json, Time.GetUtcNow()) is { } issued)
             {
                 return issued;
             }
@@ -253,7 +257,10 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
     }
 
     /// <summary>The token of a successful token response (RFC 6749 section 5.1), or null.</summary>
-    internal static SkybridgeToken? TokenFrom(HttpResponseMessage response, JsonElement? json)
+    internal static SkybridgeToken? TokenFrom(HttpResponseMessage response, JsonElement? json) => TokenFrom(response, json, DateTimeOffset.UtcNow);
+
+    /// <summary>The token of a successful token response, received at <paramref name="now"/>, or null.</summary>
+    internal static SkybridgeToken? TokenFrom(HttpResponseMessage response, JsonElement? json, DateTimeOffset now)
     {
         if (!response.IsSuccessStatusCode || json?.TryGetProperty("access_token", out var token) != true || token.ValueKind != JsonValueKind.String)
         {
@@ -263,7 +270,7 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
         // expires_in is RECOMMENDED, not required (RFC 6749 section 5.1): without it, assume a short life.
         var lifetime = json.Value.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var seconds) && seconds > 0 ? seconds : 60;
         var scope = json.Value.TryGetProperty("scope", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
-        return Issued(token.GetString()!, TimeSpan.FromSeconds(lifetime), scope);
+        return Issued(token.GetString()!, TimeSpan.FromSeconds(lifetime), scope, now);
     }
 
     internal static JsonElement? TryParse(string text)
@@ -282,7 +289,7 @@ public sealed class SkybridgeTokenClient : ISkybridgeTokenSource, IDisposable
     /// <summary>A client assertion (RFC 7523 section 3): short-lived, unique, about and by this client, for this server.</summary>
     private string Assertion()
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var now = Time.GetUtcNow().ToUnixTimeSeconds();
         return Handler.CreateToken(new SecurityTokenDescriptor
         {
             Claims = new Dictionary<string, object>

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Skybridge.Client.Tests.Support;
@@ -140,15 +141,18 @@ public sealed class TokenClientTests
     }
 
     [Fact]
-    public async Task GetAccessToken_RenewsBeforeExpiry_AndAfterInvalidate()
+    public async Task GetAccessToken_RenewsHalfWayThroughAShortLife_AndAfterInvalidate()
     {
         var (credentials, _) = TestCredentials.Make();
         var server = new ScriptedServer((_, i) => ScriptedServer.Token("at-" + i, expiresIn: i == 0 ? 1 : 300));
-        using var tokens = new SkybridgeTokenClient(credentials, new HttpClient(server));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var tokens = new SkybridgeTokenClient(credentials, new HttpClient(server)) { Time = clock };
 
         Assert.Equal("at-0", await tokens.GetAccessTokenAsync(Ct));
         // A one-second token is renewed half-way through its life, never handed out in its last moments.
-        await Task.Delay(TimeSpan.FromMilliseconds(600), Ct);
+        clock.Advance(TimeSpan.FromMilliseconds(499));
+        Assert.Equal("at-0", await tokens.GetAccessTokenAsync(Ct));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal("at-1", await tokens.GetAccessTokenAsync(Ct));
         Assert.Equal("at-1", await tokens.GetAccessTokenAsync(Ct));
 

@@ -69,7 +69,7 @@ public sealed class AccountService
         var added = await _store.GrantRoleAsync(userName, workflowId, role.ToName(), cancellationToken).ConfigureAwait(false);
         if (added)
         {
-            await RecordAsync("role.granted", actor, userName, "granted", cancellationToken, workflowId, role.ToName()).ConfigureAwait(false);
+            await RecordAsync(LedgerEventTypes.RoleGranted, actor, userName, "granted", cancellationToken, workflowId, role.ToName()).ConfigureAwait(false);
         }
 
         return added;
@@ -81,7 +81,7 @@ public sealed class AccountService
         var removed = await _store.RevokeRoleAsync(userName, workflowId, role.ToName(), cancellationToken).ConfigureAwait(false);
         if (removed)
         {
-            await RecordAsync("role.revoked", actor, userName, "revoked", cancellationToken, workflowId, role.ToName()).ConfigureAwait(false);
+            await RecordAsync(LedgerEventTypes.RoleRevoked, actor, userName, "revoked", cancellationToken, workflowId, role.ToName()).ConfigureAwait(false);
         }
 
         return removed;
@@ -97,12 +97,12 @@ public sealed class AccountService
         var changes = await _store.SyncMappedRolesAsync(userName, [.. wanted.Select(w => (w.WorkflowId, w.Role.ToName()))], cancellationToken).ConfigureAwait(false);
         foreach (var (workflowId, role) in changes.Granted)
         {
-            await RecordAsync("role.granted", actor, userName, "granted", cancellationToken, workflowId, role).ConfigureAwait(false);
+            await RecordAsync(LedgerEventTypes.RoleGranted, actor, userName, "granted", cancellationToken, workflowId, role).ConfigureAwait(false);
         }
 
         foreach (var (workflowId, role) in changes.Revoked)
         {
-            await RecordAsync("role.revoked", actor, userName, "revoked", cancellationToken, workflowId, role).ConfigureAwait(false);
+            await RecordAsync(LedgerEventTypes.RoleRevoked, actor, userName, "revoked", cancellationToken, workflowId, role).ConfigureAwait(false);
         }
     }
 
@@ -138,7 +138,7 @@ public sealed class AccountService
             return CreateUserOutcome.AlreadyExists;
         }
 
-        await RecordAsync("account.created", actor, userName, "created", cancellationToken).ConfigureAwait(false);
+        await RecordAsync(LedgerEventTypes.AccountCreated, actor, userName, "created", cancellationToken).ConfigureAwait(false);
         return CreateUserOutcome.Created;
     }
 
@@ -164,12 +164,12 @@ public sealed class AccountService
                 CreatedAt = _time.GetUtcNow(),
             };
             await _store.CreateUserAsync(created, cancellationToken).ConfigureAwait(false);
-            await RecordAsync("account.created", "oidc:" + issuer, userName, "created", cancellationToken).ConfigureAwait(false);
+            await RecordAsync(LedgerEventTypes.AccountCreated, "oidc:" + issuer, userName, "created", cancellationToken).ConfigureAwait(false);
             user = await _store.GetUserAsync(userName, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("The account just made is gone.");
         }
 
         await _store.RecordSignInSuccessAsync(userName, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        await RecordAsync("auth.signed_in", userName, userName, "signed_in_oidc", cancellationToken).ConfigureAwait(false);
+        await RecordAsync(LedgerEventTypes.SignedIn, userName, userName, "signed_in_oidc", cancellationToken).ConfigureAwait(false);
         return user;
     }
 
@@ -182,13 +182,13 @@ public sealed class AccountService
         {
             Hasher.VerifyHashedPassword(Placeholder, DummyHash, password);
             // The attempted name is kept as a digest only: people sometimes type their password into the name field.
-            await RecordAsync("auth.sign_in_refused", "unknown:" + LedgerEntry.Digest(userName)[..16], "unknown", "wrong_credentials", cancellationToken).ConfigureAwait(false);
+            await RecordAsync(LedgerEventTypes.SignInRefused, "unknown:" + LedgerEntry.Digest(userName)[..16], "unknown", "wrong_credentials", cancellationToken).ConfigureAwait(false);
             return new SignInResult(SignInOutcome.WrongCredentials);
         }
 
         if (user.LockedUntil is { } lockedUntil && lockedUntil > now)
         {
-            await RecordAsync("auth.sign_in_refused", user.UserName, user.UserName, "locked", cancellationToken).ConfigureAwait(false);
+            await RecordAsync(LedgerEventTypes.SignInRefused, user.UserName, user.UserName, "locked", cancellationToken).ConfigureAwait(false);
             return new SignInResult(SignInOutcome.LockedOut, LockedUntil: lockedUntil);
         }
 
@@ -197,7 +197,7 @@ public sealed class AccountService
         {
             var updated = await _store.RecordSignInFailureAsync(user.UserName, now, MaxFailedSignIns, LockoutDuration, cancellationToken).ConfigureAwait(false);
             var locked = updated?.LockedUntil is { } lockTime && lockTime > now;
-            await RecordAsync("auth.sign_in_refused", user.UserName, user.UserName, locked ? "locked" : "wrong_credentials", cancellationToken).ConfigureAwait(false);
+            await RecordAsync(LedgerEventTypes.SignInRefused, user.UserName, user.UserName, locked ? "locked" : "wrong_credentials", cancellationToken).ConfigureAwait(false);
             return updated?.LockedUntil is { } until && until > now
                 ? new SignInResult(SignInOutcome.LockedOut, LockedUntil: until)
                 : new SignInResult(SignInOutcome.WrongCredentials);
@@ -209,7 +209,7 @@ public sealed class AccountService
         }
 
         await _store.RecordSignInSuccessAsync(user.UserName, now, cancellationToken).ConfigureAwait(false);
-        await RecordAsync("auth.signed_in", user.UserName, user.UserName, "signed_in", cancellationToken).ConfigureAwait(false);
+        await RecordAsync(LedgerEventTypes.SignedIn, user.UserName, user.UserName, "signed_in", cancellationToken).ConfigureAwait(false);
         return new SignInResult(SignInOutcome.SignedIn, user);
     }
 

@@ -112,7 +112,7 @@ public sealed partial class AgentService
             return new AgentResult(AgentOutcome.NameTaken, Problem: $"Agent {clientId} already exists; rotate its key or pick another name.");
         }
 
-        await RecordAsync("agent.registered", actor, clientId, workflowId, new JsonObject { ["role"] = role, ["key_id"] = key.KeyId }, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(LedgerEventTypes.AgentRegistered, actor, clientId, workflowId, new JsonObject { ["role"] = role, ["key_id"] = key.KeyId }, cancellationToken).ConfigureAwait(false);
         return new AgentResult(AgentOutcome.Done, await _store.GetAgentAsync(clientId, cancellationToken).ConfigureAwait(false))
         {
             RoleScopes = manifest.Agents.First(a => a.Role == role).Scopes,
@@ -138,7 +138,7 @@ public sealed partial class AgentService
             return new AgentResult(AgentOutcome.Unchanged, agent, "The agent already had this key.");
         }
 
-        await RecordAsync("agent.key_rotated", actor, clientId, agent.WorkflowId, new JsonObject { ["key_id"] = key.KeyId }, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(LedgerEventTypes.AgentKeyRotated, actor, clientId, agent.WorkflowId, new JsonObject { ["key_id"] = key.KeyId }, cancellationToken).ConfigureAwait(false);
         var manifest = await Manifests.ManifestService.LoadActiveAsync(_workflows, agent.WorkflowId, cancellationToken).ConfigureAwait(false);
         return new AgentResult(AgentOutcome.Done, await _store.GetAgentAsync(clientId, cancellationToken).ConfigureAwait(false))
         {
@@ -161,7 +161,7 @@ public sealed partial class AgentService
             return new AgentResult(AgentOutcome.Unchanged, agent, $"Agent {clientId} is already {status}.");
         }
 
-        await RecordAsync(enabled ? "agent.enabled" : "agent.disabled", actor, clientId, agent.WorkflowId, null, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(enabled ? LedgerEventTypes.AgentEnabled : LedgerEventTypes.AgentDisabled, actor, clientId, agent.WorkflowId, null, cancellationToken).ConfigureAwait(false);
         return new AgentResult(AgentOutcome.Done, await _store.GetAgentAsync(clientId, cancellationToken).ConfigureAwait(false));
     }
 

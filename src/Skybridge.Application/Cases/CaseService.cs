@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Skybridge.Application.Grounding;
 using Skybridge.Application.Ledger;
 using Skybridge.Application.Manifests;
+using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Core.Manifests;
 using Skybridge.Grounding.Answering;
@@ -90,14 +90,14 @@ public sealed class CaseService
         var passages = draft.Retrieved.Select(p => $"{p.Source}/{p.Document}@{p.Version}:{p.Start}-{p.End}").ToList();
         var retrieval = new LedgerEntry
         {
-            Type = "retrieval",
+            Type = LedgerEventTypes.Retrieval,
             Actors = actors,
             WorkflowId = active.WorkflowId,
             WorkflowVersion = active.Version,
             CaseId = caseId,
             Outcome = draft.Retrieved.Count + " passages",
-            InputHashes = new Dictionary<string, string> { ["case_text"] = Hash(text) },
-            OutputHashes = new Dictionary<string, string> { ["passages"] = Hash(string.Join("\n", passages)) },
+            InputHashes = new Dictionary<string, string> { ["case_text"] = TextDigest.Sha256(text) },
+            OutputHashes = new Dictionary<string, string> { ["passages"] = TextDigest.Sha256(string.Join("\n", passages)) },
             Content = new JsonObject
             {
                 ["confidence"] = draft.Confidence,
@@ -109,7 +109,7 @@ public sealed class CaseService
         {
             trail.Add(new LedgerEntry
             {
-                Type = "model.called",
+                Type = LedgerEventTypes.ModelCalled,
                 Actors = actors,
                 WorkflowId = active.WorkflowId,
                 WorkflowVersion = active.Version,
@@ -125,13 +125,13 @@ public sealed class CaseService
 
         trail.Add(new LedgerEntry
         {
-            Type = "draft.created",
+            Type = LedgerEventTypes.DraftCreated,
             Actors = actors,
             WorkflowId = active.WorkflowId,
             WorkflowVersion = active.Version,
             CaseId = caseId,
             Outcome = draft.Abstained ? "abstained" : "answered",
-            OutputHashes = new Dictionary<string, string> { ["draft"] = Hash(draftJson) },
+            OutputHashes = new Dictionary<string, string> { ["draft"] = TextDigest.Sha256(draftJson) },
             Content = new JsonObject
             {
                 ["reason"] = draft.Reason,
@@ -144,6 +144,4 @@ public sealed class CaseService
         });
         return trail;
     }
-
-    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

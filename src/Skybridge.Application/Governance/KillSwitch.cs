@@ -32,7 +32,7 @@ public sealed class KillSwitch
         var halted = await _store.HaltWorkflowAsync(new WorkflowHalt(workflowId, actor, reason, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         if (halted)
         {
-            await RecordAsync("workflow.halted", actor, workflowId, reason, cancellationToken).ConfigureAwait(false);
+            await RecordAsync(LedgerEventTypes.WorkflowHalted, actor, workflowId, reason, cancellationToken).ConfigureAwait(false);
         }
 
         return halted;
@@ -44,7 +44,7 @@ public sealed class KillSwitch
         var resumed = await _store.ResumeWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false);
         if (resumed)
         {
-            await RecordAsync("workflow.resumed", actor, workflowId, reason, cancellationToken).ConfigureAwait(false);
+            await RecordAsync(LedgerEventTypes.WorkflowResumed, actor, workflowId, reason, cancellationToken).ConfigureAwait(false);
         }
 
         return resumed;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Core.Manifests;
 using Skybridge.Grounding.Answering;
@@ -69,7 +70,7 @@ public sealed class GroundingService : IDisposable
 
         await _ledger.AppendAsync(new LedgerEntry
         {
-            Type = "sources.ingested",
+            Type = LedgerEventTypes.SourcesIngested,
             Actors = [LedgerActor.Human(actor)],
             WorkflowId = workflowId,
             Outcome = "ingested",

@@ -9,12 +9,14 @@ internal sealed partial class CheckpointService : BackgroundService
 {
     private readonly LedgerService _ledger;
     private readonly SkybridgeNodeOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger<CheckpointService> _logger;
 
-    public CheckpointService(LedgerService ledger, SkybridgeNodeOptions options, ILogger<CheckpointService> logger)
+    public CheckpointService(LedgerService ledger, SkybridgeNodeOptions options, TimeProvider time, ILogger<CheckpointService> logger)
     {
         _ledger = ledger;
         _options = options;
+        _time = time;
         _logger = logger;
     }
 
@@ -25,7 +27,8 @@ internal sealed partial class CheckpointService : BackgroundService
             return;
         }
 
-        using var timer = new PeriodicTimer(_options.CheckpointInterval);
+        // The node's clock, not the machine's: checkpoints then follow the same time as the events they sign.
+        using var timer = new PeriodicTimer(_options.CheckpointInterval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))

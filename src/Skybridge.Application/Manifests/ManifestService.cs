@@ -94,7 +94,7 @@ public sealed class ManifestService
             // Refused configuration changes are evidence too: who tried what, and why it was refused.
             await _ledger.AppendAsync(new LedgerEntry
             {
-                Type = "manifest.publish_refused",
+                Type = LedgerEventTypes.ManifestPublishRefused,
                 Actors = [LedgerActor.Human(publishedBy)],
                 Resource = new LedgerResource("manifest", fileName),
                 Outcome = "invalid",
@@ -123,7 +123,7 @@ public sealed class ManifestService
 
         await _ledger.AppendAsync(new LedgerEntry
         {
-            Type = "manifest.published",
+            Type = LedgerEventTypes.ManifestPublished,
             Actors = [LedgerActor.Human(publishedBy)],
             WorkflowId = manifest.Id,
             WorkflowVersion = published.Version.Version,
@@ -196,7 +196,7 @@ public sealed class ManifestService
 
         await _ledger.AppendAsync(new LedgerEntry
         {
-            Type = a.Kind == "rollback" ? "workflow.rolled_back" : "workflow.activated",
+            Type = a.Kind == "rollback" ? LedgerEventTypes.WorkflowRolledBack : LedgerEventTypes.WorkflowActivated,
             Actors = [LedgerActor.Human(actor)],
             WorkflowId = workflowId,
             WorkflowVersion = a.Version,

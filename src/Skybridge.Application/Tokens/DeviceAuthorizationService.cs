@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.Tokens;
 using Skybridge.Core.Identity;
+using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Agents;
@@ -110,7 +111,7 @@ public sealed class DeviceAuthorizationService
             var userCode = new string([.. Enumerable.Range(0, 8).Select(_ => Alphabet[RandomNumberGenerator.GetInt32(Alphabet.Length)])]);
             var stored = await _store.CreateDeviceAuthorizationAsync(new DeviceAuthorization
             {
-                DeviceCodeHash = Hash(deviceCode), UserCodeHash = Hash(userCode), ClientId = CliClientId, Scope = requested.ToString(),
+                DeviceCodeHash = TextDigest.Sha256(deviceCode), UserCodeHash = TextDigest.Sha256(userCode), ClientId = CliClientId, Scope = requested.ToString(),
                 Status = DeviceAuthorizationStatuses.Pending, CreatedAt = now, ExpiresAt = now + Lifetime, IntervalSeconds = IntervalSeconds,
             }, cancellationToken).ConfigureAwait(false);
             if (stored)
@@ -124,7 +125,7 @@ public sealed class DeviceAuthorizationService
     /// <summary>What the person is asked to approve: the client and the scope, or null for an unknown or spent code.</summary>
     public async Task<DeviceAuthorization?> FindAsync(string userCode, CancellationToken cancellationToken)
     {
-        var found = await _store.FindDeviceAuthorizationByUserCodeAsync(Hash(Normalize(userCode)), cancellationToken).ConfigureAwait(false);
+        var found = await _store.FindDeviceAuthorizationByUserCodeAsync(TextDigest.Sha256(Normalize(userCode)), cancellationToken).ConfigureAwait(false);
         return found is not null && found.Status == DeviceAuthorizationStatuses.Pending && found.ExpiresAt > _time.GetUtcNow() ? found : null;
     }
 
@@ -157,7 +158,7 @@ public sealed class DeviceAuthorizationService
 
         await _ledger.AppendAsync(new LedgerEntry
         {
-            Type = approve ? "device.approved" : "device.denied",
+            Type = approve ? LedgerEventTypes.DeviceApproved : LedgerEventTypes.DeviceDenied,
             Actors = [LedgerActor.Human(userName)],
             Resource = new LedgerResource("client", found.ClientId),
             Outcome = approve ? "approved" : "denied",
@@ -170,7 +171,7 @@ public sealed class DeviceAuthorizationService
     public async Task<DeviceRedeemResult> RedeemAsync(string deviceCode, string clientId, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var found = await _store.PollDeviceAuthorizationAsync(Hash(deviceCode), now, cancellationToken).ConfigureAwait(false);
+        var found = await _store.PollDeviceAuthorizationAsync(TextDigest.Sha256(deviceCode), now, cancellationToken).ConfigureAwait(false);
         if (found is null || found.ClientId != clientId)
         {
             return new DeviceRedeemResult(DeviceRedeemStatus.Invalid, null, null);
@@ -207,5 +208,4 @@ public sealed class DeviceAuthorizationService
 
     private static string Normalize(string userCode) => new([.. (userCode ?? "").ToUpperInvariant().Where(char.IsAsciiLetter)]);
 
-    private static string Hash(string code) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(code)));
 }

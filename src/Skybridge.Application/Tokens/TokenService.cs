@@ -211,7 +211,7 @@ public sealed class TokenService
         {
             await _ledger.AppendAsync(new LedgerEntry
             {
-                Type = "token.revoked",
+                Type = LedgerEventTypes.TokenRevoked,
                 Actors = [by],
                 WorkflowId = claims.Workflow,
                 Resource = new LedgerResource("access_token", claims.TokenId),
@@ -614,7 +614,7 @@ public sealed class TokenService
         var exchange = grantType == TokenExchange;
         await _ledger.AppendAsync(new LedgerEntry
         {
-            Type = exchange ? "token.exchanged" : "token.issued",
+            Type = exchange ? LedgerEventTypes.TokenExchanged : LedgerEventTypes.TokenIssued,
             Actors = Actors(claims),
             WorkflowId = claims.Workflow,
             Resource = new LedgerResource("access_token", claims.TokenId),
@@ -670,7 +670,7 @@ public sealed class TokenService
     private Task RecordRefusalAsync(string? grantType, Outcome refusal, CancellationToken cancellationToken) =>
         _ledger.AppendAsync(new LedgerEntry
         {
-            Type = "token.refused",
+            Type = LedgerEventTypes.TokenRefused,
             Actors = [LedgerActor.Agent(refusal.ClientId ?? "unauthenticated")],
             WorkflowId = refusal.Workflow,
             Outcome = refusal.Error!.Code,

@@ -114,22 +114,53 @@ internal static class LedgerCommands
     private static Command Export(CliIo io, TimeProvider time)
     {
         var output = new Option<string>("--out") { Description = "The bundle file to write.", HelpName = "FILE", Required = true };
+        var ledgerKey = ServerCommands.LedgerKeyOption();
         var store = new StoreOptions();
-        var command = new Command("export", "Write a bundle (events, checkpoints, proofs, public keys) that `ledger verify --bundle` checks offline.") { output };
+        var command = new Command(
+            "export",
+            "Write a bundle (events, checkpoints, proofs, public keys) that `ledger verify --bundle` checks offline. Signs a checkpoint of the newest event first when the ledger key is at hand.")
+        { output, ledgerKey };
         store.AddTo(command);
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
+            var head = await opened.GetLedgerHeadAsync(ct).ConfigureAwait(false);
+            if (head.Size == 0)
+            {
+                io.Fail("The ledger is empty: there is nothing to export.");
+                return ExitCodes.InvalidInput;
+            }
+
+            var service = new LedgerService(opened, time, null);
+            var keyPath = ServerCommands.LedgerKeyPath(parse, ledgerKey, store);
+            // A bundle is checked against its signed checkpoints only: without one it proves nothing. With the key
+            // at hand (or on a ledger that never had one, as `ledger checkpoint` does) the newest event is signed
+            // first, so the bundle proves all of it. The key is never created beside a ledger signed elsewhere.
+            if (File.Exists(keyPath) || (await opened.ListLedgerKeysAsync(ct).ConfigureAwait(false)).Count == 0)
+            {
+                service.UseSigner(await LedgerKeys.LoadOrCreateAsync(keyPath, head.Origin, opened, time, ct).ConfigureAwait(false));
+                await service.CheckpointAsync(ct).ConfigureAwait(false);
+            }
+
+            var latest = await service.LatestCheckpointAsync(ct).ConfigureAwait(false);
+            if (latest is null)
+            {
+                io.Fail(
+                    $"The ledger has no signed checkpoint yet, and its signing key is not at {keyPath}: the bundle would have nothing signed to verify against. No file was written.",
+                    "Pass --ledger-key with the ledger's key file, or run `skybridge ledger checkpoint --ledger-key FILE` where the key is (a running server signs one within 10 seconds).");
+                return ExitCodes.Failed;
+            }
+
             var target = Path.GetFullPath(parse.GetValue(output)!);
             var temporary = target + ".partial";
             long count;
             // Written beside the target and renamed at the end: a failed export leaves no half bundle behind.
             await using (var stream = File.Create(temporary))
             {
-                count = await new LedgerService(opened, time, null).ExportAsync(stream, ct).ConfigureAwait(false);
+                count = await service.ExportAsync(stream, ct).ConfigureAwait(false);
             }
 
             File.Move(temporary, target, overwrite: true);
-            io.Output.WriteLine($"Exported {count} events to {target}.");
+            io.Output.WriteLine($"Exported {count} events to {target}; the newest signed checkpoint covers {latest.Size}.");
             return ExitCodes.Ok;
         }));
         return command;

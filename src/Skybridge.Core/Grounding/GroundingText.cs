@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text;
+using Skybridge.Core.Ledger;
 
 namespace Skybridge.Core.Grounding;
 
@@ -122,6 +122,6 @@ public static class DocumentVersion
     public static string Of(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        return TextDigest.Sha256(text);
     }
 }

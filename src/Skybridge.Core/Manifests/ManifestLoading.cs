@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using Skybridge.Core.Diagnostics;
+using Skybridge.Core.Ledger;
 
 namespace Skybridge.Core.Manifests;
 
@@ -40,6 +39,6 @@ public static class ManifestHash
     public static string Compute(string yaml)
     {
         ArgumentNullException.ThrowIfNull(yaml);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml)));
+        return TextDigest.Sha256(yaml);
     }
 }

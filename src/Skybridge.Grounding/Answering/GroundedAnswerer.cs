@@ -1,8 +1,8 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Skybridge.Core.Grounding;
+using Skybridge.Core.Ledger;
 using Skybridge.Core.Manifests;
 using Skybridge.Grounding.Engines;
 using Skybridge.Grounding.Retrieval;
@@ -152,7 +152,7 @@ public sealed partial class GroundedAnswerer
             new(ChatRole.System, (_manifest.Prompts?.System ?? "") + "\n\n" + AnswerProtocol.Instructions),
             new(ChatRole.User, JsonSerializer.Serialize(request, AnswerProtocol.Json)),
         };
-        var inputHash = Hash(string.Join("\n", messages.Select(m => m.Role + ":" + m.Text)));
+        var inputHash = TextDigest.Sha256(string.Join("\n", messages.Select(m => m.Role + ":" + m.Text)));
 
         string? reply;
         try
@@ -165,7 +165,7 @@ public sealed partial class GroundedAnswerer
             return Abstain("engine_error", "The answer engine did not answer: " + ex.GetType().Name, inputHash);
         }
 
-        var outputHash = reply is null ? null : Hash(reply);
+        var outputHash = reply is null ? null : TextDigest.Sha256(reply);
         var answer = AnswerProtocol.Parse(reply);
         if (answer is null)
         {
@@ -243,5 +243,4 @@ public sealed partial class GroundedAnswerer
     [System.Text.RegularExpressions.GeneratedRegex(@"\[[A-Z_]+_[0-9]+\]")]
     private static partial System.Text.RegularExpressions.Regex PlaceholderPattern();
 
-    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

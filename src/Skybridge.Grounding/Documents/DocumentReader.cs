@@ -1,8 +1,8 @@
-using System.Security.Cryptography;
 using System.Text;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
 using Skybridge.Core.Grounding;
+using Skybridge.Core.Ledger;
 using Skybridge.Core.Manifests;
 using YamlDotNet.RepresentationModel;
 
@@ -283,6 +283,6 @@ public static class DocumentReader
     public static string PassageId(SourceDocument document, TextSpan span)
     {
         ArgumentNullException.ThrowIfNull(document);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{document.Source}/{document.Path}@{document.Version}:{span.Start}-{span.End}")))[..24];
+        return TextDigest.Sha256($"{document.Source}/{document.Path}@{document.Version}:{span.Start}-{span.End}")[..24];
     }
 }

@@ -40,7 +40,11 @@ public static class SkybridgeServer
     /// Builds a server node. The caller owns <paramref name="store"/> and must have migrated it
     /// (<see cref="ISkybridgeStore.MigrateAsync"/>) before starting the node.
     /// </summary>
-    public static WebApplication Build(SkybridgeServerOptions options, ISkybridgeStore store)
+    /// <param name="options">The node's settings.</param>
+    /// <param name="store">The migrated store.</param>
+    /// <param name="time">The node's clock (token lifetimes, nonces, lockouts, checkpoints); the system clock when
+    /// null. Tests pass a fake one to let time pass without waiting.</param>
+    public static WebApplication Build(SkybridgeServerOptions options, ISkybridgeStore store, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
@@ -80,6 +84,12 @@ public static class SkybridgeServer
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         // Its "no XML encryptor" warning is expected on Linux, where the keys folder's permissions protect the keys.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+
+        if (time is not null)
+        {
+            // Registered first: every later TryAdd of the system clock (ours, ASP.NET Core's) keeps this one.
+            builder.Services.AddSingleton(time);
+        }
 
         builder.Services.AddSkybridgeServer(options, store);
         var app = builder.Build();

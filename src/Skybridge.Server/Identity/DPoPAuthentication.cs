@@ -200,7 +200,7 @@ public sealed class DPoPAuthenticationHandler : AuthenticationHandler<DPoPAuthen
         Context.Items[FailureKey] = error;
         await _ledger.AppendAsync(new LedgerEntry
         {
-            Type = "token.rejected",
+            Type = LedgerEventTypes.TokenRejected,
             Actors = [LedgerActor.Agent(claims?.ClientId ?? "unauthenticated")],
             WorkflowId = claims?.Workflow,
             Resource = new LedgerResource("endpoint", Request.Method + " " + Request.Path.Value),

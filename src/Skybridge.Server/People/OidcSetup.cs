@@ -89,7 +89,7 @@ public static class OidcSetup
                 var ledger = context.HttpContext.RequestServices.GetRequiredService<ILedger>();
                 await ledger.AppendAsync(new LedgerEntry
                 {
-                    Type = "auth.sign_in_refused",
+                    Type = LedgerEventTypes.SignInRefused,
                     Actors = [LedgerActor.System("oidc")],
                     Resource = new LedgerResource("account", "unknown"),
                     Outcome = "oidc_failed",

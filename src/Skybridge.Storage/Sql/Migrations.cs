@@ -1,6 +1,6 @@
 using System.Reflection;
-using System.Security.Cryptography;
 using System.Text;
+using Skybridge.Core.Ledger;
 
 namespace Skybridge.Storage.Sql;
 
@@ -23,7 +23,7 @@ internal static class Migrations
             using var stream = assembly.GetManifestResourceStream(resource)!;
             using var reader = new StreamReader(stream, Encoding.UTF8);
             var sql = reader.ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
-            var checksum = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql)));
+            var checksum = TextDigest.Sha256(sql);
             result.Add(new Migration(version, fileName[(separator + 1)..], sql, checksum));
         }
 

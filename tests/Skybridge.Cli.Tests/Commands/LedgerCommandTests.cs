@@ -57,6 +57,59 @@ public sealed class LedgerCommandTests
     }
 
     [Fact]
+    public async Task Export_SignsACheckpointFirst_WhenNothingIsSignedYet_SoTheBundleVerifies()
+    {
+        var data = CliRun.NewDataFolder();
+        Assert.Equal(0, (await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--activate", "--by", "maria")).ExitCode);
+        var bundle = Path.Combine(data, "export.json");
+
+        var export = await CliRun.RunAsync("ledger", "export", "--out", bundle, "--data", data);
+        Assert.True(export.ExitCode == 0, export.Output + export.Error);
+        Assert.Contains("the newest signed checkpoint covers 2", export.Output, StringComparison.Ordinal);
+
+        var key = (await CliRun.RunAsync("ledger", "keys", "--data", data)).Output.Trim().Split('\n')[0].Trim();
+        var verify = await CliRun.RunAsync("ledger", "verify", "--bundle", bundle, "--public-key", key, "--json");
+        Assert.True(verify.ExitCode == 0, verify.Output + verify.Error);
+        using var doc = JsonDocument.Parse(verify.Output);
+        Assert.Equal(2, doc.RootElement.GetProperty("events").GetInt64());
+        Assert.Equal(1, doc.RootElement.GetProperty("checkpoints").GetInt64());
+    }
+
+    [Fact]
+    public async Task Export_IsRefused_WithTheReason_AndWritesNoFile_WhenNothingIsSignedAndTheKeyIsElsewhere()
+    {
+        var data = CliRun.NewDataFolder();
+        Assert.Equal(0, (await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--by", "maria")).ExitCode);
+        // The ledger's key lives outside the data folder (as with `serve --ledger-key`), and nothing is signed yet.
+        var elsewhere = Path.Combine(CliRun.NewDataFolder(), "ledger.key");
+        Assert.Equal(0, (await CliRun.RunAsync("ledger", "keys", "--rotate", "--ledger-key", elsewhere, "--data", data)).ExitCode);
+        var bundle = Path.Combine(data, "export.json");
+
+        var refused = await CliRun.RunAsync("ledger", "export", "--out", bundle, "--data", data);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("nothing signed to verify against", refused.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(bundle));
+        Assert.False(File.Exists(bundle + ".partial"));
+        Assert.False(File.Exists(Path.Combine(data, "keys", "ledger.key")));
+
+        // With the key named, the same export signs first and verifies.
+        Assert.Equal(0, (await CliRun.RunAsync("ledger", "export", "--out", bundle, "--data", data, "--ledger-key", elsewhere)).ExitCode);
+        var verify = await CliRun.RunAsync("ledger", "verify", "--bundle", bundle);
+        Assert.True(verify.ExitCode == 0, verify.Output + verify.Error);
+    }
+
+    [Fact]
+    public async Task Export_IsRefused_WhenTheLedgerIsEmpty()
+    {
+        var data = CliRun.NewDataFolder();
+        var bundle = Path.Combine(data, "export.json");
+        var refused = await CliRun.RunAsync("ledger", "export", "--out", bundle, "--data", data);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("nothing to export", refused.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(bundle));
+    }
+
+    [Fact]
     public async Task Proofs_ArePrinted_AndOutOfRangeIsRefused()
     {
         var data = await FolderWithHistoryAsync();

@@ -22,13 +22,14 @@ public sealed class Sha256LeavesTests
     }
 
     [Fact]
-    public void OnLinux_TheLowLevelOpenSslPathIsTheOneInUse()
+    public void IsNative_OnLinuxUnlessThePortableSwitchIsSet_AndNeverOtherwise()
     {
-        // The test machines are Debian with OpenSSL 3: if this ever falls back silently, audits get much slower.
-        if (OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("SKYBRIDGE_PORTABLE_SHA256") != "1")
-        {
-            Assert.True(Sha256Leaves.IsNative);
-        }
+        // The test machines are Debian with OpenSSL 3: if this ever falls back silently, audits get much slower. Where
+        // the portable switch is set, or off Linux, the native path must not be taken (a FIPS-only host relies on it).
+        var portable = Environment.GetEnvironmentVariable("SKYBRIDGE_PORTABLE_SHA256") == "1";
+        var expected = OperatingSystem.IsLinux() && !portable;
+        Assert.True(expected == Sha256Leaves.IsNative,
+            $"Linux: {OperatingSystem.IsLinux()}, SKYBRIDGE_PORTABLE_SHA256=1: {portable}; expected the {(expected ? "OpenSSL" : ".NET")} SHA-256, got the {(Sha256Leaves.IsNative ? "OpenSSL" : ".NET")} one.");
     }
 
     [Fact]

@@ -76,7 +76,25 @@ internal sealed class AgentKit
         return h + "." + b + "." + Base64UrlEncoder.Encode(signature);
     }
 
-    public static long Now(int offsetSeconds = 0) => DateTimeOffset.UtcNow.ToUnixTimeSeconds() + offsetSeconds;
+    private static readonly AsyncLocal<TimeProvider?> ClockInUse = new();
+
+    /// <summary>
+    /// Makes proofs, assertions and forged tokens of the calling test use <paramref name="clock"/> (the server's fake
+    /// clock), so the agent's idea of "now" moves when the test lets time pass. Undone when disposed.
+    /// </summary>
+    public static IDisposable UseClock(TimeProvider clock)
+    {
+        var previous = ClockInUse.Value;
+        ClockInUse.Value = clock;
+        return new Restore(() => ClockInUse.Value = previous);
+    }
+
+    public static long Now(int offsetSeconds = 0) => (ClockInUse.Value ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds() + offsetSeconds;
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
 
     /// <summary>A client assertion (RFC 7523); <paramref name="bend"/> may change any claim.</summary>
     public string Assertion(Action<JsonObject>? bend = null)

@@ -9,12 +9,12 @@ using Skybridge.Server.Tests.Support;
 namespace Skybridge.Server.Tests.People;
 
 /// <summary>The CLI's sign-in (RFC 8628 device grant) over sockets: start, approve in the console, poll, use the token.</summary>
-public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
+public sealed partial class DeviceSignInTests : IClassFixture<FakeClockServer>
 {
     private const string Grant = "urn:ietf:params:oauth:grant-type:device_code";
-    private readonly RunningServer _server;
+    private readonly FakeClockServer _server;
 
-    public DeviceSignInTests(RunningServer server) => _server = server;
+    public DeviceSignInTests(FakeClockServer server) => _server = server;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -66,6 +66,7 @@ public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
     [Fact]
     public async Task Device_ApprovedInTheConsole_GivesThePersonAKeyBoundToken_ThatAgentsCanActFor()
     {
+        using var clock = AgentKit.UseClock(_server.Clock);
         using var http = _server.Client();
         using var cliKey = AgentKit.NewKey();
         var start = await StartAsync(http);
@@ -80,7 +81,7 @@ public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains("Approved", page, StringComparison.Ordinal);
 
-        await Task.Delay(TimeSpan.FromSeconds(5.2), Ct); // the interval: polling sooner is slow_down
+        _server.Clock.Advance(TimeSpan.FromSeconds(5)); // the interval: polling sooner is slow_down
         // A replayed proof is refused before the approval is looked at: it cannot use up the one hand-out.
         Assert.Equal("invalid_dpop_proof", (await PollAsync(http, cliKey, deviceCode, firstProof)).Error);
         var token = await PollAsync(http, cliKey, deviceCode);
@@ -91,7 +92,7 @@ public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
         Assert.Equal("skybridge-cli", (string?)claims["client_id"]);
 
         // Handed out once.
-        await Task.Delay(TimeSpan.FromSeconds(5.2), Ct);
+        _server.Clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal("invalid_grant", (await PollAsync(http, cliKey, deviceCode)).Error);
 
         var cli = new AgentKit(_server, "skybridge-cli", cliKey);
@@ -135,6 +136,7 @@ public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
     [Fact]
     public async Task Device_Denied_OrPolledTooFast_OrWrongClient_GetsTheRfcErrors()
     {
+        using var clock = AgentKit.UseClock(_server.Clock);
         using var http = _server.Client();
         using var key = AgentKit.NewKey();
         var start = await StartAsync(http);
@@ -144,7 +146,7 @@ public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
 
         var (status, _) = await DecideAsync("reviewer", start.GetProperty("user_code").GetString()!, "deny");
         Assert.Equal(HttpStatusCode.OK, status);
-        await Task.Delay(TimeSpan.FromSeconds(5.2), Ct);
+        _server.Clock.Advance(TimeSpan.FromSeconds(5));
         var denied = await PollAsync(http, key, deviceCode);
         Assert.Equal("access_denied", denied.Error);
         Assert.Null(denied.AccessToken);
@@ -157,6 +159,7 @@ public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
     [Fact]
     public async Task Console_WrongCodes_AreCountedAndLockThePersonOut()
     {
+        using var clock = AgentKit.UseClock(_server.Clock);
         for (var i = 0; i < 5; i++)
         {
             var (status, page) = await DecideAsync("auditor", "BBBB-BBB" + "CDFGH"[i], "approve");
@@ -172,8 +175,62 @@ public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
     }
 
     [Fact]
+    public async Task Device_PolledAgainAfterTheInterval_IsPendingAgain_NotSlowDown()
+    {
+        using var clock = AgentKit.UseClock(_server.Clock);
+        using var http = _server.Client();
+        using var key = AgentKit.NewKey();
+        var deviceCode = (await StartAsync(http)).GetProperty("device_code").GetString()!;
+        Assert.Equal("authorization_pending", (await PollAsync(http, key, deviceCode)).Error);
+        _server.Clock.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal("slow_down", (await PollAsync(http, key, deviceCode)).Error);
+        _server.Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal("authorization_pending", (await PollAsync(http, key, deviceCode)).Error);
+    }
+
+    [Fact]
+    public async Task Device_Code_IsRefused_AfterItsTenMinutesPass()
+    {
+        using var clock = AgentKit.UseClock(_server.Clock);
+        using var http = _server.Client();
+        using var key = AgentKit.NewKey();
+        var start = await StartAsync(http);
+        Assert.Equal(600, start.GetProperty("expires_in").GetInt32());
+        var deviceCode = start.GetProperty("device_code").GetString()!;
+        _server.Clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal("expired_token", (await PollAsync(http, key, deviceCode)).Error);
+        var (status, page) = await DecideAsync("operator", start.GetProperty("user_code").GetString()!, "approve");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("unknown, expired or already used", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Console_WrongCodesLockout_LiftsAfterFifteenMinutes()
+    {
+        using var clock = AgentKit.UseClock(_server.Clock);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await DecideAsync("approver", "BBBB-BBB" + "CDFGH"[i], "approve")).Status);
+        }
+
+        using var http = _server.Client();
+        var (_, lockedPage) = await DecideAsync("approver", (await StartAsync(http)).GetProperty("user_code").GetString()!, "approve");
+        Assert.Contains("Too many wrong codes", lockedPage, StringComparison.Ordinal);
+
+        _server.Clock.Advance(TimeSpan.FromMinutes(14));
+        var (_, stillLocked) = await DecideAsync("approver", (await StartAsync(http)).GetProperty("user_code").GetString()!, "approve");
+        Assert.Contains("Too many wrong codes", stillLocked, StringComparison.Ordinal);
+
+        _server.Clock.Advance(TimeSpan.FromMinutes(1));
+        var (status, page) = await DecideAsync("approver", (await StartAsync(http)).GetProperty("user_code").GetString()!, "approve");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("Approved", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Device_ScopeBeyondThePersonsRoles_CannotBeApproved()
     {
+        using var clock = AgentKit.UseClock(_server.Clock);
         using var http = _server.Client();
         var start = await StartAsync(http, scope: "payments:refund");
         var (status, page) = await DecideAsync("owner", start.GetProperty("user_code").GetString()!, "approve");

@@ -35,6 +35,9 @@ public class RunningServer : IAsyncLifetime
     /// <summary>Identity settings of the node; fixtures deriving from this one may shorten them.</summary>
     protected virtual Skybridge.Core.Identity.IdentitySettings Identity => new();
 
+    /// <summary>The node's clock; <see cref="FakeClockServer"/> makes it one the tests move.</summary>
+    public virtual TimeProvider Time => TimeProvider.System;
+
     /// <summary>Lets a fixture deriving from this one change the node's options.</summary>
     protected virtual SkybridgeServerOptions Adjust(SkybridgeServerOptions options) => options;
 
@@ -45,8 +48,8 @@ public class RunningServer : IAsyncLifetime
     {
         Store = SkybridgeStores.OpenSqlite(_folder);
         await Store.MigrateAsync();
-        await using var ledger = new LedgerWriter(Store, TimeProvider.System, "test-seed");
-        var manifests = new ManifestService(Store, TimeProvider.System, ledger);
+        await using var ledger = new LedgerWriter(Store, Time, "test-seed");
+        var manifests = new ManifestService(Store, Time, ledger);
         var yaml = await File.ReadAllTextAsync(RepoPaths.SampleManifest);
         var first = await manifests.PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
         Assert.True(first.IsValid, string.Join("\n", first.Diagnostics));
@@ -54,7 +57,7 @@ public class RunningServer : IAsyncLifetime
         var second = await manifests.PublishAsync(other, "manifest.yaml", null, "seed", activate: true, default);
         Assert.True(second.IsValid, string.Join("\n", second.Diagnostics));
 
-        var accounts = new AccountService(Store, TimeProvider.System, ledger);
+        var accounts = new AccountService(Store, Time, ledger);
         foreach (var role in Roles)
         {
             await accounts.CreateUserAsync("seed", role.ToName(), role.ToString(), Password, default);
@@ -76,7 +79,8 @@ public class RunningServer : IAsyncLifetime
                 TokenKeyFile = TokenKeyFile,
                 Identity = Identity,
             }),
-            Store);
+            Store,
+            Time == TimeProvider.System ? null : Time);
         await _app.StartNodeAsync(default);
         BaseAddress = new Uri(SkybridgeServer.ListeningAddresses(_app)[0]);
     }

@@ -29,7 +29,7 @@ public sealed record LedgerResource(string Kind, string Id, IReadOnlyList<string
 /// </summary>
 public sealed record LedgerEntry
 {
-    /// <summary>Event type, dotted: <c>manifest.published</c>, <c>auth.sign_in_failed</c>, <c>model.called</c>...</summary>
+    /// <summary>Event type, one of <see cref="LedgerEventTypes"/>: <c>manifest.published</c>, <c>auth.sign_in_refused</c>, <c>model.called</c>...</summary>
     public required string Type { get; init; }
 
     /// <summary>The actor chain, person first.</summary>
@@ -68,7 +68,7 @@ public sealed record LedgerEntry
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>Lower-case hex SHA-256 of a text's UTF-8 bytes.</summary>
-    public static string Digest(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    public static string Digest(string text) => TextDigest.Sha256(text);
 }
 
 /// <summary>An event as recorded: the entry plus what the ledger assigned, and its canonical bytes (the Merkle leaf).</summary>

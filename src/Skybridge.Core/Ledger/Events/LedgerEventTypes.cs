@@ -1,0 +1,145 @@
+using System.Collections.Frozen;
+
+namespace Skybridge.Core.Ledger.Events;
+
+/// <summary>
+/// Every ledger event type, in one place: code that records an event names its type from here, and docs/ledger.md
+/// lists the same set (a test compares the two). A type is part of the ledger's format: once written it stays
+/// spelled as it is, or older events would no longer match what readers look for.
+/// </summary>
+public static class LedgerEventTypes
+{
+    // Configuration: manifests and workflows.
+
+    /// <summary>A manifest version was published (or published again unchanged). Carries the workflow and version,
+    /// the YAML's digest, the autonomy level, and the outcome <c>published</c> or <c>already_published</c>.</summary>
+    public const string ManifestPublished = "manifest.published";
+
+    /// <summary>A manifest failed validation and was not stored. Carries the file name, the YAML's digest and the
+    /// error codes with line and column (outcome <c>invalid</c>).</summary>
+    public const string ManifestPublishRefused = "manifest.publish_refused";
+
+    /// <summary>A workflow's active version changed by activation. Carries the previous and new version.</summary>
+    public const string WorkflowActivated = "workflow.activated";
+
+    /// <summary>A workflow went back to the version active before (rollback). Carries the previous and new version.</summary>
+    public const string WorkflowRolledBack = "workflow.rolled_back";
+
+    /// <summary>A workflow was halted (kill switch): its agents' tokens stop working. Carries who and the reason.</summary>
+    public const string WorkflowHalted = "workflow.halted";
+
+    /// <summary>A halted workflow was resumed. Carries who and the reason.</summary>
+    public const string WorkflowResumed = "workflow.resumed";
+
+    // People: accounts, roles, sign-in.
+
+    /// <summary>An account was created, by an administrator or at a first single sign-on. Carries the user name and
+    /// who created it (for single sign-on, <c>oidc:ISSUER</c>).</summary>
+    public const string AccountCreated = "account.created";
+
+    /// <summary>A role was granted on a workflow (or on every workflow). Carries the role, the scope and who granted it
+    /// (<c>oidc-group-mapping</c> when the sign-in's group mapping did).</summary>
+    public const string RoleGranted = "role.granted";
+
+    /// <summary>A role was revoked. Carries the role, the scope and who revoked it.</summary>
+    public const string RoleRevoked = "role.revoked";
+
+    /// <summary>A person signed in. Outcome <c>signed_in</c> (password) or <c>signed_in_oidc</c> (single sign-on).</summary>
+    public const string SignedIn = "auth.signed_in";
+
+    /// <summary>A sign-in was refused. Outcome <c>wrong_credentials</c>, <c>locked</c> or <c>oidc_failed</c> (with the
+    /// kind of failure only). An unknown user name is recorded as a digest prefix, never as typed.</summary>
+    public const string SignInRefused = "auth.sign_in_refused";
+
+    // Agents and tokens.
+
+    /// <summary>An agent was registered on a workflow. Carries its client id, role and key id.</summary>
+    public const string AgentRegistered = "agent.registered";
+
+    /// <summary>An agent's public key was replaced. Carries the new key id.</summary>
+    public const string AgentKeyRotated = "agent.key_rotated";
+
+    /// <summary>A disabled agent was enabled again.</summary>
+    public const string AgentEnabled = "agent.enabled";
+
+    /// <summary>An agent was disabled: its tokens stop working.</summary>
+    public const string AgentDisabled = "agent.disabled";
+
+    /// <summary>The token endpoint issued an access token (client credentials or device code). Carries the token id,
+    /// grant type, client, subject, scope, audiences, expiry and key thumbprint; never the token.</summary>
+    public const string TokenIssued = "token.issued";
+
+    /// <summary>A token exchange (RFC 8693) issued a delegated token. Carries what <see cref="TokenIssued"/> carries,
+    /// plus the actor chain and the subject token's id.</summary>
+    public const string TokenExchanged = "token.exchanged";
+
+    /// <summary>The token endpoint refused a request. Carries the OAuth error code, the reason, the grant type and the
+    /// key thumbprint when known.</summary>
+    public const string TokenRefused = "token.refused";
+
+    /// <summary>An agent API refused a token or its DPoP proof. Carries the endpoint, the OAuth error code, the reason
+    /// and the token id when known.</summary>
+    public const string TokenRejected = "token.rejected";
+
+    /// <summary>A token was revoked (RFC 7009). Carries the token id, the client and the reason.</summary>
+    public const string TokenRevoked = "token.revoked";
+
+    /// <summary>A person approved a device sign-in (RFC 8628) in the console. Carries the client and the scope.</summary>
+    public const string DeviceApproved = "device.approved";
+
+    /// <summary>A person denied a device sign-in. Carries the client and the scope.</summary>
+    public const string DeviceDenied = "device.denied";
+
+    // Grounding and cases.
+
+    /// <summary>A workflow's sources were read. Carries, per source, the documents added, unchanged and removed, and
+    /// the files skipped with the reason.</summary>
+    public const string SourcesIngested = "sources.ingested";
+
+    /// <summary>A case's passages were retrieved (the first event of a case). Carries the case text's digest, the
+    /// passages (source, document, version, span), their digest and the confidence. Written before types were
+    /// dotted, and kept as it is so older ledgers replay alike.</summary>
+    public const string Retrieval = "retrieval";
+
+    /// <summary>An engine was called for a case. Carries the digests of the exact messages sent and of the reply, the
+    /// engine, and the kinds of personal data redacted.</summary>
+    public const string ModelCalled = "model.called";
+
+    /// <summary>A case's draft was made. Carries the draft's digest, the outcome (<c>answered</c> or
+    /// <c>abstained</c>), the reason, confidence, citation coverage, unsupported claims and the citations.</summary>
+    public const string DraftCreated = "draft.created";
+
+    // Reserved for the governed-action and evaluation work; nothing writes them yet.
+
+    /// <summary>Reserved: a policy decision on a proposed action (<c>allow</c>, <c>require_approval</c>, <c>deny</c>)
+    /// with the rules that decided.</summary>
+    public const string PolicyDecided = "policy.decided";
+
+    /// <summary>Reserved: an approval was requested from the eligible people.</summary>
+    public const string ApprovalRequested = "approval.requested";
+
+    /// <summary>Reserved: an approval was decided (approved, rejected, or expired and failed closed).</summary>
+    public const string ApprovalDecided = "approval.decided";
+
+    /// <summary>Reserved: an action ran on a system of record through its connector.</summary>
+    public const string ActionExecuted = "action.executed";
+
+    /// <summary>Reserved: an evaluation run finished, with its metrics against the acceptance bar.</summary>
+    public const string EvaluationCompleted = "evaluation.completed";
+
+    /// <summary>The types code writes today.</summary>
+    public static FrozenSet<string> Written { get; } = FrozenSet.Create(StringComparer.Ordinal,
+    [
+        ManifestPublished, ManifestPublishRefused, WorkflowActivated, WorkflowRolledBack, WorkflowHalted, WorkflowResumed,
+        AccountCreated, RoleGranted, RoleRevoked, SignedIn, SignInRefused,
+        AgentRegistered, AgentKeyRotated, AgentEnabled, AgentDisabled,
+        TokenIssued, TokenExchanged, TokenRefused, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
+        SourcesIngested, Retrieval, ModelCalled, DraftCreated,
+    ]);
+
+    /// <summary>The types named for coming features, which nothing writes yet.</summary>
+    public static FrozenSet<string> Reserved { get; } = FrozenSet.Create(StringComparer.Ordinal,
+    [
+        PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, EvaluationCompleted,
+    ]);
+}
