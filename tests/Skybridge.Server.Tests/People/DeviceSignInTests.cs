@@ -297,4 +297,22 @@ public sealed partial class DeviceSignInTests : IClassFixture<RunningServer>
         using var users = await console.GetAsync("/api/users", Ct);
         Assert.Equal(HttpStatusCode.OK, users.StatusCode);
     }
+
+    [Fact]
+    public async Task PersonToken_OpensNoConsolePage_SoANarrowTokenCannotApproveAWiderOne()
+    {
+        var admin = await PersonAsync((WorkflowRole.Admin, AccessRules.AllWorkflows));
+        using var http = _server.Client();
+        using var key = AgentKit.NewKey();
+        var token = await SignInAsync(http, key, admin, scope: "cases:read");
+
+        // The console is for the browser session: with the token alone, /device (where a code is approved, with
+        // everything the roles allow) and the workflow pages send the caller to the sign-in form.
+        foreach (var path in new[] { "/device", $"/workflows/{RunningServer.Workflow}" })
+        {
+            using var page = await SendAsync(http, HttpMethod.Get, path, null, token.AccessToken!, key);
+            Assert.True(page.StatusCode == HttpStatusCode.Redirect, $"{path}: {(int)page.StatusCode}");
+            Assert.Contains("/signin", page.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
+    }
 }
