@@ -74,9 +74,6 @@ public sealed record StoredUser
 /// <summary>A role held by a user on a workflow, or on every workflow (<see cref="AllWorkflows"/>).</summary>
 public sealed record RoleGrant(string UserName, string WorkflowId, string Role)
 {
-    /// <summary>The workflow id of a global grant.</summary>
-    public const string AllWorkflows = "*";
-
-    /// <summary>True when this grant counts on <paramref name="workflowId"/>: granted there, or installation-wide.</summary>
-    public bool Covers(string workflowId) => WorkflowId == workflowId || WorkflowId == AllWorkflows;
+    /// <summary>The workflow id of a global grant. Where a grant counts is the access table's rule (Core's <c>AccessRules</c>), not the store's.</summary>
+    public const string AllWorkflows = Skybridge.Core.Access.AccessRules.AllWorkflows;
 }

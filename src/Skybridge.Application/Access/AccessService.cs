@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Skybridge.Core.Access;
+using Skybridge.Core.Identity;
 using Skybridge.Application.Accounts;
 using Skybridge.Storage;
 
@@ -22,6 +23,12 @@ public enum AccessVerdict
 
     /// <summary>The person may see the workflow but their role does not carry this permission.</summary>
     Forbidden,
+
+    /// <summary>
+    /// The person signed in with a token whose scope lacks the permission's (RFC 6750 section 3.1
+    /// <c>insufficient_scope</c>), whatever their roles.
+    /// </summary>
+    InsufficientScope,
 }
 
 /// <summary>
@@ -43,13 +50,28 @@ public sealed class AccessService
     public static string? UserName(ClaimsPrincipal principal) =>
         principal.Identity?.IsAuthenticated == true ? principal.FindFirstValue(ClaimTypes.Name) : null;
 
-    /// <summary>Checks an installation-wide permission (<paramref name="workflowId"/> null) or one on a workflow.</summary>
-    public async Task<AccessVerdict> CheckAsync(ClaimsPrincipal principal, Permission permission, string? workflowId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks an installation-wide permission (<paramref name="workflowId"/> null) or one on a workflow, for a person
+    /// signed in with the session cookie: roles only.
+    /// </summary>
+    public Task<AccessVerdict> CheckAsync(ClaimsPrincipal principal, Permission permission, string? workflowId, CancellationToken cancellationToken) =>
+        CheckAsync(principal, null, permission, workflowId, cancellationToken);
+
+    /// <summary>
+    /// Checks a permission for a person who presented a token of <paramref name="tokenScope"/> (null for the session
+    /// cookie, which has no scope). The scope is checked first: it reveals nothing about which workflows exist.
+    /// </summary>
+    public async Task<AccessVerdict> CheckAsync(ClaimsPrincipal principal, ScopeSet? tokenScope, Permission permission, string? workflowId, CancellationToken cancellationToken)
     {
         var userName = UserName(principal);
         if (userName is null)
         {
             return AccessVerdict.Unauthenticated;
+        }
+
+        if (!AccessRules.ScopeAllows(tokenScope, permission))
+        {
+            return AccessVerdict.InsufficientScope;
         }
 
         var grants = await _accounts.GetGrantsAsync(userName, cancellationToken).ConfigureAwait(false);

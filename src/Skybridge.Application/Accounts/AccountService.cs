@@ -217,7 +217,14 @@ public sealed class AccountService
     public async Task<IReadOnlyList<(WorkflowRole Role, string WorkflowId)>> GetGrantsAsync(string userName, CancellationToken cancellationToken)
     {
         var grants = await _store.ListRoleGrantsForUserAsync(userName, cancellationToken).ConfigureAwait(false);
-        var result = new List<(WorkflowRole, string)>(grants.Count);
+        return RolesOf(grants);
+    }
+
+    /// <summary>Stored grants as the access table reads them; a role name this version does not know counts for nothing.</summary>
+    public static IReadOnlyList<(WorkflowRole Role, string WorkflowId)> RolesOf(IEnumerable<RoleGrant> grants)
+    {
+        ArgumentNullException.ThrowIfNull(grants);
+        var result = new List<(WorkflowRole, string)>();
         foreach (var grant in grants)
         {
             if (WorkflowRoles.TryParse(grant.Role, out var role))

@@ -3,10 +3,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.Tokens;
+using Skybridge.Core.Access;
 using Skybridge.Core.Identity;
 using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Application.Tokens;
+using Skybridge.Application.Accounts;
 using Skybridge.Application.Agents;
 using Skybridge.Application.Ledger;
 using Skybridge.Storage;
@@ -77,16 +79,14 @@ public sealed class DeviceAuthorizationService
     private const int MaxWrongCodes = 5;
 
     private readonly ISkybridgeStore _store;
-    private readonly IdentityState _state;
     private readonly ILedger _ledger;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset Since)> _wrongCodes = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The service of one node.</summary>
-    public DeviceAuthorizationService(ISkybridgeStore store, IdentityState state, ILedger ledger, TimeProvider time)
+    public DeviceAuthorizationService(ISkybridgeStore store, ILedger ledger, TimeProvider time)
     {
         _store = store;
-        _state = state;
         _ledger = ledger;
         _time = time;
     }
@@ -197,13 +197,14 @@ public sealed class DeviceAuthorizationService
     }
 
     /// <summary>
-    /// What a person may hand out: the scopes of the agent roles of every workflow they hold a role on (every workflow
-    /// for an administrator). A person's token, like a delegation, never carries more.
+    /// What a person's token may carry: the scope of every permission their roles give them (the union over their
+    /// grants, from the access table). An auditor's token never holds <c>cases:write</c>; a token asked for with a
+    /// narrower scope keeps it; the roles still decide each request.
     /// </summary>
     public async Task<ScopeSet> PersonScopesAsync(string userName, CancellationToken cancellationToken)
     {
         var grants = await _store.ListRoleGrantsForUserAsync(userName, cancellationToken).ConfigureAwait(false);
-        return ScopeSet.Of(_state.ActiveManifests.Where(m => grants.Any(g => g.Covers(m.WorkflowId))).SelectMany(m => m.Manifest.Agents).SelectMany(a => a.Scopes));
+        return AccessRules.ScopesFor(AccountService.RolesOf(grants));
     }
 
     private static string Normalize(string userCode) => new([.. (userCode ?? "").ToUpperInvariant().Where(char.IsAsciiLetter)]);

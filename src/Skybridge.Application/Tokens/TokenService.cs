@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.Tokens;
+using Skybridge.Core.Access;
 using Skybridge.Core.Identity;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Application;
+using Skybridge.Application.Accounts;
 using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 
@@ -536,11 +538,12 @@ public sealed class TokenService
         }
 
         var claims = subject.Claims!;
+        // An agent acting for any person (acts_for user:*) works for people who may submit cases on its workflow.
         var personHoldsRole = false;
         if (claims.Subject.StartsWith("user:", StringComparison.Ordinal) && claims.Actor is null)
         {
             var grants = await _store.ListRoleGrantsForUserAsync(claims.Subject["user:".Length..], cancellationToken).ConfigureAwait(false);
-            personHoldsRole = grants.Any(g => g.Covers(agent.WorkflowId));
+            personHoldsRole = AccessRules.IsAllowed(AccountService.RolesOf(grants), Permission.SubmitCase, agent.WorkflowId);
         }
 
         var decision = TokenExchangePolicy.Decide(claims, new ActingAgent(agent.ClientId, agent.WorkflowId, role!), personHoldsRole,

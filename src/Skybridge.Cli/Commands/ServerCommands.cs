@@ -219,7 +219,7 @@ internal static class ServerCommands
 
             var password = RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 16);
             await accounts.CreateUserAsync("skybridge-up", userName, displayName, password, ct).ConfigureAwait(false);
-            await accounts.GrantRoleAsync("skybridge-up", userName, role == WorkflowRole.Admin ? RoleGrant.AllWorkflows : "support-desk", role, ct).ConfigureAwait(false);
+            await accounts.GrantRoleAsync("skybridge-up", userName, AccessRules.GrantedOn(role, "support-desk"), role, ct).ConfigureAwait(false);
             lines.Add($"{userName}\t{password}\t{role.ToName()}");
         }
 

@@ -95,7 +95,7 @@ internal static class UserCommands
                 io.Output.WriteLine($"Created account {userName}.");
                 if (parsedRole is { } grantedRole)
                 {
-                    var scope = grantedRole == WorkflowRole.Admin ? RoleGrant.AllWorkflows : parse.GetValue(workflow)!;
+                    var scope = AccessRules.GrantedOn(grantedRole, parse.GetValue(workflow));
                     await accounts.GrantRoleAsync(CliApp.Actor, userName, scope, grantedRole, ct).ConfigureAwait(false);
                     io.Output.WriteLine($"Granted {grantedRole.ToName()} on {Scope(scope)}.");
                 }
@@ -130,7 +130,7 @@ internal static class UserCommands
                     return ExitCodes.InvalidInput;
                 }
 
-                var scope = parsed == WorkflowRole.Admin ? RoleGrant.AllWorkflows : parse.GetValue(workflow)!;
+                var scope = AccessRules.GrantedOn(parsed, parse.GetValue(workflow));
                 if (scope != RoleGrant.AllWorkflows && await opened.GetWorkflowAsync(scope, ct).ConfigureAwait(false) is null)
                 {
                     io.Fail($"No workflow named '{scope}'.", "skybridge manifest list shows the workflows there are.");

@@ -1,6 +1,11 @@
+using Skybridge.Core.Identity;
+
 namespace Skybridge.Core.Access;
 
-/// <summary>What a person may do. Every API endpoint and console page requires exactly one permission.</summary>
+/// <summary>
+/// What a person may do. Every API endpoint, console page and token decision about people names exactly one
+/// permission; <see cref="AccessRules"/> says which roles carry it and which OAuth scope a person's token needs for it.
+/// </summary>
 public enum Permission
 {
     /// <summary>See a workflow: its summary, version history and activation history.</summary>
@@ -35,30 +40,109 @@ public enum Permission
 
     /// <summary>Pull the kill switch (halt) and resume.</summary>
     HaltWorkflow,
+
+    /// <summary>Submit a case to a workflow and get its draft (or let an agent submit one on the person's behalf).</summary>
+    SubmitCase,
+
+    /// <summary>Read a submitted case's draft.</summary>
+    ReadCase,
+
+    /// <summary>Read a case's trail in the ledger: retrieval, model call, draft, decisions.</summary>
+    ReadCaseTrail,
 }
 
+/// <summary>One row of the access table.</summary>
+/// <param name="Roles">The roles that carry the permission.</param>
+/// <param name="Scope">The OAuth scope a person's DPoP-bound token must hold to use it (a session cookie needs none).</param>
+/// <param name="OnWorkflow">True when it is exercised on one workflow; false when installation-wide.</param>
+/// <param name="Agents">
+/// True when an agent may use it too, on its own workflow only and with the scope its manifest role declares.
+/// </param>
+public sealed record PermissionRule(IReadOnlyList<WorkflowRole> Roles, string Scope, bool OnWorkflow, bool Agents = false);
+
 /// <summary>
-/// The role-to-permission table: one place, used by the API, the console and the CLI.
+/// The role-to-permission table: one place, used by the API, the console, the CLI sign-in and the token service.
 /// Admin is installation-wide; every other role counts only on the workflow it was granted for.
 /// </summary>
 public static class AccessRules
 {
-    private static readonly Dictionary<Permission, WorkflowRole[]> Table = new()
+    /// <summary>The workflow id of a grant that counts on every workflow (the admin role's).</summary>
+    public const string AllWorkflows = "*";
+
+    /// <summary>Scopes of person tokens: see the workflows, their manifests and who holds roles.</summary>
+    public const string WorkflowsRead = "workflows:read";
+
+    /// <summary>Scopes of person tokens: publish manifests, activate and roll back versions.</summary>
+    public const string WorkflowsWrite = "workflows:write";
+
+    /// <summary>Scopes of person tokens: pull the kill switch and resume.</summary>
+    public const string WorkflowsHalt = "workflows:halt";
+
+    /// <summary>Scopes of person tokens: register, rotate, disable and enable agents.</summary>
+    public const string AgentsManage = "agents:manage";
+
+    /// <summary>Scopes of person tokens: create accounts, grant and revoke roles.</summary>
+    public const string PeopleManage = "people:manage";
+
+    /// <summary>Scopes of person tokens: read ledger events and case trails.</summary>
+    public const string LedgerRead = "ledger:read";
+
+    /// <summary>Scopes of person and agent tokens: read cases' drafts.</summary>
+    public const string CasesRead = "cases:read";
+
+    /// <summary>Scopes of person and agent tokens: submit cases.</summary>
+    public const string CasesWrite = "cases:write";
+
+    private static readonly WorkflowRole[] Everyone = [WorkflowRole.Owner, WorkflowRole.Approver, WorkflowRole.Reviewer, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin];
+
+    private static readonly Dictionary<Permission, PermissionRule> Table = new()
     {
-        [Permission.ReadWorkflow] = [WorkflowRole.Owner, WorkflowRole.Approver, WorkflowRole.Reviewer, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin],
-        [Permission.ReadManifest] = [WorkflowRole.Owner, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin],
-        [Permission.PublishManifest] = [WorkflowRole.Owner, WorkflowRole.Admin],
-        [Permission.ActivateVersion] = [WorkflowRole.Owner, WorkflowRole.Admin],
-        [Permission.ReadRoles] = [WorkflowRole.Owner, WorkflowRole.Auditor, WorkflowRole.Admin],
-        [Permission.ManageRoles] = [WorkflowRole.Owner, WorkflowRole.Admin],
-        [Permission.ManageUsers] = [WorkflowRole.Admin],
-        [Permission.ReadLedgerEvents] = [WorkflowRole.Admin],
-        [Permission.ManageAgents] = [WorkflowRole.Owner, WorkflowRole.Admin],
-        [Permission.HaltWorkflow] = [WorkflowRole.Owner, WorkflowRole.Operator, WorkflowRole.Admin],
+        [Permission.ReadWorkflow] = new(Everyone, WorkflowsRead, OnWorkflow: true),
+        [Permission.ReadManifest] = new([WorkflowRole.Owner, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin], WorkflowsRead, OnWorkflow: true),
+        [Permission.PublishManifest] = new([WorkflowRole.Owner, WorkflowRole.Admin], WorkflowsWrite, OnWorkflow: true),
+        [Permission.ActivateVersion] = new([WorkflowRole.Owner, WorkflowRole.Admin], WorkflowsWrite, OnWorkflow: true),
+        [Permission.ReadRoles] = new([WorkflowRole.Owner, WorkflowRole.Auditor, WorkflowRole.Admin], WorkflowsRead, OnWorkflow: true),
+        [Permission.ManageRoles] = new([WorkflowRole.Owner, WorkflowRole.Admin], PeopleManage, OnWorkflow: true),
+        [Permission.ManageUsers] = new([WorkflowRole.Admin], PeopleManage, OnWorkflow: false),
+        [Permission.ReadLedgerEvents] = new([WorkflowRole.Admin], LedgerRead, OnWorkflow: false),
+        [Permission.ManageAgents] = new([WorkflowRole.Owner, WorkflowRole.Admin], AgentsManage, OnWorkflow: true),
+        [Permission.HaltWorkflow] = new([WorkflowRole.Owner, WorkflowRole.Operator, WorkflowRole.Admin], WorkflowsHalt, OnWorkflow: true),
+
+        // Cases are the workflow's work. The owner and the operator run it and may put work in; approvers decide
+        // the actions a draft proposes and reviewers grade sampled outputs, so letting them submit would let them
+        // make the very work they judge; auditors only read.
+        [Permission.SubmitCase] = new([WorkflowRole.Owner, WorkflowRole.Operator, WorkflowRole.Admin], CasesWrite, OnWorkflow: true, Agents: true),
+
+        // Everyone on the workflow reads drafts: approvers and reviewers need them to judge, auditors to audit.
+        [Permission.ReadCase] = new(Everyone, CasesRead, OnWorkflow: true, Agents: true),
+
+        // The trail is the accountability record (who asked, what was retrieved, which engine answered): the people
+        // accountable for the workflow or auditing it, not those who only judge single outputs.
+        [Permission.ReadCaseTrail] = new([WorkflowRole.Owner, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin], LedgerRead, OnWorkflow: true),
     };
 
+    /// <summary>Every scope a person's token may carry, each named by at least one permission.</summary>
+    public static IReadOnlyList<string> PersonScopes { get; } = [.. Table.Values.Select(r => r.Scope).Distinct().Order(StringComparer.Ordinal)];
+
+    /// <summary>The table's row for a permission.</summary>
+    public static PermissionRule Rule(Permission permission) => Table[permission];
+
     /// <summary>The roles that carry a permission.</summary>
-    public static IReadOnlyList<WorkflowRole> RolesFor(Permission permission) => Table[permission];
+    public static IReadOnlyList<WorkflowRole> RolesFor(Permission permission) => Table[permission].Roles;
+
+    /// <summary>The scope a person's token must hold to use a permission.</summary>
+    public static string ScopeFor(Permission permission) => Table[permission].Scope;
+
+    /// <summary>
+    /// The one rule of where a grant counts: an admin grant on every workflow, any other grant only on the workflow it
+    /// was granted for, and never installation-wide (<paramref name="workflowId"/> null).
+    /// </summary>
+    public static bool Counts(WorkflowRole role, string grantedOn, string? workflowId) =>
+        role == WorkflowRole.Admin || (workflowId is not null && string.Equals(grantedOn, workflowId, StringComparison.Ordinal));
+
+    /// <summary>Where a new grant of <paramref name="role"/> "on <paramref name="workflowId"/>" is recorded: admin is always installation-wide.</summary>
+    public static string GrantedOn(WorkflowRole role, string? workflowId) =>
+        role == WorkflowRole.Admin ? AllWorkflows : workflowId ?? throw new ArgumentNullException(nameof(workflowId), $"The {role} role is granted per workflow.");
 
     /// <summary>
     /// True when a person holding <paramref name="grants"/> (role, workflow id or "*") may exercise
@@ -67,22 +151,29 @@ public static class AccessRules
     public static bool IsAllowed(IEnumerable<(WorkflowRole Role, string WorkflowId)> grants, Permission permission, string? workflowId)
     {
         ArgumentNullException.ThrowIfNull(grants);
-        var roles = Table[permission];
-        foreach (var (role, grantedOn) in grants)
-        {
-            if (Array.IndexOf(roles, role) < 0)
-            {
-                continue;
-            }
+        var roles = Table[permission].Roles;
+        return grants.Any(g => roles.Contains(g.Role) && Counts(g.Role, g.WorkflowId, workflowId));
+    }
 
-            // Admin counts everywhere; other roles only on their own workflow, never installation-wide.
-            if (role == WorkflowRole.Admin || (workflowId is not null && string.Equals(grantedOn, workflowId, StringComparison.Ordinal)))
-            {
-                return true;
-            }
-        }
+    /// <summary>
+    /// True when a person's token of <paramref name="tokenScope"/> may be used for <paramref name="permission"/>
+    /// (RFC 6750 section 3.1: otherwise <c>insufficient_scope</c>). A session cookie has no scope: pass null, and
+    /// only roles count. The scope never widens what the roles allow; <see cref="IsAllowed"/> still decides.
+    /// </summary>
+    public static bool ScopeAllows(ScopeSet? tokenScope, Permission permission) =>
+        tokenScope is null || tokenScope.Contains(ScopeFor(permission));
 
-        return false;
+    /// <summary>
+    /// What a person's own token may carry: the scope of every permission their roles give them somewhere (the union
+    /// over their grants). The roles still decide each request; the scope only ever narrows.
+    /// </summary>
+    public static ScopeSet ScopesFor(IEnumerable<(WorkflowRole Role, string WorkflowId)> grants)
+    {
+        ArgumentNullException.ThrowIfNull(grants);
+        var list = grants.ToList();
+        return ScopeSet.Of(Table
+            .Where(row => list.Any(g => IsAllowed([g], row.Key, row.Value.OnWorkflow ? g.WorkflowId : null)))
+            .Select(row => row.Value.Scope));
     }
 
     /// <summary>
@@ -93,12 +184,8 @@ public static class AccessRules
     {
         ArgumentNullException.ThrowIfNull(grants);
         var list = grants.ToList();
-        if (list.Any(g => g.Role == WorkflowRole.Admin))
-        {
-            return true;
-        }
-
-        return roleToGrant is not (WorkflowRole.Owner or WorkflowRole.Admin)
-            && list.Any(g => g.Role == WorkflowRole.Owner && string.Equals(g.WorkflowId, workflowId, StringComparison.Ordinal));
+        return roleToGrant is WorkflowRole.Owner or WorkflowRole.Admin
+            ? list.Any(g => g.Role == WorkflowRole.Admin)
+            : IsAllowed(list, Permission.ManageRoles, workflowId);
     }
 }

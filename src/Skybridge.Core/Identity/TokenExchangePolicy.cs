@@ -30,7 +30,8 @@ public static class TokenExchangePolicy
 {
     /// <summary>
     /// Decides an exchange. <paramref name="subject"/> is a validated, unrevoked token of this server;
-    /// <paramref name="subjectPersonHoldsRole"/> says whether a person subject holds a role on the actor's workflow.
+    /// <paramref name="subjectPersonHoldsRole"/> says whether a person subject may submit cases on the actor's workflow
+    /// (the access table's <c>SubmitCase</c>): an agent that acts for any person acts only for those.
     /// The returned claims lack issuer, token id and key binding, which the token service fills in.
     /// </summary>
     public static ExchangeDecision Decide(AccessTokenClaims subject, ActingAgent actor, bool subjectPersonHoldsRole, ScopeSet? requestedScope, string? requestedResource, DateTimeOffset now, IdentitySettings settings)

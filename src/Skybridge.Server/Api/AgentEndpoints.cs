@@ -33,76 +33,46 @@ internal static class AgentEndpoints
         var group = app.MapGroup("/api/workflows/{id}").WithTags("agents");
 
         group.MapGet("/agents", async (string id, HttpContext context, AgentService agents) =>
-            await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false)
-                ?? Results.Ok((await agents.ListAsync(id, context.RequestAborted).ConfigureAwait(false)).Select(AgentView.Of)))
+            Results.Ok((await agents.ListAsync(id, context.RequestAborted).ConfigureAwait(false)).Select(AgentView.Of)))
+            .RequirePermission(Permission.ReadWorkflow)
             .WithSummary("The workflow's agents, their roles, status and key ids.");
 
         group.MapPost("/agents", async (string id, RegisterAgentRequest request, HttpContext context, AgentService agents) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ManageAgents, id).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             var result = await agents.RegisterAsync(ApiProblems.UserName(context.User)!, id, request.Name ?? "", request.Role ?? "", request.PublicKey.GetRawText(), context.RequestAborted).ConfigureAwait(false);
             return Answer(result, StatusCodes.Status201Created);
-        }).WithSummary("Registers an agent with its public key (made on the agent's side).");
+        }).RequirePermission(Permission.ManageAgents).WithSummary("Registers an agent with its public key (made on the agent's side).");
 
         group.MapPut("/agents/{name}/key", async (string id, string name, RotateAgentKeyRequest request, HttpContext context, AgentService agents) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ManageAgents, id).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             return Answer(await agents.RotateKeyAsync(ApiProblems.UserName(context.User)!, AgentService.ClientId(id, name), request.PublicKey.GetRawText(), context.RequestAborted).ConfigureAwait(false), StatusCodes.Status200OK);
-        }).WithSummary("Replaces the agent's public key; the old one stops authenticating at once.");
+        }).RequirePermission(Permission.ManageAgents).WithSummary("Replaces the agent's public key; the old one stops authenticating at once.");
 
         foreach (var (verb, enabled) in new[] { ("disable", false), ("enable", true) })
         {
             group.MapPost($"/agents/{{name}}/{verb}", async (string id, string name, HttpContext context, AgentService agents) =>
             {
-                if (await ApiProblems.GuardAsync(context, Permission.ManageAgents, id).ConfigureAwait(false) is { } refused)
-                {
-                    return refused;
-                }
-
                 return Answer(await agents.SetEnabledAsync(ApiProblems.UserName(context.User)!, AgentService.ClientId(id, name), enabled, context.RequestAborted).ConfigureAwait(false), StatusCodes.Status200OK);
-            }).WithSummary(enabled ? "Re-enables a disabled agent." : "Disables an agent: no new tokens, and its tokens stop working at once.");
+            }).RequirePermission(Permission.ManageAgents).WithSummary(enabled ? "Re-enables a disabled agent." : "Disables an agent: no new tokens, and its tokens stop working at once.");
         }
 
         group.MapGet("/halt", async (string id, HttpContext context, IWorkflowStore store) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             var halt = (await store.ListHaltsAsync(context.RequestAborted).ConfigureAwait(false)).FirstOrDefault(h => h.WorkflowId == id);
             return Results.Ok(new { halted = halt is not null, halt?.HaltedBy, halt?.Reason, halt?.At });
-        }).WithSummary("Whether the workflow is halted, by whom and why.");
+        }).RequirePermission(Permission.ReadWorkflow).WithSummary("Whether the workflow is halted, by whom and why.");
 
         group.MapPost("/halt", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.HaltWorkflow, id).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             var done = await killSwitch.HaltAsync(ApiProblems.UserName(context.User)!, id, Reason(request), context.RequestAborted).ConfigureAwait(false);
             return done ? Results.Ok(new { halted = true }) : ApiProblems.Problem(StatusCodes.Status409Conflict, "already_halted", $"{id} is already halted.");
-        }).WithSummary("The kill switch: halts the workflow at once; its agents' tokens stop working.");
+        }).RequirePermission(Permission.HaltWorkflow).WithSummary("The kill switch: halts the workflow at once; its agents' tokens stop working.");
 
         group.MapPost("/resume", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.HaltWorkflow, id).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             var done = await killSwitch.ResumeAsync(ApiProblems.UserName(context.User)!, id, Reason(request), context.RequestAborted).ConfigureAwait(false);
             return done ? Results.Ok(new { halted = false }) : ApiProblems.Problem(StatusCodes.Status409Conflict, "not_halted", $"{id} is not halted.");
-        }).WithSummary("Resumes a halted workflow.");
+        }).RequirePermission(Permission.HaltWorkflow).WithSummary("Resumes a halted workflow.");
     }
 
     private static string Reason(HaltRequest? request) => string.IsNullOrWhiteSpace(request?.Reason) ? "(no reason given)" : request.Reason.Trim()[..Math.Min(request.Reason.Trim().Length, 500)];

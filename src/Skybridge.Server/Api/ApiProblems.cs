@@ -28,24 +28,10 @@ internal static class ApiProblems
         AccessVerdict.Unauthenticated => Problem(StatusCodes.Status401Unauthorized, "unauthenticated", "Sign in first."),
         AccessVerdict.NotFound => Problem(StatusCodes.Status404NotFound, "not_found", "No such workflow, or you hold no role on it."),
         AccessVerdict.Forbidden => Problem(StatusCodes.Status403Forbidden, "forbidden", "Your role on this workflow does not allow this."),
+        AccessVerdict.InsufficientScope => Problem(StatusCodes.Status403Forbidden, "insufficient_scope", "Your token's scope does not allow this.",
+            "Sign in again (skybridge login) with a scope that includes what this request needs; your roles still decide."),
         _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, null),
     };
-
-    /// <summary>Checks access and answers the problem, or null when allowed. Refusals are logged and counted.</summary>
-    public static async Task<IResult?> GuardAsync(HttpContext context, Permission permission, string? workflowId)
-    {
-        var access = context.RequestServices.GetRequiredService<AccessService>();
-        var verdict = await access.CheckAsync(context.User, permission, workflowId, context.RequestAborted).ConfigureAwait(false);
-        if (verdict == AccessVerdict.Allowed)
-        {
-            return null;
-        }
-
-        SkybridgeTelemetry.AccessDenials.Add(1, new KeyValuePair<string, object?>("permission", permission.ToString()));
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Skybridge.Access");
-        Log.AccessRefused(logger, AccessService.UserName(context.User) ?? "(anonymous)", permission.ToString(), workflowId ?? "*", verdict.ToString());
-        return For(verdict);
-    }
 
     public static Task RedirectOrProblem(RedirectContext<CookieAuthenticationOptions> context, int status)
     {

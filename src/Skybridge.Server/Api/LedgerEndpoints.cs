@@ -29,16 +29,11 @@ internal static class LedgerEndpoints
 
         group.MapPost("/checkpoint", async (HttpContext context, LedgerService ledger) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ReadLedgerEvents, null).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             var checkpoint = await ledger.CheckpointAsync(context.RequestAborted).ConfigureAwait(false);
             return checkpoint is null
                 ? ApiProblems.Problem(StatusCodes.Status409Conflict, "empty_ledger", "The ledger is empty; there is nothing to sign.")
                 : Results.Text(checkpoint.Note, "text/plain; charset=utf-8");
-        }).WithSummary("Signs a checkpoint of the current head now (administrators).");
+        }).RequirePermission(Permission.ReadLedgerEvents).WithSummary("Signs a checkpoint of the current head now (administrators).");
 
         group.MapGet("/keys", async (HttpContext context, ILedgerStore store) =>
             Results.Ok(await store.ListLedgerKeysAsync(context.RequestAborted).ConfigureAwait(false)))
@@ -62,13 +57,8 @@ internal static class LedgerEndpoints
 
         group.MapGet("/events", async (long? from, int? limit, HttpContext context, ILedgerStore store) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ReadLedgerEvents, null).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             var events = await store.ReadLedgerEventsAsync(from ?? 0, Math.Clamp(limit ?? 100, 1, 1000), context.RequestAborted).ConfigureAwait(false);
             return Results.Ok(events.Select(e => new { sequence = e.Sequence, leafHash = Convert.ToHexStringLower(e.LeafHash), @event = System.Text.Json.JsonDocument.Parse(e.Body).RootElement }));
-        }).WithSummary("Ledger events in order (administrators), each with its leaf hash.");
+        }).RequirePermission(Permission.ReadLedgerEvents).WithSummary("Ledger events in order (administrators), each with its leaf hash.");
     }
 }

@@ -19,17 +19,12 @@ internal static class RoleEndpoints
         var group = app.MapGroup("/api/workflows/{id}/roles").WithTags("roles");
 
         group.MapGet("/", async (string id, HttpContext context, IPeopleStore store) =>
-            await ApiProblems.GuardAsync(context, Permission.ReadRoles, id).ConfigureAwait(false)
-                ?? Results.Ok(await store.ListRoleGrantsForWorkflowAsync(id, includeGlobal: true, context.RequestAborted).ConfigureAwait(false)))
+            Results.Ok(await store.ListRoleGrantsForWorkflowAsync(id, includeGlobal: true, context.RequestAborted).ConfigureAwait(false)))
+            .RequirePermission(Permission.ReadRoles)
             .WithSummary("Who holds which role on the workflow (administrators included).");
 
         group.MapPost("/", async (string id, GrantRoleRequest request, HttpContext context, IPeopleStore store, AccountService accounts, ILoggerFactory loggers) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ManageRoles, id).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             if (!WorkflowRoles.TryParse(request.Role, out var role))
             {
                 return ApiProblems.Problem(StatusCodes.Status400BadRequest, "unknown_role", $"Unknown role '{request.Role}'.",
@@ -44,7 +39,7 @@ internal static class RoleEndpoints
             }
 
             // Admin is installation-wide; granting it "on a workflow" would read as narrower than it is.
-            var scope = role == WorkflowRole.Admin ? RoleGrant.AllWorkflows : id;
+            var scope = AccessRules.GrantedOn(role, id);
             if (await store.GetUserAsync(request.UserName, context.RequestAborted).ConfigureAwait(false) is null)
             {
                 return ApiProblems.Problem(StatusCodes.Status404NotFound, "unknown_user", $"No account named '{request.UserName}'.");
@@ -53,15 +48,10 @@ internal static class RoleEndpoints
             var added = await accounts.GrantRoleAsync(actor, request.UserName, scope, role, context.RequestAborted).ConfigureAwait(false);
             Log.RoleGranted(loggers.CreateLogger("Skybridge.Access"), actor, role.ToName(), scope, request.UserName);
             return added ? Results.Created($"/api/workflows/{id}/roles", new RoleGrant(request.UserName, scope, role.ToName())) : Results.Ok(new RoleGrant(request.UserName, scope, role.ToName()));
-        }).WithSummary("Grants a role on the workflow. Owners grant working roles; only administrators grant owner or admin.");
+        }).RequirePermission(Permission.ManageRoles).WithSummary("Grants a role on the workflow. Owners grant working roles; only administrators grant owner or admin.");
 
         group.MapDelete("/{userName}/{role}", async (string id, string userName, string role, HttpContext context, AccountService accounts) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ManageRoles, id).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             if (!WorkflowRoles.TryParse(role, out var parsed))
             {
                 return ApiProblems.Problem(StatusCodes.Status400BadRequest, "unknown_role", $"Unknown role '{role}'.");
@@ -73,10 +63,10 @@ internal static class RoleEndpoints
                 return ApiProblems.Problem(StatusCodes.Status403Forbidden, "forbidden", $"Only an administrator may revoke {parsed.ToName()}.");
             }
 
-            var scope = parsed == WorkflowRole.Admin ? RoleGrant.AllWorkflows : id;
+            var scope = AccessRules.GrantedOn(parsed, id);
             return await accounts.RevokeRoleAsync(ApiProblems.UserName(context.User)!, userName, scope, parsed, context.RequestAborted).ConfigureAwait(false)
                 ? Results.NoContent()
                 : ApiProblems.Problem(StatusCodes.Status404NotFound, "unknown_grant", $"{userName} does not hold {parsed.ToName()} on {id}.");
-        }).WithSummary("Revokes a role on the workflow.");
+        }).RequirePermission(Permission.ManageRoles).WithSummary("Revokes a role on the workflow.");
     }
 }

@@ -18,23 +18,13 @@ internal static class UserEndpoints
 
         group.MapGet("/", async (HttpContext context, IPeopleStore store) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ManageUsers, null).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             var users = await store.ListUsersAsync(context.RequestAborted).ConfigureAwait(false);
             // Password hashes stay in the store.
             return Results.Ok(users.Select(u => new { u.UserName, u.DisplayName, u.CreatedAt, u.LastSignInAt, locked = u.LockedUntil > DateTimeOffset.UtcNow }));
-        }).WithSummary("Every local account (administrators only). Password hashes are never returned.");
+        }).RequirePermission(Permission.ManageUsers).WithSummary("Every local account (administrators only). Password hashes are never returned.");
 
         group.MapPost("/", async (CreateUserRequest request, HttpContext context, AccountService accounts) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ManageUsers, null).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             var outcome = await accounts.CreateUserAsync(ApiProblems.UserName(context.User)!, request.UserName ?? "", request.DisplayName ?? "", request.Password ?? "", context.RequestAborted).ConfigureAwait(false);
             return outcome switch
             {
@@ -43,6 +33,6 @@ internal static class UserEndpoints
                 CreateUserOutcome.InvalidName => ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_user_name", "User names are 2-64 letters, digits, '.', '-', '_' or '@'."),
                 _ => ApiProblems.Problem(StatusCodes.Status400BadRequest, "weak_password", $"Passwords need at least {AccountService.MinimumPasswordLength} characters."),
             };
-        }).WithSummary("Creates a local account (administrators only).");
+        }).RequirePermission(Permission.ManageUsers).WithSummary("Creates a local account (administrators only).");
     }
 }

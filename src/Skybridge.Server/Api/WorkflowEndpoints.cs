@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skybridge.Core.Access;
 using Skybridge.Core.Diagnostics;
@@ -25,55 +26,40 @@ internal static class WorkflowEndpoints
         var group = app.MapGroup("/api/workflows").WithTags("workflows");
 
         group.MapGet("/", async (HttpContext context, AccessService access) =>
-        {
-            if (ApiProblems.UserName(context.User) is null)
-            {
-                return ApiProblems.For(AccessVerdict.Unauthenticated);
-            }
-
-            var workflows = await access.VisibleWorkflowsAsync(context.User, context.RequestAborted).ConfigureAwait(false);
-            return Results.Ok(workflows);
-        }).WithSummary("The workflows you hold a role on (all of them for an admin).");
+            Results.Ok(await access.VisibleWorkflowsAsync(context.User, context.RequestAborted).ConfigureAwait(false)))
+            .RequirePermission(Permission.ReadWorkflow, _ => ValueTask.FromResult(AccessTarget.EachWorkflow))
+            .WithSummary("The workflows you hold a role on (all of them for an admin).");
 
         group.MapGet("/{id}", async (string id, HttpContext context, IWorkflowStore store) =>
-            await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false)
-                ?? Results.Ok(await store.GetWorkflowAsync(id, context.RequestAborted).ConfigureAwait(false)))
+            Results.Ok(await store.GetWorkflowAsync(id, context.RequestAborted).ConfigureAwait(false)))
+            .RequirePermission(Permission.ReadWorkflow)
             .WithSummary("One workflow with its active version and autonomy level.");
 
         group.MapGet("/{id}/versions", async (string id, HttpContext context, IWorkflowStore store) =>
-            await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false)
-                ?? Results.Ok(await store.ListVersionsAsync(id, context.RequestAborted).ConfigureAwait(false)))
+            Results.Ok(await store.ListVersionsAsync(id, context.RequestAborted).ConfigureAwait(false)))
+            .RequirePermission(Permission.ReadWorkflow)
             .WithSummary("Manifest history, newest first: version, content hash, who published it and when.");
 
         group.MapGet("/{id}/versions/{version:int}", async (string id, int version, HttpContext context, IWorkflowStore store) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ReadManifest, id).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             var stored = await store.GetVersionAsync(id, version, context.RequestAborted).ConfigureAwait(false);
             return stored is null
                 ? ApiProblems.Problem(StatusCodes.Status404NotFound, "unknown_version", $"Workflow {id} has no version {version}.")
                 : Results.Ok(stored);
-        }).WithSummary("One manifest version, with its YAML.");
+        }).RequirePermission(Permission.ReadManifest).WithSummary("One manifest version, with its YAML.");
 
         group.MapGet("/{id}/activations", async (string id, HttpContext context, IWorkflowStore store) =>
-            await ApiProblems.GuardAsync(context, Permission.ReadWorkflow, id).ConfigureAwait(false)
-                ?? Results.Ok(await store.ListActivationsAsync(id, context.RequestAborted).ConfigureAwait(false)))
+            Results.Ok(await store.ListActivationsAsync(id, context.RequestAborted).ConfigureAwait(false)))
+            .RequirePermission(Permission.ReadWorkflow)
             .WithSummary("Which version was active when, and who switched it.");
 
         group.MapPost("/{id}/versions", PublishAsync)
+            .RequirePermission(Permission.PublishManifest, PublishTargetAsync)
             .Accepts<string>("application/yaml", "text/yaml", "text/plain")
             .WithSummary("Validates a manifest and stores it as a new immutable version (?activate=true also activates it). Nothing is stored from an invalid manifest.");
 
         group.MapPost("/{id}/activate", async (string id, ActivateRequest request, HttpContext context, ManifestService manifests, ILoggerFactory loggers) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ActivateVersion, id).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             var actor = ApiProblems.UserName(context.User)!;
             var (result, diagnostics) = await manifests.ActivateAsync(id, request.Version, actor, context.RequestAborted).ConfigureAwait(false);
             if (diagnostics.Count > 0)
@@ -82,31 +68,30 @@ internal static class WorkflowEndpoints
             }
 
             return ActivationAnswer(id, result, actor, loggers);
-        }).WithSummary("Makes a published version the active one.");
+        }).RequirePermission(Permission.ActivateVersion).WithSummary("Makes a published version the active one.");
 
         group.MapPost("/{id}/rollback", async (string id, HttpContext context, ManifestService manifests, ILoggerFactory loggers) =>
         {
-            if (await ApiProblems.GuardAsync(context, Permission.ActivateVersion, id).ConfigureAwait(false) is { } refused)
-            {
-                return refused;
-            }
-
             var actor = ApiProblems.UserName(context.User)!;
             var result = await manifests.RollbackAsync(id, actor, context.RequestAborted).ConfigureAwait(false);
             return ActivationAnswer(id, result, actor, loggers);
-        }).WithSummary("Re-activates the version that was active before the current one.");
+        }).RequirePermission(Permission.ActivateVersion).WithSummary("Re-activates the version that was active before the current one.");
     }
 
-    private static async Task<IResult> PublishAsync(string id, bool? activate, HttpContext context, ManifestService manifests, IWorkflowStore store, ILoggerFactory loggers)
+    /// <summary>
+    /// A workflow that does not exist yet can only be created by an administrator (installation-wide);
+    /// new versions of an existing workflow are its owner's decision.
+    /// </summary>
+    private static async ValueTask<AccessTarget> PublishTargetAsync(EndpointFilterInvocationContext context)
     {
-        // A workflow that does not exist yet can only be created by an administrator;
-        // new versions of an existing workflow are its owner's decision.
-        var exists = await store.GetWorkflowAsync(id, context.RequestAborted).ConfigureAwait(false) is not null;
-        if (await ApiProblems.GuardAsync(context, Permission.PublishManifest, exists ? id : null).ConfigureAwait(false) is { } refused)
-        {
-            return refused;
-        }
+        var id = (string)context.HttpContext.GetRouteValue("id")!;
+        var store = context.HttpContext.RequestServices.GetRequiredService<ISkybridgeStore>();
+        var exists = await store.GetWorkflowAsync(id, context.HttpContext.RequestAborted).ConfigureAwait(false) is not null;
+        return exists ? AccessTarget.Workflow(id) : AccessTarget.Installation;
+    }
 
+    private static async Task<IResult> PublishAsync(string id, bool? activate, HttpContext context, ManifestService manifests, ILoggerFactory loggers)
+    {
         var mediaType = context.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
         if (mediaType is null || !YamlContentTypes.Contains(mediaType))
         {

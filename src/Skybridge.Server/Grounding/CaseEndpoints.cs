@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Skybridge.Core.Access;
 using Skybridge.Core.Identity;
 using Skybridge.Server.Api;
 using Skybridge.Server.Identity;
@@ -28,7 +30,7 @@ internal static class CaseEndpoints
     public static void MapCaseEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/cases").RequireAuthorization(IdentityEndpoints.AgentPolicy).WithTags("cases");
-        group.MapPost("/", async (SubmitCaseRequest request, HttpContext context, CaseService cases, IdentityState state, ISkybridgeStore store) =>
+        group.MapPost("/", async (SubmitCaseRequest request, HttpContext context, CaseService cases, IdentityState state) =>
         {
             var claims = (AccessTokenClaims)context.Items[typeof(AccessTokenClaims)]!;
             if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > MaxCaseLength)
@@ -42,11 +44,6 @@ internal static class CaseEndpoints
                 return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_workflow", "Name the workflow; an agent may submit cases to its own workflow only.");
             }
 
-            if (claims.Workflow is null && !await PersonMayUseAsync(store, claims.Subject, workflow, context.RequestAborted).ConfigureAwait(false))
-            {
-                return ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such workflow, or you hold no role on it.");
-            }
-
             var result = await cases.SubmitAsync(workflow, request.Text, TokenService.Actors(claims), claims.Subject, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
             return result.Outcome switch
             {
@@ -54,30 +51,33 @@ internal static class CaseEndpoints
                 CaseOutcome.UnknownWorkflow => ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such workflow, or nothing of it is active."),
                 _ => Results.Text(WithLinks(Skybridge.Grounding.Answering.DraftView.ToJson(result.Draft!, result.CaseId), workflow).ToJsonString(), "application/json", statusCode: StatusCodes.Status201Created),
             };
-        }).RequireScope("cases:write").WithSummary("Submits a case; answers with its draft: an answer citing exact passages, or an abstention with its reason.");
+        }).RequirePermission(Permission.SubmitCase, SubmittedTo).WithSummary("Submits a case; answers with its draft: an answer citing exact passages, or an abstention with its reason.");
 
-        group.MapGet("/{id}", async (string id, HttpContext context, ISkybridgeStore store) =>
+        group.MapGet("/{id}", (string id, HttpContext context) =>
         {
-            var claims = (AccessTokenClaims)context.Items[typeof(AccessTokenClaims)]!;
-            var stored = await store.GetCaseAsync(id, context.RequestAborted).ConfigureAwait(false);
-            var allowed = stored is not null && (claims.Workflow is not null
-                ? claims.Workflow == stored.WorkflowId
-                : await PersonMayUseAsync(store, claims.Subject, stored.WorkflowId, context.RequestAborted).ConfigureAwait(false));
-            return allowed
-                ? Results.Text(WithLinks(JsonNode.Parse(stored!.Draft)!.AsObject(), stored.WorkflowId).ToJsonString(), "application/json")
+            // The permission filter read the case to learn its workflow; it is not read twice.
+            var stored = context.Items[typeof(StoredCase)] as StoredCase;
+            return stored is not null
+                ? Results.Text(WithLinks(JsonNode.Parse(stored.Draft)!.AsObject(), stored.WorkflowId).ToJsonString(), "application/json")
                 : ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such case.");
-        }).RequireScope("cases:read").WithSummary("A submitted case's draft.");
+        }).RequirePermission(Permission.ReadCase, CaseWorkflowAsync).WithSummary("A submitted case's draft.");
     }
 
-    private static async Task<bool> PersonMayUseAsync(ISkybridgeStore store, string subject, string workflow, CancellationToken cancellationToken)
+    /// <summary>An agent submits to its own workflow (the handler refuses another one in the body); a person names one.</summary>
+    private static ValueTask<AccessTarget> SubmittedTo(EndpointFilterInvocationContext context)
     {
-        if (!subject.StartsWith("user:", StringComparison.Ordinal))
-        {
-            return false;
-        }
+        var named = (context.HttpContext.Items[typeof(AccessTokenClaims)] as AccessTokenClaims)?.Workflow
+            ?? context.Arguments.OfType<SubmitCaseRequest>().FirstOrDefault()?.Workflow;
+        return ValueTask.FromResult(named is null ? AccessTarget.Missing : AccessTarget.Workflow(named));
+    }
 
-        var grants = await store.ListRoleGrantsForUserAsync(subject["user:".Length..], cancellationToken).ConfigureAwait(false);
-        return grants.Any(g => g.Covers(workflow));
+    /// <summary>A case is read on the workflow it was submitted to; an unknown case looks like one on a workflow without a role.</summary>
+    private static async ValueTask<AccessTarget> CaseWorkflowAsync(EndpointFilterInvocationContext context)
+    {
+        var store = context.HttpContext.RequestServices.GetRequiredService<ICaseStore>();
+        var stored = await store.GetCaseAsync((string)context.HttpContext.GetRouteValue("id")!, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        context.HttpContext.Items[typeof(StoredCase)] = stored;
+        return stored is null ? AccessTarget.Missing : AccessTarget.Workflow(stored.WorkflowId);
     }
 
     /// <summary>Each citation gets a link to the console's source view, which highlights the quoted span.</summary>

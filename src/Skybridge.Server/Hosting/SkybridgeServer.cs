@@ -33,6 +33,9 @@ public static class SkybridgeServer
     /// <summary>The default scheme: the session cookie, or a person's DPoP-bound token when one is sent.</summary>
     public const string PeopleScheme = "skybridge-people";
 
+    /// <summary>The authorization policy of console pages: the session cookie.</summary>
+    public const string ConsolePolicy = "skybridge-console";
+
     /// <summary>Name of the sign-in cookie.</summary>
     public const string SessionCookieName = "skybridge.session";
 
@@ -140,11 +143,14 @@ public static class SkybridgeServer
             .AddScheme<DPoPAuthenticationOptions, DPoPAuthenticationHandler>(DPoPAuthenticationHandler.SchemeName, null)
             .AddExternalSignIn(options);
         services.AddAuthorizationBuilder()
-            .AddPolicy(IdentityEndpoints.AgentPolicy, p => p.AddAuthenticationSchemes(DPoPAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+            .AddPolicy(IdentityEndpoints.AgentPolicy, p => p.AddAuthenticationSchemes(DPoPAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
+            // The console is the browser session's: a person's CLI token has a scope the pages do not check, and /device
+            // would let a narrow token approve a wider one, so pages authenticate with the cookie only.
+            .AddPolicy(ConsolePolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser());
         services.AddRazorPages(o =>
         {
             o.RootDirectory = "/Console";
-            o.Conventions.AuthorizeFolder("/");
+            o.Conventions.AuthorizeFolder("/", ConsolePolicy);
             o.Conventions.AllowAnonymousToPage("/SignIn");
         });
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>

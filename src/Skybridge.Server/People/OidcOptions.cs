@@ -34,7 +34,7 @@ public sealed record GroupRoleMapping(string Group, WorkflowRole Role, string Wo
 
         if (role == WorkflowRole.Admin)
         {
-            return new GroupRoleMapping(group, role, "*");
+            return new GroupRoleMapping(group, role, AccessRules.GrantedOn(role, null));
         }
 
         if (string.IsNullOrWhiteSpace(workflow))

@@ -1,15 +1,21 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Skybridge.Core.Access;
+using Skybridge.Server.Tests.Identity;
 using Skybridge.Server.Tests.Support;
 
 namespace Skybridge.Server.Tests.Access;
 
 /// <summary>
 /// Walks every endpoint and console page × every role × the caller's own workflow and another team's workflow,
-/// and proves nobody gets what their role does not allow. The expected table is written out here on purpose,
-/// independently of the production table, so that a change there must be made consciously in both places.
+/// and proves nobody gets what their role does not allow: signed in with the session cookie, and with a person's own
+/// DPoP-bound token (the CLI's), whose scope narrows further. The expected table is written out here on purpose,
+/// independently of the production table, so that a change there must be made consciously in both places
+/// (<see cref="ExpectedTable_IsTheProductionTable"/> fails otherwise).
 /// </summary>
 public sealed class RoleMatrixTests : IClassFixture<RunningServer>
 {
@@ -26,16 +32,40 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         ["read-ledger-events"] = ["admin"],
         ["manage-agents"] = ["owner", "admin"],
         ["halt"] = ["owner", "operator", "admin"],
+        ["submit-case"] = ["owner", "operator", "admin"],
+        ["read-case"] = ["owner", "approver", "reviewer", "auditor", "operator", "admin"],
+        ["read-case-trail"] = ["owner", "auditor", "operator", "admin"],
         ["signed-in"] = ["owner", "approver", "reviewer", "auditor", "operator", "admin", "nobody"],
     };
 
-    private sealed record Probe(string Name, string Permission, HttpMethod Method, string Path, Func<HttpContent?> Body, bool WorkflowScoped = true, bool Console = false);
+    // The scope a person's token needs for each (docs/identity.md, "Scopes of person tokens").
+    private static readonly Dictionary<string, string> Scopes = new()
+    {
+        ["read-workflow"] = "workflows:read",
+        ["read-manifest"] = "workflows:read",
+        ["publish"] = "workflows:write",
+        ["activate"] = "workflows:write",
+        ["read-roles"] = "workflows:read",
+        ["manage-roles"] = "people:manage",
+        ["manage-users"] = "people:manage",
+        ["read-ledger-events"] = "ledger:read",
+        ["manage-agents"] = "agents:manage",
+        ["halt"] = "workflows:halt",
+        ["submit-case"] = "cases:write",
+        ["read-case"] = "cases:read",
+        ["read-case-trail"] = "ledger:read",
+    };
+
+    private static readonly string AllPersonScopes = string.Join(' ', Scopes.Values.Distinct().Order(StringComparer.Ordinal));
+
+    /// <param name="TokenOnly">A DPoP-bound token only (the case API): the session cookie is not accepted there.</param>
+    private sealed record Probe(string Name, string Permission, HttpMethod Method, string Path, Func<HttpContent?> Body, bool WorkflowScoped = true, bool Console = false, bool TokenOnly = false);
 
     private readonly RunningServer _server;
 
     public RoleMatrixTests(RunningServer server) => _server = server;
 
-    private static IEnumerable<Probe> Probes(string wf, string yaml) =>
+    private static IEnumerable<Probe> Probes(string wf, string yaml, string? caseId = null) =>
     [
         new("workflow", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}", () => null),
         new("versions", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/versions", () => null),
@@ -68,9 +98,31 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("inclusion proof", "signed-in", HttpMethod.Get, "/api/ledger/proof/inclusion?index=0&size=1", () => null, WorkflowScoped: false),
         new("console workflow", "read-workflow", HttpMethod.Get, $"/workflows/{wf}", () => null, Console: true),
         new("console version", "read-manifest", HttpMethod.Get, $"/workflows/{wf}/versions/1", () => null, Console: true),
+        // Nothing is ingested on this node, so a case abstains: still a 201 with its draft.
+        new("submit case", "submit-case", HttpMethod.Post, "/api/cases", () => JsonContent.Create(new { workflow = wf, text = "Where is my parcel?" }), TokenOnly: true),
+        new("read case", "read-case", HttpMethod.Get, $"/api/cases/{caseId ?? "case-none"}", () => null, TokenOnly: true),
     ];
 
     public static TheoryData<string> Callers() => ["owner", "approver", "reviewer", "auditor", "operator", "admin", "nobody", "(anonymous)"];
+
+    [Fact]
+    public void ExpectedTable_IsTheProductionTable()
+    {
+        var names = Allowed.Keys.Where(k => k != "signed-in").ToList();
+        Assert.Equal(Enum.GetValues<Permission>().Length, names.Count);
+        foreach (var name in names)
+        {
+            var permission = Enum.Parse<Permission>(string.Concat(name.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..])) switch
+            {
+                "Publish" => "PublishManifest",
+                "Activate" => "ActivateVersion",
+                "Halt" => "HaltWorkflow",
+                var other => other,
+            });
+            Assert.Equal(Allowed[name].Order(), AccessRules.RolesFor(permission).Select(r => r.ToName()).Order());
+            Assert.Equal(Scopes[name], AccessRules.ScopeFor(permission));
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Callers))]
@@ -91,6 +143,41 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
                 using var request = new HttpRequestMessage(probe.Method, probe.Path) { Content = probe.Body() };
                 using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
                 var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+                var expected = probe.TokenOnly ? "unauthenticated" : Expect(caller, probe, wf);
+                var actual = Classify(probe, response, body);
+                if (expected != actual)
+                {
+                    failures.Add($"{caller} {probe.Method} {probe.Path} ({probe.Name}): expected {expected}, got {actual} ({(int)response.StatusCode} {Truncate(body)})");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    public static TheoryData<string> People() => ["owner", "approver", "reviewer", "auditor", "operator", "admin", "nobody"];
+
+    /// <summary>
+    /// The same walk with a person's own DPoP-bound token holding every scope of people: the roles decide exactly as
+    /// with the session cookie, and the case API (tokens only) answers by the case permissions: an auditor, a
+    /// reviewer or an approver may read cases but not submit them (403), nobody reaches another team's workflow (404).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(People))]
+    public async Task EveryEndpoint_PersonTokenWithEveryScope_AnswersByRole_CasesIncluded(string caller)
+    {
+        using var http = _server.Client();
+        using var key = AgentKit.NewKey();
+        var token = PersonToken(caller, AllPersonScopes, key);
+        var cases = await CaseIdsAsync(http);
+        var failures = new List<string>();
+        foreach (var wf in new[] { RunningServer.Workflow, RunningServer.OtherWorkflow })
+        {
+            var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest, TestContext.Current.CancellationToken)).Replace("id: support-desk", $"id: {wf}", StringComparison.Ordinal);
+            foreach (var probe in Probes(wf, yaml, cases[wf]).Where(p => !p.Console && (p.WorkflowScoped || wf == RunningServer.Workflow)))
+            {
+                using var response = await SendWithTokenAsync(http, probe, token, key);
+                var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
                 var expected = Expect(caller, probe, wf);
                 var actual = Classify(probe, response, body);
                 if (expected != actual)
@@ -101,6 +188,40 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         }
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// An administrator's token, approved with every scope but the one an endpoint needs, is refused there with
+    /// <c>insufficient_scope</c> (RFC 6750 section 3.1), naming the scope that would do: the scope narrows what the
+    /// roles allow on every endpoint, not only on the case API.
+    /// </summary>
+    [Fact]
+    public async Task EveryEndpoint_PersonTokenWithoutItsScope_IsInsufficientScope_EvenForAnAdmin()
+    {
+        using var http = _server.Client();
+        using var key = AgentKit.NewKey();
+        var cases = await CaseIdsAsync(http);
+        var yaml = await File.ReadAllTextAsync(RepoPaths.SampleManifest, TestContext.Current.CancellationToken);
+        var usersBefore = (await _server.Store.ListUsersAsync(TestContext.Current.CancellationToken)).Count;
+        var failures = new List<string>();
+        foreach (var probe in Probes(RunningServer.Workflow, yaml, cases[RunningServer.Workflow]).Where(p => !p.Console && Scopes.ContainsKey(p.Permission)))
+        {
+            var needed = Scopes[probe.Permission];
+            var token = PersonToken("admin", string.Join(' ', AllPersonScopes.Split(' ').Where(s => s != needed)), key);
+            using var response = await SendWithTokenAsync(http, probe, token, key);
+            var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            var challenge = response.Headers.WwwAuthenticate.ToString();
+            if (Classify(probe, response, body) != "insufficient scope" || !challenge.Contains("error=\"insufficient_scope\"", StringComparison.Ordinal)
+                || !challenge.Contains($"scope=\"{needed}\"", StringComparison.Ordinal))
+            {
+                failures.Add($"{probe.Method} {probe.Path} ({probe.Name}) without {needed}: {(int)response.StatusCode} {challenge} {Truncate(body)}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        // Nothing happened: no account was created, the workflow runs.
+        Assert.Equal(usersBefore, (await _server.Store.ListUsersAsync(TestContext.Current.CancellationToken)).Count);
+        Assert.Empty(await _server.Store.ListHaltsAsync(TestContext.Current.CancellationToken));
     }
 
     [Theory]
@@ -153,6 +274,46 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         Assert.DoesNotContain(grants, g => g.Role is "owner" or "admin");
     }
 
+    /// <summary>
+    /// A person's own access token as the device grant issues it (subject <c>user:NAME</c>, client <c>skybridge-cli</c>,
+    /// no workflow), signed with the node's key so that the test can choose any scope.
+    /// </summary>
+    private string PersonToken(string userName, string scope, ECDsa key) => AgentKit.Forge(_server, payload =>
+    {
+        payload["sub"] = "user:" + userName;
+        payload["scope"] = scope;
+        payload.Remove("workflow");
+        payload.Remove("role");
+    }, key, "skybridge-cli");
+
+    /// <summary>One case on each workflow, submitted by the administrator, for the read probes.</summary>
+    private async Task<Dictionary<string, string>> CaseIdsAsync(HttpClient http)
+    {
+        using var key = AgentKit.NewKey();
+        var token = PersonToken("admin", "cases:write", key);
+        var ids = new Dictionary<string, string>();
+        foreach (var wf in new[] { RunningServer.Workflow, RunningServer.OtherWorkflow })
+        {
+            var submit = new Probe("seed case", "submit-case", HttpMethod.Post, "/api/cases", () => JsonContent.Create(new { workflow = wf, text = "Where is my parcel?" }));
+            using var response = await SendWithTokenAsync(http, submit, token, key);
+            var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.True(response.StatusCode == HttpStatusCode.Created, body);
+            ids[wf] = JsonDocument.Parse(body).RootElement.GetProperty("caseId").GetString()!;
+        }
+
+        return ids;
+    }
+
+    /// <summary>Sends a probe with <c>Authorization: DPoP</c> and a fresh proof (RFC 9449 section 7; htu without the query).</summary>
+    private async Task<HttpResponseMessage> SendWithTokenAsync(HttpClient http, Probe probe, string token, ECDsa key)
+    {
+        var url = new Uri(_server.BaseAddress, probe.Path);
+        using var request = new HttpRequestMessage(probe.Method, url) { Content = probe.Body() };
+        request.Headers.Authorization = new AuthenticationHeaderValue("DPoP", token);
+        request.Headers.Add("DPoP", AgentKit.Proof(key, probe.Method.Method, url.GetLeftPart(UriPartial.Path), accessToken: token));
+        return await http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
     private static string Expect(string caller, Probe probe, string wf)
     {
         if (caller == "(anonymous)")
@@ -187,7 +348,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
             case HttpStatusCode.Unauthorized:
                 return "unauthenticated";
             case HttpStatusCode.Forbidden:
-                return "forbidden";
+                return body.Contains("\"code\":\"insufficient_scope\"", StringComparison.Ordinal) ? "insufficient scope" : "forbidden";
             case HttpStatusCode.Redirect or HttpStatusCode.Found when response.Headers.Location?.OriginalString.Contains("/signin", StringComparison.Ordinal) == true:
                 return "sign-in redirect";
             case HttpStatusCode.NotFound when probe.Console || body.Contains("\"code\":\"not_found\"", StringComparison.Ordinal):

@@ -1,8 +1,12 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Skybridge.Application.Accounts;
+using Skybridge.Core.Access;
 using Skybridge.Server.Tests.Identity;
 using Skybridge.Server.Tests.Support;
 
@@ -236,5 +240,140 @@ public sealed partial class DeviceSignInTests : IClassFixture<FakeClockServer>
         var (status, page) = await DecideAsync("owner", start.GetProperty("user_code").GetString()!, "approve");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("more than your roles allow", page, StringComparison.Ordinal);
+    }
+
+    /// <summary>A new account holding <paramref name="grants"/>: its own name, so no other test's wrong codes lock it out.</summary>
+    private async Task<string> PersonAsync(params (WorkflowRole Role, string Workflow)[] grants)
+    {
+        var accounts = _server.Services.GetRequiredService<AccountService>();
+        var name = "person-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(CreateUserOutcome.Created, await accounts.CreateUserAsync("test", name, name, RunningServer.Password, Ct));
+        foreach (var (role, workflow) in grants)
+        {
+            await accounts.GrantRoleAsync("test", name, AccessRules.GrantedOn(role, workflow), role, Ct);
+        }
+
+        return name;
+    }
+
+    /// <summary>The whole sign-in: start (with a scope, or the default), the person approves, the CLI polls once.</summary>
+    private async Task<AgentKit.Answer> SignInAsync(HttpClient http, ECDsa key, string userName, string? scope = null)
+    {
+        var start = await StartAsync(http, scope);
+        var (status, page) = await DecideAsync(userName, start.GetProperty("user_code").GetString()!, "approve");
+        Assert.True(status == HttpStatusCode.OK, page);
+        var token = await PollAsync(http, key, start.GetProperty("device_code").GetString()!);
+        Assert.True(token.Status == HttpStatusCode.OK, token.Body.ToJsonString());
+        return token;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, HttpContent? body, string token, ECDsa key)
+    {
+        var url = Issuer + path;
+        using var request = new HttpRequestMessage(method, url) { Content = body };
+        request.Headers.Authorization = new AuthenticationHeaderValue("DPoP", token);
+        request.Headers.Add("DPoP", AgentKit.Proof(key, method.Method, url, accessToken: token));
+        return await http.SendAsync(request, Ct);
+    }
+
+    [Fact]
+    public async Task Device_Auditor_GetsWhatTheRoleAllows_NeverCasesWrite()
+    {
+        using var clock = AgentKit.UseClock(_server.Clock); // proofs on the node's clock
+        var auditor = await PersonAsync((WorkflowRole.Auditor, RunningServer.Workflow));
+        using var http = _server.Client();
+        using var key = AgentKit.NewKey();
+        var token = await SignInAsync(http, key, auditor);
+        Assert.Equal("cases:read ledger:read workflows:read", (string?)token.Body["scope"]);
+        Assert.Equal("cases:read ledger:read workflows:read", (string?)AgentKit.Claims(token.AccessToken!)["scope"]);
+
+        // Asking for it explicitly does not get it either.
+        var start = await StartAsync(http, scope: "cases:write");
+        var (status, page) = await DecideAsync(auditor, start.GetProperty("user_code").GetString()!, "approve");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("more than your roles allow", page, StringComparison.Ordinal);
+
+        // And the case API refuses the token it did get.
+        using var submit = await SendAsync(http, HttpMethod.Post, "/api/cases", JsonContent.Create(new { workflow = RunningServer.Workflow, text = "Where is my parcel?" }), token.AccessToken!, key);
+        Assert.Equal(HttpStatusCode.Forbidden, submit.StatusCode);
+        Assert.Contains("error=\"insufficient_scope\"", submit.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Device_PersonWithCasesWriteFromAnotherWorkflow_IsRefusedByTheRoleTable_OnTheWorkflowTheyAudit()
+    {
+        using var clock = AgentKit.UseClock(_server.Clock); // proofs on the node's clock
+        // Operator on billing-disputes (so the token holds cases:write), auditor on support-desk.
+        var person = await PersonAsync((WorkflowRole.Auditor, RunningServer.Workflow), (WorkflowRole.Operator, RunningServer.OtherWorkflow));
+        using var http = _server.Client();
+        using var key = AgentKit.NewKey();
+        var token = await SignInAsync(http, key, person);
+        Assert.Equal("cases:read cases:write ledger:read workflows:halt workflows:read", (string?)token.Body["scope"]);
+
+        using var audited = await SendAsync(http, HttpMethod.Post, "/api/cases", JsonContent.Create(new { workflow = RunningServer.Workflow, text = "Where is my parcel?" }), token.AccessToken!, key);
+        Assert.Equal(HttpStatusCode.Forbidden, audited.StatusCode);
+        Assert.Equal("forbidden", (await audited.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString());
+        using var operated = await SendAsync(http, HttpMethod.Post, "/api/cases", JsonContent.Create(new { workflow = RunningServer.OtherWorkflow, text = "Where is my parcel?" }), token.AccessToken!, key);
+        Assert.Equal(HttpStatusCode.Created, operated.StatusCode);
+        var caseId = (await operated.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("caseId").GetString();
+        using var read = await SendAsync(http, HttpMethod.Get, "/api/cases/" + caseId, null, token.AccessToken!, key);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+
+        // An agent that acts for any person (acts_for user:*) acts only for people who may submit cases on its workflow.
+        var responder = await AgentKit.RegisterAsync(_server, "responder");
+        var refused = await responder.ExchangeAsync(http, AgentKit.NewKey(), token.AccessToken!, scope: "cases:write");
+        Assert.Equal("unauthorized_client", refused.Error);
+        var billingResponder = await AgentKit.RegisterAsync(_server, "responder", workflow: RunningServer.OtherWorkflow);
+        var allowed = await billingResponder.ExchangeAsync(http, AgentKit.NewKey(), token.AccessToken!, scope: "cases:write");
+        Assert.True(allowed.Status == HttpStatusCode.OK, allowed.Body.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Device_NarrowScope_StaysNarrow_AndThePeopleApiRefusesWhatItDoesNotCover()
+    {
+        using var clock = AgentKit.UseClock(_server.Clock); // proofs on the node's clock
+        var admin = await PersonAsync((WorkflowRole.Admin, AccessRules.AllWorkflows));
+        using var http = _server.Client();
+        using var key = AgentKit.NewKey();
+        var token = await SignInAsync(http, key, admin, scope: "cases:read");
+        Assert.Equal("cases:read", (string?)token.Body["scope"]);
+        var usersBefore = (await _server.Store.ListUsersAsync(Ct)).Count;
+
+        using var create = await SendAsync(http, HttpMethod.Post, "/api/users", JsonContent.Create(new { userName = "made-" + Guid.NewGuid().ToString("N")[..8], password = RunningServer.Password }), token.AccessToken!, key);
+        using var halt = await SendAsync(http, HttpMethod.Post, $"/api/workflows/{RunningServer.Workflow}/halt", JsonContent.Create(new { reason = "narrow token" }), token.AccessToken!, key);
+        using var publish = await SendAsync(http, HttpMethod.Post, $"/api/workflows/{RunningServer.Workflow}/versions", new StringContent(await File.ReadAllTextAsync(RepoPaths.SampleManifest, Ct), System.Text.Encoding.UTF8, "application/yaml"), token.AccessToken!, key);
+        foreach (var (refused, scope) in new[] { (create, "people:manage"), (halt, "workflows:halt"), (publish, "workflows:write") })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("insufficient_scope", (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("code").GetString());
+            Assert.Contains($"scope=\"{scope}\"", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(usersBefore, (await _server.Store.ListUsersAsync(Ct)).Count);
+        Assert.Empty(await _server.Store.ListHaltsAsync(Ct));
+
+        // Signed in with the session cookie, the same person's roles alone decide.
+        using var console = await _server.SignedInClientAsync(admin);
+        using var users = await console.GetAsync("/api/users", Ct);
+        Assert.Equal(HttpStatusCode.OK, users.StatusCode);
+    }
+
+    [Fact]
+    public async Task PersonToken_OpensNoConsolePage_SoANarrowTokenCannotApproveAWiderOne()
+    {
+        using var clock = AgentKit.UseClock(_server.Clock); // proofs on the node's clock
+        var admin = await PersonAsync((WorkflowRole.Admin, AccessRules.AllWorkflows));
+        using var http = _server.Client();
+        using var key = AgentKit.NewKey();
+        var token = await SignInAsync(http, key, admin, scope: "cases:read");
+
+        // The console is for the browser session: with the token alone, /device (where a code is approved, with
+        // everything the roles allow) and the workflow pages send the caller to the sign-in form.
+        foreach (var path in new[] { "/device", $"/workflows/{RunningServer.Workflow}" })
+        {
+            using var page = await SendAsync(http, HttpMethod.Get, path, null, token.AccessToken!, key);
+            Assert.True(page.StatusCode == HttpStatusCode.Redirect, $"{path}: {(int)page.StatusCode}");
+            Assert.Contains("/signin", page.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
     }
 }
