@@ -66,6 +66,12 @@ public sealed record AccessTokenClaims
 
     /// <summary>How many actors the token carries.</summary>
     public int DelegationDepth => Actor?.Depth ?? 0;
+
+    /// <summary>Whom the token is about, as a <see cref="Access.Subject"/>: a person or an agent.</summary>
+    public Access.Subject SubjectOf => Access.Subject.OfToken(Subject);
+
+    /// <summary>A person's own token (the CLI after <c>skybridge login</c>): a person subject, no actor, no agent role.</summary>
+    public bool IsPersonToken => SubjectOf.IsPerson && Actor is null && Role is null;
 }
 
 /// <summary>Either valid claims or the error to answer with.</summary>

@@ -1,3 +1,4 @@
+using Skybridge.Core.Access;
 using Skybridge.Core.Manifests;
 
 namespace Skybridge.Core.Identity;
@@ -50,13 +51,14 @@ public static class TokenExchangePolicy
         }
 
         // Who hands the token on: the current actor of a delegated token, else the token's own client.
-        var isPerson = subject.Subject.StartsWith("user:", StringComparison.Ordinal) && subject.Actor is null && subject.Role is null;
+        var isPerson = subject.IsPersonToken;
+        var from = isPerson ? Subject.OfToken(subject.Subject) : Subject.Role(subject.Role ?? "?");
+        var actsFor = actor.Role.ActsFor.Select(a => Subject.TryParse(a, out var s) ? s : null).OfType<Subject>().ToList();
         var allowed = isPerson
-            ? actor.Role.ActsFor.Contains(subject.Subject) || (actor.Role.ActsFor.Contains("user:*") && subjectPersonHoldsRole)
-            : subject.Role is not null && actor.Role.ActsFor.Contains("role:" + subject.Role);
+            ? actsFor.Contains(from) || (actsFor.Contains(Subject.AnyPerson) && subjectPersonHoldsRole)
+            : subject.Role is not null && actsFor.Contains(from);
         if (!allowed)
         {
-            var from = isPerson ? subject.Subject : "role:" + (subject.Role ?? "?");
             return ExchangeDecision.Refuse(OAuthError.UnauthorizedClient, $"Agents of role '{actor.Role.Role}' may not act for {from} (acts_for in the manifest).");
         }
 

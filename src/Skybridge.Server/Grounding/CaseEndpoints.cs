@@ -6,6 +6,8 @@ using Skybridge.Core.Identity;
 using Skybridge.Server.Api;
 using Skybridge.Server.Identity;
 using Skybridge.Application.Tokens;
+using Skybridge.Application.Tokens.Validation;
+using Skybridge.Core.Access;
 using Skybridge.Application.Agents;
 using Skybridge.Storage;
 
@@ -47,7 +49,7 @@ internal static class CaseEndpoints
                 return ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such workflow, or you hold no role on it.");
             }
 
-            var result = await grounding.SubmitAsync(workflow, request.Text, TokenService.Actors(claims), claims.Subject, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
+            var result = await grounding.SubmitAsync(workflow, request.Text, TokenActors.Of(claims), claims.Subject, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
             return result.Outcome switch
             {
                 CaseOutcome.Halted => ApiProblems.Problem(StatusCodes.Status409Conflict, "workflow_halted", $"{workflow} is halted: no drafts are made."),
@@ -71,12 +73,12 @@ internal static class CaseEndpoints
 
     private static async Task<bool> PersonMayUseAsync(ISkybridgeStore store, string subject, string workflow, CancellationToken cancellationToken)
     {
-        if (!subject.StartsWith("user:", StringComparison.Ordinal))
+        if (Subject.OfToken(subject) is not { IsPerson: true } person)
         {
             return false;
         }
 
-        var grants = await store.ListRoleGrantsForUserAsync(subject["user:".Length..], cancellationToken).ConfigureAwait(false);
+        var grants = await store.ListRoleGrantsForUserAsync(person.Name, cancellationToken).ConfigureAwait(false);
         return grants.Any(g => g.Covers(workflow));
     }
 
