@@ -15,7 +15,10 @@ public interface IIdentityStore
     /// <summary>Agents of one workflow (or all when null), ordered by client id, each with its current keys.</summary>
     Task<IReadOnlyList<StoredAgent>> ListAgentsAsync(string? workflowId, CancellationToken cancellationToken = default);
 
-    /// <summary>Sets an agent's status (<c>active</c> or <c>disabled</c>). False for an unknown agent or no change.</summary>
+    /// <summary>
+    /// Sets an agent's status (<c>active</c> or <c>disabled</c>) and, in the same transaction, voids every token issued
+    /// to or for it before <paramref name="at"/> (see <see cref="ListTokenCutoffsAsync"/>). False for an unknown agent or no change.
+    /// </summary>
     Task<bool> SetAgentStatusAsync(string clientId, string status, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -66,7 +69,10 @@ public interface IIdentityStore
     /// </summary>
     Task<DeviceAuthorization?> PollDeviceAuthorizationAsync(string deviceCodeHash, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <summary>Halts a workflow (the kill switch). False when it was already halted or is unknown.</summary>
+    /// <summary>
+    /// Halts a workflow (the kill switch) and, in the same transaction, voids every token of the workflow issued before
+    /// the halt. False when it was already halted or is unknown.
+    /// </summary>
     Task<bool> HaltWorkflowAsync(WorkflowHalt halt, CancellationToken cancellationToken = default);
 
     /// <summary>Resumes a halted workflow. False when it was not halted.</summary>
@@ -74,7 +80,26 @@ public interface IIdentityStore
 
     /// <summary>Every halted workflow.</summary>
     Task<IReadOnlyList<WorkflowHalt>> ListHaltsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Voids the tokens of an agent or a workflow issued before <paramref name="cutoff"/>'s time; a cutoff never moves back.</summary>
+    Task RaiseTokenCutoffAsync(TokenCutoff cutoff, CancellationToken cancellationToken = default);
+
+    /// <summary>Every cutoff: tokens of that agent or workflow issued before it are void, whatever their state now.</summary>
+    Task<IReadOnlyList<TokenCutoff>> ListTokenCutoffsAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>What a <see cref="TokenCutoff"/> applies to.</summary>
+public static class TokenCutoffKinds
+{
+    /// <summary>An agent, by client id: tokens issued to it, for it, or with it in the actor chain.</summary>
+    public const string Agent = "agent";
+
+    /// <summary>A workflow, by id: tokens of its agents.</summary>
+    public const string Workflow = "workflow";
+}
+
+/// <summary>Tokens of <paramref name="Id"/> (an agent or a workflow, see <see cref="TokenCutoffKinds"/>) issued before <paramref name="NotBefore"/> are void.</summary>
+public sealed record TokenCutoff(string Kind, string Id, DateTimeOffset NotBefore);
 
 /// <summary>Agent statuses as stored.</summary>
 public static class AgentStatuses

@@ -44,6 +44,8 @@ public sealed class KillSwitch
         var resumed = await _store.ResumeWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false);
         if (resumed)
         {
+            // The halt voided every earlier token; this voids any a node issued before it learnt of the halt.
+            await _store.RaiseTokenCutoffAsync(new TokenCutoff(TokenCutoffKinds.Workflow, workflowId, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             await RecordAsync("workflow.resumed", actor, workflowId, reason, cancellationToken).ConfigureAwait(false);
         }
 

@@ -64,6 +64,12 @@ public sealed record AccessTokenClaims
     /// <summary>The actor chain of a delegated token, or null.</summary>
     public ActorClaim? Actor { get; init; }
 
+    /// <summary>
+    /// The ids of the tokens a delegated token was exchanged from, nearest first (the subject token, its own subject
+    /// token, ...): revoking any of them ends this one too. Empty for a token issued directly.
+    /// </summary>
+    public IReadOnlyList<string> DerivedFrom { get; init; } = [];
+
     /// <summary>How many actors the token carries.</summary>
     public int DelegationDepth => Actor?.Depth ?? 0;
 
@@ -88,6 +94,9 @@ public static class AccessTokens
 {
     /// <summary>The media type of access tokens (RFC 9068 section 2.1).</summary>
     public const string TokenType = "at+jwt";
+
+    /// <summary>Skybridge's private claim listing the token ids a delegated token was exchanged from (<see cref="AccessTokenClaims.DerivedFrom"/>).</summary>
+    public const string DerivedFromClaim = "derived_from";
 
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
@@ -117,7 +126,9 @@ public static class AccessTokens
                 w.WriteEndArray();
             }
 
-            w.WriteNumber("iat", claims.IssuedAt.ToUnixTimeSeconds());
+            // Milliseconds (RFC 7519 NumericDate may be fractional): a disable or a halt voids the tokens issued before
+            // it, and a token issued right after a re-enable within the same second must not look older than that.
+            w.WriteNumber("iat", claims.IssuedAt.ToUnixTimeMilliseconds() / 1000m);
             w.WriteNumber("nbf", claims.IssuedAt.ToUnixTimeSeconds());
             w.WriteNumber("exp", claims.ExpiresAt.ToUnixTimeSeconds());
             w.WriteString("jti", claims.TokenId);
@@ -140,6 +151,17 @@ public static class AccessTokens
             {
                 w.WritePropertyName("act");
                 WriteActor(w, claims.Actor);
+            }
+
+            if (claims.DerivedFrom.Count > 0)
+            {
+                w.WriteStartArray(DerivedFromClaim);
+                foreach (var id in claims.DerivedFrom)
+                {
+                    w.WriteStringValue(id);
+                }
+
+                w.WriteEndArray();
             }
 
             w.WriteEndObject();
@@ -251,6 +273,17 @@ public static class AccessTokens
             return AccessTokenCheck.Invalid("The access token's act claim is malformed.");
         }
 
+        var derivedFrom = new List<string>();
+        if (body.RootElement.TryGetProperty(DerivedFromClaim, out var derived))
+        {
+            if (derived.ValueKind != JsonValueKind.Array || derived.GetArrayLength() > 32 || derived.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.String))
+            {
+                return AccessTokenCheck.Invalid("The access token's derived_from claim is malformed.");
+            }
+
+            derivedFrom.AddRange(derived.EnumerateArray().Select(d => d.GetString()!));
+        }
+
         return new AccessTokenCheck(new AccessTokenClaims
         {
             Issuer = issuer,
@@ -265,6 +298,7 @@ public static class AccessTokens
             Workflow = Jose.StringClaim(body, "workflow"),
             Role = Jose.StringClaim(body, "role"),
             Actor = actor,
+            DerivedFrom = derivedFrom,
         }, null);
     }
 

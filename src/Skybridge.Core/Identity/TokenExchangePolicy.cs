@@ -116,6 +116,7 @@ public static class TokenExchangePolicy
             Workflow = actor.Workflow,
             Role = actor.Role.Role,
             Actor = new ActorClaim(actor.ClientId, subject.Actor),
+            DerivedFrom = [subject.TokenId, .. subject.DerivedFrom],
         }, null);
     }
 }

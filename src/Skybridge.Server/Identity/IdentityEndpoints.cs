@@ -159,7 +159,7 @@ public static class IdentityEndpoints
             ["token_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt", "none"),
             ["token_endpoint_auth_signing_alg_values_supported"] = algs.DeepClone(),
             ["introspection_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt"),
-            ["revocation_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt"),
+            ["revocation_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt", "none"),
             ["dpop_signing_alg_values_supported"] = algs,
             ["response_types_supported"] = new JsonArray(),
             ["scopes_supported"] = new JsonArray(),

@@ -9,8 +9,10 @@ using Skybridge.Storage;
 namespace Skybridge.Application.Tokens.Revocation;
 
 /// <summary>
-/// Token revocation (RFC 7009): an agent revokes a token issued to it (or one it acts in). The answer is 200
-/// whether or not the token was valid, so that revocation tells an attacker nothing.
+/// Token revocation (RFC 7009): an agent (<c>private_key_jwt</c>) revokes a token issued to it or one it acts in; a
+/// person's CLI (the public client <c>skybridge-cli</c>, RFC 7009 section 2.1) revokes the person's own token. Every
+/// token exchanged from a revoked one ends with it. The answer is 200 whether or not the token was valid, so that
+/// revocation tells an attacker nothing.
 /// </summary>
 public sealed class TokenRevocation
 {
@@ -38,6 +40,11 @@ public sealed class TokenRevocation
     {
         ArgumentNullException.ThrowIfNull(form);
         var now = _time.GetUtcNow();
+        if (!ClientAuthenticator.HasAssertion(form) && form.GetValueOrDefault("client_id") == DeviceAuthorizationService.CliClientId)
+        {
+            return await RevokePersonTokenAsync(form, now, cancellationToken).ConfigureAwait(false);
+        }
+
         var (client, refusal) = await _clients.AuthenticateOnceAsync(form, now, cancellationToken).ConfigureAwait(false);
         if (client is null)
         {
@@ -56,6 +63,26 @@ public sealed class TokenRevocation
         if (check.IsValid && (check.Claims!.ClientId == clientId || check.Claims.Actor?.Chain().Contains(clientId) == true))
         {
             await RevokeTokenAsync(check.Claims, LedgerActor.Agent(clientId), "revoked by its client", cancellationToken).ConfigureAwait(false);
+        }
+
+        return new TokenResponse(200, new JsonObject(), null);
+    }
+
+    /// <summary>
+    /// The public client: it has no secret to authenticate with, so holding the token is what counts (RFC 7009 section
+    /// 2.1), and only a person's own token, issued to this client, is revoked this way.
+    /// </summary>
+    private async Task<TokenResponse> RevokePersonTokenAsync(IReadOnlyDictionary<string, string> form, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (!form.TryGetValue("token", out var token))
+        {
+            return new TokenResponse(400, TokenResponse.ErrorBody(new OAuthError(OAuthError.InvalidRequest, "token is required.")), null);
+        }
+
+        var check = _validator.CheckSignature(token, now);
+        if (check.IsValid && check.Claims!.ClientId == DeviceAuthorizationService.CliClientId && check.Claims.IsPersonToken)
+        {
+            await RevokeTokenAsync(check.Claims, LedgerActor.Human(check.Claims.SubjectOf.Name), "revoked by the person", cancellationToken).ConfigureAwait(false);
         }
 
         return new TokenResponse(200, new JsonObject(), null);

@@ -44,8 +44,10 @@ public sealed class TokenValidator
     }
 
     /// <summary>
-    /// The state checks of a token whose signature held: revoked, its workflow halted, one of its agents (client and
-    /// every actor) disabled. Null when it still counts. In memory: called on every API request.
+    /// The state checks of a token whose signature held, null when it still counts. A token ends, for good, when it or
+    /// any token it was exchanged from is revoked; when its workflow is halted, or was halted or resumed after it was
+    /// issued; when one of its agents (the client, every actor, and an agent subject) is disabled, or was disabled or
+    /// re-enabled after it was issued. In memory: called on every API request.
     /// </summary>
     public OAuthError? CheckState(AccessTokenClaims claims)
     {
@@ -55,29 +57,55 @@ public sealed class TokenValidator
             return new OAuthError(OAuthError.InvalidToken, "The access token was revoked.");
         }
 
-        if (claims.Workflow is { } workflow && _state.Halt(workflow) is not null)
+        if (claims.DerivedFrom.Any(_state.IsRevoked))
         {
-            return new OAuthError(OAuthError.InvalidToken, $"Workflow {workflow} is halted.");
+            return new OAuthError(OAuthError.InvalidToken, "A token this one was exchanged from was revoked.");
         }
 
-        if (IsDisabled(claims.ClientId) is { } disabled)
+        if (claims.Workflow is { } workflow)
         {
-            return disabled;
-        }
-
-        for (var actor = claims.Actor; actor is not null; actor = actor.Actor)
-        {
-            if (IsDisabled(actor.Subject) is { } problem)
+            if (_state.Halt(workflow) is not null)
             {
-                return problem;
+                return new OAuthError(OAuthError.InvalidToken, $"Workflow {workflow} is halted.");
+            }
+
+            if (IssuedBeforeCutoff(claims, TokenCutoffKinds.Workflow, workflow))
+            {
+                return new OAuthError(OAuthError.InvalidToken, $"The access token was issued before workflow {workflow} was last halted.");
+            }
+        }
+
+        foreach (var agent in Agents(claims))
+        {
+            if (_state.Agent(agent) is { } known && known.Status != AgentStatuses.Active)
+            {
+                return new OAuthError(OAuthError.InvalidToken, $"Agent {agent} is disabled.");
+            }
+
+            if (IssuedBeforeCutoff(claims, TokenCutoffKinds.Agent, agent))
+            {
+                return new OAuthError(OAuthError.InvalidToken, $"The access token was issued before agent {agent} was last disabled.");
             }
         }
 
         return null;
     }
 
-    private OAuthError? IsDisabled(string clientId) =>
-        _state.Agent(clientId) is { } agent && agent.Status != AgentStatuses.Active
-            ? new OAuthError(OAuthError.InvalidToken, $"Agent {clientId} is disabled.")
-            : null;
+    /// <summary>Every agent a token speaks for: its client, each actor, and the subject when it is an agent.</summary>
+    private static IEnumerable<string> Agents(AccessTokenClaims claims)
+    {
+        yield return claims.ClientId;
+        for (var actor = claims.Actor; actor is not null; actor = actor.Actor)
+        {
+            yield return actor.Subject;
+        }
+
+        if (claims.SubjectOf is { IsAgent: true } subject && subject.Name != claims.ClientId)
+        {
+            yield return subject.Name;
+        }
+    }
+
+    private bool IssuedBeforeCutoff(AccessTokenClaims claims, string kind, string id) =>
+        _state.TokensVoidBefore(kind, id) is { } cutoff && claims.IssuedAt < cutoff;
 }
