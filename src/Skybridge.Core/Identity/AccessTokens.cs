@@ -206,6 +206,12 @@ public static class AccessTokens
             return AccessTokenCheck.Invalid("The token is not an access token (typ at+jwt).");
         }
 
+        // RFC 7515 section 4.1.11: this server never sets crit, and understands no extension a forger might name.
+        if (Jose.CriticalHeaderProblem(header) is { } critical)
+        {
+            return AccessTokenCheck.Invalid("The access token " + critical + ".");
+        }
+
         // Only the algorithm this server signs with: "none" and HMAC with a public key as secret never get near a key.
         if (!string.Equals(Jose.HeaderString(header, "alg"), Jose.AccessTokenAlgorithm, StringComparison.Ordinal))
         {
