@@ -10,6 +10,7 @@ using Skybridge.Core.Identity;
 using Skybridge.Server.Hosting;
 using Skybridge.Server.Identity;
 using Skybridge.Application.Tokens;
+using Skybridge.Application.Tokens.Issuance;
 using Skybridge.Application.Agents;
 using Skybridge.Application.Ledger;
 using Skybridge.Application.Manifests;
@@ -153,13 +154,13 @@ internal sealed class IssuanceRig : IAsyncDisposable
         _clientKey = clientKey;
         ClientId = clientId;
         Issuer = issuer;
-        Tokens = app.Services.GetRequiredService<TokenService>();
+        Tokens = app.Services.GetRequiredService<TokenIssuer>();
         _dpopKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var p = _dpopKey.ExportParameters(false);
         _dpopJwk = new JsonObject { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = Base64UrlEncoder.Encode(p.Q.X), ["y"] = Base64UrlEncoder.Encode(p.Q.Y) };
     }
 
-    public TokenService Tokens { get; }
+    public TokenIssuer Tokens { get; }
     public string ClientId { get; }
     public string Issuer { get; }
     public string TokenEndpoint => Issuer + "/oauth/token";

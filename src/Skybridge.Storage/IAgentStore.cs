@@ -12,7 +12,10 @@ public interface IAgentStore
     /// <summary>Agents of one workflow (or all when null), ordered by client id, each with its current keys.</summary>
     Task<IReadOnlyList<StoredAgent>> ListAgentsAsync(string? workflowId, CancellationToken cancellationToken = default);
 
-    /// <summary>Sets an agent's status (<c>active</c> or <c>disabled</c>). False for an unknown agent or no change.</summary>
+    /// <summary>
+    /// Sets an agent's status (<c>active</c> or <c>disabled</c>) and, in the same transaction, voids every token issued
+    /// to or for it before <paramref name="at"/> (see <see cref="ITokenStore.ListTokenCutoffsAsync"/>). False for an unknown agent or no change.
+    /// </summary>
     Task<bool> SetAgentStatusAsync(string clientId, string status, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>

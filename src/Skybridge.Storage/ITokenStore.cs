@@ -44,7 +44,26 @@ public interface ITokenStore
     /// one is consumed by the same statement, so it is handed out exactly once. Null for an unknown code.
     /// </summary>
     Task<DeviceAuthorization?> PollDeviceAuthorizationAsync(string deviceCodeHash, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Voids the tokens of an agent or a workflow issued before <paramref name="cutoff"/>'s time; a cutoff never moves back.</summary>
+    Task RaiseTokenCutoffAsync(TokenCutoff cutoff, CancellationToken cancellationToken = default);
+
+    /// <summary>Every cutoff: tokens of that agent or workflow issued before it are void, whatever their state now.</summary>
+    Task<IReadOnlyList<TokenCutoff>> ListTokenCutoffsAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>What a <see cref="TokenCutoff"/> applies to.</summary>
+public static class TokenCutoffKinds
+{
+    /// <summary>An agent, by client id: tokens issued to it, for it, or with it in the actor chain.</summary>
+    public const string Agent = "agent";
+
+    /// <summary>A workflow, by id: tokens of its agents.</summary>
+    public const string Workflow = "workflow";
+}
+
+/// <summary>Tokens of <paramref name="Id"/> (an agent or a workflow, see <see cref="TokenCutoffKinds"/>) issued before <paramref name="NotBefore"/> are void.</summary>
+public sealed record TokenCutoff(string Kind, string Id, DateTimeOffset NotBefore);
 
 /// <summary>A token-signing public key of one node.</summary>
 public sealed record TokenSigningKey(string KeyId, string NodeId, string PublicJwk, DateTimeOffset CreatedAt, DateTimeOffset? RetiredAt);

@@ -44,7 +44,10 @@ public interface IWorkflowStore
     /// <summary>Autonomy levels the workflow has evidence for, oldest first. Empty for a new workflow.</summary>
     Task<IReadOnlyList<AutonomyGrant>> ListAutonomyGrantsAsync(string workflowId, CancellationToken cancellationToken = default);
 
-    /// <summary>Halts a workflow (the kill switch). False when it was already halted or is unknown.</summary>
+    /// <summary>
+    /// Halts a workflow (the kill switch) and, in the same transaction, voids every token of the workflow issued before
+    /// the halt. False when it was already halted or is unknown.
+    /// </summary>
     Task<bool> HaltWorkflowAsync(WorkflowHalt halt, CancellationToken cancellationToken = default);
 
     /// <summary>Resumes a halted workflow. False when it was not halted.</summary>

@@ -13,14 +13,16 @@ namespace Skybridge.Application.Governance;
 public sealed class KillSwitch
 {
     private readonly IWorkflowStore _store;
+    private readonly ITokenStore _tokens;
     private readonly TimeProvider _time;
     private readonly ILedger _ledger;
     private readonly IdentityState? _state;
 
     /// <summary>The switch over <paramref name="store"/>; <paramref name="state"/> is the node's state (null from the CLI).</summary>
-    public KillSwitch(IWorkflowStore store, TimeProvider time, ILedger ledger, IdentityState? state = null)
+    public KillSwitch(IWorkflowStore store, ITokenStore tokens, TimeProvider time, ILedger ledger, IdentityState? state = null)
     {
         _store = store;
+        _tokens = tokens;
         _time = time;
         _ledger = ledger;
         _state = state;
@@ -44,6 +46,8 @@ public sealed class KillSwitch
         var resumed = await _store.ResumeWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false);
         if (resumed)
         {
+            // The halt voided every earlier token; this voids any a node issued before it learnt of the halt.
+            await _tokens.RaiseTokenCutoffAsync(new TokenCutoff(TokenCutoffKinds.Workflow, workflowId, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             await RecordAsync(LedgerEventTypes.WorkflowResumed, actor, workflowId, reason, cancellationToken).ConfigureAwait(false);
         }
 

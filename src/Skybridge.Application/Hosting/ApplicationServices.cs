@@ -9,6 +9,10 @@ using Skybridge.Application.Grounding;
 using Skybridge.Application.Ledger;
 using Skybridge.Application.Manifests;
 using Skybridge.Application.Tokens;
+using Skybridge.Application.Tokens.Introspection;
+using Skybridge.Application.Tokens.Issuance;
+using Skybridge.Application.Tokens.Revocation;
+using Skybridge.Application.Tokens.Validation;
 using Skybridge.Storage;
 
 namespace Skybridge.Application.Hosting;
@@ -59,9 +63,24 @@ public static class ApplicationServices
             : new StoreReplayGuard(store, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => sp.GetRequiredService<NodeSecrets>().Nonces);
         services.AddSingleton<DeviceAuthorizationService>();
-        services.AddSingleton<TokenService>();
+        services.AddSingleton<ServerNonces>();
+        services.AddSingleton<TokenValidator>();
+        services.AddSingleton<TokenRefusals>();
+        services.AddSingleton<ClientAuthenticator>();
+        services.AddSingleton<ClientCredentialsGrant>();
+        services.AddSingleton<TokenExchangeGrant>();
+        services.AddSingleton<DeviceCodeGrant>();
+        services.AddSingleton<TokenSigner>();
+        services.AddSingleton(sp => new TokenIssuer(sp.GetRequiredService<ClientAuthenticator>(), sp.GetRequiredService<ClientCredentialsGrant>(),
+            sp.GetRequiredService<TokenExchangeGrant>(), sp.GetRequiredService<DeviceCodeGrant>(), sp.GetRequiredService<TokenSigner>(),
+            sp.GetRequiredService<TokenRefusals>(), sp.GetRequiredService<IReplayGuard>(), sp.GetRequiredService<ServerNonces>(),
+            sp.GetRequiredService<TimeProvider>(), options));
+        services.AddSingleton(sp => new TokenIntrospection(sp.GetRequiredService<ClientAuthenticator>(), sp.GetRequiredService<TokenValidator>(),
+            sp.GetRequiredService<TokenRefusals>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new TokenRevocation(sp.GetRequiredService<ClientAuthenticator>(), sp.GetRequiredService<TokenValidator>(),
+            sp.GetRequiredService<TokenRefusals>(), sp.GetRequiredService<IdentityState>(), sp.GetRequiredService<ILedger>(), store, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AgentService(store, store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
-        services.AddSingleton(sp => new KillSwitch(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
+        services.AddSingleton(sp => new KillSwitch(store, store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
         services.AddHostedService<IdentityRefresher>();
 
         services.AddSingleton(sp => new GroundingService(store, store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));

@@ -8,7 +8,8 @@ namespace Skybridge.Application.Tokens;
 
 /// <summary>
 /// What every token check needs to know, held in memory so that checks never wait on the database: registered agents
-/// and their keys and status, halted workflows, revoked token ids, and each workflow's active agent roles. A change
+/// and their keys and status, halted workflows, revoked token ids, the moments before which an agent's or a workflow's
+/// tokens are void, and each workflow's active agent roles. A change
 /// made on this node applies here at once; changes from other nodes arrive within a second (the refresh period).
 /// </summary>
 public sealed class IdentityState : Manifests.IActiveManifests
@@ -18,13 +19,15 @@ public sealed class IdentityState : Manifests.IActiveManifests
     private readonly SkybridgeNodeOptions _options;
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private volatile Snapshot _snapshot = new(
-        new Dictionary<string, StoredAgent>(), new Dictionary<string, WorkflowHalt>(), new HashSet<string>(), new Dictionary<string, (int, WorkflowManifest?)>());
+        new Dictionary<string, StoredAgent>(), new Dictionary<string, WorkflowHalt>(), new HashSet<string>(), new Dictionary<string, (int, WorkflowManifest?)>(),
+        new Dictionary<(string, string), DateTimeOffset>());
 
     private sealed record Snapshot(
         IReadOnlyDictionary<string, StoredAgent> Agents,
         IReadOnlyDictionary<string, WorkflowHalt> Halts,
         IReadOnlySet<string> Revoked,
-        IReadOnlyDictionary<string, (int Version, WorkflowManifest? Manifest)> Manifests);
+        IReadOnlyDictionary<string, (int Version, WorkflowManifest? Manifest)> Manifests,
+        IReadOnlyDictionary<(string Kind, string Id), DateTimeOffset> Cutoffs);
 
     /// <summary>State over <paramref name="store"/>.</summary>
     public IdentityState(ISkybridgeStore store, TimeProvider time, SkybridgeNodeOptions options)
@@ -42,6 +45,13 @@ public sealed class IdentityState : Manifests.IActiveManifests
 
     /// <summary>True when the token with this id was revoked.</summary>
     public bool IsRevoked(string tokenId) => _snapshot.Revoked.Contains(tokenId);
+
+    /// <summary>
+    /// Tokens of this agent or workflow (<see cref="TokenCutoffKinds"/>) issued before the returned moment are void;
+    /// null when none are.
+    /// </summary>
+    public DateTimeOffset? TokensVoidBefore(string kind, string id) =>
+        _snapshot.Cutoffs.TryGetValue((kind, id), out var at) ? at : null;
 
     /// <summary>The role as the workflow's active manifest declares it, or null (no such role, or nothing active).</summary>
     public AgentRole? Role(string workflowId, string role) =>
@@ -71,6 +81,7 @@ public sealed class IdentityState : Manifests.IActiveManifests
             var agents = await _store.ListAgentsAsync(null, cancellationToken).ConfigureAwait(false);
             var halts = await _store.ListHaltsAsync(cancellationToken).ConfigureAwait(false);
             var revoked = await _store.ListRevokedTokensAsync(now - _options.Identity.ClockSkew, cancellationToken).ConfigureAwait(false);
+            var cutoffs = await _store.ListTokenCutoffsAsync(cancellationToken).ConfigureAwait(false);
             var workflows = await _store.ListWorkflowsAsync(cancellationToken).ConfigureAwait(false);
             var manifests = new Dictionary<string, (int, WorkflowManifest?)>(StringComparer.Ordinal);
             var previous = _snapshot.Manifests;
@@ -92,7 +103,8 @@ public sealed class IdentityState : Manifests.IActiveManifests
                 agents.ToDictionary(a => a.ClientId, StringComparer.Ordinal),
                 halts.ToDictionary(h => h.WorkflowId, StringComparer.Ordinal),
                 revoked.Select(r => r.TokenId).ToHashSet(StringComparer.Ordinal),
-                manifests);
+                manifests,
+                cutoffs.ToDictionary(c => (c.Kind, c.Id), c => c.NotBefore));
         }
         finally
         {

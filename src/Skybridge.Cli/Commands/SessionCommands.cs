@@ -137,8 +137,8 @@ internal static class SessionCommands
 
     private static Command Logout(CliIo io)
     {
-        var command = new Command("logout", "Forget this terminal's session (the token and its key).");
-        command.SetAction(_ =>
+        var command = new Command("logout", "Sign out: revoke this terminal's token on the server, then forget the session (the token and its key).");
+        command.SetAction(async (_, ct) =>
         {
             if (!File.Exists(SessionFile))
             {
@@ -146,11 +146,53 @@ internal static class SessionCommands
                 return ExitCodes.Ok;
             }
 
+            // The server first (RFC 7009, as the public client skybridge-cli): a copy of the token left anywhere stops
+            // working too. The local session goes whatever the server says; a token it could not revoke expires on its own.
+            var revoked = await RevokeOnServerAsync(ct).ConfigureAwait(false);
             File.Delete(SessionFile);
-            io.Output.WriteLine("Signed out: the session and its key are deleted.");
+            io.Output.WriteLine(revoked is null
+                ? "Signed out: the token is revoked on the server, and the session and its key are deleted."
+                : $"Signed out here: the session and its key are deleted, but the server could not revoke the token ({revoked}); it expires on its own.");
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Revokes the stored session's token on its server; null on success, else why not.</summary>
+    private static async Task<string?> RevokeOnServerAsync(CancellationToken ct)
+    {
+        string server, token;
+        try
+        {
+            await using var stream = File.OpenRead(SessionFile);
+            using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: ct).ConfigureAwait(false);
+            (server, token) = (Text(doc.RootElement, "server"), Text(doc.RootElement, "access_token"));
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return "the session file is damaged";
+        }
+
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var issuer) || token.Length == 0)
+        {
+            return "the session names no server or token";
+        }
+
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            using var response = await http.PostAsync(new Uri(issuer, "/oauth/revoke"), new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["token"] = token,
+                ["token_type_hint"] = "access_token",
+                ["client_id"] = "skybridge-cli",
+            }), ct).ConfigureAwait(false);
+            return response.IsSuccessStatusCode ? null : $"it answered {(int)response.StatusCode}";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return $"cannot reach {issuer}";
+        }
     }
 
     private static string Text(JsonElement element, string name) =>

@@ -64,8 +64,20 @@ public sealed record AccessTokenClaims
     /// <summary>The actor chain of a delegated token, or null.</summary>
     public ActorClaim? Actor { get; init; }
 
+    /// <summary>
+    /// The ids of the tokens a delegated token was exchanged from, nearest first (the subject token, its own subject
+    /// token, ...): revoking any of them ends this one too. Empty for a token issued directly.
+    /// </summary>
+    public IReadOnlyList<string> DerivedFrom { get; init; } = [];
+
     /// <summary>How many actors the token carries.</summary>
     public int DelegationDepth => Actor?.Depth ?? 0;
+
+    /// <summary>Whom the token is about, as a <see cref="Access.Subject"/>: a person or an agent.</summary>
+    public Access.Subject SubjectOf => Access.Subject.OfToken(Subject);
+
+    /// <summary>A person's own token (the CLI after <c>skybridge login</c>): a person subject, no actor, no agent role.</summary>
+    public bool IsPersonToken => SubjectOf.IsPerson && Actor is null && Role is null;
 }
 
 /// <summary>Either valid claims or the error to answer with.</summary>
@@ -82,6 +94,9 @@ public static class AccessTokens
 {
     /// <summary>The media type of access tokens (RFC 9068 section 2.1).</summary>
     public const string TokenType = "at+jwt";
+
+    /// <summary>Skybridge's private claim listing the token ids a delegated token was exchanged from (<see cref="AccessTokenClaims.DerivedFrom"/>).</summary>
+    public const string DerivedFromClaim = "derived_from";
 
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
@@ -111,7 +126,9 @@ public static class AccessTokens
                 w.WriteEndArray();
             }
 
-            w.WriteNumber("iat", claims.IssuedAt.ToUnixTimeSeconds());
+            // Milliseconds (RFC 7519 NumericDate may be fractional): a disable or a halt voids the tokens issued before
+            // it, and a token issued right after a re-enable within the same second must not look older than that.
+            w.WriteNumber("iat", claims.IssuedAt.ToUnixTimeMilliseconds() / 1000m);
             w.WriteNumber("nbf", claims.IssuedAt.ToUnixTimeSeconds());
             w.WriteNumber("exp", claims.ExpiresAt.ToUnixTimeSeconds());
             w.WriteString("jti", claims.TokenId);
@@ -134,6 +151,17 @@ public static class AccessTokens
             {
                 w.WritePropertyName("act");
                 WriteActor(w, claims.Actor);
+            }
+
+            if (claims.DerivedFrom.Count > 0)
+            {
+                w.WriteStartArray(DerivedFromClaim);
+                foreach (var id in claims.DerivedFrom)
+                {
+                    w.WriteStringValue(id);
+                }
+
+                w.WriteEndArray();
             }
 
             w.WriteEndObject();
@@ -176,6 +204,12 @@ public static class AccessTokens
             !string.Equals(Jose.HeaderString(header, "typ"), "application/" + TokenType, StringComparison.OrdinalIgnoreCase))
         {
             return AccessTokenCheck.Invalid("The token is not an access token (typ at+jwt).");
+        }
+
+        // RFC 7515 section 4.1.11: this server never sets crit, and understands no extension a forger might name.
+        if (Jose.CriticalHeaderProblem(header) is { } critical)
+        {
+            return AccessTokenCheck.Invalid("The access token " + critical + ".");
         }
 
         // Only the algorithm this server signs with: "none" and HMAC with a public key as secret never get near a key.
@@ -245,6 +279,17 @@ public static class AccessTokens
             return AccessTokenCheck.Invalid("The access token's act claim is malformed.");
         }
 
+        var derivedFrom = new List<string>();
+        if (body.RootElement.TryGetProperty(DerivedFromClaim, out var derived))
+        {
+            if (derived.ValueKind != JsonValueKind.Array || derived.GetArrayLength() > 32 || derived.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.String))
+            {
+                return AccessTokenCheck.Invalid("The access token's derived_from claim is malformed.");
+            }
+
+            derivedFrom.AddRange(derived.EnumerateArray().Select(d => d.GetString()!));
+        }
+
         return new AccessTokenCheck(new AccessTokenClaims
         {
             Issuer = issuer,
@@ -259,6 +304,7 @@ public static class AccessTokens
             Workflow = Jose.StringClaim(body, "workflow"),
             Role = Jose.StringClaim(body, "role"),
             Actor = actor,
+            DerivedFrom = derivedFrom,
         }, null);
     }
 

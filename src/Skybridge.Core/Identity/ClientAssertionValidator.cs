@@ -78,6 +78,11 @@ public static class ClientAssertionValidator
 
         using var header = Jose.Header(token);
         using var body = Jose.Payload(token);
+        if (Jose.CriticalHeaderProblem(header) is { } critical)
+        {
+            return ClientAssertionCheck.Invalid("The client assertion " + critical + ".");
+        }
+
         var alg = Jose.HeaderString(header, "alg");
         if (alg is null || !Jose.AsymmetricAlgorithms.Contains(alg))
         {

@@ -73,6 +73,12 @@ public static class DPoPProofValidator
         var htu = Jose.StringClaim(body, "htu");
         var iat = Jose.TimeClaim(body, "iat");
 
+        // 2 (RFC 7515 section 4.1.11). No critical extension this server cannot honour.
+        if (Jose.CriticalHeaderProblem(header) is { } critical)
+        {
+            return DPoPProofCheck.Invalid("The DPoP proof " + critical + ".");
+        }
+
         // 3. Every required header parameter and claim is present.
         var missing = new List<string>();
         if (typ is null) missing.Add("typ");
@@ -122,6 +128,13 @@ public static class DPoPProofValidator
         if (!Uri.TryCreate(htu, UriKind.Absolute, out var proofUri) || !SameTarget(proofUri, expected.Uri))
         {
             return DPoPProofCheck.Invalid("The DPoP proof's htu does not match the request URI.");
+        }
+
+        // A request URI never carries user information (RFC 9110 section 4.2.4 deprecates it in http(s) URIs), so an
+        // htu with some does not name this request, whatever its host and path.
+        if (proofUri.UserInfo.Length > 0)
+        {
+            return DPoPProofCheck.Invalid("The DPoP proof's htu must not contain user information.");
         }
 
         // 10. The server's nonce, when it asks for one.

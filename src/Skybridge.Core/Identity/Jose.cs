@@ -173,18 +173,40 @@ public static class Jose
         {
             key = new JsonWebKey(jwk.GetRawText());
         }
-        catch (Exception ex) when (ex is ArgumentException or JsonException)
+        catch (Exception ex) when (ex is ArgumentException or JsonException or FormatException or InvalidOperationException)
         {
             problem = "the jwk is not a valid JSON Web Key";
             return null;
         }
 
+        // Every member is decoded here, once: a malformed one is a refused key, never an exception further on.
         switch (key.Kty)
         {
-            case JsonWebAlgorithmsKeyTypes.EllipticCurve when key.Crv is "P-256" or "P-384" or "P-521" && !string.IsNullOrEmpty(key.X) && !string.IsNullOrEmpty(key.Y):
+            case JsonWebAlgorithmsKeyTypes.EllipticCurve:
+                var size = key.Crv switch { "P-256" => 32, "P-384" => 48, "P-521" => 66, _ => 0 };
+                if (size == 0)
+                {
+                    problem = "the jwk is not an EC key on P-256, P-384 or P-521";
+                    return null;
+                }
+
+                if (DecodeMember(key.X)?.Length != size || DecodeMember(key.Y)?.Length != size)
+                {
+                    problem = $"the jwk's x and y must be {size} bytes of base64url each for {key.Crv}";
+                    return null;
+                }
+
                 return key;
-            case JsonWebAlgorithmsKeyTypes.RSA when !string.IsNullOrEmpty(key.N) && !string.IsNullOrEmpty(key.E):
-                if (Base64UrlEncoder.DecodeBytes(key.N).Length * 8 < 2048)
+            case JsonWebAlgorithmsKeyTypes.RSA:
+                var modulus = DecodeMember(key.N);
+                var exponent = DecodeMember(key.E);
+                if (modulus is null || exponent is null || exponent.Length > 8)
+                {
+                    problem = "the jwk's n and e must be base64url";
+                    return null;
+                }
+
+                if (modulus.Length * 8 < 2048)
                 {
                     problem = "RSA keys need at least 2048 bits";
                     return null;
@@ -195,6 +217,34 @@ public static class Jose
                 problem = "the jwk is not an EC (P-256, P-384, P-521) or RSA public key";
                 return null;
         }
+    }
+
+    /// <summary>A JWK member as bytes (RFC 7518 section 6: base64url, no padding), or null when absent, empty or malformed.</summary>
+    private static byte[]? DecodeMember(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Base64UrlEncoder.DecodeBytes(value);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// RFC 7515 section 4.1.11: a JWS whose <c>crit</c> header names extensions the recipient does not understand must be
+    /// rejected. Skybridge understands none, so any <c>crit</c> is refused. Null when there is none.
+    /// </summary>
+    public static string? CriticalHeaderProblem(JsonDocument header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        return header.RootElement.TryGetProperty("crit", out _) ? "names critical header extensions (crit) this server does not understand" : null;
     }
 
     /// <summary>A string header parameter, or null.</summary>
@@ -227,6 +277,6 @@ public static class Jose
             return null;
         }
 
-        return seconds is < 0 or > 253402300799 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000));
+        return seconds is < 0 or > 253402300799 ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(seconds * 1000));
     }
 }

@@ -1,3 +1,4 @@
+using Skybridge.Core.Access;
 using Skybridge.Core.Manifests;
 
 namespace Skybridge.Core.Identity;
@@ -30,11 +31,11 @@ public static class TokenExchangePolicy
 {
     /// <summary>
     /// Decides an exchange. <paramref name="subject"/> is a validated, unrevoked token of this server;
-    /// <paramref name="subjectPersonHoldsRole"/> says whether a person subject may submit cases on the actor's workflow
+    /// <paramref name="subjectPersonMaySubmit"/> says whether a person subject may submit cases on the actor's workflow
     /// (the access table's <c>SubmitCase</c>): an agent that acts for any person acts only for those.
     /// The returned claims lack issuer, token id and key binding, which the token service fills in.
     /// </summary>
-    public static ExchangeDecision Decide(AccessTokenClaims subject, ActingAgent actor, bool subjectPersonHoldsRole, ScopeSet? requestedScope, string? requestedResource, DateTimeOffset now, IdentitySettings settings)
+    public static ExchangeDecision Decide(AccessTokenClaims subject, ActingAgent actor, bool subjectPersonMaySubmit, ScopeSet? requestedScope, string? requestedResource, DateTimeOffset now, IdentitySettings settings)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(actor);
@@ -51,13 +52,14 @@ public static class TokenExchangePolicy
         }
 
         // Who hands the token on: the current actor of a delegated token, else the token's own client.
-        var isPerson = subject.Subject.StartsWith("user:", StringComparison.Ordinal) && subject.Actor is null && subject.Role is null;
+        var isPerson = subject.IsPersonToken;
+        var from = isPerson ? Subject.OfToken(subject.Subject) : Subject.Role(subject.Role ?? "?");
+        var actsFor = actor.Role.ActsFor.Select(a => Subject.TryParse(a, out var s) ? s : null).OfType<Subject>().ToList();
         var allowed = isPerson
-            ? actor.Role.ActsFor.Contains(subject.Subject) || (actor.Role.ActsFor.Contains("user:*") && subjectPersonHoldsRole)
-            : subject.Role is not null && actor.Role.ActsFor.Contains("role:" + subject.Role);
+            ? actsFor.Contains(from) || (actsFor.Contains(Subject.AnyPerson) && subjectPersonMaySubmit)
+            : subject.Role is not null && actsFor.Contains(from);
         if (!allowed)
         {
-            var from = isPerson ? subject.Subject : "role:" + (subject.Role ?? "?");
             return ExchangeDecision.Refuse(OAuthError.UnauthorizedClient, $"Agents of role '{actor.Role.Role}' may not act for {from} (acts_for in the manifest).");
         }
 
@@ -115,6 +117,7 @@ public static class TokenExchangePolicy
             Workflow = actor.Workflow,
             Role = actor.Role.Role,
             Actor = new ActorClaim(actor.ClientId, subject.Actor),
+            DerivedFrom = [subject.TokenId, .. subject.DerivedFrom],
         }, null);
     }
 }

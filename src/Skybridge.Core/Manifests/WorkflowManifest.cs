@@ -1,3 +1,5 @@
+using Skybridge.Core.Access;
+
 namespace Skybridge.Core.Manifests;
 
 /// <summary>
@@ -77,42 +79,27 @@ public enum PrincipalKind
     Group,
 }
 
-/// <summary>A person or group named in a manifest, written <c>user:NAME</c> or <c>group:NAME</c>.</summary>
+/// <summary>A person or group named in a manifest, written <c>user:NAME</c> or <c>group:NAME</c> (a <see cref="Subject"/>).</summary>
 /// <param name="Kind">User or group.</param>
 /// <param name="Name">The name after the colon (letters, digits, <c>.</c>, <c>_</c>, <c>-</c>, <c>@</c>).</param>
 public sealed record Principal(PrincipalKind Kind, string Name)
 {
+    /// <summary>The same person or group as a <see cref="Subject"/>.</summary>
+    public Subject Subject => Kind == PrincipalKind.User ? Subject.Person(Name) : Subject.Group(Name);
+
     /// <summary>The manifest spelling, <c>user:maria.lopez</c>.</summary>
-    public override string ToString() => (Kind == PrincipalKind.User ? "user:" : "group:") + Name;
+    public override string ToString() => Subject.ToString();
 
     /// <summary>Parses <c>user:NAME</c> or <c>group:NAME</c>; false for anything else.</summary>
     public static bool TryParse(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Principal? principal)
     {
-        principal = null;
-        if (text is null)
+        principal = Subject.TryParse(text, out var subject) ? subject.Kind switch
         {
-            return false;
-        }
-
-        var colon = text.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
-        {
-            return false;
-        }
-
-        var kind = text[..colon];
-        var name = text[(colon + 1)..];
-        if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@'))
-        {
-            return false;
-        }
-
-        switch (kind)
-        {
-            case "user": principal = new Principal(PrincipalKind.User, name); return true;
-            case "group": principal = new Principal(PrincipalKind.Group, name); return true;
-            default: return false;
-        }
+            SubjectKind.Person => new Principal(PrincipalKind.User, subject.Name),
+            SubjectKind.Group => new Principal(PrincipalKind.Group, subject.Name),
+            _ => null,
+        } : null;
+        return principal is not null;
     }
 }
 

@@ -8,6 +8,7 @@ using Skybridge.Core.Identity;
 using Skybridge.Server.Api;
 using Skybridge.Server.Identity;
 using Skybridge.Application.Tokens;
+using Skybridge.Application.Tokens.Validation;
 using Skybridge.Application.Agents;
 using Skybridge.Storage;
 
@@ -44,7 +45,7 @@ internal static class CaseEndpoints
                 return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_workflow", "Name the workflow; an agent may submit cases to its own workflow only.");
             }
 
-            var result = await cases.SubmitAsync(workflow, request.Text, TokenService.Actors(claims), claims.Subject, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
+            var result = await cases.SubmitAsync(workflow, request.Text, TokenActors.Of(claims), claims.Subject, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
             return result.Outcome switch
             {
                 CaseOutcome.Halted => ApiProblems.Problem(StatusCodes.Status409Conflict, "workflow_halted", $"{workflow} is halted: no drafts are made."),

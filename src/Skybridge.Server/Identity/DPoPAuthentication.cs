@@ -12,6 +12,7 @@ using Skybridge.Server.Hosting;
 using Skybridge.Application.Ledger;
 
 using Skybridge.Application.Tokens;
+using Skybridge.Application.Tokens.Validation;
 
 namespace Skybridge.Server.Identity;
 
@@ -34,7 +35,8 @@ public sealed class DPoPAuthenticationHandler : AuthenticationHandler<DPoPAuthen
 
     private const string FailureKey = "skybridge.dpop.failure";
 
-    private readonly TokenService _tokens;
+    private readonly TokenValidator _tokens;
+    private readonly ServerNonces _nonces;
     private readonly IssuerUrls _urls;
     private readonly IReplayGuard _replay;
     private readonly ILedger _ledger;
@@ -44,10 +46,11 @@ public sealed class DPoPAuthenticationHandler : AuthenticationHandler<DPoPAuthen
 
     /// <summary>The handler of one request.</summary>
     public DPoPAuthenticationHandler(IOptionsMonitor<DPoPAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-        TokenService tokens, IssuerUrls urls, IReplayGuard replay, ILedger ledger, SkybridgeServerOptions server, TimeProvider time, ValidatedTokens validated)
+        TokenValidator tokens, ServerNonces nonces, IssuerUrls urls, IReplayGuard replay, ILedger ledger, SkybridgeServerOptions server, TimeProvider time, ValidatedTokens validated)
         : base(options, logger, encoder)
     {
         _tokens = tokens;
+        _nonces = nonces;
         _urls = urls;
         _replay = replay;
         _ledger = ledger;
@@ -97,7 +100,7 @@ public sealed class DPoPAuthenticationHandler : AuthenticationHandler<DPoPAuthen
             Uri = _urls.RequestUri(Request.PathBase.Value + Request.Path.Value),
             AccessToken = token,
             BoundKeyThumbprint = claims.KeyThumbprint,
-            NonceIsCurrent = _server.RequireNonceOnResources ? _tokens.IsCurrentNonce : null,
+            NonceIsCurrent = _server.RequireNonceOnResources ? _nonces.IsCurrent : null,
         }, now, _server.Identity);
         if (!check.IsValid)
         {
@@ -111,11 +114,11 @@ public sealed class DPoPAuthenticationHandler : AuthenticationHandler<DPoPAuthen
 
         var identity = new ClaimsIdentity(SchemeName, ClaimTypes.NameIdentifier, RoleClaim);
         identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, claims.Subject));
-        if (claims.Subject.StartsWith("user:", StringComparison.Ordinal) && claims.Actor is null)
+        if (claims.IsPersonToken)
         {
             // A person's own token (the CLI after skybridge login): the people API treats it as that person, with
             // their roles. An agent's token, or one an agent holds for a person, never is.
-            identity.AddClaim(new Claim(ClaimTypes.Name, claims.Subject["user:".Length..]));
+            identity.AddClaim(new Claim(ClaimTypes.Name, claims.SubjectOf.Name));
         }
         identity.AddClaim(new Claim(ClientIdClaim, claims.ClientId));
         identity.AddClaim(new Claim(ScopeClaim, claims.Scope.ToString()));
@@ -218,7 +221,7 @@ public sealed class DPoPAuthenticationHandler : AuthenticationHandler<DPoPAuthen
         Response.Headers.WWWAuthenticate = Challenge(error, null);
         if (error?.Code == OAuthError.UseDPoPNonce || _server.RequireNonceOnResources)
         {
-            Response.Headers["DPoP-Nonce"] = _tokens.CurrentNonce;
+            Response.Headers["DPoP-Nonce"] = _nonces.Current;
         }
 
         return Task.CompletedTask;

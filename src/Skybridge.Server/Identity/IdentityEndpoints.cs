@@ -8,6 +8,9 @@ using Microsoft.Extensions.Primitives;
 using Skybridge.Core.Identity;
 
 using Skybridge.Application.Tokens;
+using Skybridge.Application.Tokens.Introspection;
+using Skybridge.Application.Tokens.Issuance;
+using Skybridge.Application.Tokens.Revocation;
 
 namespace Skybridge.Server.Identity;
 
@@ -36,7 +39,7 @@ public static class IdentityEndpoints
             return Results.Text(new JsonObject { ["keys"] = list }.ToJsonString(), "application/jwk-set+json");
         }).AllowAnonymous().ExcludeFromDescription();
 
-        app.MapPost("/oauth/token", async (HttpContext context, TokenService tokens, IssuerUrls urls) =>
+        app.MapPost("/oauth/token", async (HttpContext context, TokenIssuer tokens, IssuerUrls urls) =>
         {
             var (form, problem) = await ReadFormAsync(context).ConfigureAwait(false);
             var response = problem is not null
@@ -45,7 +48,7 @@ public static class IdentityEndpoints
             return Answer(context, response);
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
 
-        app.MapPost("/oauth/device_authorization", async (HttpContext context, DeviceAuthorizationService devices, TokenService tokens, IssuerUrls urls) =>
+        app.MapPost("/oauth/device_authorization", async (HttpContext context, DeviceAuthorizationService devices, TokenIssuer tokens, IssuerUrls urls) =>
         {
             var (form, problem) = await ReadFormAsync(context).ConfigureAwait(false);
             if (problem is not null)
@@ -56,7 +59,7 @@ public static class IdentityEndpoints
             var (start, error) = await devices.StartAsync(form!.GetValueOrDefault("client_id"), form!.GetValueOrDefault("scope"), urls.Issuer, context.RequestAborted).ConfigureAwait(false);
             if (error is not null)
             {
-                return Answer(context, new TokenResponse(error.Code == OAuthError.InvalidClient ? 401 : 400, TokenService.ErrorBody(error), null));
+                return Answer(context, TokenResponse.Refused(error, null));
             }
 
             return Answer(context, new TokenResponse(200, new JsonObject
@@ -70,21 +73,21 @@ public static class IdentityEndpoints
             }, null));
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
 
-        app.MapPost("/oauth/introspect", async (HttpContext context, TokenService tokens) =>
+        app.MapPost("/oauth/introspect", async (HttpContext context, TokenIssuer tokens, TokenIntrospection introspection) =>
         {
             var (form, problem) = await ReadFormAsync(context).ConfigureAwait(false);
             var response = problem is not null
                 ? await tokens.RefuseUnreadableAsync("introspection", problem, context.RequestAborted).ConfigureAwait(false)
-                : await tokens.IntrospectAsync(form!, context.RequestAborted).ConfigureAwait(false);
+                : await introspection.IntrospectAsync(form!, context.RequestAborted).ConfigureAwait(false);
             return Answer(context, response);
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
 
-        app.MapPost("/oauth/revoke", async (HttpContext context, TokenService tokens) =>
+        app.MapPost("/oauth/revoke", async (HttpContext context, TokenIssuer tokens, TokenRevocation revocation) =>
         {
             var (form, problem) = await ReadFormAsync(context).ConfigureAwait(false);
             var response = problem is not null
                 ? await tokens.RefuseUnreadableAsync("revocation", problem, context.RequestAborted).ConfigureAwait(false)
-                : await tokens.RevokeAsync(form!, context.RequestAborted).ConfigureAwait(false);
+                : await revocation.RevokeAsync(form!, context.RequestAborted).ConfigureAwait(false);
             return Answer(context, response);
         }).AllowAnonymous().DisableAntiforgery().ExcludeFromDescription();
 
@@ -152,11 +155,11 @@ public static class IdentityEndpoints
             ["introspection_endpoint"] = urls.Issuer + "/oauth/introspect",
             ["revocation_endpoint"] = urls.Issuer + "/oauth/revoke",
             ["device_authorization_endpoint"] = urls.Issuer + "/oauth/device_authorization",
-            ["grant_types_supported"] = new JsonArray("client_credentials", TokenService.TokenExchange, TokenService.DeviceCode),
+            ["grant_types_supported"] = new JsonArray(GrantTypes.ClientCredentials, GrantTypes.TokenExchange, GrantTypes.DeviceCode),
             ["token_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt", "none"),
             ["token_endpoint_auth_signing_alg_values_supported"] = algs.DeepClone(),
             ["introspection_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt"),
-            ["revocation_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt"),
+            ["revocation_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt", "none"),
             ["dpop_signing_alg_values_supported"] = algs,
             ["response_types_supported"] = new JsonArray(),
             ["scopes_supported"] = new JsonArray(),

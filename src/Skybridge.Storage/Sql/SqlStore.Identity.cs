@@ -66,9 +66,18 @@ internal abstract partial class SqlStore
     public async Task<bool> SetAgentStatusAsync(string clientId, string status, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var changed = await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE agents SET status = @status, changed_at_us = @at WHERE client_id = @clientId AND status <> @status",
-            new { clientId, status, at = ToMicros(at) }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+            new { clientId, status, at = ToMicros(at) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+        if (changed)
+        {
+            // Disabling ends the agent's tokens; re-enabling must not bring back one issued before (or during a race with the disable).
+            await RaiseCutoffAsync(connection, tx, new TokenCutoff(TokenCutoffKinds.Agent, clientId, at), cancellationToken).ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return changed;
     }
 
     public async Task<bool> ReplaceAgentKeyAsync(string clientId, AgentKey key, CancellationToken cancellationToken = default)
@@ -234,10 +243,18 @@ internal abstract partial class SqlStore
     {
         ArgumentNullException.ThrowIfNull(halt);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var halted = await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO workflow_halts (workflow_id, halted_by, reason, at_us) SELECT @WorkflowId, @HaltedBy, @Reason, @At " +
             "WHERE EXISTS (SELECT 1 FROM workflows WHERE id = @WorkflowId) ON CONFLICT (workflow_id) DO NOTHING",
-            new { halt.WorkflowId, halt.HaltedBy, halt.Reason, At = ToMicros(halt.At) }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+            new { halt.WorkflowId, halt.HaltedBy, halt.Reason, At = ToMicros(halt.At) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+        if (halted)
+        {
+            await RaiseCutoffAsync(connection, tx, new TokenCutoff(TokenCutoffKinds.Workflow, halt.WorkflowId, halt.At), cancellationToken).ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return halted;
     }
 
     public async Task<bool> ResumeWorkflowAsync(string workflowId, CancellationToken cancellationToken = default)
@@ -254,6 +271,34 @@ internal abstract partial class SqlStore
             "SELECT workflow_id AS WorkflowId, halted_by AS HaltedBy, reason AS Reason, at_us AS AtUs FROM workflow_halts ORDER BY workflow_id",
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(r => new WorkflowHalt(r.WorkflowId, r.HaltedBy, r.Reason, FromMicros(r.AtUs))).ToList();
+    }
+
+    public async Task RaiseTokenCutoffAsync(TokenCutoff cutoff, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cutoff);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await RaiseCutoffAsync(connection, null, cutoff, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<TokenCutoff>> ListTokenCutoffsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<CutoffRow>(new CommandDefinition(
+            "SELECT kind AS Kind, id AS Id, not_before_us AS NotBeforeUs FROM token_cutoffs", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => new TokenCutoff(r.Kind, r.Id, FromMicros(r.NotBeforeUs))).ToList();
+    }
+
+    private static Task RaiseCutoffAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, TokenCutoff cutoff, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO token_cutoffs (kind, id, not_before_us) VALUES (@Kind, @Id, @At) " +
+            "ON CONFLICT (kind, id) DO UPDATE SET not_before_us = excluded.not_before_us WHERE token_cutoffs.not_before_us < excluded.not_before_us",
+            new { cutoff.Kind, cutoff.Id, At = ToMicros(cutoff.NotBefore) }, tx, cancellationToken: cancellationToken));
+
+    private sealed class CutoffRow
+    {
+        public string Kind { get; set; } = "";
+        public string Id { get; set; } = "";
+        public long NotBeforeUs { get; set; }
     }
 
     private sealed class AgentRow

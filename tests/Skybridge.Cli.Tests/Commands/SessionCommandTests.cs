@@ -70,8 +70,19 @@ public sealed partial class SessionCommandTests
         Assert.Contains("\"reason\": \"no_sources\"", ask.Output, StringComparison.Ordinal);
         Assert.Contains("\"caseId\": \"case-", ask.Output, StringComparison.Ordinal);
 
-        Assert.Equal(0, (await CliRun.RunAsync("logout")).ExitCode);
+        var token = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(session, ct)).RootElement.GetProperty("access_token").GetString()!;
+        var validator = app.Services.GetRequiredService<Skybridge.Application.Tokens.Validation.TokenValidator>();
+        Assert.True(validator.CheckIssued(token, DateTimeOffset.UtcNow).IsValid);
+        var logout = await CliRun.RunAsync("logout");
+        Assert.Equal(0, logout.ExitCode);
         Assert.False(File.Exists(session));
+
+        // logout revoked the token on the server first (RFC 7009, public client): a copy left behind is dead too.
+        Assert.Contains("revoked on the server", logout.Output, StringComparison.Ordinal);
+        var check = validator.CheckIssued(token, DateTimeOffset.UtcNow);
+        Assert.Equal("invalid_token", check.Error?.Code);
+        var events = await store.ReadLedgerEventsAsync(0, 10_000, ct);
+        Assert.Contains(events, e => e.Type == "token.revoked" && e.Body.Contains("\"dana\"", StringComparison.Ordinal));
         Assert.Equal(1, (await CliRun.RunAsync("whoami")).ExitCode);
         await app.StopAsync(ct);
     }

@@ -58,10 +58,10 @@ public sealed class TokenExchangePolicyTests
     public void Decide_People_NeedUserStarAndARoleOrTheirOwnName()
     {
         var person = Subject(role: null!, subject: "user:maria", clientId: "skybridge-cli") with { Role = null, Workflow = null };
-        Assert.False(TokenExchangePolicy.Decide(person, Researcher("user:*"), subjectPersonHoldsRole: false, null, null, Now, Settings).IsAllowed);
-        Assert.True(TokenExchangePolicy.Decide(person, Researcher("user:*"), subjectPersonHoldsRole: true, null, null, Now, Settings).IsAllowed);
-        Assert.True(TokenExchangePolicy.Decide(person, Researcher("user:maria"), subjectPersonHoldsRole: false, null, null, Now, Settings).IsAllowed);
-        Assert.False(TokenExchangePolicy.Decide(person, Researcher("user:jonas"), subjectPersonHoldsRole: true, null, null, Now, Settings).IsAllowed);
+        Assert.False(TokenExchangePolicy.Decide(person, Researcher("user:*"), subjectPersonMaySubmit: false, null, null, Now, Settings).IsAllowed);
+        Assert.True(TokenExchangePolicy.Decide(person, Researcher("user:*"), subjectPersonMaySubmit: true, null, null, Now, Settings).IsAllowed);
+        Assert.True(TokenExchangePolicy.Decide(person, Researcher("user:maria"), subjectPersonMaySubmit: false, null, null, Now, Settings).IsAllowed);
+        Assert.False(TokenExchangePolicy.Decide(person, Researcher("user:jonas"), subjectPersonMaySubmit: true, null, null, Now, Settings).IsAllowed);
     }
 
     [Fact]
@@ -87,5 +87,23 @@ public sealed class TokenExchangePolicyTests
     {
         Assert.Equal(OAuthError.InvalidTarget, TokenExchangePolicy.Decide(Subject(), Researcher(), false, null, "https://billing.example", Now, Settings).Error!.Code);
         Assert.True(TokenExchangePolicy.Decide(Subject(), Researcher(), false, null, "https://sky.example/api", Now, Settings).IsAllowed);
+    }
+
+    [Fact]
+    public void Decide_RecordsTheTokensItWasExchangedFrom_NearestFirst()
+    {
+        var first = TokenExchangePolicy.Decide(Subject() with { DerivedFrom = ["t0"] }, Researcher(), false, null, null, Now, Settings);
+        Assert.Equal(["t1", "t0"], first.Token!.DerivedFrom);
+    }
+
+    [Fact]
+    public void Decide_PersonSubject_NamedOrAnyPersonWithARole()
+    {
+        var person = Subject(subject: "user:maria", clientId: "skybridge-cli", role: null!) with { Workflow = null, Role = null };
+        Assert.True(TokenExchangePolicy.Decide(person, Researcher("user:maria"), false, null, null, Now, Settings).IsAllowed);
+        Assert.True(TokenExchangePolicy.Decide(person, Researcher("user:*"), true, null, null, Now, Settings).IsAllowed);
+        var refused = TokenExchangePolicy.Decide(person, Researcher("user:*"), false, null, null, Now, Settings);
+        Assert.Equal(OAuthError.UnauthorizedClient, refused.Error!.Code);
+        Assert.Contains("user:maria", refused.Error.Description, StringComparison.Ordinal);
     }
 }

@@ -198,7 +198,7 @@ internal sealed class AgentKit
     }
 
     /// <summary>Signs any access token with the node's own key: for tokens only the server could make (expired, wrong audience...).</summary>
-    public static string Forge(RunningServer server, Action<JsonObject> bend, ECDsa dpopKey, string clientId)
+    public static string Forge(RunningServer server, Action<JsonObject> bend, ECDsa dpopKey, string clientId, Action<JsonObject>? bendHeader = null)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(server.TokenKeyFile));
         var root = doc.RootElement;
@@ -217,7 +217,9 @@ internal sealed class AgentKit
             ["workflow"] = RunningServer.Workflow, ["role"] = "responder",
         };
         bend(payload);
-        return Sign(key, new JsonObject { ["alg"] = "ES256", ["typ"] = "at+jwt", ["kid"] = root.GetProperty("kid").GetString() }, payload);
+        var header = new JsonObject { ["alg"] = "ES256", ["typ"] = "at+jwt", ["kid"] = root.GetProperty("kid").GetString() };
+        bendHeader?.Invoke(header);
+        return Sign(key, header, payload);
     }
 
     public static string Exchange => "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -247,6 +249,15 @@ internal sealed class AgentKit
 
         return await PostFormAsync(http, TokenEndpoint, form, Proof(dpopKey, "POST", TokenEndpoint, nonce));
     }
+
+    /// <summary>Revokes <paramref name="token"/> as this agent (RFC 7009 with private_key_jwt).</summary>
+    public async Task<Answer> RevokeAsync(HttpClient http, string token) =>
+        await PostFormAsync(http, Issuer + "/oauth/revoke", new Dictionary<string, string>
+        {
+            ["token"] = token,
+            ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ["client_assertion"] = Assertion(),
+        }, null);
 
     public static JsonObject Claims(string jwt) => JsonNode.Parse(Base64UrlEncoder.Decode(jwt.Split('.')[1]))!.AsObject();
 }

@@ -84,6 +84,28 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task TokenCutoffs_DisableAndHaltRaiseThem_AndTheyNeverMoveBack()
+    {
+        var wf = await WorkflowAsync();
+        Assert.True(await Store.CreateAgentAsync(Agent(wf, "r1"), Ct));
+        Assert.Empty(await Store.ListTokenCutoffsAsync(Ct));
+
+        Assert.True(await Store.SetAgentStatusAsync(wf + "/r1", AgentStatuses.Disabled, I0.AddMinutes(1), Ct));
+        Assert.False(await Store.SetAgentStatusAsync(wf + "/r1", AgentStatuses.Disabled, I0.AddMinutes(2), Ct)); // no change, no new cutoff
+        Assert.True(await Store.HaltWorkflowAsync(new WorkflowHalt(wf, "ops", "x", I0.AddMinutes(3)), Ct));
+        Assert.True(await Store.ResumeWorkflowAsync(wf, Ct));
+        await Store.RaiseTokenCutoffAsync(new TokenCutoff(TokenCutoffKinds.Workflow, wf, I0), Ct); // earlier: ignored
+
+        var cutoffs = (await Store.ListTokenCutoffsAsync(Ct)).OrderBy(c => c.Kind).ToList();
+        Assert.Equal(
+            [new TokenCutoff(TokenCutoffKinds.Agent, wf + "/r1", I0.AddMinutes(1)), new TokenCutoff(TokenCutoffKinds.Workflow, wf, I0.AddMinutes(3))],
+            cutoffs);
+
+        await Store.RaiseTokenCutoffAsync(new TokenCutoff(TokenCutoffKinds.Workflow, wf, I0.AddMinutes(4)), Ct);
+        Assert.Contains(new TokenCutoff(TokenCutoffKinds.Workflow, wf, I0.AddMinutes(4)), await Store.ListTokenCutoffsAsync(Ct));
+    }
+
+    [Fact]
     public async Task Halts_HaltOnceResumeOnce_UnknownWorkflowsCannotBeHalted()
     {
         var wf = await WorkflowAsync();

@@ -31,11 +31,11 @@ internal sealed class ManifestCrossChecks(DiagnosticBag bag, ManifestValidationC
 
     private void CheckActsFor(IEnumerable<YScalar> actsFor)
     {
-        var roles = manifest.Agents.Select(a => "role:" + a.Role).ToList();
+        var roles = manifest.Agents.Select(a => Subject.Role(a.Role).ToString()).ToList();
         foreach (var entry in actsFor)
         {
             var value = entry.Value;
-            var isUser = value == "user:*" || (Principal.TryParse(value, out var p) && p.Kind == PrincipalKind.User);
+            var isUser = Subject.TryParse(value, out var s) && s.Kind is SubjectKind.Person or SubjectKind.AnyPerson;
             if (!isUser && !roles.Contains(value))
             {
                 bag.Error(DiagnosticCodes.UnknownActsFor, $"acts_for entry '{value}' is neither role:NAME of a declared agent role, user:NAME nor user:* (agent roles: {List(roles)})", entry, EditDistance.FindNearest(value, roles));
@@ -82,8 +82,8 @@ internal sealed class ManifestCrossChecks(DiagnosticBag bag, ManifestValidationC
     private void CheckRules(IEnumerable<(PolicyRule Rule, YNode Item, List<YScalar> Principals, List<YScalar> Actions, List<(PolicyCondition Condition, YScalar Field, YNode Value)> When, YNode? Approval)> rules)
     {
         var actionNames = manifest.Actions.Select(a => a.Name).Where(n => n.Length > 0).ToList();
-        var roleNames = manifest.Agents.Select(a => "role:" + a.Role)
-            .Concat(WorkflowRoles.All.Select(r => "role:" + r.ToName()))
+        var roleNames = manifest.Agents.Select(a => Subject.Role(a.Role).ToString())
+            .Concat(WorkflowRoles.All.Select(r => Subject.Role(r.ToName()).ToString()))
             .ToList();
         var ruleList = rules.ToList();
 
