@@ -67,11 +67,14 @@ internal static class ApiProblems
         {
             var code = http.Response.StatusCode switch
             {
+                400 => "bad_request",
                 401 => "unauthenticated",
                 403 => "forbidden",
                 404 => "not_found",
                 405 => "method_not_allowed",
+                413 => "body_too_large",
                 415 => "unsupported_media_type",
+                429 => "rate_limited",
                 _ => "error",
             };
             await Problem(http.Response.StatusCode, code, ReasonPhrase(http.Response.StatusCode)).ExecuteAsync(http).ConfigureAwait(false);

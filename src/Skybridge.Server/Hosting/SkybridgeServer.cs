@@ -137,6 +137,15 @@ public static class SkybridgeServer
             o.Conventions.AuthorizeFolder("/");
             o.Conventions.AllowAnonymousToPage("/SignIn");
         });
+        // Bodies that do not bind are the caller's mistake: minimal APIs throw, and one handler answers 400 with a
+        // code. A non-nullable member missing or null is refused while binding, so no handler sees a half-filled request.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.RespectNullableAnnotations = true;
+            o.SerializerOptions.TypeInfoResolver = RequestHygiene.RequireNonNullableMembers(o.SerializerOptions.TypeInfoResolver);
+        });
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier);
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
@@ -183,6 +192,7 @@ public static class SkybridgeServer
             ctx.Response.Headers.Pragma = "no-cache";
             await next(ctx).ConfigureAwait(false);
         });
+        app.Use(RequestHygiene.Middleware);
         app.UseAuthentication();
         app.UseAuthorization();
 
