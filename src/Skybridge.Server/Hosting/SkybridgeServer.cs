@@ -67,12 +67,9 @@ public static class SkybridgeServer
         }
         else
         {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-                o.UseUtcTimestamp = true;
-            });
+            // One line per entry with control characters escaped: logged values come from requests.
+            builder.Logging.AddConsole(o => o.FormatterName = PlainLogFormatter.FormatterName)
+                .AddConsoleFormatter<PlainLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         }
 
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
@@ -95,6 +92,7 @@ public static class SkybridgeServer
         services.AddSingleton(sp => new IssuerUrls(options,
             () => sp.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()));
         services.AddSingleton<ValidatedTokens>();
+        services.AddSkybridgeRateLimits(options.RateLimits);
 
         var dataProtection = services.AddDataProtection().SetApplicationName("skybridge");
         if (options.KeysFolder is not null)
@@ -193,6 +191,9 @@ public static class SkybridgeServer
             await next(ctx).ConfigureAwait(false);
         });
         app.Use(RequestHygiene.Middleware);
+        // Before authentication: a flood is turned away before it costs a signature check or a store read.
+        app.UseRateLimiter();
+        app.Use(CrossOriginGuard.Middleware);
         app.UseAuthentication();
         app.UseAuthorization();
 

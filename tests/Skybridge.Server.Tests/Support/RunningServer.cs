@@ -94,6 +94,8 @@ public class RunningServer : IAsyncLifetime
         var client = Client();
         var response = await client.PostAsJsonAsync("/api/auth/sign-in", new { userName, password = Password });
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        // As a browser does on every unsafe request: the server refuses cookie requests from other origins.
+        client.DefaultRequestHeaders.Add("Origin", BaseAddress.GetLeftPart(UriPartial.Authority));
         return client;
     }
 
