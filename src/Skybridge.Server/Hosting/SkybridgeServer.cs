@@ -116,7 +116,7 @@ public static class SkybridgeServer
                 o.Cookie.Name = SessionCookieName;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
-                o.Cookie.SecurePolicy = options.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+                o.Cookie.SecurePolicy = ServerSessions.SecureCookies(options) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
                 o.LoginPath = "/signin";
@@ -124,6 +124,7 @@ public static class SkybridgeServer
                 // The API answers 401/403 with problem details; only console pages redirect to the sign-in form.
                 o.Events.OnRedirectToLogin = ctx => ApiProblems.RedirectOrProblem(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => ApiProblems.RedirectOrProblem(ctx, StatusCodes.Status403Forbidden);
+                ServerSessions.Attach(o.Events);
             })
             .AddScheme<DPoPAuthenticationOptions, DPoPAuthenticationHandler>(DPoPAuthenticationHandler.SchemeName, null)
             .AddExternalSignIn(options);
@@ -182,6 +183,12 @@ public static class SkybridgeServer
         app.UseStatusCodePages(ApiProblems.StatusCodePage);
         app.Use(async (ctx, next) =>
         {
+            // The console runs no script at all; its one style sheet is inline and carries this request's nonce.
+            var nonce = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            ctx.Items[ApiProblems.CspNonceKey] = nonce;
+            ctx.Response.Headers.ContentSecurityPolicy =
+                $"default-src 'self'; script-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; object-src 'none'; " +
+                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
             // Console pages are never framed and never cached: they show governed data.
             ctx.Response.Headers.XContentTypeOptions = "nosniff";
             ctx.Response.Headers.XFrameOptions = "DENY";

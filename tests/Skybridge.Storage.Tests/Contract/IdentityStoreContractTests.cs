@@ -125,4 +125,19 @@ public abstract partial class StoreContractTests
         await Store.GrantRoleAsync("sso.dana", "billing", "operator", Ct);
         Assert.Empty((await Store.SyncMappedRolesAsync("sso.dana", [], Ct)).Revoked);
     }
+
+    [Fact]
+    public async Task Session_RevokedOnOneNode_IsEndedOnEvery_AndOldOnesAreForgotten()
+    {
+        await using var second = OpenSecondInstance();
+        await Store.CreateSessionAsync("old", "dana", I0.AddDays(-40), I0.AddDays(-70), Ct);
+        await Store.CreateSessionAsync("s1", "dana", I0, I0.AddDays(-30), Ct);
+        Assert.True(await second.IsSessionActiveAsync("s1", I0.AddDays(-30), Ct));
+        Assert.False(await second.IsSessionActiveAsync("old", I0.AddDays(-30), Ct));
+        Assert.False(await second.IsSessionActiveAsync("unknown", I0.AddDays(-30), Ct));
+
+        Assert.True(await second.RevokeSessionAsync("s1", I0.AddHours(1), Ct));
+        Assert.False(await second.RevokeSessionAsync("s1", I0.AddHours(2), Ct));
+        Assert.False(await Store.IsSessionActiveAsync("s1", I0.AddDays(-30), Ct));
+    }
 }
