@@ -32,6 +32,12 @@ public class RunningServer : IAsyncLifetime
     /// <summary>The node's token-signing key file: tests read it to forge tokens the node must still refuse.</summary>
     public string TokenKeyFile => Path.Combine(_folder, "keys", "token-signing.jwk");
 
+    /// <summary>The node's data folder (the SQLite database and the keys folder).</summary>
+    public string DataFolder => _folder;
+
+    /// <summary>The key file that encrypts the secrets the node keeps in the store.</summary>
+    public string SecretsKeyFile => Path.Combine(_folder, "keys", "secrets.key");
+
     /// <summary>Identity settings of the node; fixtures deriving from this one may shorten them.</summary>
     protected virtual Skybridge.Core.Identity.IdentitySettings Identity => new();
 
@@ -74,6 +80,7 @@ public class RunningServer : IAsyncLifetime
                 MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
                 LedgerKeyFile = Path.Combine(_folder, "keys", "ledger.key"),
                 TokenKeyFile = TokenKeyFile,
+                SecretsKeyFile = SecretsKeyFile,
                 Identity = Identity,
             }),
             Store);

@@ -107,6 +107,15 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task SharedSecret_IsReplacedOnlyFromTheExpectedValue()
+    {
+        await Store.GetOrCreateSharedSecretAsync("dpop-nonce", "clear", I0, Ct);
+        Assert.False(await Store.ReplaceSharedSecretAsync("dpop-nonce", "other", "sealed", Ct));
+        Assert.True(await Store.ReplaceSharedSecretAsync("dpop-nonce", "clear", "sealed", Ct));
+        Assert.Equal("sealed", await Store.GetOrCreateSharedSecretAsync("dpop-nonce", "new", I0, Ct));
+    }
+
+    [Fact]
     public async Task MappedRoles_OnlyTheMappingsGrantsGoWithTheGroup()
     {
         await Store.CreateUserAsync(new NewUser { UserName = "sso.dana", DisplayName = "Dana", PasswordHash = "x", CreatedAt = I0 }, Ct);
