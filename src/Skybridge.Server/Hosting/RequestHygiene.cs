@@ -100,20 +100,20 @@ internal sealed class BadRequestExceptionHandler : IExceptionHandler
         }
 
         var status = bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : StatusCodes.Status400BadRequest;
+        var aboutBody = bad.InnerException is JsonException || bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase);
         var (code, title) = status switch
         {
             StatusCodes.Status413PayloadTooLarge => ("body_too_large", "The request body is too large."),
             StatusCodes.Status415UnsupportedMediaType => ("unsupported_media_type", "The request body has the wrong content type."),
-            _ => ("malformed_body", "The request body could not be read."),
+            _ when aboutBody => ("malformed_body", "The request body could not be read."),
+            _ => ("invalid_parameter", "A parameter of the request is missing or malformed."),
         };
 
         // The JSON reader's message names the member and position ("missing required properties including:
-        // 'publicKey'", "Path: $.name") and never echoes the value, so it helps the caller without leaking input.
-        var detail = bad.InnerException switch
-        {
-            JsonException json => json.Message,
-            _ => status == StatusCodes.Status400BadRequest ? "Send a JSON object with the members this operation documents." : null,
-        };
+        // 'publicKey'", "Path: $.name") and never echoes the value; the binder's names the parameter and at most
+        // echoes the caller's own value ("Failed to bind parameter "long index" from "abc"."), cut short.
+        var detail = bad.InnerException is JsonException json ? json.Message : bad.Message;
+        detail = detail.Length > 300 ? detail[..300] + "…" : detail;
         await ApiProblems.Problem(status, code, title, detail).ExecuteAsync(httpContext).ConfigureAwait(false);
         return true;
     }

@@ -91,6 +91,14 @@ public sealed class MalformedInputTests : IClassFixture<RunningServer>
         Assert.Equal("malformed_body", await AssertProblemAsync(response, HttpStatusCode.BadRequest));
     }
 
+    [Fact]
+    public async Task InclusionProof_MalformedQueryParameter_Is400ProblemNamingIt()
+    {
+        using var client = await SignedInAsync("admin");
+        using var response = await client.GetAsync("/api/ledger/proof/inclusion?index=abc&size=1", Ct);
+        Assert.Equal("invalid_parameter", await AssertProblemAsync(response, HttpStatusCode.BadRequest));
+    }
+
     [Theory]
     [InlineData("TRACE", "/")]
     [InlineData("TRACE", "/signin")]
