@@ -24,6 +24,16 @@ public record SkybridgeNodeOptions
     /// </summary>
     public string? PublicUrl { get; init; }
 
+    /// <summary>
+    /// The key file that encrypts secrets kept in the database (AES-256, created on first start, readable by the
+    /// service account only). Every node sharing one database needs the same key. Null (and no
+    /// <see cref="SecretsKey"/>): a key kept in memory, so the secrets cannot be read again after a restart.
+    /// </summary>
+    public string? SecretsKeyFile { get; init; }
+
+    /// <summary>The same key given directly (base64 of 32 bytes, for example from a secret store); wins over the file.</summary>
+    public string? SecretsKey { get; init; }
+
     /// <summary>Token lifetimes, clock skew, delegation depth.</summary>
     public Skybridge.Core.Identity.IdentitySettings Identity { get; init; } = new();
 

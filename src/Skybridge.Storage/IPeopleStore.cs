@@ -45,6 +45,18 @@ public interface IPeopleStore
 
     /// <summary>Every grant on a workflow (including global ones when <paramref name="includeGlobal"/>).</summary>
     Task<IReadOnlyList<RoleGrant>> ListRoleGrantsForWorkflowAsync(string workflowId, bool includeGlobal, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records a signed-in session by the digest of its id (never the id itself). Sessions older than
+    /// <paramref name="forgetBefore"/> are removed on the way: their cookies have long expired.
+    /// </summary>
+    Task CreateSessionAsync(string idHash, string userName, DateTimeOffset at, DateTimeOffset forgetBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>True when the session exists, is not revoked and began after <paramref name="notBefore"/>.</summary>
+    Task<bool> IsSessionActiveAsync(string idHash, DateTimeOffset notBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends a session (sign-out). False when it was unknown or already ended.</summary>
+    Task<bool> RevokeSessionAsync(string idHash, DateTimeOffset at, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What <see cref="IPeopleStore.SyncMappedRolesAsync"/> changed: (workflow, role) pairs granted and revoked.</summary>

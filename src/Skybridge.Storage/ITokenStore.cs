@@ -30,6 +30,9 @@ public interface ITokenStore
     /// </summary>
     Task<string> GetOrCreateSharedSecretAsync(string name, string candidate, DateTimeOffset at, CancellationToken cancellationToken = default);
 
+    /// <summary>Replaces a shared secret's stored value if it is still <paramref name="expected"/> (false otherwise).</summary>
+    Task<bool> ReplaceSharedSecretAsync(string name, string expected, string replacement, CancellationToken cancellationToken = default);
+
     /// <summary>Stores a new device authorization (RFC 8628), purging expired ones. False when a code hash collides.</summary>
     Task<bool> CreateDeviceAuthorizationAsync(DeviceAuthorization authorization, CancellationToken cancellationToken = default);
 

@@ -9,8 +9,12 @@ namespace Skybridge.Application.Accounts;
 /// <summary>The outcome of a sign-in attempt. Failures say why without revealing whether the account exists.</summary>
 public enum SignInOutcome { SignedIn, WrongCredentials, LockedOut }
 
-/// <summary>A sign-in result; <see cref="User"/> is set when signed in, <see cref="LockedUntil"/> when locked out.</summary>
-public sealed record SignInResult(SignInOutcome Outcome, StoredUser? User = null, DateTimeOffset? LockedUntil = null);
+/// <summary>
+/// A sign-in result; <see cref="User"/> is set when signed in, <see cref="LockedUntil"/> when locked out, and
+/// <see cref="Account"/> (the account's own name) whenever the name matched an account, so that callers log only names
+/// that are accounts: people sometimes type their password into the name field.
+/// </summary>
+public sealed record SignInResult(SignInOutcome Outcome, StoredUser? User = null, DateTimeOffset? LockedUntil = null, string? Account = null);
 
 /// <summary>The outcome of creating an account.</summary>
 public enum CreateUserOutcome { Created, AlreadyExists, InvalidName, WeakPassword }
@@ -189,7 +193,7 @@ public sealed class AccountService
         if (user.LockedUntil is { } lockedUntil && lockedUntil > now)
         {
             await RecordAsync(LedgerEventTypes.SignInRefused, user.UserName, user.UserName, "locked", cancellationToken).ConfigureAwait(false);
-            return new SignInResult(SignInOutcome.LockedOut, LockedUntil: lockedUntil);
+            return new SignInResult(SignInOutcome.LockedOut, LockedUntil: lockedUntil, Account: user.UserName);
         }
 
         var verdict = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
@@ -199,8 +203,8 @@ public sealed class AccountService
             var locked = updated?.LockedUntil is { } lockTime && lockTime > now;
             await RecordAsync(LedgerEventTypes.SignInRefused, user.UserName, user.UserName, locked ? "locked" : "wrong_credentials", cancellationToken).ConfigureAwait(false);
             return updated?.LockedUntil is { } until && until > now
-                ? new SignInResult(SignInOutcome.LockedOut, LockedUntil: until)
-                : new SignInResult(SignInOutcome.WrongCredentials);
+                ? new SignInResult(SignInOutcome.LockedOut, LockedUntil: until, Account: user.UserName)
+                : new SignInResult(SignInOutcome.WrongCredentials, Account: user.UserName);
         }
 
         if (verdict == PasswordVerificationResult.SuccessRehashNeeded)

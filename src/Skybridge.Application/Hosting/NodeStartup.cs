@@ -63,9 +63,44 @@ public sealed class NodeSecrets
     /// <summary>Loads the shared secrets; the first node to start decides them.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
-        // Every node must use the same nonce key, so a candidate is offered and the stored one wins.
-        var candidate = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var secret = await _store.GetOrCreateSharedSecretAsync("dpop-nonce", candidate, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        _nonces = new DPoPNonces(Convert.FromBase64String(secret), _options.Identity.NonceLifetime);
+        var key = await LoadKeyAsync(cancellationToken).ConfigureAwait(false);
+        _nonces = new DPoPNonces(await GetOrCreateAsync(key, "dpop-nonce", cancellationToken).ConfigureAwait(false), _options.Identity.NonceLifetime);
+    }
+
+    private async Task<SecretsKey> LoadKeyAsync(CancellationToken cancellationToken)
+    {
+        if (_options.SecretsKey is { Length: > 0 } given)
+        {
+            return SecretsKey.FromBase64(given, "the configured secrets key");
+        }
+
+        return _options.SecretsKeyFile is { } path
+            ? await SecretsKey.LoadOrCreateAsync(path, cancellationToken).ConfigureAwait(false)
+            : SecretsKey.Ephemeral();
+    }
+
+    /// <summary>
+    /// The shared secret <paramref name="name"/>, sealed with the secrets key in the store. Every node must use the
+    /// same value, so a sealed candidate is offered and the stored one wins. A value stored in clear by an earlier
+    /// version is sealed in place.
+    /// </summary>
+    private async Task<byte[]> GetOrCreateAsync(SecretsKey key, string name, CancellationToken cancellationToken)
+    {
+        var candidate = key.Seal(name, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var stored = await _store.GetOrCreateSharedSecretAsync(name, candidate, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (SecretsKey.IsSealed(stored))
+        {
+            return key.Open(name, stored);
+        }
+
+        var clear = Convert.FromBase64String(stored);
+        var upgraded = key.Seal(name, clear);
+        if (!await _store.ReplaceSharedSecretAsync(name, stored, upgraded, cancellationToken).ConfigureAwait(false))
+        {
+            // Another node sealed it first; what it stored is the same secret.
+            return key.Open(name, await _store.GetOrCreateSharedSecretAsync(name, candidate, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false));
+        }
+
+        return clear;
     }
 }

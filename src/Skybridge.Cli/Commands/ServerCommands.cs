@@ -82,6 +82,7 @@ internal static class ServerCommands
                     KeysFolder = Path.Combine(folder, "keys"),
                     LedgerKeyFile = Path.Combine(folder, "keys", "ledger.key"),
                     TokenKeyFile = Path.Combine(folder, "keys", "token-signing.jwk"),
+                    SecretsKeyFile = Path.Combine(folder, "keys", "secrets.key"),
                 };
                 return await NodeRunner.RunAsync(options, opened, io, addresses =>
                 {
@@ -120,6 +121,12 @@ internal static class ServerCommands
             Description = "This node's token-signing key file (created when missing; default: token-signing.jwk beside the ledger key).",
             HelpName = "FILE",
         };
+        var secretsKey = new Option<string?>("--secrets-key")
+        {
+            Description = "The key file that encrypts secrets kept in the database (created when missing; default: secrets.key beside the ledger key). " +
+                "Every node sharing one database needs the same key; $SKYBRIDGE_SECRETS_KEY (base64) may give the key itself instead.",
+            HelpName = "FILE",
+        };
         var clockSkew = new Option<int>("--clock-skew")
         {
             Description = "Seconds of clock difference tolerated in tokens, client assertions and DPoP proofs (default 10).",
@@ -142,7 +149,7 @@ internal static class ServerCommands
         });
         var sso = new SingleSignOnOptions();
         var store = new StoreOptions();
-        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, clockSkew };
+        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, secretsKey, clockSkew };
         sso.AddTo(command);
         store.AddTo(command);
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
@@ -159,6 +166,8 @@ internal static class ServerCommands
                 LedgerKeyFile = LedgerKeyPath(parse, ledgerKey, store),
                 PublicUrl = parse.GetValue(publicUrl)?.TrimEnd('/'),
                 TokenKeyFile = parse.GetValue(tokenKey) ?? Path.Combine(Path.GetDirectoryName(LedgerKeyPath(parse, ledgerKey, store))!, "token-signing.jwk"),
+                SecretsKeyFile = parse.GetValue(secretsKey) ?? Path.Combine(Path.GetDirectoryName(LedgerKeyPath(parse, ledgerKey, store))!, "secrets.key"),
+                SecretsKey = Environment.GetEnvironmentVariable("SKYBRIDGE_SECRETS_KEY") is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
                 Identity = new Skybridge.Core.Identity.IdentitySettings { ClockSkew = TimeSpan.FromSeconds(parse.GetValue(clockSkew)) },
                 Oidc = sso.Read(parse),
             };

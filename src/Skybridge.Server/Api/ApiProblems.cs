@@ -15,6 +15,9 @@ namespace Skybridge.Server.Api;
 /// <summary>RFC 9457 problem details for the API, with a stable <c>code</c> extension a client can switch on.</summary>
 internal static class ApiProblems
 {
+    /// <summary>Where the request's Content-Security-Policy nonce is kept for the pages' inline style.</summary>
+    public const string CspNonceKey = "skybridge.csp-nonce";
+
     public static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
 
     public static IResult Problem(int status, string code, string title, string? detail = null, IDictionary<string, object?>? extensions = null)
@@ -53,11 +56,14 @@ internal static class ApiProblems
         {
             var code = http.Response.StatusCode switch
             {
+                400 => "bad_request",
                 401 => "unauthenticated",
                 403 => "forbidden",
                 404 => "not_found",
                 405 => "method_not_allowed",
+                413 => "body_too_large",
                 415 => "unsupported_media_type",
+                429 => "rate_limited",
                 _ => "error",
             };
             await Problem(http.Response.StatusCode, code, ReasonPhrase(http.Response.StatusCode)).ExecuteAsync(http).ConfigureAwait(false);
@@ -72,9 +78,11 @@ internal static class ApiProblems
             404 => "There is nothing here, or you hold no role on it.",
             _ => ReasonPhrase(status),
         };
+        var nonce = http.Items[CspNonceKey] as string ?? "";
         await http.Response.WriteAsync(
-            $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} · Skybridge</title></head>" +
-            $"<body style=\"font-family:system-ui,sans-serif;margin:3rem\"><h1>{status}</h1><p id=\"status-message\">{message}</p><p><a href=\"/\">Back to workflows</a></p></body></html>",
+            $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} · Skybridge</title>" +
+            $"<style nonce=\"{nonce}\">body{{font-family:system-ui,sans-serif;margin:3rem}}</style></head>" +
+            $"<body><h1>{status}</h1><p id=\"status-message\">{message}</p><p><a href=\"/\">Back to workflows</a></p></body></html>",
             http.RequestAborted).ConfigureAwait(false);
     }
 

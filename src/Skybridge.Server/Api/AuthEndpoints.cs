@@ -34,12 +34,12 @@ internal static class AuthEndpoints
                     Log.SignedIn(logger, result.User.UserName);
                     return Results.NoContent();
                 case SignInOutcome.LockedOut:
-                    Log.SignInRefused(logger, request.UserName ?? "", "locked");
+                    Log.SignInRefused(logger, result.Account ?? Log.UnknownAccount, "locked");
                     return ApiProblems.Problem(StatusCodes.Status401Unauthorized, "account_locked",
                         "This account is locked after repeated failed sign-ins.",
                         $"Try again after {result.LockedUntil:u}, or ask an administrator to reset the password.");
                 default:
-                    Log.SignInRefused(logger, request.UserName ?? "", "wrong credentials");
+                    Log.SignInRefused(logger, result.Account ?? Log.UnknownAccount, "wrong credentials");
                     return ApiProblems.Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "Wrong user name or password.");
             }
         }).AllowAnonymous().WithSummary("Signs a person in with a local account; sets the session cookie.");

@@ -55,11 +55,11 @@ public sealed class SignInModel : PageModel
                 // Only local paths: an open redirect would let a link send a freshly signed-in person anywhere.
                 return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
             case SignInOutcome.LockedOut:
-                Log.SignInRefused(_logger, UserName ?? "", "locked");
+                Log.SignInRefused(_logger, result.Account ?? Log.UnknownAccount, "locked");
                 Error = "This account is locked after repeated failed sign-ins. Try again later or ask an administrator.";
                 break;
             default:
-                Log.SignInRefused(_logger, UserName ?? "", "wrong credentials");
+                Log.SignInRefused(_logger, result.Account ?? Log.UnknownAccount, "wrong credentials");
                 Error = "Wrong user name or password.";
                 break;
         }

@@ -5,6 +5,9 @@ namespace Skybridge.Server.Hosting;
 /// <summary>Source-generated log messages with stable event ids (1000-1999: server). Never secrets, never raw tokens.</summary>
 internal static partial class Log
 {
+    /// <summary>Logged instead of a refused name that matches no account (it may be a password typed in the wrong field).</summary>
+    public const string UnknownAccount = "unknown account";
+
     [LoggerMessage(1000, LogLevel.Information, "Skybridge node {NodeId} started on {Store} ({Description}), schema version {SchemaVersion}")]
     public static partial void NodeStarted(ILogger logger, string nodeId, string store, string description, int schemaVersion);
 
@@ -14,6 +17,7 @@ internal static partial class Log
     [LoggerMessage(1010, LogLevel.Information, "{UserName} signed in")]
     public static partial void SignedIn(ILogger logger, string userName);
 
+    /// <summary><paramref name="userName"/> is an account's own name or <see cref="UnknownAccount"/>, never the name as typed.</summary>
     [LoggerMessage(1011, LogLevel.Warning, "Sign-in refused for {UserName}: {Outcome}")]
     public static partial void SignInRefused(ILogger logger, string userName, string outcome);
 

@@ -74,12 +74,9 @@ public static class SkybridgeServer
         }
         else
         {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-                o.UseUtcTimestamp = true;
-            });
+            // One line per entry with control characters escaped: logged values come from requests.
+            builder.Logging.AddConsole(o => o.FormatterName = PlainLogFormatter.FormatterName)
+                .AddConsoleFormatter<PlainLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         }
 
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
@@ -108,6 +105,7 @@ public static class SkybridgeServer
         services.AddSingleton(sp => new IssuerUrls(options,
             () => sp.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()));
         services.AddSingleton<ValidatedTokens>();
+        services.AddSkybridgeRateLimits(options.RateLimits);
 
         var dataProtection = services.AddDataProtection().SetApplicationName("skybridge");
         if (options.KeysFolder is not null)
@@ -131,7 +129,7 @@ public static class SkybridgeServer
                 o.Cookie.Name = SessionCookieName;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
-                o.Cookie.SecurePolicy = options.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+                o.Cookie.SecurePolicy = ServerSessions.SecureCookies(options) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(8);
                 o.SlidingExpiration = true;
                 o.LoginPath = "/signin";
@@ -139,6 +137,7 @@ public static class SkybridgeServer
                 // The API answers 401/403 with problem details; only console pages redirect to the sign-in form.
                 o.Events.OnRedirectToLogin = ctx => ApiProblems.RedirectOrProblem(ctx, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = ctx => ApiProblems.RedirectOrProblem(ctx, StatusCodes.Status403Forbidden);
+                ServerSessions.Attach(o.Events);
             })
             .AddScheme<DPoPAuthenticationOptions, DPoPAuthenticationHandler>(DPoPAuthenticationHandler.SchemeName, null)
             .AddExternalSignIn(options);
@@ -152,6 +151,15 @@ public static class SkybridgeServer
             o.RootDirectory = "/Console";
             o.Conventions.AuthorizeFolder("/", ConsolePolicy);
             o.Conventions.AllowAnonymousToPage("/SignIn");
+        });
+        // Bodies that do not bind are the caller's mistake: minimal APIs throw, and one handler answers 400 with a
+        // code. A non-nullable member missing or null is refused while binding, so no handler sees a half-filled request.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.RespectNullableAnnotations = true;
+            o.SerializerOptions.TypeInfoResolver = RequestHygiene.RequireNonNullableMembers(o.SerializerOptions.TypeInfoResolver);
         });
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier);
@@ -191,6 +199,12 @@ public static class SkybridgeServer
         app.UseStatusCodePages(ApiProblems.StatusCodePage);
         app.Use(async (ctx, next) =>
         {
+            // The console runs no script at all; its one style sheet is inline and carries this request's nonce.
+            var nonce = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            ctx.Items[ApiProblems.CspNonceKey] = nonce;
+            ctx.Response.Headers.ContentSecurityPolicy =
+                $"default-src 'self'; script-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; object-src 'none'; " +
+                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
             // Console pages are never framed and never cached: they show governed data.
             ctx.Response.Headers.XContentTypeOptions = "nosniff";
             ctx.Response.Headers.XFrameOptions = "DENY";
@@ -199,6 +213,10 @@ public static class SkybridgeServer
             ctx.Response.Headers.Pragma = "no-cache";
             await next(ctx).ConfigureAwait(false);
         });
+        app.Use(RequestHygiene.Middleware);
+        // Before authentication: a flood is turned away before it costs a signature check or a store read.
+        app.UseRateLimiter();
+        app.Use(CrossOriginGuard.Middleware);
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -24,6 +24,9 @@ public sealed record SkybridgeServerOptions : Skybridge.Application.SkybridgeNod
     /// <summary>Agent APIs also demand a server nonce in DPoP proofs (the token endpoint always does).</summary>
     public bool RequireNonceOnResources { get; init; }
 
+    /// <summary>Per-source limits on the OAuth endpoints and sign-in (429 with Retry-After over them).</summary>
+    public RequestRateLimits RateLimits { get; init; } = new();
+
     /// <summary>Sign-in through an external OpenID Connect provider, next to local accounts; null: local accounts only.</summary>
     public Skybridge.Server.People.OidcOptions? Oidc { get; init; }
 }

@@ -63,8 +63,8 @@ public static class OidcSetup
             // Correlation and nonce cookies follow the session cookie's rule: Secure when the server says so.
             foreach (var cookie in new[] { o.CorrelationCookie, o.NonceCookie })
             {
-                cookie.SecurePolicy = options.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
-                cookie.SameSite = options.SecureCookies ? SameSiteMode.None : SameSiteMode.Lax;
+                cookie.SecurePolicy = Hosting.ServerSessions.SecureCookies(options) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+                cookie.SameSite = Hosting.ServerSessions.SecureCookies(options) ? SameSiteMode.None : SameSiteMode.Lax;
             }
 
             // Accounts and roles change only once every check has passed: the ticket is received after the id_token's

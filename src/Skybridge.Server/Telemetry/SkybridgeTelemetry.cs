@@ -14,5 +14,6 @@ public static class SkybridgeTelemetry
 
     internal static readonly Counter<long> SignIns = Meter.CreateCounter<long>("skybridge.sign_ins", description: "Sign-in attempts by outcome.");
     internal static readonly Counter<long> ManifestPublishes = Meter.CreateCounter<long>("skybridge.manifest.publishes", description: "Manifest publish attempts by outcome.");
+    internal static readonly Counter<long> RateLimited = Meter.CreateCounter<long>("skybridge.requests.rate_limited", description: "Requests refused by a rate limit, by limit.");
     internal static readonly Counter<long> AccessDenials = Meter.CreateCounter<long>("skybridge.access.denials", description: "Requests refused by the role check.");
 }

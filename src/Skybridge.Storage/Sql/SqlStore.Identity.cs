@@ -183,6 +183,14 @@ internal abstract partial class SqlStore
             "SELECT value FROM shared_secrets WHERE name = @name", new { name }, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? candidate;
     }
 
+    public async Task<bool> ReplaceSharedSecretAsync(string name, string expected, string replacement, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE shared_secrets SET value = @replacement WHERE name = @name AND value = @expected",
+            new { name, expected, replacement }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+    }
+
     private const string DeviceColumns =
         "SELECT device_code_hash AS DeviceCodeHash, user_code_hash AS UserCodeHash, client_id AS ClientId, scope AS Scope, status AS Status, " +
         "user_name AS UserName, created_at_us AS CreatedAtUs, expires_at_us AS ExpiresAtUs, last_poll_at_us AS LastPollAtUs, interval_s AS IntervalS FROM device_authorizations";

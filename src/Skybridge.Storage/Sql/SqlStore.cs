@@ -358,6 +358,32 @@ internal abstract partial class SqlStore : ISkybridgeStore
             new { now = ToMicros(now), key = Key(userName) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
+    public async Task CreateSessionAsync(string idHash, string userName, DateTimeOffset at, DateTimeOffset forgetBefore, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM sessions WHERE created_at_us < @forgetBefore", new { forgetBefore = ToMicros(forgetBefore) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO sessions (id_hash, user_name_key, created_at_us, revoked_at_us) VALUES (@idHash, @key, @at, NULL)",
+            new { idHash, key = Key(userName), at = ToMicros(at) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<bool> IsSessionActiveAsync(string idHash, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM sessions WHERE id_hash = @idHash AND revoked_at_us IS NULL AND created_at_us >= @notBefore",
+            new { idHash, notBefore = ToMicros(notBefore) }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<bool> RevokeSessionAsync(string idHash, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE sessions SET revoked_at_us = @at WHERE id_hash = @idHash AND revoked_at_us IS NULL",
+            new { idHash, at = ToMicros(at) }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+    }
+
     public async Task<bool> GrantRoleAsync(string userName, string workflowId, string role, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

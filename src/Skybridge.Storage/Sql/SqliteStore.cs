@@ -75,11 +75,46 @@ internal sealed class SqliteStore : SqlStore
             var probe = Path.Combine(_folder, $".write-test-{Environment.ProcessId}-{Guid.NewGuid():N}");
             File.WriteAllText(probe, "");
             File.Delete(probe);
+            if (!OperatingSystem.IsWindows())
+            {
+                RestrictToOwner();
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new StoreUnavailableException(
                 $"Cannot use the data folder {_folder}: {ex.Message} Choose another folder with --data, or fix its permissions.", ex);
+        }
+    }
+
+    /// <summary>
+    /// The database holds accounts, password hashes and the ledger: the folder and its files are the service
+    /// account's only (0700, 0600), whatever the umask. SQLite gives the WAL and shared-memory files the database
+    /// file's mode, so the database is created 0600 before SQLite first opens it; files of an older installation
+    /// are tightened in place.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private void RestrictToOwner()
+    {
+        const UnixFileMode Folder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if ((File.GetUnixFileMode(_folder) & ~Folder) != 0)
+        {
+            File.SetUnixFileMode(_folder, Folder);
+        }
+
+        var database = Path.Combine(_folder, FileName);
+        // OpenOrCreate: another process may create it at the same moment; the mode applies only to a new file.
+        using (new FileStream(database, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, UnixCreateMode = Owner }))
+        {
+        }
+
+        foreach (var file in new[] { database, database + "-wal", database + "-shm", database + "-journal" })
+        {
+            if (File.Exists(file) && (File.GetUnixFileMode(file) & ~Owner) != 0)
+            {
+                File.SetUnixFileMode(file, Owner);
+            }
         }
     }
 

@@ -46,6 +46,27 @@ public sealed class ConsoleBrowserTests : IClassFixture<RunningServer>
         });
 
     [Fact]
+    public async Task Console_UnderItsContentSecurityPolicy_StillAppliesItsStyle_AndSignsOut() =>
+        await Browser.RunAsync("csp", async page =>
+        {
+            var violations = new List<string>();
+            page.Console += (_, message) =>
+            {
+                if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+                {
+                    violations.Add(message.Text);
+                }
+            };
+            await SignInAsync(page, "owner", RunningServer.Password);
+            await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync("owner");
+            // The layout's inline style sheet runs only with the right nonce: its background colour shows it did.
+            Assert.Equal("rgb(246, 248, 251)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+            await page.ClickAsync("#sign-out");
+            await page.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
+            Assert.Empty(violations);
+        });
+
+    [Fact]
     public async Task WrongPassword_ShowsAnError_AndStaysOnTheForm() =>
         await Browser.RunAsync("wrong-password", async page =>
         {

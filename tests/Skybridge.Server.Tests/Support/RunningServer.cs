@@ -32,6 +32,12 @@ public class RunningServer : IAsyncLifetime
     /// <summary>The node's token-signing key file: tests read it to forge tokens the node must still refuse.</summary>
     public string TokenKeyFile => Path.Combine(_folder, "keys", "token-signing.jwk");
 
+    /// <summary>The node's data folder (the SQLite database and the keys folder).</summary>
+    public string DataFolder => _folder;
+
+    /// <summary>The key file that encrypts the secrets the node keeps in the store.</summary>
+    public string SecretsKeyFile => Path.Combine(_folder, "keys", "secrets.key");
+
     /// <summary>Identity settings of the node; fixtures deriving from this one may shorten them.</summary>
     protected virtual Skybridge.Core.Identity.IdentitySettings Identity => new();
 
@@ -77,7 +83,10 @@ public class RunningServer : IAsyncLifetime
                 MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
                 LedgerKeyFile = Path.Combine(_folder, "keys", "ledger.key"),
                 TokenKeyFile = TokenKeyFile,
+                SecretsKeyFile = SecretsKeyFile,
                 Identity = Identity,
+                // Every test signs in from 127.0.0.1 against one node; the limits themselves are tested on a node of their own.
+                RateLimits = new RequestRateLimits { OAuthPermits = 100_000, SignInPermits = 10_000 },
             }),
             Store,
             Time == TimeProvider.System ? null : Time);
@@ -98,6 +107,8 @@ public class RunningServer : IAsyncLifetime
         var client = Client();
         var response = await client.PostAsJsonAsync("/api/auth/sign-in", new { userName, password = Password });
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        // As a browser does on every unsafe request: the server refuses cookie requests from other origins.
+        client.DefaultRequestHeaders.Add("Origin", BaseAddress.GetLeftPart(UriPartial.Authority));
         return client;
     }
 

@@ -129,6 +129,15 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task SharedSecret_IsReplacedOnlyFromTheExpectedValue()
+    {
+        await Store.GetOrCreateSharedSecretAsync("dpop-nonce", "clear", I0, Ct);
+        Assert.False(await Store.ReplaceSharedSecretAsync("dpop-nonce", "other", "sealed", Ct));
+        Assert.True(await Store.ReplaceSharedSecretAsync("dpop-nonce", "clear", "sealed", Ct));
+        Assert.Equal("sealed", await Store.GetOrCreateSharedSecretAsync("dpop-nonce", "new", I0, Ct));
+    }
+
+    [Fact]
     public async Task MappedRoles_OnlyTheMappingsGrantsGoWithTheGroup()
     {
         await Store.CreateUserAsync(new NewUser { UserName = "sso.dana", DisplayName = "Dana", PasswordHash = "x", CreatedAt = I0 }, Ct);
@@ -146,5 +155,20 @@ public abstract partial class StoreContractTests
         Assert.True(await Store.RevokeRoleAsync("sso.dana", "billing", "operator", Ct));
         await Store.GrantRoleAsync("sso.dana", "billing", "operator", Ct);
         Assert.Empty((await Store.SyncMappedRolesAsync("sso.dana", [], Ct)).Revoked);
+    }
+
+    [Fact]
+    public async Task Session_RevokedOnOneNode_IsEndedOnEvery_AndOldOnesAreForgotten()
+    {
+        await using var second = OpenSecondInstance();
+        await Store.CreateSessionAsync("old", "dana", I0.AddDays(-40), I0.AddDays(-70), Ct);
+        await Store.CreateSessionAsync("s1", "dana", I0, I0.AddDays(-30), Ct);
+        Assert.True(await second.IsSessionActiveAsync("s1", I0.AddDays(-30), Ct));
+        Assert.False(await second.IsSessionActiveAsync("old", I0.AddDays(-30), Ct));
+        Assert.False(await second.IsSessionActiveAsync("unknown", I0.AddDays(-30), Ct));
+
+        Assert.True(await second.RevokeSessionAsync("s1", I0.AddHours(1), Ct));
+        Assert.False(await second.RevokeSessionAsync("s1", I0.AddHours(2), Ct));
+        Assert.False(await Store.IsSessionActiveAsync("s1", I0.AddDays(-30), Ct));
     }
 }

@@ -77,6 +77,10 @@ public static class LedgerEventTypes
     /// key thumbprint when known.</summary>
     public const string TokenRefused = "token.refused";
 
+    /// <summary>A source went over a request rate limit (the OAuth endpoints, sign-in). At most one per source, limit and
+    /// window, so a flood cannot flood the ledger. Carries the limit and the source as a SHA-256 digest, never the address.</summary>
+    public const string RequestRateLimited = "request.rate_limited";
+
     /// <summary>An agent API refused a token or its DPoP proof. Carries the endpoint, the OAuth error code, the reason
     /// and the token id when known.</summary>
     public const string TokenRejected = "token.rejected";
@@ -133,7 +137,7 @@ public static class LedgerEventTypes
         ManifestPublished, ManifestPublishRefused, WorkflowActivated, WorkflowRolledBack, WorkflowHalted, WorkflowResumed,
         AccountCreated, RoleGranted, RoleRevoked, SignedIn, SignInRefused,
         AgentRegistered, AgentKeyRotated, AgentEnabled, AgentDisabled,
-        TokenIssued, TokenExchanged, TokenRefused, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
+        TokenIssued, TokenExchanged, TokenRefused, RequestRateLimited, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
         SourcesIngested, Retrieval, ModelCalled, DraftCreated,
     ]);
 
