@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skybridge.Client.Tests.Support;
-using Skybridge.Server.Identity;
+using Skybridge.Server.Authentication;
+using Skybridge.Server.Endpoints;
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Agents;
 

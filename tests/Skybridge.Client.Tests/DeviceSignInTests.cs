@@ -3,10 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Skybridge.Client.Tests.Support;
-using Skybridge.Server.Identity;
+using Skybridge.Server.Endpoints;
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Agents;
-using Skybridge.Server.People;
+using Skybridge.Server.Authentication;
 using Skybridge.Server.Tests.Support;
 
 namespace Skybridge.Client.Tests;

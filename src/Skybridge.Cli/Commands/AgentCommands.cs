@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Text;
 using Skybridge.Application.Governance;
-using Skybridge.Server.Identity;
+using Skybridge.Server.Authentication;
+using Skybridge.Server.Endpoints;
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Agents;
 using Skybridge.Application.Ledger;

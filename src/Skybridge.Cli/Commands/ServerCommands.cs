@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
+using Skybridge.Server;
 using Skybridge.Cli.Hosting;
 using Skybridge.Core.Access;
 using Skybridge.Application.Accounts;

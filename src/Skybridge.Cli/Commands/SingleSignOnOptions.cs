@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Skybridge.Server.People;
+using Skybridge.Server.Authentication;
 using Skybridge.Application.Tokens;
 
 namespace Skybridge.Cli.Commands;

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Skybridge.Server.Grounding;
+using Skybridge.Server.Endpoints;
+using Skybridge.Server.Console;
 using Skybridge.Application.Grounding;
 using Skybridge.Application.Ledger;
 

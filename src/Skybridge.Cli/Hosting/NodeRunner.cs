@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Skybridge.Server;
 using Skybridge.Server.Hosting;
 using Skybridge.Storage;
 

@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Skybridge.Server.Api;
-using Skybridge.Server.People;
+using Skybridge.Server.Authentication;
 using Skybridge.Application.Tokens;
 
 namespace Skybridge.Server.Console;
@@ -30,7 +29,7 @@ public sealed class DeviceModel : PageModel
     public async Task<IActionResult> OnPostAsync([FromForm] string? userCode, [FromForm] string? decision, CancellationToken cancellationToken)
     {
         UserCode = userCode;
-        var userName = ApiProblems.UserName(User)!;
+        var userName = PeopleSignIn.UserName(User)!;
         var outcome = await _devices.ApproveAsync(userCode ?? "", userName, decision == "approve", cancellationToken).ConfigureAwait(false);
         (Message, Failed, Done) = outcome switch
         {

@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Logging;
 using Skybridge.Application.Accounts;
-using Skybridge.Server.Api;
-using Skybridge.Server.Hosting;
 using Skybridge.Server.Telemetry;
+
+using Skybridge.Server.Authentication;
 
 namespace Skybridge.Server.Console;
 
@@ -18,7 +18,7 @@ public sealed class SignInModel : PageModel
     {
         _accounts = accounts;
         _logger = logger;
-        SingleSignOn = (services.GetService(typeof(Skybridge.Server.People.OidcOptions)) as Skybridge.Server.People.OidcOptions)?.DisplayName;
+        SingleSignOn = (services.GetService(typeof(Skybridge.Server.Authentication.OidcOptions)) as Skybridge.Server.Authentication.OidcOptions)?.DisplayName;
     }
 
     /// <summary>The external provider's name when single sign-on is configured, else null.</summary>
@@ -50,7 +50,7 @@ public sealed class SignInModel : PageModel
         switch (result.Outcome)
         {
             case SignInOutcome.SignedIn:
-                await ApiProblems.SignInAsync(HttpContext, result.User!.UserName, result.User.DisplayName).ConfigureAwait(false);
+                await PeopleSignIn.SignInAsync(HttpContext, result.User!.UserName, result.User.DisplayName).ConfigureAwait(false);
                 Log.SignedIn(_logger, result.User.UserName);
                 // Only local paths: an open redirect would let a link send a freshly signed-in person anywhere.
                 return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Skybridge.Server.Api;
+using Skybridge.Server.Endpoints;
 using Skybridge.Application.Tokens;
 
 namespace Skybridge.Server.Hosting;

@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skybridge.Application.Ledger;
 using Skybridge.Core.Ledger.Events;
-using Skybridge.Server.Api;
+using Skybridge.Server.Endpoints;
 using Skybridge.Server.Telemetry;
 
 namespace Skybridge.Server.Hosting;

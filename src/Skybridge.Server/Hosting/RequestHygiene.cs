@@ -3,7 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
-using Skybridge.Server.Api;
+using Skybridge.Server.Endpoints;
 
 namespace Skybridge.Server.Hosting;
 

@@ -12,14 +12,14 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Skybridge.Application.Access;
 using Skybridge.Application.Accounts;
-using Skybridge.Server.Api;
+using Skybridge.Server.Console;
+using Skybridge.Server.Endpoints;
 using Skybridge.Core.Ledger;
 using Skybridge.Application.Governance;
-using Skybridge.Server.Identity;
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Agents;
 using Skybridge.Application.Ledger;
-using Skybridge.Server.People;
+using Skybridge.Server.Authentication;
 using Skybridge.Application.Manifests;
 using Skybridge.Server.Telemetry;
 using Skybridge.Application.Hosting;
@@ -142,7 +142,7 @@ public static class SkybridgeServer
             .AddScheme<DPoPAuthenticationOptions, DPoPAuthenticationHandler>(DPoPAuthenticationHandler.SchemeName, null)
             .AddExternalSignIn(options);
         services.AddAuthorizationBuilder()
-            .AddPolicy(IdentityEndpoints.AgentPolicy, p => p.AddAuthenticationSchemes(DPoPAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
+            .AddPolicy(OAuthEndpoints.AgentPolicy, p => p.AddAuthenticationSchemes(DPoPAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
             // The console is the browser session's: a person's CLI token has a scope the pages do not check, and /device
             // would let a narrow token approve a wider one, so pages authenticate with the cookie only.
             .AddPolicy(ConsolePolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser());
@@ -201,10 +201,8 @@ public static class SkybridgeServer
         {
             // The console runs no script at all; its one style sheet is inline and carries this request's nonce.
             var nonce = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-            ctx.Items[ApiProblems.CspNonceKey] = nonce;
-            ctx.Response.Headers.ContentSecurityPolicy =
-                $"default-src 'self'; script-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; object-src 'none'; " +
-                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+            ctx.Items[ConsoleSecurity.NonceKey] = nonce;
+            ctx.Response.Headers.ContentSecurityPolicy = ConsoleSecurity.Policy(nonce);
             // Console pages are never framed and never cached: they show governed data.
             ctx.Response.Headers.XContentTypeOptions = "nosniff";
             ctx.Response.Headers.XFrameOptions = "DENY";
@@ -229,8 +227,8 @@ public static class SkybridgeServer
         app.MapUserEndpoints();
         app.MapLedgerEndpoints();
         app.MapAgentEndpoints();
-        app.MapIdentityEndpoints();
-        Skybridge.Server.Grounding.CaseEndpoints.MapCaseEndpoints(app);
+        app.MapOAuthEndpoints();
+        Skybridge.Server.Endpoints.CaseEndpoints.MapCaseEndpoints(app);
         app.MapRazorPages();
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -1,11 +1,12 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Skybridge.Server;
 using Skybridge.Application.Accounts;
 using Skybridge.Server.Hosting;
 using Skybridge.Application.Ledger;
 using Skybridge.Application.Manifests;
-using Skybridge.Server.People;
+using Skybridge.Server.Authentication;
 using Skybridge.Application.Tokens;
 using Skybridge.Storage;
 

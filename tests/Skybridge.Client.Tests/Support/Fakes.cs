@@ -2,7 +2,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
-using Skybridge.Server.Identity;
+using Skybridge.Server.Authentication;
+using Skybridge.Server.Endpoints;
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Agents;
 

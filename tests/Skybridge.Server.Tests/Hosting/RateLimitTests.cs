@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Skybridge.Server;
 using Skybridge.Server.Hosting;
-using Skybridge.Server.Identity;
+using Skybridge.Server.Authentication;
+using Skybridge.Server.Endpoints;
 using Skybridge.Server.Tests.Identity;
 using Skybridge.Server.Tests.Support;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Skybridge.Server;
 using Skybridge.Server.Hosting;
 using Skybridge.Server.Tests.Support;
 

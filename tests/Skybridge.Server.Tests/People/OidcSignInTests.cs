@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Skybridge.Server;
 using Skybridge.Core.Access;
 using Skybridge.Server.Hosting;
-using Skybridge.Server.People;
+using Skybridge.Server.Authentication;
 using Skybridge.Application.Tokens;
 using Skybridge.Server.Tests.Support;
 

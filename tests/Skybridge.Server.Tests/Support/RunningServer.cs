@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
+using Skybridge.Server;
 using Skybridge.Core.Access;
 using Skybridge.Application.Accounts;
 using Skybridge.Server.Hosting;

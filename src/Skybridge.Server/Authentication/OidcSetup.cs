@@ -9,12 +9,11 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Application.Accounts;
-using Skybridge.Server.Hosting;
+using Skybridge.Server.Telemetry;
 using Skybridge.Application.Ledger;
-
 using Skybridge.Application.Tokens;
 
-namespace Skybridge.Server.People;
+namespace Skybridge.Server.Authentication;
 
 /// <summary>Wires OpenID Connect sign-in (authorization code + PKCE, Microsoft.AspNetCore.Authentication.OpenIdConnect).</summary>
 public static class OidcSetup
@@ -63,8 +62,8 @@ public static class OidcSetup
             // Correlation and nonce cookies follow the session cookie's rule: Secure when the server says so.
             foreach (var cookie in new[] { o.CorrelationCookie, o.NonceCookie })
             {
-                cookie.SecurePolicy = Hosting.ServerSessions.SecureCookies(options) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
-                cookie.SameSite = Hosting.ServerSessions.SecureCookies(options) ? SameSiteMode.None : SameSiteMode.Lax;
+                cookie.SecurePolicy = ServerSessions.SecureCookies(options) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+                cookie.SameSite = ServerSessions.SecureCookies(options) ? SameSiteMode.None : SameSiteMode.Lax;
             }
 
             // Accounts and roles change only once every check has passed: the ticket is received after the id_token's

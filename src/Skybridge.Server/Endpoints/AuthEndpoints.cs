@@ -6,12 +6,12 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Skybridge.Core.Access;
 using Skybridge.Application.Accounts;
-using Skybridge.Server.Hosting;
 using Skybridge.Server.Telemetry;
-
 using Skybridge.Application.Access;
 
-namespace Skybridge.Server.Api;
+using Skybridge.Server.Authentication;
+
+namespace Skybridge.Server.Endpoints;
 
 /// <summary>Sign-in request body.</summary>
 public sealed record SignInRequest(string UserName, string Password);
@@ -30,7 +30,7 @@ internal static class AuthEndpoints
             switch (result.Outcome)
             {
                 case SignInOutcome.SignedIn:
-                    await ApiProblems.SignInAsync(context, result.User!.UserName, result.User.DisplayName).ConfigureAwait(false);
+                    await PeopleSignIn.SignInAsync(context, result.User!.UserName, result.User.DisplayName).ConfigureAwait(false);
                     Log.SignedIn(logger, result.User.UserName);
                     return Results.NoContent();
                 case SignInOutcome.LockedOut:
@@ -52,7 +52,7 @@ internal static class AuthEndpoints
 
         app.MapGet("/api/me", async (HttpContext context, AccountService accounts) =>
         {
-            var userName = ApiProblems.UserName(context.User);
+            var userName = PeopleSignIn.UserName(context.User);
             if (userName is null)
             {
                 return ApiProblems.For(AccessVerdict.Unauthenticated);

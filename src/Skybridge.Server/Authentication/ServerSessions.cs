@@ -8,7 +8,7 @@ using Microsoft.IdentityModel.Tokens;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Hosting;
+namespace Skybridge.Server.Authentication;
 
 /// <summary>
 /// Server-side sessions behind the session cookie. The cookie alone would stay valid until it expires, sign-out or

@@ -8,13 +8,12 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Skybridge.Core.Identity;
 using Skybridge.Core.Ledger.Events;
-using Skybridge.Server.Hosting;
+using Skybridge.Server.Telemetry;
 using Skybridge.Application.Ledger;
-
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Tokens.Validation;
 
-namespace Skybridge.Server.Identity;
+namespace Skybridge.Server.Authentication;
 
 /// <summary>Options of the DPoP scheme (nothing to set: everything comes from the server options).</summary>
 public sealed class DPoPAuthenticationOptions : AuthenticationSchemeOptions;

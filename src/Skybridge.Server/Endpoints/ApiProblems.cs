@@ -7,17 +7,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skybridge.Core.Access;
 using Skybridge.Application.Access;
-using Skybridge.Server.Hosting;
 using Skybridge.Server.Telemetry;
+using Skybridge.Server.Console;
 
-namespace Skybridge.Server.Api;
+namespace Skybridge.Server.Endpoints;
 
 /// <summary>RFC 9457 problem details for the API, with a stable <c>code</c> extension a client can switch on.</summary>
 internal static class ApiProblems
 {
-    /// <summary>Where the request's Content-Security-Policy nonce is kept for the pages' inline style.</summary>
-    public const string CspNonceKey = "skybridge.csp-nonce";
-
     public static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
 
     public static IResult Problem(int status, string code, string title, string? detail = null, IDictionary<string, object?>? extensions = null)
@@ -78,7 +75,7 @@ internal static class ApiProblems
             404 => "There is nothing here, or you hold no role on it.",
             _ => ReasonPhrase(status),
         };
-        var nonce = http.Items[CspNonceKey] as string ?? "";
+        var nonce = http.Items[ConsoleSecurity.NonceKey] as string ?? "";
         await http.Response.WriteAsync(
             $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} · Skybridge</title>" +
             $"<style nonce=\"{nonce}\">body{{font-family:system-ui,sans-serif;margin:3rem}}</style></head>" +
@@ -88,14 +85,4 @@ internal static class ApiProblems
 
     private static string ReasonPhrase(int status) =>
         Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
-
-    public static string? UserName(ClaimsPrincipal user) => AccessService.UserName(user);
-
-    public static Task SignInAsync(HttpContext context, string userName, string displayName)
-    {
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, userName), new Claim("display_name", displayName)],
-            CookieAuthenticationDefaults.AuthenticationScheme);
-        return context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
-    }
 }

@@ -12,10 +12,12 @@ using Skybridge.Application.Tokens.Introspection;
 using Skybridge.Application.Tokens.Issuance;
 using Skybridge.Application.Tokens.Revocation;
 
-namespace Skybridge.Server.Identity;
+using Skybridge.Server.Authentication;
+
+namespace Skybridge.Server.Endpoints;
 
 /// <summary>The OAuth endpoints (RFC 8414 metadata, JWKS, token, introspection, revocation) and the agent API.</summary>
-public static class IdentityEndpoints
+public static class OAuthEndpoints
 {
     /// <summary>Largest form body the OAuth endpoints read: room for an assertion, a subject and an actor token.</summary>
     public const int MaxFormBytes = 32 * 1024;
@@ -24,7 +26,7 @@ public static class IdentityEndpoints
     public const string AgentPolicy = "skybridge-agent";
 
     /// <summary>Maps the endpoints.</summary>
-    public static IEndpointRouteBuilder MapIdentityEndpoints(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapOAuthEndpoints(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/.well-known/oauth-authorization-server", (IssuerUrls urls) => Json(200, Metadata(urls))).AllowAnonymous().ExcludeFromDescription();

@@ -5,16 +5,17 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Skybridge.Core.Access;
 using Skybridge.Core.Identity;
-using Skybridge.Server.Api;
-using Skybridge.Server.Identity;
+using Skybridge.Server.Endpoints;
+using Skybridge.Server.Authentication;
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Tokens.Validation;
 using Skybridge.Application.Agents;
 using Skybridge.Storage;
-
 using Skybridge.Application.Cases;
 
-namespace Skybridge.Server.Grounding;
+using Skybridge.Server.Console;
+
+namespace Skybridge.Server.Endpoints;
 
 /// <summary>Body of a case submission. <see cref="Workflow"/> may be left out by an agent (its token names it).</summary>
 public sealed record SubmitCaseRequest(string? Workflow, string Text);
@@ -30,7 +31,7 @@ internal static class CaseEndpoints
 
     public static void MapCaseEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/cases").RequireAuthorization(IdentityEndpoints.AgentPolicy).WithTags("cases");
+        var group = app.MapGroup("/api/cases").RequireAuthorization(OAuthEndpoints.AgentPolicy).WithTags("cases");
         group.MapPost("/", async (SubmitCaseRequest request, HttpContext context, CaseService cases, IdentityState state) =>
         {
             var claims = (AccessTokenClaims)context.Items[typeof(AccessTokenClaims)]!;

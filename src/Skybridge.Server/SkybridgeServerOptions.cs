@@ -1,4 +1,6 @@
-namespace Skybridge.Server.Hosting;
+using Skybridge.Server.Hosting;
+
+namespace Skybridge.Server;
 
 /// <summary>How to run a Skybridge server node: the node's application settings plus the web host's own.</summary>
 public sealed record SkybridgeServerOptions : Skybridge.Application.SkybridgeNodeOptions
@@ -28,5 +30,5 @@ public sealed record SkybridgeServerOptions : Skybridge.Application.SkybridgeNod
     public RequestRateLimits RateLimits { get; init; } = new();
 
     /// <summary>Sign-in through an external OpenID Connect provider, next to local accounts; null: local accounts only.</summary>
-    public Skybridge.Server.People.OidcOptions? Oidc { get; init; }
+    public Skybridge.Server.Authentication.OidcOptions? Oidc { get; init; }
 }

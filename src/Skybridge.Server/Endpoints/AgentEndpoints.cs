@@ -4,12 +4,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Skybridge.Core.Access;
 using Skybridge.Application.Governance;
-using Skybridge.Server.Identity;
+using Skybridge.Server.Authentication;
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Agents;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Api;
+namespace Skybridge.Server.Endpoints;
 
 /// <summary>Body of an agent registration: the agent's name, its role, and its public key as a JWK (never the private key).</summary>
 public sealed record RegisterAgentRequest(string Name, string Role, JsonElement PublicKey);
@@ -39,20 +39,20 @@ internal static class AgentEndpoints
 
         group.MapPost("/agents", async (string id, RegisterAgentRequest request, HttpContext context, AgentService agents) =>
         {
-            var result = await agents.RegisterAsync(ApiProblems.UserName(context.User)!, id, request.Name ?? "", request.Role ?? "", request.PublicKey.GetRawText(), context.RequestAborted).ConfigureAwait(false);
+            var result = await agents.RegisterAsync(PeopleSignIn.UserName(context.User)!, id, request.Name ?? "", request.Role ?? "", request.PublicKey.GetRawText(), context.RequestAborted).ConfigureAwait(false);
             return Answer(result, StatusCodes.Status201Created);
         }).RequirePermission(Permission.ManageAgents).WithSummary("Registers an agent with its public key (made on the agent's side).");
 
         group.MapPut("/agents/{name}/key", async (string id, string name, RotateAgentKeyRequest request, HttpContext context, AgentService agents) =>
         {
-            return Answer(await agents.RotateKeyAsync(ApiProblems.UserName(context.User)!, AgentService.ClientId(id, name), request.PublicKey.GetRawText(), context.RequestAborted).ConfigureAwait(false), StatusCodes.Status200OK);
+            return Answer(await agents.RotateKeyAsync(PeopleSignIn.UserName(context.User)!, AgentService.ClientId(id, name), request.PublicKey.GetRawText(), context.RequestAborted).ConfigureAwait(false), StatusCodes.Status200OK);
         }).RequirePermission(Permission.ManageAgents).WithSummary("Replaces the agent's public key; the old one stops authenticating at once.");
 
         foreach (var (verb, enabled) in new[] { ("disable", false), ("enable", true) })
         {
             group.MapPost($"/agents/{{name}}/{verb}", async (string id, string name, HttpContext context, AgentService agents) =>
             {
-                return Answer(await agents.SetEnabledAsync(ApiProblems.UserName(context.User)!, AgentService.ClientId(id, name), enabled, context.RequestAborted).ConfigureAwait(false), StatusCodes.Status200OK);
+                return Answer(await agents.SetEnabledAsync(PeopleSignIn.UserName(context.User)!, AgentService.ClientId(id, name), enabled, context.RequestAborted).ConfigureAwait(false), StatusCodes.Status200OK);
             }).RequirePermission(Permission.ManageAgents).WithSummary(enabled ? "Re-enables a disabled agent." : "Disables an agent: no new tokens, and its tokens stop working at once.");
         }
 
@@ -64,13 +64,13 @@ internal static class AgentEndpoints
 
         group.MapPost("/halt", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch) =>
         {
-            var done = await killSwitch.HaltAsync(ApiProblems.UserName(context.User)!, id, Reason(request), context.RequestAborted).ConfigureAwait(false);
+            var done = await killSwitch.HaltAsync(PeopleSignIn.UserName(context.User)!, id, Reason(request), context.RequestAborted).ConfigureAwait(false);
             return done ? Results.Ok(new { halted = true }) : ApiProblems.Problem(StatusCodes.Status409Conflict, "already_halted", $"{id} is already halted.");
         }).RequirePermission(Permission.HaltWorkflow).WithSummary("The kill switch: halts the workflow at once; its agents' tokens stop working.");
 
         group.MapPost("/resume", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch) =>
         {
-            var done = await killSwitch.ResumeAsync(ApiProblems.UserName(context.User)!, id, Reason(request), context.RequestAborted).ConfigureAwait(false);
+            var done = await killSwitch.ResumeAsync(PeopleSignIn.UserName(context.User)!, id, Reason(request), context.RequestAborted).ConfigureAwait(false);
             return done ? Results.Ok(new { halted = false }) : ApiProblems.Problem(StatusCodes.Status409Conflict, "not_halted", $"{id} is not halted.");
         }).RequirePermission(Permission.HaltWorkflow).WithSummary("Resumes a halted workflow.");
     }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Skybridge.Server.Hosting;
+namespace Skybridge.Server.Telemetry;
 
 /// <summary>Source-generated log messages with stable event ids (1000-1999: server). Never secrets, never raw tokens.</summary>
 internal static partial class Log

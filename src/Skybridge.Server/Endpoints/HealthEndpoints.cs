@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Skybridge.Server.Hosting;
+using Skybridge.Server.Telemetry;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Api;
+namespace Skybridge.Server.Endpoints;
 
 internal static class HealthEndpoints
 {

@@ -5,14 +5,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skybridge.Core.Access;
 using Skybridge.Core.Diagnostics;
-using Skybridge.Server.Hosting;
-using Skybridge.Application.Manifests;
 using Skybridge.Server.Telemetry;
+using Skybridge.Application.Manifests;
 using Skybridge.Storage;
-
 using Skybridge.Application.Access;
 
-namespace Skybridge.Server.Api;
+using Skybridge.Server.Authentication;
+
+namespace Skybridge.Server.Endpoints;
 
 /// <summary>Body of an activation request.</summary>
 public sealed record ActivateRequest(int Version);
@@ -60,7 +60,7 @@ internal static class WorkflowEndpoints
 
         group.MapPost("/{id}/activate", async (string id, ActivateRequest request, HttpContext context, ManifestService manifests, ILoggerFactory loggers) =>
         {
-            var actor = ApiProblems.UserName(context.User)!;
+            var actor = PeopleSignIn.UserName(context.User)!;
             var (result, diagnostics) = await manifests.ActivateAsync(id, request.Version, actor, context.RequestAborted).ConfigureAwait(false);
             if (diagnostics.Count > 0)
             {
@@ -72,7 +72,7 @@ internal static class WorkflowEndpoints
 
         group.MapPost("/{id}/rollback", async (string id, HttpContext context, ManifestService manifests, ILoggerFactory loggers) =>
         {
-            var actor = ApiProblems.UserName(context.User)!;
+            var actor = PeopleSignIn.UserName(context.User)!;
             var result = await manifests.RollbackAsync(id, actor, context.RequestAborted).ConfigureAwait(false);
             return ActivationAnswer(id, result, actor, loggers);
         }).RequirePermission(Permission.ActivateVersion).WithSummary("Re-activates the version that was active before the current one.");
@@ -101,7 +101,7 @@ internal static class WorkflowEndpoints
 
         using var reader = new StreamReader(context.Request.Body, System.Text.Encoding.UTF8);
         var yaml = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-        var actor = ApiProblems.UserName(context.User)!;
+        var actor = PeopleSignIn.UserName(context.User)!;
 
         var validation = await manifests.ValidateAsync(yaml, "manifest.yaml", null, context.RequestAborted).ConfigureAwait(false);
         if (validation.IsValid && !string.Equals(validation.WorkflowId, id, StringComparison.Ordinal))

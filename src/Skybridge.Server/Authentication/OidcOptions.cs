@@ -2,7 +2,7 @@ using Skybridge.Core.Access;
 
 using Skybridge.Application.Tokens;
 
-namespace Skybridge.Server.People;
+namespace Skybridge.Server.Authentication;
 
 /// <summary>One line of the group-to-role mapping: members of <see cref="Group"/> hold <see cref="Role"/> on <see cref="Workflow"/>.</summary>
 /// <param name="Group">The group as the identity provider names it in the groups claim.</param>

@@ -1,6 +1,6 @@
 using Skybridge.Application.Grounding;
 
-namespace Skybridge.Server.Grounding;
+namespace Skybridge.Server.Console;
 
 /// <summary>Links to the console page that shows one version of a source document with a span highlighted.</summary>
 public static class SourceView

@@ -7,7 +7,9 @@ using Skybridge.Storage;
 
 using Skybridge.Application.Access;
 
-namespace Skybridge.Server.Api;
+using Skybridge.Server.Authentication;
+
+namespace Skybridge.Server.Endpoints;
 
 internal static class LedgerEndpoints
 {
@@ -15,7 +17,7 @@ internal static class LedgerEndpoints
     {
         // Checkpoints, keys and proofs carry only hashes: anyone signed in may fetch them. Events need more (below).
         var group = app.MapGroup("/api/ledger").WithTags("ledger").AddEndpointFilter(async (context, next) =>
-            ApiProblems.UserName(context.HttpContext.User) is null
+            PeopleSignIn.UserName(context.HttpContext.User) is null
                 ? ApiProblems.For(AccessVerdict.Unauthenticated)
                 : await next(context).ConfigureAwait(false));
 

@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Skybridge.Core.Access;
 using Skybridge.Application.Accounts;
-using Skybridge.Server.Hosting;
+using Skybridge.Server.Telemetry;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Api;
+using Skybridge.Server.Authentication;
+
+namespace Skybridge.Server.Endpoints;
 
 /// <summary>Body of a role grant.</summary>
 public sealed record GrantRoleRequest(string UserName, string Role);
@@ -31,7 +33,7 @@ internal static class RoleEndpoints
                     $"Roles: {string.Join(", ", WorkflowRoles.All.Select(r => r.ToName()))}.");
             }
 
-            var actor = ApiProblems.UserName(context.User)!;
+            var actor = PeopleSignIn.UserName(context.User)!;
             var grants = await accounts.GetGrantsAsync(actor, context.RequestAborted).ConfigureAwait(false);
             if (!AccessRules.MayGrant(grants, role, id))
             {
@@ -57,14 +59,14 @@ internal static class RoleEndpoints
                 return ApiProblems.Problem(StatusCodes.Status400BadRequest, "unknown_role", $"Unknown role '{role}'.");
             }
 
-            var grants = await accounts.GetGrantsAsync(ApiProblems.UserName(context.User)!, context.RequestAborted).ConfigureAwait(false);
+            var grants = await accounts.GetGrantsAsync(PeopleSignIn.UserName(context.User)!, context.RequestAborted).ConfigureAwait(false);
             if (!AccessRules.MayGrant(grants, parsed, id))
             {
                 return ApiProblems.Problem(StatusCodes.Status403Forbidden, "forbidden", $"Only an administrator may revoke {parsed.ToName()}.");
             }
 
             var scope = AccessRules.GrantedOn(parsed, id);
-            return await accounts.RevokeRoleAsync(ApiProblems.UserName(context.User)!, userName, scope, parsed, context.RequestAborted).ConfigureAwait(false)
+            return await accounts.RevokeRoleAsync(PeopleSignIn.UserName(context.User)!, userName, scope, parsed, context.RequestAborted).ConfigureAwait(false)
                 ? Results.NoContent()
                 : ApiProblems.Problem(StatusCodes.Status404NotFound, "unknown_grant", $"{userName} does not hold {parsed.ToName()} on {id}.");
         }).RequirePermission(Permission.ManageRoles).WithSummary("Revokes a role on the workflow.");

@@ -4,7 +4,7 @@ using Skybridge.Application.Accounts;
 
 using Skybridge.Application.Tokens;
 
-namespace Skybridge.Server.People;
+namespace Skybridge.Server.Authentication;
 
 /// <summary>
 /// Turns a person the identity provider signed in into a Skybridge account: <c>sso.NAME</c>, with the roles the

@@ -6,11 +6,10 @@ using Microsoft.Extensions.Logging;
 using Skybridge.Application.Access;
 using Skybridge.Core.Access;
 using Skybridge.Core.Identity;
-using Skybridge.Server.Hosting;
-using Skybridge.Server.Identity;
 using Skybridge.Server.Telemetry;
+using Skybridge.Server.Authentication;
 
-namespace Skybridge.Server.Api;
+namespace Skybridge.Server.Endpoints;
 
 /// <summary>What kind of thing an endpoint's permission is checked on.</summary>
 internal enum AccessTargetKind

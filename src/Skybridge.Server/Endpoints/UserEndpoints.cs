@@ -5,7 +5,9 @@ using Skybridge.Core.Access;
 using Skybridge.Application.Accounts;
 using Skybridge.Storage;
 
-namespace Skybridge.Server.Api;
+using Skybridge.Server.Authentication;
+
+namespace Skybridge.Server.Endpoints;
 
 /// <summary>Body of an account creation.</summary>
 public sealed record CreateUserRequest(string UserName, string? DisplayName, string Password);
@@ -25,7 +27,7 @@ internal static class UserEndpoints
 
         group.MapPost("/", async (CreateUserRequest request, HttpContext context, AccountService accounts) =>
         {
-            var outcome = await accounts.CreateUserAsync(ApiProblems.UserName(context.User)!, request.UserName ?? "", request.DisplayName ?? "", request.Password ?? "", context.RequestAborted).ConfigureAwait(false);
+            var outcome = await accounts.CreateUserAsync(PeopleSignIn.UserName(context.User)!, request.UserName ?? "", request.DisplayName ?? "", request.Password ?? "", context.RequestAborted).ConfigureAwait(false);
             return outcome switch
             {
                 CreateUserOutcome.Created => Results.Created($"/api/users/{request.UserName}", new { request.UserName }),
