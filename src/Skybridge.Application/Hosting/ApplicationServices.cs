@@ -50,6 +50,7 @@ public static class ApplicationServices
         services.AddSingleton<ILedger>(sp => sp.GetRequiredService<LedgerWriter>());
         services.AddSingleton(sp => new LedgerService(store, sp.GetRequiredService<TimeProvider>(), null));
         services.AddHostedService<CheckpointService>();
+        services.AddSingleton(sp => new LedgerReplay(store, sp.GetRequiredService<LedgerService>()));
 
         services.AddSingleton<AccountService>();
         services.AddSingleton<AccessService>();

@@ -12,6 +12,7 @@ using Skybridge.Application.Tokens.Validation;
 using Skybridge.Application.Agents;
 using Skybridge.Storage;
 using Skybridge.Application.Cases;
+using Skybridge.Application.Ledger;
 
 using Skybridge.Server.Console;
 
@@ -63,6 +64,11 @@ internal static class CaseEndpoints
                 ? Results.Text(WithLinks(JsonNode.Parse(stored.Draft)!.AsObject(), stored.WorkflowId).ToJsonString(), "application/json")
                 : ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such case.");
         }).RequirePermission(Permission.ReadCase, CaseWorkflowAsync).WithSummary("A submitted case's draft.");
+
+        group.MapGet("/{id}/trail", async (string id, HttpContext context, LedgerReplay replay) =>
+            Results.Ok(await replay.ReplayAsync(id, context.RequestAborted).ConfigureAwait(false)))
+            .RequirePermission(Permission.ReadCaseTrail, CaseWorkflowAsync)
+            .WithSummary("The case's chain of custody from the ledger: every event in order, each with its inclusion proof checked against the newest signed checkpoint.");
     }
 
     /// <summary>An agent submits to its own workflow (the handler refuses another one in the body); a person names one.</summary>

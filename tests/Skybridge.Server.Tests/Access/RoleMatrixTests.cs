@@ -101,6 +101,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         // Nothing is ingested on this node, so a case abstains: still a 201 with its draft.
         new("submit case", "submit-case", HttpMethod.Post, "/api/cases", () => JsonContent.Create(new { workflow = wf, text = "Where is my parcel?" }), TokenOnly: true),
         new("read case", "read-case", HttpMethod.Get, $"/api/cases/{caseId ?? "case-none"}", () => null, TokenOnly: true),
+        new("read case trail", "read-case-trail", HttpMethod.Get, $"/api/cases/{caseId ?? "case-none"}/trail", () => null, TokenOnly: true),
     ];
 
     public static TheoryData<string> Callers() => ["owner", "approver", "reviewer", "auditor", "operator", "admin", "nobody", "(anonymous)"];
