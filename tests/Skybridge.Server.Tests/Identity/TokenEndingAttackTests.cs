@@ -94,6 +94,33 @@ public sealed class TokenEndingAttackTests : IClassFixture<RunningServer>
     }
 
     [Fact]
+    public async Task Exchange_DelegatedToken_EndsWhenTheActorTokenIsRevoked_AndNeverOutlivesIt()
+    {
+        using var http = _server.Client();
+        var responder = await AgentKit.RegisterAsync(_server, "responder");
+        var researcher = await AgentKit.RegisterAsync(_server, "researcher");
+        using var subjectKey = AgentKit.NewKey();
+        using var actorKey = AgentKit.NewKey();
+        using var delegatedKey = AgentKit.NewKey();
+        var subject = await responder.TokenAsync(http, subjectKey, scope: "cases:read");
+        var actorToken = await researcher.TokenAsync(http, actorKey);
+        var exchanged = await researcher.ExchangeAsync(http, delegatedKey, subject, extra: new Dictionary<string, string>
+        {
+            ["actor_token"] = actorToken,
+            ["actor_token_type"] = "urn:ietf:params:oauth:token-type:access_token",
+        });
+        Assert.True(exchanged.Status == HttpStatusCode.OK, exchanged.Body.ToJsonString());
+        var delegated = exchanged.AccessToken!;
+        await AssertWorksAsync(researcher, http, delegated, delegatedKey);
+        Assert.True((long)AgentKit.Claims(delegated)["exp"]! <= (long)AgentKit.Claims(actorToken)["exp"]!);
+
+        var from = await LedgerSizeAsync();
+        Assert.Equal(HttpStatusCode.OK, (await researcher.RevokeAsync(http, actorToken)).Status);
+        await AssertRecordedAsync(from, "token.revoked", "revoked");
+        await AssertDeadAsync(researcher, http, delegated, delegatedKey);
+    }
+
+    [Fact]
     public async Task DisabledAgent_OldTokenStaysDead_AfterReEnable()
     {
         var agent = await AgentKit.RegisterAsync(_server, "responder");

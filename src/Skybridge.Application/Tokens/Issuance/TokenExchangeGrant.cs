@@ -72,6 +72,17 @@ internal sealed class TokenExchangeGrant(IdentityState state, TokenValidator val
         }
 
         var token = decision.Token! with { Issuer = urls.Issuer, TokenId = TokenSigner.NewTokenId(), KeyThumbprint = proof.KeyThumbprint };
+        if (actorClaims is not null)
+        {
+            // The actor token vouched for who acts: revoking it ends the delegation too, and the delegation never
+            // outlives it (a revocation is only remembered while the revoked token could still be used).
+            token = token with
+            {
+                DerivedFrom = [.. token.DerivedFrom, actorClaims.TokenId],
+                ExpiresAt = token.ExpiresAt < actorClaims.ExpiresAt ? token.ExpiresAt : actorClaims.ExpiresAt,
+            };
+        }
+
         return new GrantResult.Granted(token, claims.TokenId);
     }
 
