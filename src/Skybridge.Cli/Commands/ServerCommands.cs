@@ -134,6 +134,30 @@ internal static class ServerCommands
             HelpName = "SECONDS",
             DefaultValueFactory = _ => 10,
         };
+        // Behind a proxy every request comes from the proxy's address: raise these there, or limit at the proxy and pass 0.
+        var oauthRate = new Option<int>("--oauth-rate-limit")
+        {
+            Description = "Requests per minute one address may send to /oauth/* (default 600; 0: no limit).",
+            HelpName = "N",
+            DefaultValueFactory = _ => new RequestRateLimits().OAuthPermits,
+        };
+        var signInRate = new Option<int>("--sign-in-rate-limit")
+        {
+            Description = "Sign-in attempts per minute from one address, on top of each account's lockout (default 30; 0: no limit).",
+            HelpName = "N",
+            DefaultValueFactory = _ => new RequestRateLimits().SignInPermits,
+        };
+        foreach (var rate in new[] { oauthRate, signInRate })
+        {
+            rate.Validators.Add(r =>
+            {
+                if (r.GetValue(rate) < 0)
+                {
+                    r.AddError($"{rate.Name} must be 0 (no limit) or more.");
+                }
+            });
+        }
+
         clockSkew.Validators.Add(r =>
         {
             if (r.GetValue(clockSkew) is < 0 or > 300)
@@ -150,7 +174,7 @@ internal static class ServerCommands
         });
         var sso = new SingleSignOnOptions();
         var store = new StoreOptions();
-        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, secretsKey, clockSkew };
+        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, secretsKey, clockSkew, oauthRate, signInRate };
         sso.AddTo(command);
         store.AddTo(command);
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
@@ -170,6 +194,7 @@ internal static class ServerCommands
                 SecretsKeyFile = parse.GetValue(secretsKey) ?? Path.Combine(Path.GetDirectoryName(LedgerKeyPath(parse, ledgerKey, store))!, "secrets.key"),
                 SecretsKey = Environment.GetEnvironmentVariable("SKYBRIDGE_SECRETS_KEY") is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
                 Identity = new Skybridge.Core.Identity.IdentitySettings { ClockSkew = TimeSpan.FromSeconds(parse.GetValue(clockSkew)) },
+                RateLimits = new RequestRateLimits { OAuthPermits = parse.GetValue(oauthRate), SignInPermits = parse.GetValue(signInRate) },
                 Oidc = sso.Read(parse),
             };
             return await NodeRunner.RunAsync(options, opened, io, addresses =>

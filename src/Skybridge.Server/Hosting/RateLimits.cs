@@ -29,10 +29,10 @@ public sealed record RequestRateLimits
     /// <summary>The window the permits below refill in.</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Requests per window to <c>/oauth/*</c> (token, device authorization, introspection, revocation, keys).</summary>
+    /// <summary>Requests per window to <c>/oauth/*</c> (token, device authorization, introspection, revocation, keys); 0: no limit.</summary>
     public int OAuthPermits { get; init; } = 600;
 
-    /// <summary>Sign-in attempts per window (the API's and the console form's), on top of the per-account lockout.</summary>
+    /// <summary>Sign-in attempts per window (the API's and the console form's), on top of the per-account lockout; 0: no limit.</summary>
     public int SignInPermits { get; init; } = 30;
 }
 
@@ -61,6 +61,11 @@ internal static partial class RateLimits
                 }
 
                 var permits = limit == OAuth ? limits.OAuthPermits : limits.SignInPermits;
+                if (permits == 0)
+                {
+                    return RateLimitPartition.GetNoLimiter((string.Empty, string.Empty));
+                }
+
                 return RateLimitPartition.GetFixedWindowLimiter((limit, Source(context)), _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = permits,

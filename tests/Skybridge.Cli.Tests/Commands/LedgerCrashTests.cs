@@ -26,7 +26,7 @@ public sealed class LedgerCrashTests
         var data = CliRun.NewDataFolder();
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "skybridge.dll"), "serve", "--data", data, "--urls", $"http://127.0.0.1:{port}" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "skybridge.dll"), "serve", "--data", data, "--urls", $"http://127.0.0.1:{port}", "--sign-in-rate-limit", "0" })
         {
             start.ArgumentList.Add(arg);
         }

@@ -25,6 +25,14 @@ public sealed class ServerCommandTests
     }
 
     [Fact]
+    public async Task Serve_NegativeRateLimit_IsRefused_AndExitsTwo()
+    {
+        var run = await CliRun.RunAsync("serve", "--data", CliRun.NewDataFolder(), "--urls", "http://127.0.0.1:0", "--sign-in-rate-limit", "-5");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--sign-in-rate-limit must be 0 (no limit) or more", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_DataFolderThatCannotBeCreated_SaysWhy_AndExitsOne()
     {
         // A regular file where a folder should be: fails even for root, unlike a permission bit.

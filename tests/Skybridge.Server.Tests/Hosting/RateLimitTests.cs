@@ -144,3 +144,43 @@ public sealed class RateLimitTests : IClassFixture<RateLimitedServer>
         using var owner = await _server.SignedInClientAsync("owner");
     }
 }
+
+/// <summary>A node whose sign-in limit is off (0), as behind a proxy that limits for it.</summary>
+public sealed class UnlimitedSignInServer : RunningServer
+{
+    protected override SkybridgeServerOptions Adjust(SkybridgeServerOptions options) => options with
+    {
+        RateLimits = new RequestRateLimits { OAuthPermits = 5, SignInPermits = 0, Window = TimeSpan.FromMinutes(10) },
+    };
+}
+
+/// <summary>A limit of 0 turns that limit off, and only that one.</summary>
+public sealed class RateLimitOffTests : IClassFixture<UnlimitedSignInServer>
+{
+    private readonly UnlimitedSignInServer _server;
+
+    public RateLimitOffTests(UnlimitedSignInServer server) => _server = server;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task SignIn_LimitZero_NeverAnswers429_WhileTheOAuthLimitStillHolds()
+    {
+        using var client = _server.Client();
+        for (var i = 0; i < 40; i++)
+        {
+            using var response = await client.PostAsync("/api/auth/sign-in",
+                new StringContent($$"""{"userName":"guess{{i}}","password":"x"}""", System.Text.Encoding.UTF8, "application/json"), Ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await client.PostAsync("/oauth/token", new FormUrlEncodedContent([new("grant_type", "client_credentials")]), Ct);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+    }
+}
