@@ -3,7 +3,7 @@ using Dapper;
 
 namespace Skybridge.Storage.Sql;
 
-/// <summary>The grounding half of the SQL store: source document versions and cases.</summary>
+/// <summary>The SQL store, part: source document versions: every version kept, so old citations stay checkable.</summary>
 internal abstract partial class SqlStore
 {
     private const string DocumentColumns =
@@ -93,28 +93,6 @@ internal abstract partial class SqlStore
             new { workflowId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    public async Task SaveCaseAsync(StoredCase stored, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(stored);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await InsertCaseAsync(connection, null, stored, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static Task InsertCaseAsync(DbConnection connection, DbTransaction? tx, StoredCase stored, CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO cases (id, workflow_id, submitted_by, text, draft, abstained, created_at_us) VALUES (@Id, @WorkflowId, @SubmittedBy, @Text, @Draft, @Abstained, @At)",
-            new { stored.Id, stored.WorkflowId, stored.SubmittedBy, stored.Text, stored.Draft, Abstained = stored.Abstained ? 1L : 0L, At = ToMicros(stored.CreatedAt) },
-            tx, cancellationToken: cancellationToken));
-
-    public async Task<StoredCase?> GetCaseAsync(string caseId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
-            "SELECT id AS Id, workflow_id AS WorkflowId, submitted_by AS SubmittedBy, text AS Text, draft AS Draft, abstained AS Abstained, created_at_us AS CreatedAtUs FROM cases WHERE id = @caseId",
-            new { caseId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return row is null ? null : new StoredCase(row.Id, row.WorkflowId, row.SubmittedBy, row.Text, row.Draft, row.Abstained != 0, FromMicros(row.CreatedAtUs));
-    }
-
     private sealed class DocumentRow
     {
         public string Source { get; set; } = "";
@@ -136,16 +114,5 @@ internal abstract partial class SqlStore
             Contradicts = Contradicts, Classification = Classification, Text = Text, IngestedAt = FromMicros(IngestedAtUs),
             RemovedAt = RemovedAtUs is { } r ? FromMicros(r) : null,
         };
-    }
-
-    private sealed class CaseRow
-    {
-        public string Id { get; set; } = "";
-        public string WorkflowId { get; set; } = "";
-        public string SubmittedBy { get; set; } = "";
-        public string Text { get; set; } = "";
-        public string Draft { get; set; } = "";
-        public long Abstained { get; set; }
-        public long CreatedAtUs { get; set; }
     }
 }
