@@ -20,38 +20,15 @@ namespace Skybridge.Server.Tests.Identity;
 public sealed class IdentityAttackTests : IClassFixture<RunningServer>
 {
     private readonly RunningServer _server;
+    private readonly Refusals _refusals;
 
-    public IdentityAttackTests(RunningServer server) => _server = server;
+    public IdentityAttackTests(RunningServer server)
+    {
+        _server = server;
+        _refusals = new Refusals(server);
+    }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private async Task<long> LedgerSizeAsync() => (await _server.Store.GetLedgerHeadAsync(Ct)).Size;
-
-    /// <summary>Asserts a refusal was recorded since <paramref name="from"/> with this outcome (and no token in it).</summary>
-    private async Task AssertRecordedAsync(long from, string type, string outcome)
-    {
-        var events = await _server.Store.ReadLedgerEventsAsync(from, 1000, Ct);
-        Assert.Contains(events, e => e.Type == type && e.Body.Contains($"\"outcome\":\"{outcome}\"", StringComparison.Ordinal));
-    }
-
-    private async Task AssertTokenRefusedAsync(AgentKit.Answer answer, string error, long from, HttpStatusCode status = HttpStatusCode.BadRequest)
-    {
-        Assert.Equal(status, answer.Status);
-        Assert.Equal(error, answer.Error);
-        Assert.Null(answer.AccessToken);
-        Assert.False(string.IsNullOrEmpty((string?)answer.Body["error_description"]));
-        await AssertRecordedAsync(from, "token.refused", error);
-    }
-
-    private async Task AssertCallRefusedAsync(HttpResponseMessage response, string error, long from, HttpStatusCode status = HttpStatusCode.Unauthorized)
-    {
-        Assert.Equal(status, response.StatusCode);
-        var challenge = response.Headers.WwwAuthenticate.ToString();
-        Assert.StartsWith("DPoP ", challenge, StringComparison.Ordinal);
-        Assert.Contains($"error=\"{error}\"", challenge, StringComparison.Ordinal);
-        Assert.Contains("algs=", challenge, StringComparison.Ordinal);
-        await AssertRecordedAsync(from, "token.rejected", error);
-    }
 
     private async Task<(AgentKit Agent, HttpClient Http, ECDsa Dpop)> AgentAsync(string role = "responder")
     {
@@ -69,9 +46,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var proof = AgentKit.Proof(dpop, "POST", agent.TokenEndpoint, nonce);
         var first = await agent.RequestTokenAsync(http, dpop, proof: proof);
         Assert.Equal(HttpStatusCode.OK, first.Status);
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var replay = await agent.RequestTokenAsync(http, dpop, proof: proof);
-        await AssertTokenRefusedAsync(replay, "invalid_dpop_proof", from);
+        await _refusals.AssertTokenRefusedAsync(replay, "invalid_dpop_proof", from);
     }
 
     [Fact]
@@ -79,9 +56,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
     {
         var (agent, http, dpop) = await AgentAsync();
         var nonce = await agent.NonceAsync(http);
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var answer = await agent.RequestTokenAsync(http, dpop, proof: AgentKit.Proof(dpop, "GET", agent.TokenEndpoint, nonce));
-        await AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
+        await _refusals.AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
     }
 
     [Fact]
@@ -89,9 +66,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
     {
         var (agent, http, dpop) = await AgentAsync();
         var nonce = await agent.NonceAsync(http);
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var answer = await agent.RequestTokenAsync(http, dpop, proof: AgentKit.Proof(dpop, "POST", "https://elsewhere.example/oauth/token", nonce));
-        await AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
+        await _refusals.AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
     }
 
     [Fact]
@@ -110,10 +87,10 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
     {
         var (agent, http, dpop) = await AgentAsync();
         var nonce = await agent.NonceAsync(http);
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var proof = AgentKit.Proof(dpop, "POST", agent.TokenEndpoint, nonce, bend: p => p["iat"] = AgentKit.Now(offsetSeconds));
         var answer = await agent.RequestTokenAsync(http, dpop, proof: proof);
-        await AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
+        await _refusals.AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
         Assert.Contains(offsetSeconds < 0 ? "too old" : "future", (string?)answer.Body["error_description"], StringComparison.Ordinal);
     }
 
@@ -123,9 +100,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var (agent, http, dpop) = await AgentAsync();
         foreach (var nonce in new string?[] { null, "c3RhbGUtbm9uY2UtZnJvbS1sYXN0LXllYXI" })
         {
-            var from = await LedgerSizeAsync();
+            var from = await _refusals.LedgerSizeAsync();
             var answer = await agent.RequestTokenAsync(http, dpop, proof: AgentKit.Proof(dpop, "POST", agent.TokenEndpoint, nonce));
-            await AssertTokenRefusedAsync(answer, "use_dpop_nonce", from);
+            await _refusals.AssertTokenRefusedAsync(answer, "use_dpop_nonce", from);
             Assert.False(string.IsNullOrEmpty(answer.Headers.GetValues("DPoP-Nonce").Single()));
         }
     }
@@ -137,9 +114,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var nonce = await agent.NonceAsync(http);
         var header = Base64UrlEncoder.Encode(new JsonObject { ["typ"] = "dpop+jwt", ["alg"] = "none", ["jwk"] = AgentKit.PublicJwk(dpop) }.ToJsonString());
         var payload = Base64UrlEncoder.Encode(new JsonObject { ["jti"] = "x1", ["htm"] = "POST", ["htu"] = agent.TokenEndpoint, ["iat"] = AgentKit.Now(), ["nonce"] = nonce }.ToJsonString());
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var answer = await agent.RequestTokenAsync(http, dpop, proof: header + "." + payload + ".");
-        await AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
+        await _refusals.AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
     }
 
     [Fact]
@@ -151,9 +128,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var header = Base64UrlEncoder.Encode(new JsonObject { ["typ"] = "dpop+jwt", ["alg"] = "HS256", ["jwk"] = jwk }.ToJsonString());
         var payload = Base64UrlEncoder.Encode(new JsonObject { ["jti"] = "x2", ["htm"] = "POST", ["htu"] = agent.TokenEndpoint, ["iat"] = AgentKit.Now(), ["nonce"] = nonce }.ToJsonString());
         var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(jwk.ToJsonString()), Encoding.ASCII.GetBytes(header + "." + payload));
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var answer = await agent.RequestTokenAsync(http, dpop, proof: header + "." + payload + "." + Base64UrlEncoder.Encode(mac));
-        await AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
+        await _refusals.AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
     }
 
     [Fact]
@@ -162,9 +139,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var (agent, http, dpop) = await AgentAsync();
         var nonce = await agent.NonceAsync(http);
         var proof = AgentKit.Proof(dpop, "POST", agent.TokenEndpoint, nonce, bendHeader: h => h["jwk"] = AgentKit.PublicJwk(dpop, includePrivate: true));
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var answer = await agent.RequestTokenAsync(http, dpop, proof: proof);
-        await AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
+        await _refusals.AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
         Assert.Contains("private key", (string?)answer.Body["error_description"], StringComparison.Ordinal);
     }
 
@@ -175,8 +152,8 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         using var other = AgentKit.NewKey();
         var nonce = await agent.NonceAsync(http);
         var proof = AgentKit.Proof(other, "POST", agent.TokenEndpoint, nonce, bendHeader: h => h["jwk"] = AgentKit.PublicJwk(dpop));
-        var from = await LedgerSizeAsync();
-        await AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop, proof: proof), "invalid_dpop_proof", from);
+        var from = await _refusals.LedgerSizeAsync();
+        await _refusals.AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop, proof: proof), "invalid_dpop_proof", from);
     }
 
     [Fact]
@@ -189,8 +166,8 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
             ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             ["client_assertion"] = agent.Assertion(),
         };
-        var from = await LedgerSizeAsync();
-        await AssertTokenRefusedAsync(await AgentKit.PostFormAsync(http, agent.TokenEndpoint, form, null), "invalid_dpop_proof", from);
+        var from = await _refusals.LedgerSizeAsync();
+        await _refusals.AssertTokenRefusedAsync(await AgentKit.PostFormAsync(http, agent.TokenEndpoint, form, null), "invalid_dpop_proof", from);
 
         var nonce = await agent.NonceAsync(http);
         using var request = new HttpRequestMessage(HttpMethod.Post, agent.TokenEndpoint) { Content = new FormUrlEncodedContent(form) };
@@ -209,8 +186,8 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var huge = AgentKit.Proof(dpop, "POST", agent.TokenEndpoint, nonce, bend: p => p["padding"] = new string('a', 10_000));
         foreach (var proof in new[] { huge, "not.a.jwt", "eyJhbGciOiJFUzI1NiJ9", "!!!.???.###" })
         {
-            var from = await LedgerSizeAsync();
-            await AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop, proof: proof), "invalid_dpop_proof", from);
+            var from = await _refusals.LedgerSizeAsync();
+            await _refusals.AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop, proof: proof), "invalid_dpop_proof", from);
         }
     }
 
@@ -222,8 +199,8 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var (agent, http, dpop) = await AgentAsync();
         var assertion = agent.Assertion();
         Assert.Equal(HttpStatusCode.OK, (await agent.RequestTokenAsync(http, dpop, assertion: assertion)).Status);
-        var from = await LedgerSizeAsync();
-        await AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop, assertion: assertion), "invalid_client", from, HttpStatusCode.Unauthorized);
+        var from = await _refusals.LedgerSizeAsync();
+        await _refusals.AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop, assertion: assertion), "invalid_client", from, HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -244,10 +221,10 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         };
         foreach (var (why, assertion) in bad)
         {
-            var from = await LedgerSizeAsync();
+            var from = await _refusals.LedgerSizeAsync();
             var answer = await agent.RequestTokenAsync(http, dpop, assertion: assertion);
             Assert.True(answer.Error == "invalid_client", why + ": " + answer.Body.ToJsonString());
-            await AssertTokenRefusedAsync(answer, "invalid_client", from, HttpStatusCode.Unauthorized);
+            await _refusals.AssertTokenRefusedAsync(answer, "invalid_client", from, HttpStatusCode.Unauthorized);
         }
     }
 
@@ -259,10 +236,10 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var agents = _server.Services.GetRequiredService<AgentService>();
         Assert.Equal(AgentOutcome.Done, (await agents.SetEnabledAsync("admin", agent.ClientId, enabled: false, Ct)).Outcome);
 
-        var from = await LedgerSizeAsync();
-        await AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop), "invalid_client", from, HttpStatusCode.Unauthorized);
+        var from = await _refusals.LedgerSizeAsync();
+        await _refusals.AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop), "invalid_client", from, HttpStatusCode.Unauthorized);
         using var call = await agent.CallAsync(http, "/api/agent/whoami", token, dpop);
-        await AssertCallRefusedAsync(call, "invalid_token", from);
+        await _refusals.AssertCallRefusedAsync(call, "invalid_token", from);
     }
 
     [Fact]
@@ -275,11 +252,11 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         Assert.True(await killSwitch.HaltAsync("operator", RunningServer.OtherWorkflow, "refunds misfiring", Ct));
         try
         {
-            var from = await LedgerSizeAsync();
+            var from = await _refusals.LedgerSizeAsync();
             using var call = await agent.CallAsync(http, "/api/agent/whoami", token, dpop);
-            await AssertCallRefusedAsync(call, "invalid_token", from);
+            await _refusals.AssertCallRefusedAsync(call, "invalid_token", from);
             var answer = await agent.RequestTokenAsync(http, dpop);
-            await AssertTokenRefusedAsync(answer, "unauthorized_client", from);
+            await _refusals.AssertTokenRefusedAsync(answer, "unauthorized_client", from);
             Assert.Contains("halted", (string?)answer.Body["error_description"], StringComparison.Ordinal);
         }
         finally
@@ -302,27 +279,27 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
     public async Task TokenEndpoint_ScopeBeyondRole_IsRefusedNotTrimmed()
     {
         var (agent, http, dpop) = await AgentAsync("researcher");
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var answer = await agent.RequestTokenAsync(http, dpop, new Dictionary<string, string> { ["scope"] = "cases:read cases:write" });
-        await AssertTokenRefusedAsync(answer, "invalid_scope", from);
+        await _refusals.AssertTokenRefusedAsync(answer, "invalid_scope", from);
     }
 
     [Fact]
     public async Task TokenEndpoint_UnknownResource_IsInvalidTarget()
     {
         var (agent, http, dpop) = await AgentAsync();
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var answer = await agent.RequestTokenAsync(http, dpop, new Dictionary<string, string> { ["resource"] = "https://billing.example/api" });
-        await AssertTokenRefusedAsync(answer, "invalid_target", from);
+        await _refusals.AssertTokenRefusedAsync(answer, "invalid_target", from);
     }
 
     [Fact]
     public async Task TokenEndpoint_UnsupportedGrant_IsRefused()
     {
         var (agent, http, dpop) = await AgentAsync();
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var answer = await agent.RequestTokenAsync(http, dpop, new Dictionary<string, string> { ["grant_type"] = "password" });
-        await AssertTokenRefusedAsync(answer, "unsupported_grant_type", from);
+        await _refusals.AssertTokenRefusedAsync(answer, "unsupported_grant_type", from);
     }
 
     // ---- Token exchange ---------------------------------------------------------------------------------
@@ -334,10 +311,10 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var (researcher, http, childKey) = await AgentAsync("researcher");
         using var parentKey = AgentKit.NewKey();
         var narrow = await responder.TokenAsync(http, parentKey, scope: "cases:write");
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         // cases:read is in the researcher's role but not in the subject token: granting it would widen the delegation.
-        await AssertTokenRefusedAsync(await researcher.ExchangeAsync(http, childKey, narrow, scope: "cases:read"), "invalid_scope", from);
-        await AssertTokenRefusedAsync(await researcher.ExchangeAsync(http, childKey, narrow), "invalid_scope", from);
+        await _refusals.AssertTokenRefusedAsync(await researcher.ExchangeAsync(http, childKey, narrow, scope: "cases:read"), "invalid_scope", from);
+        await _refusals.AssertTokenRefusedAsync(await researcher.ExchangeAsync(http, childKey, narrow), "invalid_scope", from);
     }
 
     [Fact]
@@ -362,8 +339,8 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var (responder, http, key) = await AgentAsync("responder");
         using var researcherKey = AgentKit.NewKey();
         var subject = await researcher.TokenAsync(http, researcherKey);
-        var from = await LedgerSizeAsync();
-        await AssertTokenRefusedAsync(await responder.ExchangeAsync(http, key, subject), "unauthorized_client", from);
+        var from = await _refusals.LedgerSizeAsync();
+        await _refusals.AssertTokenRefusedAsync(await responder.ExchangeAsync(http, key, subject), "unauthorized_client", from);
     }
 
     [Fact]
@@ -373,9 +350,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var responder = await AgentKit.RegisterAsync(_server, "responder");
         using var parentKey = AgentKit.NewKey();
         var expired = AgentKit.Forge(_server, p => p["exp"] = AgentKit.Now(-600), parentKey, responder.ClientId);
-        var from = await LedgerSizeAsync();
-        await AssertTokenRefusedAsync(await researcher.ExchangeAsync(http, key, expired), "invalid_grant", from);
-        await AssertTokenRefusedAsync(await researcher.ExchangeAsync(http, key, "eyJ.eyJ.sig"), "invalid_grant", from);
+        var from = await _refusals.LedgerSizeAsync();
+        await _refusals.AssertTokenRefusedAsync(await researcher.ExchangeAsync(http, key, expired), "invalid_grant", from);
+        await _refusals.AssertTokenRefusedAsync(await researcher.ExchangeAsync(http, key, "eyJ.eyJ.sig"), "invalid_grant", from);
     }
 
     [Fact]
@@ -385,8 +362,8 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var (researcher, http, key) = await AgentAsync("researcher");
         using var parentKey = AgentKit.NewKey();
         var subject = await responder.TokenAsync(http, parentKey);
-        var from = await LedgerSizeAsync();
-        await AssertTokenRefusedAsync(await researcher.ExchangeAsync(http, key, subject, extra: new Dictionary<string, string> { ["resource"] = "https://billing.example/api" }), "invalid_target", from);
+        var from = await _refusals.LedgerSizeAsync();
+        await _refusals.AssertTokenRefusedAsync(await researcher.ExchangeAsync(http, key, subject, extra: new Dictionary<string, string> { ["resource"] = "https://billing.example/api" }), "invalid_target", from);
     }
 
     // ---- Access tokens at the agent API ------------------------------------------------------------------
@@ -396,9 +373,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
     {
         var (agent, http, dpop) = await AgentAsync();
         var token = await agent.TokenAsync(http, dpop);
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         using var call = await agent.CallAsync(http, "/api/agent/whoami", token, null);
-        await AssertCallRefusedAsync(call, "invalid_dpop_proof", from);
+        await _refusals.AssertCallRefusedAsync(call, "invalid_dpop_proof", from);
     }
 
     [Fact]
@@ -407,9 +384,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var (agent, http, dpop) = await AgentAsync();
         using var thief = AgentKit.NewKey();
         var token = await agent.TokenAsync(http, dpop);
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         using var call = await agent.CallAsync(http, "/api/agent/whoami", token, thief);
-        await AssertCallRefusedAsync(call, "invalid_dpop_proof", from);
+        await _refusals.AssertCallRefusedAsync(call, "invalid_dpop_proof", from);
     }
 
     [Fact]
@@ -417,9 +394,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
     {
         var (agent, http, dpop) = await AgentAsync();
         var token = await agent.TokenAsync(http, dpop);
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         using var call = await agent.CallAsync(http, "/api/agent/whoami", token, null, scheme: "Bearer");
-        await AssertCallRefusedAsync(call, "invalid_token", from);
+        await _refusals.AssertCallRefusedAsync(call, "invalid_token", from);
     }
 
     [Fact]
@@ -430,9 +407,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         var proof = AgentKit.Proof(dpop, "GET", agent.Issuer + "/api/agent/whoami", accessToken: token);
         using var first = await agent.CallAsync(http, "/api/agent/whoami", token, dpop, proof: proof);
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         using var replay = await agent.CallAsync(http, "/api/agent/whoami", token, dpop, proof: proof);
-        await AssertCallRefusedAsync(replay, "invalid_dpop_proof", from);
+        await _refusals.AssertCallRefusedAsync(replay, "invalid_dpop_proof", from);
     }
 
     [Fact]
@@ -447,9 +424,9 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
             AgentKit.Proof(dpop, "POST", agent.Issuer + "/api/agent/whoami", accessToken: token),
         })
         {
-            var from = await LedgerSizeAsync();
+            var from = await _refusals.LedgerSizeAsync();
             using var call = await agent.CallAsync(http, "/api/agent/whoami", token, dpop, proof: proof);
-            await AssertCallRefusedAsync(call, "invalid_dpop_proof", from);
+            await _refusals.AssertCallRefusedAsync(call, "invalid_dpop_proof", from);
         }
     }
 
@@ -487,10 +464,10 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         };
         foreach (var (why, token) in forged)
         {
-            var from = await LedgerSizeAsync();
+            var from = await _refusals.LedgerSizeAsync();
             using var call = await agent.CallAsync(http, "/api/agent/whoami", token, dpop);
             Assert.True(call.StatusCode == HttpStatusCode.Unauthorized, why);
-            await AssertCallRefusedAsync(call, "invalid_token", from);
+            await _refusals.AssertCallRefusedAsync(call, "invalid_token", from);
         }
     }
 
@@ -535,12 +512,12 @@ public sealed class IdentityAttackTests : IClassFixture<RunningServer>
         };
         foreach (var body in bodies)
         {
-            var from = await LedgerSizeAsync();
+            var from = await _refusals.LedgerSizeAsync();
             using var response = await http.PostAsync(agent.TokenEndpoint, body, Ct);
             var text = await response.Content.ReadAsStringAsync(Ct);
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
             Assert.Equal("invalid_request", (string?)JsonNode.Parse(text)!["error"]);
-            await AssertRecordedAsync(from, "token.refused", "invalid_request");
+            await _refusals.AssertRecordedAsync(from, "token.refused", "invalid_request");
         }
     }
 }

@@ -14,33 +14,15 @@ namespace Skybridge.Server.Tests.Identity;
 public sealed class JoseStrictnessAttackTests : IClassFixture<RunningServer>
 {
     private readonly RunningServer _server;
+    private readonly Refusals _refusals;
 
-    public JoseStrictnessAttackTests(RunningServer server) => _server = server;
+    public JoseStrictnessAttackTests(RunningServer server)
+    {
+        _server = server;
+        _refusals = new Refusals(server);
+    }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private async Task<long> LedgerSizeAsync() => (await _server.Store.GetLedgerHeadAsync(Ct)).Size;
-
-    private async Task AssertRecordedAsync(long from, string type, string outcome)
-    {
-        var events = await _server.Store.ReadLedgerEventsAsync(from, 1000, Ct);
-        Assert.Contains(events, e => e.Type == type && e.Body.Contains($"\"outcome\":\"{outcome}\"", StringComparison.Ordinal));
-    }
-
-    private async Task AssertTokenRefusedAsync(AgentKit.Answer answer, string error, long from, HttpStatusCode status = HttpStatusCode.BadRequest)
-    {
-        Assert.True(answer.Status == status, answer.Body.ToJsonString());
-        Assert.Equal(error, answer.Error);
-        Assert.Null(answer.AccessToken);
-        await AssertRecordedAsync(from, "token.refused", error);
-    }
-
-    private async Task AssertCallRefusedAsync(HttpResponseMessage response, string error, long from)
-    {
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Contains($"error=\"{error}\"", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
-        await AssertRecordedAsync(from, "token.rejected", error);
-    }
 
     private static readonly JsonArray UnknownCrit = ["urn:example:must-understand"];
 
@@ -56,8 +38,8 @@ public sealed class JoseStrictnessAttackTests : IClassFixture<RunningServer>
             h["crit"] = UnknownCrit.DeepClone();
             h["urn:example:must-understand"] = true;
         });
-        var from = await LedgerSizeAsync();
-        await AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop, proof: proof), "invalid_dpop_proof", from);
+        var from = await _refusals.LedgerSizeAsync();
+        await _refusals.AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop, proof: proof), "invalid_dpop_proof", from);
     }
 
     [Fact]
@@ -71,8 +53,8 @@ public sealed class JoseStrictnessAttackTests : IClassFixture<RunningServer>
             ["iss"] = agent.ClientId, ["sub"] = agent.ClientId, ["aud"] = agent.Issuer, ["iat"] = AgentKit.Now(), ["exp"] = AgentKit.Now(60), ["jti"] = Guid.NewGuid().ToString("N"),
         };
         var assertion = AgentKit.Sign(agent.Key, new JsonObject { ["alg"] = "ES256", ["typ"] = "JWT", ["crit"] = UnknownCrit.DeepClone(), ["urn:example:must-understand"] = true }, payload);
-        var from = await LedgerSizeAsync();
-        await AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop, assertion: assertion), "invalid_client", from, HttpStatusCode.Unauthorized);
+        var from = await _refusals.LedgerSizeAsync();
+        await _refusals.AssertTokenRefusedAsync(await agent.RequestTokenAsync(http, dpop, assertion: assertion), "invalid_client", from, HttpStatusCode.Unauthorized);
     }
 
     [Fact]
@@ -82,9 +64,9 @@ public sealed class JoseStrictnessAttackTests : IClassFixture<RunningServer>
         using var http = _server.Client();
         using var dpop = AgentKit.NewKey();
         var token = AgentKit.Forge(_server, _ => { }, dpop, agent.ClientId, bendHeader: h => h["crit"] = UnknownCrit.DeepClone());
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         using var call = await agent.CallAsync(http, "/api/agent/whoami", token, dpop);
-        await AssertCallRefusedAsync(call, "invalid_token", from);
+        await _refusals.AssertCallRefusedAsync(call, "invalid_token", from);
     }
 
     [Fact]
@@ -96,9 +78,9 @@ public sealed class JoseStrictnessAttackTests : IClassFixture<RunningServer>
         var nonce = await agent.NonceAsync(http);
         var withUser = new UriBuilder(agent.TokenEndpoint) { UserName = "user" }.Uri.ToString();
         Assert.Contains("user@", withUser, StringComparison.Ordinal);
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var answer = await agent.RequestTokenAsync(http, dpop, proof: AgentKit.Proof(dpop, "POST", withUser, nonce));
-        await AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
+        await _refusals.AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
     }
 
     [Fact]
@@ -109,9 +91,9 @@ public sealed class JoseStrictnessAttackTests : IClassFixture<RunningServer>
         using var dpop = AgentKit.NewKey();
         var token = await agent.TokenAsync(http, dpop);
         var withUser = new UriBuilder(agent.Issuer + "/api/agent/whoami") { UserName = "user", Password = "secret" }.Uri.ToString();
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         using var call = await agent.CallAsync(http, "/api/agent/whoami", token, dpop, proof: AgentKit.Proof(dpop, "GET", withUser, accessToken: token));
-        await AssertCallRefusedAsync(call, "invalid_dpop_proof", from);
+        await _refusals.AssertCallRefusedAsync(call, "invalid_dpop_proof", from);
     }
 
     /// <summary>Malformed public keys a proof's header may carry (the proof itself is signed with a good EC key).</summary>
@@ -137,10 +119,10 @@ public sealed class JoseStrictnessAttackTests : IClassFixture<RunningServer>
         var nonce = await agent.NonceAsync(http);
         var alg = jwk.Contains("RSA", StringComparison.Ordinal) ? "RS256" : "ES256";
         var proof = AgentKit.Proof(dpop, "POST", agent.TokenEndpoint, nonce, bendHeader: h => { h["jwk"] = JsonNode.Parse(jwk); h["alg"] = alg; });
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var answer = await agent.RequestTokenAsync(http, dpop, proof: proof);
         Assert.True(answer.Status == HttpStatusCode.BadRequest, why + ": " + answer.Status);
-        await AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
+        await _refusals.AssertTokenRefusedAsync(answer, "invalid_dpop_proof", from);
     }
 
     [Theory]
@@ -153,9 +135,9 @@ public sealed class JoseStrictnessAttackTests : IClassFixture<RunningServer>
         var token = await agent.TokenAsync(http, dpop);
         var alg = jwk.Contains("RSA", StringComparison.Ordinal) ? "RS256" : "ES256";
         var proof = AgentKit.Proof(dpop, "GET", agent.Issuer + "/api/agent/whoami", accessToken: token, bendHeader: h => { h["jwk"] = JsonNode.Parse(jwk); h["alg"] = alg; });
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         using var call = await agent.CallAsync(http, "/api/agent/whoami", token, dpop, proof: proof);
         Assert.True(call.StatusCode == HttpStatusCode.Unauthorized, why + ": " + call.StatusCode);
-        await AssertCallRefusedAsync(call, "invalid_dpop_proof", from);
+        await _refusals.AssertCallRefusedAsync(call, "invalid_dpop_proof", from);
     }
 }

@@ -16,28 +16,24 @@ namespace Skybridge.Server.Tests.Identity;
 public sealed class TokenEndingAttackTests : IClassFixture<RunningServer>
 {
     private readonly RunningServer _server;
+    private readonly Refusals _refusals;
 
-    public TokenEndingAttackTests(RunningServer server) => _server = server;
+    public TokenEndingAttackTests(RunningServer server)
+    {
+        _server = server;
+        _refusals = new Refusals(server);
+    }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private async Task<long> LedgerSizeAsync() => (await _server.Store.GetLedgerHeadAsync(Ct)).Size;
-
-    private async Task AssertRecordedAsync(long from, string type, string outcome, string? mentions = null)
-    {
-        var events = await _server.Store.ReadLedgerEventsAsync(from, 1000, Ct);
-        Assert.Contains(events, e => e.Type == type && e.Body.Contains($"\"outcome\":\"{outcome}\"", StringComparison.Ordinal)
-            && (mentions is null || e.Body.Contains(mentions, StringComparison.Ordinal)));
-    }
 
     /// <summary>The token no longer works at the agent API: 401 invalid_token, recorded as token.rejected.</summary>
     private async Task AssertDeadAsync(AgentKit holder, HttpClient http, string token, ECDsa key)
     {
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         using var call = await holder.CallAsync(http, "/api/agent/whoami", token, key);
         Assert.Equal(HttpStatusCode.Unauthorized, call.StatusCode);
         Assert.Contains("error=\"invalid_token\"", call.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
-        await AssertRecordedAsync(from, "token.rejected", "invalid_token");
+        await _refusals.AssertRecordedAsync(from, "token.rejected", "invalid_token");
     }
 
     private static async Task AssertWorksAsync(AgentKit holder, HttpClient http, string token, ECDsa key)
@@ -74,20 +70,20 @@ public sealed class TokenEndingAttackTests : IClassFixture<RunningServer>
         await AssertDeadAsync(responder, http, subject, subjectKey);
 
         // Nothing new can be made of the old subject token either.
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var again = await researcher.ExchangeAsync(http, AgentKit.NewKey(), subject);
         Assert.Equal("invalid_grant", again.Error);
         Assert.Null(again.AccessToken);
-        await AssertRecordedAsync(from, "token.refused", "invalid_grant");
+        await _refusals.AssertRecordedAsync(from, "token.refused", "invalid_grant");
     }
 
     [Fact]
     public async Task Exchange_DelegatedToken_EndsWhenTheSubjectTokenIsRevoked()
     {
         var (responder, subject, subjectKey, researcher, delegated, delegatedKey, http) = await DelegationAsync();
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         Assert.Equal(HttpStatusCode.OK, (await responder.RevokeAsync(http, subject)).Status);
-        await AssertRecordedAsync(from, "token.revoked", "revoked");
+        await _refusals.AssertRecordedAsync(from, "token.revoked", "revoked");
 
         await AssertDeadAsync(responder, http, subject, subjectKey);
         await AssertDeadAsync(researcher, http, delegated, delegatedKey);
@@ -114,9 +110,9 @@ public sealed class TokenEndingAttackTests : IClassFixture<RunningServer>
         await AssertWorksAsync(researcher, http, delegated, delegatedKey);
         Assert.True((long)AgentKit.Claims(delegated)["exp"]! <= (long)AgentKit.Claims(actorToken)["exp"]!);
 
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         Assert.Equal(HttpStatusCode.OK, (await researcher.RevokeAsync(http, actorToken)).Status);
-        await AssertRecordedAsync(from, "token.revoked", "revoked");
+        await _refusals.AssertRecordedAsync(from, "token.revoked", "revoked");
         await AssertDeadAsync(researcher, http, delegated, delegatedKey);
     }
 
@@ -182,10 +178,10 @@ public sealed class TokenEndingAttackTests : IClassFixture<RunningServer>
         var delegated = await responder.ExchangeAsync(http, agentKey, person, scope: "cases:read");
         Assert.Equal(HttpStatusCode.OK, delegated.Status);
 
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
         var answer = await RevokeAsPublicClientAsync(http, person);
         Assert.True(answer.Status == HttpStatusCode.OK, answer.Body.ToJsonString());
-        await AssertRecordedAsync(from, "token.revoked", "revoked", mentions: "\"operator\"");
+        await _refusals.AssertRecordedAsync(from, "token.revoked", "revoked", mentions: "\"operator\"");
 
         await AssertDeadAsync(cli, http, person, cliKey);
         await AssertDeadAsync(responder, http, delegated.AccessToken!, agentKey);
@@ -198,7 +194,7 @@ public sealed class TokenEndingAttackTests : IClassFixture<RunningServer>
         using var http = _server.Client();
         using var key = AgentKit.NewKey();
         var token = await agent.TokenAsync(http, key);
-        var from = await LedgerSizeAsync();
+        var from = await _refusals.LedgerSizeAsync();
 
         // 200 as for any token (RFC 7009 section 2.2), but an agent's token is not the public client's to revoke.
         Assert.Equal(HttpStatusCode.OK, (await RevokeAsPublicClientAsync(http, token)).Status);
