@@ -5,27 +5,14 @@ using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.Tokens;
 using Skybridge.Core.Identity;
 
+using static Skybridge.Core.Tests.Identity.JoseTestKit;
+
 namespace Skybridge.Core.Tests.Identity;
 
 /// <summary>RFC 7515 crit, userinfo in htu, and malformed JWK members: refused by the pure validators, never thrown.</summary>
 public sealed class JoseStrictnessTests
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_795_000_000);
-    private static readonly Uri Endpoint = new("https://sky.example/oauth/token");
     private static readonly IdentitySettings Settings = new();
-
-    private static string Sign(ECDsa key, JsonObject header, JsonObject payload)
-    {
-        var h = Base64UrlEncoder.Encode(header.ToJsonString());
-        var b = Base64UrlEncoder.Encode(payload.ToJsonString());
-        return h + "." + b + "." + Base64UrlEncoder.Encode(key.SignData(Encoding.ASCII.GetBytes(h + "." + b), HashAlgorithmName.SHA256));
-    }
-
-    private static JsonObject Jwk(ECDsa key)
-    {
-        var p = key.ExportParameters(false);
-        return new JsonObject { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = Base64UrlEncoder.Encode(p.Q.X), ["y"] = Base64UrlEncoder.Encode(p.Q.Y) };
-    }
 
     private static DPoPProofCheck Validate(ECDsa key, Action<JsonObject>? bendHeader = null, string? htu = null)
     {

@@ -4,25 +4,12 @@ using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.Tokens;
 using Skybridge.Core.Identity;
 
+using static Skybridge.Core.Tests.Identity.JoseTestKit;
+
 namespace Skybridge.Core.Tests.Identity;
 
 public sealed class JoseTests
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_795_000_000);
-    private static readonly Uri Endpoint = new("https://sky.example/oauth/token");
-
-    private static string Sign(ECDsa key, JsonObject header, JsonObject payload)
-    {
-        var h = Base64UrlEncoder.Encode(header.ToJsonString());
-        var b = Base64UrlEncoder.Encode(payload.ToJsonString());
-        return h + "." + b + "." + Base64UrlEncoder.Encode(key.SignData(Encoding.ASCII.GetBytes(h + "." + b), HashAlgorithmName.SHA256));
-    }
-
-    private static JsonObject Jwk(ECDsa key)
-    {
-        var p = key.ExportParameters(false);
-        return new JsonObject { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = Base64UrlEncoder.Encode(p.Q.X), ["y"] = Base64UrlEncoder.Encode(p.Q.Y) };
-    }
 
     private static string Proof(ECDsa key, Action<JsonObject>? bend = null)
     {
