@@ -45,4 +45,11 @@ public record SkybridgeNodeOptions
 
     /// <summary>How long a token-signing key signs before the node rotates it (the old one keeps verifying its tokens).</summary>
     public TimeSpan TokenKeyLifetime { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Resource identifiers (RFC 8707) of systems of record that trust this node's tokens, besides Skybridge's own API:
+    /// a token request naming one of them in <c>resource</c> gets a token with that audience. Absolute URIs without a
+    /// fragment, compared exactly (for example <c>http://127.0.0.1:5081/helpdesk</c>).
+    /// </summary>
+    public IReadOnlyList<string> ExtraResources { get; init; } = [];
 }

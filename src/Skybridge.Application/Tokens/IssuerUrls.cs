@@ -18,6 +18,16 @@ public sealed class IssuerUrls
     /// </summary>
     public IssuerUrls(SkybridgeNodeOptions options, Func<string?> firstListeningAddress)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        // RFC 8707 section 2: a resource is an absolute URI without a fragment. A bad one is broken configuration.
+        foreach (var resource in options.ExtraResources)
+        {
+            if (!Uri.TryCreate(resource, UriKind.Absolute, out var uri) || uri.Fragment.Length > 0)
+            {
+                throw new InvalidOperationException($"Extra resource '{resource}' must be an absolute URI without a fragment (RFC 8707).");
+            }
+        }
+
         _options = options;
         _firstListeningAddress = firstListeningAddress;
     }
@@ -31,8 +41,9 @@ public sealed class IssuerUrls
     /// <summary>The resource identifier (audience) of Skybridge's own agent API (RFC 8707).</summary>
     public string ApiResource => Issuer + "/api";
 
-    /// <summary>Resources tokens may be issued for.</summary>
-    public IReadOnlyList<string> Resources => [ApiResource];
+    /// <summary>Resources tokens may be issued for: Skybridge's own API first (the default audience), then the
+    /// systems of record configured in <see cref="SkybridgeNodeOptions.ExtraResources"/>.</summary>
+    public IReadOnlyList<string> Resources => [ApiResource, .. _options.ExtraResources];
 
     /// <summary>The audiences a client assertion may name: the issuer or the token endpoint (RFC 7523 section 3).</summary>
     public IReadOnlyCollection<string> AssertionAudiences => [Issuer, TokenEndpoint];

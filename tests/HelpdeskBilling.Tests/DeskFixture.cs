@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Sockets;
+using HelpdeskBilling;
+using Microsoft.AspNetCore.Builder;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
+using Skybridge.Server;
+using Skybridge.Server.Hosting;
+using Skybridge.Storage;
+
+namespace HelpdeskBilling.Tests;
+
+/// <summary>
+/// A real Skybridge node and the helpdesk-and-billing service, each on loopback with a throw-away data folder. The node
+/// runs the support-desk sample manifest with the service's scopes added to the responder, plus a "dispatcher" role
+/// that may act for the responder, and issues tokens for the service's two audiences (ExtraResources).
+/// </summary>
+public sealed class DeskFixture : IAsyncLifetime
+{
+    public const string Workflow = "support-desk";
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "helpdesk-test-" + Guid.NewGuid().ToString("N"));
+    private WebApplication? _skybridge;
+    private WebApplication? _desk;
+    private ISkybridgeStore? _store;
+
+    /// <summary>The service's clock: the real time plus <see cref="ShiftedClock.Offset"/>, which tests move forward.</summary>
+    public ShiftedClock DeskClock { get; } = new();
+
+    public string Issuer { get; private set; } = "";
+    public string DeskUrl { get; private set; } = "";
+    public string HelpdeskAudience => DeskUrl + "/helpdesk";
+    public string BillingAudience => DeskUrl + "/billing";
+
+    /// <summary>The node's token-signing key file: tests read it to forge tokens only a bent Skybridge could make.</summary>
+    public string TokenKeyFile => Path.Combine(_folder, "skybridge", "keys", "token-signing.jwk");
+
+    public IServiceProvider SkybridgeServices => _skybridge!.Services;
+
+    public async ValueTask InitializeAsync()
+    {
+        // The node must know the service's audiences before it starts, and the service must know the node's issuer:
+        // the service's port is chosen first.
+        DeskUrl = "http://127.0.0.1:" + FreePort();
+
+        _store = SkybridgeStores.OpenSqlite(Path.Combine(_folder, "skybridge"));
+        await _store.MigrateAsync(default);
+        await using (var ledger = new LedgerWriter(_store, TimeProvider.System, "test-seed"))
+        {
+            var yaml = await File.ReadAllTextAsync(SampleManifest());
+            yaml = yaml.Replace("scopes: [cases:read, cases:write, actions:propose]",
+                "scopes: [cases:read, cases:write, actions:propose, helpdesk:read, helpdesk:write, billing:read, billing:refund]", StringComparison.Ordinal);
+            yaml = yaml.Replace("\nsources:", """
+
+                  - role: dispatcher
+                    description: Sends what the responder prepared; acts for it.
+                    scopes: [helpdesk:read, helpdesk:write]
+                    acts_for: [role:responder]
+
+                sources:
+                """, StringComparison.Ordinal);
+            var published = await new ManifestService(_store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
+            Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
+        }
+
+        _skybridge = SkybridgeServer.Build(new SkybridgeServerOptions
+        {
+            Urls = "http://127.0.0.1:0",
+            NodeId = "test-node",
+            MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+            TokenKeyFile = TokenKeyFile,
+            LedgerKeyFile = Path.Combine(_folder, "skybridge", "keys", "ledger.key"),
+            SecretsKeyFile = Path.Combine(_folder, "skybridge", "keys", "secrets.key"),
+            ExtraResources = [HelpdeskAudience, BillingAudience],
+            RateLimits = new RequestRateLimits { OAuthPermits = 100_000 },
+        }, _store);
+        await _skybridge.StartNodeAsync(default);
+        Issuer = SkybridgeServer.ListeningAddresses(_skybridge)[0].TrimEnd('/');
+
+        _desk = await HelpdeskBillingApp.StartAsync(new HelpdeskBillingOptions
+        {
+            Urls = DeskUrl,
+            DataFolder = Path.Combine(_folder, "desk"),
+            SkybridgeIssuer = Issuer,
+            MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+        }, DeskClock);
+        Assert.Equal((HelpdeskAudience, BillingAudience), HelpdeskBillingApp.Audiences(_desk));
+    }
+
+    public HttpClient Client() => new() { BaseAddress = new Uri(DeskUrl) };
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in new[] { _desk, _skybridge })
+        {
+            if (app is not null)
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string SampleManifest()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Skybridge.slnx")))
+            {
+                return Path.Combine(dir.FullName, "samples", "support-desk", "manifest.yaml");
+            }
+        }
+
+        throw new InvalidOperationException("Cannot find the repository root (Skybridge.slnx) above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>The system clock moved by <see cref="Offset"/>: lets a test put the service minutes ahead without waiting.</summary>
+public sealed class ShiftedClock : TimeProvider
+{
+    public TimeSpan Offset { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
+}
