@@ -76,6 +76,9 @@ public static class DiagnosticCodes
     /// <summary>An agent role's <c>acts_for</c> entry is not <c>role:NAME</c> of a declared agent role, <c>user:NAME</c> or <c>user:*</c>.</summary>
     public const string UnknownActsFor = "SB1114";
 
+    /// <summary><c>approvers</c> on a forbid rule, or together with <c>approval: none</c>.</summary>
+    public const string ApproversWithoutApproval = "SB1115";
+
     /// <summary>A path leaves the manifest's folder (absolute, or climbing with <c>..</c>).</summary>
     public const string PathOutsideManifestFolder = "SB1201";
 
