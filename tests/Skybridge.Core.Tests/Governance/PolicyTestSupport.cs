@@ -16,7 +16,7 @@ internal static class PolicyTestSupport
         authorities:
           approve:
             refund: [group:leads, user:lee]
-            reply: [group:leads]
+            reply: [user:lee]
           review: [group:qa]
           monitor: [group:ops]
           recalibrate: [user:ann]

@@ -75,7 +75,9 @@ public sealed class ManifestDiagnosticCodeTests
     public void Cases_CoverEveryPublishedCode()
     {
         var published = typeof(DiagnosticCodes).GetFields().Select(f => (string)f.GetValue(null)!).ToHashSet();
-        var tested = Cases.Select(row => ((ITheoryDataRow)row).GetData()[0] as string ?? string.Empty).Append(DiagnosticCodes.YamlSyntax).ToHashSet();
+        var tested = Cases.Select(row => ((ITheoryDataRow)row).GetData()[0] as string ?? string.Empty).Append(DiagnosticCodes.YamlSyntax)
+            .Concat(Governance.PolicyLintTests.Cases.Select(row => ((ITheoryDataRow)row).GetData()[0] as string ?? string.Empty))
+            .ToHashSet();
 
         Assert.Empty(published.Except(tested));
     }
