@@ -2,10 +2,16 @@ using BenchmarkDotNet.Running;
 using Skybridge.Benchmarks;
 
 // Runs the benchmarks named by --filter; see docs/performance.md for the figures and the machine they ran on.
-// `token-load [REQUESTS] [CONCURRENCY]` instead runs the token issuance load test over HTTP.
+// `token-load [REQUESTS] [CONCURRENCY]` instead runs the token issuance load test over HTTP;
+// `policy-latency [DECISIONS]` times single policy decisions for the median and p99.
 if (args.Length > 0 && args[0] == "token-load")
 {
     return await TokenLoad.RunAsync(args);
+}
+
+if (args.Length > 0 && args[0] == "policy-latency")
+{
+    return GeneratedPolicy.RunLatency(args);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

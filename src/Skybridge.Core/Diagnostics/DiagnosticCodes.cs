@@ -6,7 +6,7 @@ namespace Skybridge.Core.Diagnostics;
 /// </summary>
 /// <remarks>
 /// Ranges: SB10xx YAML and structure; SB11xx references and cross-checks; SB12xx data boundary and model;
-/// SB13xx autonomy and evidence.
+/// SB13xx autonomy and evidence; SB14xx policy lint (<c>skybridge policy lint</c>, warnings on a valid manifest).
 /// </remarks>
 public static class DiagnosticCodes
 {
@@ -76,6 +76,9 @@ public static class DiagnosticCodes
     /// <summary>An agent role's <c>acts_for</c> entry is not <c>role:NAME</c> of a declared agent role, <c>user:NAME</c> or <c>user:*</c>.</summary>
     public const string UnknownActsFor = "SB1114";
 
+    /// <summary><c>approvers</c> on a forbid rule, or together with <c>approval: none</c>.</summary>
+    public const string ApproversWithoutApproval = "SB1115";
+
     /// <summary>A path leaves the manifest's folder (absolute, or climbing with <c>..</c>).</summary>
     public const string PathOutsideManifestFolder = "SB1201";
 
@@ -111,4 +114,28 @@ public static class DiagnosticCodes
 
     /// <summary>Warning: L2 with review_sample_rate 0, so routine work would flow with nobody looking.</summary>
     public const string NoReviewSampling = "SB1306";
+
+    /// <summary>Lint: a rule whose conditions contradict each other or the parameter's schema, so it never matches.</summary>
+    public const string RuleNeverMatches = "SB1401";
+
+    /// <summary>Lint: a rule whose principals are all agent roles without the <c>actions:propose</c> scope.</summary>
+    public const string RoleCannotCallActions = "SB1402";
+
+    /// <summary>Lint: a rule for every action (<c>*</c>) tests a parameter no action has, so it never matches.</summary>
+    public const string ConditionOnAbsentParameter = "SB1403";
+
+    /// <summary>Lint: a permit that a forbid rule covers completely, so it never lets anything through.</summary>
+    public const string PermitShadowedByForbid = "SB1404";
+
+    /// <summary>Lint: a permit covered by another permit asking for at least as much approval, so it never changes a decision.</summary>
+    public const string PermitRedundant = "SB1405";
+
+    /// <summary>Lint: an action (not prohibited) that no enforced permit names, so it can never run.</summary>
+    public const string ActionNotCovered = "SB1406";
+
+    /// <summary>Lint: a permit asks for more distinct approvers than the action's approve authority can provide.</summary>
+    public const string ApprovalCannotBeGathered = "SB1407";
+
+    /// <summary>Lint: a forbid tests an optional parameter, so a call without it escapes the forbid.</summary>
+    public const string ForbidOnOptionalParameter = "SB1408";
 }

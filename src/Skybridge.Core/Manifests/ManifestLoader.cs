@@ -25,11 +25,13 @@ public static class ManifestLoader
             return new ManifestLoadResult { Diagnostics = bag.ToList() };
         }
 
-        var manifest = new ManifestParser(bag, context ?? new ManifestValidationContext()).Parse(tree.Root);
+        var parser = new ManifestParser(bag, context ?? new ManifestValidationContext());
+        var manifest = parser.Parse(tree.Root);
         return new ManifestLoadResult
         {
             Manifest = bag.HasErrors ? null : manifest,
             Diagnostics = bag.ToList(),
+            SourceMap = parser.SourceMap,
         };
     }
 }

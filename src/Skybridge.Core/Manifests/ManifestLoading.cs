@@ -30,7 +30,36 @@ public sealed record ManifestLoadResult
 
     /// <summary>True when there is no error (warnings allowed).</summary>
     public bool IsValid => !Diagnostics.Any(d => d.IsError);
+
+    /// <summary>Where the policy rules and actions are in the file, for checks run on the model later.</summary>
+    public ManifestSourceMap SourceMap { get; init; } = new();
 }
+
+/// <summary>
+/// Positions of the parts of a manifest that tools check after loading (<c>skybridge policy lint</c>), kept apart
+/// from the model so two versions with the same content compare equal wherever their lines are.
+/// </summary>
+public sealed record ManifestSourceMap
+{
+    /// <summary>One entry per rule of <see cref="PolicySettings.Rules"/>, in the same order.</summary>
+    public IReadOnlyList<PolicyRuleSource> Rules { get; init; } = [];
+
+    /// <summary>Where each action is declared, by name.</summary>
+    public IReadOnlyDictionary<string, SourceLocation> Actions { get; init; } = new Dictionary<string, SourceLocation>();
+}
+
+/// <summary>Where one policy rule and its parts are.</summary>
+/// <param name="Rule">The rule's first key.</param>
+/// <param name="Principals">Each entry of <c>principals</c>, parallel to <see cref="PolicyRule.Principals"/>.</param>
+/// <param name="Actions">Each entry of <c>actions</c>, parallel to <see cref="PolicyRule.Actions"/>.</param>
+/// <param name="Conditions">Each condition's field, parallel to <see cref="PolicyRule.When"/>.</param>
+/// <param name="Approvers">The <c>approvers</c> value, or null.</param>
+public sealed record PolicyRuleSource(
+    SourceLocation Rule,
+    IReadOnlyList<SourceLocation> Principals,
+    IReadOnlyList<SourceLocation> Actions,
+    IReadOnlyList<SourceLocation> Conditions,
+    SourceLocation? Approvers);
 
 /// <summary>Content hash of a manifest, used to identify a version.</summary>
 public static class ManifestHash

@@ -34,6 +34,7 @@ public sealed class ManifestDiagnosticCodeTests
         { "SB1112", "      effect: permit", "      effect: forbid", "none\n", "forbids, so 'approval' has no meaning", "" },
         { "SB1113", "amount: { type: number", "amount: { type: string", "50 }", "'lte' compares numbers, but 'amount' is a string", "" },
         { "SB1114", "    scopes: [cases:write]", "    scopes: [cases:write]\n    acts_for: [role:resonder]", "role:resonder", "acts_for entry 'role:resonder' is neither role:NAME of a declared agent role", "" },
+        { "SB1115", "      approval: none", "      approval: none\n      approvers: 2", "2\n", "'approvers' in policy rule 'refund-small' has no meaning because the rule says 'approval: none'", "" },
         { "SB1201", "    path: kb", "    path: ../secrets", "../secrets", "leaves the manifest's folder", "" },
         { "SB1202", "  trains_on_data: false", "  trains_on_data: true", "true", "nothing may train someone else's model", "" },
         { "SB1203", "  provider: builtin-extractive", "  provider: openai-compatible\n  endpoint: https://api.elsewhere.example/v1\n  model: gpt-x", "https://api.elsewhere", "is not on this installation's allowed list (https://llm.example.internal/v1)", "allowlist" },
@@ -74,7 +75,9 @@ public sealed class ManifestDiagnosticCodeTests
     public void Cases_CoverEveryPublishedCode()
     {
         var published = typeof(DiagnosticCodes).GetFields().Select(f => (string)f.GetValue(null)!).ToHashSet();
-        var tested = Cases.Select(row => ((ITheoryDataRow)row).GetData()[0] as string ?? string.Empty).Append(DiagnosticCodes.YamlSyntax).ToHashSet();
+        var tested = Cases.Select(row => ((ITheoryDataRow)row).GetData()[0] as string ?? string.Empty).Append(DiagnosticCodes.YamlSyntax)
+            .Concat(Governance.PolicyLintTests.Cases.Select(row => ((ITheoryDataRow)row).GetData()[0] as string ?? string.Empty))
+            .ToHashSet();
 
         Assert.Empty(published.Except(tested));
     }

@@ -103,6 +103,17 @@ internal sealed class ManifestCrossChecks(DiagnosticBag bag, ManifestValidationC
             var named = rule.Actions.Contains(Wildcard) ? [] : rule.Actions.Select(manifest.FindAction).OfType<ActionDefinition>().ToList();
             foreach (var (condition, field, value) in when)
             {
+                if (PolicyFields.IsContextField(condition.Field))
+                {
+                    // Case attributes have no declared type; the hour of the day is a number.
+                    if (condition.Field == PolicyFields.Hour && condition.Values.Any(v => !double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)))
+                    {
+                        bag.Error(DiagnosticCodes.ConditionTypeMismatch, $"{label}: '{PolicyFields.Hour}' is a number (0 to 24), but the condition compares it with text", value);
+                    }
+
+                    continue;
+                }
+
                 foreach (var action in named)
                 {
                     var parameter = action.FindParameter(condition.Field);

@@ -26,7 +26,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private static readonly string[] ActionKeys = ["name", "description", "connector", "consequence", "parameters"];
     private static readonly string[] ParameterKeys = ["type", "required", "minimum", "maximum", "pattern", "enum"];
     private static readonly string[] PolicyKeys = ["rules"];
-    private static readonly string[] RuleKeys = ["id", "description", "effect", "principals", "actions", "when", "approval"];
+    private static readonly string[] RuleKeys = ["id", "description", "effect", "principals", "actions", "when", "approval", "approvers", "mode"];
     private static readonly string[] AutonomyKeys = ["level", "review_sample_rate"];
     private static readonly string[] CriterionKeys = ["metric", "min", "max"];
     private static readonly string[] AssumptionKeys = ["id", "description", "metric", "min", "max", "check_every", "escalate_to"];
@@ -72,6 +72,11 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
         ["none"] = ApprovalRequirement.None, ["required"] = ApprovalRequirement.Required,
     };
 
+    private static readonly Dictionary<string, PolicyRuleMode> RuleModes = new()
+    {
+        ["enforce"] = PolicyRuleMode.Enforce, ["log_only"] = PolicyRuleMode.LogOnly,
+    };
+
     private static readonly Dictionary<string, ConditionOperator> Operators = new()
     {
         ["eq"] = ConditionOperator.Eq, ["ne"] = ConditionOperator.Ne, ["lt"] = ConditionOperator.Lt,
@@ -85,7 +90,19 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
         ["halt"] = WorkflowEvent.Halt, ["resume"] = WorkflowEvent.Resume, ["promote"] = WorkflowEvent.Promote,
     };
 
+    /// <summary>Most distinct approvers a rule may ask for; more would never gather in practice.</summary>
+    private const int MaxApprovers = 5;
+
     private readonly ScalarReaders read = new(bag);
+
+    // Positions for tools that work on the model after loading (skybridge policy lint).
+    private readonly List<PolicyRuleSource> policySources = [];
+    private readonly Dictionary<string, SourceLocation> actionSources = new(StringComparer.Ordinal);
+
+    /// <summary>Where the policy rules and actions are, for diagnostics raised after loading.</summary>
+    public ManifestSourceMap SourceMap => new() { Rules = policySources, Actions = actionSources };
+
+    private SourceLocation Loc(YNode node) => bag.At(node.Line, node.Column);
 
     // Positions kept for the cross-checks, which run on the model but must still point at the right line.
     private readonly List<(string Kind, string Name, YNode Node)> names = [];
@@ -463,6 +480,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
         };
         // A misspelled 'connector' key already has SB1002; the item node stands in so SB1104 does not repeat it.
         actionNodes.Add((action, map.Node, map["connector"] ?? (map.IsMisspelled("connector") ? map.Node : null)));
+        actionSources.TryAdd(action.Name, Loc(map.Node));
         return action;
     }
 
@@ -548,8 +566,22 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             Actions = [.. actions.Select(a => a.Value)],
             When = [.. when.Select(w => w.Item1)],
             Approval = read.Enum(map, "approval", required: false, Approvals),
+            Approvers = read.Integer(map, "approvers", required: false, 1, MaxApprovers),
+            Mode = read.Enum(map, "mode", required: false, RuleModes) ?? PolicyRuleMode.Enforce,
         };
         ruleNodes.Add((rule, map.Node, [.. principals], [.. actions], when, map["approval"]));
+        if (map["approvers"] is { } approversNode && (rule.Effect == PolicyEffect.Forbid || rule.Approval == ApprovalRequirement.None))
+        {
+            var why = rule.Effect == PolicyEffect.Forbid ? "the rule forbids" : "the rule says 'approval: none'";
+            bag.Error(DiagnosticCodes.ApproversWithoutApproval, $"'approvers' in {map.Where} has no meaning because {why}; remove one of them", approversNode);
+        }
+
+        policySources.Add(new PolicyRuleSource(
+            Loc(map.Node),
+            [.. principals.Select(Loc)],
+            [.. actions.Select(Loc)],
+            [.. when.Select(w => Loc(w.Item2))],
+            map["approvers"] is { } n ? Loc(n) : null));
         return rule;
     }
 

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Skybridge.Core.Ledger;
+
+namespace Skybridge.Core.Governance.Approvals;
+
+/// <summary>
+/// One proposed action call, exactly as it would execute: everything an approval is bound to. Two calls that differ
+/// in any of these fields have different <see cref="CallDigest"/>s, so an approval can never be routed to, or
+/// replayed on, another call.
+/// </summary>
+public sealed record ActionCall
+{
+    /// <summary>The workflow.</summary>
+    public required string WorkflowId { get; init; }
+
+    /// <summary>The action's name.</summary>
+    public required string Action { get; init; }
+
+    /// <summary>The parameters as proposed (a JSON object). Never mutated; the digest canonicalizes a copy.</summary>
+    public required JsonObject Parameters { get; init; }
+
+    /// <summary>The case the call is for.</summary>
+    public required string CaseId { get; init; }
+
+    /// <summary>The requesting agent's client id.</summary>
+    public required string AgentClientId { get; init; }
+
+    /// <summary>The JWK thumbprint (RFC 7638) of the key the agent's token is bound to (its DPoP <c>jkt</c>).</summary>
+    public required string AgentKeyThumbprint { get; init; }
+
+    /// <summary>The policy that decided the call: the content hash of the manifest version.</summary>
+    public required string PolicyHash { get; init; }
+
+    /// <summary>The manifest version number.</summary>
+    public required int ManifestVersion { get; init; }
+
+    /// <summary>The same call with other parameters (an approval with edits): a new call, decided by policy again.</summary>
+    public ActionCall WithParameters(JsonObject parameters) => this with { Parameters = parameters };
+}
+
+/// <summary>
+/// The digest that binds an approval to one exact call: lower-case hex SHA-256 over the RFC 8785 canonical JSON of
+/// <c>{"v":1, "workflow", "action", "parameters", "case", "agent", "agent_jkt", "policy", "manifest_version"}</c>.
+/// Canonical JSON makes member order and number spelling irrelevant (<c>{"a":1,"b":2.0}</c> and
+/// <c>{"b":2,"a":1}</c> digest alike) while any change of value changes it.
+/// </summary>
+public static class CallDigest
+{
+    /// <summary>Version of the canonical form; a change of fields is a new version, never a silent change.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>The canonical JSON text the digest is computed over (shown to auditors who recompute it).</summary>
+    public static string CanonicalForm(ActionCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var form = new JsonObject
+        {
+            ["v"] = FormatVersion,
+            ["workflow"] = call.WorkflowId,
+            ["action"] = call.Action,
+            ["parameters"] = call.Parameters.DeepClone(),
+            ["case"] = call.CaseId,
+            ["agent"] = call.AgentClientId,
+            ["agent_jkt"] = call.AgentKeyThumbprint,
+            ["policy"] = call.PolicyHash,
+            ["manifest_version"] = call.ManifestVersion,
+        };
+        return CanonicalJson.ToCanonicalString(form);
+    }
+
+    /// <summary>Lower-case hex SHA-256 of <see cref="CanonicalForm"/>'s UTF-8 bytes.</summary>
+    public static string Compute(ActionCall call) => TextDigest.Sha256(CanonicalForm(call));
+
+    /// <summary>Compares two digests in constant time (they may come from a person's request).</summary>
+    public static bool AreEqual(string? a, string? b) =>
+        a is not null && b is not null && a.Length == b.Length
+        && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.ASCII.GetBytes(a.ToLower(CultureInfo.InvariantCulture)), System.Text.Encoding.ASCII.GetBytes(b.ToLower(CultureInfo.InvariantCulture)));
+}
