@@ -23,6 +23,7 @@ internal static class CliApp
         root.Subcommands.Add(AgentCommands.Create(io, time));
         root.Subcommands.Add(AskCommands.Create(io));
         root.Subcommands.Add(SourceCommands.Create(io, time));
+        root.Subcommands.Add(SecretCommands.Create(io, time));
         foreach (var command in SessionCommands.Create(io))
         {
             root.Subcommands.Add(command);
