@@ -48,6 +48,7 @@ public sealed class NodeSecrets
     private readonly ITokenStore _store;
     private readonly TimeProvider _time;
     private DPoPNonces? _nonces;
+    private SecretsKey? _key;
 
     /// <summary>The secrets of the installation behind <paramref name="store"/>.</summary>
     public NodeSecrets(SkybridgeNodeOptions options, ITokenStore store, TimeProvider time)
@@ -60,10 +61,13 @@ public sealed class NodeSecrets
     /// <summary>The DPoP nonce source (RFC 9449 section 8), keyed by the shared secret.</summary>
     public DPoPNonces Nonces => _nonces ?? throw new InvalidOperationException("The node has not started: its secrets are not loaded.");
 
+    /// <summary>The secrets key, which also seals connector credentials (<see cref="Connectors.ConnectorSecrets"/>).</summary>
+    public SecretsKey Key => _key ?? throw new InvalidOperationException("The node has not started: its secrets are not loaded.");
+
     /// <summary>Loads the shared secrets; the first node to start decides them.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
-        var key = await LoadKeyAsync(cancellationToken).ConfigureAwait(false);
+        var key = _key = await LoadKeyAsync(cancellationToken).ConfigureAwait(false);
         _nonces = new DPoPNonces(await GetOrCreateAsync(key, "dpop-nonce", cancellationToken).ConfigureAwait(false), _options.Identity.NonceLifetime);
     }
 
