@@ -32,10 +32,17 @@ internal abstract partial class SqlStore
         return write.NewHead;
     }
 
-    /// <summary>Writes a row of another area inside the ledger's transaction.</summary>
+    /// <summary>
+    /// Writes a row of another area inside the ledger's transaction. A compare-and-set that finds another state throws
+    /// <see cref="StoreConflictException"/>, which rolls the whole transaction back, events included.
+    /// </summary>
     private Task WriteRecordedRowAsync(DbConnection connection, DbTransaction tx, RecordedRow row, CancellationToken cancellationToken) => row switch
     {
         CaseRecordedRow c => InsertCaseAsync(connection, tx, c.Case, cancellationToken),
+        ActionRecordedRow a => InsertActionAsync(connection, tx, a.Action, cancellationToken),
+        ApprovalRecordedRow a => InsertApprovalAsync(connection, tx, a.Approval, cancellationToken),
+        ApprovalUpdateRow u => UpdateApprovalAsync(connection, tx, u, cancellationToken),
+        ActionTransitionRow t => TransitionActionRowAsync(connection, tx, t, cancellationToken),
         _ => throw new NotSupportedException($"No table for {row.GetType().Name}."),
     };
 
