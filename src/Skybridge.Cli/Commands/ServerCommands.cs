@@ -55,17 +55,23 @@ internal static class ServerCommands
         var urls = UrlsOption();
         var jsonLogs = JsonLogsOption();
         var store = new StoreOptions();
-        var command = new Command("up", "Start Skybridge on the embedded default (SQLite) with the sample workflow active and demo accounts.") { urls, jsonLogs };
+        var command = new Command("up", "Start Skybridge on the embedded default (SQLite) with the sample workflow active, demo accounts, and the sample helpdesk-and-billing system on the next port.") { urls, jsonLogs };
         store.AddTo(command, allowPostgres: false);
         command.SetAction(async (parse, ct) =>
         {
             var folder = store.DataFolder(parse)!;
+            if (SampleSystem.Plan(parse.GetValue(urls)!, out var planProblem) is not { } sample)
+            {
+                io.Fail(planProblem!, "Example: --urls http://127.0.0.1:5080 (the sample system then listens on 5081).");
+                return ExitCodes.InvalidInput;
+            }
+
             return await store.WithStoreAsync(parse, io, ct, async opened =>
             {
                 string credentialsFile;
                 await using (var ledger = new LedgerWriter(opened, time, CliApp.NodeId))
                 {
-                    if (!await PublishSampleAsync(opened, ledger, io, time, ct).ConfigureAwait(false))
+                    if (!await PublishSampleAsync(opened, ledger, io, time, sample, ct).ConfigureAwait(false))
                     {
                         return ExitCodes.Failed;
                     }
@@ -84,7 +90,16 @@ internal static class ServerCommands
                     LedgerKeyFile = Path.Combine(folder, "keys", "ledger.key"),
                     TokenKeyFile = Path.Combine(folder, "keys", "token-signing.jwk"),
                     SecretsKeyFile = Path.Combine(folder, "keys", "secrets.key"),
+                    // The node mints connector tokens for the sample system's two halves, and for nothing else.
+                    ExtraResources = [sample.HelpdeskAudience, sample.BillingAudience],
                 };
+                var desk = await StartSampleSystemAsync(sample, folder, io, time, ct).ConfigureAwait(false);
+                if (desk is null)
+                {
+                    return ExitCodes.Failed;
+                }
+
+                await using var stopDesk = desk.ConfigureAwait(false);
                 return await NodeRunner.RunAsync(options, opened, io, addresses =>
                 {
                     var url = addresses.FirstOrDefault() ?? options.Urls;
@@ -93,6 +108,7 @@ internal static class ServerCommands
                     io.Output.WriteLine($"  Console:  {url}/");
                     io.Output.WriteLine($"  Health:   {url}/health");
                     io.Output.WriteLine($"  API docs: {url}/openapi/v1.json");
+                    io.Output.WriteLine($"  Sample system of record (helpdesk and billing): {sample.Url} (data in {Path.Combine(folder, SampleDataFolder)})");
                     io.Output.WriteLine($"Sign in as one of: {string.Join(", ", DemoAccounts.Select(a => $"{a.UserName} ({a.Role.ToName()})"))}.");
                     io.Output.WriteLine($"Their passwords are in {credentialsFile} (readable only by you).");
                     io.Output.WriteLine("Press Ctrl+C to stop.");
@@ -206,8 +222,37 @@ internal static class ServerCommands
         return command;
     }
 
-    /// <summary>Publishes the bundled sample and activates it when nothing is active yet.</summary>
-    private static async Task<bool> PublishSampleAsync(ISkybridgeStore store, ILedger ledger, CliIo io, TimeProvider time, CancellationToken ct)
+    /// <summary>The sample system's folder inside the data folder.</summary>
+    public const string SampleDataFolder = "helpdesk-billing";
+
+    /// <summary>Starts the sample helpdesk-and-billing system; null (and a message) when it cannot listen.</summary>
+    private static async Task<Microsoft.AspNetCore.Builder.WebApplication?> StartSampleSystemAsync(SampleSystem sample, string folder, CliIo io, TimeProvider time, CancellationToken ct)
+    {
+        try
+        {
+            return await HelpdeskBilling.HelpdeskBillingApp.StartAsync(new HelpdeskBilling.HelpdeskBillingOptions
+            {
+                Urls = sample.Listen,
+                PublicUrl = sample.Url,
+                DataFolder = Path.Combine(folder, SampleDataFolder),
+                SkybridgeIssuer = sample.Issuer,
+                MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+            }, time, ct).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            io.Fail($"Cannot start the sample helpdesk-and-billing system on {sample.Listen}: {ex.Message}",
+                "skybridge up runs it on the port after --urls: free that port, or choose another with --urls http://127.0.0.1:PORT.");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Publishes the bundled sample, its connectors pointing at the sample system <c>up</c> runs, and activates it when
+    /// nothing is active yet or the active version is an earlier sample published by <c>up</c> (another port, an older
+    /// Skybridge); a version someone published by hand stays active.
+    /// </summary>
+    private static async Task<bool> PublishSampleAsync(ISkybridgeStore store, ILedger ledger, CliIo io, TimeProvider time, SampleSystem sample, CancellationToken ct)
     {
         var path = SampleManifestPath;
         if (!File.Exists(path))
@@ -216,7 +261,7 @@ internal static class ServerCommands
             return false;
         }
 
-        var yaml = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
+        var yaml = sample.Rewrite(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false));
         var folder = Path.GetDirectoryName(path)!;
         var manifests = new ManifestService(store, time, ledger);
         var result = await manifests.PublishAsync(yaml, path, rel => File.Exists(Path.Combine(folder, rel)) || Directory.Exists(Path.Combine(folder, rel)), "skybridge-up", activate: false, ct).ConfigureAwait(false);
@@ -228,7 +273,8 @@ internal static class ServerCommands
         }
 
         var workflow = await store.GetWorkflowAsync(result.Published.Version.WorkflowId, ct).ConfigureAwait(false);
-        if (workflow?.ActiveVersion is null)
+        var active = workflow?.ActiveVersion is { } version ? await store.GetVersionAsync(workflow.Id, version, ct).ConfigureAwait(false) : null;
+        if (active is null || (active.Version != result.Published.Version.Version && active.PublishedBy == "skybridge-up"))
         {
             await manifests.ActivateAsync(result.Published.Version.WorkflowId, result.Published.Version.Version, "skybridge-up", ct).ConfigureAwait(false);
         }

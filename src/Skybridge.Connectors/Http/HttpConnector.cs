@@ -17,7 +17,7 @@ namespace Skybridge.Connectors.Http;
 /// Executes an action on an HTTP system of record. The convention: <c>POST {endpoint}/{action}</c> with the parameters
 /// as the JSON body, <c>Idempotency-Key</c> on every attempt (draft-ietf-httpapi-idempotency-key-header), and either
 /// the connector's credential from the secret store or, when none is stored, a token Skybridge mints for this one call
-/// (audience-restricted, RFC 8707; short-lived). Each attempt has a timeout; idempotent calls are retried with
+/// (audience-restricted, RFC 8707; short-lived; DPoP-bound, RFC 9449, with a fresh proof per attempt). Each attempt has a timeout; idempotent calls are retried with
 /// exponential backoff and jitter on failures that are safe to repeat; a circuit breaker per connector stops hammering
 /// a system that is down. Answers must be JSON and at most <see cref="HttpConnectorOptions.MaxResponseBytes"/>.
 /// </summary>
@@ -70,10 +70,11 @@ internal sealed partial class HttpConnector : IConnector, IDisposable
         }
 
         var authentication = await AuthenticateAsync(call, cancellationToken).ConfigureAwait(false);
-        if (authentication is null)
+        if (authentication is null or { Problem: not null })
         {
             return ConnectorResult.NotSent(ConnectorErrors.CredentialUnavailable,
-                $"No credential could be had for connector '{connector.Name}': neither a stored credential nor a token for '{call.Audience}'.");
+                $"No credential could be had for connector '{connector.Name}': neither a stored credential nor a token for '{call.Audience}'"
+                + (authentication?.Problem is { } problem ? " (" + problem + ")." : "."));
         }
 
         var target = ActionUri(endpoint, call.Action);
@@ -137,8 +138,17 @@ internal sealed partial class HttpConnector : IConnector, IDisposable
                 };
             }
 
-            var token = await _tokens.GetTokenAsync(call.Audience, call.Scope, call, cancellationToken).ConfigureAwait(false);
-            return new Authentication("Authorization", "Bearer " + token.Value, [token.Value]);
+            var minted = await _tokens.GetTokenAsync(call.Audience, call.Scope, call, cancellationToken).ConfigureAwait(false);
+            if (minted.Token is not { } token)
+            {
+                Log.NoToken(_logger, call.Connector.Name, minted.Problem ?? "");
+                return new Authentication("", "", [], null, minted.Problem ?? "no token was minted");
+            }
+
+            // RFC 9449 section 7.1: a key-bound token goes with the DPoP scheme and a proof; a bearer one (RFC 6750) without.
+            return token.ProofKey is { } key
+                ? new Authentication("Authorization", "DPoP " + token.Value, [token.Value], key)
+                : new Authentication("Authorization", "Bearer " + token.Value, [token.Value]);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -219,6 +229,13 @@ internal sealed partial class HttpConnector : IConnector, IDisposable
         request.Headers.TryAddWithoutValidation("Idempotency-Key", call.IdempotencyKey);
         request.Headers.TryAddWithoutValidation("Skybridge-Case", call.CaseId);
         request.Headers.TryAddWithoutValidation(state.Authentication.Header, state.Authentication.Value);
+        if (state.Authentication.ProofKey is { } proofKey)
+        {
+            // RFC 9449 section 4.1: a new proof for every request, so every retry gets its own jti and iat; the system
+            // of record refuses a proof it has seen before (section 11.1).
+            request.Headers.TryAddWithoutValidation("DPoP", proofKey.CreateProof(request.Method.Method, state.Target, state.Authentication.Secrets[0], _time.GetUtcNow()));
+        }
+
         try
         {
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
@@ -418,7 +435,8 @@ internal sealed partial class HttpConnector : IConnector, IDisposable
     /// <summary>One attempt's answer: a status and body, or a transport failure.</summary>
     internal sealed record Answer(int Status, string? Text, bool TooLarge, HttpRequestError? Transport);
 
-    private sealed record Authentication(string Header, string Value, IReadOnlyList<string> Secrets)
+    /// <summary>How a call authenticates: a header, the secrets to redact, the DPoP key of a bound token, or why none.</summary>
+    private sealed record Authentication(string Header, string Value, IReadOnlyList<string> Secrets, ConnectorProofKey? ProofKey = null, string? Problem = null)
     {
         public override string ToString() => $"Authentication({Header})";
     }
@@ -455,5 +473,8 @@ internal sealed partial class HttpConnector : IConnector, IDisposable
 
         [LoggerMessage(3003, LogLevel.Warning, "Connector {Connector}: no credential could be had ({Failure}); nothing was sent")]
         public static partial void NoCredential(ILogger logger, string connector, string failure);
+
+        [LoggerMessage(3004, LogLevel.Warning, "Connector {Connector}: no token was minted ({Problem}); nothing was sent")]
+        public static partial void NoToken(ILogger logger, string connector, string problem);
     }
 }

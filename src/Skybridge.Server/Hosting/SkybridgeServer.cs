@@ -105,6 +105,7 @@ public static class SkybridgeServer
         services.AddSingleton(sp => new IssuerUrls(options,
             () => sp.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()));
         services.AddSingleton<ValidatedTokens>();
+        services.AddSkybridgeConnectorWiring(store);
         services.AddSkybridgeRateLimits(options.RateLimits);
 
         var dataProtection = services.AddDataProtection().SetApplicationName("skybridge");

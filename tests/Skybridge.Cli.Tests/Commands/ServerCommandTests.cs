@@ -24,6 +24,44 @@ public sealed class ServerCommandTests
         Assert.Contains("already in use", run.Error, StringComparison.Ordinal);
     }
 
+    /// <summary>A free port whose next port is free too: <c>up</c> runs the sample system of record there.</summary>
+    private static int FreePortPair()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = FreePort();
+            try
+            {
+                using var next = new TcpListener(IPAddress.Loopback, port + 1);
+                next.Start();
+                return port;
+            }
+            catch (SocketException) when (attempt < 20)
+            {
+                // The next port is taken: try another pair.
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Up_AnyFreePort_IsRefused_BecauseTheSampleSystemNeedsTheNextPort()
+    {
+        var run = await CliRun.RunAsync("up", "--data", CliRun.NewDataFolder(), "--urls", "http://127.0.0.1:0");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("needs a fixed port", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Up_NextPortInUse_SaysTheSampleSystemCannotStart_AndExitsOne()
+    {
+        var port = FreePortPair();
+        using var blocker = new TcpListener(IPAddress.Loopback, port + 1);
+        blocker.Start();
+        var run = await CliRun.RunAsync("up", "--data", CliRun.NewDataFolder(), "--urls", $"http://127.0.0.1:{port}");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"sample helpdesk-and-billing system on http://127.0.0.1:{port + 1}", run.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Serve_NegativeRateLimit_IsRefused_AndExitsTwo()
     {
@@ -58,7 +96,7 @@ public sealed class ServerCommandTests
     public async Task Up_StartsTheServer_WithTheSampleActive_AndHealthAnswers200()
     {
         var data = CliRun.NewDataFolder();
-        var port = FreePort();
+        var port = FreePortPair();
         var dll = Path.Combine(AppContext.BaseDirectory, "skybridge.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { dll, "up", "--data", data, "--urls", $"http://127.0.0.1:{port}" })
@@ -92,6 +130,14 @@ public sealed class ServerCommandTests
             using var signin = await client.GetAsync("/signin", TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, signin.StatusCode);
 
+            // The sample system of record runs beside it on the next port, and wants Skybridge's DPoP tokens.
+            using var desk = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port + 1}") };
+            using var deskHealth = await desk.GetAsync("/health", TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, deskHealth.StatusCode);
+            using var anonymous = await desk.GetAsync("/helpdesk/tickets/RT-000001", TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.True(File.Exists(Path.Combine(data, "helpdesk-billing", "helpdesk-billing.db")));
+
             var credentials = await File.ReadAllLinesAsync(Path.Combine(data, "demo-accounts.txt"), TestContext.Current.CancellationToken);
             Assert.Contains(credentials, l => l.StartsWith("owner\t", StringComparison.Ordinal));
             if (!OperatingSystem.IsWindows())
@@ -103,6 +149,7 @@ public sealed class ServerCommandTests
             {
                 var printed = output.ToString();
                 Assert.Contains($"http://127.0.0.1:{port}/", printed, StringComparison.Ordinal);
+                Assert.Contains($"Sample system of record (helpdesk and billing): http://127.0.0.1:{port + 1}", printed, StringComparison.Ordinal);
                 // Passwords go to the file, never to the terminal or the log.
                 foreach (var line in credentials.Where(l => !l.StartsWith('#')))
                 {
@@ -115,5 +162,12 @@ public sealed class ServerCommandTests
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
+
+        // The active sample's connectors point at the system up started, not at the manifest's default port.
+        await using var store = Skybridge.Storage.SkybridgeStores.OpenSqlite(data);
+        var workflow = await store.GetWorkflowAsync("support-desk", TestContext.Current.CancellationToken);
+        var active = await store.GetVersionAsync("support-desk", workflow!.ActiveVersion!.Value, TestContext.Current.CancellationToken);
+        Assert.Contains($"endpoint: http://127.0.0.1:{port + 1}/helpdesk", active!.Yaml, StringComparison.Ordinal);
+        Assert.Contains($"endpoint: http://127.0.0.1:{port + 1}/billing", active.Yaml, StringComparison.Ordinal);
     }
 }

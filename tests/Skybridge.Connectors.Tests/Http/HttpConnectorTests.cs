@@ -208,8 +208,8 @@ public sealed class HttpConnectorTests : IAsyncLifetime
 
         Assert.Equal(ConnectorOutcome.Executed, result.Outcome);
         var authorization = Assert.Single(_system.Seen).Authorization!;
-        Assert.StartsWith("Bearer ", authorization, StringComparison.Ordinal);
-        var validation = await new JsonWebTokenHandler().ValidateTokenAsync(authorization["Bearer ".Length..], new TokenValidationParameters
+        Assert.StartsWith("DPoP ", authorization, StringComparison.Ordinal);
+        var validation = await new JsonWebTokenHandler().ValidateTokenAsync(authorization["DPoP ".Length..], new TokenValidationParameters
         {
             ValidIssuer = TestConnectorTokens.Issuer,
             ValidAudience = "http://127.0.0.1:5081/helpdesk",
@@ -233,7 +233,70 @@ public sealed class HttpConnectorTests : IAsyncLifetime
         await RunAsync(Call("ok"));
 
         Assert.Equal(2, _tokens.Minted.Distinct().Count());
-        Assert.Equal(_tokens.Minted.Select(t => "Bearer " + t), _system.Seen.Select(s => s.Authorization));
+        Assert.Equal(_tokens.Minted.Select(t => "DPoP " + t), _system.Seen.Select(s => s.Authorization));
+    }
+
+    [Fact]
+    public async Task Execute_SendsAProofOfTheBoundKey_ForThisRequestAndToken()
+    {
+        var call = Call("ok", action: "reply");
+        await RunAsync(call);
+
+        var seen = Assert.Single(_system.Seen);
+        var token = seen.Authorization!["DPoP ".Length..];
+        var proof = ValidProof(seen.DPoP);
+        Assert.Equal("POST", proof.GetClaim("htm").Value);
+        // RFC 9449 section 4.2: htu is the request URI without query and fragment.
+        Assert.Equal(new Uri(call.Connector.Endpoint!, "ok/reply").AbsoluteUri, proof.GetClaim("htu").Value);
+        Assert.Equal(Base64UrlEncoder.Encode(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(token))), proof.GetClaim("ath").Value);
+        Assert.Equal(_time.GetUtcNow().ToUnixTimeSeconds(), long.Parse(proof.GetClaim("iat").Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.False(string.IsNullOrEmpty(proof.GetClaim("jti").Value));
+    }
+
+    [Fact]
+    public async Task Execute_SignsAFreshProofForEveryAttempt_WhenRetrying()
+    {
+        var (result, _) = await RunAsync(Call("fail-then-ok/503", idempotent: true));
+
+        Assert.Equal((ConnectorOutcome.Executed, 2), (result.Outcome, result.Attempts));
+        var proofs = _system.Seen.Select(s => ValidProof(s.DPoP)).ToList();
+        Assert.Equal(2, proofs.Select(p => p.GetClaim("jti").Value).Distinct().Count());
+        // The token is the same (minted once per call); only the proof is new.
+        Assert.Single(_system.Seen.Select(s => s.Authorization).Distinct());
+    }
+
+    [Fact]
+    public async Task Execute_SendsNothing_AndSaysWhy_WhenTheTokenIsRefused()
+    {
+        var connectors = ConnectorServices.Create(new RefusingTokens(), _credentials, _time, _logs.Factory());
+        var result = await connectors.ExecuteAsync(Call("ok"), Ct);
+
+        Assert.Equal((ConnectorOutcome.Failed, ConnectorErrors.CredentialUnavailable, true, 0), (result.Outcome, result.ErrorCode, result.KnownNotExecuted, result.Attempts));
+        Assert.Contains(RefusingTokens.Problem, result.Message, StringComparison.Ordinal);
+        Assert.Empty(_system.Seen);
+    }
+
+    /// <summary>A DPoP proof (RFC 9449 section 4.2) signed by the key of its header's jwk, which is the key the tokens are bound to.</summary>
+    private JsonWebToken ValidProof(string? proof)
+    {
+        Assert.NotNull(proof);
+        var jwt = new JsonWebToken(proof);
+        Assert.Equal(("dpop+jwt", "ES256"), (jwt.Typ, jwt.Alg));
+        Assert.True(jwt.TryGetHeaderValue<JsonElement>("jwk", out var jwkJson));
+        var jwk = new JsonWebKey(jwkJson.GetRawText());
+        Assert.False(jwk.HasPrivateKey);
+        Assert.Equal(_tokens.ProofKey.Thumbprint, Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()));
+        var validation = new JsonWebTokenHandler().ValidateTokenAsync(proof, new TokenValidationParameters
+        {
+            IssuerSigningKey = jwk,
+            ValidTypes = ["dpop+jwt"],
+            ValidateIssuer = false,
+            ValidateAudience = false,
+            ValidateLifetime = false,
+            RequireExpirationTime = false,
+        }).GetAwaiter().GetResult();
+        Assert.True(validation.IsValid, validation.Exception?.Message);
+        return jwt;
     }
 
     [Theory]
@@ -337,7 +400,15 @@ public sealed class HttpConnectorTests : IAsyncLifetime
     {
         public const string Detail = "signing key tok-secret-material unavailable";
 
-        public Task<ConnectorToken> GetTokenAsync(string audience, string scope, ConnectorCall call, CancellationToken cancellationToken) =>
+        public Task<ConnectorTokenResult> GetTokenAsync(string audience, string scope, ConnectorCall call, CancellationToken cancellationToken) =>
             throw new InvalidOperationException(Detail);
+    }
+
+    private sealed class RefusingTokens : IConnectorTokens
+    {
+        public const string Problem = "audience 'http://elsewhere' is not one of this node's resources";
+
+        public Task<ConnectorTokenResult> GetTokenAsync(string audience, string scope, ConnectorCall call, CancellationToken cancellationToken) =>
+            Task.FromResult(ConnectorTokenResult.Refused(Problem));
     }
 }

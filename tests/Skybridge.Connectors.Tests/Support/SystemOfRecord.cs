@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Skybridge.Connectors.Tests.Support;
 
 /// <summary>What the system of record saw of one request.</summary>
-public sealed record SeenRequest(string Method, string Path, string? IdempotencyKey, string? Authorization, string? ApiKey, string? CaseId, string Body);
+public sealed record SeenRequest(string Method, string Path, string? IdempotencyKey, string? Authorization, string? ApiKey, string? CaseId, string Body, string? DPoP = null);
 
 /// <summary>
 /// A real HTTP server on a free loopback port playing a system of record with canned behaviours, chosen by the first
@@ -65,7 +65,7 @@ public sealed class SystemOfRecord : IAsyncDisposable
 
         var key = request.Headers["Idempotency-Key"].FirstOrDefault();
         var seen = new SeenRequest(request.Method, request.Path.Value ?? "", key, request.Headers.Authorization.FirstOrDefault(),
-            request.Headers["X-Api-Key"].FirstOrDefault(), request.Headers["Skybridge-Case"].FirstOrDefault(), body);
+            request.Headers["X-Api-Key"].FirstOrDefault(), request.Headers["Skybridge-Case"].FirstOrDefault(), body, request.Headers["DPoP"].FirstOrDefault());
         _seen.Enqueue(seen);
         Interlocked.Exchange(ref _received, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 

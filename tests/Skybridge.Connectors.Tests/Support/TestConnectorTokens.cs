@@ -8,7 +8,7 @@ namespace Skybridge.Connectors.Tests.Support;
 
 /// <summary>
 /// Mints real ES256 JWTs with a test key, as the node's token service will: audience and scope of the call, the case,
-/// a lifetime of one minute on the given clock.
+/// a lifetime of one minute on the given clock, bound (<c>cnf.jkt</c>) to a DPoP key the connector proves per request.
 /// </summary>
 public sealed class TestConnectorTokens(TimeProvider time) : IConnectorTokens, IDisposable
 {
@@ -18,9 +18,12 @@ public sealed class TestConnectorTokens(TimeProvider time) : IConnectorTokens, I
 
     public List<string> Minted { get; } = [];
 
+    /// <summary>The DPoP key every minted token is bound to.</summary>
+    public ConnectorProofKey ProofKey { get; } = ConnectorProofKey.Create();
+
     public SecurityKey PublicKey => new ECDsaSecurityKey(ECDsa.Create(_key.ExportParameters(includePrivateParameters: false))) { KeyId = "test-key" };
 
-    public Task<ConnectorToken> GetTokenAsync(string audience, string scope, ConnectorCall call, CancellationToken cancellationToken)
+    public Task<ConnectorTokenResult> GetTokenAsync(string audience, string scope, ConnectorCall call, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var expires = now.AddMinutes(1);
@@ -31,6 +34,7 @@ public sealed class TestConnectorTokens(TimeProvider time) : IConnectorTokens, I
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
+            Claims = new Dictionary<string, object> { ["cnf"] = new Dictionary<string, object> { ["jkt"] = ProofKey.Thumbprint } },
             Subject = new ClaimsIdentity([new Claim("sub", "workflow:" + call.WorkflowId), new Claim("scope", scope), new Claim("case_id", call.CaseId), new Claim("jti", Guid.NewGuid().ToString("N"))]),
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(_key) { KeyId = "test-key" }, SecurityAlgorithms.EcdsaSha256),
         });
@@ -39,10 +43,14 @@ public sealed class TestConnectorTokens(TimeProvider time) : IConnectorTokens, I
             Minted.Add(token);
         }
 
-        return Task.FromResult(new ConnectorToken(token, expires));
+        return Task.FromResult(ConnectorTokenResult.Minted(new ConnectorToken(token, expires) { ProofKey = ProofKey }));
     }
 
-    public void Dispose() => _key.Dispose();
+    public void Dispose()
+    {
+        _key.Dispose();
+        ProofKey.Dispose();
+    }
 }
 
 /// <summary>A secret store holding one credential per connector name, in memory.</summary>
