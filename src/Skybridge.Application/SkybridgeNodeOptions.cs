@@ -52,4 +52,7 @@ public record SkybridgeNodeOptions
     /// fragment, compared exactly (for example <c>http://127.0.0.1:5081/helpdesk</c>).
     /// </summary>
     public IReadOnlyList<string> ExtraResources { get; init; } = [];
+
+    /// <summary>How long an approval waits for its people before it expires and fails closed (the call does not run).</summary>
+    public TimeSpan ApprovalLifetime { get; init; } = TimeSpan.FromHours(24);
 }

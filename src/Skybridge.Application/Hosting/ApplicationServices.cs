@@ -2,6 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Skybridge.Application.Access;
 using Skybridge.Application.Accounts;
+using Skybridge.Application.Actions;
+using Skybridge.Application.Approvals;
+using Skybridge.Application.Connectors;
 using Skybridge.Application.Agents;
 using Skybridge.Application.Cases;
 using Skybridge.Application.Governance;
@@ -40,6 +43,7 @@ public static class ApplicationServices
         services.AddSingleton<ITokenStore>(store);
         services.AddSingleton<ISourceStore>(store);
         services.AddSingleton<ICaseStore>(store);
+        services.AddSingleton<IActionStore>(store);
         services.AddSingleton<ILedgerStore>(store);
 
         // Start-up work first: hosted services start in the order they were added.
@@ -89,6 +93,28 @@ public static class ApplicationServices
         services.AddSingleton<IActiveManifests>(sp => sp.GetRequiredService<IdentityState>());
         services.AddSingleton(sp => new CaseService(sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<GroundingService>(),
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
+        // The action path: schema -> policy and ladder -> approval -> ledger -> connector (IConnectors comes from the host).
+        services.AddSingleton<PolicyCache>();
+        services.AddSingleton(sp => new ActionExecutor(store, sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<IConnectors>(),
+            sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>(), IsHalted(sp), options.NodeId));
+        services.AddSingleton(sp => new ActionPipeline(
+            [
+                new IdempotencyStep(store),
+                new SchemaStep(sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<PolicyCache>()),
+                new PolicyStep(IsHalted(sp), options.ApprovalLifetime),
+                new RecordStep(sp.GetRequiredService<ILedger>()),
+                new ExecuteStep(sp.GetRequiredService<ActionExecutor>()),
+            ], store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ApprovalService(store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ActionExecutor>(),
+            sp.GetRequiredService<TimeProvider>(), IsHalted(sp)));
+        services.AddHostedService<ActionOutbox>();
         return services;
+    }
+
+    /// <summary>The node's view of the kill switch: refreshed every second from the store, at once after a local halt.</summary>
+    private static Func<string, bool> IsHalted(IServiceProvider services)
+    {
+        var state = services.GetRequiredService<IdentityState>();
+        return workflow => state.Halt(workflow) is not null;
     }
 }

@@ -49,6 +49,15 @@ public enum Permission
 
     /// <summary>Read a case's trail in the ledger: retrieval, model call, draft, decisions.</summary>
     ReadCaseTrail,
+
+    /// <summary>Propose an action for a case (agents with <c>actions:propose</c>; policy decides what happens to it).</summary>
+    ProposeAction,
+
+    /// <summary>See a workflow's approvals and the calls they are bound to.</summary>
+    ReadApprovals,
+
+    /// <summary>Decide an approval (the manifest's approve authorities then say who may decide which action).</summary>
+    DecideApproval,
 }
 
 /// <summary>One row of the access table.</summary>
@@ -93,6 +102,15 @@ public static class AccessRules
     /// <summary>Scopes of person and agent tokens: submit cases.</summary>
     public const string CasesWrite = "cases:write";
 
+    /// <summary>Scope of proposing actions (agents; the manifest gives it to their role).</summary>
+    public const string ActionsPropose = "actions:propose";
+
+    /// <summary>Scope of seeing approvals.</summary>
+    public const string ApprovalsRead = "approvals:read";
+
+    /// <summary>Scope of deciding approvals.</summary>
+    public const string ApprovalsDecide = "approvals:decide";
+
     private static readonly WorkflowRole[] Everyone = [WorkflowRole.Owner, WorkflowRole.Approver, WorkflowRole.Reviewer, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin];
 
     private static readonly Dictionary<Permission, PermissionRule> Table = new()
@@ -119,10 +137,16 @@ public static class AccessRules
         // The trail is the accountability record (who asked, what was retrieved, which engine answered): the people
         // accountable for the workflow or auditing it, not those who only judge single outputs.
         [Permission.ReadCaseTrail] = new([WorkflowRole.Owner, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin], LedgerRead, OnWorkflow: true),
+        // Actions are proposed by the workflow's agents; people act through their own systems, or approve.
+        [Permission.ProposeAction] = new([], ActionsPropose, OnWorkflow: true, Agents: true),
+        // What waits for whom: the approvers, and those accountable for or auditing the workflow.
+        [Permission.ReadApprovals] = new([WorkflowRole.Owner, WorkflowRole.Approver, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin], ApprovalsRead, OnWorkflow: true),
+        // Approvers decide; which actions each may decide is the manifest's approve authorities, checked per approval.
+        [Permission.DecideApproval] = new([WorkflowRole.Approver, WorkflowRole.Admin], ApprovalsDecide, OnWorkflow: true),
     };
 
     /// <summary>Every scope a person's token may carry, each named by at least one permission.</summary>
-    public static IReadOnlyList<string> PersonScopes { get; } = [.. Table.Values.Select(r => r.Scope).Distinct().Order(StringComparer.Ordinal)];
+    public static IReadOnlyList<string> PersonScopes { get; } = [.. Table.Values.Where(r => r.Roles.Count > 0).Select(r => r.Scope).Distinct().Order(StringComparer.Ordinal)];
 
     /// <summary>The table's row for a permission.</summary>
     public static PermissionRule Rule(Permission permission) => Table[permission];

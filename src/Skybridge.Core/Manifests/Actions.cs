@@ -57,6 +57,12 @@ public sealed record ActionDefinition
     /// <summary>Consequence class.</summary>
     public required ActionConsequence Consequence { get; init; }
 
+    /// <summary>
+    /// The scope the system of record wants on the token Skybridge mints for this action's call (for example
+    /// <c>billing:refund</c>), or null for the action's name.
+    /// </summary>
+    public string? Scope { get; init; }
+
     /// <summary>The parameter schema, in manifest order.</summary>
     public IReadOnlyList<ActionParameter> Parameters { get; init; } = [];
 

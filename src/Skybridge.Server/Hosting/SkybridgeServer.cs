@@ -230,6 +230,7 @@ public static class SkybridgeServer
         app.MapAgentEndpoints();
         app.MapOAuthEndpoints();
         Skybridge.Server.Endpoints.CaseEndpoints.MapCaseEndpoints(app);
+        app.MapActionEndpoints();
         app.MapRazorPages();
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -68,7 +68,7 @@ public sealed class AccessRulesTests
     public void ScopesFor_Auditor_ReadsButNeverWritesCases()
     {
         var scopes = AccessRules.ScopesFor(On(WorkflowRole.Auditor));
-        Assert.Equal("cases:read ledger:read workflows:read", scopes.ToString());
+        Assert.Equal("approvals:read cases:read ledger:read workflows:read", scopes.ToString());
         Assert.False(scopes.Contains(AccessRules.CasesWrite));
     }
 
@@ -76,7 +76,7 @@ public sealed class AccessRulesTests
     public void ScopesFor_IsTheUnionOverGrants_AndAdminGetsTheWholeVocabulary()
     {
         Assert.Equal("cases:read workflows:read", AccessRules.ScopesFor(On(WorkflowRole.Reviewer)).ToString());
-        Assert.Equal("cases:read cases:write ledger:read workflows:halt workflows:read",
+        Assert.Equal("approvals:read cases:read cases:write ledger:read workflows:halt workflows:read",
             AccessRules.ScopesFor([(WorkflowRole.Reviewer, Desk), (WorkflowRole.Operator, Billing)]).ToString());
         Assert.Equal(AccessRules.PersonScopes, AccessRules.ScopesFor(On(WorkflowRole.Admin)).Items);
         Assert.True(AccessRules.ScopesFor([]).IsEmpty);
@@ -98,13 +98,21 @@ public sealed class AccessRulesTests
         foreach (var permission in Enum.GetValues<Permission>())
         {
             var rule = AccessRules.Rule(permission);
+            if (permission == Permission.ProposeAction)
+            {
+                // Only agents propose actions: no person's role, and so no person's token, carries it.
+                Assert.Empty(rule.Roles);
+                Assert.DoesNotContain(rule.Scope, AccessRules.PersonScopes);
+                continue;
+            }
+
             Assert.Contains(WorkflowRole.Admin, rule.Roles);
             Assert.Contains(rule.Scope, AccessRules.PersonScopes);
             Assert.True(ScopeSet.TryParse(rule.Scope, out var parsed) && parsed.Items.Count == 1, permission.ToString());
         }
 
-        // Agents use only the case permissions, with the scopes their manifest roles declare.
-        Assert.Equal(new[] { Permission.SubmitCase, Permission.ReadCase }, Enum.GetValues<Permission>().Where(p => AccessRules.Rule(p).Agents));
+        // Agents use only the case and action permissions, with the scopes their manifest roles declare.
+        Assert.Equal(new[] { Permission.SubmitCase, Permission.ReadCase, Permission.ProposeAction }, Enum.GetValues<Permission>().Where(p => AccessRules.Rule(p).Agents));
     }
 
     [Fact]

@@ -35,6 +35,9 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         ["submit-case"] = ["owner", "operator", "admin"],
         ["read-case"] = ["owner", "approver", "reviewer", "auditor", "operator", "admin"],
         ["read-case-trail"] = ["owner", "auditor", "operator", "admin"],
+        ["propose-action"] = [],
+        ["read-approvals"] = ["owner", "approver", "auditor", "operator", "admin"],
+        ["decide-approval"] = ["approver", "admin"],
         ["signed-in"] = ["owner", "approver", "reviewer", "auditor", "operator", "admin", "nobody"],
     };
 
@@ -54,6 +57,9 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         ["submit-case"] = "cases:write",
         ["read-case"] = "cases:read",
         ["read-case-trail"] = "ledger:read",
+        ["propose-action"] = "actions:propose",
+        ["read-approvals"] = "approvals:read",
+        ["decide-approval"] = "approvals:decide",
     };
 
     private static readonly string AllPersonScopes = string.Join(' ', Scopes.Values.Distinct().Order(StringComparer.Ordinal));
@@ -80,6 +86,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("revoke", "manage-roles", HttpMethod.Delete, $"/api/workflows/{wf}/roles/bystander/reviewer", () => null),
         new("agents", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/agents", () => null),
         new("halt state", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/halt", () => null),
+        new("approvals", "read-approvals", HttpMethod.Get, $"/api/workflows/{wf}/approvals", () => null),
         new("register agent", "manage-agents", HttpMethod.Post, $"/api/workflows/{wf}/agents", () => JsonContent.Create(new
         {
             name = "probe-" + Guid.NewGuid().ToString("N")[..8],

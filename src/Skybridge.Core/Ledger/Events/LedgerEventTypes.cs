@@ -113,20 +113,29 @@ public static class LedgerEventTypes
     /// <c>abstained</c>), the reason, confidence, citation coverage, unsupported claims and the citations.</summary>
     public const string DraftCreated = "draft.created";
 
-    // Reserved for the governed-action and evaluation work; nothing writes them yet.
+    /// <summary>An agent proposed an action for a case. Carries the action, the call digest, the digest of the
+    /// parameters and the values policy conditions can test (numbers, booleans, short codes; never free text), the
+    /// idempotency key's digest, and, when the parameters do not fit the schema, each problem with its code.</summary>
+    public const string ActionProposed = "action.proposed";
 
-    /// <summary>Reserved: a policy decision on a proposed action (<c>allow</c>, <c>require_approval</c>, <c>deny</c>)
-    /// with the rules that decided.</summary>
+    /// <summary>Policy and the autonomy ladder decided a proposed action. Outcome <c>allow</c>,
+    /// <c>require_approval</c> or <c>deny</c>; carries the deciding rules, the ladder's disposition (execute, await
+    /// approval, record only, deny, halted), the approvers needed, and what <c>log_only</c> rules would have decided.</summary>
     public const string PolicyDecided = "policy.decided";
 
-    /// <summary>Reserved: an approval was requested from the eligible people.</summary>
+    /// <summary>An approval was opened for an action: the call digest it is bound to, who may decide, how many
+    /// distinct people must, and when it expires (failing closed).</summary>
     public const string ApprovalRequested = "approval.requested";
 
-    /// <summary>Reserved: an approval was decided (approved, rejected, or expired and failed closed).</summary>
+    /// <summary>A person decided an approval (approve, reject, approve with edits) with a comment, or it expired and
+    /// failed closed. Carries the approval's new status and the call digest decided on.</summary>
     public const string ApprovalDecided = "approval.decided";
 
-    /// <summary>Reserved: an action ran on a system of record through its connector.</summary>
+    /// <summary>An action ran on its system of record through a connector, or failed. Outcome <c>executed</c> or
+    /// <c>failed</c>; carries the system's status code and reference, the error code, and the attempts made.</summary>
     public const string ActionExecuted = "action.executed";
+
+    // Reserved for the evaluation work; nothing writes it yet.
 
     /// <summary>Reserved: an evaluation run finished, with its metrics against the acceptance bar.</summary>
     public const string EvaluationCompleted = "evaluation.completed";
@@ -139,11 +148,12 @@ public static class LedgerEventTypes
         AgentRegistered, AgentKeyRotated, AgentEnabled, AgentDisabled,
         TokenIssued, TokenExchanged, TokenRefused, RequestRateLimited, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
         SourcesIngested, Retrieval, ModelCalled, DraftCreated,
+        ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted,
     ]);
 
     /// <summary>The types named for coming features, which nothing writes yet.</summary>
     public static FrozenSet<string> Reserved { get; } = FrozenSet.Create(StringComparer.Ordinal,
     [
-        PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, EvaluationCompleted,
+        EvaluationCompleted,
     ]);
 }

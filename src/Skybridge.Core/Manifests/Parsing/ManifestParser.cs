@@ -23,7 +23,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private static readonly string[] PromptKeys = ["system", "answer"];
     private static readonly string[] RetrievalKeys = ["top_k", "min_score", "abstain_below"];
     private static readonly string[] ConnectorKeys = ["name", "type", "endpoint", "command", "description"];
-    private static readonly string[] ActionKeys = ["name", "description", "connector", "consequence", "parameters"];
+    private static readonly string[] ActionKeys = ["name", "description", "connector", "consequence", "scope", "parameters"];
     private static readonly string[] ParameterKeys = ["type", "required", "minimum", "maximum", "pattern", "enum"];
     private static readonly string[] PolicyKeys = ["rules"];
     private static readonly string[] RuleKeys = ["id", "description", "effect", "principals", "actions", "when", "approval", "approvers", "mode"];
@@ -476,6 +476,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             Description = read.String(map, "description", required: false),
             Connector = read.String(map, "connector", required: false) ?? string.Empty,
             Consequence = read.Enum(map, "consequence", required: true, Consequences) ?? ActionConsequence.Routine,
+            Scope = read.String(map, "scope", required: false),
             Parameters = parameters,
         };
         // A misspelled 'connector' key already has SB1002; the item node stands in so SB1104 does not repeat it.

@@ -1,0 +1,203 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Skybridge.Application.Connectors;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
+using Skybridge.Core.Ledger.Events;
+using Skybridge.Storage;
+
+namespace Skybridge.Application.Actions;
+
+/// <summary>
+/// Runs allowed and approved actions through their connectors, exactly once. An action is claimed before its system is
+/// called (<c>approved</c> -> <c>executing</c>, a compare-and-set only one node wins), and its result is written with
+/// its <c>action.executed</c> event. An action whose node died after the claim is sent again with the same
+/// Idempotency-Key (the action's id), so a system of record that honours the key does it once; a halted workflow's
+/// queued actions are held, never dropped.
+/// </summary>
+public sealed partial class ActionExecutor
+{
+    private readonly IActionStore _store;
+    private readonly IActiveManifests _manifests;
+    private readonly IConnectors _connectors;
+    private readonly ILedger _ledger;
+    private readonly TimeProvider _time;
+    private readonly Func<string, bool> _isHalted;
+    private readonly string _nodeId;
+
+    /// <summary>An executor of one node.</summary>
+    public ActionExecutor(IActionStore store, IActiveManifests manifests, IConnectors connectors, ILedger ledger, TimeProvider time, Func<string, bool> isHalted, string nodeId)
+    {
+        _store = store;
+        _manifests = manifests;
+        _connectors = connectors;
+        _ledger = ledger;
+        _time = time;
+        _isHalted = isHalted;
+        _nodeId = nodeId;
+    }
+
+    /// <summary>Executes an <c>approved</c> action if this node wins its claim; returns the action as it stands after.</summary>
+    public async Task<StoredAction?> ExecuteAsync(string actionId, CancellationToken cancellationToken)
+    {
+        var action = await _store.GetActionAsync(actionId, cancellationToken).ConfigureAwait(false);
+        if (action is null || action.Status != ActionStatuses.Approved)
+        {
+            return action;
+        }
+
+        if (_isHalted(action.WorkflowId))
+        {
+            await _store.TransitionActionAsync(actionId, ActionStatuses.Approved, ActionStatuses.Held, action.Detail, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return await _store.GetActionAsync(actionId, cancellationToken).ConfigureAwait(false);
+        }
+
+        var claim = new JsonObject { ["node"] = _nodeId, ["claimed"] = LedgerEventFormat.FormatTime(_time.GetUtcNow()) }.ToJsonString();
+        if (!await _store.TransitionActionAsync(actionId, ActionStatuses.Approved, ActionStatuses.Executing, claim, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+        {
+            return await _store.GetActionAsync(actionId, cancellationToken).ConfigureAwait(false); // another node runs it
+        }
+
+        return await RunClaimedAsync(action, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Calls the system for an action this node holds the claim on, and writes the result with its event.</summary>
+    internal async Task<StoredAction?> RunClaimedAsync(StoredAction action, CancellationToken cancellationToken)
+    {
+        var active = await _manifests.GetAsync(action.WorkflowId, cancellationToken).ConfigureAwait(false);
+        var definition = active?.Manifest.FindAction(action.Action);
+        var connector = definition is null ? null : active!.Manifest.FindConnector(definition.Connector);
+        ConnectorResult result;
+        if (connector is null)
+        {
+            result = ConnectorResult.NotSent(ConnectorErrors.Misconfigured, $"The active manifest of {action.WorkflowId} has no connector for '{action.Action}'.");
+        }
+        else
+        {
+            // Not cancelled by the caller: once a system is called, its answer is written whatever the caller does.
+            result = await _connectors.ExecuteAsync(new ConnectorCall
+            {
+                Connector = connector,
+                Action = action.Action,
+                Parameters = JsonDocument.Parse(action.Parameters).RootElement.Clone(),
+                WorkflowId = action.WorkflowId,
+                CaseId = action.CaseId,
+                IdempotencyKey = action.Id,
+                // Retries only where the manifest says the system may take the same call twice; the key goes along anyway.
+                Idempotent = false,
+                Audience = ConnectorCall.DefaultAudience(connector),
+                Scope = definition!.Scope ?? action.Action,
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var executed = result.Outcome == ConnectorOutcome.Executed;
+        var detail = new JsonObject
+        {
+            ["outcome"] = executed ? "executed" : "failed",
+            ["status_code"] = result.StatusCode,
+            ["reference"] = result.Reference,
+            ["error"] = result.ErrorCode,
+            ["message"] = result.Message,
+            ["known_not_executed"] = result.KnownNotExecuted,
+            ["attempts"] = result.Attempts,
+            ["result"] = result.Body is { } body ? JsonNode.Parse(body.GetRawText()) : null,
+        };
+        var now = _time.GetUtcNow();
+        await _ledger.AppendAsync([new LedgerEntry
+        {
+            Type = LedgerEventTypes.ActionExecuted,
+            Actors = [LedgerActor.System("connector:" + (connector?.Name ?? "none"))],
+            WorkflowId = action.WorkflowId,
+            WorkflowVersion = action.ManifestVersion,
+            CaseId = action.CaseId,
+            Resource = new LedgerResource("action", action.Id),
+            Outcome = executed ? "executed" : "failed",
+            InputHashes = new Dictionary<string, string> { ["call"] = action.CallDigest },
+            Content = new JsonObject
+            {
+                ["action"] = action.Action,
+                ["status_code"] = result.StatusCode,
+                ["reference"] = result.Reference,
+                ["error"] = result.ErrorCode,
+                ["attempts"] = result.Attempts,
+                ["node"] = _nodeId,
+            },
+        }], [new ActionTransitionRow(action.Id, ActionStatuses.Executing, executed ? ActionStatuses.Executed : ActionStatuses.Failed, detail.ToJsonString(), now)],
+            CancellationToken.None).ConfigureAwait(false);
+        return await _store.GetActionAsync(action.Id, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// The outbox on every node: actions approved but not yet run (an approval decided just before a crash), and claims
+/// left by a node that died mid-call, are run; nothing waits for a person to notice.
+/// </summary>
+internal sealed partial class ActionOutbox : BackgroundService
+{
+    /// <summary>A claim older than this without a result belongs to a node that died.</summary>
+    public static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(2);
+
+    private readonly IActionStore _store;
+    private readonly ActionExecutor _executor;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ActionOutbox> _logger;
+
+    public ActionOutbox(IActionStore store, ActionExecutor executor, TimeProvider time, ILogger<ActionOutbox> logger)
+    {
+        _store = store;
+        _executor = executor;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>One pass: queued actions, then stale claims.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        foreach (var action in await _store.ListActionsByStatusAsync(ActionStatuses.Approved, 100, cancellationToken).ConfigureAwait(false))
+        {
+            await _executor.ExecuteAsync(action.Id, cancellationToken).ConfigureAwait(false);
+        }
+
+        var staleBefore = _time.GetUtcNow() - StaleClaim;
+        foreach (var action in await _store.ListActionsByStatusAsync(ActionStatuses.Executing, 100, cancellationToken).ConfigureAwait(false))
+        {
+            if (action.UpdatedAt < staleBefore)
+            {
+                LogResending(_logger, action.Id);
+                await _executor.RunClaimedAsync(action, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        try
+        {
+            do
+            {
+                try
+                {
+                    await DrainAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is StoreUnavailableException or System.Data.Common.DbException or StoreConflictException)
+                {
+                    LogDrainFailed(_logger, ex.Message);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+            // The node is stopping; what is left stays in the outbox for the next start.
+        }
+    }
+
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Action {ActionId} was claimed by a node that did not finish it; sending it again with its idempotency key")]
+    private static partial void LogResending(ILogger logger, string actionId);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Action outbox pass failed; retrying: {Reason}")]
+    private static partial void LogDrainFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
+using Skybridge.Core.Governance.Approvals;
+using Skybridge.Core.Governance.Ladder;
+using Skybridge.Core.Governance.Policy;
+using Skybridge.Core.Ledger;
+using Skybridge.Core.Ledger.Events;
+using Skybridge.Core.Manifests;
+using Skybridge.Storage;
+
+namespace Skybridge.Application.Actions;
+
+/// <summary>
+/// One proposal on its way through the steps: what each step learnt, and what the ledger and the store must get.
+/// Steps add to <see cref="Trail"/> and <see cref="Rows"/>; the recording step writes them in one transaction.
+/// </summary>
+public sealed class ActionContext
+{
+    internal ActionContext(ActionProposal proposal, string actionId, DateTimeOffset now)
+    {
+        Proposal = proposal;
+        ActionId = actionId;
+        Now = now;
+    }
+
+    /// <summary>What the agent asked.</summary>
+    public ActionProposal Proposal { get; }
+
+    /// <summary>The id the action gets if it is stored.</summary>
+    public string ActionId { get; }
+
+    /// <summary>When the proposal arrived (one clock reading for every step).</summary>
+    public DateTimeOffset Now { get; }
+
+    /// <summary>The workflow's active version, read once: policy and the record name the same version.</summary>
+    public ActiveManifest? Active { get; internal set; }
+
+    /// <summary>The policy of <see cref="Active"/>, compiled once per version.</summary>
+    public PolicyEntry? Policy { get; internal set; }
+
+    /// <summary>The action's definition.</summary>
+    public ActionDefinition? Definition { get; internal set; }
+
+    /// <summary>The parameters, once they fit the schema.</summary>
+    public JsonObject? Parameters { get; internal set; }
+
+    /// <summary>The exact call an approval would be bound to.</summary>
+    public ActionCall? Call { get; internal set; }
+
+    /// <summary>The digest of <see cref="Call"/>.</summary>
+    public string CallDigest { get; internal set; } = "";
+
+    /// <summary>The ledger events the proposal produced so far, in order.</summary>
+    public List<LedgerEntry> Trail { get; } = [];
+
+    /// <summary>The rows written with <see cref="Trail"/>.</summary>
+    public List<RecordedRow> Rows { get; } = [];
+
+    /// <summary>True once <see cref="Trail"/> and <see cref="Rows"/> are on disk.</summary>
+    public bool Recorded { get; internal set; }
+}
+
+/// <summary>A step's answer: the action's state, or a refusal that stored nothing.</summary>
+public sealed record ActionResult(ActionAnswer? Answer, ActionRefusal? Refusal)
+{
+    /// <summary>An answer.</summary>
+    public static ActionResult Of(ActionAnswer answer) => new(answer, null);
+
+    /// <summary>A refusal.</summary>
+    public static ActionResult Refused(string code, string message, JsonArray? problems = null) => new(null, new ActionRefusal(code, message, problems));
+}
+
+/// <summary>
+/// One step of the action path, a decorator around the next (like <c>DelegatingChatClient</c> around an engine):
+/// it decides, or adds what it learnt and hands on. The path is schema -> policy and ladder -> approval -> ledger ->
+/// connector; budgets slot in before approval.
+/// </summary>
+public abstract class ActionStep
+{
+    /// <summary>The step after this one, or null for the last.</summary>
+    public ActionStep? Next { get; set; }
+
+    /// <summary>Handles the proposal, or hands it to <see cref="Next"/>.</summary>
+    public abstract Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken);
+
+    /// <summary>Calls the next step (the last step must not).</summary>
+    protected Task<ActionResult> NextAsync(ActionContext context, CancellationToken cancellationToken) =>
+        (Next ?? throw new InvalidOperationException($"{GetType().Name} has no next step.")).HandleAsync(context, cancellationToken);
+}
+
+/// <summary>A compiled policy with the hash an approval binds to.</summary>
+/// <param name="Policy">The compiled policy.</param>
+/// <param name="Hash">SHA-256 of the policy section as canonical JSON.</param>
+public sealed record PolicyEntry(CompiledPolicy Policy, string Hash);
+
+/// <summary>Compiled policies, one per workflow version (versions are immutable, so an entry never goes stale).</summary>
+public sealed class PolicyCache
+{
+    private readonly ConcurrentDictionary<(string, int), PolicyEntry> _entries = new();
+
+    /// <summary>The compiled policy of <paramref name="active"/>.</summary>
+    public PolicyEntry For(ActiveManifest active)
+    {
+        ArgumentNullException.ThrowIfNull(active);
+        return _entries.GetOrAdd((active.WorkflowId, active.Version), _ => new PolicyEntry(
+            CompiledPolicy.Compile(active.Manifest),
+            TextDigest.Sha256(CanonicalJson.ToCanonicalString(JsonSerializer.SerializeToNode(active.Manifest.Policy)))));
+    }
+}
+
+/// <summary>
+/// The action path: builds the chain of steps and runs a proposal through it. Whatever the steps decided is written
+/// in one transaction with its ledger events, so a proposal is recorded whole or not at all.
+/// </summary>
+public sealed class ActionPipeline
+{
+    private readonly ActionStep _first;
+    private readonly IActionStore _store;
+    private readonly ILedger _ledger;
+    private readonly TimeProvider _time;
+
+    /// <summary>A pipeline of <paramref name="steps"/>, in order.</summary>
+    public ActionPipeline(IEnumerable<ActionStep> steps, IActionStore store, ILedger ledger, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        var list = steps.ToList();
+        for (var i = 0; i + 1 < list.Count; i++)
+        {
+            list[i].Next = list[i + 1];
+        }
+
+        _first = list[0];
+        _store = store;
+        _ledger = ledger;
+        _time = time;
+    }
+
+    /// <summary>Runs a proposal through the steps; a retry with the same idempotency key gets the first answer.</summary>
+    public async Task<ActionResult> ProposeAsync(ActionProposal proposal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(proposal);
+        var context = new ActionContext(proposal, "act-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), _time.GetUtcNow());
+        try
+        {
+            var result = await _first.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+            if (!context.Recorded && context.Trail.Count > 0)
+            {
+                await RecordAsync(_ledger, context, cancellationToken).ConfigureAwait(false);
+            }
+
+            return result;
+        }
+        catch (StoreConflictException) when (!context.Recorded)
+        {
+            // Another request with the same idempotency key got there first: its answer is this one's.
+            return await IdempotencyStep.ReplayAsync(_store, context, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("A conflicting proposal was not found afterwards.");
+        }
+    }
+
+    /// <summary>Writes what the steps decided (events and rows) in one transaction.</summary>
+    internal static async Task RecordAsync(ILedger ledger, ActionContext context, CancellationToken cancellationToken)
+    {
+        await ledger.AppendAsync(context.Trail, context.Rows, cancellationToken).ConfigureAwait(false);
+        context.Recorded = true;
+    }
+}

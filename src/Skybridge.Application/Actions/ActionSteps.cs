@@ -1,0 +1,369 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Skybridge.Application.Manifests;
+using Skybridge.Core.Governance.Actions;
+using Skybridge.Core.Governance.Approvals;
+using Skybridge.Core.Governance.Ladder;
+using Skybridge.Core.Governance.Policy;
+using Skybridge.Core.Ledger;
+using Skybridge.Core.Ledger.Events;
+using Skybridge.Core.Manifests;
+using Skybridge.Storage;
+
+namespace Skybridge.Application.Actions;
+
+/// <summary>
+/// First: a proposal whose idempotency key was seen from this agent gets the first answer (the same call) or a
+/// refusal (another call under the same key). Nothing new is written for a retry.
+/// </summary>
+public sealed class IdempotencyStep(IActionStore store) : ActionStep
+{
+    /// <inheritdoc />
+    public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return await ReplayAsync(store, context, cancellationToken).ConfigureAwait(false) ?? await NextAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The first answer under the proposal's key, or null when the key is new.</summary>
+    internal static async Task<ActionResult?> ReplayAsync(IActionStore store, ActionContext context, CancellationToken cancellationToken)
+    {
+        var first = await store.FindActionAsync(context.Proposal.Requester, context.Proposal.IdempotencyKey, cancellationToken).ConfigureAwait(false);
+        if (first is null)
+        {
+            return null;
+        }
+
+        // Same action and parameters: the same call, so the same answer. Anything else under the key is a mistake.
+        var same = first.Action == context.Proposal.Action && first.CaseId == context.Proposal.CaseId
+            && first.Parameters == CanonicalJson.ToCanonicalString(context.Proposal.Parameters);
+        return same
+            ? ActionResult.Of(ActionAnswers.Of(first))
+            : ActionResult.Refused(ActionCodes.IdempotencyKeyReused, $"The idempotency key was used for another call ({first.Id}); use a new key for a new call.");
+    }
+}
+
+/// <summary>
+/// The active version, read once, and the action's schema: an unknown action or parameters that do not fit are
+/// refused before policy sees them, with every problem listed, and recorded.
+/// </summary>
+public sealed class SchemaStep(IActiveManifests manifests, PolicyCache policies) : ActionStep
+{
+    /// <inheritdoc />
+    public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var proposal = context.Proposal;
+        if (await manifests.GetAsync(proposal.WorkflowId, cancellationToken).ConfigureAwait(false) is not { } active)
+        {
+            return ActionResult.Refused(ActionCodes.UnknownWorkflow, $"{proposal.WorkflowId} has no active version.");
+        }
+
+        context.Active = active;
+        context.Policy = policies.For(active);
+        context.Definition = active.Manifest.FindAction(proposal.Action);
+        if (context.Definition is null)
+        {
+            var known = string.Join(", ", active.Manifest.Actions.Select(a => a.Name));
+            context.Trail.Add(ActionEvents.Proposed(context, [new ParameterProblem(ActionCodes.UnknownAction, null, $"no action '{proposal.Action}'")]));
+            return ActionResult.Refused(ActionCodes.UnknownAction, $"{proposal.WorkflowId} has no action '{proposal.Action}' (it has: {known}).");
+        }
+
+        var problems = ActionSchema.Validate(context.Definition, proposal.Parameters);
+        if (problems.Count > 0)
+        {
+            context.Trail.Add(ActionEvents.Proposed(context, problems));
+            return ActionResult.Refused(ActionCodes.InvalidParameters, $"The parameters of '{proposal.Action}' do not fit its schema: {problems.Count} problem(s).",
+                new JsonArray([.. problems.Select(p => (JsonNode)new JsonObject { ["code"] = p.Code, ["parameter"] = p.Parameter, ["message"] = p.Message })]));
+        }
+
+        context.Parameters = (JsonObject)proposal.Parameters!.DeepClone();
+        context.Call = new ActionCall
+        {
+            WorkflowId = proposal.WorkflowId,
+            Action = proposal.Action,
+            Parameters = context.Parameters,
+            CaseId = proposal.CaseId,
+            AgentClientId = proposal.Requester,
+            AgentKeyThumbprint = proposal.RequesterKey,
+            PolicyHash = context.Policy.Hash,
+            ManifestVersion = active.Version,
+        };
+        context.CallDigest = CallDigest.Compute(context.Call);
+        context.Trail.Add(ActionEvents.Proposed(context, []));
+        return await NextAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// Policy, then the autonomy ladder and the kill switch: the effective outcome (execute, await approval, record only,
+/// deny). A denial is stored and recorded with its explanation; the rest goes on.
+/// </summary>
+public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLifetime) : ActionStep
+{
+    /// <inheritdoc />
+    public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = PolicyRequests.For(context);
+        var decision = context.Policy!.Policy.Decide(request);
+        var halted = isHalted(context.Proposal.WorkflowId);
+        var outcome = EffectiveOutcome.Of(decision, context.Active!.Manifest.Autonomy.Level, halted, context.Definition!.Consequence);
+        var explanation = decision.Explain(request);
+        context.Trail.Add(ActionEvents.Decided(context, decision, outcome, explanation));
+
+        var detail = ActionAnswers.Explanation(explanation, outcome);
+        switch (outcome.Disposition)
+        {
+            case Disposition.Deny or Disposition.Halted:
+                detail["code"] = outcome.Disposition == Disposition.Halted ? ActionCodes.Halted : ActionCodes.DeniedByPolicy;
+                return Store(context, ActionStatuses.Denied, detail, null);
+            case Disposition.RecordProposal:
+                return Store(context, ActionStatuses.Recorded, detail, null);
+            case Disposition.AwaitApproval:
+                var approval = ApprovalRules.Open("apr-" + context.ActionId[4..], context.Call!, decision.Authority, outcome.Approvers,
+                    Requesters(context), context.Now, approvalLifetime);
+                context.Rows.Add(new ApprovalRecordedRow(ActionAnswers.ToStored(approval, context.ActionId)));
+                context.Trail.Add(ActionEvents.ApprovalRequested(context, approval));
+                return Store(context, ActionStatuses.PendingApproval, detail, approval.Id);
+            default:
+                Store(context, ActionStatuses.Approved, detail, null);
+                return await NextAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The people and agents behind the call: none of them may approve it.</summary>
+    private static IReadOnlyList<string> Requesters(ActionContext context) =>
+        [.. context.Proposal.Actors.Where(a => a.Kind == "human").Select(a => a.Id)];
+
+    private static ActionResult Store(ActionContext context, string status, JsonObject detail, string? approvalId)
+    {
+        var p = context.Proposal;
+        var stored = new StoredAction
+        {
+            Id = context.ActionId,
+            WorkflowId = p.WorkflowId,
+            ManifestVersion = context.Active!.Version,
+            CaseId = p.CaseId,
+            Action = p.Action,
+            Parameters = CanonicalJson.ToCanonicalString(context.Parameters),
+            CallDigest = context.CallDigest,
+            Requester = p.Requester,
+            RequesterKey = p.RequesterKey,
+            IdempotencyKey = p.IdempotencyKey,
+            Status = status,
+            Detail = detail.ToJsonString(),
+            ApprovalId = approvalId,
+            CreatedAt = context.Now,
+            UpdatedAt = context.Now,
+        };
+        context.Rows.Add(new ActionRecordedRow(stored));
+        return ActionResult.Of(ActionAnswers.Of(stored));
+    }
+}
+
+/// <summary>Writes what the steps before it decided (the action to execute and its events) before anything runs.</summary>
+public sealed class RecordStep(Ledger.ILedger ledger) : ActionStep
+{
+    /// <inheritdoc />
+    public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        await ActionPipeline.RecordAsync(ledger, context, cancellationToken).ConfigureAwait(false);
+        return await NextAsync(context, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Last: runs an allowed action through its connector, exactly once (<see cref="ActionExecutor"/>).</summary>
+public sealed class ExecuteStep(ActionExecutor executor) : ActionStep
+{
+    /// <inheritdoc />
+    public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var action = await executor.ExecuteAsync(context.ActionId, cancellationToken).ConfigureAwait(false);
+        return ActionResult.Of(ActionAnswers.Of(action!));
+    }
+}
+
+/// <summary>Builds a policy request from a proposal: the caller, the action, its parameters as typed arguments, the case.</summary>
+internal static class PolicyRequests
+{
+    public static PolicyRequest For(ActionContext context)
+    {
+        var parameters = new List<PolicyArgument>();
+        foreach (var (name, value) in context.Parameters!)
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            switch (value.GetValueKind())
+            {
+                case JsonValueKind.Number:
+                    parameters.Add(PolicyArgument.Of(name, value.GetValue<double>()));
+                    break;
+                case JsonValueKind.True or JsonValueKind.False:
+                    parameters.Add(PolicyArgument.Of(name, value.GetValue<bool>()));
+                    break;
+                case JsonValueKind.String:
+                    parameters.Add(PolicyArgument.Of(name, value.GetValue<string>()));
+                    break;
+            }
+        }
+
+        return new PolicyRequest
+        {
+            AgentRole = context.Proposal.RequesterRole,
+            ActorChain = context.Proposal.Actors.Select(a => a.Id).ToArray(),
+            Action = context.Proposal.Action,
+            Resource = context.Proposal.CaseId,
+            Parameters = parameters.ToArray(),
+            TimeOfDay = context.Now.UtcDateTime.TimeOfDay,
+        };
+    }
+}
+
+/// <summary>How actions look from outside: answers, explanations, stored approvals.</summary>
+internal static class ActionAnswers
+{
+    public static ActionAnswer Of(StoredAction action) =>
+        new(action.Id, action.Status, action.Detail is null ? [] : JsonNode.Parse(action.Detail)!.AsObject(), action.ApprovalId, action.CallDigest);
+
+    public static JsonObject Explanation(PolicyExplanation explanation, EffectiveOutcome outcome) => new()
+    {
+        ["decision"] = Outcome(explanation.Outcome),
+        ["disposition"] = outcome.Disposition.ToString().ToLowerInvariant(),
+        ["summary"] = explanation.Summary,
+        ["rules"] = new JsonArray([.. explanation.Rules.Select(r => (JsonNode)new JsonObject { ["id"] = r.Id, ["effect"] = r.Effect.ToString().ToLowerInvariant(), ["text"] = r.Text })]),
+        ["would_allow"] = new JsonArray([.. explanation.WouldAllow.Select(w => (JsonNode)w)]),
+        ["authority"] = new JsonArray([.. explanation.Authority.Select(a => (JsonNode)a.ToString())]),
+        ["approvers"] = outcome.Approvers,
+    };
+
+    public static string Outcome(PolicyOutcome outcome) => outcome switch
+    {
+        PolicyOutcome.Allow => "allow",
+        PolicyOutcome.RequireApproval => "require_approval",
+        _ => "deny",
+    };
+
+    public static StoredApproval ToStored(Approval approval, string actionId) => new()
+    {
+        Id = approval.Id,
+        ActionId = actionId,
+        WorkflowId = approval.Call.WorkflowId,
+        CaseId = approval.Call.CaseId,
+        Action = approval.Call.Action,
+        CallDigest = approval.CallDigest,
+        Status = ApprovalStatuses.Pending,
+        RequiredApprovers = approval.RequiredApprovers,
+        Eligible = new JsonArray([.. approval.Eligible.Select(e => (JsonNode)e.ToString())]).ToJsonString(),
+        Requesters = new JsonArray([.. approval.Requesters.Select(r => (JsonNode)r)]).ToJsonString(),
+        Revision = 1,
+        CreatedAt = approval.CreatedAt,
+        ExpiresAt = approval.ExpiresAt,
+    };
+}
+
+/// <summary>The ledger events of the action path.</summary>
+internal static class ActionEvents
+{
+    public static LedgerEntry Proposed(ActionContext context, IReadOnlyList<ParameterProblem> problems)
+    {
+        var p = context.Proposal;
+        return new LedgerEntry
+        {
+            Type = LedgerEventTypes.ActionProposed,
+            Actors = p.Actors,
+            WorkflowId = p.WorkflowId,
+            WorkflowVersion = context.Active?.Version,
+            CaseId = p.CaseId,
+            Resource = new LedgerResource("action", context.ActionId),
+            Outcome = problems.Count == 0 ? "proposed" : "invalid",
+            InputHashes = new Dictionary<string, string>
+            {
+                ["parameters"] = TextDigest.Sha256(CanonicalJson.ToCanonicalString(p.Parameters)),
+                ["idempotency_key"] = TextDigest.Sha256(p.IdempotencyKey),
+            },
+            Content = new JsonObject
+            {
+                ["action"] = p.Action,
+                ["call_digest"] = context.CallDigest.Length == 0 ? null : context.CallDigest,
+                // What policy conditions can test, never free text: a reply's body stays out of the ledger.
+                ["values"] = TestableValues(context),
+                ["problems"] = problems.Count == 0 ? null : new JsonArray([.. problems.Select(x => (JsonNode)new JsonObject { ["code"] = x.Code, ["parameter"] = x.Parameter })]),
+            },
+        };
+    }
+
+    private static JsonObject? TestableValues(ActionContext context)
+    {
+        if (context.Parameters is null || context.Definition is null)
+        {
+            return null;
+        }
+
+        var values = new JsonObject();
+        foreach (var parameter in context.Definition.Parameters)
+        {
+            var value = context.Parameters[parameter.Name];
+            var testable = parameter.Type is ParameterType.Number or ParameterType.Integer or ParameterType.Boolean
+                || (parameter.Type == ParameterType.String && (parameter.AllowedValues is { Count: > 0 } || parameter.Pattern is not null));
+            if (value is not null && testable)
+            {
+                values[parameter.Name] = value.DeepClone();
+            }
+        }
+
+        return values;
+    }
+
+    public static LedgerEntry Decided(ActionContext context, PolicyDecision decision, EffectiveOutcome outcome, PolicyExplanation explanation) => new()
+    {
+        Type = LedgerEventTypes.PolicyDecided,
+        Actors = context.Proposal.Actors,
+        WorkflowId = context.Proposal.WorkflowId,
+        WorkflowVersion = context.Active!.Version,
+        CaseId = context.Proposal.CaseId,
+        Resource = new LedgerResource("action", context.ActionId),
+        Outcome = ActionAnswers.Outcome(decision.Outcome),
+        Rules = decision.RuleIds,
+        Content = new JsonObject
+        {
+            ["reason"] = decision.Reason.ToString(),
+            ["disposition"] = outcome.Disposition.ToString().ToLowerInvariant(),
+            ["ladder"] = outcome.Reason.ToString(),
+            ["approvers"] = outcome.Approvers,
+            ["call_digest"] = context.CallDigest,
+            ["policy"] = context.Policy!.Hash,
+            ["log_only"] = decision.LogOnlyWouldChange
+                ? new JsonObject { ["would_decide"] = ActionAnswers.Outcome(decision.LogOnlyOutcome), ["rules"] = new JsonArray([.. decision.LogOnlyRuleIds.Select(r => (JsonNode)r)]) }
+                : null,
+            ["summary"] = explanation.Summary,
+        },
+    };
+
+    public static LedgerEntry ApprovalRequested(ActionContext context, Approval approval) => new()
+    {
+        Type = LedgerEventTypes.ApprovalRequested,
+        Actors = context.Proposal.Actors,
+        WorkflowId = context.Proposal.WorkflowId,
+        WorkflowVersion = context.Active!.Version,
+        CaseId = context.Proposal.CaseId,
+        Resource = new LedgerResource("approval", approval.Id),
+        Outcome = "pending",
+        Content = new JsonObject
+        {
+            ["action_id"] = context.ActionId,
+            ["call_digest"] = approval.CallDigest,
+            ["eligible"] = new JsonArray([.. approval.Eligible.Select(e => (JsonNode)e.ToString())]),
+            ["approvers"] = approval.RequiredApprovers,
+            ["expires"] = LedgerEventFormat.FormatTime(approval.ExpiresAt),
+        },
+    };
+
+    public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}
