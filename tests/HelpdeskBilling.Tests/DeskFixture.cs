@@ -37,6 +37,9 @@ public sealed class DeskFixture : IAsyncLifetime
 
     public IServiceProvider SkybridgeServices => _skybridge!.Services;
 
+    /// <summary>The node's store (for seeding cases and reading what was recorded).</summary>
+    public ISkybridgeStore Store => _store!;
+
     public async ValueTask InitializeAsync()
     {
         // The node must know the service's audiences before it starts, and the service must know the node's issuer:
@@ -59,6 +62,14 @@ public sealed class DeskFixture : IAsyncLifetime
 
                 sources:
                 """, StringComparison.Ordinal);
+            // Routine actions flow through, consequential ones wait for a person (the level the governed-action tests need).
+            await _store.RecordAutonomyGrantAsync(new AutonomyGrant
+            {
+                WorkflowId = Workflow, Level = "L2-approve-consequential", GrantedBy = "seed", GrantedAt = DateTimeOffset.UtcNow, Evidence = "test fixture",
+            }, default);
+            yaml = yaml.Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal);
+            // The connectors reach this test's system of record, on its own port (as `skybridge up` rewrites them).
+            yaml = yaml.Replace("http://127.0.0.1:5081", DeskUrl, StringComparison.Ordinal);
             var published = await new ManifestService(_store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
             Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
         }
