@@ -42,7 +42,9 @@ public sealed class ConsoleBrowserTests : IClassFixture<RunningServer>
             await Assertions.Expect(page.Locator("#manifest-yaml")).ToContainTextAsync("id: support-desk");
 
             await page.ClickAsync("#sign-out");
-            await page.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
+            // Back on the sign-in form: what a person sees once signed out (polled, so a slow machine only waits).
+            await Assertions.Expect(page.Locator("#sign-in")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+            Assert.Contains("/signin", page.Url, StringComparison.Ordinal);
         });
 
     [Fact]
@@ -62,7 +64,9 @@ public sealed class ConsoleBrowserTests : IClassFixture<RunningServer>
             // The layout's inline style sheet runs only with the right nonce: its background colour shows it did.
             Assert.Equal("rgb(246, 248, 251)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
             await page.ClickAsync("#sign-out");
-            await page.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
+            // Back on the sign-in form: what a person sees once signed out (polled, so a slow machine only waits).
+            await Assertions.Expect(page.Locator("#sign-in")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+            Assert.Contains("/signin", page.Url, StringComparison.Ordinal);
             Assert.Empty(violations);
         });
 
