@@ -203,14 +203,14 @@ internal sealed class IssuanceRig : IAsyncDisposable
         return new IssuanceRig(folder, app, store, key, result.Agent.ClientId, issuer);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string FindSample()
+    internal static string FindSample()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

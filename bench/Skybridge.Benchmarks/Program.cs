@@ -3,7 +3,13 @@ using Skybridge.Benchmarks;
 
 // Runs the benchmarks named by --filter; see docs/performance.md for the figures and the machine they ran on.
 // `token-load [REQUESTS] [CONCURRENCY]` instead runs the token issuance load test over HTTP;
+// `action-load [CALLS] [RATE]` governed calls at a fixed rate against a baseline;
 // `policy-latency [DECISIONS]` times single policy decisions for the median and p99.
+if (args.Length > 0 && args[0] == "action-load")
+{
+    return await ActionLoad.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "token-load")
 {
     return await TokenLoad.RunAsync(args);

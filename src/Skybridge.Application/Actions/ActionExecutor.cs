@@ -39,6 +39,9 @@ public sealed partial class ActionExecutor
         _nodeId = nodeId;
     }
 
+    /// <summary>The action as it stands.</summary>
+    public Task<StoredAction?> GetAsync(string actionId, CancellationToken cancellationToken) => _store.GetActionAsync(actionId, cancellationToken);
+
     /// <summary>Executes an <c>approved</c> action if this node wins its claim; returns the action as it stands after.</summary>
     public async Task<StoredAction?> ExecuteAsync(string actionId, CancellationToken cancellationToken)
     {
@@ -139,6 +142,9 @@ internal sealed partial class ActionOutbox : BackgroundService
     /// <summary>A claim older than this without a result belongs to a node that died.</summary>
     public static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(2);
 
+    /// <summary>An approved action not claimed within this long was left by its request (a crash, a lost connection).</summary>
+    public static readonly TimeSpan LeftAfter = TimeSpan.FromSeconds(5);
+
     private readonly IActionStore _store;
     private readonly ActionExecutor _executor;
     private readonly TimeProvider _time;
@@ -155,9 +161,14 @@ internal sealed partial class ActionOutbox : BackgroundService
     /// <summary>One pass: queued actions, then stale claims.</summary>
     public async Task DrainAsync(CancellationToken cancellationToken)
     {
+        // A freshly approved action is being run by the request that approved it; the outbox takes what was left.
+        var leftBefore = _time.GetUtcNow() - LeftAfter;
         foreach (var action in await _store.ListActionsByStatusAsync(ActionStatuses.Approved, 100, cancellationToken).ConfigureAwait(false))
         {
-            await _executor.ExecuteAsync(action.Id, cancellationToken).ConfigureAwait(false);
+            if (action.UpdatedAt < leftBefore)
+            {
+                await _executor.ExecuteAsync(action.Id, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var staleBefore = _time.GetUtcNow() - StaleClaim;

@@ -183,6 +183,14 @@ public sealed class ExecuteStep(ActionExecutor executor) : ActionStep
     {
         ArgumentNullException.ThrowIfNull(context);
         var action = await executor.ExecuteAsync(context.ActionId, cancellationToken).ConfigureAwait(false);
+        // Under load the outbox may have claimed it first: the caller waits a little for the answer, then gets the
+        // current state to poll (GET /api/actions/ID?wait=).
+        for (var i = 0; i < 100 && action!.Status == ActionStatuses.Executing; i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+            action = await executor.GetAsync(context.ActionId, cancellationToken).ConfigureAwait(false);
+        }
+
         return ActionResult.Of(ActionAnswers.Of(action!));
     }
 }

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Skybridge.Application.Agents;
+using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
+using Skybridge.Client;
+using Skybridge.Server;
+using Skybridge.Server.Hosting;
+using Skybridge.Storage;
+
+namespace Skybridge.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release -- action-load [CALLS] [RATE]</c>: governed calls over loopback HTTP at a fixed arrival rate.
+/// A node runs the sample at L2 with its helpdesk connector pointed at a system that does nothing; an agent (the C#
+/// client: token, DPoP proof per request) proposes routine <c>reply</c> actions, each one through token and proof
+/// checks, schema, policy and ladder, the ledger, the connector (a token minted for the call, a DPoP proof, an HTTP
+/// call) and the result's ledger entry. The same agent's <c>GET /api/agent/whoami</c> at the same rate is the baseline:
+/// the difference is what governing a call adds.
+/// </summary>
+internal static class ActionLoad
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var calls = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
+        var rate = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2_000;
+        var folder = Path.Combine(Path.GetTempPath(), "skybridge-bench-actions-" + Guid.NewGuid().ToString("N"));
+
+        // The system of record that does nothing: answers every action at once.
+        var noopBuilder = WebApplication.CreateSlimBuilder();
+        noopBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        noopBuilder.Logging.ClearProviders();
+        await using var noop = noopBuilder.Build();
+        noop.MapPost("/{action}", () => Results.Json(new { ok = true }));
+        await noop.StartAsync();
+        var noopUrl = noop.Urls.First().TrimEnd('/');
+
+        await using var store = SkybridgeStores.OpenSqlite(folder);
+        await store.MigrateAsync();
+        await store.RecordAutonomyGrantAsync(new AutonomyGrant { WorkflowId = "support-desk", Level = "L2-approve-consequential", GrantedBy = "bench", GrantedAt = DateTimeOffset.UtcNow, Evidence = "benchmark" });
+        await using (var ledger = new LedgerWriter(store, TimeProvider.System, "bench"))
+        {
+            var yaml = (await File.ReadAllTextAsync(IssuanceRig.FindSample()))
+                .Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal)
+                .Replace("http://127.0.0.1:5081/helpdesk", noopUrl, StringComparison.Ordinal);
+            var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "bench", activate: true, default);
+            if (!published.IsValid)
+            {
+                throw new InvalidOperationException("The benchmark manifest does not validate: " + string.Join("; ", published.Diagnostics));
+            }
+        }
+
+        var issuer = $"http://127.0.0.1:{IssuanceRig.FreePort()}";
+        await using var app = SkybridgeServer.Build(new SkybridgeServerOptions
+        {
+            Urls = issuer, PublicUrl = issuer, NodeId = "bench", MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+            RateLimits = new RequestRateLimits { Enabled = false },
+            ExtraResources = [noopUrl],
+            LedgerKeyFile = Path.Combine(folder, "keys", "ledger.key"),
+        }, store);
+        await app.StartNodeAsync(default);
+        var pair = AgentKeyPair.Generate();
+        var agent = await app.Services.GetRequiredService<AgentService>().RegisterAsync("bench", "support-desk", "bench-agent", "responder", pair.PublicJwk, default);
+        var credentials = SkybridgeAgentCredentials.Parse(pair.CredentialsJson(issuer, agent.Agent!.ClientId, "support-desk", "responder", "cases:read cases:write actions:propose"));
+        await store.SaveCaseAsync(new StoredCase("case-bench", "support-desk", "bench", "Where is my parcel?", "{}", false, DateTimeOffset.UtcNow));
+        using var http = SkybridgeAgent.CreateHttpClient(credentials);
+
+        // Warm up both paths (JIT, connections, the token), then measure each at the same arrival rate.
+        await RunAtRateAsync(Math.Min(2_000, calls), rate, i => Whoami(http));
+        await RunAtRateAsync(Math.Min(2_000, calls), rate, i => Reply(http, "warm-" + i));
+        var baseline = await RunAtRateAsync(calls, rate, i => Whoami(http));
+        var governed = await RunAtRateAsync(calls, rate, i => Reply(http, "call-" + i));
+
+        Console.WriteLine($"{calls} calls each at {rate}/s offered, 2 cores, loopback");
+        Console.WriteLine($"baseline GET /api/agent/whoami: {baseline.Achieved:0}/s, p50 {baseline.P50:0.00} ms, p99 {baseline.P99:0.00} ms");
+        Console.WriteLine($"governed reply (policy, ledger, connector): {governed.Achieved:0}/s, p50 {governed.P50:0.00} ms, p99 {governed.P99:0.00} ms");
+        Console.WriteLine($"added by governing: p50 {governed.P50 - baseline.P50:0.00} ms, p99 {governed.P99 - baseline.P99:0.00} ms");
+        var executed = (await store.ListActionsByStatusAsync(ActionStatuses.Executed, int.MaxValue)).Count;
+        Console.WriteLine($"actions executed: {executed} (expected {calls + Math.Min(2_000, calls)})");
+        return 0;
+    }
+
+    private static async Task Whoami(HttpClient http)
+    {
+        using var response = await http.GetAsync(new Uri("/api/agent/whoami", UriKind.Relative));
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static async Task Reply(HttpClient http, string key)
+    {
+        using var response = await http.PostAsJsonAsync(new Uri("/api/cases/case-bench/actions", UriKind.Relative), new
+        {
+            action = "reply",
+            parameters = new JsonObject { ["ticket_id"] = "RT-000001", ["body"] = "Your parcel left our warehouse today." },
+            idempotencyKey = key,
+        });
+        if (response.StatusCode != HttpStatusCode.OK || (await response.Content.ReadFromJsonAsync<JsonObject>())?["status"]?.GetValue<string>() != "executed")
+        {
+            throw new InvalidOperationException($"Call {key} was not executed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    private sealed record Run(double Achieved, double P50, double P99);
+
+    /// <summary>Open loop: call i starts at i/rate seconds whatever the others do; latency from its planned start.</summary>
+    private static async Task<Run> RunAtRateAsync(int count, int rate, Func<int, Task> call)
+    {
+        var latencies = new double[count];
+        var clock = Stopwatch.StartNew();
+        var tasks = new Task[count];
+        for (var i = 0; i < count; i++)
+        {
+            var planned = TimeSpan.FromSeconds((double)i / rate);
+            var wait = planned - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait);
+            }
+
+            var index = i;
+            tasks[i] = Task.Run(async () =>
+            {
+                await call(index);
+                latencies[index] = (clock.Elapsed - planned).TotalMilliseconds;
+            });
+        }
+
+        await Task.WhenAll(tasks);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        Array.Sort(latencies);
+        return new Run(count / elapsed, latencies[count / 2], latencies[(int)(count * 0.99)]);
+    }
+}
