@@ -142,24 +142,35 @@ public sealed class ActionPipeline
     public async Task<ActionResult> ProposeAsync(ActionProposal proposal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(proposal);
-        var context = new ActionContext(proposal, "act-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), _time.GetUtcNow());
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var result = await _first.HandleAsync(context, cancellationToken).ConfigureAwait(false);
-            if (!context.Recorded && context.Trail.Count > 0)
+            var context = new ActionContext(proposal, "act-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), _time.GetUtcNow());
+            try
             {
-                await RecordAsync(_ledger, context, cancellationToken).ConfigureAwait(false);
-            }
+                var result = await _first.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+                if (!context.Recorded && context.Trail.Count > 0)
+                {
+                    await RecordAsync(_ledger, context, cancellationToken).ConfigureAwait(false);
+                }
 
-            return result;
-        }
-        catch (StoreConflictException) when (!context.Recorded)
-        {
-            // Another request with the same idempotency key got there first: its answer is this one's.
-            return await IdempotencyStep.ReplayAsync(_store, context, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException("A conflicting proposal was not found afterwards.");
+                return result;
+            }
+            catch (BudgetExhaustedException) when (!context.Recorded && attempt < MaxAttempts)
+            {
+                // Another node spent what this proposal's budget step had read as left; nothing was recorded. Deciding
+                // again reads the spent budget and denies it with the reason.
+            }
+            catch (StoreConflictException) when (!context.Recorded)
+            {
+                // Another request with the same idempotency key got there first: its answer is this one's.
+                return await IdempotencyStep.ReplayAsync(_store, context, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException("A conflicting proposal was not found afterwards.");
+            }
         }
     }
+
+    /// <summary>How often a proposal is decided again after losing a budget race, before the error is let through.</summary>
+    private const int MaxAttempts = 3;
 
     /// <summary>Writes what the steps decided (events and rows) in one transaction.</summary>
     internal static async Task RecordAsync(ILedger ledger, ActionContext context, CancellationToken cancellationToken)

@@ -65,4 +65,7 @@ public static class ActionCodes
 
     /// <summary>Policy (or a prohibited action) denied it.</summary>
     public const string DeniedByPolicy = "denied_by_policy";
+
+    /// <summary>Policy let it through, but it would go over one of the manifest's budgets.</summary>
+    public const string BudgetExhausted = "budget_exhausted";
 }

@@ -126,7 +126,9 @@ public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLif
                     Requesters(context), context.Now, approvalLifetime);
                 context.Rows.Add(new ApprovalRecordedRow(ActionAnswers.ToStored(approval, context.ActionId)));
                 context.Trail.Add(ActionEvents.ApprovalRequested(context, approval));
-                return Store(context, ActionStatuses.PendingApproval, detail, approval.Id);
+                // On through budgets (a pending call reserves its share) and the record; nothing executes it yet.
+                Store(context, ActionStatuses.PendingApproval, detail, approval.Id);
+                return await NextAsync(context, cancellationToken).ConfigureAwait(false);
             default:
                 Store(context, ActionStatuses.Approved, detail, null);
                 return await NextAsync(context, cancellationToken).ConfigureAwait(false);

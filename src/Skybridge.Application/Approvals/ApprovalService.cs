@@ -143,6 +143,11 @@ public sealed class ApprovalService
         if (actionStatus is not null)
         {
             rows.Add(new ActionTransitionRow(before.ActionId, ActionStatuses.PendingApproval, actionStatus, null, now));
+            if (actionStatus == ActionStatuses.Rejected)
+            {
+                // Rejected, expired or replaced by an edited call: the budget share reserved at proposal is given back.
+                rows.Add(new BudgetReleaseRow(before.ActionId));
+            }
         }
 
         await _ledger.AppendAsync([new LedgerEntry

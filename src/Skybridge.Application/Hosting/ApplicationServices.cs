@@ -102,6 +102,7 @@ public static class ApplicationServices
                 new IdempotencyStep(store),
                 new SchemaStep(sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<PolicyCache>()),
                 new PolicyStep(IsHalted(sp), options.ApprovalLifetime),
+                new BudgetStep(store),
                 new RecordStep(sp.GetRequiredService<ILedger>()),
                 new ExecuteStep(sp.GetRequiredService<ActionExecutor>()),
             ], store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));

@@ -79,6 +79,15 @@ public static class DiagnosticCodes
     /// <summary><c>approvers</c> on a forbid rule, or together with <c>approval: none</c>.</summary>
     public const string ApproversWithoutApproval = "SB1115";
 
+    /// <summary>A budget counts an action the manifest does not declare.</summary>
+    public const string BudgetForUnknownAction = "SB1116";
+
+    /// <summary>A budget sums a parameter that is not a number parameter of its action (or sums over every action).</summary>
+    public const string BudgetSumNotNumeric = "SB1117";
+
+    /// <summary>A budget sets neither or both of <c>calls</c> and <c>sum</c>/<c>max</c>, or <c>sum</c> without <c>max</c>.</summary>
+    public const string BudgetWithoutLimit = "SB1118";
+
     /// <summary>A path leaves the manifest's folder (absolute, or climbing with <c>..</c>).</summary>
     public const string PathOutsideManifestFolder = "SB1201";
 

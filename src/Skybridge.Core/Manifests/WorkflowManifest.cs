@@ -44,6 +44,9 @@ public sealed record WorkflowManifest
     /// <summary>Operations on systems of record that agents may propose.</summary>
     public IReadOnlyList<ActionDefinition> Actions { get; init; } = [];
 
+    /// <summary>Limits on calls and on sums of a parameter per period, checked before an action runs.</summary>
+    public IReadOnlyList<Budget> Budgets { get; init; } = [];
+
     /// <summary>Permit/forbid rules; deny by default.</summary>
     public PolicySettings Policy { get; init; } = new();
 

@@ -52,7 +52,7 @@ internal sealed class ActionFixture : IAsyncDisposable
 {
     private readonly TestStore _test;
 
-    private ActionFixture(TestStore test, ActiveManifest active)
+    private ActionFixture(TestStore test, ActiveManifest active, TimeProvider time)
     {
         _test = test;
         Active = active;
@@ -63,9 +63,10 @@ internal sealed class ActionFixture : IAsyncDisposable
                 new IdempotencyStep(test.Store),
                 new SchemaStep(manifests, new PolicyCache()),
                 new PolicyStep(w => Halted, TimeSpan.FromHours(1)),
+                new BudgetStep(test.Store),
                 new RecordStep(test.Ledger),
                 new ExecuteStep(Executor),
-            ], test.Store, test.Ledger, TimeProvider.System);
+            ], test.Store, test.Ledger, time);
         Approvals = new ApprovalService(test.Store, test.Ledger, Executor, TimeProvider.System, w => Halted);
     }
 
@@ -86,7 +87,7 @@ internal sealed class ActionFixture : IAsyncDisposable
     public Skybridge.Application.Ledger.LedgerWriter Ledger => _test.Ledger;
 
     /// <summary>The sample at <paramref name="level"/>, with refunds approved by lee or kim (two people where a rule asks for two).</summary>
-    public static async Task<ActionFixture> StartAsync(string level = "L2-approve-consequential", string? extraRule = null)
+    public static async Task<ActionFixture> StartAsync(string level = "L2-approve-consequential", string? extraRule = null, TimeProvider? time = null)
     {
         var test = await TestStore.OpenAsync();
         var yaml = File.ReadAllText(Path.Combine(TestStore.RepoRoot, "samples", "support-desk", "manifest.yaml"));
@@ -103,7 +104,7 @@ internal sealed class ActionFixture : IAsyncDisposable
             EvidencedLevel = Skybridge.Core.Manifests.AutonomyLevel.L2ApproveConsequential,
         });
         Assert.True(loaded.Manifest is not null, string.Join("\n", loaded.Diagnostics));
-        return new ActionFixture(test, new ActiveManifest(loaded.Manifest.Id, 1, loaded.Manifest));
+        return new ActionFixture(test, new ActiveManifest(loaded.Manifest.Id, 1, loaded.Manifest), time ?? TimeProvider.System);
     }
 
     public static ActionProposal Refund(double amount, string key, string caseId = "case-1") => new()

@@ -127,6 +127,10 @@ public static class LedgerEventTypes
     /// distinct people must, and when it expires (failing closed).</summary>
     public const string ApprovalRequested = "approval.requested";
 
+    /// <summary>A proposal that policy let through was denied because it would go over one of the manifest's budgets:
+    /// the budget, its limit, what was used and is left, what the call needed, and when the window resets.</summary>
+    public const string BudgetExhausted = "budget.exhausted";
+
     /// <summary>A person decided an approval (approve, reject, approve with edits) with a comment, or it expired and
     /// failed closed. Carries the approval's new status and the call digest decided on.</summary>
     public const string ApprovalDecided = "approval.decided";
@@ -148,7 +152,7 @@ public static class LedgerEventTypes
         AgentRegistered, AgentKeyRotated, AgentEnabled, AgentDisabled,
         TokenIssued, TokenExchanged, TokenRefused, RequestRateLimited, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
         SourcesIngested, Retrieval, ModelCalled, DraftCreated,
-        ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted,
+        ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, BudgetExhausted,
     ]);
 
     /// <summary>The types named for coming features, which nothing writes yet.</summary>
