@@ -43,6 +43,7 @@ internal abstract partial class SqlStore
         ApprovalRecordedRow a => InsertApprovalAsync(connection, tx, a.Approval, cancellationToken),
         ApprovalUpdateRow u => UpdateApprovalAsync(connection, tx, u, cancellationToken),
         ActionTransitionRow t => TransitionActionRowAsync(connection, tx, t, cancellationToken),
+        ActionRecheckRow r => RecheckActionRowAsync(connection, tx, r, cancellationToken),
         _ => throw new NotSupportedException($"No table for {row.GetType().Name}."),
     };
 
