@@ -155,6 +155,12 @@ public sealed record ApprovalRecordedRow(StoredApproval Approval) : RecordedRow;
 /// </summary>
 public sealed record ApprovalUpdateRow(StoredApproval Approval, int ExpectedRevision) : RecordedRow;
 
+/// <summary>
+/// A held action decided again after a resume: its new status, explanation, call digest (the current policy and
+/// version), manifest version and approval, written only if it is still in <paramref name="From"/>.
+/// </summary>
+public sealed record ActionRecheckRow(StoredAction Action, string From) : RecordedRow;
+
 /// <summary>An action's move from one status to another, written only if it is still in <paramref name="From"/>.</summary>
 public sealed record ActionTransitionRow(string ActionId, string From, string To, string? Detail, DateTimeOffset At) : RecordedRow;
 

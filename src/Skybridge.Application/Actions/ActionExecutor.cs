@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Skybridge.Application.Connectors;
 using Skybridge.Application.Ledger;
 using Skybridge.Application.Manifests;
+using Skybridge.Application.Tokens;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Storage;
 
@@ -53,7 +54,7 @@ public sealed partial class ActionExecutor
 
         if (_isHalted(action.WorkflowId))
         {
-            await _store.TransitionActionAsync(actionId, ActionStatuses.Approved, ActionStatuses.Held, action.Detail, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await ActionHolds.HoldAsync(_ledger, action, "workflow halted", _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             return await _store.GetActionAsync(actionId, cancellationToken).ConfigureAwait(false);
         }
 
@@ -149,18 +150,42 @@ internal sealed partial class ActionOutbox : BackgroundService
     private readonly ActionExecutor _executor;
     private readonly TimeProvider _time;
     private readonly ILogger<ActionOutbox> _logger;
+    private readonly ActionPipeline _pipeline;
+    private readonly IAgentStore _agents;
+    private readonly ILedgerStore _ledgerStore;
+    private readonly IdentityState _state;
 
-    public ActionOutbox(IActionStore store, ActionExecutor executor, TimeProvider time, ILogger<ActionOutbox> logger)
+    public ActionOutbox(IActionStore store, ActionExecutor executor, TimeProvider time, ILogger<ActionOutbox> logger,
+        ActionPipeline pipeline, IAgentStore agents, ILedgerStore ledgerStore, IdentityState state)
     {
         _store = store;
         _executor = executor;
         _time = time;
         _logger = logger;
+        _pipeline = pipeline;
+        _agents = agents;
+        _ledgerStore = ledgerStore;
+        _state = state;
     }
 
-    /// <summary>One pass: queued actions, then stale claims.</summary>
+    /// <summary>One pass: held actions of resumed workflows, queued actions, then stale claims.</summary>
     public async Task DrainAsync(CancellationToken cancellationToken)
     {
+        // Held actions whose workflow runs again are decided again against the current policy, first, so that the ones
+        // still allowed run in this same pass.
+        foreach (var held in await _store.ListActionsByStatusAsync(ActionStatuses.Held, 100, cancellationToken).ConfigureAwait(false))
+        {
+            if (_state.Halt(held.WorkflowId) is null)
+            {
+                var agent = await _agents.GetAgentAsync(held.Requester, cancellationToken).ConfigureAwait(false);
+                var after = await _pipeline.RecheckHeldAsync(held, agent?.Role ?? "", await ActorsAsync(held, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                if (after is not null)
+                {
+                    LogRechecked(_logger, held.Id, after.Status);
+                }
+            }
+        }
+
         // A freshly approved action is being run by the request that approved it; the outbox takes what was left.
         var leftBefore = _time.GetUtcNow() - LeftAfter;
         foreach (var action in await _store.ListActionsByStatusAsync(ActionStatuses.Approved, 100, cancellationToken).ConfigureAwait(false))
@@ -205,6 +230,24 @@ internal sealed partial class ActionOutbox : BackgroundService
             // The node is stopping; what is left stays in the outbox for the next start.
         }
     }
+
+    /// <summary>The actor chain of the action's proposal, from its <c>action.proposed</c> event (its people may not approve it).</summary>
+    private async Task<IReadOnlyList<LedgerActor>> ActorsAsync(StoredAction action, CancellationToken cancellationToken)
+    {
+        foreach (var e in await _ledgerStore.ReadLedgerCaseAsync(action.CaseId, cancellationToken).ConfigureAwait(false))
+        {
+            if (e.Type == LedgerEventTypes.ActionProposed && JsonNode.Parse(e.Body) is JsonObject body
+                && body["resource"]?["id"]?.GetValue<string>() == action.Id && body["actors"] is JsonArray actors)
+            {
+                return [.. actors.OfType<JsonObject>().Select(a => new LedgerActor(a["kind"]!.GetValue<string>(), a["id"]!.GetValue<string>()))];
+            }
+        }
+
+        return [LedgerActor.Agent(action.Requester)];
+    }
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Held action {ActionId} decided again after a resume: {Status}")]
+    private static partial void LogRechecked(ILogger logger, string actionId, string status);
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Action {ActionId} was claimed by a node that did not finish it; sending it again with its idempotency key")]
     private static partial void LogResending(ILogger logger, string actionId);

@@ -24,7 +24,14 @@ public sealed class ActionContext
         Proposal = proposal;
         ActionId = actionId;
         Now = now;
+        NewApprovalId = "apr-" + actionId[4..];
     }
+
+    /// <summary>The id an approval opened for this proposal gets.</summary>
+    internal string NewApprovalId { get; init; }
+
+    /// <summary>True when a held action is decided again after a resume: nothing is recorded or run by the steps.</summary>
+    internal bool Rechecking { get; init; }
 
     /// <summary>What the agent asked.</summary>
     public ActionProposal Proposal { get; }
@@ -118,6 +125,7 @@ public sealed class PolicyCache
 public sealed class ActionPipeline
 {
     private readonly ActionStep _first;
+    private readonly ActionStep? _decide;
     private readonly IActionStore _store;
     private readonly ILedger _ledger;
     private readonly TimeProvider _time;
@@ -133,6 +141,8 @@ public sealed class ActionPipeline
         }
 
         _first = list[0];
+        // Re-checking a held action starts where a proposal is decided: the idempotency step would only replay it.
+        _decide = list.OfType<SchemaStep>().FirstOrDefault();
         _store = store;
         _ledger = ledger;
         _time = time;
@@ -171,6 +181,98 @@ public sealed class ActionPipeline
 
     /// <summary>How often a proposal is decided again after losing a budget race, before the error is let through.</summary>
     private const int MaxAttempts = 3;
+    /// <summary>
+    /// Decides a held action again after its workflow resumed, with the same steps as a new proposal and the CURRENT
+    /// active version, policy and ladder: allowed -> <c>approved</c> (the outbox runs it), approval needed -> a new
+    /// approval is opened, denied (or no longer valid) -> <c>denied</c> with the explanation. Written with its
+    /// <c>policy.decided</c> and <c>action.rechecked</c> events, once: another node re-checking it too gets a conflict.
+    /// </summary>
+    /// <param name="held">The held action.</param>
+    /// <param name="requesterRole">The proposing agent's role now (policy tests the role).</param>
+    /// <param name="actors">The actor chain of the original proposal (the people in it may not approve it).</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>The action as stored after, or null when another node re-checked it first.</returns>
+    public async Task<StoredAction?> RecheckHeldAsync(StoredAction held, string requesterRole, IReadOnlyList<LedgerActor> actors, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        if (_decide is null || held.Status != ActionStatuses.Held)
+        {
+            return held;
+        }
+
+        var proposal = new ActionProposal
+        {
+            WorkflowId = held.WorkflowId,
+            CaseId = held.CaseId,
+            Action = held.Action,
+            Parameters = JsonNode.Parse(held.Parameters),
+            IdempotencyKey = held.IdempotencyKey,
+            Requester = held.Requester,
+            RequesterRole = requesterRole,
+            RequesterKey = held.RequesterKey,
+            Actors = actors,
+        };
+        var context = new ActionContext(proposal, held.Id, _time.GetUtcNow())
+        {
+            Rechecking = true,
+            NewApprovalId = "apr-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)),
+        };
+        var result = await _decide.HandleAsync(context, cancellationToken).ConfigureAwait(false);
+
+        StoredAction decided;
+        if (context.Rows.OfType<ActionRecordedRow>().LastOrDefault() is { } row)
+        {
+            decided = row.Action with { CreatedAt = held.CreatedAt };
+        }
+        else
+        {
+            // Refused before policy (the action or its parameters no longer fit the active version): denied, with why.
+            var refusal = result.Refusal!;
+            decided = held with
+            {
+                Status = ActionStatuses.Denied,
+                Detail = new JsonObject { ["code"] = refusal.Code, ["summary"] = refusal.Message, ["problems"] = refusal.Problems?.DeepClone() }.ToJsonString(),
+                UpdatedAt = context.Now,
+            };
+        }
+
+        if (decided.Status == ActionStatuses.Denied && decided.Detail is { } why && JsonNode.Parse(why)?["code"]?.GetValue<string>() == ActionCodes.Halted)
+        {
+            return held; // halted again meanwhile: it stays held, for the next resume
+        }
+
+        // The steps' rows, with the action written in place of the held one; the proposal event is not repeated.
+        var rows = context.Rows.Where(r => r is not ActionRecordedRow).Append(new ActionRecheckRow(decided, ActionStatuses.Held)).ToList();
+        var trail = context.Trail.Where(e => e.Type != LedgerEventTypes.ActionProposed).ToList();
+        trail.Add(new LedgerEntry
+        {
+            Type = LedgerEventTypes.ActionRechecked,
+            Actors = [LedgerActor.System("kill-switch")],
+            WorkflowId = held.WorkflowId,
+            WorkflowVersion = context.Active?.Version,
+            CaseId = held.CaseId,
+            Resource = new LedgerResource("action", held.Id),
+            Outcome = decided.Status,
+            InputHashes = new Dictionary<string, string> { ["held_call"] = held.CallDigest },
+            Content = new JsonObject
+            {
+                ["action"] = held.Action,
+                ["call_digest"] = decided.CallDigest,
+                ["approval_id"] = decided.ApprovalId,
+                ["code"] = decided.Status == ActionStatuses.Denied && decided.Detail is { } d ? JsonNode.Parse(d)?["code"]?.DeepClone() : null,
+            },
+        });
+        try
+        {
+            await _ledger.AppendAsync(trail, rows, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreConflictException)
+        {
+            return null; // another node re-checked it first
+        }
+
+        return await _store.GetActionAsync(held.Id, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Writes what the steps decided (events and rows) in one transaction.</summary>
     internal static async Task RecordAsync(ILedger ledger, ActionContext context, CancellationToken cancellationToken)

@@ -122,7 +122,7 @@ public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLif
             case Disposition.RecordProposal:
                 return Store(context, ActionStatuses.Recorded, detail, null);
             case Disposition.AwaitApproval:
-                var approval = ApprovalRules.Open("apr-" + context.ActionId[4..], context.Call!, decision.Authority, outcome.Approvers,
+                var approval = ApprovalRules.Open(context.NewApprovalId, context.Call!, decision.Authority, outcome.Approvers,
                     Requesters(context), context.Now, approvalLifetime);
                 context.Rows.Add(new ApprovalRecordedRow(ActionAnswers.ToStored(approval, context.ActionId)));
                 context.Trail.Add(ActionEvents.ApprovalRequested(context, approval));
@@ -172,6 +172,13 @@ public sealed class RecordStep(Ledger.ILedger ledger) : ActionStep
     public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.Rechecking)
+        {
+            // A held action decided again: the pipeline writes its new state in place of the old and the outbox runs it.
+            var decided = context.Rows.OfType<ActionRecordedRow>().Last().Action;
+            return ActionResult.Of(ActionAnswers.Of(decided));
+        }
+
         await ActionPipeline.RecordAsync(ledger, context, cancellationToken).ConfigureAwait(false);
         return await NextAsync(context, cancellationToken).ConfigureAwait(false);
     }

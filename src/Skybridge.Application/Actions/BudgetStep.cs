@@ -29,7 +29,8 @@ public sealed class BudgetStep(IBudgetStore store) : ActionStep
         ArgumentNullException.ThrowIfNull(context);
         var budgets = context.Active!.Manifest.Budgets;
         var recorded = context.Rows.OfType<ActionRecordedRow>().LastOrDefault();
-        if (budgets.Count == 0 || recorded is null || recorded.Action.Status is not (ActionStatuses.Approved or ActionStatuses.PendingApproval))
+        // A held action re-checked after a resume already holds its share from when it was proposed.
+        if (context.Rechecking || budgets.Count == 0 || recorded is null || recorded.Action.Status is not (ActionStatuses.Approved or ActionStatuses.PendingApproval))
         {
             return await NextAsync(context, cancellationToken).ConfigureAwait(false);
         }

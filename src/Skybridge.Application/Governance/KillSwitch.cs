@@ -3,6 +3,7 @@ using Skybridge.Core.Ledger.Events;
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Ledger;
 using Skybridge.Storage;
+using Skybridge.Application.Actions;
 
 namespace Skybridge.Application.Governance;
 
@@ -17,10 +18,15 @@ public sealed class KillSwitch
     private readonly TimeProvider _time;
     private readonly ILedger _ledger;
     private readonly IdentityState? _state;
+    private readonly IActionStore? _actions;
 
-    /// <summary>The switch over <paramref name="store"/>; <paramref name="state"/> is the node's state (null from the CLI).</summary>
-    public KillSwitch(IWorkflowStore store, ITokenStore tokens, TimeProvider time, ILedger ledger, IdentityState? state = null)
+    /// <summary>
+    /// The switch over <paramref name="store"/>; <paramref name="state"/> is the node's state (null from the CLI);
+    /// <paramref name="actions"/> holds the workflow's queued actions at the halt.
+    /// </summary>
+    public KillSwitch(IWorkflowStore store, ITokenStore tokens, TimeProvider time, ILedger ledger, IdentityState? state = null, IActionStore? actions = null)
     {
+        _actions = actions;
         _store = store;
         _tokens = tokens;
         _time = time;
@@ -35,12 +41,21 @@ public sealed class KillSwitch
         if (halted)
         {
             await RecordAsync(LedgerEventTypes.WorkflowHalted, actor, workflowId, reason, cancellationToken).ConfigureAwait(false);
+            if (_actions is not null)
+            {
+                // Every node's outbox also holds what it finds queued for a halted workflow; doing it here closes the
+                // second before the other nodes learn of the halt: a held action cannot be claimed.
+                await ActionHolds.HoldWorkflowAsync(_actions, _ledger, workflowId, reason, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return halted;
     }
 
-    /// <summary>Resumes a halted workflow. False when it was not halted.</summary>
+    /// <summary>
+    /// Resumes a halted workflow. False when it was not halted. Its held actions are then decided again against the
+    /// current policy by the outbox of whichever node gets there first (<see cref="ActionPipeline.RecheckHeldAsync"/>).
+    /// </summary>
     public async Task<bool> ResumeAsync(string actor, string workflowId, string reason, CancellationToken cancellationToken)
     {
         var resumed = await _store.ResumeWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false);

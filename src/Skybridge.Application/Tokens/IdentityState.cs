@@ -139,14 +139,16 @@ internal sealed partial class IdentityRefresher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        // Twice a second: a halt, disable or revocation on another node must bite here within one second, and a tick
+        // that read the store just before the change is followed by one that sees it.
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500), _time);
         var tick = 0L;
         while (await NextTickAsync(timer, stoppingToken).ConfigureAwait(false))
         {
             try
             {
                 await _state.RefreshAsync(stoppingToken).ConfigureAwait(false);
-                if (++tick % 30 == 0)
+                if (++tick % 60 == 0)
                 {
                     await _keys.RotateIfDueAsync(stoppingToken).ConfigureAwait(false);
                     await _keys.RefreshAsync(stoppingToken).ConfigureAwait(false);

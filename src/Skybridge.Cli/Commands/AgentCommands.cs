@@ -218,8 +218,8 @@ internal static class AgentCommands
             var by = ByOption();
             var store = new StoreOptions();
             var command = new Command(halt ? "halt" : "resume", halt
-                ? "The kill switch: halt a workflow now. No tokens are issued for it and its agents' tokens stop working on every node within a second."
-                : "Resume a halted workflow.") { workflow, reason, by };
+                ? "The kill switch: halt a workflow now. No tokens are issued for it, its agents' tokens stop working and its queued actions are held, on every node within a second. The operator's break-glass: it works on the store and does not check the manifest's halt authority; --by names who decided."
+                : "Resume a halted workflow: its held actions are decided again against the current policy. Like halt, it does not check the halt authority.") { workflow, reason, by };
             store.AddTo(command);
             command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
             {
@@ -231,7 +231,7 @@ internal static class AgentCommands
                     return ExitCodes.InvalidInput;
                 }
 
-                var killSwitch = new KillSwitch(opened, opened, time, ledger);
+                var killSwitch = new KillSwitch(opened, opened, time, ledger, null, opened);
                 var changed = halt
                     ? await killSwitch.HaltAsync(Actor(parse.GetValue(by)), id, parse.GetValue(reason)!, ct).ConfigureAwait(false)
                     : await killSwitch.ResumeAsync(Actor(parse.GetValue(by)), id, parse.GetValue(reason)!, ct).ConfigureAwait(false);

@@ -8,6 +8,7 @@ using Skybridge.Server.Authentication;
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Agents;
 using Skybridge.Storage;
+using Skybridge.Application.Manifests;
 
 namespace Skybridge.Server.Endpoints;
 
@@ -56,24 +57,57 @@ internal static class AgentEndpoints
             }).RequirePermission(Permission.ManageAgents).WithSummary(enabled ? "Re-enables a disabled agent." : "Disables an agent: no new tokens, and its tokens stop working at once.");
         }
 
-        group.MapGet("/halt", async (string id, HttpContext context, IWorkflowStore store) =>
+        group.MapGet("/halt", async (string id, HttpContext context, IWorkflowStore store, IActiveManifests manifests) =>
         {
             var halt = (await store.ListHaltsAsync(context.RequestAborted).ConfigureAwait(false)).FirstOrDefault(h => h.WorkflowId == id);
-            return Results.Ok(new { halted = halt is not null, halt?.HaltedBy, halt?.Reason, halt?.At });
+            var manifest = (await manifests.GetAsync(id, context.RequestAborted).ConfigureAwait(false))?.Manifest;
+            return Results.Ok(new
+            {
+                halted = halt is not null,
+                halt?.HaltedBy,
+                halt?.Reason,
+                halt?.At,
+                authority = HaltAuthority.Describe(manifest),
+                mayPress = HaltAuthority.Allows(manifest, PeopleSignIn.UserName(context.User)!, Groups(context)),
+            });
         }).RequirePermission(Permission.ReadWorkflow).WithSummary("Whether the workflow is halted, by whom and why.");
 
-        group.MapPost("/halt", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch) =>
+        group.MapPost("/halt", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch, IActiveManifests manifests) =>
         {
+            if (await NotAuthorityAsync(id, context, manifests).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
             var done = await killSwitch.HaltAsync(PeopleSignIn.UserName(context.User)!, id, Reason(request), context.RequestAborted).ConfigureAwait(false);
             return done ? Results.Ok(new { halted = true }) : ApiProblems.Problem(StatusCodes.Status409Conflict, "already_halted", $"{id} is already halted.");
         }).RequirePermission(Permission.HaltWorkflow).WithSummary("The kill switch: halts the workflow at once; its agents' tokens stop working.");
 
-        group.MapPost("/resume", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch) =>
+        group.MapPost("/resume", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch, IActiveManifests manifests) =>
         {
+            if (await NotAuthorityAsync(id, context, manifests).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
             var done = await killSwitch.ResumeAsync(PeopleSignIn.UserName(context.User)!, id, Reason(request), context.RequestAborted).ConfigureAwait(false);
             return done ? Results.Ok(new { halted = false }) : ApiProblems.Problem(StatusCodes.Status409Conflict, "not_halted", $"{id} is not halted.");
         }).RequirePermission(Permission.HaltWorkflow).WithSummary("Resumes a halted workflow.");
     }
+
+    /// <summary>A 403 for a person who holds the role permission but is not in the workflow's halt authority.</summary>
+    private static async Task<IResult?> NotAuthorityAsync(string id, HttpContext context, IActiveManifests manifests)
+    {
+        var manifest = (await manifests.GetAsync(id, context.RequestAborted).ConfigureAwait(false))?.Manifest;
+        var user = PeopleSignIn.UserName(context.User)!;
+        return HaltAuthority.Allows(manifest, user, Groups(context))
+            ? null
+            : ApiProblems.Problem(StatusCodes.Status403Forbidden, HaltAuthority.NotAuthority,
+                $"Only the halt authority of {id} may halt or resume it ({string.Join(", ", HaltAuthority.Describe(manifest))}); {user} is not in it.");
+    }
+
+    /// <summary>The person's groups as the sign-in gave them (an identity provider's groups claim); none for local accounts.</summary>
+    private static string[] Groups(HttpContext context) => [.. context.User.FindAll("groups").Select(c => c.Value)];
 
     private static string Reason(HaltRequest? request) => string.IsNullOrWhiteSpace(request?.Reason) ? "(no reason given)" : request.Reason.Trim()[..Math.Min(request.Reason.Trim().Length, 500)];
 

@@ -175,6 +175,20 @@ internal abstract partial class SqlStore
         }
     }
 
+    private static async Task RecheckActionRowAsync(DbConnection connection, DbTransaction tx, ActionRecheckRow r, CancellationToken cancellationToken)
+    {
+        var a = r.Action;
+        var changed = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE actions SET status = @status, detail = @detail, call_digest = @digest, manifest_version = @version, approval_id = @approvalId, updated_at_us = @at " +
+            "WHERE id = @actionId AND status = @from",
+            new { status = a.Status, detail = a.Detail, digest = a.CallDigest, version = a.ManifestVersion, approvalId = a.ApprovalId, at = ToMicros(a.UpdatedAt), actionId = a.Id, from = r.From },
+            tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (changed != 1)
+        {
+            throw new StoreConflictException($"Action {a.Id} was not decided again: it is no longer {r.From} (another node did it first). Nothing was recorded.");
+        }
+    }
+
     private static async Task TransitionActionRowAsync(DbConnection connection, DbTransaction tx, ActionTransitionRow t, CancellationToken cancellationToken)
     {
         var changed = await connection.ExecuteAsync(new CommandDefinition(

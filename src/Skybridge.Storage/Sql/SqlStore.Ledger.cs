@@ -45,6 +45,7 @@ internal abstract partial class SqlStore
         ActionTransitionRow t => TransitionActionRowAsync(connection, tx, t, cancellationToken),
         BudgetSpendRow b => SpendRowAsync(connection, tx, b, cancellationToken),
         BudgetReleaseRow r => ReleaseRowAsync(connection, tx, r, cancellationToken),
+        ActionRecheckRow r => RecheckActionRowAsync(connection, tx, r, cancellationToken),
         _ => throw new NotSupportedException($"No table for {row.GetType().Name}."),
     };
 

@@ -51,13 +51,34 @@ public class RunningServer : IAsyncLifetime
     /// <summary>Account names: the role name for each role on support-desk; "outsider" holds owner on billing-disputes only.</summary>
     public static IReadOnlyList<WorkflowRole> Roles => WorkflowRoles.All;
 
+    /// <summary>
+    /// Opens the node's store; a fixture deriving from this one may put several nodes on one PostgreSQL database
+    /// (<see cref="Seeds"/> false for all but the first).
+    /// </summary>
+    protected virtual ISkybridgeStore OpenStore(string dataFolder) => SkybridgeStores.OpenSqlite(dataFolder);
+
+    /// <summary>Whether this node seeds the store with the workflows and accounts (a second node on a shared store does not).</summary>
+    protected virtual bool Seeds => true;
+
     public virtual async ValueTask InitializeAsync()
     {
-        Store = SkybridgeStores.OpenSqlite(_folder);
+        Store = OpenStore(_folder);
         await Store.MigrateAsync();
+        if (Seeds)
+        {
+            await SeedAsync();
+        }
+
+        await StartAsync();
+    }
+
+    private async Task SeedAsync()
+    {
         await using var ledger = new LedgerWriter(Store, Time, "test-seed");
         var manifests = new ManifestService(Store, Time, ledger);
-        var yaml = await File.ReadAllTextAsync(RepoPaths.SampleManifest);
+        // The accounts that hold the halt permission are also the workflow's halt authority (only they may press it).
+        var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest)).Replace(
+            "halt: [group:support-ops, user:maria.lopez, user:operator]", "halt: [group:support-ops, user:maria.lopez, user:operator, user:owner, user:admin]", StringComparison.Ordinal);
         var first = await manifests.PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
         Assert.True(first.IsValid, string.Join("\n", first.Diagnostics));
         var other = yaml.Replace($"id: {Workflow}", $"id: {OtherWorkflow}", StringComparison.Ordinal);
@@ -75,7 +96,10 @@ public class RunningServer : IAsyncLifetime
         await accounts.GrantRoleAsync("seed", "outsider", OtherWorkflow, WorkflowRole.Owner, default);
         await accounts.CreateUserAsync("seed", "nobody", "No roles", Password, default);
         await accounts.CreateUserAsync("seed", "bystander", "Bystander", Password, default);
+    }
 
+    private async Task StartAsync()
+    {
         _app = SkybridgeServer.Build(
             Adjust(new SkybridgeServerOptions
             {

@@ -139,6 +139,15 @@ public static class LedgerEventTypes
     /// <c>failed</c>; carries the system's status code and reference, the error code, and the attempts made.</summary>
     public const string ActionExecuted = "action.executed";
 
+    /// <summary>A queued action (allowed or approved, not yet run) was held because its workflow was halted: held,
+    /// never dropped. Carries the action and the halt's reason.</summary>
+    public const string ActionHeld = "action.held";
+
+    /// <summary>A held action was checked again against the current policy and ladder after its workflow resumed.
+    /// Outcome <c>approved</c> (it runs through the outbox), <c>pending_approval</c> (a new approval was opened) or
+    /// <c>denied</c> (with the explanation); the <c>policy.decided</c> event before it carries the decision.</summary>
+    public const string ActionRechecked = "action.rechecked";
+
     // Reserved for the evaluation work; nothing writes it yet.
 
     /// <summary>Reserved: an evaluation run finished, with its metrics against the acceptance bar.</summary>
@@ -152,7 +161,7 @@ public static class LedgerEventTypes
         AgentRegistered, AgentKeyRotated, AgentEnabled, AgentDisabled,
         TokenIssued, TokenExchanged, TokenRefused, RequestRateLimited, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
         SourcesIngested, Retrieval, ModelCalled, DraftCreated,
-        ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, BudgetExhausted,
+        ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, BudgetExhausted, ActionHeld, ActionRechecked,
     ]);
 
     /// <summary>The types named for coming features, which nothing writes yet.</summary>

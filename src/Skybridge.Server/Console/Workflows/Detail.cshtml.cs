@@ -3,6 +3,10 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Skybridge.Core.Access;
 using Skybridge.Application.Access;
 using Skybridge.Storage;
+using Microsoft.AspNetCore.Http;
+using Skybridge.Application.Governance;
+using Skybridge.Application.Manifests;
+using Skybridge.Server.Authentication;
 
 namespace Skybridge.Server.Console.Workflows;
 
@@ -11,12 +15,19 @@ public sealed class DetailModel : PageModel
 {
     private readonly AccessService _access;
     private readonly IWorkflowStore _store;
+    private readonly IActiveManifests _manifests;
+    private readonly KillSwitch _killSwitch;
 
-    public DetailModel(AccessService access, IWorkflowStore store)
+    public DetailModel(AccessService access, IWorkflowStore store, IActiveManifests manifests, KillSwitch killSwitch)
     {
         _access = access;
         _store = store;
+        _manifests = manifests;
+        _killSwitch = killSwitch;
     }
+
+    /// <summary>The kill switch area.</summary>
+    public HaltSwitchView? Halt { get; private set; }
 
     public WorkflowSummary? Workflow { get; private set; }
     public IReadOnlyList<ManifestVersion> Versions { get; private set; } = [];
@@ -35,6 +46,36 @@ public sealed class DetailModel : PageModel
         Versions = await _store.ListVersionsAsync(id, cancellationToken).ConfigureAwait(false);
         Activations = await _store.ListActivationsAsync(id, cancellationToken).ConfigureAwait(false);
         CanReadManifest = await _access.CheckAsync(User, Permission.ReadManifest, id, cancellationToken).ConfigureAwait(false) == AccessVerdict.Allowed;
+        Halt = await HaltSwitchView.LoadAsync(id, User, _access, _store, _manifests, cancellationToken).ConfigureAwait(false);
         return Page();
+    }
+
+    /// <summary>The kill switch pressed: halts the workflow (the halt authority only).</summary>
+    public Task<IActionResult> OnPostHaltAsync(string id, [FromForm] string? reason, CancellationToken cancellationToken) =>
+        PressAsync(id, reason, halt: true, cancellationToken);
+
+    /// <summary>The kill switch released: resumes the workflow (the halt authority only).</summary>
+    public Task<IActionResult> OnPostResumeAsync(string id, [FromForm] string? reason, CancellationToken cancellationToken) =>
+        PressAsync(id, reason, halt: false, cancellationToken);
+
+    private async Task<IActionResult> PressAsync(string id, string? reason, bool halt, CancellationToken cancellationToken)
+    {
+        var verdict = await _access.CheckAsync(User, Permission.HaltWorkflow, id, cancellationToken).ConfigureAwait(false);
+        if (verdict != AccessVerdict.Allowed)
+        {
+            return ConsoleAccess.Refuse(verdict);
+        }
+
+        if (!(await HaltSwitchView.LoadAsync(id, User, _access, _store, _manifests, cancellationToken).ConfigureAwait(false)).MayPress)
+        {
+            return StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        var why = string.IsNullOrWhiteSpace(reason) ? "(no reason given)" : reason.Trim()[..Math.Min(reason.Trim().Length, 500)];
+        var actor = PeopleSignIn.UserName(User)!;
+        _ = halt
+            ? await _killSwitch.HaltAsync(actor, id, why, cancellationToken).ConfigureAwait(false)
+            : await _killSwitch.ResumeAsync(actor, id, why, cancellationToken).ConfigureAwait(false);
+        return RedirectToPage(new { id });
     }
 }
