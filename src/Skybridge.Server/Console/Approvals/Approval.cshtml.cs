@@ -60,8 +60,12 @@ public sealed class ApprovalModel : PageModel
     /// <summary>The comment as typed, kept when a decision is refused.</summary>
     public string? Comment { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string approvalId, CancellationToken cancellationToken) =>
-        await LoadAsync(approvalId, Permission.ReadApprovals, cancellationToken).ConfigureAwait(false) ?? Page();
+    public async Task<IActionResult> OnGetAsync(string approvalId, CancellationToken cancellationToken)
+    {
+        // An approval past its expiry is closed before it is shown: never offered for a decision it can no longer take.
+        await _approvals.ExpireDueAsync(cancellationToken).ConfigureAwait(false);
+        return await LoadAsync(approvalId, Permission.ReadApprovals, cancellationToken).ConfigureAwait(false) ?? Page();
+    }
 
     public async Task<IActionResult> OnPostAsync(string approvalId, [FromForm] string? decision, [FromForm] string? callDigest, [FromForm] string? comment,
         CancellationToken cancellationToken)
