@@ -40,6 +40,18 @@ public sealed partial class ActionExecutor
         _nodeId = nodeId;
     }
 
+    /// <summary>The stored detail (the policy explanation) with <paramref name="more"/> laid over it, as JSON.</summary>
+    private static string Merge(string? detail, JsonObject more)
+    {
+        var merged = detail is not null && JsonNode.Parse(detail) is JsonObject before ? before : [];
+        foreach (var (key, value) in more)
+        {
+            merged[key] = value?.DeepClone();
+        }
+
+        return merged.ToJsonString();
+    }
+
     /// <summary>The action as it stands.</summary>
     public Task<StoredAction?> GetAsync(string actionId, CancellationToken cancellationToken) => _store.GetActionAsync(actionId, cancellationToken);
 
@@ -58,7 +70,7 @@ public sealed partial class ActionExecutor
             return await _store.GetActionAsync(actionId, cancellationToken).ConfigureAwait(false);
         }
 
-        var claim = new JsonObject { ["node"] = _nodeId, ["claimed"] = LedgerEventFormat.FormatTime(_time.GetUtcNow()) }.ToJsonString();
+        var claim = Merge(action.Detail, new JsonObject { ["claimed_by"] = _nodeId, ["claimed"] = LedgerEventFormat.FormatTime(_time.GetUtcNow()) });
         if (!await _store.TransitionActionAsync(actionId, ActionStatuses.Approved, ActionStatuses.Executing, claim, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
             return await _store.GetActionAsync(actionId, cancellationToken).ConfigureAwait(false); // another node runs it
@@ -97,7 +109,8 @@ public sealed partial class ActionExecutor
         }
 
         var executed = result.Outcome == ConnectorOutcome.Executed;
-        var detail = new JsonObject
+        // The policy explanation stays beside the system's answer: why it ran, and what it did.
+        var detail = Merge(action.Detail, new JsonObject
         {
             ["outcome"] = executed ? "executed" : "failed",
             ["status_code"] = result.StatusCode,
@@ -107,7 +120,7 @@ public sealed partial class ActionExecutor
             ["known_not_executed"] = result.KnownNotExecuted,
             ["attempts"] = result.Attempts,
             ["result"] = result.Body is { } body ? JsonNode.Parse(body.GetRawText()) : null,
-        };
+        });
         var now = _time.GetUtcNow();
         await _ledger.AppendAsync([new LedgerEntry
         {
@@ -128,7 +141,7 @@ public sealed partial class ActionExecutor
                 ["attempts"] = result.Attempts,
                 ["node"] = _nodeId,
             },
-        }], [new ActionTransitionRow(action.Id, ActionStatuses.Executing, executed ? ActionStatuses.Executed : ActionStatuses.Failed, detail.ToJsonString(), now)],
+        }], [new ActionTransitionRow(action.Id, ActionStatuses.Executing, executed ? ActionStatuses.Executed : ActionStatuses.Failed, detail, now)],
             CancellationToken.None).ConfigureAwait(false);
         return await _store.GetActionAsync(action.Id, cancellationToken).ConfigureAwait(false);
     }

@@ -219,8 +219,8 @@ internal static class PolicyRequests
 
             switch (value.GetValueKind())
             {
-                case JsonValueKind.Number:
-                    parameters.Add(PolicyArgument.Of(name, value.GetValue<double>()));
+                case JsonValueKind.Number when ActionSchema.TryGetNumber(value, out var number):
+                    parameters.Add(PolicyArgument.Of(name, number));
                     break;
                 case JsonValueKind.True or JsonValueKind.False:
                     parameters.Add(PolicyArgument.Of(name, value.GetValue<bool>()));

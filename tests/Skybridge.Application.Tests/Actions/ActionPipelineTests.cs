@@ -25,6 +25,8 @@ public sealed class ActionPipelineTests
         Assert.Null(result.Refusal);
         Assert.Equal(ActionStatuses.Executed, result.Answer!.Status);
         Assert.Equal("ref-" + result.Answer.ActionId, (string?)result.Answer.Detail["reference"]);
+        // Why it ran stays beside what it did.
+        Assert.Contains("refund-small", result.Answer.Detail["rules"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.Equal(1, f.System.CallsByKey[result.Answer.ActionId]);
         Assert.Equal(["action.proposed", "policy.decided", "action.executed"], (await f.TrailAsync()).Select(e => e.Type));
     }

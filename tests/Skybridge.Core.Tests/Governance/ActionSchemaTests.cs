@@ -57,4 +57,14 @@ public sealed class ActionSchemaTests
         Assert.Empty(Check("escalate", """{"ticket_id":"RT-000001","queue":"warranty"}"""));
         Assert.Equal(ActionSchemaCodes.NotAllowed, Assert.Single(Check("escalate", """{"ticket_id":"RT-000001","queue":"Warranty"}""")).Code);
     }
+
+    [Fact]
+    public void Validate_NumbersBuiltInCode_AreNumbers_AsWhenParsed()
+    {
+        // An in-process caller (the built-in responder) builds parameters from C# values, not from JSON text.
+        var built = new JsonObject { ["order_id"] = "SO-000001", ["amount"] = 120, ["currency"] = "EUR" };
+        Assert.Empty(ActionSchema.Validate(Sample.FindAction("refund")!, built));
+        Assert.True(ActionSchema.TryGetNumber(JsonValue.Create(12.5m), out var fromDecimal) && fromDecimal == 12.5);
+        Assert.Equal(ActionSchemaCodes.OutOfRange, Assert.Single(ActionSchema.Validate(Sample.FindAction("refund")!, new JsonObject { ["order_id"] = "SO-000001", ["amount"] = -1, ["currency"] = "EUR" })).Code);
+    }
 }

@@ -4,7 +4,11 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Skybridge.Application.Ledger;
 using Skybridge.Core.Access;
+using Skybridge.Core.Ledger.Events;
+using Skybridge.Storage;
 using Skybridge.Server.Tests.Identity;
 using Skybridge.Server.Tests.Support;
 
@@ -71,7 +75,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
 
     public RoleMatrixTests(RunningServer server) => _server = server;
 
-    private static IEnumerable<Probe> Probes(string wf, string yaml, string? caseId = null) =>
+    private static IEnumerable<Probe> Probes(string wf, string yaml, string? caseId = null, string? approvalId = null) =>
     [
         new("workflow", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}", () => null),
         new("versions", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/versions", () => null),
@@ -105,6 +109,8 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("inclusion proof", "signed-in", HttpMethod.Get, "/api/ledger/proof/inclusion?index=0&size=1", () => null, WorkflowScoped: false),
         new("console workflow", "read-workflow", HttpMethod.Get, $"/workflows/{wf}", () => null, Console: true),
         new("console version", "read-manifest", HttpMethod.Get, $"/workflows/{wf}/versions/1", () => null, Console: true),
+        new("console approvals inbox", "read-approvals", HttpMethod.Get, $"/workflows/{wf}/approvals", () => null, Console: true),
+        new("console approval", "read-approvals", HttpMethod.Get, $"/approvals/{approvalId ?? "approval-none"}", () => null, Console: true),
         // Nothing is ingested on this node, so a case abstains: still a 201 with its draft.
         new("submit case", "submit-case", HttpMethod.Post, "/api/cases", () => JsonContent.Create(new { workflow = wf, text = "Where is my parcel?" }), TokenOnly: true),
         new("read case", "read-case", HttpMethod.Get, $"/api/cases/{caseId ?? "case-none"}", () => null, TokenOnly: true),
@@ -141,7 +147,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         foreach (var wf in new[] { RunningServer.Workflow, RunningServer.OtherWorkflow })
         {
             var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest, TestContext.Current.CancellationToken)).Replace("id: support-desk", $"id: {wf}", StringComparison.Ordinal);
-            foreach (var probe in Probes(wf, yaml))
+            foreach (var probe in Probes(wf, yaml, approvalId: await ApprovalOnAsync(wf)))
             {
                 if (!probe.WorkflowScoped && wf == RunningServer.OtherWorkflow)
                 {
@@ -310,6 +316,46 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         }
 
         return ids;
+    }
+
+    /// <summary>
+    /// A pending approval on <paramref name="wf"/> for the console's approval page to show (written as the action path
+    /// writes one: the action and its approval rows with their ledger event); the same one on every call.
+    /// </summary>
+    private async Task<string> ApprovalOnAsync(string wf)
+    {
+        var id = "approval-probe-" + wf;
+        if (await _server.Store.GetApprovalAsync(id, TestContext.Current.CancellationToken) is not null)
+        {
+            return id;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var actionId = "action-probe-" + wf;
+        var digest = new string('a', 64);
+        var action = new StoredAction
+        {
+            Id = actionId, WorkflowId = wf, ManifestVersion = 1, CaseId = "case-probe-" + wf, Action = "refund",
+            Parameters = "{\"amount\":500,\"currency\":\"EUR\",\"order_id\":\"SO-000001\"}", CallDigest = digest,
+            Requester = "responder-probe", RequesterKey = "thumbprint", IdempotencyKey = "probe-" + wf, Status = ActionStatuses.PendingApproval,
+            ApprovalId = id, CreatedAt = now, UpdatedAt = now,
+        };
+        var approval = new StoredApproval
+        {
+            Id = id, ActionId = actionId, WorkflowId = wf, CaseId = action.CaseId, Action = "refund", CallDigest = digest,
+            Status = ApprovalStatuses.Pending, RequiredApprovers = 1, Eligible = "[\"user:approver\"]", Requesters = "[]", Revision = 0,
+            CreatedAt = now, ExpiresAt = now.AddDays(1),
+        };
+        await _server.Services.GetRequiredService<ILedger>().AppendAsync([new LedgerEntry
+        {
+            Type = LedgerEventTypes.ApprovalRequested,
+            Actors = [LedgerActor.Agent("responder-probe")],
+            WorkflowId = wf,
+            CaseId = action.CaseId,
+            Resource = new LedgerResource("approval", id),
+            Outcome = "pending",
+        }], [new ActionRecordedRow(action), new ApprovalRecordedRow(approval)], TestContext.Current.CancellationToken);
+        return id;
     }
 
     /// <summary>Sends a probe with <c>Authorization: DPoP</c> and a fresh proof (RFC 9449 section 7; htu without the query).</summary>

@@ -120,7 +120,7 @@ public static class ActionSchema
             case ParameterType.Boolean:
                 return kind is JsonValueKind.True or JsonValueKind.False ? Allowed(p, kind == JsonValueKind.True ? "true" : "false") : WrongType(p, "true or false");
             case ParameterType.Number or ParameterType.Integer:
-                if (kind != JsonValueKind.Number || !value.AsValue().TryGetValue(out double number) || !double.IsFinite(number))
+                if (kind != JsonValueKind.Number || !TryGetNumber(value, out var number) || !double.IsFinite(number))
                 {
                     return WrongType(p, p.Type == ParameterType.Integer ? "a whole number" : "a number");
                 }
@@ -140,6 +140,17 @@ public static class ActionSchema
             default:
                 return WrongType(p, p.Type.ToString());
         }
+    }
+
+    /// <summary>
+    /// A JSON number as a double, whether the node was parsed from text or built in code (a node built from an
+    /// <c>int</c> or a <c>decimal</c> does not convert to <c>double</c> by itself).
+    /// </summary>
+    public static bool TryGetNumber(JsonNode? value, out double number)
+    {
+        number = 0;
+        return value is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+            && (v.TryGetValue(out number) || double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out number));
     }
 
     private static ParameterProblem WrongType(ActionParameter p, string expected) =>

@@ -18,12 +18,17 @@ public sealed class DetailModel : PageModel
     private readonly IActiveManifests _manifests;
     private readonly KillSwitch _killSwitch;
 
-    public DetailModel(AccessService access, IWorkflowStore store, IActiveManifests manifests, KillSwitch killSwitch)
+    private readonly IActionStore _actions;
+    private readonly TimeProvider _time;
+
+    public DetailModel(AccessService access, IWorkflowStore store, IActiveManifests manifests, KillSwitch killSwitch, IActionStore actions, TimeProvider time)
     {
+        _time = time;
         _access = access;
         _store = store;
         _manifests = manifests;
         _killSwitch = killSwitch;
+        _actions = actions;
     }
 
     /// <summary>The kill switch area.</summary>
@@ -33,6 +38,9 @@ public sealed class DetailModel : PageModel
     public IReadOnlyList<ManifestVersion> Versions { get; private set; } = [];
     public IReadOnlyList<Activation> Activations { get; private set; } = [];
     public bool CanReadManifest { get; private set; }
+
+    /// <summary>How many approvals wait for a person, for those who may read approvals; null hides the inbox link.</summary>
+    public int? PendingApprovals { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken cancellationToken)
     {
@@ -47,6 +55,13 @@ public sealed class DetailModel : PageModel
         Activations = await _store.ListActivationsAsync(id, cancellationToken).ConfigureAwait(false);
         CanReadManifest = await _access.CheckAsync(User, Permission.ReadManifest, id, cancellationToken).ConfigureAwait(false) == AccessVerdict.Allowed;
         Halt = await HaltSwitchView.LoadAsync(id, User, _access, _store, _manifests, cancellationToken).ConfigureAwait(false);
+
+        if (await _access.CheckAsync(User, Permission.ReadApprovals, id, cancellationToken).ConfigureAwait(false) == AccessVerdict.Allowed)
+        {
+            PendingApprovals = (await _actions.ListApprovalsAsync(new ApprovalQuery { WorkflowId = id, Status = ApprovalStatuses.Pending, Limit = 1000 }, cancellationToken).ConfigureAwait(false))
+                .Count(a => a.ExpiresAt > _time.GetUtcNow());
+        }
+
         return Page();
     }
 
