@@ -29,20 +29,14 @@ public sealed class TokenIntrospection
     {
         ArgumentNullException.ThrowIfNull(form);
         var now = _time.GetUtcNow();
-        var (client, refusal) = await _clients.AuthenticateOnceAsync(form, now, cancellationToken).ConfigureAwait(false);
-        if (client is null)
+        var (client, token, answer) = await _clients.AuthenticateForTokenAsync(form, now, "introspection", _refusals, cancellationToken).ConfigureAwait(false);
+        if (answer is not null)
         {
-            await _refusals.RecordAsync("introspection", refusal!, cancellationToken).ConfigureAwait(false);
-            return new TokenResponse(401, TokenResponse.ErrorBody(refusal!.Error), null);
-        }
-
-        if (!form.TryGetValue("token", out var token))
-        {
-            return new TokenResponse(400, TokenResponse.ErrorBody(new OAuthError(OAuthError.InvalidRequest, "token is required.")), null);
+            return answer;
         }
 
         var check = _validator.CheckIssued(token, now);
-        if (!check.IsValid || check.Claims!.Workflow != client.Agent.WorkflowId)
+        if (!check.IsValid || check.Claims!.Workflow != client!.Agent.WorkflowId)
         {
             return new TokenResponse(200, new JsonObject { ["active"] = false }, null);
         }

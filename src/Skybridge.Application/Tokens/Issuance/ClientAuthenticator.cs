@@ -96,4 +96,26 @@ internal sealed class ClientAuthenticator
         var replayed = await UseOnceAsync(client, cancellationToken).ConfigureAwait(false);
         return replayed is null ? (client, null) : (null, replayed);
     }
+
+    /// <summary>
+    /// The start of a request about one token (introspection, revocation: RFC 7662 section 2.1, RFC 7009 section 2.1):
+    /// the client authenticated once (a refusal recorded under <paramref name="endpoint"/>), and the <c>token</c>
+    /// parameter present. Either the client and the token, or the answer to send.
+    /// </summary>
+    public async Task<(AuthenticatedClient? Client, string? Token, TokenResponse? Answer)> AuthenticateForTokenAsync(
+        IReadOnlyDictionary<string, string> form, DateTimeOffset now, string endpoint, TokenRefusals refusals, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(form);
+        ArgumentNullException.ThrowIfNull(refusals);
+        var (client, refusal) = await AuthenticateOnceAsync(form, now, cancellationToken).ConfigureAwait(false);
+        if (client is null)
+        {
+            await refusals.RecordAsync(endpoint, refusal!, cancellationToken).ConfigureAwait(false);
+            return (null, null, new TokenResponse(401, TokenResponse.ErrorBody(refusal!.Error), null));
+        }
+
+        return form.TryGetValue("token", out var token)
+            ? (client, token, null)
+            : (null, null, new TokenResponse(400, TokenResponse.ErrorBody(new OAuthError(OAuthError.InvalidRequest, "token is required.")), null));
+    }
 }

@@ -45,20 +45,14 @@ public sealed class TokenRevocation
             return await RevokePersonTokenAsync(form, now, cancellationToken).ConfigureAwait(false);
         }
 
-        var (client, refusal) = await _clients.AuthenticateOnceAsync(form, now, cancellationToken).ConfigureAwait(false);
-        if (client is null)
+        var (client, token, answer) = await _clients.AuthenticateForTokenAsync(form, now, "revocation", _refusals, cancellationToken).ConfigureAwait(false);
+        if (answer is not null)
         {
-            await _refusals.RecordAsync("revocation", refusal!, cancellationToken).ConfigureAwait(false);
-            return new TokenResponse(401, TokenResponse.ErrorBody(refusal!.Error), null);
-        }
-
-        if (!form.TryGetValue("token", out var token))
-        {
-            return new TokenResponse(400, TokenResponse.ErrorBody(new OAuthError(OAuthError.InvalidRequest, "token is required.")), null);
+            return answer;
         }
 
         // Signature and issuer must hold; an expired token needs no revoking.
-        var clientId = client.Agent.ClientId;
+        var clientId = client!.Agent.ClientId;
         var check = _validator.CheckSignature(token, now);
         if (check.IsValid && (check.Claims!.ClientId == clientId || check.Claims.Actor?.Chain().Contains(clientId) == true))
         {
