@@ -33,6 +33,9 @@ public sealed class ActionContext
     /// <summary>True when a held action is decided again after a resume: nothing is recorded or run by the steps.</summary>
     internal bool Rechecking { get; init; }
 
+    /// <summary>The action as written already claimed by this node (allowed at once), for the execute step.</summary>
+    internal StoredAction? Claimed { get; set; }
+
     /// <summary>What the agent asked.</summary>
     public ActionProposal Proposal { get; }
 

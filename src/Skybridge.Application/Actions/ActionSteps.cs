@@ -166,7 +166,12 @@ public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLif
 }
 
 /// <summary>Writes what the steps before it decided (the action to execute and its events) before anything runs.</summary>
-public sealed class RecordStep(Ledger.ILedger ledger) : ActionStep
+/// <remarks>
+/// With <paramref name="nodeId"/>, an action allowed to run at once is written already claimed by this node
+/// (<c>executing</c>), so the claim costs no transaction of its own; if the node dies before the result, the outbox's
+/// stale-claim pass sends it again with the same idempotency key.
+/// </remarks>
+public sealed class RecordStep(Ledger.ILedger ledger, string? nodeId = null) : ActionStep
 {
     /// <inheritdoc />
     public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
@@ -177,6 +182,16 @@ public sealed class RecordStep(Ledger.ILedger ledger) : ActionStep
             // A held action decided again: the pipeline writes its new state in place of the old and the outbox runs it.
             var decided = context.Rows.OfType<ActionRecordedRow>().Last().Action;
             return ActionResult.Of(ActionAnswers.Of(decided));
+        }
+
+        var index = context.Rows.FindLastIndex(r => r is ActionRecordedRow);
+        if (nodeId is not null && index >= 0 && context.Rows[index] is ActionRecordedRow { Action.Status: ActionStatuses.Approved } allowed)
+        {
+            var claim = JsonNode.Parse(allowed.Action.Detail ?? "{}") as JsonObject ?? [];
+            claim["claimed_by"] = nodeId;
+            claim["claimed"] = LedgerEventFormat.FormatTime(context.Now);
+            context.Claimed = allowed.Action with { Status = ActionStatuses.Executing, Detail = claim.ToJsonString() };
+            context.Rows[index] = new ActionRecordedRow(context.Claimed);
         }
 
         await ActionPipeline.RecordAsync(ledger, context, cancellationToken).ConfigureAwait(false);
@@ -191,7 +206,9 @@ public sealed class ExecuteStep(ActionExecutor executor) : ActionStep
     public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var action = await executor.ExecuteAsync(context.ActionId, cancellationToken).ConfigureAwait(false);
+        var action = context.Claimed is { } claimed
+            ? await executor.RunClaimedAsync(claimed, cancellationToken).ConfigureAwait(false)
+            : await executor.ExecuteAsync(context.ActionId, cancellationToken).ConfigureAwait(false);
         // Under load the outbox may have claimed it first: the caller waits a little for the answer, then gets the
         // current state to poll (GET /api/actions/ID?wait=).
         for (var i = 0; i < 100 && action!.Status == ActionStatuses.Executing; i++)

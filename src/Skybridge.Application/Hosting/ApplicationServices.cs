@@ -103,7 +103,7 @@ public static class ApplicationServices
                 new SchemaStep(sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<PolicyCache>()),
                 new PolicyStep(IsHalted(sp), options.ApprovalLifetime),
                 new BudgetStep(store),
-                new RecordStep(sp.GetRequiredService<ILedger>()),
+                new RecordStep(sp.GetRequiredService<ILedger>(), options.NodeId),
                 new ExecuteStep(sp.GetRequiredService<ActionExecutor>()),
             ], store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ApprovalService(store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ActionExecutor>(),

@@ -64,7 +64,7 @@ internal sealed class ActionFixture : IAsyncDisposable
                 new SchemaStep(manifests, new PolicyCache()),
                 new PolicyStep(w => Halted, TimeSpan.FromHours(1)),
                 new BudgetStep(test.Store),
-                new RecordStep(test.Ledger),
+                new RecordStep(test.Ledger, "node-a"),
                 new ExecuteStep(Executor),
             ], test.Store, test.Ledger, time);
         Approvals = new ApprovalService(test.Store, test.Ledger, Executor, TimeProvider.System, w => Halted);
