@@ -93,7 +93,8 @@ public static class ApplicationServices
         services.AddSingleton<IActiveManifests>(sp => sp.GetRequiredService<IdentityState>());
         services.AddSingleton(sp => new CaseService(sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<GroundingService>(),
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
-        // The action path: schema -> policy and ladder -> approval -> ledger -> connector (IConnectors comes from the host).
+        // The action path: idempotency -> schema -> policy and ladder (approval opened here) -> budget -> ledger -> connector
+        // (IConnectors comes from the host).
         services.AddSingleton<PolicyCache>();
         services.AddSingleton(sp => new ActionExecutor(store, sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<IConnectors>(),
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>(), IsHalted(sp), options.NodeId));
@@ -112,7 +113,7 @@ public static class ApplicationServices
         return services;
     }
 
-    /// <summary>The node's view of the kill switch: refreshed every second from the store, at once after a local halt.</summary>
+    /// <summary>The node's view of the kill switch: refreshed twice a second from the store, at once after a local halt.</summary>
     private static Func<string, bool> IsHalted(IServiceProvider services)
     {
         var state = services.GetRequiredService<IdentityState>();
