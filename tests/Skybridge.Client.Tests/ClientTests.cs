@@ -306,3 +306,60 @@ public sealed class ClientTests : IClassFixture<NonceServer>
         }
     }
 }
+
+/// <summary>The client's action API against a real node (the sample at L0: proposals are recorded for a person).</summary>
+public sealed class ActionClientTests : IClassFixture<RunningServer>
+{
+    private readonly RunningServer _server;
+
+    public ActionClientTests(RunningServer server) => _server = server;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<HttpClient> AgentAsync()
+    {
+        var pair = AgentKeyPair.Generate();
+        var result = await _server.Services.GetRequiredService<AgentService>().RegisterAsync("admin", RunningServer.Workflow, "actor-" + Guid.NewGuid().ToString("N")[..6], "responder", pair.PublicJwk, Ct);
+        var issuer = _server.BaseAddress.ToString().TrimEnd('/');
+        return SkybridgeAgent.CreateHttpClient(SkybridgeAgentCredentials.Parse(pair.CredentialsJson(issuer, result.Agent!.ClientId, RunningServer.Workflow, "responder", string.Join(' ', result.RoleScopes))));
+    }
+
+    private async Task<string> CaseAsync()
+    {
+        var id = "case-" + Guid.NewGuid().ToString("N")[..12];
+        await _server.Store.SaveCaseAsync(new Skybridge.Storage.StoredCase(id, RunningServer.Workflow, "test", "Refund my order", "{}", false, DateTimeOffset.UtcNow), Ct);
+        return id;
+    }
+
+    [Fact]
+    public async Task Propose_AtL0_IsRecorded_AndARetryWithTheKeyIsTheSameAction()
+    {
+        using var http = await AgentAsync();
+        var actions = new SkybridgeActions(http);
+        var caseId = await CaseAsync();
+        var parameters = new System.Text.Json.Nodes.JsonObject { ["order_id"] = "SO-000001", ["amount"] = 30, ["currency"] = "EUR" };
+
+        var first = await actions.ProposeAsync(caseId, "refund", parameters, "k-1", Ct);
+        var again = await actions.ProposeAsync(caseId, "refund", parameters, "k-1", Ct);
+
+        Assert.Equal("recorded", first.Status);
+        Assert.False(first.IsOpen);
+        Assert.Equal(first.ActionId, again.ActionId);
+        Assert.Equal(64, first.CallDigest.Length);
+        Assert.Equal("recorded", (await actions.WaitAsync(first.ActionId, TimeSpan.FromSeconds(1), Ct)).Status);
+    }
+
+    [Fact]
+    public async Task Propose_ParametersOffTheSchema_ThrowWithEveryProblem()
+    {
+        using var http = await AgentAsync();
+        var actions = new SkybridgeActions(http);
+        var caseId = await CaseAsync();
+
+        var refused = await Assert.ThrowsAsync<SkybridgeActionException>(() => actions.ProposeAsync(caseId, "refund",
+            new System.Text.Json.Nodes.JsonObject { ["order_id"] = "nope", ["amount"] = 5000, ["currency"] = "EUR", ["skip_approval"] = true }, "k-2", Ct));
+
+        Assert.Equal("invalid_parameters", refused.Code);
+        Assert.Equal(2, refused.Problems!.Count); // skip_approval unknown, order_id off its pattern
+    }
+}
