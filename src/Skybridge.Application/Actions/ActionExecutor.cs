@@ -40,6 +40,10 @@ public sealed partial class ActionExecutor
         _nodeId = nodeId;
     }
 
+    /// <summary>An action's detail once <paramref name="nodeId"/> has claimed it: the explanation, and who claimed it when.</summary>
+    internal static string ClaimDetail(string? detail, string nodeId, DateTimeOffset at) =>
+        Merge(detail, new JsonObject { ["claimed_by"] = nodeId, ["claimed"] = LedgerEventFormat.FormatTime(at) });
+
     /// <summary>The stored detail (the policy explanation) with <paramref name="more"/> laid over it, as JSON.</summary>
     private static string Merge(string? detail, JsonObject more)
     {
@@ -70,7 +74,7 @@ public sealed partial class ActionExecutor
             return await _store.GetActionAsync(actionId, cancellationToken).ConfigureAwait(false);
         }
 
-        var claim = Merge(action.Detail, new JsonObject { ["claimed_by"] = _nodeId, ["claimed"] = LedgerEventFormat.FormatTime(_time.GetUtcNow()) });
+        var claim = ClaimDetail(action.Detail, _nodeId, _time.GetUtcNow());
         if (!await _store.TransitionActionAsync(actionId, ActionStatuses.Approved, ActionStatuses.Executing, claim, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
             return await _store.GetActionAsync(actionId, cancellationToken).ConfigureAwait(false); // another node runs it

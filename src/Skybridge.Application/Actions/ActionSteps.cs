@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skybridge.Application.Manifests;
@@ -187,10 +186,7 @@ public sealed class RecordStep(Ledger.ILedger ledger, string? nodeId = null) : A
         var index = context.Rows.FindLastIndex(r => r is ActionRecordedRow);
         if (nodeId is not null && index >= 0 && context.Rows[index] is ActionRecordedRow { Action.Status: ActionStatuses.Approved } allowed)
         {
-            var claim = JsonNode.Parse(allowed.Action.Detail ?? "{}") as JsonObject ?? [];
-            claim["claimed_by"] = nodeId;
-            claim["claimed"] = LedgerEventFormat.FormatTime(context.Now);
-            context.Claimed = allowed.Action with { Status = ActionStatuses.Executing, Detail = claim.ToJsonString() };
+            context.Claimed = allowed.Action with { Status = ActionStatuses.Executing, Detail = ActionExecutor.ClaimDetail(allowed.Action.Detail, nodeId, context.Now) };
             context.Rows[index] = new ActionRecordedRow(context.Claimed);
         }
 
@@ -398,6 +394,4 @@ internal static class ActionEvents
             ["expires"] = LedgerEventFormat.FormatTime(approval.ExpiresAt),
         },
     };
-
-    public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -54,7 +54,7 @@ internal static class ActionEndpoints
                 Actors = TokenActors.Of(claims),
             }, context.RequestAborted).ConfigureAwait(false);
             return Answer(result);
-        }).RequirePermission(Permission.ProposeAction, CaseWorkflowAsync)
+        }).RequirePermission(Permission.ProposeAction, CaseEndpoints.CaseWorkflow("caseId"))
           .WithSummary("Proposes an action for a case: executed (with the system's answer), pending_approval (an approval to wait on), recorded (L0) or denied (with the explanation).");
 
         var actions = app.MapGroup("/api/actions").RequireAuthorization(OAuthEndpoints.AgentPolicy).WithTags("actions");
@@ -69,7 +69,7 @@ internal static class ActionEndpoints
                 action = await store.GetActionAsync(id, context.RequestAborted).ConfigureAwait(false) ?? action;
             }
 
-            return Results.Ok(View(action));
+            return Results.Ok(ActionAnswers.Of(action));
         }).RequirePermission(Permission.ProposeAction, ActionWorkflowAsync).WithSummary("One action; with ?wait=SECONDS (at most 30) the answer comes when it leaves pending_approval.");
 
         var approvals = app.MapGroup("/api").WithTags("approvals");
@@ -131,22 +131,11 @@ internal static class ActionEndpoints
         return Results.Json(answer, statusCode: answer.Status == ActionStatuses.PendingApproval ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
-    private static object View(StoredAction action) => new ActionAnswer(action.Id, action.Status,
-        action.Detail is null ? [] : JsonNode.Parse(action.Detail)!.AsObject(), action.ApprovalId, action.CallDigest);
-
     private static object ApprovalView(StoredApproval a) => new
     {
         a.Id, a.ActionId, a.WorkflowId, a.CaseId, a.Action, a.CallDigest, a.Status, a.RequiredApprovers,
         Eligible = JsonNode.Parse(a.Eligible), Votes = JsonNode.Parse(a.Votes), a.CreatedAt, a.ExpiresAt, a.ClosedAt,
     };
-
-    /// <summary>A proposal is for the workflow of its case; an unknown case looks like another workflow's.</summary>
-    private static async ValueTask<AccessTarget> CaseWorkflowAsync(EndpointFilterInvocationContext context)
-    {
-        var store = context.HttpContext.RequestServices.GetRequiredService<ICaseStore>();
-        var stored = await store.GetCaseAsync((string)context.HttpContext.GetRouteValue("caseId")!, context.HttpContext.RequestAborted).ConfigureAwait(false);
-        return stored is null ? AccessTarget.Missing : AccessTarget.Workflow(stored.WorkflowId);
-    }
 
     private static async ValueTask<AccessTarget> ActionWorkflowAsync(EndpointFilterInvocationContext context)
     {

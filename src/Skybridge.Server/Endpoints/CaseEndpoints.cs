@@ -79,14 +79,19 @@ internal static class CaseEndpoints
         return ValueTask.FromResult(named is null ? AccessTarget.Missing : AccessTarget.Workflow(named));
     }
 
-    /// <summary>A case is read on the workflow it was submitted to; an unknown case looks like one on a workflow without a role.</summary>
-    private static async ValueTask<AccessTarget> CaseWorkflowAsync(EndpointFilterInvocationContext context)
+    private static readonly Func<EndpointFilterInvocationContext, ValueTask<AccessTarget>> CaseWorkflowAsync = CaseWorkflow("id");
+
+    /// <summary>
+    /// Anything about a case (its draft, its trail, its actions) is on the workflow it was submitted to; an unknown case
+    /// looks like one on a workflow without a role. The case read is kept for the handler, so it is not read twice.
+    /// </summary>
+    internal static Func<EndpointFilterInvocationContext, ValueTask<AccessTarget>> CaseWorkflow(string routeName) => async context =>
     {
         var store = context.HttpContext.RequestServices.GetRequiredService<ICaseStore>();
-        var stored = await store.GetCaseAsync((string)context.HttpContext.GetRouteValue("id")!, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        var stored = await store.GetCaseAsync((string)context.HttpContext.GetRouteValue(routeName)!, context.HttpContext.RequestAborted).ConfigureAwait(false);
         context.HttpContext.Items[typeof(StoredCase)] = stored;
         return stored is null ? AccessTarget.Missing : AccessTarget.Workflow(stored.WorkflowId);
-    }
+    };
 
     /// <summary>Each citation gets a link to the console's source view, which highlights the quoted span.</summary>
     private static JsonObject WithLinks(JsonObject draft, string workflow)
