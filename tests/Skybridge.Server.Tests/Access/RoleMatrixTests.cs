@@ -111,6 +111,9 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("console version", "read-manifest", HttpMethod.Get, $"/workflows/{wf}/versions/1", () => null, Console: true),
         new("console approvals inbox", "read-approvals", HttpMethod.Get, $"/workflows/{wf}/approvals", () => null, Console: true),
         new("console approval", "read-approvals", HttpMethod.Get, $"/approvals/{approvalId ?? "approval-none"}", () => null, Console: true),
+        // A decision for another call than the one shown: refused by the approval (409) for those the table lets in,
+        // so the probe changes nothing.
+        new("decide approval", "decide-approval", HttpMethod.Post, $"/api/approvals/{approvalId ?? "approval-none"}/decision", () => JsonContent.Create(new { decision = "approve", callDigest = new string('0', 64) })),
         // Nothing is ingested on this node, so a case abstains: still a 201 with its draft.
         new("submit case", "submit-case", HttpMethod.Post, "/api/cases", () => JsonContent.Create(new { workflow = wf, text = "Where is my parcel?" }), TokenOnly: true),
         new("read case", "read-case", HttpMethod.Get, $"/api/cases/{caseId ?? "case-none"}", () => null, TokenOnly: true),
@@ -188,7 +191,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         foreach (var wf in new[] { RunningServer.Workflow, RunningServer.OtherWorkflow })
         {
             var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest, TestContext.Current.CancellationToken)).Replace("id: support-desk", $"id: {wf}", StringComparison.Ordinal);
-            foreach (var probe in Probes(wf, yaml, cases[wf]).Where(p => !p.Console && (p.WorkflowScoped || wf == RunningServer.Workflow)))
+            foreach (var probe in Probes(wf, yaml, cases[wf], await ApprovalOnAsync(wf)).Where(p => !p.Console && (p.WorkflowScoped || wf == RunningServer.Workflow)))
             {
                 using var response = await SendWithTokenAsync(http, probe, token, key);
                 var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
