@@ -15,7 +15,7 @@ namespace HelpdeskBilling.Tests;
 /// runs the support-desk sample manifest with the service's scopes added to the responder, plus a "dispatcher" role
 /// that may act for the responder, and issues tokens for the service's two audiences (ExtraResources).
 /// </summary>
-public sealed class DeskFixture : IAsyncLifetime
+public class DeskFixture : IAsyncLifetime
 {
     public const string Workflow = "support-desk";
 
@@ -70,6 +70,7 @@ public sealed class DeskFixture : IAsyncLifetime
             yaml = yaml.Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal);
             // The connectors reach this test's system of record, on its own port (as `skybridge up` rewrites them).
             yaml = yaml.Replace("http://127.0.0.1:5081", DeskUrl, StringComparison.Ordinal);
+            yaml = EditManifest(yaml);
             var published = await new ManifestService(_store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
             Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
         }
@@ -98,9 +99,12 @@ public sealed class DeskFixture : IAsyncLifetime
         Assert.Equal((HelpdeskAudience, BillingAudience), HelpdeskBillingApp.Audiences(_desk));
     }
 
+    /// <summary>A fixture's own change to the manifest before it is activated (none here).</summary>
+    protected virtual string EditManifest(string yaml) => yaml;
+
     public HttpClient Client() => new() { BaseAddress = new Uri(DeskUrl) };
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         foreach (var app in new[] { _desk, _skybridge })
         {
@@ -126,14 +130,14 @@ public sealed class DeskFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
+    protected static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string SampleManifest()
+    protected static string SampleManifest()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -11,6 +11,7 @@ using Skybridge.Application.Governance;
 using Skybridge.Application.Grounding;
 using Skybridge.Application.Ledger;
 using Skybridge.Application.Manifests;
+using Skybridge.Application.Notifications;
 using Skybridge.Application.Tokens;
 using Skybridge.Application.Tokens.Introspection;
 using Skybridge.Application.Tokens.Issuance;
@@ -45,6 +46,7 @@ public static class ApplicationServices
         services.AddSingleton<ICaseStore>(store);
         services.AddSingleton<IActionStore>(store);
         services.AddSingleton<ILedgerStore>(store);
+        services.AddSingleton<IWebhookStore>(store);
 
         // Start-up work first: hosted services start in the order they were added.
         services.AddSingleton<NodeSecrets>();
@@ -110,6 +112,10 @@ public static class ApplicationServices
         services.AddSingleton(sp => new ApprovalService(store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ActionExecutor>(),
             sp.GetRequiredService<TimeProvider>(), IsHalted(sp)));
         services.AddHostedService<ActionOutbox>();
+
+        // Webhooks: the workflow's ledger events, signed, to the receivers its manifest names (IWebhookSender comes from the host).
+        services.AddSingleton(sp => new WebhookSecrets(store, () => sp.GetRequiredService<NodeSecrets>().Key));
+        services.AddHostedService<WebhookDispatcher>();
         return services;
     }
 

@@ -28,7 +28,7 @@ internal static partial class SecretCommands
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex ConnectorName();
 
-    private static Option<string?> SecretsKeyOption() => new("--secrets-key")
+    internal static Option<string?> SecretsKeyOption() => new("--secrets-key")
     {
         Description = $"The secrets key file the server uses (default: DATA/keys/secrets.key; ${SecretsKeyEnvironmentVariable} (base64) wins).",
         HelpName = "FILE",
@@ -152,7 +152,7 @@ internal static partial class SecretCommands
     }
 
     /// <summary>The key the server uses: <c>$SKYBRIDGE_SECRETS_KEY</c>, else the key file (created when missing, as the server would).</summary>
-    private static async Task<(SecretsKey Key, string Source)> LoadKeyAsync(ParseResult parse, Option<string?> option, StoreOptions store, CancellationToken ct)
+    internal static async Task<(SecretsKey Key, string Source)> LoadKeyAsync(ParseResult parse, Option<string?> option, StoreOptions store, CancellationToken ct)
     {
         if (Environment.GetEnvironmentVariable(SecretsKeyEnvironmentVariable) is { Length: > 0 } fromEnvironment)
         {
@@ -163,7 +163,7 @@ internal static partial class SecretCommands
         return (await SecretsKey.LoadOrCreateAsync(path, ct).ConfigureAwait(false), path);
     }
 
-    private static string? ReadValue(CliIo io, bool fromStdin)
+    internal static string? ReadValue(CliIo io, bool fromStdin)
     {
         if (fromStdin || io.InputRedirected)
         {

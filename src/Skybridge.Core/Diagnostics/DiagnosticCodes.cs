@@ -88,6 +88,12 @@ public static class DiagnosticCodes
     /// <summary>A budget sets neither or both of <c>calls</c> and <c>sum</c>/<c>max</c>, or <c>sum</c> without <c>max</c>.</summary>
     public const string BudgetWithoutLimit = "SB1118";
 
+    /// <summary>A webhook subscribes to an event type that is not one a webhook may receive.</summary>
+    public const string UnknownWebhookEvent = "SB1130";
+
+    /// <summary>A webhook URL is plain http to another machine: deliveries would cross the network unencrypted.</summary>
+    public const string UnencryptedWebhookUrl = "SB1131";
+
     /// <summary>A path leaves the manifest's folder (absolute, or climbing with <c>..</c>).</summary>
     public const string PathOutsideManifestFolder = "SB1201";
 

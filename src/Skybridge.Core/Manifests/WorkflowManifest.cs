@@ -65,6 +65,9 @@ public sealed record WorkflowManifest
     /// <summary>Other teams or processes to notify when this workflow changes state.</summary>
     public IReadOnlyList<Dependency> Dependencies { get; init; } = [];
 
+    /// <summary>Receivers told about the workflow's approvals, actions and halts as they happen.</summary>
+    public IReadOnlyList<Webhook> Webhooks { get; init; } = [];
+
     /// <summary>The action with this name, or null.</summary>
     public ActionDefinition? FindAction(string name) => Actions.FirstOrDefault(a => a.Name == name);
 

@@ -106,6 +106,7 @@ public static class SkybridgeServer
             () => sp.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()));
         services.AddSingleton<ValidatedTokens>();
         services.AddSkybridgeConnectorWiring(store);
+        services.AddSingleton<Skybridge.Application.Notifications.IWebhookSender, WebhookSender>();
         services.AddSkybridgeRateLimits(options.RateLimits);
 
         var dataProtection = services.AddDataProtection().SetApplicationName("skybridge");

@@ -46,6 +46,7 @@ internal abstract partial class SqlStore
         BudgetSpendRow b => SpendRowAsync(connection, tx, b, cancellationToken),
         BudgetReleaseRow r => ReleaseRowAsync(connection, tx, r, cancellationToken),
         ActionRecheckRow r => RecheckActionRowAsync(connection, tx, r, cancellationToken),
+        WebhookAbandonRow w => AbandonWebhookRowAsync(connection, tx, w, cancellationToken),
         _ => throw new NotSupportedException($"No table for {row.GetType().Name}."),
     };
 

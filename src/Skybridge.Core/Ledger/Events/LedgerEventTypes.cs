@@ -148,6 +148,10 @@ public static class LedgerEventTypes
     /// <c>denied</c> (with the explanation); the <c>policy.decided</c> event before it carries the decision.</summary>
     public const string ActionRechecked = "action.rechecked";
 
+    /// <summary>A webhook delivery was given up after every attempt failed: the receiver never got this event. Carries
+    /// the webhook, the event's sequence and id, the attempts and the last error; the cursor moves past it.</summary>
+    public const string WebhookAbandoned = "webhook.abandoned";
+
     // Reserved for the evaluation work; nothing writes it yet.
 
     /// <summary>Reserved: an evaluation run finished, with its metrics against the acceptance bar.</summary>
@@ -162,6 +166,7 @@ public static class LedgerEventTypes
         TokenIssued, TokenExchanged, TokenRefused, RequestRateLimited, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
         SourcesIngested, Retrieval, ModelCalled, DraftCreated,
         ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, BudgetExhausted, ActionHeld, ActionRechecked,
+        WebhookAbandoned,
     ]);
 
     /// <summary>The types named for coming features, which nothing writes yet.</summary>

@@ -13,7 +13,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private static readonly string[] RootKeys =
     [
         "id", "name", "description", "owner", "authorities", "agents", "sources", "model", "prompts", "retrieval",
-        "connectors", "actions", "policy", "autonomy", "acceptance_bar", "golden_set", "assumptions", "dependencies", "budgets",
+        "connectors", "actions", "policy", "autonomy", "acceptance_bar", "golden_set", "assumptions", "dependencies", "budgets", "webhooks",
     ];
 
     private static readonly string[] AuthorityKeys = ["approve", "review", "monitor", "recalibrate", "halt", "sign_gates"];
@@ -155,6 +155,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             GoldenSet = ParseGoldenSet(map),
             Assumptions = ParseList(map, "assumptions", "assumption", AssumptionKeys, ParseAssumption),
             Dependencies = ParseList(map, "dependencies", "dependency", DependencyKeys, ParseDependency),
+            Webhooks = ParseList(map, "webhooks", "webhook", WebhookKeys, ParseWebhook),
         };
 
         new ManifestCrossChecks(bag, context, manifest, map).Run(names, actionNodes, ruleNodes, approveKeys, actsForNodes, levelNode);

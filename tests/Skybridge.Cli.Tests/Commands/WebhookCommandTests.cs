@@ -1,0 +1,64 @@
+namespace Skybridge.Cli.Tests.Commands;
+
+public sealed class WebhookCommandTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>The sample with a webhook, in a copy of its folder (its golden set and sources come along).</summary>
+    private static async Task<string> ManifestWithWebhookAsync()
+    {
+        var folder = Directory.CreateTempSubdirectory("skybridge-webhook-").FullName;
+        var sample = Path.GetDirectoryName(CliRun.SampleManifest)!;
+        foreach (var file in Directory.GetFiles(sample, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(folder, Path.GetRelativePath(sample, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        var path = Path.Combine(folder, "manifest.yaml");
+        await File.AppendAllTextAsync(path, "\nwebhooks:\n  - name: leads-chat\n    url: https://chat.example.com/hooks/skybridge\n    events: [approval.requested]\n", Ct);
+        return path;
+    }
+
+    [Fact]
+    public async Task Secret_MakesOne_ShowsItOnce_AndStoresItSealed()
+    {
+        var data = CliRun.NewDataFolder();
+        var publish = await CliRun.RunAsync("manifest", "publish", await ManifestWithWebhookAsync(), "--data", data, "--activate");
+        Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
+
+        var made = await CliRun.RunAsync("webhook", "secret", "support-desk", "leads-chat", "--data", data);
+        Assert.True(made.ExitCode == 0, made.Output + made.Error);
+        var secret = made.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("whsec_", StringComparison.Ordinal));
+
+        await using var store = Storage.SkybridgeStores.OpenSqlite(data);
+        var key = await Application.Hosting.SecretsKey.LoadOrCreateAsync(Path.Combine(data, "keys", "secrets.key"), Ct);
+        Assert.Equal(secret, await new Application.Notifications.WebhookSecrets(store, () => key).GetAsync("support-desk", "leads-chat", Ct));
+        Assert.DoesNotContain(secret, (await store.GetSecretAsync("webhook:support-desk/leads-chat", Ct))!.SealedValue, StringComparison.Ordinal);
+        var list = await CliRun.RunAsync("secret", "list", "--data", data);
+        Assert.Contains("webhook", list.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, list.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Secret_ForAWebhookTheManifestLacks_OrAMalformedOne_IsRefused_AndNothingIsStored()
+    {
+        var data = CliRun.NewDataFolder();
+        var publish = await CliRun.RunAsync("manifest", "publish", await ManifestWithWebhookAsync(), "--data", data, "--activate");
+        Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
+
+        var unknown = await CliRun.RunAsync("webhook", "secret", "support-desk", "leads-chats", "--data", data);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("declares no webhook 'leads-chats'", unknown.Error, StringComparison.Ordinal);
+        Assert.Contains("leads-chat", unknown.Error, StringComparison.Ordinal);
+
+        var malformed = await CliRun.RunWithInputAsync("hunter2\n", "webhook", "secret", "support-desk", "leads-chat", "--from-stdin", "--data", data);
+        Assert.Equal(2, malformed.ExitCode);
+        Assert.Contains("not a webhook signing secret", malformed.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", malformed.Output + malformed.Error, StringComparison.Ordinal);
+
+        await using var store = Storage.SkybridgeStores.OpenSqlite(data);
+        Assert.Empty(await store.ListSecretsAsync(Ct));
+    }
+}
