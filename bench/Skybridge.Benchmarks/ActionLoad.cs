@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Skybridge.Application.Agents;
+using Skybridge.Application.Connectors;
 using Skybridge.Application.Ledger;
 using Skybridge.Application.Manifests;
 using Skybridge.Client;
@@ -18,19 +19,24 @@ using Skybridge.Storage;
 namespace Skybridge.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- action-load [CALLS] [RATE]</c>: governed calls over loopback HTTP at a fixed arrival rate.
-/// A node runs the sample at L2 with its helpdesk connector pointed at a system that does nothing; an agent (the C#
-/// client: token, DPoP proof per request) proposes routine <c>reply</c> actions, each one through token and proof
-/// checks, schema, policy and ladder, the ledger, the connector (a token minted for the call, a DPoP proof, an HTTP
-/// call) and the result's ledger entry. The same agent's <c>GET /api/agent/whoami</c> at the same rate is the baseline:
+/// <c>dotnet run -c Release -- action-load [CALLS] [RATE] [--connector http|noop] [--postgres CONNSTRING]</c>: governed
+/// calls over loopback HTTP at a fixed arrival rate. A node runs the sample at L2; an agent (the C# client: token, DPoP
+/// proof per request) proposes routine <c>reply</c> actions, each one through token and proof checks, schema, policy
+/// and ladder, the durable ledger (the proposal with its claim, then the result) and a connector. With
+/// <c>--connector noop</c> (the target's definition) the connector answers at once in process; with <c>http</c> (the
+/// default) it is the real HTTP connector calling a system that does nothing (a token minted and recorded for the call,
+/// a DPoP proof, an HTTP round trip). The same agent's <c>GET /api/agent/whoami</c> at the same rate is the baseline:
 /// the difference is what governing a call adds.
 /// </summary>
 internal static class ActionLoad
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var calls = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
-        var rate = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2_000;
+        var positional = args.Skip(1).TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        var calls = positional.Length > 0 ? int.Parse(positional[0], System.Globalization.CultureInfo.InvariantCulture) : 10_000;
+        var rate = positional.Length > 1 ? int.Parse(positional[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000;
+        var noopConnector = Option(args, "--connector") == "noop";
+        var postgres = Option(args, "--postgres");
         var folder = Path.Combine(Path.GetTempPath(), "skybridge-bench-actions-" + Guid.NewGuid().ToString("N"));
 
         // The system of record that does nothing: answers every action at once.
@@ -42,7 +48,7 @@ internal static class ActionLoad
         await noop.StartAsync();
         var noopUrl = noop.Urls.First().TrimEnd('/');
 
-        await using var store = SkybridgeStores.OpenSqlite(folder);
+        await using var store = postgres is null ? SkybridgeStores.OpenSqlite(folder) : SkybridgeStores.OpenPostgres(postgres);
         await store.MigrateAsync();
         await store.RecordAutonomyGrantAsync(new AutonomyGrant { WorkflowId = "support-desk", Level = "L2-approve-consequential", GrantedBy = "bench", GrantedAt = DateTimeOffset.UtcNow, Evidence = "benchmark" });
         await using (var ledger = new LedgerWriter(store, TimeProvider.System, "bench"))
@@ -64,7 +70,9 @@ internal static class ActionLoad
             RateLimits = new RequestRateLimits { Enabled = false },
             ExtraResources = [noopUrl],
             LedgerKeyFile = Path.Combine(folder, "keys", "ledger.key"),
-        }, store);
+            SecretsKeyFile = Path.Combine(folder, "keys", "secrets.key"),
+            TokenKeyFile = Path.Combine(folder, "keys", "token-signing.jwk"),
+        }, store, configureServices: noopConnector ? s => s.AddSingleton<IConnectors, NoopConnectors>() : null);
         await app.StartNodeAsync(default);
         var pair = AgentKeyPair.Generate();
         var agent = await app.Services.GetRequiredService<AgentService>().RegisterAsync("bench", "support-desk", "bench-agent", "responder", pair.PublicJwk, default);
@@ -78,13 +86,35 @@ internal static class ActionLoad
         var baseline = await RunAtRateAsync(calls, rate, i => Whoami(http));
         var governed = await RunAtRateAsync(calls, rate, i => Reply(http, "call-" + i));
 
-        Console.WriteLine($"{calls} calls each at {rate}/s offered, 2 cores, loopback");
+        Console.WriteLine($"{calls} calls each at {rate}/s offered, {Environment.ProcessorCount} cores, loopback, {store.Provider}, {(noopConnector ? "no-op connector in process" : "HTTP connector to a system that does nothing")}");
         Console.WriteLine($"baseline GET /api/agent/whoami: {baseline.Achieved:0}/s, p50 {baseline.P50:0.00} ms, p99 {baseline.P99:0.00} ms");
         Console.WriteLine($"governed reply (policy, ledger, connector): {governed.Achieved:0}/s, p50 {governed.P50:0.00} ms, p99 {governed.P99:0.00} ms");
         Console.WriteLine($"added by governing: p50 {governed.P50 - baseline.P50:0.00} ms, p99 {governed.P99 - baseline.P99:0.00} ms");
         var executed = (await store.ListActionsByStatusAsync(ActionStatuses.Executed, int.MaxValue)).Count;
         Console.WriteLine($"actions executed: {executed} (expected {calls + Math.Min(2_000, calls)})");
         return 0;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    /// <summary>The connector of the target's definition: it does nothing and answers at once.</summary>
+    private sealed class NoopConnectors : IConnectors, IConnector
+    {
+        private static readonly ConnectorResult Done = new()
+        {
+            Outcome = ConnectorOutcome.Executed,
+            KnownNotExecuted = false,
+            StatusCode = 200,
+            Attempts = 1,
+        };
+
+        public IConnector For(Skybridge.Core.Manifests.Connector connector) => this;
+
+        public Task<ConnectorResult> ExecuteAsync(ConnectorCall call, CancellationToken cancellationToken) => Task.FromResult(Done);
     }
 
     private static async Task Whoami(HttpClient http)

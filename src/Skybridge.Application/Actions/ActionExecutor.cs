@@ -147,7 +147,8 @@ public sealed partial class ActionExecutor
             },
         }], [new ActionTransitionRow(action.Id, ActionStatuses.Executing, executed ? ActionStatuses.Executed : ActionStatuses.Failed, detail, now)],
             CancellationToken.None).ConfigureAwait(false);
-        return await _store.GetActionAsync(action.Id, cancellationToken).ConfigureAwait(false);
+        // The transition wrote exactly these fields (a compare-and-set from executing): no read back on the hot path.
+        return action with { Status = executed ? ActionStatuses.Executed : ActionStatuses.Failed, Detail = detail, UpdatedAt = now };
     }
 }
 

@@ -47,7 +47,8 @@ public static class SkybridgeServer
     /// <param name="store">The migrated store.</param>
     /// <param name="time">The node's clock (token lifetimes, nonces, lockouts, checkpoints); the system clock when
     /// null. Tests pass a fake one to let time pass without waiting.</param>
-    public static WebApplication Build(SkybridgeServerOptions options, ISkybridgeStore store, TimeProvider? time = null)
+    /// <param name="configureServices">Changes to the node's services after its own registrations (a benchmark's no-op connector).</param>
+    public static WebApplication Build(SkybridgeServerOptions options, ISkybridgeStore store, TimeProvider? time = null, Action<IServiceCollection>? configureServices = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
@@ -92,6 +93,8 @@ public static class SkybridgeServer
         }
 
         builder.Services.AddSkybridgeServer(options, store);
+        // Last: a host embedding the node (a benchmark, a test) may replace a part, e.g. the connectors.
+        configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         app.UseSkybridgeServer();
         return app;
