@@ -167,6 +167,7 @@ public static class LedgerEventTypes
         TokenIssued, TokenExchanged, TokenRefused, RequestRateLimited, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
         SourcesIngested, Retrieval, ModelCalled, DraftCreated,
         ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, BudgetExhausted, ActionHeld, ActionRechecked,
+        ResponderSkipped,
     ]);
 
     /// <summary>The types named for coming features, which nothing writes yet.</summary>
