@@ -10,5 +10,5 @@ public interface ICaseStore
     Task<StoredCase?> GetCaseAsync(string caseId, CancellationToken cancellationToken = default);
 }
 
-/// <summary>A submitted case and the draft it got (JSON).</summary>
-public sealed record StoredCase(string Id, string WorkflowId, string SubmittedBy, string Text, string Draft, bool Abstained, DateTimeOffset CreatedAt);
+/// <summary>A submitted case and the draft it got (JSON); <paramref name="Attributes"/> is a JSON object of short texts, or null.</summary>
+public sealed record StoredCase(string Id, string WorkflowId, string SubmittedBy, string Text, string Draft, bool Abstained, DateTimeOffset CreatedAt, string? Attributes = null);

@@ -27,7 +27,12 @@ public enum CaseOutcome
 }
 
 /// <summary>The result of a case submission.</summary>
-public sealed record CaseResult(CaseOutcome Outcome, string? CaseId = null, Draft? Draft = null, int? Version = null);
+/// <param name="Outcome">What the submission gave.</param>
+/// <param name="CaseId">The case's id, once drafted.</param>
+/// <param name="Draft">The draft.</param>
+/// <param name="Version">The workflow version that answered.</param>
+/// <param name="Proposal">What the built-in responder proposed (null when the manifest names nothing for the outcome).</param>
+public sealed record CaseResult(CaseOutcome Outcome, string? CaseId = null, Draft? Draft = null, int? Version = null, CaseProposal? Proposal = null);
 
 /// <summary>
 /// A case, top to bottom: the active version's snapshot, retrieval, the draft, and the stored case written in one
@@ -40,13 +45,16 @@ public sealed class CaseService
     private readonly ILedger _ledger;
     private readonly TimeProvider _time;
     private readonly Func<ModelSettings, IChatClient> _engines;
+    private readonly CaseResponder? _responder;
 
     /// <summary>
     /// Cases of the workflows in <paramref name="manifests"/>; <paramref name="engines"/> makes an engine for a manifest's
-    /// model (default: <see cref="AnswerEngines.Create"/>).
+    /// model (default: <see cref="AnswerEngines.Create"/>); <paramref name="responder"/> proposes the manifest's
+    /// responder action once a case is drafted (none without it).
     /// </summary>
-    public CaseService(IActiveManifests manifests, GroundingService grounding, ILedger ledger, TimeProvider time, Func<ModelSettings, IChatClient>? engines = null)
+    public CaseService(IActiveManifests manifests, GroundingService grounding, ILedger ledger, TimeProvider time, Func<ModelSettings, IChatClient>? engines = null, CaseResponder? responder = null)
     {
+        _responder = responder;
         _manifests = manifests;
         _grounding = grounding;
         _ledger = ledger;
@@ -54,10 +62,18 @@ public sealed class CaseService
         _engines = engines ?? (m => AnswerEngines.Create(m));
     }
 
-    /// <summary>Drafts an answer for a case and records every step.</summary>
-    public async Task<CaseResult> SubmitAsync(string workflowId, string text, IReadOnlyList<LedgerActor> actors, string submittedBy, bool halted, CancellationToken cancellationToken)
+    /// <summary>Drafts an answer for a case without attributes, submitted by a person, and records every step.</summary>
+    public Task<CaseResult> SubmitAsync(string workflowId, string text, IReadOnlyList<LedgerActor> actors, string submittedBy, bool halted, CancellationToken cancellationToken) =>
+        SubmitAsync(new CaseSubmission { WorkflowId = workflowId, Text = text, Actors = actors, SubmittedBy = submittedBy }, halted, cancellationToken);
+
+    /// <summary>
+    /// Drafts an answer for a case and records every step; then the responder proposes the manifest's action for the
+    /// draft (after the case is on disk: the proposal names a stored case).
+    /// </summary>
+    public async Task<CaseResult> SubmitAsync(CaseSubmission submission, bool halted, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(actors);
+        ArgumentNullException.ThrowIfNull(submission);
+        var (workflowId, text, actors, submittedBy) = (submission.WorkflowId, submission.Text, submission.Actors, submission.SubmittedBy);
         if (halted)
         {
             return new CaseResult(CaseOutcome.Halted);
@@ -75,17 +91,23 @@ public sealed class CaseService
         var caseId = "case-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var draftJson = DraftView.ToJson(draft, caseId).ToJsonString();
 
-        var trail = Trail(active, caseId, text, draft, draftJson, actors);
-        var stored = new StoredCase(caseId, workflowId, submittedBy, text, draftJson, draft.Abstained, _time.GetUtcNow());
+        var attributes = submission.Attributes.Count == 0
+            ? null
+            : new JsonObject([.. submission.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => KeyValuePair.Create(a.Key, (JsonNode?)a.Value))]).ToJsonString();
+        var trail = Trail(active, caseId, text, attributes, draft, draftJson, actors);
+        var stored = new StoredCase(caseId, workflowId, submittedBy, text, draftJson, draft.Abstained, _time.GetUtcNow(), attributes);
         await _ledger.AppendAsync(trail, [new CaseRecordedRow(stored)], cancellationToken).ConfigureAwait(false);
-        return new CaseResult(CaseOutcome.Drafted, caseId, draft, active.Version);
+        var proposal = _responder is null
+            ? null
+            : await _responder.ProposeAsync(active, caseId, draft, submission.Attributes, actors, submission.Agent, cancellationToken).ConfigureAwait(false);
+        return new CaseResult(CaseOutcome.Drafted, caseId, draft, active.Version, proposal);
     }
 
     /// <summary>
     /// The case's chain of custody: what was asked, what was retrieved, what the engine got and said, what was drafted.
     /// Inputs and outputs as hashes; passages as references.
     /// </summary>
-    private static List<LedgerEntry> Trail(ActiveManifest active, string caseId, string text, Draft draft, string draftJson, IReadOnlyList<LedgerActor> actors)
+    private static List<LedgerEntry> Trail(ActiveManifest active, string caseId, string text, string? attributes, Draft draft, string draftJson, IReadOnlyList<LedgerActor> actors)
     {
         var passages = draft.Retrieved.Select(p => $"{p.Source}/{p.Document}@{p.Version}:{p.Start}-{p.End}").ToList();
         var retrieval = new LedgerEntry
@@ -96,7 +118,10 @@ public sealed class CaseService
             WorkflowVersion = active.Version,
             CaseId = caseId,
             Outcome = draft.Retrieved.Count + " passages",
-            InputHashes = new Dictionary<string, string> { ["case_text"] = TextDigest.Sha256(text) },
+            // Attributes are free text too (names, ticket ids): the ledger keeps their digest, the case row the values.
+            InputHashes = attributes is null
+                ? new Dictionary<string, string> { ["case_text"] = TextDigest.Sha256(text) }
+                : new Dictionary<string, string> { ["case_text"] = TextDigest.Sha256(text), ["case_attributes"] = TextDigest.Sha256(attributes) },
             OutputHashes = new Dictionary<string, string> { ["passages"] = TextDigest.Sha256(string.Join("\n", passages)) },
             Content = new JsonObject
             {
@@ -143,5 +168,65 @@ public sealed class CaseService
             Follows = [trail[^1].Id],
         });
         return trail;
+    }
+}
+
+/// <summary>A case as submitted.</summary>
+public sealed record CaseSubmission
+{
+    /// <summary>Longest attribute value accepted.</summary>
+    public const int MaxAttributeLength = 200;
+
+    /// <summary>Most attributes a case may carry.</summary>
+    public const int MaxAttributes = 20;
+
+    /// <summary>The workflow.</summary>
+    public required string WorkflowId { get; init; }
+
+    /// <summary>The case's text.</summary>
+    public required string Text { get; init; }
+
+    /// <summary>Named values of the case (a ticket id) that the responder's templates read as <c>{case.NAME}</c>.</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Who acts, as the ledger names them.</summary>
+    public required IReadOnlyList<LedgerActor> Actors { get; init; }
+
+    /// <summary>The token's subject.</summary>
+    public required string SubmittedBy { get; init; }
+
+    /// <summary>The submitting agent, or null when a person submits (the node's responder then proposes for them).</summary>
+    public CaseAgent? Agent { get; init; }
+
+    /// <summary>
+    /// The problem with <paramref name="attributes"/> (null when they are fine): at most <see cref="MaxAttributes"/>,
+    /// names as responder templates spell them, values 1-<see cref="MaxAttributeLength"/> characters on one line.
+    /// </summary>
+    public static string? AttributeProblem(IReadOnlyDictionary<string, string>? attributes)
+    {
+        if (attributes is null)
+        {
+            return null;
+        }
+
+        if (attributes.Count > MaxAttributes)
+        {
+            return $"A case carries at most {MaxAttributes} attributes, not {attributes.Count}.";
+        }
+
+        foreach (var (name, value) in attributes)
+        {
+            if (!ResponderTemplates.IsAttributeName(name))
+            {
+                return $"Attribute names are 1-40 lower-case letters, digits and '_', starting with a letter; '{(name.Length > 40 ? name[..40] + "..." : name)}' is not.";
+            }
+
+            if (string.IsNullOrEmpty(value) || value.Length > MaxAttributeLength || value.Any(char.IsControl))
+            {
+                return $"Attribute '{name}' must be 1-{MaxAttributeLength} characters on one line.";
+            }
+        }
+
+        return null;
     }
 }

@@ -94,7 +94,7 @@ public static class ApplicationServices
         // The node answers from its in-memory snapshot of active versions (IdentityState keeps it fresh).
         services.AddSingleton<IActiveManifests>(sp => sp.GetRequiredService<IdentityState>());
         services.AddSingleton(sp => new CaseService(sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<GroundingService>(),
-            sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>(), responder: new CaseResponder(sp.GetRequiredService<ActionPipeline>(), sp.GetRequiredService<ILedger>(), () => sp.GetService<Tokens.Issuance.ConnectorTokenMinter>()?.ProofKey.Thumbprint ?? "node:" + options.NodeId)));
         // The action path: idempotency -> schema -> policy and ladder (approval opened here) -> budget -> ledger -> connector
         // (IConnectors comes from the host).
         services.AddSingleton<PolicyCache>();

@@ -9,8 +9,9 @@ using Skybridge.Grounding.Answering;
 namespace Skybridge.Cli.Commands;
 
 /// <summary>
-/// <c>skybridge ask WORKFLOW "TEXT" [--json]</c>: submits a case and prints the draft. WORKFLOW may be a manifest file,
-/// to run without a server: its sources are read from beside it and answered in this process.
+/// <c>skybridge ask WORKFLOW "TEXT" [--attr NAME=VALUE]... [--json]</c>: submits a case and prints the draft and the action
+/// the workflow's responder proposed for it. WORKFLOW may be a manifest file, to run without a server: its sources are
+/// read from beside it and answered in this process (nothing is proposed there: no action runs outside the server).
 /// </summary>
 internal static class AskCommands
 {
@@ -21,7 +22,8 @@ internal static class AskCommands
         var workflow = new Argument<string>("WORKFLOW") { Description = "A workflow id (asks the server you signed in to), or a manifest file (runs here, no server)." };
         var text = new Argument<string>("TEXT") { Description = "The case: a customer's question or ticket text." };
         var json = new Option<bool>("--json") { Description = "Print the draft as JSON." };
-        var command = new Command("ask", "Submit a case and print the draft: an answer citing exact passages, or an abstention with its reason.") { workflow, text, json };
+        var attrs = new Option<string[]>("--attr") { Description = "An attribute of the case, NAME=VALUE (e.g. ticket_id=RT-000123); repeatable. The responder fills the action it proposes from them.", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("ask", "Submit a case and print the draft (an answer citing exact passages, or an abstention with its reason) and the action proposed for it.") { workflow, text, json, attrs };
         command.SetAction(async (parse, ct) =>
         {
             var target = parse.GetValue(workflow)!;
@@ -32,9 +34,26 @@ internal static class AskCommands
                 return ExitCodes.InvalidInput;
             }
 
+            var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in parse.GetValue(attrs) ?? [])
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0 || !attributes.TryAdd(pair[..equals], pair[(equals + 1)..]))
+                {
+                    io.Fail($"--attr {pair}: write NAME=VALUE, each name once.");
+                    return ExitCodes.InvalidInput;
+                }
+            }
+
+            if (Skybridge.Application.Cases.CaseSubmission.AttributeProblem(attributes) is { } problem)
+            {
+                io.Fail(problem);
+                return ExitCodes.InvalidInput;
+            }
+
             JsonObject? draft = File.Exists(target) || target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
                 ? await AskOfflineAsync(io, target, question, ct).ConfigureAwait(false)
-                : await SessionCommands.AskServerAsync(io, target, question, ct).ConfigureAwait(false);
+                : await SessionCommands.AskServerAsync(io, target, question, ct, attributes).ConfigureAwait(false);
             if (draft is null)
             {
                 return ExitCodes.Failed;
@@ -86,6 +105,7 @@ internal static class AskCommands
         {
             io.Output.WriteLine($"Abstained ({draft["reason"]}): {draft["reasonDetail"]}");
             io.Output.WriteLine("The case goes to a person.");
+            PrintProposal(io, draft["proposal"]);
             return;
         }
 
@@ -98,5 +118,26 @@ internal static class AskCommands
         }
 
         io.Output.WriteLine($"confidence {draft["confidence"]}, citation coverage {draft["citationCoverage"]}, engine {draft["engine"]}");
+        PrintProposal(io, draft["proposal"]);
+    }
+
+    /// <summary>The responder's proposal in one line: the action, its state, and what to do next.</summary>
+    private static void PrintProposal(CliIo io, JsonNode? proposal)
+    {
+        if (proposal is null)
+        {
+            return;
+        }
+
+        var action = (string?)proposal["action"];
+        var line = (string?)proposal["status"] switch
+        {
+            "not_proposed" => $"Proposed nothing ({proposal["code"]}): {proposal["message"]}",
+            "pending_approval" => $"Proposed {action}: waiting for approval {proposal["approvalId"]} by a person the manifest names.",
+            "denied" => $"Proposed {action}: denied ({proposal["detail"]?["code"]}): {proposal["detail"]?["summary"]}",
+            "recorded" => $"Proposed {action}: recorded only (the workflow drafts; a person does the work).",
+            var status => $"Proposed {action}: {status} ({proposal["actionId"]}).",
+        };
+        io.Output.WriteLine(line);
     }
 }

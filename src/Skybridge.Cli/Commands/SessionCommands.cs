@@ -112,7 +112,7 @@ internal static class SessionCommands
     }
 
     /// <summary>Submits a case to the signed-in server (<c>POST /api/cases</c>) and returns the draft, or null after saying why.</summary>
-    public static async Task<JsonObject?> AskServerAsync(CliIo io, string workflow, string text, CancellationToken ct)
+    public static async Task<JsonObject?> AskServerAsync(CliIo io, string workflow, string text, CancellationToken ct, IReadOnlyDictionary<string, string>? attributes = null)
     {
         if (await LoadAsync(io, ct).ConfigureAwait(false) is not { } session)
         {
@@ -123,7 +123,7 @@ internal static class SessionCommands
         using (session.Key)
         {
             using var http = new HttpClient(new SkybridgeAgentHandler(session) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = session.Server };
-            using var response = await http.PostAsJsonAsync("/api/cases", new { workflow, text }, ct).ConfigureAwait(false);
+            using var response = await http.PostAsJsonAsync("/api/cases", new { workflow, text, attributes }, ct).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {

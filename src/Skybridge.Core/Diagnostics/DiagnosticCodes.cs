@@ -88,6 +88,20 @@ public static class DiagnosticCodes
     /// <summary>A budget sets neither or both of <c>calls</c> and <c>sum</c>/<c>max</c>, or <c>sum</c> without <c>max</c>.</summary>
     public const string BudgetWithoutLimit = "SB1118";
 
+    /// <summary>The responder proposes an action the manifest does not declare.</summary>
+    public const string ResponderUnknownAction = "SB1119";
+
+    /// <summary>A responder template uses a placeholder that is not known, or that its step never has a value for.</summary>
+    public const string UnknownResponderPlaceholder = "SB1120";
+
+    /// <summary>
+    /// The responder's parameters do not fit the action's schema: a parameter the action lacks, a required one left
+    /// unfilled, a literal value the schema refuses, or a placeholder (text) in a number or boolean parameter.
+    /// </summary>
+    public const string ResponderParametersMismatch = "SB1121";
+
+    /// <summary>The responder's role is not a declared agent role.</summary>
+    public const string ResponderRoleNotAgent = "SB1122";
     /// <summary>A webhook subscribes to an event type that is not one a webhook may receive.</summary>
     public const string UnknownWebhookEvent = "SB1130";
 

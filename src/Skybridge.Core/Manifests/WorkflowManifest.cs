@@ -47,6 +47,9 @@ public sealed record WorkflowManifest
     /// <summary>Limits on calls and on sums of a parameter per period, checked before an action runs.</summary>
     public IReadOnlyList<Budget> Budgets { get; init; } = [];
 
+    /// <summary>What the workflow proposes itself after a case's draft (the built-in responder), or null for nothing.</summary>
+    public ResponderSettings? Responder { get; init; }
+
     /// <summary>Permit/forbid rules; deny by default.</summary>
     public PolicySettings Policy { get; init; } = new();
 

@@ -18,8 +18,11 @@ using Skybridge.Server.Console;
 
 namespace Skybridge.Server.Endpoints;
 
-/// <summary>Body of a case submission. <see cref="Workflow"/> may be left out by an agent (its token names it).</summary>
-public sealed record SubmitCaseRequest(string? Workflow, string Text);
+/// <summary>
+/// Body of a case submission. <see cref="Workflow"/> may be left out by an agent (its token names it);
+/// <see cref="Attributes"/> are named values of the case (a ticket id) the manifest's responder fills parameters from.
+/// </summary>
+public sealed record SubmitCaseRequest(string? Workflow, string Text, Dictionary<string, string>? Attributes = null);
 
 /// <summary>
 /// <c>POST /api/cases</c>: an agent (or a person through the CLI) submits a case and gets its draft. DPoP-bound tokens
@@ -47,14 +50,28 @@ internal static class CaseEndpoints
                 return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_workflow", "Name the workflow; an agent may submit cases to its own workflow only.");
             }
 
-            var result = await cases.SubmitAsync(workflow, request.Text, TokenActors.Of(claims), claims.Subject, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
+            if (CaseSubmission.AttributeProblem(request.Attributes) is { } problem)
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_attributes", problem);
+            }
+
+            var result = await cases.SubmitAsync(new CaseSubmission
+            {
+                WorkflowId = workflow,
+                Text = request.Text,
+                Attributes = request.Attributes ?? [],
+                Actors = TokenActors.Of(claims),
+                SubmittedBy = claims.Subject,
+                // An agent's case is proposed for by that agent; a person's by the node's responder on their behalf.
+                Agent = claims.IsPersonToken ? null : new CaseAgent(claims.ClientId, claims.Role ?? "", claims.KeyThumbprint),
+            }, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
             return result.Outcome switch
             {
                 CaseOutcome.Halted => ApiProblems.Problem(StatusCodes.Status409Conflict, "workflow_halted", $"{workflow} is halted: no drafts are made."),
                 CaseOutcome.UnknownWorkflow => ApiProblems.Problem(StatusCodes.Status404NotFound, "not_found", "No such workflow, or nothing of it is active."),
-                _ => Results.Text(WithLinks(Skybridge.Grounding.Answering.DraftView.ToJson(result.Draft!, result.CaseId), workflow).ToJsonString(), "application/json", statusCode: StatusCodes.Status201Created),
+                _ => Results.Text(WithProposal(WithLinks(Skybridge.Grounding.Answering.DraftView.ToJson(result.Draft!, result.CaseId), workflow), result.Proposal).ToJsonString(), "application/json", statusCode: StatusCodes.Status201Created),
             };
-        }).RequirePermission(Permission.SubmitCase, SubmittedTo).WithSummary("Submits a case; answers with its draft: an answer citing exact passages, or an abstention with its reason.");
+        }).RequirePermission(Permission.SubmitCase, SubmittedTo).WithSummary("Submits a case (text and optional attributes); answers with its draft (an answer citing exact passages, or an abstention with its reason) and the action the responder proposed for it, with its state.");
 
         group.MapGet("/{id}", (string id, HttpContext context) =>
         {
@@ -92,6 +109,17 @@ internal static class CaseEndpoints
         context.HttpContext.Items[typeof(StoredCase)] = stored;
         return stored is null ? AccessTarget.Missing : AccessTarget.Workflow(stored.WorkflowId);
     };
+
+    /// <summary>The responder's proposal, when the manifest names one: its action and state (or why nothing was proposed).</summary>
+    private static JsonObject WithProposal(JsonObject draft, CaseProposal? proposal)
+    {
+        if (proposal is not null)
+        {
+            draft["proposal"] = proposal.ToJson();
+        }
+
+        return draft;
+    }
 
     /// <summary>Each citation gets a link to the console's source view, which highlights the quoted span.</summary>
     private static JsonObject WithLinks(JsonObject draft, string workflow)

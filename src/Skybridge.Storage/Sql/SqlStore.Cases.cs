@@ -15,17 +15,17 @@ internal abstract partial class SqlStore
 
     private static Task InsertCaseAsync(DbConnection connection, DbTransaction? tx, StoredCase stored, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO cases (id, workflow_id, submitted_by, text, draft, abstained, created_at_us) VALUES (@Id, @WorkflowId, @SubmittedBy, @Text, @Draft, @Abstained, @At)",
-            new { stored.Id, stored.WorkflowId, stored.SubmittedBy, stored.Text, stored.Draft, Abstained = stored.Abstained ? 1L : 0L, At = ToMicros(stored.CreatedAt) },
+            "INSERT INTO cases (id, workflow_id, submitted_by, text, draft, abstained, created_at_us, attributes) VALUES (@Id, @WorkflowId, @SubmittedBy, @Text, @Draft, @Abstained, @At, @Attributes)",
+            new { stored.Id, stored.WorkflowId, stored.SubmittedBy, stored.Text, stored.Draft, stored.Attributes, Abstained = stored.Abstained ? 1L : 0L, At = ToMicros(stored.CreatedAt) },
             tx, cancellationToken: cancellationToken));
 
     public async Task<StoredCase?> GetCaseAsync(string caseId, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var row = await connection.QuerySingleOrDefaultAsync<CaseRow>(new CommandDefinition(
-            "SELECT id AS Id, workflow_id AS WorkflowId, submitted_by AS SubmittedBy, text AS Text, draft AS Draft, abstained AS Abstained, created_at_us AS CreatedAtUs FROM cases WHERE id = @caseId",
+            "SELECT id AS Id, workflow_id AS WorkflowId, submitted_by AS SubmittedBy, text AS Text, draft AS Draft, abstained AS Abstained, created_at_us AS CreatedAtUs, attributes AS Attributes FROM cases WHERE id = @caseId",
             new { caseId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return row is null ? null : new StoredCase(row.Id, row.WorkflowId, row.SubmittedBy, row.Text, row.Draft, row.Abstained != 0, FromMicros(row.CreatedAtUs));
+        return row is null ? null : new StoredCase(row.Id, row.WorkflowId, row.SubmittedBy, row.Text, row.Draft, row.Abstained != 0, FromMicros(row.CreatedAtUs), row.Attributes);
     }
 
     private sealed class CaseRow
@@ -37,5 +37,6 @@ internal abstract partial class SqlStore
         public string Draft { get; set; } = "";
         public long Abstained { get; set; }
         public long CreatedAtUs { get; set; }
+        public string? Attributes { get; set; }
     }
 }

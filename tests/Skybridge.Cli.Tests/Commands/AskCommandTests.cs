@@ -65,4 +65,13 @@ public sealed class AskCommandTests
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("Not signed in", run.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Ask_RefusesAnAttributeWithoutAValue_BeforeAnythingIsSent()
+    {
+        var run = await CliRun.RunAsync("ask", "support-desk", "Where is my parcel?", "--attr", "ticket_id");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--attr ticket_id: write NAME=VALUE", run.Error, StringComparison.Ordinal);
+    }
 }

@@ -71,6 +71,16 @@ public sealed partial class SessionCommandTests
         Assert.Contains("\"reason\": \"no_sources\"", ask.Output, StringComparison.Ordinal);
         Assert.Contains("\"caseId\": \"case-", ask.Output, StringComparison.Ordinal);
 
+        // With the ticket's id the node's responder proposes the escalation for dana; at the sample's L0 it is only
+        // recorded, as skybridge:responder's proposal with dana in its actor chain (so dana may not approve it).
+        var attributed = await CliRun.RunAsync("ask", "support-desk", "Where is my parcel?", "--attr", "ticket_id=RT-000123");
+        Assert.True(attributed.ExitCode == 0, attributed.Error);
+        Assert.Contains("Proposed escalate: recorded only", attributed.Output, StringComparison.Ordinal);
+        var proposed = (await store.ReadLedgerEventsAsync(0, 10_000, ct)).Last(e => e.Type == Skybridge.Core.Ledger.Events.LedgerEventTypes.ActionProposed);
+        var escalation = await store.FindActionAsync(Skybridge.Application.Cases.CaseResponder.Requester, Skybridge.Application.Cases.CaseResponder.IdempotencyKey(proposed.CaseId!), ct);
+        Assert.Equal(("escalate", "recorded", """{"queue":"warranty","ticket_id":"RT-000123"}"""), (escalation!.Action, escalation.Status, escalation.Parameters));
+        Assert.Contains("\"dana\"", proposed.Body, StringComparison.Ordinal);
+
         var token = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(session, ct)).RootElement.GetProperty("access_token").GetString()!;
         var validator = app.Services.GetRequiredService<Skybridge.Application.Tokens.Validation.TokenValidator>();
         Assert.True(validator.CheckIssued(token, DateTimeOffset.UtcNow).IsValid);

@@ -73,9 +73,10 @@ public sealed class CaseApiTests : IClassFixture<GroundedServer>
         var page = await person.GetStringAsync(citation.GetProperty("link").GetString(), Ct);
         Assert.Contains($"<mark id=\"cited-span\">{WebUtility.HtmlEncode(citation.GetProperty("quote").GetString())}</mark>", page, StringComparison.Ordinal);
 
-        // The chain of custody: retrieval, engine call, draft, each with the case id, hashes instead of content.
+        // The chain of custody: retrieval, engine call, draft, each with the case id, hashes instead of content; then
+        // the responder's note that it proposed nothing (the case has no ticket_id for its reply).
         var events = await _server.Store.ReadLedgerCaseAsync(caseId, Ct);
-        Assert.Equal(["retrieval", "model.called", "draft.created"], events.Select(e => e.Type));
+        Assert.Equal(["retrieval", "model.called", "draft.created", "responder.skipped"], events.Select(e => e.Type));
         Assert.All(events, e => Assert.DoesNotContain("When is my refund paid", e.Body, StringComparison.Ordinal));
         Assert.All(events, e => Assert.Contains(agent.ClientId, e.Body, StringComparison.Ordinal));
     }

@@ -47,4 +47,12 @@ public abstract partial class StoreContractTests
         Assert.Equal(new StoredCase("c-1", "wf", "agent:support-desk/r1", "Where is my order?", "{\"abstained\":true}", true, G0), stored);
         Assert.Null(await Store.GetCaseAsync("c-2", Ct));
     }
+
+    [Fact]
+    public async Task Cases_KeepTheAttributesTheyWereSubmittedWith()
+    {
+        await Store.SaveCaseAsync(new StoredCase("c-3", "wf", "user:ann", "My tent is torn", "{}", false, G0, """{"ticket_id":"RT-000123"}"""), Ct);
+
+        Assert.Equal("""{"ticket_id":"RT-000123"}""", (await Store.GetCaseAsync("c-3", Ct))!.Attributes);
+    }
 }

@@ -118,6 +118,11 @@ public static class LedgerEventTypes
     /// idempotency key's digest, and, when the parameters do not fit the schema, each problem with its code.</summary>
     public const string ActionProposed = "action.proposed";
 
+    /// <summary>The built-in responder proposed nothing for a drafted case because a parameter's template needs a case
+    /// attribute the case was submitted without. Outcome <c>responder_missing_attribute</c>; carries the action and the
+    /// missing placeholders' names (never attribute values or the draft).</summary>
+    public const string ResponderSkipped = "responder.skipped";
+
     /// <summary>Policy and the autonomy ladder decided a proposed action. Outcome <c>allow</c>,
     /// <c>require_approval</c> or <c>deny</c>; carries the deciding rules, the ladder's disposition (execute, await
     /// approval, record only, deny, halted), the approvers needed, and what <c>log_only</c> rules would have decided.</summary>
@@ -166,6 +171,7 @@ public static class LedgerEventTypes
         TokenIssued, TokenExchanged, TokenRefused, RequestRateLimited, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
         SourcesIngested, Retrieval, ModelCalled, DraftCreated,
         ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, BudgetExhausted, ActionHeld, ActionRechecked,
+        ResponderSkipped,
         WebhookAbandoned,
     ]);
 

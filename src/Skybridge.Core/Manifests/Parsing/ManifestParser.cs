@@ -13,7 +13,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private static readonly string[] RootKeys =
     [
         "id", "name", "description", "owner", "authorities", "agents", "sources", "model", "prompts", "retrieval",
-        "connectors", "actions", "policy", "autonomy", "acceptance_bar", "golden_set", "assumptions", "dependencies", "budgets", "webhooks",
+        "connectors", "actions", "policy", "autonomy", "acceptance_bar", "golden_set", "assumptions", "dependencies", "budgets", "responder", "webhooks",
     ];
 
     private static readonly string[] AuthorityKeys = ["approve", "review", "monitor", "recalibrate", "halt", "sign_gates"];
@@ -149,6 +149,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             Connectors = ParseList(map, "connectors", "connector", ConnectorKeys, ParseConnector),
             Actions = ParseList(map, "actions", "action", ActionKeys, ParseAction),
             Budgets = ParseList(map, "budgets", "budget", BudgetKeys, ParseBudget),
+            Responder = ParseResponder(map),
             Policy = ParsePolicy(map),
             Autonomy = ParseAutonomy(map),
             AcceptanceBar = ParseList(map, "acceptance_bar", "acceptance criterion", CriterionKeys, ParseCriterion),
@@ -160,6 +161,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
 
         new ManifestCrossChecks(bag, context, manifest, map).Run(names, actionNodes, ruleNodes, approveKeys, actsForNodes, levelNode);
         CheckBudgets(manifest);
+        CheckResponder(manifest);
         return manifest;
     }
 
