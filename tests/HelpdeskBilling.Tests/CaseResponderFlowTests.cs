@@ -52,9 +52,9 @@ public sealed class CaseResponderFlowTests : IClassFixture<DeskFixture>
         throw new InvalidOperationException("The repository root was not found.");
     }
 
-    private async Task<(HttpStatusCode Status, JsonElement Body)> SubmitAsync(DeskAgent agent, string text, object? attributes)
+    private async Task<(HttpStatusCode Status, JsonElement Body)> SubmitAsync(DeskAgent agent, string text, object? attributes, string scope = "cases:write")
     {
-        var token = await agent.TokenAsync(null, "cases:write");
+        var token = await agent.TokenAsync(null, scope);
         var url = _fixture.Issuer + "/api/cases";
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(new { text, attributes }) };
@@ -88,6 +88,24 @@ public sealed class CaseResponderFlowTests : IClassFixture<DeskFixture>
         var replies = (await TicketAsync(agent, "RT-000004")).GetProperty("replies");
         Assert.Equal(repliesBefore + 1, replies.GetArrayLength());
         Assert.Equal(body.GetProperty("answer").GetString(), replies[replies.GetArrayLength() - 1].GetProperty("body").GetString());
+    }
+
+    [Fact]
+    public async Task AgentCase_IsProposedInTheAgentsName_OnlyWhenItsTokenMayProposeActions()
+    {
+        await AtLevelAsync("L2-approve-consequential");
+        var agent = await DeskAgent.RegisterAsync(_fixture, "responder");
+
+        var (_, mayPropose) = await SubmitAsync(agent, Answerable, new { ticket_id = "RT-000016" }, "cases:write actions:propose");
+        var (_, mayNot) = await SubmitAsync(agent, Answerable, new { ticket_id = "RT-000017" }, "cases:write");
+
+        var own = await _fixture.Store.GetActionAsync(mayPropose.GetProperty("proposal").GetProperty("actionId").GetString()!, Ct);
+        var builtIn = await _fixture.Store.GetActionAsync(mayNot.GetProperty("proposal").GetProperty("actionId").GetString()!, Ct);
+        Assert.Equal(agent.ClientId, own!.Requester);
+        // Without actions:propose the agent's token proposes nothing: the node's responder does, with the agent in the chain.
+        Assert.Equal("skybridge:responder", builtIn!.Requester);
+        var proposed = (await _fixture.Store.ReadLedgerCaseAsync(builtIn.CaseId, Ct)).Single(e => e.Type == "action.proposed");
+        Assert.Contains(agent.ClientId, proposed.Body, StringComparison.Ordinal);
     }
 
     [Fact]

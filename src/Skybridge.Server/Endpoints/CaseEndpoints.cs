@@ -62,8 +62,9 @@ internal static class CaseEndpoints
                 Attributes = request.Attributes ?? [],
                 Actors = TokenActors.Of(claims),
                 SubmittedBy = claims.Subject,
-                // An agent's case is proposed for by that agent; a person's by the node's responder on their behalf.
-                Agent = claims.IsPersonToken ? null : new CaseAgent(claims.ClientId, claims.Role ?? "", claims.KeyThumbprint),
+                // An agent that may propose actions has its case's action proposed in its own name; a person's case, or
+                // an agent's without actions:propose, by the node's responder (the submitter stays in the actor chain).
+                Agent = claims.IsPersonToken || !claims.Scope.Contains(AccessRules.ActionsPropose) ? null : new CaseAgent(claims.ClientId, claims.Role ?? "", claims.KeyThumbprint),
             }, state.Halt(workflow) is not null, context.RequestAborted).ConfigureAwait(false);
             return result.Outcome switch
             {
