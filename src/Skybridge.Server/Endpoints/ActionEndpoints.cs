@@ -88,6 +88,29 @@ internal static class ActionEndpoints
             .RequirePermission(Permission.ReadApprovals)
             .WithSummary("The workflow's approvals, oldest first; filter by status (pending...), action and age.");
 
+        approvals.MapGet("/approvals/{approvalId}", async (string approvalId, HttpContext context, IActionStore store, ApprovalService service) =>
+        {
+            await service.ExpireDueAsync(context.RequestAborted).ConfigureAwait(false);
+            var approval = await store.GetApprovalAsync(approvalId, context.RequestAborted).ConfigureAwait(false);
+            var action = approval is null ? null : await store.GetActionAsync(approval.ActionId, context.RequestAborted).ConfigureAwait(false);
+            if (approval is null || action is null)
+            {
+                return ApiProblems.Problem(StatusCodes.Status404NotFound, ApprovalService.NotFound, $"No approval {approvalId}.");
+            }
+
+            // The exact call a decision is bound to (parameters as stored, the digest they hash to) and, for an edited
+            // call, the call it replaced.
+            var editedFrom = await service.EditedFromAsync(action, context.RequestAborted).ConfigureAwait(false);
+            return Results.Ok(new
+            {
+                approval = ApprovalView(approval),
+                parameters = JsonNode.Parse(action.Parameters),
+                requester = action.Requester,
+                actionStatus = action.Status,
+                editedFrom = editedFrom is null ? null : new { actionId = editedFrom.Id, parameters = JsonNode.Parse(editedFrom.Parameters) },
+            });
+        }).RequirePermission(Permission.ReadApprovals, ApprovalWorkflowAsync).WithSummary("One approval with the exact call it is bound to (and the call an edit replaced).");
+
         approvals.MapPost("/approvals/{approvalId}/decision", async (string approvalId, DecideApprovalRequest request, HttpContext context, ApprovalService service) =>
         {
             var verdict = request.Decision switch
