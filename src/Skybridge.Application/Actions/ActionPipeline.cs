@@ -157,7 +157,7 @@ public sealed class ActionPipeline
         ArgumentNullException.ThrowIfNull(proposal);
         for (var attempt = 1; ; attempt++)
         {
-            var context = new ActionContext(proposal, "act-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), _time.GetUtcNow());
+            var context = new ActionContext(proposal, proposal.ActionId ?? "act-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), _time.GetUtcNow());
             try
             {
                 var result = await _first.HandleAsync(context, cancellationToken).ConfigureAwait(false);

@@ -32,6 +32,12 @@ public sealed record ActionProposal
 
     /// <summary>Who acts, as the ledger names them (a person first in the chain when an agent acts for one).</summary>
     public required IReadOnlyList<LedgerActor> Actors { get; init; }
+
+    /// <summary>
+    /// The id the action gets, when it is derived from another (an approval with edits): deciding the same edit again
+    /// finds the same action instead of making a second. Null for an agent's proposal (a fresh random id).
+    /// </summary>
+    public string? ActionId { get; init; }
 }
 
 /// <summary>What became of a proposal (or, later, of its approval and execution): the action's current status.</summary>

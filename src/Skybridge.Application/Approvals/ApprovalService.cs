@@ -12,6 +12,9 @@ namespace Skybridge.Application.Approvals;
 /// <summary>What a decision did: the approval and its action as they stand after, or a refusal with a stable code.</summary>
 public sealed record ApprovalDecisionResult(StoredApproval? Approval, ActionAnswer? Action, ApprovalRefusal? Refusal)
 {
+    /// <summary>For a refusal of edited parameters (<c>invalid_parameters</c>): every schema problem, with its code.</summary>
+    public JsonArray? Problems { get; init; }
+
     /// <summary>True when the decision was taken.</summary>
     public bool Succeeded => Refusal is null;
 }
@@ -22,7 +25,7 @@ public sealed record ApprovalDecisionResult(StoredApproval? Approval, ActionAnsw
 /// transaction with the <c>approval.decided</c> event; two people deciding at once cannot both win. An approved
 /// action then runs exactly once (<see cref="ActionExecutor"/>).
 /// </summary>
-public sealed class ApprovalService
+public sealed partial class ApprovalService
 {
     /// <summary>The code of a refusal for an approval that does not exist (or that the person may not see).</summary>
     public const string NotFound = "approval_not_found";
@@ -32,10 +35,12 @@ public sealed class ApprovalService
     private readonly ActionExecutor _executor;
     private readonly TimeProvider _time;
     private readonly Func<string, bool> _isHalted;
+    private readonly ApprovalEditing? _editing;
 
-    /// <summary>Approvals over <paramref name="store"/>.</summary>
-    public ApprovalService(IActionStore store, ILedger ledger, ActionExecutor executor, TimeProvider time, Func<string, bool> isHalted)
+    /// <summary>Approvals over <paramref name="store"/>; with <paramref name="editing"/>, approve-with-edits proposes the edited call.</summary>
+    public ApprovalService(IActionStore store, ILedger ledger, ActionExecutor executor, TimeProvider time, Func<string, bool> isHalted, ApprovalEditing? editing = null)
     {
+        _editing = editing;
         _store = store;
         _ledger = ledger;
         _executor = executor;
@@ -81,6 +86,11 @@ public sealed class ApprovalService
         if (stored is null || action is null)
         {
             return new(null, null, new ApprovalRefusal(NotFound, $"No approval {approvalId}."));
+        }
+
+        if (verdict == ApprovalVerdict.ApproveWithEdits)
+        {
+            return await DecideWithEditsAsync(stored, action, by, callDigest, comment, editedParameters, cancellationToken).ConfigureAwait(false);
         }
 
         var now = _time.GetUtcNow();
@@ -136,13 +146,14 @@ public sealed class ApprovalService
         return new(await _store.GetApprovalAsync(approvalId, cancellationToken).ConfigureAwait(false), ActionAnswers.Of(after!), null);
     }
 
-    private async Task CloseAsync(StoredApproval before, StoredApproval after, string? actionStatus, LedgerActor by, string outcome, string? comment, CancellationToken cancellationToken)
+    private async Task CloseAsync(StoredApproval before, StoredApproval after, string? actionStatus, LedgerActor by, string outcome, string? comment, CancellationToken cancellationToken,
+        string? actionDetail = null, JsonObject? edits = null)
     {
         var now = _time.GetUtcNow();
         List<RecordedRow> rows = [new ApprovalUpdateRow(after, before.Revision)];
         if (actionStatus is not null)
         {
-            rows.Add(new ActionTransitionRow(before.ActionId, ActionStatuses.PendingApproval, actionStatus, null, now));
+            rows.Add(new ActionTransitionRow(before.ActionId, ActionStatuses.PendingApproval, actionStatus, actionDetail, now));
             if (actionStatus == ActionStatuses.Rejected)
             {
                 // Rejected, expired or replaced by an edited call: the budget share reserved at proposal is given back.
@@ -167,7 +178,7 @@ public sealed class ApprovalService
                 ["required"] = before.RequiredApprovers,
                 ["comment"] = comment,
             },
-        }], rows, cancellationToken).ConfigureAwait(false);
+        }.WithEdits(edits)], rows, cancellationToken).ConfigureAwait(false);
     }
 
     private Task RecordRefusalAsync(StoredApproval stored, Approver by, ApprovalRefusal refusal, CancellationToken cancellationToken) =>

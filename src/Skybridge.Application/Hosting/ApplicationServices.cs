@@ -110,7 +110,7 @@ public static class ApplicationServices
                 new ExecuteStep(sp.GetRequiredService<ActionExecutor>()),
             ], store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ApprovalService(store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ActionExecutor>(),
-            sp.GetRequiredService<TimeProvider>(), IsHalted(sp)));
+            sp.GetRequiredService<TimeProvider>(), IsHalted(sp), ApprovalEditing.Over(sp.GetRequiredService<ActionPipeline>(), sp.GetRequiredService<IActiveManifests>(), store, store)));
         services.AddHostedService<ActionOutbox>();
 
         // Webhooks: the workflow's ledger events, signed, to the receivers its manifest names (IWebhookSender comes from the host).

@@ -135,6 +135,32 @@ internal static class SessionCommands
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="call"/> with an HTTP client that acts as the signed-in person (their DPoP-bound token); when
+    /// nobody is signed in, says how to and returns <see cref="ExitCodes.Failed"/>.
+    /// </summary>
+    public static async Task<int> WithServerAsync(CliIo io, Func<HttpClient, Task<int>> call, CancellationToken ct)
+    {
+        if (await LoadAsync(io, ct).ConfigureAwait(false) is not { } session)
+        {
+            return ExitCodes.Failed;
+        }
+
+        using (session.Key)
+        {
+            using var http = new HttpClient(new SkybridgeAgentHandler(session) { InnerHandler = new SocketsHttpHandler() }) { BaseAddress = session.Server };
+            try
+            {
+                return await call(http).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                io.Fail($"Cannot reach {session.Server}: {ex.Message}", "Is the server running?");
+                return ExitCodes.Failed;
+            }
+        }
+    }
+
     private static Command Logout(CliIo io)
     {
         var command = new Command("logout", "Sign out: revoke this terminal's token on the server, then forget the session (the token and its key).");

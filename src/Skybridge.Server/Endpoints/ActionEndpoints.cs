@@ -18,7 +18,11 @@ namespace Skybridge.Server.Endpoints;
 public sealed record ProposeActionRequest(string Action, JsonObject? Parameters, string IdempotencyKey);
 
 /// <summary>Body of an approval decision: <c>approve</c> or <c>reject</c>, the call digest the person was shown, a comment.</summary>
-public sealed record DecideApprovalRequest(string Decision, string CallDigest, string? Comment);
+public sealed record DecideApprovalRequest(string Decision, string CallDigest, string? Comment)
+{
+    /// <summary>For <c>approve_with_edits</c>: the parameters to run instead (a new call that policy decides again).</summary>
+    public JsonObject? Parameters { get; init; }
+}
 
 /// <summary>
 /// The action API: agents propose actions for their cases (DPoP tokens with <c>actions:propose</c>) and wait on them;
@@ -84,33 +88,70 @@ internal static class ActionEndpoints
             .RequirePermission(Permission.ReadApprovals)
             .WithSummary("The workflow's approvals, oldest first; filter by status (pending...), action and age.");
 
+        approvals.MapGet("/approvals/{approvalId}", async (string approvalId, HttpContext context, IActionStore store, ApprovalService service) =>
+        {
+            await service.ExpireDueAsync(context.RequestAborted).ConfigureAwait(false);
+            var approval = await store.GetApprovalAsync(approvalId, context.RequestAborted).ConfigureAwait(false);
+            var action = approval is null ? null : await store.GetActionAsync(approval.ActionId, context.RequestAborted).ConfigureAwait(false);
+            if (approval is null || action is null)
+            {
+                return ApiProblems.Problem(StatusCodes.Status404NotFound, ApprovalService.NotFound, $"No approval {approvalId}.");
+            }
+
+            // The exact call a decision is bound to (parameters as stored, the digest they hash to) and, for an edited
+            // call, the call it replaced.
+            var editedFrom = await service.EditedFromAsync(action, context.RequestAborted).ConfigureAwait(false);
+            return Results.Ok(new
+            {
+                approval = ApprovalView(approval),
+                parameters = JsonNode.Parse(action.Parameters),
+                requester = action.Requester,
+                actionStatus = action.Status,
+                editedFrom = editedFrom is null ? null : new { actionId = editedFrom.Id, parameters = JsonNode.Parse(editedFrom.Parameters) },
+            });
+        }).RequirePermission(Permission.ReadApprovals, ApprovalWorkflowAsync).WithSummary("One approval with the exact call it is bound to (and the call an edit replaced).");
+
         approvals.MapPost("/approvals/{approvalId}/decision", async (string approvalId, DecideApprovalRequest request, HttpContext context, ApprovalService service) =>
         {
             var verdict = request.Decision switch
             {
                 "approve" => ApprovalVerdict.Approve,
                 "reject" => ApprovalVerdict.Reject,
+                "approve_with_edits" => ApprovalVerdict.ApproveWithEdits,
                 _ => (ApprovalVerdict?)null,
             };
             if (verdict is null)
             {
-                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_decision", "decision is approve or reject.");
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_decision", "decision is approve, reject or approve_with_edits.");
             }
 
-            var result = await service.DecideAsync(approvalId, new Approver(PeopleSignIn.UserName(context.User)!, []), verdict.Value, request.CallDigest, request.Comment, null, context.RequestAborted).ConfigureAwait(false);
+            if (verdict != ApprovalVerdict.ApproveWithEdits && request.Parameters is not null)
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_decision", "parameters go with approve_with_edits only; approve runs the call as shown.");
+            }
+
+            var result = await service.DecideAsync(approvalId, new Approver(PeopleSignIn.UserName(context.User)!, []), verdict.Value, request.CallDigest, request.Comment,
+                request.Parameters, context.RequestAborted).ConfigureAwait(false);
             if (!result.Succeeded)
             {
                 var status = result.Refusal!.Code switch
                 {
                     ApprovalService.NotFound => StatusCodes.Status404NotFound,
                     ApprovalErrorCodes.NotEligible or ApprovalErrorCodes.SelfApproval => StatusCodes.Status403Forbidden,
+                    ActionCodes.InvalidParameters or ActionCodes.UnknownAction or ApprovalErrorCodes.InvalidEdits => StatusCodes.Status400BadRequest,
                     _ => StatusCodes.Status409Conflict,
                 };
-                return ApiProblems.Problem(status, result.Refusal.Code, result.Refusal.Message);
+                return ApiProblems.Problem(status, result.Refusal.Code, result.Refusal.Message,
+                    extensions: result.Problems is null ? null : new Dictionary<string, object?> { ["problems"] = result.Problems });
             }
 
-            return Results.Ok(new { approval = ApprovalView(result.Approval!), action = result.Action });
-        }).RequirePermission(Permission.DecideApproval, ApprovalWorkflowAsync).WithSummary("Decides an approval once: approve or reject the exact call (its digest) with a comment.");
+            // With edits, the action is the NEW call as policy decided it (executed, pending_approval with its own
+            // approval, or denied); the original approval names it in its closing vote.
+            return verdict == ApprovalVerdict.ApproveWithEdits
+                ? Results.Ok(new { approval = ApprovalView(result.Approval!), action = result.Action, editedFrom = result.Approval!.ActionId })
+                : Results.Ok(new { approval = ApprovalView(result.Approval!), action = result.Action });
+        }).RequirePermission(Permission.DecideApproval, ApprovalWorkflowAsync)
+            .WithSummary("Decides an approval once: approve or reject the exact call (its digest), or approve_with_edits with new parameters (a new call policy decides again), with a comment.");
     }
 
     private static IResult Answer(ActionResult result)

@@ -67,7 +67,8 @@ internal sealed class ActionFixture : IAsyncDisposable
                 new RecordStep(test.Ledger, "node-a"),
                 new ExecuteStep(Executor),
             ], test.Store, test.Ledger, time);
-        Approvals = new ApprovalService(test.Store, test.Ledger, Executor, TimeProvider.System, w => Halted);
+        Editing = new ApprovalEditing(Pipeline, manifests, (id, ct) => Task.FromResult<string?>(id == "support-desk/responder" ? "responder" : null), test.Store);
+        Approvals = new ApprovalService(test.Store, test.Ledger, Executor, TimeProvider.System, w => Halted, Editing);
     }
 
     public ActiveManifest Active { get; set; }
@@ -81,6 +82,9 @@ internal sealed class ActionFixture : IAsyncDisposable
     public ActionExecutor Executor { get; }
 
     public ApprovalService Approvals { get; }
+
+    /// <summary>What approve-with-edits needs (the agent's role is <c>responder</c>).</summary>
+    public ApprovalEditing Editing { get; }
 
     public ISkybridgeStore Store => _test.Store;
 

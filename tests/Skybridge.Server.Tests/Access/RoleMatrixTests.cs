@@ -91,6 +91,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("agents", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/agents", () => null),
         new("halt state", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/halt", () => null),
         new("approvals", "read-approvals", HttpMethod.Get, $"/api/workflows/{wf}/approvals", () => null),
+        new("approval", "read-approvals", HttpMethod.Get, $"/api/approvals/{approvalId ?? "approval-none"}", () => null),
         new("register agent", "manage-agents", HttpMethod.Post, $"/api/workflows/{wf}/agents", () => JsonContent.Create(new
         {
             name = "probe-" + Guid.NewGuid().ToString("N")[..8],

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Skybridge.Application.Access;
+using Skybridge.Application.Actions;
 using Skybridge.Application.Approvals;
 using Skybridge.Application.Tokens;
 using Skybridge.Core.Access;
@@ -14,6 +15,12 @@ namespace Skybridge.Server.Console.Approvals;
 
 /// <summary>A cited passage of the case's draft, with the link to the source view that highlights it.</summary>
 public sealed record DraftCitationView(string Title, string Quote, string Link);
+
+/// <summary>One parameter of an edited call beside the call it replaced (values as JSON text; null where absent).</summary>
+public sealed record ParameterChange(string Name, string? Before, string? After)
+{
+    public bool Changed => Before != After;
+}
 
 /// <summary>
 /// One approval: everything the inbox shows, the case's draft with its citations, and the decision form. The form
@@ -60,6 +67,25 @@ public sealed class ApprovalModel : PageModel
     /// <summary>The comment as typed, kept when a decision is refused.</summary>
     public string? Comment { get; private set; }
 
+    /// <summary>For a refusal of edited parameters: every schema problem (code, parameter, message).</summary>
+    public IReadOnlyList<(string Code, string? Parameter, string? Message)> Problems { get; private set; } = [];
+
+    /// <summary>The edited values as typed, kept when an edit is refused; otherwise the form shows the call's.</summary>
+    public IReadOnlyDictionary<string, string> EditedValues { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>When this approval's call is an edit of an earlier one: that call (its approval was approved with edits).</summary>
+    public StoredAction? EditedFrom { get; private set; }
+
+    /// <summary>For an edited call: each parameter before and after the edit.</summary>
+    public IReadOnlyList<ParameterChange> Changes { get; private set; } = [];
+
+    /// <summary>After an approve-with-edits decision: the new call as policy decided it.</summary>
+    public ActionAnswer? Successor { get; private set; }
+
+    /// <summary>The value a parameter's edit field shows: what was typed after a refusal, else the call's value as text.</summary>
+    public string EditValue(string name, string json) =>
+        EditedValues.TryGetValue(name, out var typed) ? typed : JsonNode.Parse(json) is JsonValue v && v.TryGetValue<string>(out var text) ? text : json;
+
     public async Task<IActionResult> OnGetAsync(string approvalId, CancellationToken cancellationToken)
     {
         // An approval past its expiry is closed before it is shown: never offered for a decision it can no longer take.
@@ -81,25 +107,51 @@ public sealed class ApprovalModel : PageModel
         {
             "approve" => ApprovalVerdict.Approve,
             "reject" => ApprovalVerdict.Reject,
+            "approve_with_edits" => ApprovalVerdict.ApproveWithEdits,
             _ => (ApprovalVerdict?)null,
         };
         if (verdict is null)
         {
-            (RefusalCode, Outcome) = ("invalid_decision", "Choose approve or reject.");
+            (RefusalCode, Outcome) = ("invalid_decision", "Choose approve, reject or approve with edits.");
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
 
+        JsonObject? edited = null;
+        if (verdict == ApprovalVerdict.ApproveWithEdits)
+        {
+            var typed = Request.Form.Where(f => f.Key.StartsWith(ParamPrefix, StringComparison.Ordinal))
+                .ToDictionary(f => f.Key[ParamPrefix.Length..], f => f.Value.ToString(), StringComparer.Ordinal);
+            EditedValues = typed;
+            edited = EditedParameters(Card!.Action.Parameters, typed);
+        }
+
         var result = await _approvals.DecideAsync(approvalId, new Approver(PeopleSignIn.UserName(User)!, []), verdict.Value, callDigest ?? "",
-            string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(), null, cancellationToken).ConfigureAwait(false);
+            string.IsNullOrWhiteSpace(comment) ? null : comment.Trim(), edited, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             (RefusalCode, Outcome) = (result.Refusal!.Code, result.Refusal.Message);
+            Problems = [.. (result.Problems ?? []).OfType<JsonObject>().Select(p => ((string?)p["code"] ?? "", (string?)p["parameter"], (string?)p["message"]))];
             Response.StatusCode = result.Refusal.Code switch
             {
                 ApprovalService.NotFound => StatusCodes.Status404NotFound,
                 ApprovalErrorCodes.NotEligible or ApprovalErrorCodes.SelfApproval => StatusCodes.Status403Forbidden,
+                ActionCodes.InvalidParameters or ApprovalErrorCodes.InvalidEdits => StatusCodes.Status400BadRequest,
                 _ => StatusCodes.Status409Conflict,
+            };
+        }
+        else if (verdict == ApprovalVerdict.ApproveWithEdits)
+        {
+            Comment = null;
+            EditedValues = new Dictionary<string, string>();
+            Successor = result.Action;
+            Outcome = result.Action?.Status switch
+            {
+                ActionStatuses.Executed => "Approved with edits: policy allowed the edited call, and the system of record did it.",
+                ActionStatuses.Failed => "Approved with edits: policy allowed the edited call, but the system of record did not do it: " + Describe(result.Action.Detail),
+                ActionStatuses.PendingApproval => "Approved with edits: the edited call is a new request that needs another eligible person's approval (you asked for it, so not yours).",
+                ActionStatuses.Denied => "Approved with edits, but policy denies the edited call: " + (string?)result.Action.Detail["summary"],
+                var status => "Approved with edits: the edited call is " + status + ".",
             };
         }
         else
@@ -120,6 +172,39 @@ public sealed class ApprovalModel : PageModel
         // Show the approval as it now stands (decided, executed or failed), not as it was before the post.
         await LoadAsync(approvalId, Permission.DecideApproval, cancellationToken).ConfigureAwait(false);
         return Page();
+    }
+
+    /// <summary>The prefix of the edit form's parameter fields (<c>param.amount</c>).</summary>
+    public const string ParamPrefix = "param.";
+
+    /// <summary>
+    /// The edited parameters, typed like the call's values (a number stays a number when the field holds one; text
+    /// that is not a number is sent as text, so the schema check names the problem rather than this page guessing).
+    /// </summary>
+    private static JsonObject EditedParameters(string canonical, IReadOnlyDictionary<string, string> typed)
+    {
+        var current = JsonNode.Parse(canonical)!.AsObject();
+        var edited = new JsonObject();
+        foreach (var (name, value) in current)
+        {
+            if (!typed.TryGetValue(name, out var text))
+            {
+                edited[name] = value?.DeepClone();
+                continue;
+            }
+
+            text = text.Trim();
+            edited[name] = value?.GetValueKind() switch
+            {
+                System.Text.Json.JsonValueKind.Number when decimal.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) =>
+                    JsonNode.Parse(n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False when bool.TryParse(text, out var b) => JsonValue.Create(b),
+                System.Text.Json.JsonValueKind.String or System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => JsonValue.Create(text),
+                _ => JsonNode.Parse(text),
+            };
+        }
+
+        return edited;
     }
 
     private static string Describe(JsonObject detail)
@@ -148,6 +233,15 @@ public sealed class ApprovalModel : PageModel
         CanDecide = permission == Permission.DecideApproval
             || await _access.CheckAsync(User, Permission.DecideApproval, approval.WorkflowId, cancellationToken).ConfigureAwait(false) == AccessVerdict.Allowed;
         Card = ApprovalCard.Of(approval, action, _time.GetUtcNow(), _state.Halt(approval.WorkflowId));
+        EditedFrom = await _approvals.EditedFromAsync(action, cancellationToken).ConfigureAwait(false);
+        if (EditedFrom is not null)
+        {
+            var before = JsonNode.Parse(EditedFrom.Parameters)!.AsObject();
+            var after = JsonNode.Parse(action.Parameters)!.AsObject();
+            Changes = [.. before.Select(p => p.Key).Union(after.Select(p => p.Key), StringComparer.Ordinal)
+                .Select(name => new ParameterChange(name, before[name]?.ToJsonString(), after[name]?.ToJsonString()))];
+        }
+
         Case = await _cases.GetCaseAsync(approval.CaseId, cancellationToken).ConfigureAwait(false);
         if (Case is not null && JsonNode.Parse(Case.Draft) is JsonObject draft)
         {
