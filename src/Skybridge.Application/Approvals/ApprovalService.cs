@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Skybridge.Application.Accounts;
 using Skybridge.Application.Actions;
 using Skybridge.Application.Ledger;
 using Skybridge.Core.Governance.Approvals;
@@ -32,15 +33,17 @@ public sealed class ApprovalService
     private readonly ActionExecutor _executor;
     private readonly TimeProvider _time;
     private readonly Func<string, bool> _isHalted;
+    private readonly IPeopleDirectory _people;
 
-    /// <summary>Approvals over <paramref name="store"/>.</summary>
-    public ApprovalService(IActionStore store, ILedger ledger, ActionExecutor executor, TimeProvider time, Func<string, bool> isHalted)
+    /// <summary>Approvals over <paramref name="store"/>; a decider's groups are read from <paramref name="people"/> at each decision.</summary>
+    public ApprovalService(IActionStore store, ILedger ledger, ActionExecutor executor, TimeProvider time, Func<string, bool> isHalted, IPeopleDirectory people)
     {
         _store = store;
         _ledger = ledger;
         _executor = executor;
         _time = time;
         _isHalted = isHalted;
+        _people = people;
     }
 
     /// <summary>Approvals matching <paramref name="query"/>; those past their expiry are closed first (failing closed).</summary>
@@ -71,11 +74,16 @@ public sealed class ApprovalService
         }
     }
 
-    /// <summary>A person decides an approval they were shown with <paramref name="callDigest"/>.</summary>
+    /// <summary>
+    /// A person decides an approval they were shown with <paramref name="callDigest"/>. Eligibility by group is checked
+    /// against the groups the person is in now (<see cref="IPeopleDirectory"/>), whatever <paramref name="by"/> carries:
+    /// someone removed from a group cannot decide from then on, even in a session that began before.
+    /// </summary>
     public async Task<ApprovalDecisionResult> DecideAsync(string approvalId, Approver by, ApprovalVerdict verdict, string callDigest, string? comment,
         JsonObject? editedParameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(by);
+        by = new Approver(by.UserName, await _people.GroupsOfAsync(by.UserName, cancellationToken).ConfigureAwait(false));
         var stored = await _store.GetApprovalAsync(approvalId, cancellationToken).ConfigureAwait(false);
         var action = stored is null ? null : await _store.GetActionAsync(stored.ActionId, cancellationToken).ConfigureAwait(false);
         if (stored is null || action is null)

@@ -57,6 +57,8 @@ public static class ApplicationServices
         services.AddSingleton(sp => new LedgerReplay(store, sp.GetRequiredService<LedgerService>()));
 
         services.AddSingleton<AccountService>();
+        services.AddSingleton<GroupService>();
+        services.AddSingleton<IPeopleDirectory>(sp => sp.GetRequiredService<GroupService>());
         services.AddSingleton<AccessService>();
         services.AddSingleton<ManifestService>();
 
@@ -108,7 +110,7 @@ public static class ApplicationServices
                 new ExecuteStep(sp.GetRequiredService<ActionExecutor>()),
             ], store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ApprovalService(store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ActionExecutor>(),
-            sp.GetRequiredService<TimeProvider>(), IsHalted(sp)));
+            sp.GetRequiredService<TimeProvider>(), IsHalted(sp), sp.GetRequiredService<IPeopleDirectory>()));
         services.AddHostedService<ActionOutbox>();
         return services;
     }
