@@ -19,6 +19,7 @@ internal static class CliApp
         root.Subcommands.Add(ServerCommands.Serve(io));
         root.Subcommands.Add(ManifestCommands.Create(io, time));
         root.Subcommands.Add(UserCommands.Create(io, time));
+        root.Subcommands.Add(GroupCommands.Create(io, time));
         root.Subcommands.Add(LedgerCommands.Create(io, time));
         root.Subcommands.Add(AgentCommands.Create(io, time));
         root.Subcommands.Add(AskCommands.Create(io));

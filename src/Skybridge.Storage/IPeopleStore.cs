@@ -1,6 +1,6 @@
 namespace Skybridge.Storage;
 
-/// <summary>People: local accounts, sign-in failures and lockout, role grants (by hand and mapped from groups).</summary>
+/// <summary>People: local accounts, sign-in failures and lockout, role grants (by hand and mapped from groups), group memberships.</summary>
 public interface IPeopleStore
 {
     /// <summary>Creates a local account. False when the user name (case-insensitive) is taken.</summary>
@@ -57,7 +57,40 @@ public interface IPeopleStore
 
     /// <summary>Ends a session (sign-out). False when it was unknown or already ended.</summary>
     Task<bool> RevokeSessionAsync(string idHash, DateTimeOffset at, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The members of <paramref name="groupName"/>, or of every group when it is null, by group then user. Memberships
+    /// change only with their ledger events (<see cref="GroupMemberAddedRow"/>, <see cref="GroupMemberRemovedRow"/>).
+    /// </summary>
+    Task<IReadOnlyList<GroupMembership>> ListGroupMembershipsAsync(string? groupName, CancellationToken cancellationToken = default);
+
+    /// <summary>The groups a person (case-insensitive name) is in now, by group name.</summary>
+    Task<IReadOnlyList<GroupMembership>> ListGroupsOfUserAsync(string userName, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A person in a group.</summary>
+/// <param name="GroupName">The group as manifests name it (<c>group:NAME</c>), compared exactly.</param>
+/// <param name="UserName">The account's name.</param>
+/// <param name="Source"><see cref="LocalSource"/> when added by hand, else the single sign-on authority whose groups claim put them there.</param>
+/// <param name="AddedAt">When.</param>
+/// <param name="AddedBy">Who added them (for single sign-on, <c>oidc:AUTHORITY</c>).</param>
+public sealed record GroupMembership(string GroupName, string UserName, string Source, DateTimeOffset AddedAt, string AddedBy)
+{
+    /// <summary>The source of a membership added by hand (CLI or API).</summary>
+    public const string LocalSource = "local";
+}
+
+/// <summary>
+/// Adds a membership with its ledger event. The user must exist and not be in the group yet; otherwise the store throws
+/// <see cref="StoreConflictException"/> and neither the row nor the event is written.
+/// </summary>
+public sealed record GroupMemberAddedRow(GroupMembership Membership) : RecordedRow;
+
+/// <summary>
+/// Removes a membership with its ledger event; with <paramref name="Source"/>, only a membership from that source. When
+/// there is none, the store throws <see cref="StoreConflictException"/> and nothing is written.
+/// </summary>
+public sealed record GroupMemberRemovedRow(string GroupName, string UserName, string? Source = null) : RecordedRow;
 
 /// <summary>What <see cref="IPeopleStore.SyncMappedRolesAsync"/> changed: (workflow, role) pairs granted and revoked.</summary>
 public sealed record MappedRoleChanges(IReadOnlyList<(string WorkflowId, string Role)> Granted, IReadOnlyList<(string WorkflowId, string Role)> Revoked);

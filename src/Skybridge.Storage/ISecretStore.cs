@@ -30,3 +30,15 @@ public sealed record StoredSecret(string Name, string Kind, string SealedValue, 
 
 /// <summary>What may be shown about a secret: everything but its value.</summary>
 public sealed record SecretInfo(string Name, string Kind, string SetBy, DateTimeOffset SetAt);
+
+/// <summary>
+/// Stores (or replaces) a secret with the ledger event that records the change, in one transaction: a credential never
+/// changes without its <c>secret.set</c> event. The event carries the name, never the value.
+/// </summary>
+public sealed record SecretSetRow(StoredSecret Secret) : RecordedRow;
+
+/// <summary>
+/// Deletes a secret with its <c>secret.removed</c> event. When there is no such secret the store throws
+/// <see cref="StoreConflictException"/> and nothing is written.
+/// </summary>
+public sealed record SecretRemovedRow(string Name) : RecordedRow;

@@ -69,7 +69,7 @@ public class DeskFixture : IAsyncLifetime
             }, default);
             yaml = yaml.Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal);
             // A second refund approver: an edited call's editor may not approve it, another eligible person must.
-            yaml = yaml.Replace("refund: [group:support-leads, user:approver]", "refund: [group:support-leads, user:approver, user:lead]", StringComparison.Ordinal);
+            yaml = yaml.Replace("refund: [group:support-leads]", "refund: [group:support-leads, user:approver, user:lead]", StringComparison.Ordinal);
             // The connectors reach this test's system of record, on its own port (as `skybridge up` rewrites them).
             yaml = yaml.Replace("http://127.0.0.1:5081", DeskUrl, StringComparison.Ordinal);
             yaml = EditManifest(yaml);

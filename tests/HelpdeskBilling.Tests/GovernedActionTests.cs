@@ -48,11 +48,16 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
     }
 
-    private async Task<HttpClient> SignedInAsync(string userName, WorkflowRole role)
+    private async Task<HttpClient> SignedInAsync(string userName, WorkflowRole role, string? group = null)
     {
         var accounts = _fixture.SkybridgeServices.GetRequiredService<AccountService>();
         await accounts.CreateUserAsync("seed", userName, userName, "correct horse battery staple", Ct);
         await accounts.GrantRoleAsync("seed", userName, DeskFixture.Workflow, role, Ct);
+        if (group is not null)
+        {
+            await _fixture.SkybridgeServices.GetRequiredService<GroupService>().AddAsync("seed", group, userName, Ct);
+        }
+
         var client = new HttpClient(new HttpClientHandler { UseCookies = true }) { BaseAddress = new Uri(_fixture.Issuer) };
         client.DefaultRequestHeaders.Add("Origin", _fixture.Issuer);
         using var signIn = await client.PostAsJsonAsync("/api/auth/sign-in", new { userName, password = "correct horse battery staple" }, Ct);
@@ -112,8 +117,9 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
         using var notTheirs = await auditor.PostAsJsonAsync($"/api/approvals/{approvalId}/decision", new { decision = "approve", callDigest = digest }, Ct);
         Assert.Equal(HttpStatusCode.Forbidden, notTheirs.StatusCode);
 
-        // The manifest's refund approver decides what was shown; a second decision is refused.
-        using var approver = await SignedInAsync("approver", WorkflowRole.Approver);
+        // A support lead (the manifest's refund authority is group:support-leads) decides what was shown; a second
+        // decision is refused.
+        using var approver = await SignedInAsync("approver", WorkflowRole.Approver, group: "support-leads");
         using var decided = await approver.PostAsJsonAsync($"/api/approvals/{approvalId}/decision", new { decision = "approve", callDigest = digest, comment = "order checked" }, Ct);
         var decision = JsonDocument.Parse(await decided.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.True(decided.StatusCode == HttpStatusCode.OK, decision.ToString());

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skybridge.Application.Connectors;
 using Skybridge.Application.Hosting;
+using Skybridge.Application.Ledger;
 using Skybridge.Connectors.Tests.Support;
 using Skybridge.Core.Manifests;
 using Skybridge.Storage;
@@ -16,15 +17,18 @@ public sealed class ConnectorSecretsTests : IAsyncLifetime
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "skybridge-secrets-" + Guid.NewGuid().ToString("N"));
     private ISkybridgeStore _store = null!;
+    private LedgerWriter _ledger = null!;
 
     public async ValueTask InitializeAsync()
     {
         _store = SkybridgeStores.OpenSqlite(_folder);
         await _store.MigrateAsync(Ct);
+        _ledger = new LedgerWriter(_store, TimeProvider.System, "test-node");
     }
 
     public async ValueTask DisposeAsync()
     {
+        await _ledger.DisposeAsync();
         await _store.DisposeAsync();
         Directory.Delete(_folder, recursive: true);
     }
@@ -34,7 +38,7 @@ public sealed class ConnectorSecretsTests : IAsyncLifetime
     [Fact]
     public async Task Set_SealsTheCredential_SoTheDatabaseNeverHoldsItInClear()
     {
-        var secrets = new ConnectorSecrets(_store, SecretsKey.Ephemeral());
+        var secrets = new ConnectorSecrets(_store, SecretsKey.Ephemeral(), _ledger);
         await secrets.SetAsync("helpdesk", Basic, "maria", At, Ct);
 
         var stored = await _store.GetSecretAsync("helpdesk", Ct);
@@ -57,9 +61,9 @@ public sealed class ConnectorSecretsTests : IAsyncLifetime
     [Fact]
     public async Task Get_Throws_WithTheFix_WhenTheSecretsKeyIsNotTheOneThatSealedIt()
     {
-        await new ConnectorSecrets(_store, SecretsKey.Ephemeral()).SetAsync("helpdesk", Basic, "maria", At, Ct);
+        await new ConnectorSecrets(_store, SecretsKey.Ephemeral(), _ledger).SetAsync("helpdesk", Basic, "maria", At, Ct);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new ConnectorSecrets(_store, SecretsKey.Ephemeral()).GetAsync("helpdesk", Ct));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new ConnectorSecrets(_store, SecretsKey.Ephemeral(), _ledger).GetAsync("helpdesk", Ct));
         Assert.Contains("same secrets key", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, error.ToString(), StringComparison.Ordinal);
     }
@@ -68,7 +72,7 @@ public sealed class ConnectorSecretsTests : IAsyncLifetime
     public async Task Get_RefusesASealedValueMovedToAnotherConnector()
     {
         var key = SecretsKey.Ephemeral();
-        var secrets = new ConnectorSecrets(_store, key);
+        var secrets = new ConnectorSecrets(_store, key, _ledger);
         await secrets.SetAsync("helpdesk", Basic, "maria", At, Ct);
         var stored = await _store.GetSecretAsync("helpdesk", Ct);
         await _store.SetSecretAsync(stored! with { Name = "attacker-sink" }, Ct);
@@ -79,10 +83,10 @@ public sealed class ConnectorSecretsTests : IAsyncLifetime
     [Fact]
     public async Task Connector_SendsNothing_WhenTheStoredCredentialCannotBeOpened()
     {
-        await new ConnectorSecrets(_store, SecretsKey.Ephemeral()).SetAsync("helpdesk", Basic, "maria", At, Ct);
+        await new ConnectorSecrets(_store, SecretsKey.Ephemeral(), _ledger).SetAsync("helpdesk", Basic, "maria", At, Ct);
         await using var system = await SystemOfRecord.StartAsync();
         using var tokens = new TestConnectorTokens(TimeProvider.System);
-        var connectors = ConnectorServices.Create(tokens, new ConnectorSecrets(_store, SecretsKey.Ephemeral()), TimeProvider.System, new CapturedLogs().Factory());
+        var connectors = ConnectorServices.Create(tokens, new ConnectorSecrets(_store, SecretsKey.Ephemeral(), _ledger), TimeProvider.System, new CapturedLogs().Factory());
 
         var result = await connectors.ExecuteAsync(new ConnectorCall
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Skybridge.Application.Accounts;
 using Skybridge.Application.Actions;
 using Skybridge.Application.Ledger;
 using Skybridge.Core.Governance.Approvals;
@@ -36,9 +37,13 @@ public sealed partial class ApprovalService
     private readonly TimeProvider _time;
     private readonly Func<string, bool> _isHalted;
     private readonly ApprovalEditing? _editing;
+    private readonly IPeopleDirectory _people;
 
-    /// <summary>Approvals over <paramref name="store"/>; with <paramref name="editing"/>, approve-with-edits proposes the edited call.</summary>
-    public ApprovalService(IActionStore store, ILedger ledger, ActionExecutor executor, TimeProvider time, Func<string, bool> isHalted, ApprovalEditing? editing = null)
+    /// <summary>
+    /// Approvals over <paramref name="store"/>; a decider's groups are read from <paramref name="people"/> at each decision;
+    /// with <paramref name="editing"/>, approve-with-edits proposes the edited call.
+    /// </summary>
+    public ApprovalService(IActionStore store, ILedger ledger, ActionExecutor executor, TimeProvider time, Func<string, bool> isHalted, IPeopleDirectory people, ApprovalEditing? editing = null)
     {
         _editing = editing;
         _store = store;
@@ -46,6 +51,7 @@ public sealed partial class ApprovalService
         _executor = executor;
         _time = time;
         _isHalted = isHalted;
+        _people = people;
     }
 
     /// <summary>Approvals matching <paramref name="query"/>; those past their expiry are closed first (failing closed).</summary>
@@ -76,11 +82,16 @@ public sealed partial class ApprovalService
         }
     }
 
-    /// <summary>A person decides an approval they were shown with <paramref name="callDigest"/>.</summary>
+    /// <summary>
+    /// A person decides an approval they were shown with <paramref name="callDigest"/>. Eligibility by group is checked
+    /// against the groups the person is in now (<see cref="IPeopleDirectory"/>), whatever <paramref name="by"/> carries:
+    /// someone removed from a group cannot decide from then on, even in a session that began before.
+    /// </summary>
     public async Task<ApprovalDecisionResult> DecideAsync(string approvalId, Approver by, ApprovalVerdict verdict, string callDigest, string? comment,
         JsonObject? editedParameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(by);
+        by = new Approver(by.UserName, await _people.GroupsOfAsync(by.UserName, cancellationToken).ConfigureAwait(false));
         var stored = await _store.GetApprovalAsync(approvalId, cancellationToken).ConfigureAwait(false);
         var action = stored is null ? null : await _store.GetActionAsync(stored.ActionId, cancellationToken).ConfigureAwait(false);
         if (stored is null || action is null)

@@ -1,3 +1,4 @@
+using Skybridge.Application.Accounts;
 using Skybridge.Core.Manifests;
 
 namespace Skybridge.Application.Governance;
@@ -20,6 +21,21 @@ public static class HaltAuthority
     {
         ArgumentNullException.ThrowIfNull(groups);
         return manifest is null || manifest.Authorities.Halt.Any(p => p.Kind == PrincipalKind.User ? p.Name == userName : groups.Contains(p.Name));
+    }
+
+    /// <summary>
+    /// True when <paramref name="userName"/>, with the groups they are in now (<paramref name="people"/>, never a
+    /// session's claims), is in the manifest's halt authority: a person removed from a group cannot halt from then on.
+    /// </summary>
+    public static async Task<bool> AllowsAsync(WorkflowManifest? manifest, string userName, IPeopleDirectory people, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(people);
+        if (manifest is null || manifest.Authorities.Halt.Any(p => p.Kind == PrincipalKind.User && p.Name == userName))
+        {
+            return true;
+        }
+
+        return Allows(manifest, userName, await people.GroupsOfAsync(userName, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>The authority as written in the manifest (<c>group:support-ops</c>, <c>user:maria.lopez</c>), for people to read.</summary>

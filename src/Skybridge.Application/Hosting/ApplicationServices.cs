@@ -59,6 +59,8 @@ public static class ApplicationServices
         services.AddSingleton(sp => new LedgerReplay(store, sp.GetRequiredService<LedgerService>()));
 
         services.AddSingleton<AccountService>();
+        services.AddSingleton<GroupService>();
+        services.AddSingleton<IPeopleDirectory>(sp => sp.GetRequiredService<GroupService>());
         services.AddSingleton<AccessService>();
         services.AddSingleton<ManifestService>();
 
@@ -110,7 +112,8 @@ public static class ApplicationServices
                 new ExecuteStep(sp.GetRequiredService<ActionExecutor>()),
             ], store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ApprovalService(store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ActionExecutor>(),
-            sp.GetRequiredService<TimeProvider>(), IsHalted(sp), ApprovalEditing.Over(sp.GetRequiredService<ActionPipeline>(), sp.GetRequiredService<IActiveManifests>(), store, store)));
+            sp.GetRequiredService<TimeProvider>(), IsHalted(sp), sp.GetRequiredService<IPeopleDirectory>(),
+            ApprovalEditing.Over(sp.GetRequiredService<ActionPipeline>(), sp.GetRequiredService<IActiveManifests>(), store, store)));
         services.AddHostedService<ActionOutbox>();
 
         // Webhooks: the workflow's ledger events, signed, to the receivers its manifest names (IWebhookSender comes from the host).

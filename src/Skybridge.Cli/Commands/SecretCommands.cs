@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Skybridge.Application.Connectors;
 using Skybridge.Application.Hosting;
+using Skybridge.Application.Ledger;
 using Skybridge.Storage;
 using Spectre.Console;
 
@@ -11,6 +12,7 @@ namespace Skybridge.Cli.Commands;
 /// <summary>
 /// <c>skybridge secret set|list|remove</c>: credentials the connectors present to systems of record, sealed with the
 /// secrets key before they reach the store. Values go in through standard input or a hidden prompt and are never printed.
+/// Setting and removing are ledger events (the connector's name and who, never the value).
 /// </summary>
 internal static partial class SecretCommands
 {
@@ -21,7 +23,7 @@ internal static partial class SecretCommands
         var secret = new Command("secret", "Credentials connectors use to call systems of record (kept encrypted; values are never shown).");
         secret.Subcommands.Add(Set(io, time));
         secret.Subcommands.Add(List(io));
-        secret.Subcommands.Add(Remove(io));
+        secret.Subcommands.Add(Remove(io, time));
         return secret;
     }
 
@@ -95,7 +97,8 @@ internal static partial class SecretCommands
             return await store.WithStoreAsync(parse, io, ct, async opened =>
             {
                 var (key, keySource) = await LoadKeyAsync(parse, secretsKey, store, ct).ConfigureAwait(false);
-                await new ConnectorSecrets(opened, key).SetAsync(name, credential, parse.GetValue(by) ?? CliApp.Actor, time.GetUtcNow(), ct).ConfigureAwait(false);
+                await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+                await new ConnectorSecrets(opened, key, ledger).SetAsync(name, credential, parse.GetValue(by) ?? CliApp.Actor, time.GetUtcNow(), ct).ConfigureAwait(false);
                 io.Output.WriteLine($"Stored the {credential.KindName} credential of connector '{name}', sealed with the secrets key ({keySource}).");
                 return ExitCodes.Ok;
             }).ConfigureAwait(false);
@@ -130,16 +133,20 @@ internal static partial class SecretCommands
         return command;
     }
 
-    private static Command Remove(CliIo io)
+    private static Command Remove(CliIo io, TimeProvider time)
     {
         var connector = new Argument<string>("CONNECTOR") { Description = "The connector whose credential to delete." };
+        var by = new Option<string?>("--by") { Description = "Who removes it, as recorded (default: your operating-system account).", HelpName = "NAME" };
         var store = new StoreOptions();
-        var command = new Command("remove", "Delete a connector's credential (its calls then use minted tokens).") { connector };
+        var command = new Command("remove", "Delete a connector's credential (its calls then use minted tokens).") { connector, by };
         store.AddTo(command);
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
             var name = parse.GetValue(connector)!;
-            if (!await opened.DeleteSecretAsync(name, ct).ConfigureAwait(false))
+            await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+            // Removing needs no secrets key: nothing is opened or sealed, only the row and its event are written.
+            var secrets = new ConnectorSecrets(opened, () => throw new InvalidOperationException("Removing a secret opens nothing."), ledger);
+            if (!await secrets.RemoveAsync(name, parse.GetValue(by) ?? CliApp.Actor, ct).ConfigureAwait(false))
             {
                 io.Fail($"No credential is stored for connector '{name}'.", "See `skybridge secret list`.");
                 return ExitCodes.InvalidInput;

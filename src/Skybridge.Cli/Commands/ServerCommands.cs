@@ -30,6 +30,16 @@ internal static class ServerCommands
         ("operator", "Operator", WorkflowRole.Operator),
     ];
 
+    /// <summary>
+    /// The groups the sample manifest's authorities name, with a demo account in each: the approver decides refunds as a
+    /// support lead, the operator halts as support ops. Added when <c>up</c> creates the account.
+    /// </summary>
+    public static readonly IReadOnlyList<(string UserName, string Group)> DemoGroups =
+    [
+        ("approver", "support-leads"),
+        ("operator", "support-ops"),
+    ];
+
     private static Option<string> UrlsOption() => new("--urls")
     {
         Description = "Where to listen, e.g. http://127.0.0.1:5080 (several separated by ';').",
@@ -290,6 +300,7 @@ internal static class ServerCommands
     {
         var file = Path.Combine(folder, "demo-accounts.txt");
         var accounts = new AccountService(store, time, ledger);
+        var groups = new GroupService(store, ledger, time);
         var lines = new List<string>();
         foreach (var (userName, displayName, role) in DemoAccounts)
         {
@@ -301,6 +312,11 @@ internal static class ServerCommands
             var password = RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 16);
             await accounts.CreateUserAsync("skybridge-up", userName, displayName, password, ct).ConfigureAwait(false);
             await accounts.GrantRoleAsync("skybridge-up", userName, AccessRules.GrantedOn(role, "support-desk"), role, ct).ConfigureAwait(false);
+            foreach (var (_, group) in DemoGroups.Where(g => g.UserName == userName))
+            {
+                await groups.AddAsync("skybridge-up", group, userName, ct).ConfigureAwait(false);
+            }
+
             lines.Add($"{userName}\t{password}\t{role.ToName()}");
         }
 

@@ -9,17 +9,21 @@ namespace Skybridge.Server.Authentication;
 /// <summary>
 /// Turns a person the identity provider signed in into a Skybridge account: <c>sso.NAME</c>, with the roles the
 /// group mapping gives them now. A role the mapping granted and the person's groups no longer give is revoked at this
-/// sign-in; roles granted by hand are left alone, even on a role and workflow the mapping also names.
+/// sign-in; roles granted by hand are left alone, even on a role and workflow the mapping also names. The person's
+/// groups are copied into the stored memberships (source = the authority) the same way, so decisions that name a group
+/// read them from the store for single sign-on and local people alike.
 /// </summary>
 public sealed class ExternalSignIn
 {
     private readonly AccountService _accounts;
+    private readonly GroupService _groups;
     private readonly OidcOptions _options;
 
     /// <summary>Sign-in with <paramref name="options"/>' mapping.</summary>
-    public ExternalSignIn(AccountService accounts, OidcOptions options)
+    public ExternalSignIn(AccountService accounts, GroupService groups, OidcOptions options)
     {
         _accounts = accounts;
+        _groups = groups;
         _options = options;
     }
 
@@ -54,6 +58,7 @@ public sealed class ExternalSignIn
         var groups = external.FindAll(_options.GroupsClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
         var wanted = _options.RoleMappings.Where(m => groups.Contains(m.Group)).Select(m => (m.Role, m.Workflow)).Distinct().ToList();
         await _accounts.SyncMappedRolesAsync("oidc-group-mapping", userName, wanted, cancellationToken).ConfigureAwait(false);
+        await _groups.SyncExternalAsync(_options.Authority, userName, groups, cancellationToken).ConfigureAwait(false);
 
         return (user.UserName, displayName);
     }

@@ -6,6 +6,7 @@ using Skybridge.Core.Access;
 using Skybridge.Application.Governance;
 using Skybridge.Server.Authentication;
 using Skybridge.Application.Tokens;
+using Skybridge.Application.Accounts;
 using Skybridge.Application.Agents;
 using Skybridge.Storage;
 using Skybridge.Application.Manifests;
@@ -57,7 +58,7 @@ internal static class AgentEndpoints
             }).RequirePermission(Permission.ManageAgents).WithSummary(enabled ? "Re-enables a disabled agent." : "Disables an agent: no new tokens, and its tokens stop working at once.");
         }
 
-        group.MapGet("/halt", async (string id, HttpContext context, IWorkflowStore store, IActiveManifests manifests) =>
+        group.MapGet("/halt", async (string id, HttpContext context, IWorkflowStore store, IActiveManifests manifests, IPeopleDirectory people) =>
         {
             var halt = (await store.ListHaltsAsync(context.RequestAborted).ConfigureAwait(false)).FirstOrDefault(h => h.WorkflowId == id);
             var manifest = (await manifests.GetAsync(id, context.RequestAborted).ConfigureAwait(false))?.Manifest;
@@ -68,13 +69,13 @@ internal static class AgentEndpoints
                 halt?.Reason,
                 halt?.At,
                 authority = HaltAuthority.Describe(manifest),
-                mayPress = HaltAuthority.Allows(manifest, PeopleSignIn.UserName(context.User)!, Groups(context)),
+                mayPress = await HaltAuthority.AllowsAsync(manifest, PeopleSignIn.UserName(context.User)!, people, context.RequestAborted).ConfigureAwait(false),
             });
         }).RequirePermission(Permission.ReadWorkflow).WithSummary("Whether the workflow is halted, by whom and why.");
 
-        group.MapPost("/halt", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch, IActiveManifests manifests) =>
+        group.MapPost("/halt", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch, IActiveManifests manifests, IPeopleDirectory people) =>
         {
-            if (await NotAuthorityAsync(id, context, manifests).ConfigureAwait(false) is { } refused)
+            if (await NotAuthorityAsync(id, context, manifests, people).ConfigureAwait(false) is { } refused)
             {
                 return refused;
             }
@@ -83,9 +84,9 @@ internal static class AgentEndpoints
             return done ? Results.Ok(new { halted = true }) : ApiProblems.Problem(StatusCodes.Status409Conflict, "already_halted", $"{id} is already halted.");
         }).RequirePermission(Permission.HaltWorkflow).WithSummary("The kill switch: halts the workflow at once; its agents' tokens stop working.");
 
-        group.MapPost("/resume", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch, IActiveManifests manifests) =>
+        group.MapPost("/resume", async (string id, HaltRequest request, HttpContext context, KillSwitch killSwitch, IActiveManifests manifests, IPeopleDirectory people) =>
         {
-            if (await NotAuthorityAsync(id, context, manifests).ConfigureAwait(false) is { } refused)
+            if (await NotAuthorityAsync(id, context, manifests, people).ConfigureAwait(false) is { } refused)
             {
                 return refused;
             }
@@ -96,18 +97,15 @@ internal static class AgentEndpoints
     }
 
     /// <summary>A 403 for a person who holds the role permission but is not in the workflow's halt authority.</summary>
-    private static async Task<IResult?> NotAuthorityAsync(string id, HttpContext context, IActiveManifests manifests)
+    private static async Task<IResult?> NotAuthorityAsync(string id, HttpContext context, IActiveManifests manifests, IPeopleDirectory people)
     {
         var manifest = (await manifests.GetAsync(id, context.RequestAborted).ConfigureAwait(false))?.Manifest;
         var user = PeopleSignIn.UserName(context.User)!;
-        return HaltAuthority.Allows(manifest, user, Groups(context))
+        return await HaltAuthority.AllowsAsync(manifest, user, people, context.RequestAborted).ConfigureAwait(false)
             ? null
             : ApiProblems.Problem(StatusCodes.Status403Forbidden, HaltAuthority.NotAuthority,
                 $"Only the halt authority of {id} may halt or resume it ({string.Join(", ", HaltAuthority.Describe(manifest))}); {user} is not in it.");
     }
-
-    /// <summary>The person's groups as the sign-in gave them (an identity provider's groups claim); none for local accounts.</summary>
-    private static string[] Groups(HttpContext context) => [.. context.User.FindAll("groups").Select(c => c.Value)];
 
     private static string Reason(HaltRequest? request) => string.IsNullOrWhiteSpace(request?.Reason) ? "(no reason given)" : request.Reason.Trim()[..Math.Min(request.Reason.Trim().Length, 500)];
 

@@ -22,7 +22,7 @@ internal static class ConnectorWiring
             sp.GetRequiredService<TokenSigningKeys>(), sp.GetRequiredService<IssuerUrls>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IConnectorTokens>(sp => sp.GetRequiredService<ConnectorTokenMinter>());
         // The secrets key is loaded when the node starts, after the container is built: it is asked for at each use.
-        services.AddSingleton<IConnectorCredentials>(sp => new ConnectorSecrets(store, () => sp.GetRequiredService<NodeSecrets>().Key));
+        services.AddSingleton<IConnectorCredentials>(sp => new ConnectorSecrets(store, () => sp.GetRequiredService<NodeSecrets>().Key, sp.GetRequiredService<ILedger>()));
         services.AddSkybridgeConnectors();
         return services;
     }

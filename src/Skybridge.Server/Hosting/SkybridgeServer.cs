@@ -230,6 +230,7 @@ public static class SkybridgeServer
         app.MapWorkflowEndpoints();
         app.MapRoleEndpoints();
         app.MapUserEndpoints();
+        app.MapGroupEndpoints();
         app.MapLedgerEndpoints();
         app.MapAgentEndpoints();
         app.MapOAuthEndpoints();

@@ -46,6 +46,10 @@ internal abstract partial class SqlStore
         BudgetSpendRow b => SpendRowAsync(connection, tx, b, cancellationToken),
         BudgetReleaseRow r => ReleaseRowAsync(connection, tx, r, cancellationToken),
         ActionRecheckRow r => RecheckActionRowAsync(connection, tx, r, cancellationToken),
+        GroupMemberAddedRow g => AddGroupMemberRowAsync(connection, tx, g.Membership, cancellationToken),
+        GroupMemberRemovedRow g => RemoveGroupMemberRowAsync(connection, tx, g, cancellationToken),
+        SecretSetRow s => SetSecretRowAsync(connection, tx, s.Secret, cancellationToken),
+        SecretRemovedRow s => RemoveSecretRowAsync(connection, tx, s.Name, cancellationToken),
         WebhookAbandonRow w => AbandonWebhookRowAsync(connection, tx, w, cancellationToken),
         _ => throw new NotSupportedException($"No table for {row.GetType().Name}."),
     };

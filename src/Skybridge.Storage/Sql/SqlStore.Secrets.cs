@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 
 namespace Skybridge.Storage.Sql;
@@ -10,8 +11,7 @@ internal abstract partial class SqlStore
         ArgumentNullException.ThrowIfNull(secret);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO secrets (name, kind, sealed_value, set_by, set_at_us) VALUES (@Name, @Kind, @SealedValue, @SetBy, @At) " +
-            "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, sealed_value = excluded.sealed_value, set_by = excluded.set_by, set_at_us = excluded.set_at_us",
+            UpsertSecret,
             new { secret.Name, secret.Kind, secret.SealedValue, secret.SetBy, At = ToMicros(secret.SetAt) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
@@ -40,6 +40,22 @@ internal abstract partial class SqlStore
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM secrets WHERE name = @name", new { name }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
     }
+
+    private static Task SetSecretRowAsync(DbConnection connection, DbTransaction tx, StoredSecret secret, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            UpsertSecret, new { secret.Name, secret.Kind, secret.SealedValue, secret.SetBy, At = ToMicros(secret.SetAt) }, tx, cancellationToken: cancellationToken));
+
+    private static async Task RemoveSecretRowAsync(DbConnection connection, DbTransaction tx, string name, CancellationToken cancellationToken)
+    {
+        if (await connection.ExecuteAsync(new CommandDefinition("DELETE FROM secrets WHERE name = @name", new { name }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) != 1)
+        {
+            throw new StoreConflictException($"No secret named {name} to remove.");
+        }
+    }
+
+    private const string UpsertSecret =
+        "INSERT INTO secrets (name, kind, sealed_value, set_by, set_at_us) VALUES (@Name, @Kind, @SealedValue, @SetBy, @At) " +
+        "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, sealed_value = excluded.sealed_value, set_by = excluded.set_by, set_at_us = excluded.set_at_us";
 
     private sealed class SecretRow
     {

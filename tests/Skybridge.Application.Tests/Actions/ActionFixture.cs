@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Skybridge.Application.Accounts;
 using Skybridge.Application.Actions;
 using Skybridge.Application.Approvals;
 using Skybridge.Application.Connectors;
@@ -68,7 +69,8 @@ internal sealed class ActionFixture : IAsyncDisposable
                 new ExecuteStep(Executor),
             ], test.Store, test.Ledger, time);
         Editing = new ApprovalEditing(Pipeline, manifests, (id, ct) => Task.FromResult<string?>(id == "support-desk/responder" ? "responder" : null), test.Store);
-        Approvals = new ApprovalService(test.Store, test.Ledger, Executor, TimeProvider.System, w => Halted, Editing);
+        Groups = new GroupService(test.Store, test.Ledger, TimeProvider.System);
+        Approvals = new ApprovalService(test.Store, test.Ledger, Executor, TimeProvider.System, w => Halted, Groups, Editing);
     }
 
     public ActiveManifest Active { get; set; }
@@ -86,17 +88,24 @@ internal sealed class ActionFixture : IAsyncDisposable
     /// <summary>What approve-with-edits needs (the agent's role is <c>responder</c>).</summary>
     public ApprovalEditing Editing { get; }
 
+    /// <summary>Group memberships, which approvals read at each decision.</summary>
+    public GroupService Groups { get; }
+
     public ISkybridgeStore Store => _test.Store;
 
     public Skybridge.Application.Ledger.LedgerWriter Ledger => _test.Ledger;
 
-    /// <summary>The sample at <paramref name="level"/>, with refunds approved by lee or kim (two people where a rule asks for two).</summary>
-    public static async Task<ActionFixture> StartAsync(string level = "L2-approve-consequential", string? extraRule = null, TimeProvider? time = null)
+    /// <summary>
+    /// The sample at <paramref name="level"/>, with refunds approved by lee or kim (two people where a rule asks for two),
+    /// or by <paramref name="refundApprovers"/> as the manifest writes them.
+    /// </summary>
+    public static async Task<ActionFixture> StartAsync(string level = "L2-approve-consequential", string? extraRule = null, TimeProvider? time = null,
+        string refundApprovers = "user:lee, user:kim")
     {
         var test = await TestStore.OpenAsync();
         var yaml = File.ReadAllText(Path.Combine(TestStore.RepoRoot, "samples", "support-desk", "manifest.yaml"));
         yaml = yaml.Replace("level: L0-draft", "level: " + level, StringComparison.Ordinal);
-        yaml = global::System.Text.RegularExpressions.Regex.Replace(yaml, @"refund: \[[^\]]*\]", "refund: [user:lee, user:kim]");
+        yaml = global::System.Text.RegularExpressions.Regex.Replace(yaml, @"refund: \[[^\]]*\]", "refund: [" + refundApprovers + "]");
         if (extraRule is not null)
         {
             yaml = yaml.Replace("  rules:\n", "  rules:\n" + extraRule, StringComparison.Ordinal);

@@ -157,7 +157,7 @@ public sealed class ActionPipelineTests
     }
 
     private static Approvals.ApprovalService LateApprovals(ActionFixture f) =>
-        new(f.Store, f.Ledger, f.Executor, new Later(TimeSpan.FromHours(2)), _ => false);
+        new(f.Store, f.Ledger, f.Executor, new Later(TimeSpan.FromHours(2)), _ => false, f.Groups);
 
     private sealed class Later(TimeSpan ahead) : TimeProvider
     {

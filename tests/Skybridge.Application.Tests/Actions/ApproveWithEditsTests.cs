@@ -150,7 +150,7 @@ public sealed class ApproveWithEditsTests
         await using var f = await ActionFixture.StartAsync();
         var pending = (await f.Pipeline.ProposeAsync(ActionFixture.Refund(300, "k1"), Ct)).Answer!;
 
-        var late = new ApprovalService(f.Store, f.Ledger, f.Executor, new Later(TimeSpan.FromHours(2)), _ => false, f.Editing);
+        var late = new ApprovalService(f.Store, f.Ledger, f.Executor, new Later(TimeSpan.FromHours(2)), _ => false, f.Groups, f.Editing);
         var edited = await late.DecideAsync(pending.ApprovalId!, Lee, ApprovalVerdict.ApproveWithEdits, pending.CallDigest, null, Refund(40), Ct);
 
         Assert.Equal(ApprovalErrorCodes.Expired, edited.Refusal!.Code);

@@ -26,7 +26,8 @@ public sealed class SecretCommandTests
         // What the server will read: opened with the key file the server uses, the same credential.
         await using var store = Storage.SkybridgeStores.OpenSqlite(data);
         var key = await Application.Hosting.SecretsKey.LoadOrCreateAsync(Path.Combine(data, "keys", "secrets.key"), TestContext.Current.CancellationToken);
-        var credential = await new Application.Connectors.ConnectorSecrets(store, key).GetAsync("helpdesk", TestContext.Current.CancellationToken);
+        await using var ledger = new Application.Ledger.LedgerWriter(store, TimeProvider.System, "test");
+        var credential = await new Application.Connectors.ConnectorSecrets(store, key, ledger).GetAsync("helpdesk", TestContext.Current.CancellationToken);
         Assert.Equal((Application.Connectors.CredentialKind.Bearer, Token), (credential!.Kind, credential.Value));
         Assert.DoesNotContain(Token, (await store.GetSecretAsync("helpdesk", TestContext.Current.CancellationToken))!.SealedValue, StringComparison.Ordinal);
     }
@@ -50,5 +51,36 @@ public sealed class SecretCommandTests
         var again = await CliRun.RunAsync("secret", "remove", "helpdesk", "--data", data);
         Assert.Equal(2, again.ExitCode);
         Assert.Contains("No credential is stored for connector 'helpdesk'", again.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SetAndRemove_AreLedgerEvents_WithTheNameAndWho_NeverTheValueNorItsHash()
+    {
+        var data = CliRun.NewDataFolder();
+        var first = await CliRun.RunWithInputAsync(Token + "\n", "secret", "set", "helpdesk", "--from-stdin", "--by", "maria", "--data", data);
+        var second = await CliRun.RunWithInputAsync("hunter2-hunter2\n", "secret", "set", "helpdesk", "--kind", "basic", "--user", "skybridge", "--from-stdin", "--by", "jonas", "--data", data);
+        var removed = await CliRun.RunAsync("secret", "remove", "helpdesk", "--by", "lee", "--data", data);
+        var again = await CliRun.RunAsync("secret", "remove", "helpdesk", "--by", "lee", "--data", data);
+        Assert.True(first.ExitCode == 0 && second.ExitCode == 0 && removed.ExitCode == 0, first.Error + second.Error + removed.Error);
+        Assert.Equal(2, again.ExitCode);
+
+        await using var store = Storage.SkybridgeStores.OpenSqlite(data);
+        var events = (await store.ReadLedgerEventsAsync(0, 1000, TestContext.Current.CancellationToken)).Where(e => e.Type.StartsWith("secret.", StringComparison.Ordinal)).ToList();
+        // Only what happened: the refused second removal recorded nothing.
+        Assert.Equal(["secret.set", "secret.set", "secret.removed"], events.Select(e => e.Type));
+        Assert.All(events, e => Assert.Contains("\"helpdesk\"", e.Body, StringComparison.Ordinal));
+        Assert.Contains("\"maria\"", events[0].Body, StringComparison.Ordinal);
+        Assert.Contains("\"basic\"", events[1].Body, StringComparison.Ordinal);
+        Assert.Contains("\"lee\"", events[2].Body, StringComparison.Ordinal);
+
+        var everything = string.Concat(events.Select(e => e.Body)) + first.Output + first.Error + second.Output + second.Error + removed.Output + removed.Error;
+        foreach (var value in new[] { Token, "hunter2-hunter2" })
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(value);
+            Assert.DoesNotContain(value, everything, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), everything, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(bytes)), everything, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToBase64String(bytes), everything, StringComparison.Ordinal);
+        }
     }
 }

@@ -169,5 +169,9 @@ public sealed class ServerCommandTests
         var active = await store.GetVersionAsync("support-desk", workflow!.ActiveVersion!.Value, TestContext.Current.CancellationToken);
         Assert.Contains($"endpoint: http://127.0.0.1:{port + 1}/helpdesk", active!.Yaml, StringComparison.Ordinal);
         Assert.Contains($"endpoint: http://127.0.0.1:{port + 1}/billing", active.Yaml, StringComparison.Ordinal);
+
+        // The sample's authorities name groups only; the demo approver and operator are in them.
+        Assert.Equal(["support-leads"], (await store.ListGroupsOfUserAsync("approver", TestContext.Current.CancellationToken)).Select(m => m.GroupName));
+        Assert.Equal(["support-ops"], (await store.ListGroupsOfUserAsync("operator", TestContext.Current.CancellationToken)).Select(m => m.GroupName));
     }
 }

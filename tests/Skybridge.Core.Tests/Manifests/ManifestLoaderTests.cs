@@ -33,7 +33,7 @@ public sealed class ManifestLoaderTests
         Assert.False(manifest.Model.TrainsOnData);
         var refund = Assert.IsType<ActionDefinition>(manifest.FindAction("refund"));
         Assert.Equal(ActionConsequence.Consequential, refund.Consequence);
-        Assert.Equal(["group:support-leads", "user:approver"], manifest.Authorities.Approve["refund"].Select(p => p.ToString()));
+        Assert.Equal(["group:support-leads"], manifest.Authorities.Approve["refund"].Select(p => p.ToString()));
         var small = manifest.Policy.Rules.Single(r => r.Id == "refund-small");
         Assert.Equal(ApprovalRequirement.None, small.Approval);
         var condition = small.When.Single();

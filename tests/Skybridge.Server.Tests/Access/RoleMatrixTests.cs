@@ -103,6 +103,10 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("resume", "halt", HttpMethod.Post, $"/api/workflows/{wf}/resume", () => JsonContent.Create(new { reason = "role matrix probe" })),
         new("users", "manage-users", HttpMethod.Get, "/api/users", () => null, WorkflowScoped: false),
         new("create user", "manage-users", HttpMethod.Post, "/api/users", () => JsonContent.Create(new { userName = "new-" + Guid.NewGuid().ToString("N")[..8], password = RunningServer.Password }), WorkflowScoped: false),
+        new("groups", "manage-users", HttpMethod.Get, "/api/groups", () => null, WorkflowScoped: false),
+        // Adding someone already in the group (the fixture's approver) changes nothing for the probes after it.
+        new("add group member", "manage-users", HttpMethod.Post, "/api/groups/support-leads/members", () => JsonContent.Create(new { userName = "approver" }), WorkflowScoped: false),
+        new("remove group member", "manage-users", HttpMethod.Delete, "/api/groups/probe-group/members/bystander", () => null, WorkflowScoped: false),
         new("ledger events", "read-ledger-events", HttpMethod.Get, "/api/ledger/events", () => null, WorkflowScoped: false),
         new("ledger checkpoint now", "read-ledger-events", HttpMethod.Post, "/api/ledger/checkpoint", () => null, WorkflowScoped: false),
         new("ledger checkpoint", "signed-in", HttpMethod.Get, "/api/ledger/checkpoint", () => null, WorkflowScoped: false),

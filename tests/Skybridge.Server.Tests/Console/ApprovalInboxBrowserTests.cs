@@ -11,7 +11,7 @@ namespace Skybridge.Server.Tests.Console;
 
 /// <summary>
 /// A node whose support-desk manifest runs at L2-approve-consequential, so a refund above 50 EUR proposed through the
-/// action path waits for <c>user:approver</c>. No system of record runs here: an approved refund fails at the
+/// action path waits for <c>group:support-leads</c>, which the approver account is in. No system of record runs here: an approved refund fails at the
 /// connector, and the console must say so.
 /// </summary>
 public sealed class ApprovalsServer : RunningServer
@@ -24,8 +24,7 @@ public sealed class ApprovalsServer : RunningServer
             WorkflowId = Workflow, Level = "L2-approve-consequential", GrantedBy = "seed", GrantedAt = DateTimeOffset.UtcNow, Evidence = "test fixture",
         }, default);
         var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest))
-            .Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal)
-            .Replace("refund: [group:support-leads, user:approver]", "refund: [user:approver]", StringComparison.Ordinal);
+            .Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal);
         // The node's own manifest service: the node sees the new level at once.
         var published = await Services.GetRequiredService<ManifestService>().PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
         Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
@@ -124,7 +123,7 @@ public sealed class ApprovalInboxBrowserTests : IClassFixture<ApprovalsServer>
             await Assertions.Expect(card.Locator(".digest")).ToHaveAttributeAsync("title", digest);
             await Assertions.Expect(card.Locator(".requester")).ToHaveTextAsync("responder-bot");
             await Assertions.Expect(card.Locator(".case")).ToHaveTextAsync(caseId);
-            await Assertions.Expect(card.Locator(".eligible")).ToHaveTextAsync("user:approver");
+            await Assertions.Expect(card.Locator(".eligible")).ToHaveTextAsync("group:support-leads");
             await Assertions.Expect(card.Locator(".required")).ToContainTextAsync("1");
             await Assertions.Expect(card.Locator(".expiry")).ToContainTextAsync("in ");
             await Assertions.Expect(card.Locator(".rules")).ToContainTextAsync("refund-large");

@@ -39,7 +39,7 @@ public sealed class KillSwitchApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal("not_halt_authority", problem.GetProperty("code").GetString());
-        Assert.Contains("user:operator", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.Contains("group:support-ops", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
         Assert.Empty(await _server.Store.ListHaltsAsync(Ct));
         var state = await outsider.GetFromJsonAsync<JsonElement>(Url("halt"), Ct);
         Assert.False(state.GetProperty("mayPress").GetBoolean());

@@ -32,7 +32,7 @@ public sealed partial class KillSwitchConsoleTests : IAsyncLifetime
         using var operatorClient = await _server.SignedInClientAsync("operator");
         var running = await operatorClient.GetStringAsync(Page, Ct);
         Assert.Contains("data-halted=\"false\"", running, StringComparison.Ordinal);
-        Assert.Contains("Who may press it: group:support-ops, user:maria.lopez, user:operator", running, StringComparison.Ordinal);
+        Assert.Contains("Who may press it: group:support-ops, user:maria.lopez, user:owner, user:admin", running, StringComparison.Ordinal);
         Assert.Matches("<button type=\"submit\" id=\"halt-button\">Halt workflow</button>", running);
 
         var halted = await PressAsync(operatorClient, running, "Halt", "refunds misfiring & duplicated");

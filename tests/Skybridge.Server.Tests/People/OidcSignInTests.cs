@@ -144,6 +144,38 @@ public sealed class OidcSignInTests : IClassFixture<OidcServer>
         }
     }
 
+    [Fact]
+    public async Task SignIn_CopiesTheGroupsClaimIntoMemberships_SoTheHaltGroupMayHalt_AndTheNextSignInWithoutItRemovesIt()
+    {
+        var (first, _) = await SignInAsync(new("u-2004", "olu", "Olu Ade", ["support-ops", "/staff/night"]));
+        using (first)
+        {
+            first.DefaultRequestHeaders.Add("Origin", _server.BaseAddress.GetLeftPart(UriPartial.Authority));
+            var membership = Assert.Single(await _server.Store.ListGroupsOfUserAsync("sso.olu", Ct));
+            Assert.Equal("support-ops", membership.GroupName);
+            Assert.StartsWith("http", membership.Source, StringComparison.Ordinal);
+
+            // The sample's halt authority is group:support-ops: the group, now stored, lets them press the switch.
+            using var halted = await first.PostAsJsonAsync($"/api/workflows/{RunningServer.Workflow}/halt", new { reason = "sso ops" }, Ct);
+            Assert.Equal(HttpStatusCode.OK, halted.StatusCode);
+            using var resumed = await first.PostAsJsonAsync($"/api/workflows/{RunningServer.Workflow}/resume", new { reason = "sso ops" }, Ct);
+            Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+
+            // The provider drops the group; a new sign-in syncs it away (the mapped operator role goes with it), and
+            // the older session can no longer halt either.
+            var (second, _) = await SignInAsync(new("u-2004", "olu", "Olu Ade", []));
+            second.Dispose();
+            Assert.Empty(await _server.Store.ListGroupsOfUserAsync("sso.olu", Ct));
+            using var refused = await first.PostAsJsonAsync($"/api/workflows/{RunningServer.Workflow}/halt", new { reason = "sso ops" }, Ct);
+            Assert.NotEqual(HttpStatusCode.OK, refused.StatusCode);
+            Assert.Empty(await _server.Store.ListHaltsAsync(Ct));
+        }
+
+        var events = await _server.Store.ReadLedgerEventsAsync(0, 100_000, Ct);
+        Assert.Contains(events, e => e.Type == "group.member_added" && e.Body.Contains("sso.olu", StringComparison.Ordinal) && e.Body.Contains("oidc:", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Type == "group.member_removed" && e.Body.Contains("sso.olu", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("aud")]
     [InlineData("exp")]

@@ -76,9 +76,10 @@ public class RunningServer : IAsyncLifetime
     {
         await using var ledger = new LedgerWriter(Store, Time, "test-seed");
         var manifests = new ManifestService(Store, Time, ledger);
-        // The accounts that hold the halt permission are also the workflow's halt authority (only they may press it).
+        // The accounts that hold the halt permission are also the workflow's halt authority (only they may press it):
+        // operator through its group, as `skybridge up` sets it up, owner and admin by name.
         var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest)).Replace(
-            "halt: [group:support-ops, user:maria.lopez, user:operator]", "halt: [group:support-ops, user:maria.lopez, user:operator, user:owner, user:admin]", StringComparison.Ordinal);
+            "halt: [group:support-ops, user:maria.lopez]", "halt: [group:support-ops, user:maria.lopez, user:owner, user:admin]", StringComparison.Ordinal);
         var first = await manifests.PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
         Assert.True(first.IsValid, string.Join("\n", first.Diagnostics));
         var other = yaml.Replace($"id: {Workflow}", $"id: {OtherWorkflow}", StringComparison.Ordinal);
@@ -91,6 +92,11 @@ public class RunningServer : IAsyncLifetime
             await accounts.CreateUserAsync("seed", role.ToName(), role.ToString(), Password, default);
             await accounts.GrantRoleAsync("seed", role.ToName(), role == WorkflowRole.Admin ? RoleGrant.AllWorkflows : Workflow, role, default);
         }
+
+        // The sample names groups in its authorities; the demo accounts of `skybridge up` are in them, and so are these.
+        var groups = new GroupService(Store, ledger, Time);
+        await groups.AddAsync("seed", "support-leads", WorkflowRole.Approver.ToName(), default);
+        await groups.AddAsync("seed", "support-ops", WorkflowRole.Operator.ToName(), default);
 
         await accounts.CreateUserAsync("seed", "outsider", "Outsider", Password, default);
         await accounts.GrantRoleAsync("seed", "outsider", OtherWorkflow, WorkflowRole.Owner, default);

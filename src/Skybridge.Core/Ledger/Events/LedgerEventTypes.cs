@@ -44,6 +44,14 @@ public static class LedgerEventTypes
     /// <summary>A role was revoked. Carries the role, the scope and who revoked it.</summary>
     public const string RoleRevoked = "role.revoked";
 
+    /// <summary>A person was added to a group (outcome <c>added</c>). Carries the group, the user, the source (<c>local</c>
+    /// by hand, else the single sign-on authority whose groups claim listed it) and who added them.</summary>
+    public const string GroupMemberAdded = "group.member_added";
+
+    /// <summary>A person was removed from a group (outcome <c>removed</c>), by hand or because their identity provider
+    /// no longer lists the group. Carries the group, the user, the source and who removed them.</summary>
+    public const string GroupMemberRemoved = "group.member_removed";
+
     /// <summary>A person signed in. Outcome <c>signed_in</c> (password) or <c>signed_in_oidc</c> (single sign-on).</summary>
     public const string SignedIn = "auth.signed_in";
 
@@ -153,6 +161,15 @@ public static class LedgerEventTypes
     /// <c>denied</c> (with the explanation); the <c>policy.decided</c> event before it carries the decision.</summary>
     public const string ActionRechecked = "action.rechecked";
 
+    // Secrets.
+
+    /// <summary>A connector credential was stored or replaced. Carries the connector's name, the credential's kind and
+    /// who set it; never the value, nor a hash of it (a short password's hash is guessable).</summary>
+    public const string SecretSet = "secret.set";
+
+    /// <summary>A connector credential was deleted. Carries the connector's name and who removed it.</summary>
+    public const string SecretRemoved = "secret.removed";
+
     /// <summary>A webhook delivery was given up after every attempt failed: the receiver never got this event. Carries
     /// the webhook, the event's sequence and id, the attempts and the last error; the cursor moves past it.</summary>
     public const string WebhookAbandoned = "webhook.abandoned";
@@ -166,7 +183,8 @@ public static class LedgerEventTypes
     public static FrozenSet<string> Written { get; } = FrozenSet.Create(StringComparer.Ordinal,
     [
         ManifestPublished, ManifestPublishRefused, WorkflowActivated, WorkflowRolledBack, WorkflowHalted, WorkflowResumed,
-        AccountCreated, RoleGranted, RoleRevoked, SignedIn, SignInRefused,
+        AccountCreated, RoleGranted, RoleRevoked, GroupMemberAdded, GroupMemberRemoved, SignedIn, SignInRefused,
+        SecretSet, SecretRemoved,
         AgentRegistered, AgentKeyRotated, AgentEnabled, AgentDisabled,
         TokenIssued, TokenExchanged, TokenRefused, RequestRateLimited, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
         SourcesIngested, Retrieval, ModelCalled, DraftCreated,

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Skybridge.Core.Access;
 using Skybridge.Application.Access;
+using Skybridge.Application.Accounts;
 using Skybridge.Storage;
 using Microsoft.AspNetCore.Http;
 using Skybridge.Application.Governance;
@@ -20,8 +21,9 @@ public sealed class DetailModel : PageModel
 
     private readonly IActionStore _actions;
     private readonly TimeProvider _time;
+    private readonly IPeopleDirectory _people;
 
-    public DetailModel(AccessService access, IWorkflowStore store, IActiveManifests manifests, KillSwitch killSwitch, IActionStore actions, TimeProvider time)
+    public DetailModel(AccessService access, IWorkflowStore store, IActiveManifests manifests, KillSwitch killSwitch, IActionStore actions, TimeProvider time, IPeopleDirectory people)
     {
         _time = time;
         _access = access;
@@ -29,6 +31,7 @@ public sealed class DetailModel : PageModel
         _manifests = manifests;
         _killSwitch = killSwitch;
         _actions = actions;
+        _people = people;
     }
 
     /// <summary>The kill switch area.</summary>
@@ -54,7 +57,7 @@ public sealed class DetailModel : PageModel
         Versions = await _store.ListVersionsAsync(id, cancellationToken).ConfigureAwait(false);
         Activations = await _store.ListActivationsAsync(id, cancellationToken).ConfigureAwait(false);
         CanReadManifest = await _access.CheckAsync(User, Permission.ReadManifest, id, cancellationToken).ConfigureAwait(false) == AccessVerdict.Allowed;
-        Halt = await HaltSwitchView.LoadAsync(id, User, _access, _store, _manifests, cancellationToken).ConfigureAwait(false);
+        Halt = await HaltSwitchView.LoadAsync(id, User, _access, _store, _manifests, _people, cancellationToken).ConfigureAwait(false);
 
         if (await _access.CheckAsync(User, Permission.ReadApprovals, id, cancellationToken).ConfigureAwait(false) == AccessVerdict.Allowed)
         {
@@ -81,7 +84,7 @@ public sealed class DetailModel : PageModel
             return ConsoleAccess.Refuse(verdict);
         }
 
-        if (!(await HaltSwitchView.LoadAsync(id, User, _access, _store, _manifests, cancellationToken).ConfigureAwait(false)).MayPress)
+        if (!(await HaltSwitchView.LoadAsync(id, User, _access, _store, _manifests, _people, cancellationToken).ConfigureAwait(false)).MayPress)
         {
             return StatusCode(StatusCodes.Status403Forbidden);
         }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Skybridge.Application.Access;
+using Skybridge.Application.Accounts;
 using Skybridge.Application.Governance;
 using Skybridge.Application.Manifests;
 using Skybridge.Core.Access;
@@ -19,13 +20,12 @@ public sealed record HaltSwitchView(WorkflowHalt? Halt, IReadOnlyList<string> Au
 {
     /// <summary>The switch of <paramref name="workflowId"/> for <paramref name="user"/>.</summary>
     internal static async Task<HaltSwitchView> LoadAsync(string workflowId, ClaimsPrincipal user, AccessService access, IWorkflowStore store,
-        IActiveManifests manifests, CancellationToken cancellationToken)
+        IActiveManifests manifests, IPeopleDirectory people, CancellationToken cancellationToken)
     {
         var halt = (await store.ListHaltsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(h => h.WorkflowId == workflowId);
         var manifest = (await manifests.GetAsync(workflowId, cancellationToken).ConfigureAwait(false))?.Manifest;
         var permitted = await access.CheckAsync(user, Permission.HaltWorkflow, workflowId, cancellationToken).ConfigureAwait(false) == AccessVerdict.Allowed;
-        var groups = user.FindAll("groups").Select(c => c.Value).ToArray();
         return new HaltSwitchView(halt, HaltAuthority.Describe(manifest),
-            permitted && HaltAuthority.Allows(manifest, PeopleSignIn.UserName(user) ?? "", groups));
+            permitted && await HaltAuthority.AllowsAsync(manifest, PeopleSignIn.UserName(user) ?? "", people, cancellationToken).ConfigureAwait(false));
     }
 }
