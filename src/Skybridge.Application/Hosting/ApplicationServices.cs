@@ -117,7 +117,7 @@ public static class ApplicationServices
         services.AddHostedService<ActionOutbox>();
 
         // Webhooks: the workflow's ledger events, signed, to the receivers its manifest names (IWebhookSender comes from the host).
-        services.AddSingleton(sp => new WebhookSecrets(store, () => sp.GetRequiredService<NodeSecrets>().Key));
+        services.AddSingleton(sp => new WebhookSecrets(store, () => sp.GetRequiredService<NodeSecrets>().Key, sp.GetRequiredService<ILedger>()));
         services.AddHostedService<WebhookDispatcher>();
         return services;
     }

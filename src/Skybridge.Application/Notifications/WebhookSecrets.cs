@@ -1,6 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
 using Skybridge.Application.Hosting;
+using Skybridge.Application.Ledger;
+using Skybridge.Core.Ledger.Events;
 using Skybridge.Storage;
 
 namespace Skybridge.Application.Notifications;
@@ -20,12 +23,14 @@ public sealed class WebhookSecrets
 
     private readonly ISecretStore _store;
     private readonly Func<SecretsKey> _key;
+    private readonly ILedger _ledger;
 
-    /// <summary>Secrets in <paramref name="store"/>, sealed with the key <paramref name="key"/> gives.</summary>
-    public WebhookSecrets(ISecretStore store, Func<SecretsKey> key)
+    /// <summary>Secrets in <paramref name="store"/>, sealed with the key <paramref name="key"/> gives; changes recorded in <paramref name="ledger"/>.</summary>
+    public WebhookSecrets(ISecretStore store, Func<SecretsKey> key, ILedger ledger)
     {
         _store = store;
         _key = key;
+        _ledger = ledger;
     }
 
     /// <summary>The secret store's name for a webhook's secret (connector names cannot contain ':').</summary>
@@ -46,8 +51,8 @@ public sealed class WebhookSecrets
         return Convert.TryFromBase64String(secret[Prefix.Length..], buffer, out var length) && length is >= 24 and <= 64;
     }
 
-    /// <summary>Stores <paramref name="secret"/> for the webhook, replacing any earlier one.</summary>
-    public Task SetAsync(string workflowId, string webhook, string secret, string setBy, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>Stores <paramref name="secret"/> for the webhook, replacing any earlier one, with its <c>secret.set</c> event (never the value).</summary>
+    public async Task SetAsync(string workflowId, string webhook, string secret, string setBy, DateTimeOffset at, CancellationToken cancellationToken)
     {
         if (!IsWellFormed(secret))
         {
@@ -55,7 +60,16 @@ public sealed class WebhookSecrets
         }
 
         var name = StoreName(workflowId, webhook);
-        return _store.SetSecretAsync(new StoredSecret(name, Kind, _key().Seal(name, Encoding.UTF8.GetBytes(secret)), setBy, at), cancellationToken);
+        var entry = new LedgerEntry
+        {
+            Type = LedgerEventTypes.SecretSet,
+            Actors = [LedgerActor.Human(setBy)],
+            WorkflowId = workflowId,
+            Resource = new LedgerResource("secret", name, ["kind"]),
+            Outcome = "set",
+            Content = new JsonObject { ["kind"] = Kind },
+        };
+        await _ledger.AppendAsync([entry], [new SecretSetRow(new StoredSecret(name, Kind, _key().Seal(name, Encoding.UTF8.GetBytes(secret)), setBy, at))], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The webhook's secret, or null when none is stored.</summary>

@@ -73,7 +73,8 @@ internal static class WebhookCommands
                 }
 
                 var (key, keySource) = await SecretCommands.LoadKeyAsync(parse, secretsKey, store, ct).ConfigureAwait(false);
-                await new WebhookSecrets(opened, () => key).SetAsync(workflowId, webhookName, secret, parse.GetValue(by) ?? CliApp.Actor, time.GetUtcNow(), ct).ConfigureAwait(false);
+                await using var ledger = new Skybridge.Application.Ledger.LedgerWriter(opened, time, CliApp.NodeId);
+                await new WebhookSecrets(opened, () => key, ledger).SetAsync(workflowId, webhookName, secret, parse.GetValue(by) ?? CliApp.Actor, time.GetUtcNow(), ct).ConfigureAwait(false);
                 io.Output.WriteLine($"Stored the signing secret of webhook '{webhookName}' of {workflowId}, sealed with the secrets key ({keySource}).");
                 if (generated)
                 {

@@ -35,7 +35,7 @@ public sealed class WebhookDispatcherTests : IAsyncDisposable
         var published = await new ManifestService(_test.Store, _time, _test.Ledger).PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, Ct);
         Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
         var key = SecretsKey.Ephemeral();
-        _secrets = new WebhookSecrets(_test.Store, () => key);
+        _secrets = new WebhookSecrets(_test.Store, () => key, _test.Ledger);
         _dispatcher = new WebhookDispatcher(_test.Store, _test.Store, _test.Store, new StoredActiveManifests(_test.Store), _secrets, _receiver,
             _test.Ledger, _time, new SkybridgeNodeOptions { NodeId = "node-a" }, NullLogger<WebhookDispatcher>.Instance);
     }

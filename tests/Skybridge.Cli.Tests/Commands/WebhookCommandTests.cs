@@ -34,7 +34,15 @@ public sealed class WebhookCommandTests
 
         await using var store = Storage.SkybridgeStores.OpenSqlite(data);
         var key = await Application.Hosting.SecretsKey.LoadOrCreateAsync(Path.Combine(data, "keys", "secrets.key"), Ct);
-        Assert.Equal(secret, await new Application.Notifications.WebhookSecrets(store, () => key).GetAsync("support-desk", "leads-chat", Ct));
+        await using (var ledger = new Application.Ledger.LedgerWriter(store, TimeProvider.System, "test"))
+        {
+            Assert.Equal(secret, await new Application.Notifications.WebhookSecrets(store, () => key, ledger).GetAsync("support-desk", "leads-chat", Ct));
+        }
+
+        // The change is a ledger event naming the secret, never holding its value.
+        var events = await store.ReadLedgerEventsAsync(0, 10_000, Ct);
+        Assert.Contains(events, e => e.Type == "secret.set" && e.Body.Contains("webhook:support-desk/leads-chat", StringComparison.Ordinal));
+        Assert.DoesNotContain(events, e => e.Body.Contains(secret["whsec_".Length..], StringComparison.Ordinal));
         Assert.DoesNotContain(secret, (await store.GetSecretAsync("webhook:support-desk/leads-chat", Ct))!.SealedValue, StringComparison.Ordinal);
         var list = await CliRun.RunAsync("secret", "list", "--data", data);
         Assert.Contains("webhook", list.Output, StringComparison.Ordinal);
