@@ -46,6 +46,22 @@ internal abstract partial class SqlStore
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    public async Task<IReadOnlyList<StoredAction>> ListActionsOfCasesAsync(IReadOnlyCollection<string> caseIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caseIds);
+        if (caseIds.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Dapper expands the list into one parameter per id, on both databases.
+        var rows = await connection.QueryAsync<ActionRow>(new CommandDefinition(
+            ActionColumns + " WHERE case_id IN @caseIds ORDER BY created_at_us, id", new { caseIds = caseIds.Distinct(StringComparer.Ordinal).ToArray() },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
     public async Task<IReadOnlyList<StoredAction>> ListActionsByStatusAsync(string status, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
