@@ -12,9 +12,6 @@ using Skybridge.Storage;
 
 namespace Skybridge.Server.Console.Approvals;
 
-/// <summary>A cited passage of the case's draft, with the link to the source view that highlights it.</summary>
-public sealed record DraftCitationView(string Title, string Quote, string Link);
-
 /// <summary>
 /// One approval: everything the inbox shows, the case's draft with its citations, and the decision form. The form
 /// carries the call digest this page showed; <see cref="ApprovalService.DecideAsync"/> refuses the decision if the
@@ -41,13 +38,8 @@ public sealed class ApprovalModel : PageModel
 
     public ApprovalCard? Card { get; private set; }
 
-    public StoredCase? Case { get; private set; }
-
-    public string? DraftAnswer { get; private set; }
-
-    public string? AbstainReason { get; private set; }
-
-    public IReadOnlyList<DraftCitationView> Citations { get; private set; } = [];
+    /// <summary>The case's request and draft, or null when the case is not stored on this node.</summary>
+    public DraftView? Draft { get; private set; }
 
     public bool CanDecide { get; private set; }
 
@@ -148,19 +140,8 @@ public sealed class ApprovalModel : PageModel
         CanDecide = permission == Permission.DecideApproval
             || await _access.CheckAsync(User, Permission.DecideApproval, approval.WorkflowId, cancellationToken).ConfigureAwait(false) == AccessVerdict.Allowed;
         Card = ApprovalCard.Of(approval, action, _time.GetUtcNow(), _state.Halt(approval.WorkflowId));
-        Case = await _cases.GetCaseAsync(approval.CaseId, cancellationToken).ConfigureAwait(false);
-        if (Case is not null && JsonNode.Parse(Case.Draft) is JsonObject draft)
-        {
-            DraftAnswer = (string?)draft["answer"];
-            AbstainReason = draft["abstained"]?.GetValue<bool>() == true ? (string?)draft["reasonDetail"] ?? (string?)draft["reason"] : null;
-            var citations = (draft["citations"] as JsonArray ?? []).Concat((draft["claims"] as JsonArray ?? []).SelectMany(c => c?["citations"] as JsonArray ?? []));
-            Citations = [.. citations.OfType<JsonObject>()
-                .Select(c => new DraftCitationView(
-                    (string?)c["title"] ?? (string?)c["document"] ?? "",
-                    (string?)c["quote"] ?? "",
-                    SourceView.Link(Case.WorkflowId, (string)c["source"]!, (string)c["document"]!, (string)c["version"]!, (int)c["start"]!, (int)c["end"]!)))
-                .DistinctBy(c => c.Link)];
-        }
+        var stored = await _cases.GetCaseAsync(approval.CaseId, cancellationToken).ConfigureAwait(false);
+        Draft = stored is null ? null : DraftView.Of(stored);
 
         return null;
     }
