@@ -14,15 +14,24 @@ using Skybridge.Storage;
 namespace Skybridge.Server.Tests.Console;
 
 /// <summary>
+/// The approvals node with its checkpoints signed only when a test asks: whether an event is in the newest signed
+/// checkpoint is then the test's doing, never the timer's.
+/// </summary>
+public sealed class CaseConsoleServer : ApprovalsServer
+{
+    protected override SkybridgeServerOptions Adjust(SkybridgeServerOptions options) => options with { CheckpointInterval = TimeSpan.FromDays(1) };
+}
+
+/// <summary>
 /// The case list, the case page with its ledger trail (each event's proof checked against the signed checkpoint) and
 /// the agents page with their recent activity, in a real browser over a node whose refunds above 50 EUR wait for
 /// <c>user:approver</c>.
 /// </summary>
-public sealed class CaseConsoleBrowserTests : IClassFixture<ApprovalsServer>
+public sealed class CaseConsoleBrowserTests : IClassFixture<CaseConsoleServer>
 {
-    private readonly ApprovalsServer _server;
+    private readonly CaseConsoleServer _server;
 
-    public CaseConsoleBrowserTests(ApprovalsServer server) => _server = server;
+    public CaseConsoleBrowserTests(CaseConsoleServer server) => _server = server;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -152,7 +161,8 @@ public sealed class CaseConsoleBrowserTests : IClassFixture<ApprovalsServer>
             var stored = await _server.Store.ReadLedgerCaseAsync(caseId, Ct);
             await Assertions.Expect(trail).ToHaveCountAsync(stored.Count);
             await Assertions.Expect(page.Locator("#trail tr[data-proof='verified']")).ToHaveCountAsync(stored.Count);
-            await Assertions.Expect(page.Locator("#trail .proof").First).ToContainTextAsync($"proof checked against checkpoint {checkpoint} (signed by ");
+            var signer = (await _server.Services.GetRequiredService<LedgerService>().StoredKeysAsync(Ct)).Single().Name;
+            await Assertions.Expect(page.Locator("#trail .proof").First).ToHaveTextAsync($"✓ proof checked against checkpoint {checkpoint} (signed by {signer})");
             await Assertions.Expect(page.Locator("#trail-failed")).ToHaveCountAsync(0);
             await Assertions.Expect(page.Locator($"#trail tr[data-type='{LedgerEventTypes.ApprovalDecided}'] .actors")).ToContainTextAsync("human:approver");
             await Assertions.Expect(page.Locator($"#trail tr[data-type='{LedgerEventTypes.ActionExecuted}'] .outcome")).ToHaveTextAsync("failed");
