@@ -32,8 +32,11 @@ public enum TrailProof
 /// <summary>One event of a case's trail, as a person reads it.</summary>
 public sealed record TrailEventView(long Sequence, string Type, string Time, IReadOnlyList<string> Actors, string? Outcome, string Summary, TrailProof Proof);
 
-/// <summary>A case's trail and the signed checkpoint its proofs were checked against (null before the first).</summary>
-public sealed record CaseTrailView(long? CheckpointSize, IReadOnlyList<string> CheckpointSignedBy, IReadOnlyList<TrailEventView> Events)
+/// <summary>
+/// A case's trail and the signed checkpoint its proofs were checked against (null before the first, or when the newest
+/// one's signature does not verify: <paramref name="CheckpointUnverified"/>).
+/// </summary>
+public sealed record CaseTrailView(long? CheckpointSize, IReadOnlyList<string> CheckpointSignedBy, IReadOnlyList<TrailEventView> Events, bool CheckpointUnverified = false)
 {
     public bool AnyFailed => Events.Any(e => e.Proof == TrailProof.Failed);
 }
@@ -102,7 +105,11 @@ public sealed class CaseViews
             s.Sequence, s.Type, s.Time, s.Actors,
             s.Event.TryGetProperty("outcome", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null,
             s.Summary,
-            !s.ProofChecked ? TrailProof.NotYetCheckpointed : s.ProofVerified ? TrailProof.Verified : TrailProof.Failed)).ToList();
-        return new CaseTrailView(replay.CheckpointSize, replay.CheckpointSignedBy, events);
+            // A newest checkpoint that no ledger key signed proves nothing: every event fails, none is "not yet" checked.
+            replay.NewestCheckpointUnverified ? TrailProof.Failed
+            : !s.ProofChecked ? TrailProof.NotYetCheckpointed
+            : s.ProofVerified ? TrailProof.Verified
+            : TrailProof.Failed)).ToList();
+        return new CaseTrailView(replay.CheckpointSize, replay.CheckpointSignedBy, events, replay.NewestCheckpointUnverified);
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Playwright;
 using Skybridge.Application.Actions;
 using Skybridge.Application.Approvals;
 using Skybridge.Application.Ledger;
+using Skybridge.Application.Manifests;
 using Skybridge.Core.Governance.Approvals;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Server.Tests.Identity;
@@ -14,12 +15,23 @@ using Skybridge.Storage;
 namespace Skybridge.Server.Tests.Console;
 
 /// <summary>
-/// The approvals node with its checkpoints signed only when a test asks: whether an event is in the newest signed
-/// checkpoint is then the test's doing, never the timer's.
+/// The approvals node with its checkpoints signed only when a test asks (whether an event is in the newest signed
+/// checkpoint is then the test's doing, never the timer's), and a refund budget the tests' many proposals stay under.
 /// </summary>
 public sealed class CaseConsoleServer : ApprovalsServer
 {
     protected override SkybridgeServerOptions Adjust(SkybridgeServerOptions options) => options with { CheckpointInterval = TimeSpan.FromDays(1) };
+
+    public override async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var manifests = Services.GetRequiredService<ManifestService>();
+        var active = (await Store.GetWorkflowAsync(Workflow, default))!.ActiveVersion!.Value;
+        var yaml = (await Store.GetVersionAsync(Workflow, active, default))!.Yaml
+            .Replace("sum: amount, max: 500,", "sum: amount, max: 100000,", StringComparison.Ordinal);
+        var published = await manifests.PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
+        Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
+    }
 }
 
 /// <summary>
@@ -200,6 +212,31 @@ public sealed class CaseConsoleBrowserTests : IClassFixture<CaseConsoleServer>
             await Assertions.Expect(page.Locator("#trail tr[data-proof='failed']")).ToHaveCountAsync(1);
             await Assertions.Expect(page.Locator($"#trail tr[data-type='{LedgerEventTypes.PolicyDecided}']")).ToHaveAttributeAsync("data-proof", "verified");
             Assert.Empty(violations);
+        });
+
+    [Fact]
+    public async Task CasePage_CheckpointSignatureChangedInTheDatabase_ShowsProofFailed_NotUnchecked() =>
+        await Browser.RunAsync("checkpoint-tampered", async page =>
+        {
+            var (_, caseId) = await _server.ProposeRefundAsync(150);
+            var size = await CheckpointAsync();
+            var note = (await _server.Store.GetLatestCheckpointAsync(Ct))!.Note;
+            // The signature line now names a key this installation never had: the note is no longer signed by a ledger key.
+            await TamperAsync("UPDATE ledger_checkpoints SET note = replace(note, $line, $forged) WHERE size = $size",
+                ("$line", "\n\u2014 "), ("$forged", "\n\u2014 forged."), ("$size", size));
+            try
+            {
+                await SignInAsync(page, "auditor");
+                await page.GotoAsync(Url($"/cases/{caseId}"));
+                await Assertions.Expect(page.Locator("#checkpoint-unverified")).ToContainTextAsync("PROOF FAILED");
+                var events = (await _server.Store.ReadLedgerCaseAsync(caseId, Ct)).Count;
+                await Assertions.Expect(page.Locator("#trail tr[data-proof='failed']")).ToHaveCountAsync(events);
+                await Assertions.Expect(page.Locator("#trail tr[data-proof='verified']")).ToHaveCountAsync(0);
+            }
+            finally
+            {
+                await TamperAsync("UPDATE ledger_checkpoints SET note = $note WHERE size = $size", ("$note", note), ("$size", size));
+            }
         });
 
     [Fact]
