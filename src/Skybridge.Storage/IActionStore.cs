@@ -17,6 +17,9 @@ public interface IActionStore
     /// <summary>The actions of a case, oldest first.</summary>
     Task<IReadOnlyList<StoredAction>> ListCaseActionsAsync(string caseId, CancellationToken cancellationToken = default);
 
+    /// <summary>The actions of several cases (a page of a case list) in one read, oldest first.</summary>
+    Task<IReadOnlyList<StoredAction>> ListActionsOfCasesAsync(IReadOnlyCollection<string> caseIds, CancellationToken cancellationToken = default);
+
     /// <summary>Actions in <paramref name="status"/> (oldest first, at most <paramref name="limit"/>): the outbox reads <c>approved</c> and <c>executing</c>.</summary>
     Task<IReadOnlyList<StoredAction>> ListActionsByStatusAsync(string status, int limit, CancellationToken cancellationToken = default);
 

@@ -29,6 +29,12 @@ public interface ILedgerStore
     /// <summary>Every event of one case, in order.</summary>
     Task<IReadOnlyList<StoredLedgerEvent>> ReadLedgerCaseAsync(string caseId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Events recorded for one workflow before <paramref name="beforeSequence"/>, newest first, at most
+    /// <paramref name="limit"/>: its recent activity, read backwards a page at a time.
+    /// </summary>
+    Task<IReadOnlyList<StoredLedgerEvent>> ReadLedgerWorkflowRecentAsync(string workflowId, long beforeSequence, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>The stored leaf hashes of [start, end).</summary>
     Task<IReadOnlyList<byte[]>> ReadLeafHashesAsync(long start, long end, CancellationToken cancellationToken = default);
 

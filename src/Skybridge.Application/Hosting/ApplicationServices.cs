@@ -57,6 +57,8 @@ public static class ApplicationServices
         services.AddSingleton(sp => new LedgerService(store, sp.GetRequiredService<TimeProvider>(), null));
         services.AddHostedService<CheckpointService>();
         services.AddSingleton(sp => new LedgerReplay(store, sp.GetRequiredService<LedgerService>()));
+        services.AddSingleton(sp => new CaseViews(store, store, sp.GetRequiredService<LedgerReplay>()));
+        services.AddSingleton(_ => new AgentActivity(store, store));
 
         services.AddSingleton<AccountService>();
         services.AddSingleton<GroupService>();

@@ -10,7 +10,17 @@ public sealed record ReplayStep(
     long Sequence, string Time, string Type, IReadOnlyList<string> Actors, string Summary, JsonElement Event, bool ProofChecked, bool ProofVerified);
 
 /// <summary>A case's chain of custody, in order, with the checkpoint its proofs were checked against.</summary>
-public sealed record LedgerReplayResult(string CaseId, long? CheckpointSize, IReadOnlyList<ReplayStep> Steps);
+public sealed record LedgerReplayResult(string CaseId, long? CheckpointSize, IReadOnlyList<ReplayStep> Steps)
+{
+    /// <summary>The names of the trusted ledger keys whose signatures on that checkpoint verified.</summary>
+    public IReadOnlyList<string> CheckpointSignedBy { get; init; } = [];
+
+    /// <summary>
+    /// A checkpoint is stored but no trusted ledger key signed it (or it is not a checkpoint): nothing was checked
+    /// against it, and the steps say their proofs were not checked.
+    /// </summary>
+    public bool NewestCheckpointUnverified { get; init; }
+}
 
 /// <summary>
 /// Rebuilds what happened in one case: who started it through which agents, what was retrieved, asked and answered,
@@ -31,7 +41,7 @@ public sealed class LedgerReplay
     public async Task<LedgerReplayResult> ReplayAsync(string caseId, CancellationToken cancellationToken)
     {
         var events = await _store.ReadLedgerCaseAsync(caseId, cancellationToken).ConfigureAwait(false);
-        var checkpoint = await SignedCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        var (checkpoint, signers, unverified) = await SignedCheckpointAsync(cancellationToken).ConfigureAwait(false);
         var steps = new List<ReplayStep>(events.Count);
         foreach (var e in events)
         {
@@ -49,20 +59,22 @@ public sealed class LedgerReplay
             steps.Add(new ReplayStep(e.Sequence, Text(root, "time"), e.Type, Actors(root), Summary(root), root, proofChecked, verified));
         }
 
-        return new LedgerReplayResult(caseId, checkpoint?.Size, steps);
+        return new LedgerReplayResult(caseId, checkpoint?.Size, steps) { CheckpointSignedBy = signers, NewestCheckpointUnverified = unverified };
     }
 
-    private async Task<Checkpoint?> SignedCheckpointAsync(CancellationToken cancellationToken)
+    private async Task<(Checkpoint? Checkpoint, IReadOnlyList<string> SignedBy, bool Unverified)> SignedCheckpointAsync(CancellationToken cancellationToken)
     {
         var latest = await _ledger.LatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         if (latest is null)
         {
-            return null;
+            return (null, [], false);
         }
 
         var keys = await _ledger.StoredKeysAsync(cancellationToken).ConfigureAwait(false);
         var verification = SignedNote.Verify(latest.Note, keys);
-        return verification.IsVerified && Checkpoint.TryParseBody(verification.Body!, out var checkpoint) ? checkpoint : null;
+        return verification.IsVerified && Checkpoint.TryParseBody(verification.Body!, out var checkpoint)
+            ? (checkpoint, verification.VerifiedKeyNames, false)
+            : (null, [], true);
     }
 
     private static string Text(JsonElement e, string name) =>

@@ -46,6 +46,30 @@ internal abstract partial class SqlStore
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    public async Task<IReadOnlyList<StoredAction>> ListActionsOfCasesAsync(IReadOnlyCollection<string> caseIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caseIds);
+        if (caseIds.Count == 0)
+        {
+            return [];
+        }
+
+        // One named parameter per id: Npgsql takes a list as one array parameter (which IN does not accept), SQLite has
+        // no arrays, and an explicit list reads the same on both.
+        var ids = caseIds.Distinct(StringComparer.Ordinal).ToArray();
+        var parameters = new DynamicParameters();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            parameters.Add("c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), ids[i]);
+        }
+
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<ActionRow>(new CommandDefinition(
+            ActionColumns + " WHERE case_id IN (" + string.Join(", ", ids.Select((_, i) => "@c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ") ORDER BY created_at_us, id",
+            parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
     public async Task<IReadOnlyList<StoredAction>> ListActionsByStatusAsync(string status, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

@@ -150,6 +150,17 @@ internal abstract partial class SqlStore
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    public async Task<IReadOnlyList<StoredLedgerEvent>> ReadLedgerWorkflowRecentAsync(string workflowId, long beforeSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Backwards along the primary key from the newest event: recent activity is found without reading the ledger's start.
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition(
+            EventColumns + " WHERE workflow_id = @workflowId AND seq < @beforeSequence ORDER BY seq DESC LIMIT @limit",
+            new { workflowId, beforeSequence, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
     public async Task<IReadOnlyList<byte[]>> ReadLeafHashesAsync(long start, long end, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -14,7 +14,7 @@ namespace Skybridge.Server.Tests.Console;
 /// action path waits for <c>group:support-leads</c>, which the approver account is in. No system of record runs here: an approved refund fails at the
 /// connector, and the console must say so.
 /// </summary>
-public sealed class ApprovalsServer : RunningServer
+public class ApprovalsServer : RunningServer
 {
     public override async ValueTask InitializeAsync()
     {

@@ -13,9 +13,6 @@ using Skybridge.Storage;
 
 namespace Skybridge.Server.Console.Approvals;
 
-/// <summary>A cited passage of the case's draft, with the link to the source view that highlights it.</summary>
-public sealed record DraftCitationView(string Title, string Quote, string Link);
-
 /// <summary>One parameter of an edited call beside the call it replaced (values as JSON text; null where absent).</summary>
 public sealed record ParameterChange(string Name, string? Before, string? After)
 {
@@ -48,13 +45,8 @@ public sealed class ApprovalModel : PageModel
 
     public ApprovalCard? Card { get; private set; }
 
-    public StoredCase? Case { get; private set; }
-
-    public string? DraftAnswer { get; private set; }
-
-    public string? AbstainReason { get; private set; }
-
-    public IReadOnlyList<DraftCitationView> Citations { get; private set; } = [];
+    /// <summary>The case's request and draft, or null when the case is not stored on this node.</summary>
+    public DraftView? Draft { get; private set; }
 
     public bool CanDecide { get; private set; }
 
@@ -242,19 +234,8 @@ public sealed class ApprovalModel : PageModel
                 .Select(name => new ParameterChange(name, before[name]?.ToJsonString(), after[name]?.ToJsonString()))];
         }
 
-        Case = await _cases.GetCaseAsync(approval.CaseId, cancellationToken).ConfigureAwait(false);
-        if (Case is not null && JsonNode.Parse(Case.Draft) is JsonObject draft)
-        {
-            DraftAnswer = (string?)draft["answer"];
-            AbstainReason = draft["abstained"]?.GetValue<bool>() == true ? (string?)draft["reasonDetail"] ?? (string?)draft["reason"] : null;
-            var citations = (draft["citations"] as JsonArray ?? []).Concat((draft["claims"] as JsonArray ?? []).SelectMany(c => c?["citations"] as JsonArray ?? []));
-            Citations = [.. citations.OfType<JsonObject>()
-                .Select(c => new DraftCitationView(
-                    (string?)c["title"] ?? (string?)c["document"] ?? "",
-                    (string?)c["quote"] ?? "",
-                    SourceView.Link(Case.WorkflowId, (string)c["source"]!, (string)c["document"]!, (string)c["version"]!, (int)c["start"]!, (int)c["end"]!)))
-                .DistinctBy(c => c.Link)];
-        }
+        var stored = await _cases.GetCaseAsync(approval.CaseId, cancellationToken).ConfigureAwait(false);
+        Draft = stored is null ? null : DraftView.Of(stored);
 
         return null;
     }
