@@ -55,6 +55,7 @@ public static class ApplicationServices
         services.AddSingleton(sp => new LedgerService(store, sp.GetRequiredService<TimeProvider>(), null));
         services.AddHostedService<CheckpointService>();
         services.AddSingleton(sp => new LedgerReplay(store, sp.GetRequiredService<LedgerService>()));
+        services.AddSingleton(sp => new PolicyReplay(store, store, store, sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton<AccountService>();
         services.AddSingleton<AccessService>();
