@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Skybridge.Application.Actions;
 using Skybridge.Core.Diagnostics;
 using Skybridge.Core.Governance.Ladder;
@@ -167,6 +168,51 @@ public sealed class PolicyReplay(IWorkflowStore workflows, ILedgerStore ledger, 
 
         return new PolicyReplayResult { Status = PolicyReplayStatus.Replayed, Decisions = replayed, Diagnostics = candidate.Load.Diagnostics, Since = from };
     }
+
+    /// <summary>The replay as <c>--json</c> and the API show it: totals, then every decision that flips or is uncertain.</summary>
+    public static JsonObject ToJson(string workflowId, string candidate, PolicyReplayResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new JsonObject
+        {
+            ["workflow"] = workflowId,
+            ["candidate"] = candidate,
+            ["since"] = result.Since is { } since ? LedgerEventFormat.FormatTime(since) : null,
+            ["totals"] = new JsonObject
+            {
+                ["redecided"] = result.Decisions.Count,
+                ["flipped"] = result.Flipped.Count(),
+                ["unchanged"] = result.UnchangedCount,
+                ["uncertain"] = result.Uncertain.Count(),
+            },
+            ["changes"] = new JsonArray([.. result.Decisions.Where(d => d.Verdict != ReplayVerdict.Unchanged).Select(d => (JsonNode)new JsonObject
+            {
+                ["verdict"] = d.Verdict.ToString().ToLowerInvariant(),
+                ["time"] = LedgerEventFormat.FormatTime(d.Recorded.At),
+                ["action_id"] = d.Recorded.ActionId,
+                ["action"] = d.Recorded.Action,
+                ["case_id"] = d.Recorded.CaseId,
+                ["old_outcome"] = OutcomeName(d.Recorded.Outcome),
+                ["new_outcome"] = OutcomeName(d.Outcome),
+                ["old_disposition"] = d.Recorded.Disposition is { } then ? DispositionName(then) : null,
+                ["new_disposition"] = DispositionName(d.Disposition),
+                ["old_rules"] = new JsonArray([.. d.Recorded.Rules.Select(r => (JsonNode)r)]),
+                ["new_rules"] = new JsonArray([.. d.Rules.Select(r => (JsonNode)r)]),
+                ["uncertainty"] = d.Uncertainty,
+            })]),
+        };
+    }
+
+    /// <summary>An outcome as the ledger writes it: <c>allow</c>, <c>require_approval</c>, <c>deny</c>.</summary>
+    public static string OutcomeName(PolicyOutcome outcome) => ActionAnswers.Outcome(outcome);
+
+    /// <summary>A disposition as people read it: <c>execute</c>, <c>await_approval</c>, <c>record_proposal</c>, <c>deny</c>, <c>halted</c>.</summary>
+    public static string DispositionName(Disposition disposition) => disposition switch
+    {
+        Disposition.AwaitApproval => "await_approval",
+        Disposition.RecordProposal => "record_proposal",
+        _ => disposition.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>Reads a duration written as the manifest writes them: <c>30m</c>, <c>24h</c>, <c>7d</c> (also <c>s</c>).</summary>
     public static bool TryParseSince(string? text, out TimeSpan since)
