@@ -260,17 +260,22 @@ internal static class PolicyCommands
         var changes = result.Decisions.Where(d => d.Verdict != ReplayVerdict.Unchanged).ToList();
         if (changes.Count > 0)
         {
-            var table = new Table().AddColumns("Time (UTC)", "Action id", "Action", "Outcome", "Disposition", "Rules", "");
+            // Old above new in each cell, so the table fits a terminal; an uncertain decision says what the ledger lacks.
+            var table = new Table()
+                .AddColumn("Action")
+                .AddColumn(new TableColumn("Outcome").NoWrap())
+                .AddColumn(new TableColumn("Disposition").NoWrap())
+                .AddColumn("Rules");
             foreach (var d in changes)
             {
+                var outcome = $"{PolicyReplay.OutcomeName(d.Recorded.Outcome)}\n-> {PolicyReplay.OutcomeName(d.Outcome)}";
                 table.AddRow(
-                    Markup.Escape(d.Recorded.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)),
-                    Markup.Escape(d.Recorded.ActionId),
-                    Markup.Escape(d.Recorded.Action),
-                    Markup.Escape($"{PolicyReplay.OutcomeName(d.Recorded.Outcome)} -> {PolicyReplay.OutcomeName(d.Outcome)}"),
-                    Markup.Escape($"{(d.Recorded.Disposition is { } then ? PolicyReplay.DispositionName(then) : "?")} -> {PolicyReplay.DispositionName(d.Disposition)}"),
-                    Markup.Escape($"{RuleList(d.Recorded.Rules)} -> {RuleList(d.Rules)}"),
-                    d.Verdict == ReplayVerdict.Uncertain ? Markup.Escape("uncertain: " + d.Uncertainty) : "flips");
+                    Markup.Escape($"{d.Recorded.Action} {d.Recorded.ActionId}\n{d.Recorded.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)}"),
+                    d.Verdict == ReplayVerdict.Uncertain ? $"{Markup.Escape(outcome)}\n[yellow]uncertain[/]" : Markup.Escape(outcome),
+                    Markup.Escape($"{(d.Recorded.Disposition is { } then ? PolicyReplay.DispositionName(then) : "?")}\n-> {PolicyReplay.DispositionName(d.Disposition)}"),
+                    d.Verdict == ReplayVerdict.Uncertain
+                        ? Markup.Escape($"{RuleList(d.Recorded.Rules)}\n-> {RuleList(d.Rules)}\n{d.Uncertainty}")
+                        : Markup.Escape($"{RuleList(d.Recorded.Rules)}\n-> {RuleList(d.Rules)}"));
             }
 
             io.Console.Write(table);
