@@ -49,7 +49,7 @@ public sealed class PolicyReplayCommandTests
     }
 
     /// <summary>A copy of the sample folder whose manifest has <paramref name="edit"/> applied.</summary>
-    private static async Task<string> CandidateAsync(Func<string, string> edit)
+    internal static async Task<string> CandidateAsync(Func<string, string> edit)
     {
         var folder = Path.Combine(CliRun.NewDataFolder(), "candidate");
         Directory.CreateDirectory(folder);
