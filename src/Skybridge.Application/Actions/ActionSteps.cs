@@ -321,6 +321,8 @@ internal static class ActionEvents
             Content = new JsonObject
             {
                 ["action"] = p.Action,
+                // The proposer's role when it proposed: what policy rules name, so a replay asks the same question.
+                ["role"] = p.RequesterRole,
                 ["call_digest"] = context.CallDigest.Length == 0 ? null : context.CallDigest,
                 // What policy conditions can test, never free text: a reply's body stays out of the ledger.
                 ["values"] = TestableValues(context),
@@ -340,9 +342,7 @@ internal static class ActionEvents
         foreach (var parameter in context.Definition.Parameters)
         {
             var value = context.Parameters[parameter.Name];
-            var testable = parameter.Type is ParameterType.Number or ParameterType.Integer or ParameterType.Boolean
-                || (parameter.Type == ParameterType.String && (parameter.AllowedValues is { Count: > 0 } || parameter.Pattern is not null));
-            if (value is not null && testable)
+            if (value is not null && IsRecorded(parameter))
             {
                 values[parameter.Name] = value.DeepClone();
             }
@@ -350,6 +350,11 @@ internal static class ActionEvents
 
         return values;
     }
+
+    /// <summary>True for a parameter whose value <c>action.proposed</c> records: numbers, booleans and constrained text, never free text.</summary>
+    internal static bool IsRecorded(ActionParameter parameter) =>
+        parameter.Type is ParameterType.Number or ParameterType.Integer or ParameterType.Boolean
+        || (parameter.Type == ParameterType.String && (parameter.AllowedValues is { Count: > 0 } || parameter.Pattern is not null));
 
     public static LedgerEntry Decided(ActionContext context, PolicyDecision decision, EffectiveOutcome outcome, PolicyExplanation explanation) => new()
     {

@@ -59,6 +59,7 @@ public static class ApplicationServices
         services.AddSingleton(sp => new LedgerReplay(store, sp.GetRequiredService<LedgerService>()));
         services.AddSingleton(sp => new CaseViews(store, store, sp.GetRequiredService<LedgerReplay>()));
         services.AddSingleton(_ => new AgentActivity(store, store));
+        services.AddSingleton(sp => new PolicyReplay(store, store, store, sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton<AccountService>();
         services.AddSingleton<GroupService>();

@@ -1,4 +1,5 @@
 using Skybridge.Core.Diagnostics;
+using Skybridge.Core.Governance.Policy;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Core.Manifests;
 using Skybridge.Application.Ledger;
@@ -80,7 +81,7 @@ public sealed class ManifestService
     /// <summary>Validates without a store: only L0-draft counts as evidenced, as for a workflow never promoted.</summary>
     public static ManifestPublishResult ValidateOffline(string yaml, string fileName, Func<string, bool>? fileExists)
     {
-        var result = ManifestLoader.Load(yaml, fileName, new ManifestValidationContext { FileExists = fileExists, EvidencedLevel = AutonomyLevel.L0Draft });
+        var result = WithPolicyLint(ManifestLoader.Load(yaml, fileName, new ManifestValidationContext { FileExists = fileExists, EvidencedLevel = AutonomyLevel.L0Draft }), fileName);
         return new ManifestPublishResult { Diagnostics = result.Diagnostics, WorkflowId = result.Manifest?.Id };
     }
 
@@ -218,8 +219,28 @@ public sealed class ManifestService
             evidenced = await EvidencedLevelAsync(id, cancellationToken).ConfigureAwait(false);
         }
 
-        var result = ManifestLoader.Load(yaml, fileName, new ManifestValidationContext { FileExists = fileExists, EvidencedLevel = evidenced });
+        var result = WithPolicyLint(ManifestLoader.Load(yaml, fileName, new ManifestValidationContext { FileExists = fileExists, EvidencedLevel = evidenced }), fileName);
         return (result, evidenced);
+    }
+
+    /// <summary>
+    /// Adds the policy lint (SB14xx: rules that never match, shadowed rules, uncovered actions) to a valid manifest's
+    /// diagnostics, in file order. Every finding is a warning: the rules still decide exactly as written, so a
+    /// finding never blocks validation, publishing or activation; it tells the author the policy does not say what
+    /// they probably meant.
+    /// </summary>
+    private static ManifestLoadResult WithPolicyLint(ManifestLoadResult result, string fileName)
+    {
+        if (result.Manifest is not { } manifest)
+        {
+            return result;
+        }
+
+        var findings = PolicyLint.Run(manifest, result.SourceMap, fileName);
+        return findings.Count == 0 ? result : result with
+        {
+            Diagnostics = [.. result.Diagnostics.Concat(findings).OrderBy(d => d.Location.Line).ThenBy(d => d.Location.Column)],
+        };
     }
 
     /// <summary>The highest autonomy level the workflow holds evidence for; L0-draft when it has none.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Skybridge.Application.Governance;
 using Skybridge.Core.Diagnostics;
 using Skybridge.Core.Governance.Policy;
+using Spectre.Console;
 
 namespace Skybridge.Cli.Commands;
 
@@ -13,6 +14,8 @@ namespace Skybridge.Cli.Commands;
 /// <remarks>
 /// Exit codes of <c>policy test</c>: 0 allowed, 1 denied, 3 allowed once approved, 2 bad input; so a script can
 /// assert "this call runs on its own" with exit 0. <c>policy lint</c>: 0 clean, 1 findings, 2 bad input.
+/// <c>policy replay</c>: 0 nothing flips, 3 something flips (or cannot be told from the record), 2 bad input; so a
+/// pipeline can refuse a policy change that would change recorded decisions unnoticed.
 /// </remarks>
 internal static class PolicyCommands
 {
@@ -27,6 +30,7 @@ internal static class PolicyCommands
         var policy = new Command("policy", "Explain policy decisions and lint policy rules.");
         policy.Subcommands.Add(Test(io));
         policy.Subcommands.Add(Lint(io));
+        policy.Subcommands.Add(Replay(io));
         return policy;
     }
 
@@ -171,6 +175,118 @@ internal static class PolicyCommands
         });
         return command;
     }
+
+    /// <summary><c>policy replay</c>: some recorded decision would be decided differently (or cannot be told).</summary>
+    public const int DecisionsFlip = 3;
+
+    private static Command Replay(CliIo io)
+    {
+        var workflow = new Argument<string>("WORKFLOW") { Description = "The workflow whose recorded decisions are decided again." };
+        var candidate = new Option<string>("--candidate") { Description = "The candidate manifest YAML file.", Required = true };
+        var since = new Option<string?>("--since") { Description = "Only decisions of the last DURATION: 30m, 24h, 7d (default: all)." };
+        var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var store = new StoreOptions();
+        var command = new Command("replay", "Decide the decisions recorded in the ledger again under a candidate manifest and list every one that would flip. Exit 0 nothing flips, 3 something flips or is uncertain, 2 bad input.")
+        {
+            workflow, candidate, since, json,
+        };
+        store.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            TimeSpan? window = null;
+            if (parse.GetValue(since) is { } sinceText)
+            {
+                if (!PolicyReplay.TryParseSince(sinceText, out var parsed))
+                {
+                    io.Fail($"--since '{sinceText}' is not a duration.", "Write a number and a unit: 30m, 24h, 7d.");
+                    return ExitCodes.InvalidInput;
+                }
+
+                window = parsed;
+            }
+
+            var file = parse.GetValue(candidate)!;
+            var fullPath = Path.GetFullPath(file);
+            string yaml;
+            try
+            {
+                yaml = await File.ReadAllTextAsync(fullPath, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                io.Fail($"Cannot read {file}: {ex.Message}");
+                return ExitCodes.InvalidInput;
+            }
+
+            var folder = Path.GetDirectoryName(fullPath)!;
+            var source = PolicyTools.LoadFile(yaml, file, relative => File.Exists(Path.Combine(folder, relative)) || Directory.Exists(Path.Combine(folder, relative)));
+            if (source.Load.Manifest is null)
+            {
+                ManifestCommands.PrintDiagnostics(io, file, source.Load.Diagnostics);
+                io.Fail("The candidate manifest has errors; fix them first (skybridge manifest validate).");
+                return ExitCodes.InvalidInput;
+            }
+
+            await using var opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
+            if (opened is null)
+            {
+                return ExitCodes.Failed;
+            }
+
+            var result = await new PolicyReplay(opened, opened, opened, TimeProvider.System).ReplayAsync(parse.GetValue(workflow)!, source, window, ct).ConfigureAwait(false);
+            if (result.Status != PolicyReplayStatus.Replayed)
+            {
+                ManifestCommands.PrintDiagnostics(io, file, result.Diagnostics.Where(d => d.IsError).ToList());
+                io.Fail(result.Message ?? result.Status.ToString(), result.Status == PolicyReplayStatus.UnknownWorkflow ? "skybridge manifest list shows the workflows there are." : null);
+                return ExitCodes.InvalidInput;
+            }
+
+            if (parse.GetValue(json))
+            {
+                io.Output.WriteLine(PolicyReplay.ToJson(parse.GetValue(workflow)!, file, result).ToJsonString(JsonOptions));
+            }
+            else
+            {
+                PrintReplay(io, parse.GetValue(workflow)!, file, result);
+            }
+
+            return result.Flipped.Any() || result.Uncertain.Any() ? DecisionsFlip : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void PrintReplay(CliIo io, string workflowId, string candidate, PolicyReplayResult result)
+    {
+        var changes = result.Decisions.Where(d => d.Verdict != ReplayVerdict.Unchanged).ToList();
+        if (changes.Count > 0)
+        {
+            // Old above new in each cell, so the table fits a terminal; an uncertain decision says what the ledger lacks.
+            var table = new Table()
+                .AddColumn("Action")
+                .AddColumn(new TableColumn("Outcome").NoWrap())
+                .AddColumn(new TableColumn("Disposition").NoWrap())
+                .AddColumn("Rules");
+            foreach (var d in changes)
+            {
+                var outcome = $"{PolicyReplay.OutcomeName(d.Recorded.Outcome)}\n-> {PolicyReplay.OutcomeName(d.Outcome)}";
+                table.AddRow(
+                    Markup.Escape($"{d.Recorded.Action} {d.Recorded.ActionId}\n{d.Recorded.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)}"),
+                    d.Verdict == ReplayVerdict.Uncertain ? $"{Markup.Escape(outcome)}\n[yellow]uncertain[/]" : Markup.Escape(outcome),
+                    Markup.Escape($"{(d.Recorded.Disposition is { } then ? PolicyReplay.DispositionName(then) : "?")}\n-> {PolicyReplay.DispositionName(d.Disposition)}"),
+                    d.Verdict == ReplayVerdict.Uncertain
+                        ? Markup.Escape($"{RuleList(d.Recorded.Rules)}\n-> {RuleList(d.Rules)}\n{d.Uncertainty}")
+                        : Markup.Escape($"{RuleList(d.Recorded.Rules)}\n-> {RuleList(d.Rules)}"));
+            }
+
+            io.Console.Write(table);
+        }
+
+        io.Output.WriteLine(
+            $"{workflowId} under {candidate}: {result.Decisions.Count} decision(s) re-decided{(result.Since is { } since ? $" since {since.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "")}, "
+            + $"{result.Flipped.Count()} flipped, {result.UnchangedCount} unchanged, {result.Uncertain.Count()} uncertain");
+    }
+
+    private static string RuleList(IReadOnlyList<string> rules) => rules.Count == 0 ? "(none)" : string.Join(", ", rules);
 
     /// <summary>A manifest file (when the argument names a file) or a workflow's active version; null after reporting why not.</summary>
     private static async Task<(PolicySource? Source, int Exit)> LoadAsync(ParseResult parse, Argument<string> target, StoreOptions store, CliIo io, CancellationToken ct)

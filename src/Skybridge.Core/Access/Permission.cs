@@ -58,6 +58,9 @@ public enum Permission
 
     /// <summary>Decide an approval (the manifest's approve authorities then say who may decide which action).</summary>
     DecideApproval,
+
+    /// <summary>Decide a workflow's recorded decisions again under a candidate manifest (policy replay).</summary>
+    ReplayPolicy,
 }
 
 /// <summary>One row of the access table.</summary>
@@ -143,6 +146,9 @@ public static class AccessRules
         [Permission.ReadApprovals] = new([WorkflowRole.Owner, WorkflowRole.Approver, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin], ApprovalsRead, OnWorkflow: true),
         // Approvers decide; which actions each may decide is the manifest's approve authorities, checked per approval.
         [Permission.DecideApproval] = new([WorkflowRole.Approver, WorkflowRole.Admin], ApprovalsDecide, OnWorkflow: true),
+        // A replay lists the workflow's recorded decisions (actions, cases, rules): those who may read its trail, and
+        // the owner who changes its policy. Approvers and reviewers judge single calls, not the policy.
+        [Permission.ReplayPolicy] = new([WorkflowRole.Owner, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin], LedgerRead, OnWorkflow: true),
     };
 
     /// <summary>Every scope a person's token may carry, each named by at least one permission.</summary>

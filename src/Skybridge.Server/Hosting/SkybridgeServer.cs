@@ -236,6 +236,7 @@ public static class SkybridgeServer
         app.MapOAuthEndpoints();
         Skybridge.Server.Endpoints.CaseEndpoints.MapCaseEndpoints(app);
         app.MapActionEndpoints();
+        app.MapPolicyEndpoints();
         app.MapRazorPages();
 
         app.Lifetime.ApplicationStarted.Register(() =>

@@ -42,6 +42,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         ["propose-action"] = [],
         ["read-approvals"] = ["owner", "approver", "auditor", "operator", "admin"],
         ["decide-approval"] = ["approver", "admin"],
+        ["replay-policy"] = ["owner", "auditor", "operator", "admin"],
         ["signed-in"] = ["owner", "approver", "reviewer", "auditor", "operator", "admin", "nobody"],
     };
 
@@ -64,6 +65,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         ["propose-action"] = "actions:propose",
         ["read-approvals"] = "approvals:read",
         ["decide-approval"] = "approvals:decide",
+        ["replay-policy"] = "ledger:read",
     };
 
     private static readonly string AllPersonScopes = string.Join(' ', Scopes.Values.Distinct().Order(StringComparer.Ordinal));
@@ -119,6 +121,8 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         // A decision for another call than the one shown: refused by the approval (409) for those the table lets in,
         // so the probe changes nothing.
         new("decide approval", "decide-approval", HttpMethod.Post, $"/api/approvals/{approvalId ?? "approval-none"}/decision", () => JsonContent.Create(new { decision = "approve", callDigest = new string('0', 64) })),
+        // Replaying the workflow's own manifest as the candidate reads the ledger and stores nothing.
+        new("policy replay", "replay-policy", HttpMethod.Post, $"/api/workflows/{wf}/policy/replay", () => new StringContent(yaml, Encoding.UTF8, "application/yaml")),
         // Nothing is ingested on this node, so a case abstains: still a 201 with its draft.
         new("submit case", "submit-case", HttpMethod.Post, "/api/cases", () => JsonContent.Create(new { workflow = wf, text = "Where is my parcel?" }), TokenOnly: true),
         new("read case", "read-case", HttpMethod.Get, $"/api/cases/{caseId ?? "case-none"}", () => null, TokenOnly: true),
