@@ -6,7 +6,8 @@ namespace Skybridge.Core.Diagnostics;
 /// </summary>
 /// <remarks>
 /// Ranges: SB10xx YAML and structure; SB11xx references and cross-checks; SB12xx data boundary and model;
-/// SB13xx autonomy and evidence; SB14xx policy lint (<c>skybridge policy lint</c>, warnings on a valid manifest).
+/// SB13xx autonomy and evidence; SB14xx policy lint (<c>skybridge policy lint</c>, warnings on a valid manifest);
+/// SB115x the acceptance bar and the golden-set pin; SB16xx golden set files (docs/evaluation.md).
 /// </remarks>
 public static class DiagnosticCodes
 {
@@ -108,6 +109,30 @@ public static class DiagnosticCodes
     /// <summary>A webhook URL is plain http to another machine: deliveries would cross the network unencrypted.</summary>
     public const string UnencryptedWebhookUrl = "SB1131";
 
+    /// <summary>An acceptance criterion names a metric the evaluation does not compute (the nearest is suggested).</summary>
+    public const string UnknownMetric = "SB1150";
+
+    /// <summary>An acceptance criterion's <c>tag</c> is not a golden-set tag (the nearest is suggested).</summary>
+    public const string UnknownBarTag = "SB1151";
+
+    /// <summary>An acceptance criterion's <c>confidence</c> is not between 0.5 and 0.999.</summary>
+    public const string InvalidConfidence = "SB1152";
+
+    /// <summary>A proportion metric's threshold outside 0..1 (e.g. <c>min: 90</c> meant as 90 %), or a negative latency or cost.</summary>
+    public const string ThresholdOutsideMetricRange = "SB1153";
+
+    /// <summary>Two acceptance criteria for the same metric and tag, so it is unclear which one the bar means.</summary>
+    public const string DuplicateCriterion = "SB1154";
+
+    /// <summary>The golden set's SHA-256 differs from the hash the manifest pins: it changed after the bar was agreed.</summary>
+    public const string GoldenSetHashMismatch = "SB1155";
+
+    /// <summary>The pinned golden-set hash is not 64 hexadecimal characters.</summary>
+    public const string MalformedGoldenSetHash = "SB1156";
+
+    /// <summary>Warning: <c>confidence</c> on a latency or cost metric, which is compared directly without an interval.</summary>
+    public const string ConfidenceIgnored = "SB1157";
+
     /// <summary>A path leaves the manifest's folder (absolute, or climbing with <c>..</c>).</summary>
     public const string PathOutsideManifestFolder = "SB1201";
 
@@ -167,4 +192,31 @@ public static class DiagnosticCodes
 
     /// <summary>Lint: a forbid tests an optional parameter, so a call without it escapes the forbid.</summary>
     public const string ForbidOnOptionalParameter = "SB1408";
+
+    /// <summary>A golden set's <c>version</c> is not one this build reads (only 1).</summary>
+    public const string UnsupportedGoldenSetVersion = "SB1601";
+
+    /// <summary>Two golden cases share an id.</summary>
+    public const string DuplicateCaseId = "SB1602";
+
+    /// <summary>A golden case has a tag outside the known list (the nearest is suggested).</summary>
+    public const string UnknownCaseTag = "SB1603";
+
+    /// <summary>A <c>pattern</c> fact is not a valid regular expression.</summary>
+    public const string InvalidFactPattern = "SB1604";
+
+    /// <summary>A case expects an abstention together with facts or citations: an abstention states and cites nothing.</summary>
+    public const string AbstainWithFacts = "SB1605";
+
+    /// <summary>A fact is neither text, <c>{ pattern: REGEX }</c> nor <c>{ number: N }</c>.</summary>
+    public const string MalformedFact = "SB1606";
+
+    /// <summary><c>agreed_on</c> is not a date written YYYY-MM-DD.</summary>
+    public const string MalformedAgreedOn = "SB1607";
+
+    /// <summary>A golden set with no cases, so no run of it could clear any bar.</summary>
+    public const string EmptyGoldenSet = "SB1608";
+
+    /// <summary>Warning: a case expected to answer that checks nothing (no facts, citations or actions), so it always passes.</summary>
+    public const string CaseChecksNothing = "SB1609";
 }

@@ -10,15 +10,21 @@ public sealed record AutonomySettings
     public double ReviewSampleRate { get; init; }
 }
 
-/// <summary>One threshold of the acceptance bar.</summary>
+/// <summary>
+/// One threshold of the acceptance bar: a metric, overall or over the cases with one tag, that must clear
+/// <see cref="Min"/> and/or <see cref="Max"/> at <see cref="Confidence"/> on at least <see cref="MinCases"/> cases
+/// (docs/evaluation.md).
+/// </summary>
 public sealed record AcceptanceCriterion
 {
-    /// <summary>The metric names the evaluation knows.</summary>
-    public static readonly IReadOnlyList<string> KnownMetrics =
-    [
-        "answer_accuracy", "citation_precision", "citation_coverage", "abstention_precision",
-        "abstention_recall", "action_precision", "harmful_action_rate", "p95_latency_ms",
-    ];
+    /// <summary>Default <see cref="Confidence"/>.</summary>
+    public const double DefaultConfidence = 0.95;
+
+    /// <summary>Default <see cref="MinCases"/>: below about 30 cases a Wilson interval is too wide to clear a useful bar.</summary>
+    public const int DefaultMinCases = 30;
+
+    /// <summary>The metric names the evaluation knows (<see cref="Evaluation.Metrics"/>).</summary>
+    public static IReadOnlyList<string> KnownMetrics => Evaluation.Metrics.Names;
 
     /// <summary>One of <see cref="KnownMetrics"/>.</summary>
     public required string Metric { get; init; }
@@ -28,6 +34,15 @@ public sealed record AcceptanceCriterion
 
     /// <summary>Highest acceptable value, or null.</summary>
     public double? Max { get; init; }
+
+    /// <summary>The golden-set tag whose cases the criterion is measured on, or null for every case.</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>Confidence of the Wilson interval whose lower (for min) or upper (for max) end must clear.</summary>
+    public double Confidence { get; init; } = DefaultConfidence;
+
+    /// <summary>Fewer cases than this and the criterion cannot clear ("not enough cases").</summary>
+    public int MinCases { get; init; } = DefaultMinCases;
 }
 
 /// <summary>A condition the pilot relied on, checked on a schedule; a broken one escalates.</summary>

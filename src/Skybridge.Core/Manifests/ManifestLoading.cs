@@ -15,6 +15,12 @@ public sealed record ManifestValidationContext
     /// <summary>Probe for files, given paths relative to the manifest's folder; null skips file checks.</summary>
     public Func<string, bool>? FileExists { get; init; }
 
+    /// <summary>
+    /// Reads a file's bytes, given a path relative to the manifest's folder (null when it cannot be read); used to
+    /// check the golden set against its pinned hash. Null skips the check.
+    /// </summary>
+    public Func<string, byte[]?>? ReadFile { get; init; }
+
     /// <summary>Model endpoints the installation allows; null allows any.</summary>
     public IReadOnlyList<string>? AllowedModelEndpoints { get; init; }
 }

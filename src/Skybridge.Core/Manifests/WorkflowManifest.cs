@@ -62,6 +62,9 @@ public sealed record WorkflowManifest
     /// <summary>Path of the golden set, relative to the manifest's folder, or null.</summary>
     public string? GoldenSet { get; init; }
 
+    /// <summary>The golden set's pinned SHA-256 (lower-case hex), or null when the manifest does not pin it.</summary>
+    public string? GoldenSetSha256 { get; init; }
+
     /// <summary>Conditions the pilot relied on, each with an automatic check.</summary>
     public IReadOnlyList<Assumption> Assumptions { get; init; } = [];
 

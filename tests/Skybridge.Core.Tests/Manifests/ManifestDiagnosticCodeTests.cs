@@ -44,6 +44,14 @@ public sealed class ManifestDiagnosticCodeTests
         { "SB1122", "\ndependencies:", "\nresponder:\n  role: resonder\n  on_answer: { action: refund, parameters: { amount: 5 } }\ndependencies:", "resonder", "responder role 'resonder' is not a declared agent role (declared: responder)", "" },
         { "SB1130", "\ndependencies:", "\nwebhooks:\n  - { name: leads-chat, url: \"https://chat.example.com/hooks/1\", events: [approval.requestd] }\ndependencies:", "approval.requestd", "webhook 'leads-chat' subscribes to 'approval.requestd', which is not an event a webhook receives", "" },
         { "SB1131", "\ndependencies:", "\nwebhooks:\n  - { name: leads-chat, url: \"http://chat.example.com/hooks/1\", events: [approval.requested] }\ndependencies:", "\"http://chat", "uses plain http to another machine", "" },
+        { "SB1150", "  - metric: answer_accuracy", "  - metric: answer_acuracy", "answer_acuracy", "'answer_acuracy' in acceptance criterion 'answer_acuracy' is not a metric the evaluation computes", "" },
+        { "SB1151", "    min: 0.9\n", "    min: 0.9\n    tag: ugli\n", "ugli", "tag 'ugli' in acceptance criterion 'answer_accuracy' is not a golden-set tag", "" },
+        { "SB1152", "    min: 0.9\n", "    min: 0.9\n    confidence: 0.3\n", "0.3", "confidence in acceptance criterion 'answer_accuracy' must be between 0.5 and 0.999", "" },
+        { "SB1153", "    min: 0.9\n", "    min: 90\n", "90\n", "'answer_accuracy' is a proportion, so 'min' must be between 0 and 1 (write 0.9 for 90%), not 90", "" },
+        { "SB1154", "    min: 0.9\n", "    min: 0.9\n  - metric: answer_accuracy\n    min: 0.8\n", "metric: answer_accuracy\n    min: 0.8", "a second 'min' for 'answer_accuracy' overall (first on line 44)", "" },
+        { "SB1155", "golden_set: golden-set.yaml", "golden_set: { path: golden-set.yaml, sha256: 0000000000000000000000000000000000000000000000000000000000000000 }", "0000000000000000000000000000000000000000000000000000000000000000", "golden set 'golden-set.yaml' has SHA-256 2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881, but the manifest pins 0000000000000000000000000000000000000000000000000000000000000000", "readfile" },
+        { "SB1156", "golden_set: golden-set.yaml", "golden_set: { path: golden-set.yaml, sha256: abc123 }", "abc123", "golden_set sha256 'abc123' is not a SHA-256", "" },
+        { "SB1157", "    min: 0.9\n", "    min: 0.9\n  - metric: p95_latency_ms\n    max: 4000\n    confidence: 0.99\n", "0.99", "confidence in acceptance criterion 'p95_latency_ms' is ignored: 'p95_latency_ms' is compared directly", "" },
         { "SB1201", "    path: kb", "    path: ../secrets", "../secrets", "leaves the manifest's folder", "" },
         { "SB1202", "  trains_on_data: false", "  trains_on_data: true", "true", "nothing may train someone else's model", "" },
         { "SB1203", "  provider: builtin-extractive", "  provider: openai-compatible\n  endpoint: https://api.elsewhere.example/v1\n  model: gpt-x", "https://api.elsewhere", "is not on this installation's allowed list (https://llm.example.internal/v1)", "allowlist" },
@@ -68,6 +76,7 @@ public sealed class ManifestDiagnosticCodeTests
             "allowlist" => AllFilesExist with { AllowedModelEndpoints = ["https://llm.example.internal/v1"] },
             "nofiles" => new ManifestValidationContext { FileExists = _ => false },
             "evidenceL2" => AllFilesExist with { EvidencedLevel = AutonomyLevel.L2ApproveConsequential },
+            "readfile" => AllFilesExist with { ReadFile = _ => "x"u8.ToArray() },
             _ => AllFilesExist,
         };
 
@@ -86,6 +95,7 @@ public sealed class ManifestDiagnosticCodeTests
         var published = typeof(DiagnosticCodes).GetFields().Select(f => (string)f.GetValue(null)!).ToHashSet();
         var tested = Cases.Select(row => ((ITheoryDataRow)row).GetData()[0] as string ?? string.Empty).Append(DiagnosticCodes.YamlSyntax)
             .Concat(Governance.PolicyLintTests.Cases.Select(row => ((ITheoryDataRow)row).GetData()[0] as string ?? string.Empty))
+            .Concat(Evaluation.GoldenSetDiagnosticCodeTests.Cases.Select(row => ((ITheoryDataRow)row).GetData()[0] as string ?? string.Empty))
             .ToHashSet();
 
         Assert.Empty(published.Except(tested));

@@ -28,7 +28,8 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private static readonly string[] PolicyKeys = ["rules"];
     private static readonly string[] RuleKeys = ["id", "description", "effect", "principals", "actions", "when", "approval", "approvers", "mode"];
     private static readonly string[] AutonomyKeys = ["level", "review_sample_rate"];
-    private static readonly string[] CriterionKeys = ["metric", "min", "max"];
+    private static readonly string[] CriterionKeys = ["metric", "min", "max", "tag", "confidence", "min_cases"];
+    private static readonly string[] GoldenSetKeys = ["path", "sha256"];
     private static readonly string[] AssumptionKeys = ["id", "description", "metric", "min", "max", "check_every", "escalate_to"];
     private static readonly string[] DependencyKeys = ["name", "description", "contact", "notify_on"];
     private static readonly string[] SourceFormats = ["markdown", "html", "text", "pdf"];
@@ -134,6 +135,8 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
 
         var ownerNode = read.Scalar(map, "owner", required: true);
         var owner = ownerNode is null ? null : read.ParsePrincipal(ownerNode, "'owner'");
+        var acceptanceBar = ParseList(map, "acceptance_bar", "acceptance criterion", CriterionKeys, ParseCriterion);
+        var goldenSet = ParseGoldenSet(map);
         var manifest = new WorkflowManifest
         {
             Id = id?.Value ?? string.Empty,
@@ -152,8 +155,9 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             Responder = ParseResponder(map),
             Policy = ParsePolicy(map),
             Autonomy = ParseAutonomy(map),
-            AcceptanceBar = ParseList(map, "acceptance_bar", "acceptance criterion", CriterionKeys, ParseCriterion),
-            GoldenSet = ParseGoldenSet(map),
+            AcceptanceBar = acceptanceBar,
+            GoldenSet = goldenSet.Path,
+            GoldenSetSha256 = goldenSet.Sha256,
             Assumptions = ParseList(map, "assumptions", "assumption", AssumptionKeys, ParseAssumption),
             Dependencies = ParseList(map, "dependencies", "dependency", DependencyKeys, ParseDependency),
             Webhooks = ParseList(map, "webhooks", "webhook", WebhookKeys, ParseWebhook),
@@ -652,14 +656,88 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private AcceptanceCriterion? ParseCriterion(MapReader map)
     {
         var metric = read.Scalar(map, "metric", required: true);
-        if (metric is not null)
+        var known = metric is not null && AcceptanceCriterion.KnownMetrics.Contains(metric.Value, StringComparer.Ordinal);
+        if (metric is not null && !known)
         {
-            read.EnumValue(metric, "acceptance metric", AcceptanceCriterion.KnownMetrics.ToDictionary(m => m, m => 0));
+            bag.Error(
+                DiagnosticCodes.UnknownMetric,
+                $"'{metric.Value}' in {map.Where} is not a metric the evaluation computes; known metrics: {string.Join(", ", AcceptanceCriterion.KnownMetrics)}",
+                metric,
+                Text.EditDistance.FindNearest(metric.Value, AcceptanceCriterion.KnownMetrics));
         }
 
         var (min, max) = Bounds(map);
-        return new AcceptanceCriterion { Metric = metric?.Value ?? string.Empty, Min = min, Max = max };
+        var kind = Evaluation.Metrics.KindOf(metric?.Value ?? string.Empty);
+        if (known)
+        {
+            foreach (var (key, bound) in new[] { ("min", min), ("max", max) })
+            {
+                if (bound is { } b && (b < 0 || (kind == Evaluation.MetricKind.Proportion && b > 1)))
+                {
+                    var range = kind == Evaluation.MetricKind.Proportion
+                        ? $"'{metric!.Value}' is a proportion, so '{key}' must be between 0 and 1 (write 0.9 for 90%), not {ScalarReaders.Format(b)}"
+                        : $"'{metric!.Value}' cannot be negative, so '{key}' {ScalarReaders.Format(b)} can never be met";
+                    bag.Error(DiagnosticCodes.ThresholdOutsideMetricRange, range, map[key]!);
+                }
+            }
+        }
+
+        var tag = read.Scalar(map, "tag", required: false);
+        if (tag is not null && !Evaluation.GoldenTags.Known.Contains(tag.Value, StringComparer.Ordinal))
+        {
+            bag.Error(
+                DiagnosticCodes.UnknownBarTag,
+                $"tag '{tag.Value}' in {map.Where} is not a golden-set tag; known tags: {string.Join(", ", Evaluation.GoldenTags.Known)}",
+                tag,
+                Text.EditDistance.FindNearest(tag.Value, Evaluation.GoldenTags.Known));
+        }
+
+        var confidence = read.Number(map, "confidence", required: false);
+        if (confidence is { } c && (c < 0.5 || c > 0.999))
+        {
+            bag.Error(DiagnosticCodes.InvalidConfidence, $"confidence in {map.Where} must be between 0.5 and 0.999 (e.g. 0.95), not {map["confidence"]!.Describe()}", map["confidence"]!);
+            confidence = null;
+        }
+        else if (confidence is not null && known && kind == Evaluation.MetricKind.Direct)
+        {
+            bag.Warning(DiagnosticCodes.ConfidenceIgnored, $"confidence in {map.Where} is ignored: '{metric!.Value}' is compared directly, without an interval", map["confidence"]!);
+        }
+
+        var criterion = new AcceptanceCriterion
+        {
+            Metric = metric?.Value ?? string.Empty,
+            Min = min,
+            Max = max,
+            Tag = tag?.Value,
+            Confidence = confidence ?? AcceptanceCriterion.DefaultConfidence,
+            MinCases = read.Integer(map, "min_cases", required: false, 1, 1_000_000) ?? AcceptanceCriterion.DefaultMinCases,
+        };
+        if (known)
+        {
+            // Two criteria for the same metric, tag and direction: which one does the bar mean?
+            foreach (var direction in new[] { ("min", min), ("max", max) })
+            {
+                if (direction.Item2 is null)
+                {
+                    continue;
+                }
+
+                var key = $"{criterion.Metric}|{criterion.Tag}|{direction.Item1}";
+                if (criterionKeys.TryGetValue(key, out var firstLine))
+                {
+                    var scope = criterion.Tag is null ? "overall" : $"for tag '{criterion.Tag}'";
+                    bag.Error(DiagnosticCodes.DuplicateCriterion, $"a second '{direction.Item1}' for '{criterion.Metric}' {scope} (first on line {firstLine}); keep one", map.Node);
+                    break;
+                }
+
+                criterionKeys[key] = map.Node.Line;
+            }
+        }
+
+        return criterion;
     }
+
+    private readonly Dictionary<string, int> criterionKeys = new(StringComparer.Ordinal);
 
     private (double? Min, double? Max) Bounds(MapReader map)
     {
@@ -677,12 +755,35 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
         return (min, max);
     }
 
-    private string? ParseGoldenSet(MapReader root)
+    private (string? Path, string? Sha256) ParseGoldenSet(MapReader root)
     {
-        var path = read.Scalar(root, "golden_set", required: false);
+        var node = root["golden_set"];
+        if (node is null || node is YScalar { IsNull: true })
+        {
+            return (null, null);
+        }
+
+        YScalar? path;
+        YScalar? pin = null;
+        if (node is YMapping)
+        {
+            var map = read.AsMapping(node, "'golden_set'", "golden_set", GoldenSetKeys);
+            path = map is null ? null : read.Scalar(map, "path", required: true);
+            pin = map is null ? null : read.Scalar(map, "sha256", required: false);
+            if (pin is not null && !Sha256Pattern().IsMatch(pin.Value))
+            {
+                bag.Error(DiagnosticCodes.MalformedGoldenSetHash, $"golden_set sha256 '{pin.Value}' is not a SHA-256: write the 64 hexadecimal characters of the file's SHA-256 (as sha256sum prints them)", pin);
+                pin = null;
+            }
+        }
+        else
+        {
+            path = read.Scalar(root, "golden_set", required: false, "a path or { path, sha256 }");
+        }
+
         if (path is null)
         {
-            return null;
+            return (null, null);
         }
 
         CheckRelativePath(path, "golden_set");
@@ -690,8 +791,19 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
         {
             bag.Error(DiagnosticCodes.GoldenSetNotFound, $"golden set '{path.Value}' was not found next to the manifest", path);
         }
+        else if (pin is not null && !bag.HasErrorAt(path) && context.ReadFile is { } readFile && readFile(path.Value) is { } bytes)
+        {
+            var actual = Evaluation.GoldenSetLoader.ComputeHash(bytes);
+            if (!string.Equals(actual, pin.Value, StringComparison.OrdinalIgnoreCase))
+            {
+                bag.Error(
+                    DiagnosticCodes.GoldenSetHashMismatch,
+                    $"golden set '{path.Value}' has SHA-256 {actual}, but the manifest pins {pin.Value.ToLowerInvariant()}: the cases changed after the bar was agreed; review the change, then update the pin",
+                    pin);
+            }
+        }
 
-        return path.Value;
+        return (path.Value, pin?.Value.ToLowerInvariant());
     }
 
     private Assumption? ParseAssumption(MapReader map)
@@ -761,6 +873,9 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
 
     [GeneratedRegex("^[a-z][a-z0-9_-]*:[a-z][a-z0-9_*-]*$")]
     private static partial Regex ScopePattern();
+
+    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
+    private static partial Regex Sha256Pattern();
 
     [GeneratedRegex("^([0-9]{1,6})(s|m|h|d)$")]
     private static partial Regex DurationPattern();
