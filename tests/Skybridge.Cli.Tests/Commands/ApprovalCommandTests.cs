@@ -56,6 +56,8 @@ public sealed partial class ApprovalCommandTests
             var accounts = new AccountService(store, TimeProvider.System, ledger);
             await accounts.CreateUserAsync("test", "approver", "Approver", "a long enough passphrase", Ct);
             await accounts.GrantRoleAsync("test", "approver", "support-desk", Skybridge.Core.Access.WorkflowRole.Approver, Ct);
+            // The sample's refund authority is group:support-leads.
+            await new Skybridge.Application.Accounts.GroupService(store, ledger, TimeProvider.System).AddAsync("test", "support-leads", "approver", Ct);
         }
 
         await using var app = SkybridgeServer.Build(new SkybridgeServerOptions { Urls = "http://127.0.0.1:0", MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning }, store);
