@@ -144,6 +144,22 @@ internal static class ServerCommands
                 "Every node sharing one database needs the same key; $SKYBRIDGE_SECRETS_KEY (base64) may give the key itself instead.",
             HelpName = "FILE",
         };
+        var resources = new Option<string[]>("--resource")
+        {
+            Description = "A system of record that trusts this node's tokens (RFC 8707 resource, e.g. https://billing.example.com/api): " +
+                "connectors and token requests may name it as audience. Repeat for several.",
+            HelpName = "URL",
+        };
+        resources.Validators.Add(r =>
+        {
+            foreach (var resource in r.GetValue(resources) ?? [])
+            {
+                if (!Uri.TryCreate(resource, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Fragment.Length > 0)
+                {
+                    r.AddError($"--resource '{resource}' must be an absolute http(s) URL without a fragment (RFC 8707 section 2).");
+                }
+            }
+        });
         var clockSkew = new Option<int>("--clock-skew")
         {
             Description = "Seconds of clock difference tolerated in tokens, client assertions and DPoP proofs (default 10).",
@@ -190,7 +206,7 @@ internal static class ServerCommands
         });
         var sso = new SingleSignOnOptions();
         var store = new StoreOptions();
-        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, secretsKey, clockSkew, oauthRate, signInRate };
+        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, secretsKey, resources, clockSkew, oauthRate, signInRate };
         sso.AddTo(command);
         store.AddTo(command);
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
@@ -212,6 +228,7 @@ internal static class ServerCommands
                 Identity = new Skybridge.Core.Identity.IdentitySettings { ClockSkew = TimeSpan.FromSeconds(parse.GetValue(clockSkew)) },
                 RateLimits = new RequestRateLimits { OAuthPermits = parse.GetValue(oauthRate), SignInPermits = parse.GetValue(signInRate) },
                 Oidc = sso.Read(parse),
+                ExtraResources = parse.GetValue(resources) ?? [],
             };
             return await NodeRunner.RunAsync(options, opened, io, addresses =>
             {
