@@ -157,9 +157,6 @@ public sealed partial class ActionExecutor
 /// </summary>
 internal sealed partial class ActionOutbox : BackgroundService
 {
-    /// <summary>A claim older than this without a result belongs to a node that died.</summary>
-    public static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(2);
-
     /// <summary>An approved action not claimed within this long was left by its request (a crash, a lost connection).</summary>
     public static readonly TimeSpan LeftAfter = TimeSpan.FromSeconds(5);
 
@@ -172,9 +169,13 @@ internal sealed partial class ActionOutbox : BackgroundService
     private readonly ILedgerStore _ledgerStore;
     private readonly IdentityState _state;
 
+    /// <summary>A claim older than this without a result belongs to a node that died (<see cref="SkybridgeNodeOptions.ActionClaimTimeout"/>).</summary>
+    private readonly TimeSpan _staleClaim;
+
     public ActionOutbox(IActionStore store, ActionExecutor executor, TimeProvider time, ILogger<ActionOutbox> logger,
-        ActionPipeline pipeline, IAgentStore agents, ILedgerStore ledgerStore, IdentityState state)
+        ActionPipeline pipeline, IAgentStore agents, ILedgerStore ledgerStore, IdentityState state, SkybridgeNodeOptions options)
     {
+        _staleClaim = options.ActionClaimTimeout;
         _store = store;
         _executor = executor;
         _time = time;
@@ -213,7 +214,7 @@ internal sealed partial class ActionOutbox : BackgroundService
             }
         }
 
-        var staleBefore = _time.GetUtcNow() - StaleClaim;
+        var staleBefore = _time.GetUtcNow() - _staleClaim;
         foreach (var action in await _store.ListActionsByStatusAsync(ActionStatuses.Executing, 100, cancellationToken).ConfigureAwait(false))
         {
             if (action.UpdatedAt < staleBefore)

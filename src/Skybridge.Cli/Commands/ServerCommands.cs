@@ -160,6 +160,20 @@ internal static class ServerCommands
                 }
             }
         });
+        var claimTimeout = new Option<int>("--action-claim-timeout")
+        {
+            Description = "Seconds an action may run without a result before it counts as left by a node that died and is sent again " +
+                "with the same Idempotency-Key (default 120; keep it above your slowest connector call).",
+            HelpName = "SECONDS",
+            DefaultValueFactory = _ => (int)new Skybridge.Application.SkybridgeNodeOptions().ActionClaimTimeout.TotalSeconds,
+        };
+        claimTimeout.Validators.Add(r =>
+        {
+            if (r.GetValue(claimTimeout) < 1)
+            {
+                r.AddError("--action-claim-timeout must be at least 1 second.");
+            }
+        });
         var clockSkew = new Option<int>("--clock-skew")
         {
             Description = "Seconds of clock difference tolerated in tokens, client assertions and DPoP proofs (default 10).",
@@ -206,7 +220,7 @@ internal static class ServerCommands
         });
         var sso = new SingleSignOnOptions();
         var store = new StoreOptions();
-        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, secretsKey, resources, clockSkew, oauthRate, signInRate };
+        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, secretsKey, resources, claimTimeout, clockSkew, oauthRate, signInRate };
         sso.AddTo(command);
         store.AddTo(command);
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
@@ -229,6 +243,7 @@ internal static class ServerCommands
                 RateLimits = new RequestRateLimits { OAuthPermits = parse.GetValue(oauthRate), SignInPermits = parse.GetValue(signInRate) },
                 Oidc = sso.Read(parse),
                 ExtraResources = parse.GetValue(resources) ?? [],
+                ActionClaimTimeout = TimeSpan.FromSeconds(parse.GetValue(claimTimeout)),
             };
             return await NodeRunner.RunAsync(options, opened, io, addresses =>
             {
