@@ -44,6 +44,24 @@ public sealed partial class ActionExecutor
     internal static string ClaimDetail(string? detail, string nodeId, DateTimeOffset at) =>
         Merge(detail, new JsonObject { ["claimed_by"] = nodeId, ["claimed"] = LedgerEventFormat.FormatTime(at) });
 
+    /// <summary>How many times an approved call is sent before a passing refusal counts as its failure.</summary>
+    public const int MaxDeliveryAttempts = 5;
+
+    /// <summary>
+    /// A failure worth another try later: the call is known not to have run (nothing sent, connection refused, or a 4xx),
+    /// and the reason is one that passes: no token could be minted, the system was unreachable or unavailable, or it
+    /// refused this node's token (401: e.g. it could not fetch Skybridge's keys yet), asked to wait (408, 425, 429) or
+    /// was unavailable (503). A refusal of the call itself (400, 403, 404, 409, 422) is final.
+    /// </summary>
+    internal static bool Redeliverable(ConnectorResult result) =>
+        result.KnownNotExecuted
+        && (result.ErrorCode is ConnectorErrors.CredentialUnavailable or ConnectorErrors.Unavailable or ConnectorErrors.CircuitOpen
+            || result.StatusCode is 401 or 408 or 425 or 429 or 503);
+
+    /// <summary>Sends of this action that ended in a passing refusal so far (kept in its detail).</summary>
+    private static int DeliveryAttempts(string? detail) =>
+        detail is not null && JsonNode.Parse(detail) is JsonObject o && o["delivery_attempts"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 0;
+
     /// <summary>The stored detail (the policy explanation) with <paramref name="more"/> laid over it, as JSON.</summary>
     private static string Merge(string? detail, JsonObject more)
     {
@@ -113,6 +131,25 @@ public sealed partial class ActionExecutor
         }
 
         var executed = result.Outcome == ConnectorOutcome.Executed;
+        var attempts = DeliveryAttempts(action.Detail) + 1;
+        if (!executed && Redeliverable(result) && attempts < MaxDeliveryAttempts)
+        {
+            // Known not to have run, for a reason that passes (the system cannot check this node's tokens yet, it is
+            // restarting or busy, the node is not listening yet so it mints no token): an approved call is not dropped
+            // for that. It goes back to the outbox, which sends it again, with the same key, after ActionOutbox.LeftAfter.
+            var deferred = Merge(action.Detail, new JsonObject
+            {
+                ["delivery_attempts"] = attempts,
+                ["last_error"] = result.ErrorCode,
+                ["last_status_code"] = result.StatusCode,
+                ["last_message"] = result.Message,
+            });
+            if (await _store.TransitionActionAsync(action.Id, ActionStatuses.Executing, ActionStatuses.Approved, deferred, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false))
+            {
+                return await _store.GetActionAsync(action.Id, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         // The policy explanation stays beside the system's answer: why it ran, and what it did.
         var detail = Merge(action.Detail, new JsonObject
         {
