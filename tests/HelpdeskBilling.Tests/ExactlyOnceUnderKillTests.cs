@@ -67,7 +67,21 @@ public sealed class ExactlyOnceUnderKillTests : IAsyncDisposable
         var clientId = await SeedNodeAsync(nodeData, gateUrl, pair);
         await StartNodeAsync(nodeData, nodeUrl, gateUrl);
 
-        using var agent = SkybridgeAgent.CreateHttpClient(SkybridgeAgentCredentials.Parse(pair.CredentialsJson(nodeUrl, clientId, Workflow, "responder", "actions:propose")));
+        var credentials = SkybridgeAgentCredentials.Parse(pair.CredentialsJson(nodeUrl, clientId, Workflow, "responder", "actions:propose"));
+        using var agent = SkybridgeAgent.CreateHttpClient(credentials);
+
+        // The system learns the node's signing keys now, while the node runs (any token of the node makes it fetch them;
+        // this one is not for the system and is refused). Otherwise the late calls below would meet a system that could
+        // not fetch them while the node was dead, and be refused with 401 instead of run.
+        using (var tokens = new SkybridgeTokenClient(credentials))
+        using (var http = new HttpClient())
+        using (var warm = new HttpRequestMessage(HttpMethod.Get, gate.Target + "/billing/orders/" + OrderId(0)))
+        {
+            warm.Headers.TryAddWithoutValidation("Authorization", "DPoP " + await tokens.GetAccessTokenAsync(Ct));
+            using var refused = await http.SendAsync(warm, Ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
         var approvals = new List<(string Id, string Digest)>();
         for (var i = 0; i < Calls; i++)
         {
