@@ -142,9 +142,12 @@ internal static class ExactlyOnce
 
         // Skybridge's own view: statuses of the benchmark's actions, and action.executed entries per action.
         var statuses = new Dictionary<string, int>(StringComparer.Ordinal);
+        var redelivered = 0;
         foreach (var status in new[] { ActionStatuses.Executed, ActionStatuses.Failed, ActionStatuses.PendingApproval, ActionStatuses.Approved, ActionStatuses.Executing, ActionStatuses.Rejected })
         {
-            statuses[status] = (await store.ListActionsByStatusAsync(status, int.MaxValue).ConfigureAwait(false)).Count;
+            var actions = await store.ListActionsByStatusAsync(status, int.MaxValue).ConfigureAwait(false);
+            statuses[status] = actions.Count;
+            redelivered += actions.Count(a => a.Detail?.Contains("\"delivery_attempts\"", StringComparison.Ordinal) == true);
         }
 
         var executedEvents = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -171,7 +174,8 @@ internal static class ExactlyOnce
 
         var ledgerTwice = executedEvents.Count(p => p.Value > 1);
         Console.WriteLine($"skybridge statuses: {string.Join(", ", statuses.Select(p => $"{p.Key} {p.Value}"))}; " +
-            $"action.executed entries: {executedEvents.Values.Sum()} for {executedEvents.Count} actions, {ledgerTwice} actions with more than one");
+            $"action.executed entries: {executedEvents.Values.Sum()} for {executedEvents.Count} actions, {ledgerTwice} actions with more than one; " +
+            $"{redelivered} actions sent again after a passing refusal");
         Console.WriteLine($"calls {calls}, kills {kills}, executed once {once}, executed twice {twice}, lost {lost}, elapsed {elapsed.TotalSeconds:0} s " +
             $"(decided in {decided.TotalSeconds:0} s, drained in {(elapsed - decided).TotalSeconds:0} s), seed {seed}");
         var ok = twice == 0 && lost == 0 && ledgerTwice == 0 && statuses[ActionStatuses.Executed] == calls;
