@@ -49,13 +49,14 @@ public sealed partial class ActionExecutor
 
     /// <summary>
     /// A failure worth another try later: the call is known not to have run (nothing sent, connection refused, or a 4xx),
-    /// and the reason is one that passes: no token could be minted, the system was unreachable or unavailable, or it
-    /// refused this node's token (401: e.g. it could not fetch Skybridge's keys yet), asked to wait (408, 425, 429) or
-    /// was unavailable (503). A refusal of the call itself (400, 403, 404, 409, 422) is final.
+    /// and the reason is one that passes: the system was unreachable or unavailable, or it refused this node's token
+    /// (401: e.g. it could not fetch Skybridge's keys yet), asked to wait (408, 425, 429) or was unavailable (503). A
+    /// refusal of the call itself (400, 403, 404, 409, 422) is final, and so is a connector without a credential (an
+    /// audience this node does not mint for is configuration, not a moment).
     /// </summary>
     internal static bool Redeliverable(ConnectorResult result) =>
         result.KnownNotExecuted
-        && (result.ErrorCode is ConnectorErrors.CredentialUnavailable or ConnectorErrors.Unavailable or ConnectorErrors.CircuitOpen
+        && (result.ErrorCode is ConnectorErrors.Unavailable or ConnectorErrors.CircuitOpen
             || result.StatusCode is 401 or 408 or 425 or 429 or 503);
 
     /// <summary>Sends of this action that ended in a passing refusal so far (kept in its detail).</summary>
@@ -135,7 +136,7 @@ public sealed partial class ActionExecutor
         if (!executed && Redeliverable(result) && attempts < MaxDeliveryAttempts)
         {
             // Known not to have run, for a reason that passes (the system cannot check this node's tokens yet, it is
-            // restarting or busy, the node is not listening yet so it mints no token): an approved call is not dropped
+            // restarting or busy): an approved call is not dropped
             // for that. It goes back to the outbox, which sends it again, with the same key, after ActionOutbox.LeftAfter.
             var deferred = Merge(action.Detail, new JsonObject
             {
@@ -209,9 +210,13 @@ internal sealed partial class ActionOutbox : BackgroundService
     /// <summary>A claim older than this without a result belongs to a node that died (<see cref="SkybridgeNodeOptions.ActionClaimTimeout"/>).</summary>
     private readonly TimeSpan _staleClaim;
 
+    private readonly IHostApplicationLifetime _lifetime;
+
     public ActionOutbox(IActionStore store, ActionExecutor executor, TimeProvider time, ILogger<ActionOutbox> logger,
-        ActionPipeline pipeline, IAgentStore agents, ILedgerStore ledgerStore, IdentityState state, SkybridgeNodeOptions options)
+        ActionPipeline pipeline, IAgentStore agents, ILedgerStore ledgerStore, IdentityState state, SkybridgeNodeOptions options,
+        IHostApplicationLifetime lifetime)
     {
+        _lifetime = lifetime;
         _staleClaim = options.ActionClaimTimeout;
         _store = store;
         _executor = executor;
@@ -267,6 +272,21 @@ internal sealed partial class ActionOutbox : BackgroundService
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         try
         {
+            // Hosted services start before the node listens, and a node that does not listen yet has no issuer to mint
+            // connector tokens with: a claim left by the previous process, sent at once, failed for want of a token
+            // (the exactly-once benchmark lost actions so). The first pass waits until the node serves.
+            using (var started = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.ApplicationStarted, stoppingToken))
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, started.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Started: the node listens now.
+                }
+            }
+
             do
             {
                 try
