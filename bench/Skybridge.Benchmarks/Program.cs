@@ -4,7 +4,13 @@ using Skybridge.Benchmarks;
 // Runs the benchmarks named by --filter; see docs/performance.md for the figures and the machine they ran on.
 // `token-load [REQUESTS] [CONCURRENCY]` instead runs the token issuance load test over HTTP;
 // `action-load [CALLS] [RATE]` governed calls at a fixed rate against a baseline;
-// `policy-latency [DECISIONS]` times single policy decisions for the median and p99.
+// `policy-latency [DECISIONS]` times single policy decisions for the median and p99;
+// `exactly-once [CALLS] [--kills N] [--seed S]` approved calls while the node is SIGKILLed at random moments.
+if (args.Length > 0 && args[0] == "exactly-once")
+{
+    return await ExactlyOnce.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "action-load")
 {
     return await ActionLoad.RunAsync(args);
@@ -20,5 +26,5 @@ if (args.Length > 0 && args[0] == "policy-latency")
     return GeneratedPolicy.RunLatency(args);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(ActionLoad).Assembly).Run(args);
 return 0;

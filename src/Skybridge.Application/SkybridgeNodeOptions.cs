@@ -55,4 +55,11 @@ public record SkybridgeNodeOptions
 
     /// <summary>How long an approval waits for its people before it expires and fails closed (the call does not run).</summary>
     public TimeSpan ApprovalLifetime { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How long an action may stay claimed (<c>executing</c>) without a result before the outbox takes it for the claim
+    /// of a node that died mid-call and sends it again with the same Idempotency-Key. Longer than any connector call with
+    /// its retries; shorter means a faster recovery after a crash.
+    /// </summary>
+    public TimeSpan ActionClaimTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }

@@ -44,6 +44,25 @@ public sealed partial class ActionExecutor
     internal static string ClaimDetail(string? detail, string nodeId, DateTimeOffset at) =>
         Merge(detail, new JsonObject { ["claimed_by"] = nodeId, ["claimed"] = LedgerEventFormat.FormatTime(at) });
 
+    /// <summary>How many times an approved call is sent before a passing refusal counts as its failure.</summary>
+    public const int MaxDeliveryAttempts = 5;
+
+    /// <summary>
+    /// A failure worth another try later: the call is known not to have run (nothing sent, connection refused, or a 4xx),
+    /// and the reason is one that passes: the system was unreachable or unavailable, or it refused this node's token
+    /// (401: e.g. it could not fetch Skybridge's keys yet), asked to wait (408, 425, 429) or was unavailable (503). A
+    /// refusal of the call itself (400, 403, 404, 409, 422) is final, and so is a connector without a credential (an
+    /// audience this node does not mint for is configuration, not a moment).
+    /// </summary>
+    internal static bool Redeliverable(ConnectorResult result) =>
+        result.KnownNotExecuted
+        && (result.ErrorCode is ConnectorErrors.Unavailable or ConnectorErrors.CircuitOpen
+            || result.StatusCode is 401 or 408 or 425 or 429 or 503);
+
+    /// <summary>Sends of this action that ended in a passing refusal so far (kept in its detail).</summary>
+    private static int DeliveryAttempts(string? detail) =>
+        detail is not null && JsonNode.Parse(detail) is JsonObject o && o["delivery_attempts"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 0;
+
     /// <summary>The stored detail (the policy explanation) with <paramref name="more"/> laid over it, as JSON.</summary>
     private static string Merge(string? detail, JsonObject more)
     {
@@ -113,6 +132,25 @@ public sealed partial class ActionExecutor
         }
 
         var executed = result.Outcome == ConnectorOutcome.Executed;
+        var attempts = DeliveryAttempts(action.Detail) + 1;
+        if (!executed && Redeliverable(result) && attempts < MaxDeliveryAttempts)
+        {
+            // Known not to have run, for a reason that passes (the system cannot check this node's tokens yet, it is
+            // restarting or busy): an approved call is not dropped
+            // for that. It goes back to the outbox, which sends it again, with the same key, after ActionOutbox.LeftAfter.
+            var deferred = Merge(action.Detail, new JsonObject
+            {
+                ["delivery_attempts"] = attempts,
+                ["last_error"] = result.ErrorCode,
+                ["last_status_code"] = result.StatusCode,
+                ["last_message"] = result.Message,
+            });
+            if (await _store.TransitionActionAsync(action.Id, ActionStatuses.Executing, ActionStatuses.Approved, deferred, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false))
+            {
+                return await _store.GetActionAsync(action.Id, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         // The policy explanation stays beside the system's answer: why it ran, and what it did.
         var detail = Merge(action.Detail, new JsonObject
         {
@@ -158,9 +196,6 @@ public sealed partial class ActionExecutor
 /// </summary>
 internal sealed partial class ActionOutbox : BackgroundService
 {
-    /// <summary>A claim older than this without a result belongs to a node that died.</summary>
-    public static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(2);
-
     /// <summary>An approved action not claimed within this long was left by its request (a crash, a lost connection).</summary>
     public static readonly TimeSpan LeftAfter = TimeSpan.FromSeconds(5);
 
@@ -173,9 +208,17 @@ internal sealed partial class ActionOutbox : BackgroundService
     private readonly ILedgerStore _ledgerStore;
     private readonly IdentityState _state;
 
+    /// <summary>A claim older than this without a result belongs to a node that died (<see cref="SkybridgeNodeOptions.ActionClaimTimeout"/>).</summary>
+    private readonly TimeSpan _staleClaim;
+
+    private readonly IHostApplicationLifetime _lifetime;
+
     public ActionOutbox(IActionStore store, ActionExecutor executor, TimeProvider time, ILogger<ActionOutbox> logger,
-        ActionPipeline pipeline, IAgentStore agents, ILedgerStore ledgerStore, IdentityState state)
+        ActionPipeline pipeline, IAgentStore agents, ILedgerStore ledgerStore, IdentityState state, SkybridgeNodeOptions options,
+        IHostApplicationLifetime lifetime)
     {
+        _lifetime = lifetime;
+        _staleClaim = options.ActionClaimTimeout;
         _store = store;
         _executor = executor;
         _time = time;
@@ -214,7 +257,7 @@ internal sealed partial class ActionOutbox : BackgroundService
             }
         }
 
-        var staleBefore = _time.GetUtcNow() - StaleClaim;
+        var staleBefore = _time.GetUtcNow() - _staleClaim;
         foreach (var action in await _store.ListActionsByStatusAsync(ActionStatuses.Executing, 100, cancellationToken).ConfigureAwait(false))
         {
             if (action.UpdatedAt < staleBefore)
@@ -230,6 +273,21 @@ internal sealed partial class ActionOutbox : BackgroundService
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         try
         {
+            // Hosted services start before the node listens, and a node that does not listen yet has no issuer to mint
+            // connector tokens with: a claim left by the previous process, sent at once, failed for want of a token
+            // (the exactly-once benchmark lost actions so). The first pass waits until the node serves.
+            using (var started = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.ApplicationStarted, stoppingToken))
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, started.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Started: the node listens now.
+                }
+            }
+
             do
             {
                 try

@@ -154,6 +154,36 @@ internal static class ServerCommands
                 "Every node sharing one database needs the same key; $SKYBRIDGE_SECRETS_KEY (base64) may give the key itself instead.",
             HelpName = "FILE",
         };
+        var resources = new Option<string[]>("--resource")
+        {
+            Description = "A system of record that trusts this node's tokens (RFC 8707 resource, e.g. https://billing.example.com/api): " +
+                "connectors and token requests may name it as audience. Repeat for several.",
+            HelpName = "URL",
+        };
+        resources.Validators.Add(r =>
+        {
+            foreach (var resource in r.GetValue(resources) ?? [])
+            {
+                if (!Uri.TryCreate(resource, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Fragment.Length > 0)
+                {
+                    r.AddError($"--resource '{resource}' must be an absolute http(s) URL without a fragment (RFC 8707 section 2).");
+                }
+            }
+        });
+        var claimTimeout = new Option<int>("--action-claim-timeout")
+        {
+            Description = "Seconds an action may run without a result before it counts as left by a node that died and is sent again " +
+                "with the same Idempotency-Key (default 120; keep it above your slowest connector call).",
+            HelpName = "SECONDS",
+            DefaultValueFactory = _ => (int)new Skybridge.Application.SkybridgeNodeOptions().ActionClaimTimeout.TotalSeconds,
+        };
+        claimTimeout.Validators.Add(r =>
+        {
+            if (r.GetValue(claimTimeout) < 1)
+            {
+                r.AddError("--action-claim-timeout must be at least 1 second.");
+            }
+        });
         var clockSkew = new Option<int>("--clock-skew")
         {
             Description = "Seconds of clock difference tolerated in tokens, client assertions and DPoP proofs (default 10).",
@@ -200,7 +230,7 @@ internal static class ServerCommands
         });
         var sso = new SingleSignOnOptions();
         var store = new StoreOptions();
-        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, secretsKey, clockSkew, oauthRate, signInRate };
+        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, secretsKey, resources, claimTimeout, clockSkew, oauthRate, signInRate };
         sso.AddTo(command);
         store.AddTo(command);
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
@@ -222,6 +252,8 @@ internal static class ServerCommands
                 Identity = new Skybridge.Core.Identity.IdentitySettings { ClockSkew = TimeSpan.FromSeconds(parse.GetValue(clockSkew)) },
                 RateLimits = new RequestRateLimits { OAuthPermits = parse.GetValue(oauthRate), SignInPermits = parse.GetValue(signInRate) },
                 Oidc = sso.Read(parse),
+                ExtraResources = parse.GetValue(resources) ?? [],
+                ActionClaimTimeout = TimeSpan.FromSeconds(parse.GetValue(claimTimeout)),
             };
             return await NodeRunner.RunAsync(options, opened, io, addresses =>
             {
