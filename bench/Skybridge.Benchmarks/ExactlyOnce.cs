@@ -220,6 +220,8 @@ internal static class ExactlyOnce
         var accounts = new AccountService(store, TimeProvider.System, ledger);
         await accounts.CreateUserAsync("bench", "approver", "Approver", Password, default).ConfigureAwait(false);
         await accounts.GrantRoleAsync("bench", "approver", Workflow, WorkflowRole.Approver, default).ConfigureAwait(false);
+        // The sample's refund authority is group:support-leads.
+        await new GroupService(store, ledger, TimeProvider.System).AddAsync("bench", "support-leads", "approver", default).ConfigureAwait(false);
         var agent = await new AgentService(store, store, TimeProvider.System, ledger).RegisterAsync("bench", Workflow, "bench-agent", "responder", pair.PublicJwk, default).ConfigureAwait(false);
         if (agent.Outcome != AgentOutcome.Done)
         {

@@ -216,6 +216,8 @@ public sealed class ExactlyOnceUnderKillTests : IAsyncDisposable
         var accounts = new AccountService(store, TimeProvider.System, ledger);
         await accounts.CreateUserAsync("seed", "approver", "Approver", Password, Ct);
         await accounts.GrantRoleAsync("seed", "approver", Workflow, WorkflowRole.Approver, Ct);
+        // The sample's refund authority is group:support-leads.
+        await new GroupService(store, ledger, TimeProvider.System).AddAsync("seed", "support-leads", "approver", Ct);
         var agent = await new AgentService(store, store, TimeProvider.System, ledger).RegisterAsync("seed", Workflow, "kill-agent", "responder", pair.PublicJwk, Ct);
         Assert.Equal(AgentOutcome.Done, agent.Outcome);
         await store.SaveCaseAsync(new StoredCase("case-kill", Workflow, "seed", "Refunds", "{}", false, DateTimeOffset.UtcNow), Ct);
