@@ -24,6 +24,13 @@ public interface IActionStore
     Task<IReadOnlyList<StoredAction>> ListActionsByStatusAsync(string status, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Actions in <paramref name="status"/> last changed before <paramref name="updatedBefore"/>, oldest first, at most
+    /// <paramref name="limit"/>: what the outbox must take over (left by a request, or by a node that died), read without
+    /// the ones still in the hands of a live request.
+    /// </summary>
+    Task<IReadOnlyList<StoredAction>> ListActionsByStatusAsync(string status, DateTimeOffset updatedBefore, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Moves an action from <paramref name="from"/> to <paramref name="to"/> if it is still in <paramref name="from"/>
     /// (the claim an executor takes before it calls a system: only one node wins it). False when another got there first.
     /// </summary>

@@ -9,6 +9,9 @@ public interface ICaseStore
     /// <summary>One case, or null.</summary>
     Task<StoredCase?> GetCaseAsync(string caseId, CancellationToken cancellationToken = default);
 
+    /// <summary>The workflow a case was submitted to (it never changes), or null for an unknown case: a lean read for access checks.</summary>
+    Task<string?> GetCaseWorkflowAsync(string caseId, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// One page of a workflow's cases, newest first (created time, then id, both descending), at most
     /// <see cref="CaseQuery.Limit"/>: those strictly after <see cref="CaseQuery.Before"/> in that order (keyset paging).

@@ -249,22 +249,16 @@ internal sealed partial class ActionOutbox : BackgroundService
 
         // A freshly approved action is being run by the request that approved it; the outbox takes what was left.
         var leftBefore = _time.GetUtcNow() - LeftAfter;
-        foreach (var action in await _store.ListActionsByStatusAsync(ActionStatuses.Approved, 100, cancellationToken).ConfigureAwait(false))
+        foreach (var action in await _store.ListActionsByStatusAsync(ActionStatuses.Approved, leftBefore, 100, cancellationToken).ConfigureAwait(false))
         {
-            if (action.UpdatedAt < leftBefore)
-            {
-                await _executor.ExecuteAsync(action.Id, cancellationToken).ConfigureAwait(false);
-            }
+            await _executor.ExecuteAsync(action.Id, cancellationToken).ConfigureAwait(false);
         }
 
         var staleBefore = _time.GetUtcNow() - _staleClaim;
-        foreach (var action in await _store.ListActionsByStatusAsync(ActionStatuses.Executing, 100, cancellationToken).ConfigureAwait(false))
+        foreach (var action in await _store.ListActionsByStatusAsync(ActionStatuses.Executing, staleBefore, 100, cancellationToken).ConfigureAwait(false))
         {
-            if (action.UpdatedAt < staleBefore)
-            {
-                LogResending(_logger, action.Id);
-                await _executor.RunClaimedAsync(action, cancellationToken).ConfigureAwait(false);
-            }
+            LogResending(_logger, action.Id);
+            await _executor.RunClaimedAsync(action, cancellationToken).ConfigureAwait(false);
         }
     }
 

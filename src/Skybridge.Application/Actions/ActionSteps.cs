@@ -13,16 +13,20 @@ using Skybridge.Storage;
 namespace Skybridge.Application.Actions;
 
 /// <summary>
-/// First: a proposal whose idempotency key was seen from this agent gets the first answer (the same call) or a
-/// refusal (another call under the same key). Nothing new is written for a retry.
+/// First: the idempotency key. A proposal whose key this agent used before gets the first answer (the same call) or a
+/// refusal (another call under the same key), and nothing new is written. The key is unique per agent in the store, so
+/// the check is optimistic: a new key (nearly every proposal) costs no read; a retry is decided again and its record
+/// conflicts with the first one's, which rolls back everything the retry would have written (its events, an approval,
+/// a budget spend) and answers with the first answer (<see cref="ActionPipeline.ProposeAsync"/>). Nothing a retry
+/// decides can run: the record comes before the connector.
 /// </summary>
-public sealed class IdempotencyStep(IActionStore store) : ActionStep
+public sealed class IdempotencyStep : ActionStep
 {
     /// <inheritdoc />
-    public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
+    public override Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return await ReplayAsync(store, context, cancellationToken).ConfigureAwait(false) ?? await NextAsync(context, cancellationToken).ConfigureAwait(false);
+        return NextAsync(context, cancellationToken);
     }
 
     /// <summary>The first answer under the proposal's key, or null when the key is new.</summary>

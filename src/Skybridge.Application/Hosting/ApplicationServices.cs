@@ -102,12 +102,13 @@ public static class ApplicationServices
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>(), responder: new CaseResponder(sp.GetRequiredService<ActionPipeline>(), sp.GetRequiredService<ILedger>(), () => sp.GetService<Tokens.Issuance.ConnectorTokenMinter>()?.ProofKey.Thumbprint ?? "node:" + options.NodeId)));
         // The action path: idempotency -> schema -> policy and ladder (approval opened here) -> budget -> ledger -> connector
         // (IConnectors comes from the host).
+        services.AddSingleton(_ => new CaseWorkflows(store));
         services.AddSingleton<PolicyCache>();
         services.AddSingleton(sp => new ActionExecutor(store, sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<IConnectors>(),
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>(), IsHalted(sp), options.NodeId));
         services.AddSingleton(sp => new ActionPipeline(
             [
-                new IdempotencyStep(store),
+                new IdempotencyStep(),
                 new SchemaStep(sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<PolicyCache>()),
                 new PolicyStep(IsHalted(sp), options.ApprovalLifetime),
                 new BudgetStep(store),

@@ -58,7 +58,7 @@ internal static class ActionEndpoints
                 Actors = TokenActors.Of(claims),
             }, context.RequestAborted).ConfigureAwait(false);
             return Answer(result);
-        }).RequirePermission(Permission.ProposeAction, CaseEndpoints.CaseWorkflow("caseId"))
+        }).RequirePermission(Permission.ProposeAction, CaseEndpoints.WorkflowOfCase("caseId"))
           .WithSummary("Proposes an action for a case: executed (with the system's answer), pending_approval (an approval to wait on), recorded (L0) or denied (with the explanation).");
 
         var actions = app.MapGroup("/api/actions").RequireAuthorization(OAuthEndpoints.AgentPolicy).WithTags("actions");

@@ -111,6 +111,17 @@ internal static class CaseEndpoints
         return stored is null ? AccessTarget.Missing : AccessTarget.Workflow(stored.WorkflowId);
     };
 
+    /// <summary>
+    /// The workflow of the case a call is about, when the handler needs no more of the case (proposing an action): read
+    /// once per case and remembered, since a case never changes workflow.
+    /// </summary>
+    internal static Func<EndpointFilterInvocationContext, ValueTask<AccessTarget>> WorkflowOfCase(string routeName) => async context =>
+    {
+        var cases = context.HttpContext.RequestServices.GetRequiredService<Skybridge.Application.Cases.CaseWorkflows>();
+        var workflow = await cases.WorkflowOfAsync((string)context.HttpContext.GetRouteValue(routeName)!, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        return workflow is null ? AccessTarget.Missing : AccessTarget.Workflow(workflow);
+    };
+
     /// <summary>The responder's proposal, when the manifest names one: its action and state (or why nothing was proposed).</summary>
     private static JsonObject WithProposal(JsonObject draft, CaseProposal? proposal)
     {

@@ -79,6 +79,16 @@ internal abstract partial class SqlStore
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    public async Task<IReadOnlyList<StoredAction>> ListActionsByStatusAsync(string status, DateTimeOffset updatedBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<ActionRow>(new CommandDefinition(
+            ActionColumns + " WHERE status = @status AND updated_at_us < @before ORDER BY created_at_us, id LIMIT @limit",
+            new { status, before = ToMicros(updatedBefore), limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
     public async Task<bool> TransitionActionAsync(string actionId, string from, string to, string? detail, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

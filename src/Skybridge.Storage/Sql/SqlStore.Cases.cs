@@ -19,6 +19,13 @@ internal abstract partial class SqlStore
             new { stored.Id, stored.WorkflowId, stored.SubmittedBy, stored.Text, stored.Draft, stored.Attributes, Abstained = stored.Abstained ? 1L : 0L, At = ToMicros(stored.CreatedAt) },
             tx, cancellationToken: cancellationToken));
 
+    public async Task<string?> GetCaseWorkflowAsync(string caseId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT workflow_id FROM cases WHERE id = @caseId", new { caseId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
     public async Task<StoredCase?> GetCaseAsync(string caseId, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -37,6 +37,10 @@ internal sealed class SqliteStore : SqlStore
     // Reading a TEXT column as bytes hands over SQLite's stored UTF-8 as is.
     protected override string BodyBytes => "body";
 
+    // Native connections already set up (weakly held: a connection the pool closes is forgotten with it).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = [];
+    private static readonly object Marker = new();
+
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         if (!_prepared)
@@ -48,8 +52,13 @@ internal sealed class SqliteStore : SqlStore
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            // Per connection: wait for a busy writer instead of failing, and enforce references.
-            await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;").ConfigureAwait(false);
+            // Per native connection: wait for a busy writer instead of failing, and enforce references. Pooled
+            // connections keep both settings, so each native connection is set up once, not on every open.
+            if (!Configured.TryGetValue(connection.Handle!, out _))
+            {
+                await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;").ConfigureAwait(false);
+                Configured.AddOrUpdate(connection.Handle!, Marker);
+            }
             if (!_prepared)
             {
                 // WAL lets readers go on while one writer commits; the setting is stored in the file.

@@ -61,7 +61,7 @@ internal sealed class ActionFixture : IAsyncDisposable
         Executor = new ActionExecutor(test.Store, manifests, System, test.Ledger, TimeProvider.System, w => Halted, "node-a");
         Pipeline = new ActionPipeline(
             [
-                new IdempotencyStep(test.Store),
+                new IdempotencyStep(),
                 new SchemaStep(manifests, new PolicyCache()),
                 new PolicyStep(w => Halted, TimeSpan.FromHours(1)),
                 new BudgetStep(test.Store),

@@ -128,7 +128,7 @@ public sealed class BudgetPipelineTests
         var manifests = new Fixed(f.Active);
         var pipeline = new ActionPipeline(
             [
-                new IdempotencyStep(f.Store),
+                new IdempotencyStep(),
                 new SchemaStep(manifests, new PolicyCache()),
                 new PolicyStep(_ => false, TimeSpan.FromHours(1)),
                 new BudgetStep(stale),

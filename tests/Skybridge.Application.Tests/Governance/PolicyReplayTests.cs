@@ -233,7 +233,7 @@ public sealed class PolicyReplayTests
             var executor = new ActionExecutor(test.Store, manifests, new RecordingSystem(), Ledger, Clock, _ => false, "node-a");
             Pipeline = new ActionPipeline(
                 [
-                    new IdempotencyStep(test.Store),
+                    new IdempotencyStep(),
                     new SchemaStep(manifests, new PolicyCache()),
                     new PolicyStep(_ => false, TimeSpan.FromHours(1)),
                     new BudgetStep(test.Store),
