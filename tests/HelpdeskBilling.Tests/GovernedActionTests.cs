@@ -134,4 +134,86 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
         Assert.Contains("approval.decided", trail);
         Assert.Single(trail, t => t == "action.executed");
     }
+
+    [Fact]
+    public async Task RetryStorm_OverHttp_WithOneKey_IsOneAction_AndOneRefund()
+    {
+        var agent = await DeskAgent.RegisterAsync(_fixture, "responder");
+        var token = await agent.TokenAsync(null, "actions:propose");
+        var caseId = await CaseAsync();
+        var before = (await OrderAsync(agent, "SO-000007")).GetProperty("refunds").GetArrayLength();
+
+        // A client that times out and retries at once, twenty times, all in flight together.
+        var proposal = new { action = "refund", parameters = new { order_id = "SO-000007", amount = 9.5, currency = "EUR" }, idempotencyKey = "storm-1" };
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => ProposeAsync(agent, token, caseId, proposal)));
+
+        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK, a.Body.ToString()));
+        Assert.Single(answers.Select(a => a.Body.GetProperty("actionId").GetString()).Distinct());
+        Assert.Equal(before + 1, (await OrderAsync(agent, "SO-000007")).GetProperty("refunds").GetArrayLength());
+        Assert.Single((await _fixture.Store.ReadLedgerCaseAsync(caseId, Ct)), e => e.Type == "action.executed");
+    }
+
+    [Fact]
+    public async Task TwoApprovers_OverHttp_AtTheSameMoment_OneWins_AndTheRefundRunsOnce()
+    {
+        var agent = await DeskAgent.RegisterAsync(_fixture, "responder");
+        var token = await agent.TokenAsync(null, "actions:propose");
+        var caseId = await CaseAsync();
+        var before = (await OrderAsync(agent, "SO-000008")).GetProperty("refunds").GetArrayLength();
+        var (status, pending) = await ProposeAsync(agent, token, caseId, new
+        {
+            action = "refund", parameters = new { order_id = "SO-000008", amount = 61, currency = "EUR" }, idempotencyKey = "race-1",
+        });
+        Assert.True(status == HttpStatusCode.Accepted, pending.ToString());
+        var approvalId = pending.GetProperty("approvalId").GetString()!;
+        var digest = pending.GetProperty("callDigest").GetString()!;
+
+        using var first = await SignedInAsync("race-lead-1", WorkflowRole.Approver, group: "support-leads");
+        using var second = await SignedInAsync("race-lead-2", WorkflowRole.Approver, group: "support-leads");
+        var decisions = await Task.WhenAll(new[] { first, second }.Select(async c =>
+        {
+            using var r = await c.PostAsJsonAsync($"/api/approvals/{approvalId}/decision", new { decision = "approve", callDigest = digest }, Ct);
+            return r.StatusCode;
+        }));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], decisions.Order());
+        Assert.Equal(before + 1, (await OrderAsync(agent, "SO-000008")).GetProperty("refunds").GetArrayLength());
+        Assert.Single((await _fixture.Store.ReadLedgerCaseAsync(caseId, Ct)), e => e.Type == "approval.decided");
+    }
+
+    [Fact]
+    public async Task TwoParallelProposals_InOneCase_DecidedInTheOppositeOrder_EachRunsItsOwnCall_AndDigestsNeverCross()
+    {
+        var agent = await DeskAgent.RegisterAsync(_fixture, "responder");
+        var token = await agent.TokenAsync(null, "actions:propose");
+        var caseId = await CaseAsync();
+        var proposals = await Task.WhenAll(
+            ProposeAsync(agent, token, caseId, new { action = "refund", parameters = new { order_id = "SO-000009", amount = 62, currency = "EUR" }, idempotencyKey = "par-a" }),
+            ProposeAsync(agent, token, caseId, new { action = "refund", parameters = new { order_id = "SO-000010", amount = 63, currency = "EUR" }, idempotencyKey = "par-b" }));
+        Assert.All(proposals, p => Assert.True(p.Status == HttpStatusCode.Accepted, p.Body.ToString()));
+        var (a, b) = (proposals[0].Body, proposals[1].Body);
+        Assert.NotEqual(a.GetProperty("approvalId").GetString(), b.GetProperty("approvalId").GetString());
+
+        using var lead = await SignedInAsync("parallel-lead", WorkflowRole.Approver, group: "support-leads");
+        // The digest of one call never opens the other's approval.
+        using var crossed = await lead.PostAsJsonAsync($"/api/approvals/{a.GetProperty("approvalId").GetString()}/decision",
+            new { decision = "approve", callDigest = b.GetProperty("callDigest").GetString() }, Ct);
+        Assert.False(crossed.IsSuccessStatusCode);
+
+        // The second proposal is decided first, then the first.
+        foreach (var p in new[] { b, a })
+        {
+            using var decided = await lead.PostAsJsonAsync($"/api/approvals/{p.GetProperty("approvalId").GetString()}/decision",
+                new { decision = "approve", callDigest = p.GetProperty("callDigest").GetString() }, Ct);
+            var body = JsonDocument.Parse(await decided.Content.ReadAsStringAsync(Ct)).RootElement;
+            Assert.True(decided.StatusCode == HttpStatusCode.OK, body.ToString());
+            Assert.Equal(p.GetProperty("actionId").GetString(), body.GetProperty("action").GetProperty("actionId").GetString());
+        }
+
+        // Each order got its own call's amount, once.
+        var nine = (await OrderAsync(agent, "SO-000009")).GetProperty("refunds");
+        var ten = (await OrderAsync(agent, "SO-000010")).GetProperty("refunds");
+        Assert.Equal(62m, Assert.Single(nine.EnumerateArray()).GetProperty("amount").GetDecimal());
+        Assert.Equal(63m, Assert.Single(ten.EnumerateArray()).GetProperty("amount").GetDecimal());
+    }
 }
