@@ -178,7 +178,10 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], decisions.Order());
         Assert.Equal(before + 1, (await OrderAsync(agent, "SO-000008")).GetProperty("refunds").GetArrayLength());
-        Assert.Single((await _fixture.Store.ReadLedgerCaseAsync(caseId, Ct)), e => e.Type == "approval.decided");
+        // Both decisions are in the ledger: one approved, the other refused as already decided.
+        var decided = (await _fixture.Store.ReadLedgerCaseAsync(caseId, Ct)).Where(e => e.Type == "approval.decided").Select(e => JsonDocument.Parse(e.Body).RootElement.GetProperty("outcome").GetString()).Order().ToList();
+        Assert.Equal(["approved", "refused"], decided);
+        Assert.Single((await _fixture.Store.ReadLedgerCaseAsync(caseId, Ct)), e => e.Type == "action.executed");
     }
 
     [Fact]
