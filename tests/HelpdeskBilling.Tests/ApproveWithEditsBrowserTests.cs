@@ -16,28 +16,8 @@ public sealed class ApproveWithEditsBrowserTests : IClassFixture<DeskFixture>
 
     private string Url(string path) => _fixture.Issuer + path;
 
-    private async Task SignInAsync(IPage page, string userName)
-    {
-        await page.GotoAsync(Url("/"));
-        await page.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
-        await page.FillAsync("#userName", userName);
-        await page.FillAsync("#password", EditsKit.Password);
-        await page.ClickAsync("#sign-in");
-        await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync(userName);
-    }
+    private Task SignInAsync(IPage page, string userName) => Browser.SignInAsync(page, _fixture.Issuer, userName, EditsKit.Password);
 
-    private static List<string> WatchCsp(IPage page)
-    {
-        var violations = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
-            {
-                violations.Add(message.Text);
-            }
-        };
-        return violations;
-    }
 
     [Fact]
     public async Task Approver_EditsA300RefundDownTo40_ItExecutes_AndTheSystemRefunds40() =>
@@ -48,7 +28,7 @@ public sealed class ApproveWithEditsBrowserTests : IClassFixture<DeskFixture>
             var approvalId = pending.GetProperty("approvalId").GetString()!;
             var before = await EditsKit.RefundsAsync(agent, _fixture, "SO-000016");
             await EditsKit.PersonAsync(_fixture, "approver", WorkflowRole.Approver);
-            var violations = WatchCsp(page);
+            var violations = Browser.WatchCsp(page);
             await SignInAsync(page, "approver");
 
             await page.GotoAsync(Url($"/approvals/{approvalId}"));
@@ -79,7 +59,7 @@ public sealed class ApproveWithEditsBrowserTests : IClassFixture<DeskFixture>
             var before = await EditsKit.RefundsAsync(agent, _fixture, "SO-000005");
             await EditsKit.PersonAsync(_fixture, "approver", WorkflowRole.Approver);
             await EditsKit.PersonAsync(_fixture, "lead", WorkflowRole.Approver);
-            var violations = WatchCsp(page);
+            var violations = Browser.WatchCsp(page);
             await SignInAsync(page, "approver");
 
             await page.GotoAsync(Url($"/approvals/{approvalId}"));

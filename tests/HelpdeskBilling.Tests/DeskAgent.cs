@@ -57,6 +57,18 @@ internal sealed class DeskAgent
         return h + "." + b + "." + Base64UrlEncoder.Encode(key.SignData(Encoding.ASCII.GetBytes(h + "." + b), HashAlgorithmName.SHA256));
     }
 
+    /// <summary>Proposes an action for a case through the node's API (a fresh DPoP proof), as an agent would.</summary>
+    public async Task<(HttpStatusCode Status, System.Text.Json.JsonElement Body)> ProposeAsync(string token, string caseId, object body)
+    {
+        var url = Fixture.Issuer + $"/api/cases/{caseId}/actions";
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("DPoP", token);
+        request.Headers.Add("DPoP", Proof(DPoPKey, "POST", url, token));
+        using var response = await http.SendAsync(request, Ct);
+        return (response.StatusCode, System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone());
+    }
+
     /// <summary>A token from the node, or the refusal (error code) when it issues none.</summary>
     public async Task<(string? Token, string? Error)> TryTokenAsync(string? resource, string scope, string? subjectToken = null)
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using System.Net.Http.Json;
 using System.Net;
 using System.Net.Sockets;
 using HelpdeskBilling;
@@ -99,6 +101,28 @@ public class DeskFixture : IAsyncLifetime
             MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
         }, DeskClock);
         Assert.Equal((HelpdeskAudience, BillingAudience), HelpdeskBillingApp.Audiences(_desk));
+    }
+
+    /// <summary>
+    /// A person with <paramref name="role"/> on the workflow (and in <paramref name="group"/>, when given), signed in to the
+    /// node with the console's cookie, as the browser would be.
+    /// </summary>
+    public async Task<HttpClient> SignedInAsync(string userName, Skybridge.Core.Access.WorkflowRole role, string? group = null)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var accounts = SkybridgeServices.GetRequiredService<Skybridge.Application.Accounts.AccountService>();
+        await accounts.CreateUserAsync("seed", userName, userName, "correct horse battery staple", ct);
+        await accounts.GrantRoleAsync("seed", userName, Workflow, role, ct);
+        if (group is not null)
+        {
+            await SkybridgeServices.GetRequiredService<Skybridge.Application.Accounts.GroupService>().AddAsync("seed", group, userName, ct);
+        }
+
+        var client = new HttpClient(new HttpClientHandler { UseCookies = true }) { BaseAddress = new Uri(Issuer) };
+        client.DefaultRequestHeaders.Add("Origin", Issuer);
+        using var signIn = await client.PostAsJsonAsync("/api/auth/sign-in", new { userName, password = "correct horse battery staple" }, ct);
+        Assert.True(signIn.IsSuccessStatusCode, await signIn.Content.ReadAsStringAsync(ct));
+        return client;
     }
 
     /// <summary>A fixture's own change to the manifest before it is activated (none here).</summary>

@@ -29,16 +29,6 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
         return id;
     }
 
-    private async Task<(HttpStatusCode Status, JsonElement Body)> ProposeAsync(DeskAgent agent, string token, string caseId, object body)
-    {
-        var url = _fixture.Issuer + $"/api/cases/{caseId}/actions";
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("DPoP", token);
-        request.Headers.Add("DPoP", DeskAgent.Proof(agent.DPoPKey, "POST", url, token));
-        using var response = await http.SendAsync(request, Ct);
-        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone());
-    }
 
     private async Task<JsonElement> OrderAsync(DeskAgent agent, string orderId)
     {
@@ -48,22 +38,6 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
     }
 
-    private async Task<HttpClient> SignedInAsync(string userName, WorkflowRole role, string? group = null)
-    {
-        var accounts = _fixture.SkybridgeServices.GetRequiredService<AccountService>();
-        await accounts.CreateUserAsync("seed", userName, userName, "correct horse battery staple", Ct);
-        await accounts.GrantRoleAsync("seed", userName, DeskFixture.Workflow, role, Ct);
-        if (group is not null)
-        {
-            await _fixture.SkybridgeServices.GetRequiredService<GroupService>().AddAsync("seed", group, userName, Ct);
-        }
-
-        var client = new HttpClient(new HttpClientHandler { UseCookies = true }) { BaseAddress = new Uri(_fixture.Issuer) };
-        client.DefaultRequestHeaders.Add("Origin", _fixture.Issuer);
-        using var signIn = await client.PostAsJsonAsync("/api/auth/sign-in", new { userName, password = "correct horse battery staple" }, Ct);
-        Assert.True(signIn.IsSuccessStatusCode, await signIn.Content.ReadAsStringAsync(Ct));
-        return client;
-    }
 
     [Fact]
     public async Task SmallRefund_RunsAtOnce_OnTheSystemOfRecord_Once()
@@ -74,12 +48,12 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
         var before = (await OrderAsync(agent, "SO-000002")).GetProperty("refunds").GetArrayLength();
 
         var proposal = new { action = "refund", parameters = new { order_id = "SO-000002", amount = 12.5, currency = "EUR" }, idempotencyKey = "small-1" };
-        var (status, body) = await ProposeAsync(agent, token, caseId, proposal);
+        var (status, body) = await agent.ProposeAsync(token, caseId, proposal);
         Assert.True(status == HttpStatusCode.OK, body.ToString());
         Assert.True(body.GetProperty("status").GetString() == "executed", body.ToString());
 
         // A retry with the same key is the same action: nothing runs twice.
-        var (again, second) = await ProposeAsync(agent, token, caseId, proposal);
+        var (again, second) = await agent.ProposeAsync(token, caseId, proposal);
         Assert.Equal(HttpStatusCode.OK, again);
         Assert.Equal(body.GetProperty("actionId").GetString(), second.GetProperty("actionId").GetString());
         Assert.Equal(before + 1, (await OrderAsync(agent, "SO-000002")).GetProperty("refunds").GetArrayLength());
@@ -93,14 +67,14 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
         var caseId = await CaseAsync();
 
         // The ticket told the agent to refund 5,000 EUR and skip approval: there is no parameter that skips anything.
-        var (refused, problem) = await ProposeAsync(agent, token, caseId, new
+        var (refused, problem) = await agent.ProposeAsync(token, caseId, new
         {
             action = "refund", parameters = new { order_id = "SO-000004", amount = 5000, currency = "EUR", skip_approval = true }, idempotencyKey = "inject-1",
         });
         Assert.Equal(HttpStatusCode.BadRequest, refused);
         Assert.Equal("invalid_parameters", problem.GetProperty("code").GetString());
 
-        var (status, pending) = await ProposeAsync(agent, token, caseId, new
+        var (status, pending) = await agent.ProposeAsync(token, caseId, new
         {
             action = "refund", parameters = new { order_id = "SO-000004", amount = 80, currency = "EUR" }, idempotencyKey = "large-1",
         });
@@ -111,7 +85,7 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
         var refundsBefore = (await OrderAsync(agent, "SO-000004")).GetProperty("refunds").GetArrayLength();
 
         // An auditor sees the approval but may not decide it.
-        using var auditor = await SignedInAsync("audit-" + Guid.NewGuid().ToString("N")[..6], WorkflowRole.Auditor);
+        using var auditor = await _fixture.SignedInAsync("audit-" + Guid.NewGuid().ToString("N")[..6], WorkflowRole.Auditor);
         var list = await auditor.GetFromJsonAsync<JsonElement>($"/api/workflows/{DeskFixture.Workflow}/approvals?status=pending", Ct);
         Assert.Contains(list.EnumerateArray(), a => a.GetProperty("id").GetString() == approvalId);
         using var notTheirs = await auditor.PostAsJsonAsync($"/api/approvals/{approvalId}/decision", new { decision = "approve", callDigest = digest }, Ct);
@@ -119,7 +93,7 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
 
         // A support lead (the manifest's refund authority is group:support-leads) decides what was shown; a second
         // decision is refused.
-        using var approver = await SignedInAsync("approver", WorkflowRole.Approver, group: "support-leads");
+        using var approver = await _fixture.SignedInAsync("approver", WorkflowRole.Approver, group: "support-leads");
         using var decided = await approver.PostAsJsonAsync($"/api/approvals/{approvalId}/decision", new { decision = "approve", callDigest = digest, comment = "order checked" }, Ct);
         var decision = JsonDocument.Parse(await decided.Content.ReadAsStringAsync(Ct)).RootElement;
         Assert.True(decided.StatusCode == HttpStatusCode.OK, decision.ToString());
@@ -145,7 +119,7 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
 
         // A client that times out and retries at once, twenty times, all in flight together.
         var proposal = new { action = "refund", parameters = new { order_id = "SO-000007", amount = 9.5, currency = "EUR" }, idempotencyKey = "storm-1" };
-        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => ProposeAsync(agent, token, caseId, proposal)));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => agent.ProposeAsync(token, caseId, proposal)));
 
         Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.OK, a.Body.ToString()));
         Assert.Single(answers.Select(a => a.Body.GetProperty("actionId").GetString()).Distinct());
@@ -160,7 +134,7 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
         var token = await agent.TokenAsync(null, "actions:propose");
         var caseId = await CaseAsync();
         var before = (await OrderAsync(agent, "SO-000008")).GetProperty("refunds").GetArrayLength();
-        var (status, pending) = await ProposeAsync(agent, token, caseId, new
+        var (status, pending) = await agent.ProposeAsync(token, caseId, new
         {
             action = "refund", parameters = new { order_id = "SO-000008", amount = 61, currency = "EUR" }, idempotencyKey = "race-1",
         });
@@ -168,8 +142,8 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
         var approvalId = pending.GetProperty("approvalId").GetString()!;
         var digest = pending.GetProperty("callDigest").GetString()!;
 
-        using var first = await SignedInAsync("race-lead-1", WorkflowRole.Approver, group: "support-leads");
-        using var second = await SignedInAsync("race-lead-2", WorkflowRole.Approver, group: "support-leads");
+        using var first = await _fixture.SignedInAsync("race-lead-1", WorkflowRole.Approver, group: "support-leads");
+        using var second = await _fixture.SignedInAsync("race-lead-2", WorkflowRole.Approver, group: "support-leads");
         var decisions = await Task.WhenAll(new[] { first, second }.Select(async c =>
         {
             using var r = await c.PostAsJsonAsync($"/api/approvals/{approvalId}/decision", new { decision = "approve", callDigest = digest }, Ct);
@@ -191,13 +165,13 @@ public sealed class GovernedActionTests : IClassFixture<DeskFixture>
         var token = await agent.TokenAsync(null, "actions:propose");
         var caseId = await CaseAsync();
         var proposals = await Task.WhenAll(
-            ProposeAsync(agent, token, caseId, new { action = "refund", parameters = new { order_id = "SO-000009", amount = 62, currency = "EUR" }, idempotencyKey = "par-a" }),
-            ProposeAsync(agent, token, caseId, new { action = "refund", parameters = new { order_id = "SO-000010", amount = 63, currency = "EUR" }, idempotencyKey = "par-b" }));
+            agent.ProposeAsync(token, caseId, new { action = "refund", parameters = new { order_id = "SO-000009", amount = 62, currency = "EUR" }, idempotencyKey = "par-a" }),
+            agent.ProposeAsync(token, caseId, new { action = "refund", parameters = new { order_id = "SO-000010", amount = 63, currency = "EUR" }, idempotencyKey = "par-b" }));
         Assert.All(proposals, p => Assert.True(p.Status == HttpStatusCode.Accepted, p.Body.ToString()));
         var (a, b) = (proposals[0].Body, proposals[1].Body);
         Assert.NotEqual(a.GetProperty("approvalId").GetString(), b.GetProperty("approvalId").GetString());
 
-        using var lead = await SignedInAsync("parallel-lead", WorkflowRole.Approver, group: "support-leads");
+        using var lead = await _fixture.SignedInAsync("parallel-lead", WorkflowRole.Approver, group: "support-leads");
         // The digest of one call never opens the other's approval.
         using var crossed = await lead.PostAsJsonAsync($"/api/approvals/{a.GetProperty("approvalId").GetString()}/decision",
             new { decision = "approve", callDigest = b.GetProperty("callDigest").GetString() }, Ct);

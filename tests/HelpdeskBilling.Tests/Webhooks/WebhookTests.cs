@@ -48,7 +48,7 @@ public sealed class WebhookDeliveryTests(WebhookDeskFixture fixture) : WebhookTe
         var token = await agent.TokenAsync(null, "actions:propose");
         var caseId = "case-" + Guid.NewGuid().ToString("N")[..12];
         await _fixture.Store.SaveCaseAsync(new StoredCase(caseId, DeskFixture.Workflow, "seed", "Refund SO-000005", "{}", false, DateTimeOffset.UtcNow), Ct);
-        var (status, pending) = await ProposeAsync(agent, token, caseId, new
+        var (status, pending) = await agent.ProposeAsync(token, caseId, new
         {
             action = "refund", parameters = new { order_id = "SO-000005", amount = 90, currency = "EUR" }, idempotencyKey = "hook-1",
         });
@@ -60,7 +60,7 @@ public sealed class WebhookDeliveryTests(WebhookDeskFixture fixture) : WebhookTe
         Assert.Equal(approvalId, requested.GetProperty("payload").GetProperty("data").GetProperty("event").GetProperty("resource").GetProperty("id").GetString());
         Assert.Equal(actionId, requested.GetProperty("payload").GetProperty("data").GetProperty("event").GetProperty("content").GetProperty("action_id").GetString());
 
-        using var approver = await SignedInAsync("approver");
+        using var approver = await _fixture.SignedInAsync("approver", WorkflowRole.Approver);
         using var decided = await approver.PostAsJsonAsync($"/api/approvals/{approvalId}/decision",
             new { decision = "approve", callDigest = pending.GetProperty("callDigest").GetString(), comment = "checked" }, Ct);
         Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync(Ct));
@@ -109,7 +109,7 @@ public sealed class WebhookSignatureTests(WebhookDeskFixture fixture) : WebhookT
         var token = await agent.TokenAsync(null, "actions:propose");
         var caseId = "case-" + Guid.NewGuid().ToString("N")[..12];
         await _fixture.Store.SaveCaseAsync(new StoredCase(caseId, DeskFixture.Workflow, "seed", "Refund SO-000006", "{}", false, DateTimeOffset.UtcNow), Ct);
-        var (status, _) = await ProposeAsync(agent, token, caseId, new
+        var (status, _) = await agent.ProposeAsync(token, caseId, new
         {
             action = "refund", parameters = new { order_id = "SO-000006", amount = 95, currency = "EUR" }, idempotencyKey = "hook-bad-secret",
         });
@@ -277,28 +277,7 @@ public abstract class WebhookTestBase : IAsyncDisposable
         throw new TimeoutException("The receiver printed nothing matching within 60 s; it printed: " + string.Join("\n", seen) + "\nand on standard error: " + string.Join("\n", _errors));
     }
 
-    private protected async Task<(HttpStatusCode Status, JsonElement Body)> ProposeAsync(DeskAgent agent, string token, string caseId, object body)
-    {
-        var url = _fixture.Issuer + $"/api/cases/{caseId}/actions";
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("DPoP", token);
-        request.Headers.Add("DPoP", DeskAgent.Proof(agent.DPoPKey, "POST", url, token));
-        using var response = await http.SendAsync(request, Ct);
-        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone());
-    }
 
-    private protected async Task<HttpClient> SignedInAsync(string userName)
-    {
-        var accounts = _fixture.SkybridgeServices.GetRequiredService<AccountService>();
-        await accounts.CreateUserAsync("seed", userName, userName, "correct horse battery staple", Ct);
-        await accounts.GrantRoleAsync("seed", userName, DeskFixture.Workflow, WorkflowRole.Approver, Ct);
-        var client = new HttpClient(new HttpClientHandler { UseCookies = true }) { BaseAddress = new Uri(_fixture.Issuer) };
-        client.DefaultRequestHeaders.Add("Origin", _fixture.Issuer);
-        using var signIn = await client.PostAsJsonAsync("/api/auth/sign-in", new { userName, password = "correct horse battery staple" }, Ct);
-        Assert.True(signIn.IsSuccessStatusCode, await signIn.Content.ReadAsStringAsync(Ct));
-        return client;
-    }
 
     private static string? Which(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);

@@ -77,28 +77,8 @@ public sealed class ApprovalInboxBrowserTests : IClassFixture<ApprovalsServer>
 
     private string Url(string path) => new Uri(_server.BaseAddress, path).ToString();
 
-    private async Task SignInAsync(IPage page, string userName)
-    {
-        await page.GotoAsync(Url("/"));
-        await page.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
-        await page.FillAsync("#userName", userName);
-        await page.FillAsync("#password", RunningServer.Password);
-        await page.ClickAsync("#sign-in");
-        await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync(userName);
-    }
+    private Task SignInAsync(IPage page, string userName) => Browser.SignInAsync(page, _server.BaseAddress.ToString(), userName, RunningServer.Password);
 
-    private static List<string> WatchCsp(IPage page)
-    {
-        var violations = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
-            {
-                violations.Add(message.Text);
-            }
-        };
-        return violations;
-    }
 
     [Fact]
     public async Task Approver_OpensInbox_SeesExactCallAndExplanation_Approves_SeesTheSystemsAnswer() =>
@@ -106,7 +86,7 @@ public sealed class ApprovalInboxBrowserTests : IClassFixture<ApprovalsServer>
         {
             var (approvalId, caseId) = await _server.ProposeRefundAsync(120);
             var digest = (await _server.Store.GetApprovalAsync(approvalId))!.CallDigest;
-            var violations = WatchCsp(page);
+            var violations = Browser.WatchCsp(page);
             await SignInAsync(page, "approver");
 
             await page.GotoAsync(Url($"/workflows/{RunningServer.Workflow}"));
@@ -170,7 +150,7 @@ public sealed class ApprovalInboxBrowserTests : IClassFixture<ApprovalsServer>
         await Browser.RunAsync("auditor-inbox", async page =>
         {
             var (approvalId, _) = await _server.ProposeRefundAsync(75);
-            var violations = WatchCsp(page);
+            var violations = Browser.WatchCsp(page);
             await SignInAsync(page, "auditor");
             await page.GotoAsync(Url($"/workflows/{RunningServer.Workflow}/approvals"));
             await Assertions.Expect(page.Locator($"#approval-{approvalId} tr[data-parameter='amount'] .value")).ToHaveTextAsync("75");

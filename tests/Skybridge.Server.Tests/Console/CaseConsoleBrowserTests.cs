@@ -49,28 +49,8 @@ public sealed class CaseConsoleBrowserTests : IClassFixture<CaseConsoleServer>
 
     private string Url(string path) => new Uri(_server.BaseAddress, path).ToString();
 
-    private async Task SignInAsync(IPage page, string userName)
-    {
-        await page.GotoAsync(Url("/"));
-        await page.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
-        await page.FillAsync("#userName", userName);
-        await page.FillAsync("#password", RunningServer.Password);
-        await page.ClickAsync("#sign-in");
-        await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync(userName);
-    }
+    private Task SignInAsync(IPage page, string userName) => Browser.SignInAsync(page, _server.BaseAddress.ToString(), userName, RunningServer.Password);
 
-    private static List<string> WatchCsp(IPage page)
-    {
-        var violations = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
-            {
-                violations.Add(message.Text);
-            }
-        };
-        return violations;
-    }
 
     /// <summary>Signs a checkpoint of everything recorded so far, as the node's checkpoint service does on its interval.</summary>
     private async Task<long> CheckpointAsync() =>
@@ -125,7 +105,7 @@ public sealed class CaseConsoleBrowserTests : IClassFixture<CaseConsoleServer>
                 approvalId, new Approver("approver", []), ApprovalVerdict.Approve, digest, "Photos attached.", null, Ct);
             Assert.True(decided.Succeeded);
             var checkpoint = await CheckpointAsync();
-            var violations = WatchCsp(page);
+            var violations = Browser.WatchCsp(page);
             await SignInAsync(page, "auditor");
 
             await page.GotoAsync(Url($"/workflows/{RunningServer.Workflow}"));
@@ -200,7 +180,7 @@ public sealed class CaseConsoleBrowserTests : IClassFixture<CaseConsoleServer>
             var proposed = (await _server.Store.ReadLedgerCaseAsync(caseId, Ct)).Single(e => e.Type == LedgerEventTypes.ActionProposed);
             await TamperAsync("UPDATE ledger_events SET body = replace(body, 'responder-bot', 'someone-else') WHERE seq = $seq", ("$seq", proposed.Sequence));
 
-            var violations = WatchCsp(page);
+            var violations = Browser.WatchCsp(page);
             await SignInAsync(page, "owner");
             await page.GotoAsync(Url($"/cases/{caseId}"));
             await Assertions.Expect(page.Locator("#trail-failed")).ToContainTextAsync("PROOF FAILED");
@@ -327,7 +307,7 @@ public sealed class CaseConsoleBrowserTests : IClassFixture<CaseConsoleServer>
 
             var caseId = await ProposeSmallRefundAsync(kit.ClientId);
             var stored = (await _server.Store.GetAgentAsync(kit.ClientId, Ct))!;
-            var violations = WatchCsp(page);
+            var violations = Browser.WatchCsp(page);
             await SignInAsync(page, "owner");
 
             await page.GotoAsync(Url($"/workflows/{RunningServer.Workflow}"));

@@ -60,4 +60,30 @@ internal static class Browser
             playwright.Dispose();
         }
     }
+
+    /// <summary>Signs <paramref name="userName"/> in through the console's form at <paramref name="baseUrl"/> and waits until the page says so.</summary>
+    public static async Task SignInAsync(IPage page, string baseUrl, string userName, string password)
+    {
+        await page.GotoAsync(baseUrl.TrimEnd('/') + "/");
+        await page.WaitForURLAsync(url => url.Contains("/signin", StringComparison.Ordinal));
+        await page.FillAsync("#userName", userName);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#sign-in");
+        await Assertions.Expect(page.Locator("#signed-in-as")).ToHaveTextAsync(userName);
+    }
+
+    /// <summary>Collects the Content-Security-Policy violations the page reports: a console page must have none.</summary>
+    public static List<string> WatchCsp(IPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var violations = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                violations.Add(message.Text);
+            }
+        };
+        return violations;
+    }
 }
