@@ -257,11 +257,12 @@ internal static class EvalCommands
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().AddColumns("Run", "Version", "Verdict", "Started (UTC)", "By", "Manifest SHA-256", "Golden set SHA-256");
+            // Run ids are copied into `eval compare`: never wrapped.
+            var table = new Table().AddColumn(new TableColumn("Run").NoWrap()).AddColumns("Version", "Verdict", "Started (UTC)", "By", "Manifest / golden set");
             foreach (var run in runs)
             {
                 table.AddRow(run.Id, run.Version?.ToString(CultureInfo.InvariantCulture) ?? "file", run.Verdict == StoredEvaluationRun.Clears ? "[green]clears[/]" : "[red]fails[/]",
-                    run.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(run.RunBy), run.ManifestHash[..12], run.GoldenSetHash[..12]);
+                    run.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), Markup.Escape(run.RunBy), $"{run.ManifestHash[..8]} / {run.GoldenSetHash[..8]}");
             }
 
             io.Console.Write(table);
