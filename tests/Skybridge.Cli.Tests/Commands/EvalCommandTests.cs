@@ -192,4 +192,21 @@ public sealed partial class EvalCommandTests : IDisposable
         var unknown = await CliRun.RunAsync("eval", "compare", a, "run-0000000000000000", "--data", _data);
         Assert.Equal(2, unknown.ExitCode);
     }
+
+    [Fact]
+    public async Task Run_PublishedWorkflow_AnswersFromIngestedDocuments_AndStoresTheVersion()
+    {
+        Write(GoldenSet(3, "a free unicorn with every refund"), ClearingBar);
+        Assert.Equal(0, (await CliRun.RunAsync("manifest", "publish", Manifest, "--data", _data)).ExitCode);
+        Assert.Equal(0, (await CliRun.RunAsync("manifest", "activate", "support-desk", "1", "--data", _data)).ExitCode);
+        Assert.Equal(0, (await CliRun.RunAsync("sources", "ingest", "support-desk", "--from", _folder, "--data", _data)).ExitCode);
+
+        var run = await CliRun.RunAsync("eval", "run", "support-desk", "--golden-set", Path.Combine(_folder, "golden-set.yaml"), "--data", _data);
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        Assert.Contains("4 cases, 1 passed.", run.Output, StringComparison.Ordinal);
+        var list = await CliRun.RunAsync("eval", "list", "support-desk", "--data", _data);
+        Assert.Matches(@"run-[0-9a-f]{16}\W+1\W.*clears", list.Output);
+        Assert.Equal(2, (await CliRun.RunAsync("eval", "run", "support-desk", "--version", "9", "--data", _data)).ExitCode);
+    }
 }
