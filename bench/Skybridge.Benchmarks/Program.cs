@@ -5,7 +5,13 @@ using Skybridge.Benchmarks;
 // `token-load [REQUESTS] [CONCURRENCY]` instead runs the token issuance load test over HTTP;
 // `action-load [CALLS] [RATE]` governed calls at a fixed rate against a baseline;
 // `policy-latency [DECISIONS]` times single policy decisions for the median and p99;
-// `exactly-once [CALLS] [--kills N] [--seed S]` approved calls while the node is SIGKILLed at random moments.
+// `exactly-once [CALLS] [--kills N] [--seed S]` approved calls while the node is SIGKILLed at random moments;
+// `eval-run [CASES] [--parallel N]` a golden set of CASES cases against the sample manifest, report included.
+if (args.Length > 0 && args[0] == "eval-run")
+{
+    return await EvalRun.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "exactly-once")
 {
     return await ExactlyOnce.RunAsync(args);

@@ -28,6 +28,7 @@ internal static class CliApp
         root.Subcommands.Add(ApprovalCommands.Create(io));
         root.Subcommands.Add(SecretCommands.Create(io, time));
         root.Subcommands.Add(WebhookCommands.Create(io, time));
+        root.Subcommands.Add(EvalCommands.Create(io, time));
         foreach (var command in SessionCommands.Create(io))
         {
             root.Subcommands.Add(command);

@@ -51,6 +51,7 @@ internal abstract partial class SqlStore
         SecretSetRow s => SetSecretRowAsync(connection, tx, s.Secret, cancellationToken),
         SecretRemovedRow s => RemoveSecretRowAsync(connection, tx, s.Name, cancellationToken),
         WebhookAbandonRow w => AbandonWebhookRowAsync(connection, tx, w, cancellationToken),
+        EvaluationRunRecordedRow e => InsertEvaluationRunAsync(connection, tx, e.Run, cancellationToken),
         _ => throw new NotSupportedException($"No table for {row.GetType().Name}."),
     };
 

@@ -174,9 +174,8 @@ public static class LedgerEventTypes
     /// the webhook, the event's sequence and id, the attempts and the last error; the cursor moves past it.</summary>
     public const string WebhookAbandoned = "webhook.abandoned";
 
-    // Reserved for the evaluation work; nothing writes it yet.
-
-    /// <summary>Reserved: an evaluation run finished, with its metrics against the acceptance bar.</summary>
+    /// <summary>An evaluation run finished: the run's id, the manifest and golden set hashes, the verdict against the
+    /// acceptance bar and the headline metrics. The run itself (per-case results) is stored with it.</summary>
     public const string EvaluationCompleted = "evaluation.completed";
 
     /// <summary>The types code writes today.</summary>
@@ -191,11 +190,9 @@ public static class LedgerEventTypes
         ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, BudgetExhausted, ActionHeld, ActionRechecked,
         ResponderSkipped,
         WebhookAbandoned,
+        EvaluationCompleted,
     ]);
 
     /// <summary>The types named for coming features, which nothing writes yet.</summary>
-    public static FrozenSet<string> Reserved { get; } = FrozenSet.Create(StringComparer.Ordinal,
-    [
-        EvaluationCompleted,
-    ]);
+    public static FrozenSet<string> Reserved { get; } = FrozenSet.Create(StringComparer.Ordinal, Array.Empty<string>());
 }

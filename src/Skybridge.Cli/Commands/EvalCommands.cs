@@ -1,0 +1,273 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Skybridge.Application.Evaluation;
+using Skybridge.Application.Ledger;
+using Skybridge.Core.Evaluation;
+using Skybridge.Storage;
+using Spectre.Console;
+
+namespace Skybridge.Cli.Commands;
+
+/// <summary>
+/// <c>skybridge eval run|compare|list</c>: runs a golden set against a manifest in sandbox mode and judges it against the
+/// manifest's acceptance bar (exit 0 clears, 1 below the bar, 2 bad input), compares two stored runs with a paired test,
+/// and lists a workflow's runs. See docs/evaluation.md, "Running an evaluation".
+/// </summary>
+internal static class EvalCommands
+{
+    public static Command Create(CliIo io, TimeProvider time)
+    {
+        var command = new Command("eval", "Evaluate a workflow against its golden set and acceptance bar; compare runs.");
+        command.Subcommands.Add(Run(io, time));
+        command.Subcommands.Add(Compare(io));
+        command.Subcommands.Add(List(io));
+        return command;
+    }
+
+    private static bool IsManifestFile(string target) =>
+        File.Exists(target) || target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+
+    private static Command Run(CliIo io, TimeProvider time)
+    {
+        var target = new Argument<string>("WORKFLOW|MANIFEST") { Description = "A manifest file (its sources and golden set read from beside it), or a published workflow's id." };
+        var version = new Option<int?>("--version") { Description = "The published version to evaluate (default: the active one). Only with a workflow id.", HelpName = "V" };
+        var goldenSet = new Option<string?>("--golden-set") { Description = "The golden set file for a published version (default: the manifest's golden_set path, from the current folder).", HelpName = "FILE" };
+        var outDir = new Option<string?>("--out") { Description = "Write report.html (self-contained), junit.xml and results.json into DIR.", HelpName = "DIR" };
+        var repeat = new Option<int>("--repeat") { Description = "Run each case K times; a case passes only when every repeat is right (pass^k).", DefaultValueFactory = _ => 1, HelpName = "K" };
+        var parallel = new Option<int>("--parallel") { Description = "Cases drafted at once (default: the processor count).", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
+        var by = new Option<string?>("--by") { Description = "Who runs it, as the evidence records (default: the operating-system account)." };
+        var store = new StoreOptions();
+        var command = new Command("run", "Run the golden set in sandbox mode (actions decided, never executed) and judge it against the acceptance bar.")
+        {
+            target, version, goldenSet, outDir, repeat, parallel, by,
+        };
+        store.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var what = parse.GetValue(target)!;
+            var k = parse.GetValue(repeat);
+            var limit = parse.GetValue(parallel);
+            if (k < 1 || limit < 1)
+            {
+                io.Fail("--repeat and --parallel must be at least 1.");
+                return ExitCodes.InvalidInput;
+            }
+
+            var isFile = IsManifestFile(what);
+            if (isFile && parse.GetValue(version) is not null)
+            {
+                io.Fail("--version names a published version; a manifest file is evaluated as it is.", $"skybridge eval run {what}");
+                return ExitCodes.InvalidInput;
+            }
+
+            ISkybridgeStore? opened = null;
+            try
+            {
+                if (!isFile || store.WasGiven(parse))
+                {
+                    opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
+                    if (opened is null)
+                    {
+                        return ExitCodes.Failed;
+                    }
+                }
+
+                var prepared = isFile
+                    ? await EvaluationSubjects.FromManifestFileAsync(what, ct).ConfigureAwait(false)
+                    : await EvaluationSubjects.FromStoredVersionAsync(opened!, opened!, what, parse.GetValue(version), parse.GetValue(goldenSet), Directory.GetCurrentDirectory(), ct).ConfigureAwait(false);
+                foreach (var warning in prepared.Warnings)
+                {
+                    io.Error.WriteLine(warning);
+                }
+
+                if (prepared.Subject is not { } subject)
+                {
+                    foreach (var problem in prepared.Problems)
+                    {
+                        io.Error.WriteLine(problem);
+                    }
+
+                    io.Fail($"The evaluation did not start: {prepared.Problems.Count} problem{(prepared.Problems.Count == 1 ? "" : "s")} to fix first.");
+                    return ExitCodes.InvalidInput;
+                }
+
+                foreach (var (source, file) in subject.Skipped)
+                {
+                    io.Error.WriteLine($"skipped {source}/{file.Path}: {file.Reason}");
+                }
+
+                var run = await RunWithProgressAsync(io, subject, new EvaluationOptions { Repeat = k, Parallelism = limit }, time, ct).ConfigureAwait(false);
+                PrintVerdict(io, run);
+                if (parse.GetValue(outDir) is { } dir)
+                {
+                    await EvaluationReports.WriteAsync(run, dir, ct).ConfigureAwait(false);
+                    io.Output.WriteLine($"Wrote {Path.Combine(dir, EvaluationReports.Html)}, {EvaluationReports.JUnit} and {EvaluationReports.Results}.");
+                }
+
+                if (opened is not null)
+                {
+                    await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+                    await EvaluationEvidence.RecordAsync(ledger, run, parse.GetValue(by) ?? CliApp.Actor, ct).ConfigureAwait(false);
+                    io.Output.WriteLine($"Stored as evidence: {run.Id} (evaluation.completed in the ledger; skybridge eval list {run.WorkflowId}).");
+                }
+                else
+                {
+                    io.Output.WriteLine($"Run {run.Id} was not stored: name a store with --data or --postgres to keep it as evidence.");
+                }
+
+                return run.Verdict.Clears ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+            finally
+            {
+                if (opened is not null)
+                {
+                    await opened.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        });
+        return command;
+    }
+
+    private static async Task<EvaluationRun> RunWithProgressAsync(CliIo io, EvaluationSubject subject, EvaluationOptions options, TimeProvider time, CancellationToken ct)
+    {
+        var total = subject.GoldenSet.Cases.Count * options.Repeat;
+        EvaluationRun? run = null;
+        await io.Console.Progress().AutoClear(true).HideCompleted(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask($"Evaluating {subject.GoldenSet.Cases.Count} cases" + (options.Repeat > 1 ? $" x {options.Repeat}" : ""), maxValue: total);
+                var progress = new Progress<int>(done => task.Value = Math.Max(task.Value, done));
+                run = await EvaluationRunner.RunAsync(subject, options, time, progress, ct).ConfigureAwait(false);
+                task.Value = total;
+            }).ConfigureAwait(false);
+        return run!;
+    }
+
+    private static void PrintVerdict(CliIo io, EvaluationRun run)
+    {
+        var table = new Table().AddColumns("Metric", "Tag", "Value", "Interval", "Threshold", "Status");
+        foreach (var c in run.Verdict.Criteria)
+        {
+            var status = EvaluationEvidence.Status(c.Status).Replace('_', ' ');
+            table.AddRow(
+                Markup.Escape(c.Criterion.Metric),
+                Markup.Escape(c.Criterion.Tag ?? "all"),
+                c.Measured.Value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "-",
+                c.Interval is { } i ? Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"[{i.Lower:0.000}, {i.Upper:0.000}]")) : "direct",
+                Markup.Escape(EvaluationEvidence.Threshold(c.Criterion)),
+                c.Status switch { CriterionStatus.Cleared => $"[green]{status}[/]", CriterionStatus.Failed => $"[red]{status}[/]", _ => $"[yellow]{status}[/]" });
+        }
+
+        io.Console.Write(table);
+        var passed = run.Cases.Count(c => c.Score.Passed);
+        io.Output.WriteLine($"{run.Cases.Count} cases, {passed} passed" + (run.Repeat > 1
+            ? string.Create(CultureInfo.InvariantCulture, $"; pass^{run.Repeat} {run.PassK.Overall.Value:0.000}, on consequential actions {(run.PassK.Consequential.Value is { } pc ? pc.ToString("0.000", CultureInfo.InvariantCulture) : "-")}")
+            : "") + ".");
+        if (run.Verdict.Criteria.Count == 0)
+        {
+            io.Output.WriteLine("The manifest states no acceptance_bar: an empty bar never clears.");
+        }
+
+        io.Output.WriteLine(run.Verdict.Clears ? "Verdict: clears the acceptance bar." : "Verdict: below the acceptance bar.");
+    }
+
+    private static Command Compare(CliIo io)
+    {
+        var a = new Argument<string>("RUN_A") { Description = "The baseline run's id." };
+        var b = new Argument<string>("RUN_B") { Description = "The candidate run's id." };
+        var json = new Option<bool>("--json") { Description = "Print the comparison as JSON." };
+        var store = new StoreOptions();
+        var command = new Command("compare", "Compare two stored runs: cases that newly fail or pass, metric deltas, and the exact McNemar test (exit 1 when significantly worse).") { a, b, json };
+        store.AddTo(command);
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
+        {
+            var baseline = await opened.GetEvaluationRunAsync(parse.GetValue(a)!, ct).ConfigureAwait(false);
+            var candidate = await opened.GetEvaluationRunAsync(parse.GetValue(b)!, ct).ConfigureAwait(false);
+            if (baseline is null || candidate is null)
+            {
+                io.Fail($"No stored run {(baseline is null ? parse.GetValue(a) : parse.GetValue(b))}.", "See: skybridge eval list WORKFLOW");
+                return ExitCodes.InvalidInput;
+            }
+
+            var comparison = RunComparison.Compare(
+                [.. EvaluationEvidence.CasesOf(baseline).Select(c => c.Score)], [.. EvaluationEvidence.CasesOf(candidate).Select(c => c.Score)]);
+            if (parse.GetValue(json))
+            {
+                io.Output.WriteLine(new JsonObject
+                {
+                    ["baseline"] = baseline.Id,
+                    ["candidate"] = candidate.Id,
+                    ["newlyFailing"] = new JsonArray([.. comparison.NewlyFailing.Select(x => (JsonNode)x)]),
+                    ["newlyPassing"] = new JsonArray([.. comparison.NewlyPassing.Select(x => (JsonNode)x)]),
+                    ["bothPassing"] = comparison.BothPassing,
+                    ["bothFailing"] = comparison.BothFailing,
+                    ["unpaired"] = new JsonArray([.. comparison.Unpaired.Select(x => (JsonNode)x)]),
+                    ["pValue"] = comparison.PValue,
+                    ["significantlyWorse"] = comparison.SignificantlyWorse,
+                    ["significantlyBetter"] = comparison.SignificantlyBetter,
+                    ["deltas"] = new JsonArray([.. comparison.Deltas.Select(d => (JsonNode)new JsonObject
+                    {
+                        ["metric"] = d.Metric, ["baseline"] = d.Baseline, ["candidate"] = d.Candidate, ["delta"] = d.Delta,
+                    })]),
+                }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                io.Output.WriteLine($"{baseline.Id} ({Describe(baseline)}) -> {candidate.Id} ({Describe(candidate)})");
+                io.Output.WriteLine($"Newly failing ({comparison.NewlyFailing.Count}): {(comparison.NewlyFailing.Count == 0 ? "none" : string.Join(", ", comparison.NewlyFailing))}");
+                io.Output.WriteLine($"Newly passing ({comparison.NewlyPassing.Count}): {(comparison.NewlyPassing.Count == 0 ? "none" : string.Join(", ", comparison.NewlyPassing))}");
+                io.Output.WriteLine($"Both passing {comparison.BothPassing}, both failing {comparison.BothFailing}, unpaired {comparison.Unpaired.Count}.");
+                var table = new Table().AddColumns("Metric", "Baseline", "Candidate", "Delta");
+                foreach (var d in comparison.Deltas)
+                {
+                    table.AddRow(d.Metric, Number(d.Baseline), Number(d.Candidate), d.Delta is { } x ? x.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture) : "-");
+                }
+
+                io.Console.Write(table);
+                io.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"McNemar exact p = {comparison.PValue:0.0000} ({comparison.NewlyFailing.Count} worse, {comparison.NewlyPassing.Count} better)."));
+                io.Output.WriteLine(comparison.SignificantlyWorse
+                    ? "Significantly worse: the candidate fails cases the baseline passed, more than chance explains (p < 0.05), even if it clears the bar."
+                    : comparison.SignificantlyBetter ? "Significantly better (p < 0.05)." : "No significant difference (p >= 0.05 or not more worse than better).");
+            }
+
+            return comparison.SignificantlyWorse ? ExitCodes.Failed : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static string Describe(StoredEvaluationRun run) => $"{run.WorkflowId}{(run.Version is { } v ? $" v{v}" : " manifest file")}, {run.Verdict}";
+
+    private static string Number(double? value) => value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "-";
+
+    private static Command List(CliIo io)
+    {
+        var workflow = new Argument<string>("WORKFLOW") { Description = "The workflow's id." };
+        var store = new StoreOptions();
+        var command = new Command("list", "List a workflow's stored evaluation runs, newest first.") { workflow };
+        store.AddTo(command);
+        command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
+        {
+            var runs = await opened.ListEvaluationRunsAsync(parse.GetValue(workflow)!, ct).ConfigureAwait(false);
+            if (runs.Count == 0)
+            {
+                io.Output.WriteLine($"No evaluation runs are stored for {parse.GetValue(workflow)}: skybridge eval run MANIFEST --data DIR stores one.");
+                return ExitCodes.Ok;
+            }
+
+            // Run ids are copied into `eval compare`: never wrapped.
+            var table = new Table().AddColumn(new TableColumn("Run").NoWrap()).AddColumns("Version", "Verdict", "Started (UTC)", "By", "Manifest / golden set");
+            foreach (var run in runs)
+            {
+                table.AddRow(run.Id, run.Version?.ToString(CultureInfo.InvariantCulture) ?? "file", run.Verdict == StoredEvaluationRun.Clears ? "[green]clears[/]" : "[red]fails[/]",
+                    run.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), Markup.Escape(run.RunBy), $"{run.ManifestHash[..8]} / {run.GoldenSetHash[..8]}");
+            }
+
+            io.Console.Write(table);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}
