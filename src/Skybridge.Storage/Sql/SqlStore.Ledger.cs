@@ -51,6 +51,9 @@ internal abstract partial class SqlStore
         SecretSetRow s => SetSecretRowAsync(connection, tx, s.Secret, cancellationToken),
         SecretRemovedRow s => RemoveSecretRowAsync(connection, tx, s.Name, cancellationToken),
         WebhookAbandonRow w => AbandonWebhookRowAsync(connection, tx, w, cancellationToken),
+        ReviewEnqueuedRow r => EnqueueReviewRowAsync(connection, tx, r.Item, cancellationToken),
+        ReviewRecordedRow r => RecordReviewRowAsync(connection, tx, r.Review, cancellationToken),
+        ReviewOverdueFlaggedRow r => FlagOverdueRowAsync(connection, tx, r, cancellationToken),
         _ => throw new NotSupportedException($"No table for {row.GetType().Name}."),
     };
 
