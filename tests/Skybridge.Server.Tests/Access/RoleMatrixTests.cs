@@ -130,7 +130,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("review queue", "read-reviews", HttpMethod.Get, $"/api/workflows/{wf}/reviews?status=overdue", () => null),
         new("review summary", "read-reviews", HttpMethod.Get, $"/api/workflows/{wf}/reviews/summary", () => null),
         // A verdict no review has: refused (400) for those the table lets in, so the probe changes nothing.
-        new("submit review", "submit-review", HttpMethod.Post, $"/api/reviews/{caseId ?? "case-none"}", () => JsonContent.Create(new { correctness = "probe", citations = "ok", action = "right" })),
+        new("submit review", "submit-review", HttpMethod.Post, $"/api/reviews/case-review-probe-{wf}", () => JsonContent.Create(new { correctness = "probe", citations = "ok", action = "right" })),
         // Nothing is ingested on this node, so a case abstains: still a 201 with its draft.
         new("submit case", "submit-case", HttpMethod.Post, "/api/cases", () => JsonContent.Create(new { workflow = wf, text = "Where is my parcel?" }), TokenOnly: true),
         new("read case", "read-case", HttpMethod.Get, $"/api/cases/{caseId ?? "case-none"}", () => null, TokenOnly: true),
@@ -374,7 +374,9 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
             CaseId = action.CaseId,
             Resource = new LedgerResource("approval", id),
             Outcome = "pending",
-        }], [new ActionRecordedRow(action), new ApprovalRecordedRow(approval)], TestContext.Current.CancellationToken);
+        }], [new ActionRecordedRow(action), new ApprovalRecordedRow(approval),
+            // A case for the review probe to name (its workflow decides who may review it).
+            new CaseRecordedRow(new StoredCase("case-review-probe-" + wf, wf, "user:bystander", "probe", "{}", false, now))], TestContext.Current.CancellationToken);
         return id;
     }
 
