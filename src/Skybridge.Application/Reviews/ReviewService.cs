@@ -78,6 +78,9 @@ public sealed class ReviewService(IReviewStore store, ICaseStore cases, IActiveM
 
     private readonly ReviewOptions _options = options ?? new ReviewOptions();
 
+    // A workflow's salt never changes once stored: read once per node, not on every case.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _salts = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Decides whether a drafted case is reviewed and, if so, queues it with <c>case.sampled</c>. The same case always
     /// gets the same decision; a second call for a queued case (a retried flow) writes nothing.
@@ -90,7 +93,12 @@ public sealed class ReviewService(IReviewStore store, ICaseStore cases, IActiveM
         var consequential = proposal?.Answer is not null && manifest.FindAction(proposal.Action)?.Consequence == ActionConsequence.Consequential;
         // "Unlike the golden set" is left out here: the node does not hold the golden set's file (see docs/evaluation.md).
         var risk = new RiskSignals(consequential, RiskSignals.IsLowConfidence(draft.Confidence, manifest.Retrieval.AbstainBelow), draft.Abstained);
-        var salt = await store.GetOrCreateReviewSaltAsync(active.WorkflowId, RandomNumberGenerator.GetBytes(32), cancellationToken).ConfigureAwait(false);
+        if (!_salts.TryGetValue(active.WorkflowId, out var salt))
+        {
+            salt = await store.GetOrCreateReviewSaltAsync(active.WorkflowId, RandomNumberGenerator.GetBytes(32), cancellationToken).ConfigureAwait(false);
+            _salts[active.WorkflowId] = salt;
+        }
+
         var decision = ReviewSampling.Decide(caseId, salt, manifest.Autonomy.Level, manifest.Autonomy.ReviewSampleRate, risk, _options.SecondReviewerShare);
         if (!decision.Sampled)
         {
