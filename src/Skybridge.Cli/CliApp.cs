@@ -26,6 +26,7 @@ internal static class CliApp
         root.Subcommands.Add(SourceCommands.Create(io, time));
         root.Subcommands.Add(PolicyCommands.Create(io));
         root.Subcommands.Add(ApprovalCommands.Create(io));
+        root.Subcommands.Add(ReviewCommands.Create(io));
         root.Subcommands.Add(SecretCommands.Create(io, time));
         root.Subcommands.Add(WebhookCommands.Create(io, time));
         root.Subcommands.Add(EvalCommands.Create(io, time));

@@ -46,15 +46,18 @@ public sealed class CaseService
     private readonly TimeProvider _time;
     private readonly Func<ModelSettings, IChatClient> _engines;
     private readonly CaseResponder? _responder;
+    private readonly Reviews.ReviewService? _reviews;
 
     /// <summary>
     /// Cases of the workflows in <paramref name="manifests"/>; <paramref name="engines"/> makes an engine for a manifest's
     /// model (default: <see cref="AnswerEngines.Create"/>); <paramref name="responder"/> proposes the manifest's
-    /// responder action once a case is drafted (none without it).
+    /// responder action once a case is drafted (none without it); <paramref name="reviews"/> then samples the case into
+    /// the review queue (none without it).
     /// </summary>
-    public CaseService(IActiveManifests manifests, GroundingService grounding, ILedger ledger, TimeProvider time, Func<ModelSettings, IChatClient>? engines = null, CaseResponder? responder = null)
+    public CaseService(IActiveManifests manifests, GroundingService grounding, ILedger ledger, TimeProvider time, Func<ModelSettings, IChatClient>? engines = null, CaseResponder? responder = null, Reviews.ReviewService? reviews = null)
     {
         _responder = responder;
+        _reviews = reviews;
         _manifests = manifests;
         _grounding = grounding;
         _ledger = ledger;
@@ -100,6 +103,12 @@ public sealed class CaseService
         var proposal = _responder is null
             ? null
             : await _responder.ProposeAsync(active, caseId, draft, submission.Attributes, actors, submission.Agent, cancellationToken).ConfigureAwait(false);
+        if (_reviews is not null)
+        {
+            // Last: the sample weighs what the responder proposed. Queued once per case, however often this runs.
+            await _reviews.EnqueueAsync(active, caseId, draft, proposal, cancellationToken).ConfigureAwait(false);
+        }
+
         return new CaseResult(CaseOutcome.Drafted, caseId, draft, active.Version, proposal);
     }
 

@@ -61,6 +61,12 @@ public enum Permission
 
     /// <summary>Decide a workflow's recorded decisions again under a candidate manifest (policy replay).</summary>
     ReplayPolicy,
+
+    /// <summary>See a workflow's review queue, its production metrics and reviewer agreement.</summary>
+    ReadReviews,
+
+    /// <summary>Review a sampled case (the manifest's review authority then says who may).</summary>
+    SubmitReview,
 }
 
 /// <summary>One row of the access table.</summary>
@@ -114,6 +120,12 @@ public static class AccessRules
     /// <summary>Scope of deciding approvals.</summary>
     public const string ApprovalsDecide = "approvals:decide";
 
+    /// <summary>Scope of seeing the review queue and its metrics.</summary>
+    public const string ReviewsRead = "reviews:read";
+
+    /// <summary>Scope of reviewing sampled cases.</summary>
+    public const string ReviewsWrite = "reviews:write";
+
     private static readonly WorkflowRole[] Everyone = [WorkflowRole.Owner, WorkflowRole.Approver, WorkflowRole.Reviewer, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin];
 
     private static readonly Dictionary<Permission, PermissionRule> Table = new()
@@ -149,6 +161,10 @@ public static class AccessRules
         // A replay lists the workflow's recorded decisions (actions, cases, rules): those who may read its trail, and
         // the owner who changes its policy. Approvers and reviewers judge single calls, not the policy.
         [Permission.ReplayPolicy] = new([WorkflowRole.Owner, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin], LedgerRead, OnWorkflow: true),
+        // The queue and production quality: reviewers work it, the owner and operator run the workflow by it, auditors audit.
+        [Permission.ReadReviews] = new([WorkflowRole.Owner, WorkflowRole.Reviewer, WorkflowRole.Auditor, WorkflowRole.Operator, WorkflowRole.Admin], ReviewsRead, OnWorkflow: true),
+        // Reviewers grade; which of them may is the manifest's review authority, checked per review (and never their own case).
+        [Permission.SubmitReview] = new([WorkflowRole.Reviewer, WorkflowRole.Admin], ReviewsWrite, OnWorkflow: true),
     };
 
     /// <summary>Every scope a person's token may carry, each named by at least one permission.</summary>

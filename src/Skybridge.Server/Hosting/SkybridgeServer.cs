@@ -236,6 +236,7 @@ public static class SkybridgeServer
         app.MapOAuthEndpoints();
         Skybridge.Server.Endpoints.CaseEndpoints.MapCaseEndpoints(app);
         app.MapActionEndpoints();
+        app.MapReviewEndpoints();
         app.MapPolicyEndpoints();
         app.MapRazorPages();
 

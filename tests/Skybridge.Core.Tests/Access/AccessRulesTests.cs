@@ -68,15 +68,15 @@ public sealed class AccessRulesTests
     public void ScopesFor_Auditor_ReadsButNeverWritesCases()
     {
         var scopes = AccessRules.ScopesFor(On(WorkflowRole.Auditor));
-        Assert.Equal("approvals:read cases:read ledger:read workflows:read", scopes.ToString());
+        Assert.Equal("approvals:read cases:read ledger:read reviews:read workflows:read", scopes.ToString());
         Assert.False(scopes.Contains(AccessRules.CasesWrite));
     }
 
     [Fact]
     public void ScopesFor_IsTheUnionOverGrants_AndAdminGetsTheWholeVocabulary()
     {
-        Assert.Equal("cases:read workflows:read", AccessRules.ScopesFor(On(WorkflowRole.Reviewer)).ToString());
-        Assert.Equal("approvals:read cases:read cases:write ledger:read workflows:halt workflows:read",
+        Assert.Equal("cases:read reviews:read reviews:write workflows:read", AccessRules.ScopesFor(On(WorkflowRole.Reviewer)).ToString());
+        Assert.Equal("approvals:read cases:read cases:write ledger:read reviews:read reviews:write workflows:halt workflows:read",
             AccessRules.ScopesFor([(WorkflowRole.Reviewer, Desk), (WorkflowRole.Operator, Billing)]).ToString());
         Assert.Equal(AccessRules.PersonScopes, AccessRules.ScopesFor(On(WorkflowRole.Admin)).Items);
         Assert.True(AccessRules.ScopesFor([]).IsEmpty);

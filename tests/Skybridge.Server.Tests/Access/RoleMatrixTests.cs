@@ -43,6 +43,8 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         ["read-approvals"] = ["owner", "approver", "auditor", "operator", "admin"],
         ["decide-approval"] = ["approver", "admin"],
         ["replay-policy"] = ["owner", "auditor", "operator", "admin"],
+        ["read-reviews"] = ["owner", "reviewer", "auditor", "operator", "admin"],
+        ["submit-review"] = ["reviewer", "admin"],
         ["signed-in"] = ["owner", "approver", "reviewer", "auditor", "operator", "admin", "nobody"],
     };
 
@@ -66,6 +68,8 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         ["read-approvals"] = "approvals:read",
         ["decide-approval"] = "approvals:decide",
         ["replay-policy"] = "ledger:read",
+        ["read-reviews"] = "reviews:read",
+        ["submit-review"] = "reviews:write",
     };
 
     private static readonly string AllPersonScopes = string.Join(' ', Scopes.Values.Distinct().Order(StringComparer.Ordinal));
@@ -123,6 +127,10 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("decide approval", "decide-approval", HttpMethod.Post, $"/api/approvals/{approvalId ?? "approval-none"}/decision", () => JsonContent.Create(new { decision = "approve", callDigest = new string('0', 64) })),
         // Replaying the workflow's own manifest as the candidate reads the ledger and stores nothing.
         new("policy replay", "replay-policy", HttpMethod.Post, $"/api/workflows/{wf}/policy/replay", () => new StringContent(yaml, Encoding.UTF8, "application/yaml")),
+        new("review queue", "read-reviews", HttpMethod.Get, $"/api/workflows/{wf}/reviews?status=overdue", () => null),
+        new("review summary", "read-reviews", HttpMethod.Get, $"/api/workflows/{wf}/reviews/summary", () => null),
+        // A verdict no review has: refused (400) for those the table lets in, so the probe changes nothing.
+        new("submit review", "submit-review", HttpMethod.Post, $"/api/reviews/case-review-probe-{wf}", () => JsonContent.Create(new { correctness = "probe", citations = "ok", action = "right" })),
         // Nothing is ingested on this node, so a case abstains: still a 201 with its draft.
         new("submit case", "submit-case", HttpMethod.Post, "/api/cases", () => JsonContent.Create(new { workflow = wf, text = "Where is my parcel?" }), TokenOnly: true),
         new("read case", "read-case", HttpMethod.Get, $"/api/cases/{caseId ?? "case-none"}", () => null, TokenOnly: true),
@@ -366,7 +374,9 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
             CaseId = action.CaseId,
             Resource = new LedgerResource("approval", id),
             Outcome = "pending",
-        }], [new ActionRecordedRow(action), new ApprovalRecordedRow(approval)], TestContext.Current.CancellationToken);
+        }], [new ActionRecordedRow(action), new ApprovalRecordedRow(approval),
+            // A case for the review probe to name (its workflow decides who may review it).
+            new CaseRecordedRow(new StoredCase("case-review-probe-" + wf, wf, "user:bystander", "probe", "{}", false, now))], TestContext.Current.CancellationToken);
         return id;
     }
 

@@ -74,11 +74,13 @@ public sealed class CaseApiTests : IClassFixture<GroundedServer>
         Assert.Contains($"<mark id=\"cited-span\">{WebUtility.HtmlEncode(citation.GetProperty("quote").GetString())}</mark>", page, StringComparison.Ordinal);
 
         // The chain of custody: retrieval, engine call, draft, each with the case id, hashes instead of content; then
-        // the responder's note that it proposed nothing (the case has no ticket_id for its reply).
+        // the responder's note that it proposed nothing (the case has no ticket_id for its reply); last, the sample for
+        // review (the sample workflow is at L0: every case is reviewed).
         var events = await _server.Store.ReadLedgerCaseAsync(caseId, Ct);
-        Assert.Equal(["retrieval", "model.called", "draft.created", "responder.skipped"], events.Select(e => e.Type));
+        Assert.Equal(["retrieval", "model.called", "draft.created", "responder.skipped", "case.sampled"], events.Select(e => e.Type));
         Assert.All(events, e => Assert.DoesNotContain("When is my refund paid", e.Body, StringComparison.Ordinal));
-        Assert.All(events, e => Assert.Contains(agent.ClientId, e.Body, StringComparison.Ordinal));
+        // The agent acted in every step of the case; the review sample is the node's own doing.
+        Assert.All(events.Where(e => e.Type != "case.sampled"), e => Assert.Contains(agent.ClientId, e.Body, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -284,8 +284,8 @@ public sealed partial class DeviceSignInTests : IClassFixture<FakeClockServer>
         using var http = _server.Client();
         using var key = AgentKit.NewKey();
         var token = await SignInAsync(http, key, auditor);
-        Assert.Equal("approvals:read cases:read ledger:read workflows:read", (string?)token.Body["scope"]);
-        Assert.Equal("approvals:read cases:read ledger:read workflows:read", (string?)AgentKit.Claims(token.AccessToken!)["scope"]);
+        Assert.Equal("approvals:read cases:read ledger:read reviews:read workflows:read", (string?)token.Body["scope"]);
+        Assert.Equal("approvals:read cases:read ledger:read reviews:read workflows:read", (string?)AgentKit.Claims(token.AccessToken!)["scope"]);
 
         // Asking for it explicitly does not get it either.
         var start = await StartAsync(http, scope: "cases:write");
@@ -308,7 +308,7 @@ public sealed partial class DeviceSignInTests : IClassFixture<FakeClockServer>
         using var http = _server.Client();
         using var key = AgentKit.NewKey();
         var token = await SignInAsync(http, key, person);
-        Assert.Equal("approvals:read cases:read cases:write ledger:read workflows:halt workflows:read", (string?)token.Body["scope"]);
+        Assert.Equal("approvals:read cases:read cases:write ledger:read reviews:read workflows:halt workflows:read", (string?)token.Body["scope"]);
 
         using var audited = await SendAsync(http, HttpMethod.Post, "/api/cases", JsonContent.Create(new { workflow = RunningServer.Workflow, text = "Where is my parcel?" }), token.AccessToken!, key);
         Assert.Equal(HttpStatusCode.Forbidden, audited.StatusCode);

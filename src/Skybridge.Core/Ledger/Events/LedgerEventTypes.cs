@@ -131,6 +131,16 @@ public static class LedgerEventTypes
     /// missing placeholders' names (never attribute values or the draft).</summary>
     public const string ResponderSkipped = "responder.skipped";
 
+    /// <summary>A drafted case was sampled into the review queue: the rate it had, the risk weights, why, when it is due
+    /// and whether a second person reviews it. Written once per case.</summary>
+    public const string CaseSampled = "case.sampled";
+
+    /// <summary>A person reviewed a sampled case: the verdicts (correctness, citations, action), the comment's digest.</summary>
+    public const string ReviewSubmitted = "review.submitted";
+
+    /// <summary>A sampled case's reviews are past due: the review authority is told, once per case.</summary>
+    public const string ReviewOverdue = "review.overdue";
+
     /// <summary>Policy and the autonomy ladder decided a proposed action. Outcome <c>allow</c>,
     /// <c>require_approval</c> or <c>deny</c>; carries the deciding rules, the ladder's disposition (execute, await
     /// approval, record only, deny, halted), the approvers needed, and what <c>log_only</c> rules would have decided.</summary>
@@ -191,6 +201,7 @@ public static class LedgerEventTypes
         ResponderSkipped,
         WebhookAbandoned,
         EvaluationCompleted,
+        CaseSampled, ReviewSubmitted, ReviewOverdue,
     ]);
 
     /// <summary>The types named for coming features, which nothing writes yet.</summary>

@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Skybridge.Cli.Commands;
+
+/// <summary>
+/// <c>skybridge review list|submit|summary</c>: live review from a terminal, as the person signed in with
+/// <c>skybridge login</c> (the server's review API with their token; the server decides who may review what).
+/// </summary>
+internal static class ReviewCommands
+{
+    public static Command Create(CliIo io)
+    {
+        var command = new Command("review", "Review sampled live cases on the server you signed in to (skybridge login).");
+        command.Subcommands.Add(List(io));
+        command.Subcommands.Add(Submit(io));
+        command.Subcommands.Add(Summary(io));
+        return command;
+    }
+
+    private static Command List(CliIo io)
+    {
+        var workflow = new Argument<string>("WORKFLOW") { Description = "The workflow whose review queue to list." };
+        var overdue = new Option<bool>("--overdue") { Description = "Only the cases past their due time." };
+        var done = new Option<bool>("--done") { Description = "The cases reviewed by as many people as they need." };
+        var command = new Command("list", "List a workflow's sampled cases waiting for review, oldest due first.") { workflow, overdue, done };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(overdue) && parse.GetValue(done))
+            {
+                io.Fail("--overdue and --done exclude each other.");
+                return ExitCodes.InvalidInput;
+            }
+
+            var status = parse.GetValue(overdue) ? "overdue" : parse.GetValue(done) ? "done" : "open";
+            var id = parse.GetValue(workflow)!;
+            return await SessionCommands.WithServerAsync(io, async http =>
+            {
+                using var response = await http.GetAsync($"/api/workflows/{Uri.EscapeDataString(id)}/reviews?status={status}", ct).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return Refused(io, response, body);
+                }
+
+                var items = JsonNode.Parse(body)!.AsArray();
+                if (items.Count == 0)
+                {
+                    io.Output.WriteLine($"No {status} reviews in {id}.");
+                    return ExitCodes.Ok;
+                }
+
+                io.Output.WriteLine($"{"CASE",-22} {"DUE",-20} {"REVIEWS",-8} {"RATE",-6} WHY");
+                foreach (var i in items.OfType<JsonObject>())
+                {
+                    var due = i["dueAt"]!.GetValue<DateTimeOffset>().ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture) + ((bool?)i["overdue"] == true ? "!" : "");
+                    var why = string.Join(",", (i["reasons"] as JsonArray ?? []).Select(r => (string?)r));
+                    io.Output.WriteLine($"{(string?)i["caseId"],-22} {due,-20} {(int?)i["reviews"]}/{(int?)i["requiredReviews"],-6} {((double?)i["rate"] ?? 0).ToString("0.##", CultureInfo.InvariantCulture),-6} {why}");
+                }
+
+                return ExitCodes.Ok;
+            }, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static Command Submit(CliIo io)
+    {
+        var caseId = new Argument<string>("CASE") { Description = "The sampled case to review." };
+        var correctness = new Option<string>("--correctness") { Description = "correct, partly or wrong.", Required = true };
+        correctness.AcceptOnlyFromAmong("correct", "partly", "wrong");
+        var citations = new Option<string>("--citations") { Description = "ok, wrong or missing.", Required = true };
+        citations.AcceptOnlyFromAmong("ok", "wrong", "missing");
+        var action = new Option<string>("--action") { Description = "right, wrong or none_needed.", Required = true };
+        action.AcceptOnlyFromAmong("right", "wrong", "none_needed");
+        var comment = new Option<string?>("--comment") { Description = "Why, in your words (the ledger keeps its digest).", HelpName = "C" };
+        var command = new Command("submit", "Review a sampled case once: its correctness, citations and action.") { caseId, correctness, citations, action, comment };
+        command.SetAction(async (parse, ct) =>
+        {
+            var id = parse.GetValue(caseId)!;
+            return await SessionCommands.WithServerAsync(io, async http =>
+            {
+                using var response = await http.PostAsJsonAsync($"/api/reviews/{Uri.EscapeDataString(id)}", new
+                {
+                    correctness = parse.GetValue(correctness),
+                    citations = parse.GetValue(citations),
+                    action = parse.GetValue(action),
+                    comment = parse.GetValue(comment),
+                }, ct).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return Refused(io, response, body);
+                }
+
+                var review = JsonNode.Parse(body)!.AsObject();
+                io.Output.WriteLine($"Reviewed {id} (review {(int?)review["slot"]}): {(string?)review["correctness"]}, citations {(string?)review["citations"]}, action {(string?)review["action"]}.");
+                return ExitCodes.Ok;
+            }, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static Command Summary(CliIo io)
+    {
+        var workflow = new Argument<string>("WORKFLOW") { Description = "The workflow." };
+        var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
+        var command = new Command("summary", "Production metrics from reviews with 95% intervals, reviewer agreement (Cohen's kappa) and overdue reviews.") { workflow, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var id = parse.GetValue(workflow)!;
+            return await SessionCommands.WithServerAsync(io, async http =>
+            {
+                using var response = await http.GetAsync($"/api/workflows/{Uri.EscapeDataString(id)}/reviews/summary", ct).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return Refused(io, response, body);
+                }
+
+                var s = JsonNode.Parse(body)!.AsObject();
+                if (parse.GetValue(json))
+                {
+                    io.Output.WriteLine(s.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    return ExitCodes.Ok;
+                }
+
+                io.Output.WriteLine($"{id}: {(int?)s["queued"]} sampled, {(int?)s["open"]} open, {(int?)s["done"]} done, {(int?)s["overdue"]} overdue, {(int?)s["reviews"]} reviews");
+                Line(io, "answer correctness", s["answerCorrectness"]!.AsObject());
+                Line(io, "citations ok", s["citationsOk"]!.AsObject());
+                Line(io, "action right", s["actionRight"]!.AsObject());
+                var agreement = s["agreement"]!.AsObject();
+                foreach (var (name, k) in agreement)
+                {
+                    var kappa = (double?)k!["kappa"];
+                    io.Output.WriteLine($"  agreement on {name,-12} kappa {(kappa is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "n/a")} over {(int?)k["cases"]} double-reviewed cases");
+                }
+
+                return ExitCodes.Ok;
+            }, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static void Line(CliIo io, string name, JsonObject rate)
+    {
+        var value = (double?)rate["value"];
+        var text = value is { } v
+            ? string.Create(CultureInfo.InvariantCulture, $"{v:P1} [{(double)rate["lower"]!:P1}, {(double)rate["upper"]!:P1}]")
+            : "no reviews";
+        io.Output.WriteLine($"  {name,-20} {text} ({(int?)rate["successes"]}/{(int?)rate["total"]})");
+    }
+
+    private static int Refused(CliIo io, HttpResponseMessage response, string body)
+    {
+        JsonObject? problem = null;
+        try
+        {
+            problem = body.Length > 0 ? JsonNode.Parse(body) as JsonObject : null;
+        }
+        catch (JsonException)
+        {
+            // Not a problem document: the status says enough.
+        }
+
+        var code = (string?)problem?["code"] ?? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        var detail = (string?)problem?["detail"] ?? (string?)problem?["title"] ?? response.ReasonPhrase ?? "";
+        io.Fail($"{code}: {detail}", response.StatusCode == System.Net.HttpStatusCode.Unauthorized ? "Sign in again with skybridge login." : null);
+        return (int)response.StatusCode is 400 ? ExitCodes.InvalidInput : ExitCodes.Failed;
+    }
+}
