@@ -36,5 +36,6 @@ public static class WebhookEvents
         LedgerEventTypes.ActionRechecked,
         LedgerEventTypes.WorkflowHalted,
         LedgerEventTypes.WorkflowResumed,
+        LedgerEventTypes.ReviewOverdue,
     ];
 }
