@@ -75,19 +75,27 @@ public sealed partial class WebhookDispatcher : BackgroundService
                 continue;
             }
 
+            if (active.Manifest.Webhooks.Count == 0)
+            {
+                continue;
+            }
+
+            var cursors = (await _store.ListWebhookCursorsAsync(workflow.Id, cancellationToken).ConfigureAwait(false)).ToDictionary(c => c.Webhook, StringComparer.Ordinal);
             foreach (var webhook in active.Manifest.Webhooks)
             {
-                delivered += await DrainAsync(workflow.Id, webhook, head, cancellationToken).ConfigureAwait(false);
+                // A webhook's cursor is made once, where its version was activated (finding that reads the ledger).
+                var cursor = cursors.GetValueOrDefault(webhook.Name)
+                    ?? await _store.GetOrCreateWebhookCursorAsync(workflow.Id, webhook.Name, await StartAsync(workflow.Id, head, cancellationToken).ConfigureAwait(false), _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                delivered += await DrainAsync(workflow.Id, webhook, cursor, head, cancellationToken).ConfigureAwait(false);
             }
         }
 
         return delivered;
     }
 
-    private async Task<int> DrainAsync(string workflowId, Webhook webhook, long head, CancellationToken cancellationToken)
+    private async Task<int> DrainAsync(string workflowId, Webhook webhook, WebhookCursor cursor, long head, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var cursor = await _store.GetOrCreateWebhookCursorAsync(workflowId, webhook.Name, await StartAsync(workflowId, head, cancellationToken).ConfigureAwait(false), now, cancellationToken).ConfigureAwait(false);
         if (cursor.NextAttemptAt > now || cursor.NextSequence >= head
             || !await _store.LeaseWebhookAsync(workflowId, webhook.Name, _nodeId, now, now + Lease, cancellationToken).ConfigureAwait(false))
         {
