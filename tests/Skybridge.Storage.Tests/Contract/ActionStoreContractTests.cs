@@ -273,6 +273,29 @@ public abstract partial class StoreContractTests
         Assert.Equal(["act-running", "act-a", "act-b", "act-held", "act-c"], (await Store.ListCaseActionsAsync("case-7", Ct)).Select(a => a.Id));
     }
 
+    [Fact]
+    public async Task ListActionsByStatus_UpdatedBefore_GivesOnlyWhatTheOutboxMustTakeOver()
+    {
+        await RecordAsync(Store, "case-7",
+            new ActionRecordedRow(ProposedAction("act-left", key: "l", minute: 10)),
+            new ActionRecordedRow(ProposedAction("act-fresh", key: "f", minute: 20)),
+            new ActionRecordedRow(ProposedAction("act-stale", key: "s", status: ActionStatuses.Executing, minute: 5)));
+
+        // Last changed strictly before the cut: minute 10 is taken over at a cut of minute 15, minute 20 is not.
+        Assert.Equal(["act-left"], (await Store.ListActionsByStatusAsync(ActionStatuses.Approved, ActionT0.AddMinutes(15), 10, Ct)).Select(a => a.Id));
+        Assert.Empty(await Store.ListActionsByStatusAsync(ActionStatuses.Approved, ActionT0.AddMinutes(10), 10, Ct));
+        Assert.Equal(["act-stale"], (await Store.ListActionsByStatusAsync(ActionStatuses.Executing, ActionT0.AddMinutes(6), 10, Ct)).Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task CaseWorkflow_IsTheWorkflowTheCaseWasSubmittedTo_OrNullForNoSuchCase()
+    {
+        await Store.SaveCaseAsync(new StoredCase("case-w", "support-desk", "agent-1", "Where is my parcel?", "{}", false, ActionT0), Ct);
+
+        Assert.Equal("support-desk", await Store.GetCaseWorkflowAsync("case-w", Ct));
+        Assert.Null(await Store.GetCaseWorkflowAsync("case-none", Ct));
+    }
+
     /// <summary>Heads compare by origin, size and frontier bytes (the record's list member compares by reference).</summary>
     private sealed class LedgerHeadComparer : IEqualityComparer<LedgerHead>
     {
