@@ -92,17 +92,38 @@ public static class EvaluationReports
     {
         ArgumentNullException.ThrowIfNull(run);
         var html = new StringBuilder(64 * 1024);
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+            .Append(E($"Evaluation {run.Id} — {run.WorkflowId}")).Append("</title>\n<style>").Append(Style).Append("</style></head><body>\n");
+        AppendBody(html, run);
+        html.Append("</body></html>\n");
+        return html.ToString();
+    }
+
+    // The stand-alone file's style sheet (the console keeps its own layout and styles the report's classes itself).
+    private const string Style =
+        "body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24;max-width:1100px}" +
+        "h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse;width:100%}" +
+        "th,td{border-bottom:1px solid #d8dee4;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#f3f5f7}" +
+        ".ok{color:#116329;font-weight:600}.bad{color:#b3261e;font-weight:600}.warn{color:#8a5a00;font-weight:600}" +
+        ".verdict{display:inline-block;padding:.2rem .7rem;border-radius:4px;color:#fff}.verdict.ok{background:#1f883d}.verdict.bad{background:#cf222e}" +
+        "code{font:12px ui-monospace,monospace}small{color:#57606a}svg text{font:11px system-ui,sans-serif}";
+
+    /// <summary>
+    /// The report without its document around it (heading, bar, charts, cases): what <see cref="HtmlReport"/> wraps, and
+    /// what the console's run page shows inside its own layout. No script, no external asset.
+    /// </summary>
+    public static string HtmlReportBody(EvaluationRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var html = new StringBuilder(64 * 1024);
+        AppendBody(html, run);
+        return html.ToString();
+    }
+
+    private static void AppendBody(StringBuilder html, EvaluationRun run)
+    {
         var clears = run.Verdict.Clears;
         var passed = run.Cases.Count(c => c.Score.Passed);
-        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
-            .Append(E($"Evaluation {run.Id} — {run.WorkflowId}")).Append("</title>\n<style>")
-            .Append("body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24;max-width:1100px}")
-            .Append("h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse;width:100%}")
-            .Append("th,td{border-bottom:1px solid #d8dee4;padding:.3rem .5rem;text-align:left;vertical-align:top}th{background:#f3f5f7}")
-            .Append(".ok{color:#116329;font-weight:600}.bad{color:#b3261e;font-weight:600}.warn{color:#8a5a00;font-weight:600}")
-            .Append(".verdict{display:inline-block;padding:.2rem .7rem;border-radius:4px;color:#fff}.verdict.ok{background:#1f883d}.verdict.bad{background:#cf222e}")
-            .Append("code{font:12px ui-monospace,monospace}small{color:#57606a}svg text{font:11px system-ui,sans-serif}")
-            .Append("</style></head><body>\n");
         html.Append("<h1>Evaluation of ").Append(E(run.WorkflowId)).Append(run.Version is { } v ? E($" version {v}") : " (manifest file)")
             .Append(" <span class=\"verdict ").Append(clears ? "ok\">clears the bar" : "bad\">below the bar").Append("</span></h1>\n");
         html.Append("<p>Run <code>").Append(E(run.Id)).Append("</code>, ").Append(E(run.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)))
@@ -147,8 +168,7 @@ public static class EvaluationReports
             html.Append("</td><td>").Append(E(string.Join("; ", c.Output.Proposals.Select(p => $"{p.Action} ({p.Disposition})")))).Append("</td></tr>\n");
         }
 
-        html.Append("</table>\n<p><small>Sandbox run: actions were decided by policy and the ladder, never executed.</small></p>\n</body></html>\n");
-        return html.ToString();
+        html.Append("</table>\n<p><small>Sandbox run: actions were decided by policy and the ladder, never executed.</small></p>\n");
     }
 
     private static void AppendTagChart(StringBuilder html, EvaluationRun run)
