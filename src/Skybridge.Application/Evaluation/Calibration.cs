@@ -113,7 +113,8 @@ public static class Calibration
                     var start = Stopwatch.GetTimestamp();
                     var draft = await answerer.AnswerAsync(cases[i].Input, ct).ConfigureAwait(false);
                     drafts[i] = (draft, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                    progress?.Report(Interlocked.Increment(ref done));
+                    var finished = Interlocked.Increment(ref done);
+                    progress?.Report(finished);
                 }).ConfigureAwait(false);
 
             foreach (var setting in group)
@@ -188,7 +189,8 @@ public static class Calibration
 
     /// <summary>
     /// The recommendation: of the rows that clear the bar, the highest answer accuracy (then the most answered, the
-    /// smaller top_k, the lower threshold). When none clears: the row failing the fewest criteria, then the most accurate.
+    /// smaller top_k, the lower threshold). When none clears: of the rows where every criterion could be measured (else of
+    /// all), the one failing the fewest criteria, then the most accurate.
     /// </summary>
     public static (CalibrationRow? Recommended, CalibrationRow? Closest) Choose(IReadOnlyList<CalibrationRow> rows)
     {
@@ -204,8 +206,11 @@ public static class Calibration
             return (recommended, null);
         }
 
+        // A setting that answers too few cases to measure cannot clear whatever its quality: it is the closest only
+        // when every setting is like that.
         var closest = rows
-            .OrderBy(r => r.Verdict.Criteria.Count(c => !c.Cleared))
+            .OrderBy(r => r.Verdict.Criteria.Any(c => c.Status == CriterionStatus.NotEnoughCases) ? 1 : 0)
+            .ThenBy(r => r.Verdict.Criteria.Count(c => !c.Cleared))
             .ThenByDescending(r => r[Metrics.AnswerAccuracy].Value ?? -1)
             .ThenByDescending(r => r.Answered)
             .ThenBy(r => r.Setting.TopK)
