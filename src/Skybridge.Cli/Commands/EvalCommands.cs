@@ -23,6 +23,7 @@ internal static class EvalCommands
         command.Subcommands.Add(Run(io, time));
         command.Subcommands.Add(Compare(io));
         command.Subcommands.Add(List(io));
+        command.Subcommands.Add(EvalCalibrateCommand.Create(io, time));
         return command;
     }
 

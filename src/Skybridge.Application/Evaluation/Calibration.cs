@@ -1,0 +1,310 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Skybridge.Core.Evaluation;
+using Skybridge.Core.Governance.Actions;
+using Skybridge.Core.Governance.Policy;
+using Skybridge.Core.Manifests;
+using Skybridge.Grounding.Answering;
+using Skybridge.Grounding.Engines;
+using Skybridge.Grounding.Retrieval;
+
+namespace Skybridge.Application.Evaluation;
+
+/// <summary>One setting of a sweep: how the golden set fares with it, and the bar's verdict.</summary>
+public sealed record CalibrationRow
+{
+    /// <summary>The setting.</summary>
+    public required CalibrationSetting Setting { get; init; }
+
+    /// <summary>True when it is the manifest's own setting.</summary>
+    public required bool Current { get; init; }
+
+    /// <summary>Golden cases scored.</summary>
+    public required int Cases { get; init; }
+
+    /// <summary>Cases answered (not abstained).</summary>
+    public required int Answered { get; init; }
+
+    /// <summary>Share of cases answered.</summary>
+    public double AnsweredShare => Cases == 0 ? 0 : (double)Answered / Cases;
+
+    /// <summary>Metrics over the golden set with this setting.</summary>
+    public required EvaluationMetrics Metrics { get; init; }
+
+    /// <summary>The manifest's bar judged on <see cref="Metrics"/>.</summary>
+    public required BarVerdict Verdict { get; init; }
+
+    /// <summary>Each case's score with this setting.</summary>
+    public required IReadOnlyList<CaseScore> Scores { get; init; }
+
+    /// <summary>A metric overall.</summary>
+    public MetricValue this[string metric] => Metrics.Overall[metric];
+}
+
+/// <summary>A finished sweep: a row per setting, the recommended setting (or the closest one and what it fails).</summary>
+public sealed record CalibrationResult
+{
+    /// <summary>The workflow.</summary>
+    public required string WorkflowId { get; init; }
+
+    /// <summary>SHA-256 of the manifest.</summary>
+    public required string ManifestHash { get; init; }
+
+    /// <summary>SHA-256 of the golden set.</summary>
+    public required string GoldenSetHash { get; init; }
+
+    /// <summary>The manifest's setting.</summary>
+    public required CalibrationSetting Current { get; init; }
+
+    /// <summary>The bar in force.</summary>
+    public required IReadOnlyList<AcceptanceCriterion> Bar { get; init; }
+
+    /// <summary>Rows by top_k, then threshold.</summary>
+    public required IReadOnlyList<CalibrationRow> Rows { get; init; }
+
+    /// <summary>The setting that clears the bar with the highest answer accuracy, or null when none clears.</summary>
+    public CalibrationRow? Recommended { get; init; }
+
+    /// <summary>When none clears: the row failing the fewest criteria (then the most accurate); else null.</summary>
+    public CalibrationRow? Closest { get; init; }
+
+    /// <summary>Drafts made: one per case and top_k, whatever the number of thresholds.</summary>
+    public required int Drafts { get; init; }
+}
+
+/// <summary>
+/// <c>eval calibrate</c>: sweeps <c>retrieval.abstain_below</c> (and <c>top_k</c>) over the golden set. Retrieval and the
+/// draft depend on top_k, so each case is drafted once per top_k, with the threshold off; the abstention threshold is
+/// then applied to the draft's confidence for every threshold, because in <see cref="GroundedAnswerer"/> it is the
+/// first gate before the engine and nothing after it reads it: a draft whose confidence is below the threshold is an
+/// abstention (<c>low_retrieval_confidence</c>), any other draft is exactly what the answerer would have produced.
+/// Actions are then proposed and decided per setting, as <see cref="EvaluationRunner"/> does, and nothing is executed.
+/// </summary>
+public static class Calibration
+{
+    /// <summary>Drafts, then scores every setting; <paramref name="progress"/> hears drafts finished.</summary>
+    public static async Task<CalibrationResult> RunAsync(EvaluationSubject subject, IReadOnlyList<int> topK, IReadOnlyList<double> thresholds,
+        int parallelism, TimeProvider time, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(time);
+        var manifest = subject.Manifest;
+        var current = new CalibrationSetting(manifest.Retrieval.TopK, manifest.Retrieval.AbstainBelow);
+        var settings = CalibrationGrid.Combine(topK, thresholds, current);
+        var cases = subject.GoldenSet.Cases;
+        using var index = new PassageIndex();
+        index.Upsert(subject.Documents);
+        using var engine = AnswerEngines.Create(manifest.Model);
+        var policy = CompiledPolicy.Compile(manifest);
+        var scorer = new GoldenScorer(manifest.Actions.Where(a => a.Consequence == ActionConsequence.Consequential).Select(a => a.Name).ToList());
+        var done = 0;
+        var rows = new List<CalibrationRow>(settings.Count);
+        foreach (var group in settings.GroupBy(s => s.TopK))
+        {
+            // One answerer per top_k over the shared index, with the threshold off: every threshold reuses its drafts.
+            var open = manifest with { Retrieval = manifest.Retrieval with { TopK = group.Key, AbstainBelow = 0 } };
+            var answerer = new GroundedAnswerer(open, index, engine);
+            var drafts = new (Draft Draft, double LatencyMs)[cases.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, cases.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
+                async (i, ct) =>
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    var draft = await answerer.AnswerAsync(cases[i].Input, ct).ConfigureAwait(false);
+                    drafts[i] = (draft, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    var finished = Interlocked.Increment(ref done);
+                    progress?.Report(finished);
+                }).ConfigureAwait(false);
+
+            foreach (var setting in group)
+            {
+                var scores = new List<CaseScore>(cases.Count);
+                var answered = 0;
+                for (var i = 0; i < cases.Count; i++)
+                {
+                    var draft = ApplyThreshold(drafts[i].Draft, setting.AbstainBelow);
+                    answered += draft.Abstained ? 0 : 1;
+                    var proposals = EvaluationRunner.Propose(policy, manifest, draft, cases[i].Attributes, cases[i].Id, time);
+                    scores.Add(scorer.Score(cases[i], Output(draft, proposals, drafts[i].LatencyMs)));
+                }
+
+                var metrics = EvaluationMetrics.Compute(scores);
+                rows.Add(new CalibrationRow
+                {
+                    Setting = setting,
+                    Current = setting.TopK == current.TopK && Math.Abs(setting.AbstainBelow - Math.Round(current.AbstainBelow, 4)) < 1e-9,
+                    Cases = cases.Count,
+                    Answered = answered,
+                    Metrics = metrics,
+                    Verdict = BarVerdict.Evaluate(manifest.AcceptanceBar, metrics),
+                    Scores = scores,
+                });
+            }
+        }
+
+        var (recommended, closest) = Choose(rows);
+        return new CalibrationResult
+        {
+            WorkflowId = subject.WorkflowId,
+            ManifestHash = subject.ManifestHash,
+            GoldenSetHash = subject.GoldenSet.Sha256,
+            Current = current,
+            Bar = manifest.AcceptanceBar,
+            Rows = rows,
+            Recommended = recommended,
+            Closest = closest,
+            Drafts = done,
+        };
+    }
+
+    /// <summary>
+    /// The draft the answerer makes with <c>abstain_below = <paramref name="abstainBelow"/></c>, from the draft it made
+    /// with the threshold off: below the threshold it abstains for low retrieval confidence (as
+    /// <see cref="GroundedAnswerer"/>'s first gate does, before the engine is asked); otherwise nothing changes.
+    /// </summary>
+    public static Draft ApplyThreshold(Draft draft, double abstainBelow)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        // No sources, or no passage over min_score: abstained before the threshold was read, whatever it is.
+        if (draft.Reason is "no_sources" or "low_retrieval_confidence" || draft.Confidence >= abstainBelow)
+        {
+            return draft;
+        }
+
+        return draft with
+        {
+            Answer = "",
+            Abstained = true,
+            Reason = "low_retrieval_confidence",
+            ReasonDetail = string.Create(CultureInfo.InvariantCulture, $"The best passage covers {draft.Confidence:0.00} of the question; the manifest asks for at least {abstainBelow:0.00}."),
+            Claims = [],
+            CitationCoverage = 0,
+            UnsupportedClaims = 0,
+            ModelInputHash = null,
+            ModelOutputHash = null,
+            Redacted = [],
+        };
+    }
+
+    /// <summary>
+    /// The recommendation: of the rows that clear the bar, the highest answer accuracy (then the most answered, the
+    /// smaller top_k, the lower threshold). When none clears: of the rows where every criterion could be measured (else of
+    /// all), the one failing the fewest criteria, then the most accurate.
+    /// </summary>
+    public static (CalibrationRow? Recommended, CalibrationRow? Closest) Choose(IReadOnlyList<CalibrationRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var recommended = rows.Where(r => r.Verdict.Clears)
+            .OrderByDescending(r => r[Metrics.AnswerAccuracy].Value ?? -1)
+            .ThenByDescending(r => r.Answered)
+            .ThenBy(r => r.Setting.TopK)
+            .ThenBy(r => r.Setting.AbstainBelow)
+            .FirstOrDefault();
+        if (recommended is not null)
+        {
+            return (recommended, null);
+        }
+
+        // A setting that answers too few cases to measure cannot clear whatever its quality: it is the closest only
+        // when every setting is like that.
+        var closest = rows
+            .OrderBy(r => r.Verdict.Criteria.Any(c => c.Status == CriterionStatus.NotEnoughCases) ? 1 : 0)
+            .ThenBy(r => r.Verdict.Criteria.Count(c => !c.Cleared))
+            .ThenByDescending(r => r[Metrics.AnswerAccuracy].Value ?? -1)
+            .ThenByDescending(r => r.Answered)
+            .ThenBy(r => r.Setting.TopK)
+            .ThenBy(r => r.Setting.AbstainBelow)
+            .FirstOrDefault();
+        return (null, closest);
+    }
+
+    /// <summary>The Wilson interval of an overall proportion, at the confidence the bar states for it (else 95%).</summary>
+    public static ProportionInterval? Interval(CalibrationResult result, CalibrationRow row, string metric)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(row);
+        var value = row[metric];
+        if (value is not { Kind: MetricKind.Proportion, Trials: > 0 })
+        {
+            return null;
+        }
+
+        var confidence = result.Bar.FirstOrDefault(c => c.Tag is null && c.Metric == metric)?.Confidence ?? AcceptanceCriterion.DefaultConfidence;
+        return Wilson.Interval(value.Successes, value.Trials, confidence);
+    }
+
+    /// <summary>The metrics the trade-off is read from, in table order.</summary>
+    public static IReadOnlyList<string> TradeOffMetrics { get; } =
+        [Metrics.AnswerAccuracy, Metrics.AbstentionRecall, Metrics.FalseAbstentionRate, Metrics.CitationPrecision];
+
+    /// <summary>The sweep as JSON: every row with its metrics, intervals and verdict, and the recommendation.</summary>
+    public static JsonObject Json(CalibrationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        JsonObject Setting(CalibrationSetting s) => new() { ["topK"] = s.TopK, ["abstainBelow"] = s.AbstainBelow };
+        JsonArray Failing(CalibrationRow row) => [.. row.Verdict.Criteria.Where(c => !c.Cleared).Select(c => (JsonNode)new JsonObject
+        {
+            ["metric"] = c.Criterion.Metric,
+            ["tag"] = c.Criterion.Tag,
+            ["threshold"] = EvaluationEvidence.Threshold(c.Criterion),
+            ["value"] = c.Measured.Value,
+            ["status"] = EvaluationEvidence.Status(c.Status),
+            ["reason"] = c.Reason,
+        })];
+        var rows = new JsonArray();
+        foreach (var row in result.Rows)
+        {
+            var metrics = new JsonObject();
+            foreach (var name in TradeOffMetrics)
+            {
+                var v = row[name];
+                var i = Interval(result, row, name);
+                metrics[name] = new JsonObject
+                {
+                    ["value"] = v.Value, ["successes"] = v.Successes, ["trials"] = v.Trials, ["lower"] = i?.Lower, ["upper"] = i?.Upper,
+                };
+            }
+
+            rows.Add(new JsonObject
+            {
+                ["topK"] = row.Setting.TopK,
+                ["abstainBelow"] = row.Setting.AbstainBelow,
+                ["current"] = row.Current,
+                ["cases"] = row.Cases,
+                ["answered"] = row.Answered,
+                ["answeredShare"] = row.AnsweredShare,
+                ["metrics"] = metrics,
+                ["clears"] = row.Verdict.Clears,
+                ["failing"] = Failing(row),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["workflow"] = result.WorkflowId,
+            ["manifestHash"] = result.ManifestHash,
+            ["goldenSetHash"] = result.GoldenSetHash,
+            ["current"] = Setting(result.Current),
+            ["drafts"] = result.Drafts,
+            ["rows"] = rows,
+            ["recommended"] = result.Recommended is { } r ? Setting(r.Setting) : null,
+            ["closest"] = result.Closest is { } c ? new JsonObject { ["setting"] = Setting(c.Setting), ["failing"] = Failing(c) } : null,
+        };
+    }
+
+    private static CaseOutput Output(Draft draft, IReadOnlyList<SandboxProposal> proposals, double latencyMs)
+    {
+        // Drafts cite a document by its path under the source folder, the form the golden set's `cite` uses.
+        var citations = draft.Claims.SelectMany(c => c.Citations).Select(c => c.Document).Distinct(StringComparer.Ordinal).ToList();
+        return new CaseOutput
+        {
+            Abstained = draft.Abstained,
+            Answer = draft.Answer,
+            Citations = citations,
+            Actions = [.. proposals.Where(p => p.Counts).Select(p => new ProposedAction(p.Action, p.Parameters))],
+            LatencyMs = Math.Round(latencyMs, 3),
+            Cost = 0,
+        };
+    }
+}

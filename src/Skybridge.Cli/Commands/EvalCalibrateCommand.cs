@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Skybridge.Application.Evaluation;
+using Skybridge.Core.Evaluation;
+using Skybridge.Storage;
+using Spectre.Console;
+
+namespace Skybridge.Cli.Commands;
+
+/// <summary>
+/// <c>skybridge eval calibrate WORKFLOW|MANIFEST</c>: sweeps <c>retrieval.abstain_below</c> and <c>top_k</c> over the golden
+/// set and shows, per setting, accuracy on answered cases against abstention, with the bar's verdict. Exit 0 when some
+/// setting clears the bar, 1 when none does, 2 on bad input (the sweep does not start). Nothing is stored: a sweep
+/// advises; the manifest's owner changes the thresholds and `eval run` records the evidence. See docs/evaluation.md, "Calibration".
+/// </summary>
+internal static class EvalCalibrateCommand
+{
+    public static Command Create(CliIo io, TimeProvider time)
+    {
+        var target = new Argument<string>("WORKFLOW|MANIFEST") { Description = "A manifest file (its sources and golden set read from beside it), or a published workflow's id." };
+        var version = new Option<int?>("--version") { Description = "The published version to calibrate (default: the active one). Only with a workflow id.", HelpName = "V" };
+        var goldenSet = new Option<string?>("--golden-set") { Description = "The golden set file for a published version (default: the manifest's golden_set path, from the current folder).", HelpName = "FILE" };
+        var abstainBelow = new Option<string>("--abstain-below") { Description = "Thresholds to try: FROM:TO:STEP or a comma list.", DefaultValueFactory = _ => "0.1:0.9:0.05", HelpName = "RANGE" };
+        var topK = new Option<string?>("--top-k") { Description = "Passages retrieved to try, a comma list (default: the manifest's top_k).", HelpName = "LIST" };
+        var parallel = new Option<int>("--parallel") { Description = "Cases drafted at once (default: the processor count).", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
+        var json = new Option<bool>("--json") { Description = "Print the sweep as JSON." };
+        var store = new StoreOptions();
+        var command = new Command("calibrate", "Sweep the abstention threshold (and top_k) over the golden set: accuracy against abstention per setting, and the setting that clears the bar.")
+        {
+            target, version, goldenSet, abstainBelow, topK, parallel, json,
+        };
+        store.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var what = parse.GetValue(target)!;
+            var thresholds = CalibrationGrid.ParseThresholds(parse.GetValue(abstainBelow)!, out var thresholdProblem);
+            if (thresholds is null)
+            {
+                io.Fail($"--abstain-below: {thresholdProblem}", "e.g. --abstain-below 0.1:0.9:0.05");
+                return ExitCodes.InvalidInput;
+            }
+
+            IReadOnlyList<int>? ks = null;
+            if (parse.GetValue(topK) is { } topKText)
+            {
+                ks = CalibrationGrid.ParseTopK(topKText, out var topKProblem);
+                if (ks is null)
+                {
+                    io.Fail($"--top-k: {topKProblem}", "e.g. --top-k 3,5,8");
+                    return ExitCodes.InvalidInput;
+                }
+            }
+
+            if (parse.GetValue(parallel) < 1)
+            {
+                io.Fail("--parallel must be at least 1.");
+                return ExitCodes.InvalidInput;
+            }
+
+            var isFile = File.Exists(what) || what.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || what.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+            if (isFile && parse.GetValue(version) is not null)
+            {
+                io.Fail("--version names a published version; a manifest file is calibrated as it is.", $"skybridge eval calibrate {what}");
+                return ExitCodes.InvalidInput;
+            }
+
+            ISkybridgeStore? opened = null;
+            try
+            {
+                if (!isFile)
+                {
+                    opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
+                    if (opened is null)
+                    {
+                        return ExitCodes.Failed;
+                    }
+                }
+
+                var prepared = isFile
+                    ? await EvaluationSubjects.FromManifestFileAsync(what, ct).ConfigureAwait(false)
+                    : await EvaluationSubjects.FromStoredVersionAsync(opened!, opened!, what, parse.GetValue(version), parse.GetValue(goldenSet), Directory.GetCurrentDirectory(), ct).ConfigureAwait(false);
+                foreach (var warning in prepared.Warnings)
+                {
+                    io.Error.WriteLine(warning);
+                }
+
+                if (prepared.Subject is not { } subject)
+                {
+                    foreach (var problem in prepared.Problems)
+                    {
+                        io.Error.WriteLine(problem);
+                    }
+
+                    io.Fail($"The calibration did not start: {prepared.Problems.Count} problem{(prepared.Problems.Count == 1 ? "" : "s")} to fix first.");
+                    return ExitCodes.InvalidInput;
+                }
+
+                var result = await Calibration.RunAsync(subject, ks ?? [subject.Manifest.Retrieval.TopK], thresholds, parse.GetValue(parallel), time, cancellationToken: ct).ConfigureAwait(false);
+                if (parse.GetValue(json))
+                {
+                    io.Output.WriteLine(Calibration.Json(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                }
+                else
+                {
+                    Print(io, result);
+                }
+
+                return result.Recommended is not null ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+            finally
+            {
+                if (opened is not null)
+                {
+                    await opened.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        });
+        return command;
+    }
+
+    private static void Print(CliIo io, CalibrationResult result)
+    {
+        // Fits an 80-column terminal: borderless, one space between columns, two-line headers, the current setting starred.
+        var table = new Table().Border(TableBorder.None);
+        foreach (var header in new[] { "top\nk", "abstain\nbelow", "share\nanswered", "accuracy\n(answered)", "accuracy\ninterval", "abst.\nrecall", "false\nabst.", "citation\nprecision", "clears\nthe bar" })
+        {
+            table.AddColumn(new TableColumn(header).PadLeft(0).PadRight(1));
+        }
+
+        foreach (var row in result.Rows)
+        {
+            var mark = row == result.Recommended ? " [green]best[/]" : "";
+            table.AddRow(
+                row.Setting.TopK.ToString(CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"{row.Setting.AbstainBelow:0.00}") + (row.Current ? " *" : ""),
+                string.Create(CultureInfo.InvariantCulture, $"{row.AnsweredShare:0.00}"),
+                Plain(row, Metrics.AnswerAccuracy),
+                Interval(result, row, Metrics.AnswerAccuracy),
+                Plain(row, Metrics.AbstentionRecall),
+                Plain(row, Metrics.FalseAbstentionRate),
+                Plain(row, Metrics.CitationPrecision),
+                (row.Verdict.Clears ? "[green]yes[/]" : $"[red]no[/] ({row.Verdict.Criteria.Count(c => !c.Cleared)})") + mark);
+        }
+
+        io.Console.Write(table);
+        io.Output.WriteLine("* the manifest's current setting. Accuracy: facts right on answered cases, with its Wilson interval (--json has every metric's). no (N): N criteria fail.");
+        io.Output.WriteLine($"{result.Rows.Count} settings over {result.Rows[0].Cases} cases from {result.Drafts} drafts (one per case and top_k; thresholds are applied to each draft's confidence).");
+        if (result.Recommended is { } best)
+        {
+            io.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Recommended: top_k {best.Setting.TopK}, abstain_below {best.Setting.AbstainBelow:0.00} clears the bar with the highest accuracy on answered cases ({Value(best[Metrics.AnswerAccuracy].Value)}, answering {best.AnsweredShare:0.00})")
+                + (best.Current ? "; it is the manifest's current setting." : "."));
+        }
+        else if (result.Closest is { } closest)
+        {
+            var failing = closest.Verdict.Criteria.Where(c => !c.Cleared)
+                .Select(c => $"{c.Criterion.Metric}{(c.Criterion.Tag is { } t ? $"[{t}]" : "")} {EvaluationEvidence.Status(c.Status).Replace('_', ' ')} ({c.Reason})");
+            io.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"No setting clears the bar; the closest is top_k {closest.Setting.TopK}, abstain_below {closest.Setting.AbstainBelow:0.00}, which fails: ") + string.Join("; ", failing) + ".");
+        }
+    }
+
+    private static string Interval(CalibrationResult result, CalibrationRow row, string metric) =>
+        Calibration.Interval(result, row, metric) is { } i ? Markup.Escape($"[{Short(i.Lower)},{Short(i.Upper)}]") : "-";
+
+    private static string Plain(CalibrationRow row, string metric) => row[metric].Value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-";
+
+    private static string Short(double value) => value >= 0.995 ? "1" : value.ToString(".00", CultureInfo.InvariantCulture);
+
+    private static string Value(double? value) => value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "-";
+}

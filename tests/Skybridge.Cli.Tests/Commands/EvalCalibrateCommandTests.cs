@@ -1,0 +1,135 @@
+using System.Text.Json.Nodes;
+
+namespace Skybridge.Cli.Tests.Commands;
+
+/// <summary><c>skybridge eval calibrate</c> on a copy of the sample with a small golden set and bars written here.</summary>
+public sealed class EvalCalibrateCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("skybridge-calibrate-cli-").FullName;
+
+    public EvalCalibrateCommandTests()
+    {
+        var sample = Path.GetDirectoryName(CliRun.SampleManifest)!;
+        foreach (var file in Directory.EnumerateFiles(sample, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(_folder, Path.GetRelativePath(sample, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string Manifest => Path.Combine(_folder, "manifest.yaml");
+
+    /// <summary>Two answerable double-charge tickets and a question no article answers.</summary>
+    private const string GoldenSet = """
+        version: 1
+        cases:
+          - id: charge-1
+            input: You charged me twice for the same pair of gaiters (order SO-487550, 34.90 EUR each time). Please refund the second charge.
+            attributes: { ticket_id: RT-1 }
+            expect: { outcome: answer, facts: ["not a real double charge"], cite: [billing/duplicate-charges.md] }
+            tags: [routine]
+            agreed_by: user:maria.lopez
+            agreed_on: 2026-09-07
+          - id: charge-2
+            input: I was charged two times for order SO-487551, 34.90 EUR twice. Refund the double charge please.
+            attributes: { ticket_id: RT-2 }
+            expect: { outcome: answer, facts: ["not a real double charge"], cite: [billing/duplicate-charges.md] }
+            tags: [routine]
+            agreed_by: user:maria.lopez
+            agreed_on: 2026-09-07
+          - id: weather
+            input: What will the weather be like in Lisbon tomorrow afternoon?
+            attributes: { ticket_id: RT-4 }
+            expect: { outcome: abstain }
+            tags: [out-of-scope]
+            agreed_by: user:maria.lopez
+            agreed_on: 2026-09-07
+        """;
+
+    private const string ClearableBar = """
+          - { metric: abstention_recall, min: 0.2, min_cases: 1 }
+          - { metric: false_abstention_rate, max: 0.85, min_cases: 1 }
+        """;
+
+    private void Write(string goldenSet, string bar)
+    {
+        File.WriteAllText(Path.Combine(_folder, "golden-set.yaml"), goldenSet);
+        var yaml = File.ReadAllText(Manifest);
+        var start = yaml.IndexOf("acceptance_bar:", StringComparison.Ordinal);
+        var end = yaml.IndexOf("golden_set:", StringComparison.Ordinal);
+        File.WriteAllText(Manifest, yaml[..start] + "acceptance_bar:\n" + bar + "\n" + yaml[end..]);
+    }
+
+    [Fact]
+    public async Task Calibrate_SomeSettingClears_ExitsZero_ATableRowPerSetting_CurrentMarked_AndTheRecommendationNamed()
+    {
+        Write(GoldenSet, ClearableBar);
+
+        var run = await CliRun.RunAsync("eval", "calibrate", Manifest, "--abstain-below", "0.1:0.9:0.2", "--top-k", "3,5");
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        // 2 x 5 settings and the manifest's own (top_k 5, abstain_below 0.35), starred.
+        Assert.Contains("11 settings over 3 cases from 6 drafts", run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^5\s+0\.35 \*", run.Output);
+        Assert.Matches(@"Recommended: top_k \d, abstain_below 0\.\d\d clears the bar with the highest accuracy", run.Output);
+    }
+
+    [Fact]
+    public async Task Calibrate_NoSettingClears_ExitsOne_AndSaysWhatTheClosestFails()
+    {
+        Write(GoldenSet, """
+              - { metric: answer_accuracy, min: 0.99, min_cases: 1 }
+            """);
+
+        var run = await CliRun.RunAsync("eval", "calibrate", Manifest, "--abstain-below", "0.1,0.3,0.5");
+
+        Assert.True(run.ExitCode == 1, run.Output + run.Error);
+        Assert.Contains("No setting clears the bar; the closest is top_k 5", run.Output, StringComparison.Ordinal);
+        Assert.Contains("answer_accuracy failed", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Calibrate_Json_HasEveryRowWithIntervals_AndTheRecommendation()
+    {
+        Write(GoldenSet, ClearableBar);
+
+        var run = await CliRun.RunAsync("eval", "calibrate", Manifest, "--abstain-below", "0.1,0.3,0.9", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        var json = JsonNode.Parse(run.Output)!;
+        var rows = json["rows"]!.AsArray();
+        Assert.Equal(4, rows.Count);
+        Assert.Single(rows, r => (bool)r!["current"]!);
+        var recall = rows[0]!["metrics"]!["abstention_recall"]!;
+        Assert.NotNull((double?)recall["lower"]);
+        Assert.NotNull((double?)recall["upper"]);
+        var recommended = json["recommended"]!;
+        Assert.Contains(rows, r => (bool)r!["clears"]! && (int)r["topK"]! == (int)recommended["topK"]! && (double)r["abstainBelow"]! == (double)recommended["abstainBelow"]!);
+        // A threshold above every case's confidence hands everything over: false abstention is certain, the bar fails.
+        Assert.False((bool)rows.Single(r => (double)r!["abstainBelow"]! == 0.9)!["clears"]!);
+    }
+
+    [Fact]
+    public async Task Calibrate_BadInput_ExitsTwo_ListsTheProblem_AndSweepsNothing()
+    {
+        Write(GoldenSet.Replace("charge-2", "charge-1", StringComparison.Ordinal), ClearableBar);
+
+        var duplicate = await CliRun.RunAsync("eval", "calibrate", Manifest);
+        Assert.Equal(2, duplicate.ExitCode);
+        Assert.Matches(@"golden-set\.yaml:\d+:\d+: error SB1602", duplicate.Error);
+        Assert.Contains("The calibration did not start: 1 problem", duplicate.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("settings over", duplicate.Output, StringComparison.Ordinal);
+
+        Write(GoldenSet, ClearableBar);
+        var range = await CliRun.RunAsync("eval", "calibrate", Manifest, "--abstain-below", "0.9:0.1:0.05");
+        Assert.Equal(2, range.ExitCode);
+        Assert.Contains("--abstain-below", range.Error, StringComparison.Ordinal);
+
+        var topK = await CliRun.RunAsync("eval", "calibrate", Manifest, "--top-k", "0,5");
+        Assert.Equal(2, topK.ExitCode);
+        Assert.Contains("--top-k", topK.Error, StringComparison.Ordinal);
+    }
+}
