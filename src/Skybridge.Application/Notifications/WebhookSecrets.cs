@@ -10,8 +10,8 @@ namespace Skybridge.Application.Notifications;
 
 /// <summary>
 /// The signing secrets of webhooks, in Skybridge's secret store: sealed with the secrets key (AES-256-GCM, bound to the
-/// webhook's name), one per workflow and webhook. A secret is shown once, when it is made, for the receiver's
-/// operator to configure; afterwards only its name and date are.
+/// webhook's name), one per workflow and webhook. A new secret is handed over once, in a file only its
+/// maker can read, for the receiver's operator; afterwards only its name and date are shown, and it is never printed.
 /// </summary>
 public sealed class WebhookSecrets
 {

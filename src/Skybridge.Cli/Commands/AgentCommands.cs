@@ -92,7 +92,8 @@ internal static class AgentCommands
         return command;
     }
 
-    private static async Task WriteSecretFileAsync(string path, string content, CancellationToken cancellationToken)
+    /// <summary>Writes a new file readable by its owner only (0600); an existing file is never overwritten.</summary>
+    internal static async Task WriteSecretFileAsync(string path, string content, CancellationToken cancellationToken)
     {
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())

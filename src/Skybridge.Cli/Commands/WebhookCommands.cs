@@ -26,9 +26,10 @@ internal static class WebhookCommands
         var name = new Argument<string>("WEBHOOK") { Description = "The webhook's name in the manifest (webhooks[].name)." };
         var fromStdin = new Option<bool>("--from-stdin") { Description = "Read the secret (whsec_...) from standard input instead of making a new one." };
         var by = new Option<string?>("--by") { Description = "Who sets it, as recorded (default: your operating-system account).", HelpName = "NAME" };
+        var output = new Option<string?>("--out") { Description = "Where a new secret is written for the receiver's operator (default: ./WEBHOOK.webhook-secret, mode 0600). Never overwritten.", HelpName = "FILE" };
         var secretsKey = SecretCommands.SecretsKeyOption();
         var store = new StoreOptions();
-        var command = new Command("secret", "Make (or replace) a webhook's signing secret; a new one is printed once, for the receiver.") { workflow, name, fromStdin, by, secretsKey };
+        var command = new Command("secret", "Make (or replace) a webhook's signing secret; a new one is written to a file (0600) for the receiver, never printed.") { workflow, name, fromStdin, by, output, secretsKey };
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -36,6 +37,13 @@ internal static class WebhookCommands
             var webhookName = parse.GetValue(name)!;
             string secret;
             var generated = !parse.GetValue(fromStdin);
+            var path = Path.GetFullPath(parse.GetValue(output) ?? webhookName + ".webhook-secret");
+            if (generated && File.Exists(path))
+            {
+                io.Fail($"{path} already exists; it is never overwritten (it may hold a secret a receiver uses).", "Pass --out with a new file name.");
+                return ExitCodes.InvalidInput;
+            }
+
             if (generated)
             {
                 secret = WebhookSecrets.Generate();
@@ -73,14 +81,19 @@ internal static class WebhookCommands
                 }
 
                 var (key, keySource) = await SecretCommands.LoadKeyAsync(parse, secretsKey, store, ct).ConfigureAwait(false);
+                if (generated)
+                {
+                    // Written before it is stored: a secret in force is always one its receiver can be given.
+                    await AgentCommands.WriteSecretFileAsync(path, secret + "\n", ct).ConfigureAwait(false);
+                }
+
                 await using var ledger = new Skybridge.Application.Ledger.LedgerWriter(opened, time, CliApp.NodeId);
                 await new WebhookSecrets(opened, () => key, ledger).SetAsync(workflowId, webhookName, secret, parse.GetValue(by) ?? CliApp.Actor, time.GetUtcNow(), ct).ConfigureAwait(false);
                 io.Output.WriteLine($"Stored the signing secret of webhook '{webhookName}' of {workflowId}, sealed with the secrets key ({keySource}).");
                 if (generated)
                 {
-                    // Shown this once, for the receiver's configuration; Skybridge never shows it again.
-                    io.Output.WriteLine("Give this secret to the receiver (it is not shown again):");
-                    io.Output.WriteLine(secret);
+                    // Never printed: terminals and CI logs keep what they show.
+                    io.Output.WriteLine($"Wrote the new secret to {path} (mode 0600): give it to the receiver's operator, then delete the file.");
                 }
 
                 return ExitCodes.Ok;

@@ -28,9 +28,22 @@ public sealed class WebhookCommandTests
         var publish = await CliRun.RunAsync("manifest", "publish", await ManifestWithWebhookAsync(), "--data", data, "--activate");
         Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
 
-        var made = await CliRun.RunAsync("webhook", "secret", "support-desk", "leads-chat", "--data", data);
+        var file = Path.Combine(data + "-out", "leads-chat.webhook-secret");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var made = await CliRun.RunAsync("webhook", "secret", "support-desk", "leads-chat", "--out", file, "--data", data);
         Assert.True(made.ExitCode == 0, made.Output + made.Error);
-        var secret = made.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("whsec_", StringComparison.Ordinal));
+        var secret = (await File.ReadAllTextAsync(file, Ct)).Trim();
+        Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, made.Output + made.Error, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+
+        // A second secret never overwrites the file the first one is in.
+        var again = await CliRun.RunAsync("webhook", "secret", "support-desk", "leads-chat", "--out", file, "--data", data);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Equal(secret, (await File.ReadAllTextAsync(file, Ct)).Trim());
 
         await using var store = Storage.SkybridgeStores.OpenSqlite(data);
         var key = await Application.Hosting.SecretsKey.LoadOrCreateAsync(Path.Combine(data, "keys", "secrets.key"), Ct);
