@@ -83,7 +83,7 @@ internal static partial class ApprovalCommands
                 var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                 {
-                    return Refused(io, response, body);
+                    return SessionCommands.Refused(io, response, body);
                 }
 
                 var approvals = JsonNode.Parse(body)!.AsArray();
@@ -162,7 +162,7 @@ internal static partial class ApprovalCommands
                 var shownBody = await shown.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
                 if (!shown.IsSuccessStatusCode)
                 {
-                    return Refused(io, shown, shownBody);
+                    return SessionCommands.Refused(io, shown, shownBody);
                 }
 
                 var current = JsonNode.Parse(shownBody)!.AsObject();
@@ -195,7 +195,7 @@ internal static partial class ApprovalCommands
                 var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                 {
-                    return Refused(io, response, body);
+                    return SessionCommands.Refused(io, response, body);
                 }
 
                 var answer = JsonNode.Parse(body)!.AsObject();
@@ -234,30 +234,6 @@ internal static partial class ApprovalCommands
                 // Text as typed; a value that does not fit the schema is reported by the server with its code.
                 return JsonValue.Create(value);
         }
-    }
-
-    /// <summary>Says what the server refused, with its stable code and every problem it listed.</summary>
-    private static int Refused(CliIo io, HttpResponseMessage response, string body)
-    {
-        JsonObject? problem = null;
-        try
-        {
-            problem = body.Length > 0 ? JsonNode.Parse(body) as JsonObject : null;
-        }
-        catch (JsonException)
-        {
-            // Not a problem document: the status says enough.
-        }
-
-        var code = (string?)problem?["code"] ?? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
-        var detail = (string?)problem?["detail"] ?? (string?)problem?["title"] ?? response.ReasonPhrase ?? "";
-        io.Fail($"{code}: {detail}", response.StatusCode == System.Net.HttpStatusCode.Unauthorized ? "Sign in again with skybridge login." : null);
-        foreach (var p in (problem?["problems"] as JsonArray ?? []).OfType<JsonObject>())
-        {
-            io.Error.WriteLine($"  {(string?)p["code"]} {(string?)p["parameter"]}: {(string?)p["message"]}");
-        }
-
-        return (int)response.StatusCode is 400 ? ExitCodes.InvalidInput : ExitCodes.Failed;
     }
 
     private static string Age(TimeSpan span) =>

@@ -77,22 +77,8 @@ internal static class EvalCalibrateCommand
                     }
                 }
 
-                var prepared = isFile
-                    ? await EvaluationSubjects.FromManifestFileAsync(what, ct).ConfigureAwait(false)
-                    : await EvaluationSubjects.FromStoredVersionAsync(opened!, opened!, what, parse.GetValue(version), parse.GetValue(goldenSet), Directory.GetCurrentDirectory(), ct).ConfigureAwait(false);
-                foreach (var warning in prepared.Warnings)
+                if (await EvalCommands.PrepareAsync(io, isFile ? null : opened, what, parse.GetValue(version), parse.GetValue(goldenSet), "calibration", ct).ConfigureAwait(false) is not { } subject)
                 {
-                    io.Error.WriteLine(warning);
-                }
-
-                if (prepared.Subject is not { } subject)
-                {
-                    foreach (var problem in prepared.Problems)
-                    {
-                        io.Error.WriteLine(problem);
-                    }
-
-                    io.Fail($"The calibration did not start: {prepared.Problems.Count} problem{(prepared.Problems.Count == 1 ? "" : "s")} to fix first.");
                     return ExitCodes.InvalidInput;
                 }
 

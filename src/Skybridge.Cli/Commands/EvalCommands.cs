@@ -75,22 +75,8 @@ internal static class EvalCommands
                     }
                 }
 
-                var prepared = isFile
-                    ? await EvaluationSubjects.FromManifestFileAsync(what, ct).ConfigureAwait(false)
-                    : await EvaluationSubjects.FromStoredVersionAsync(opened!, opened!, what, parse.GetValue(version), parse.GetValue(goldenSet), Directory.GetCurrentDirectory(), ct).ConfigureAwait(false);
-                foreach (var warning in prepared.Warnings)
+                if (await EvalCommands.PrepareAsync(io, isFile ? null : opened, what, parse.GetValue(version), parse.GetValue(goldenSet), "evaluation", ct).ConfigureAwait(false) is not { } subject)
                 {
-                    io.Error.WriteLine(warning);
-                }
-
-                if (prepared.Subject is not { } subject)
-                {
-                    foreach (var problem in prepared.Problems)
-                    {
-                        io.Error.WriteLine(problem);
-                    }
-
-                    io.Fail($"The evaluation did not start: {prepared.Problems.Count} problem{(prepared.Problems.Count == 1 ? "" : "s")} to fix first.");
                     return ExitCodes.InvalidInput;
                 }
 
@@ -270,5 +256,33 @@ internal static class EvalCommands
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// What a run or a sweep evaluates: a manifest file (<paramref name="store"/> null) or a published version, with its
+    /// golden set; warnings are printed, and when anything is wrong every problem is printed with its place and null is
+    /// returned, so nothing starts.
+    /// </summary>
+    internal static async Task<EvaluationSubject?> PrepareAsync(CliIo io, ISkybridgeStore? store, string what, int? version, string? goldenSet, string starting, CancellationToken ct)
+    {
+        var prepared = store is null
+            ? await EvaluationSubjects.FromManifestFileAsync(what, ct).ConfigureAwait(false)
+            : await EvaluationSubjects.FromStoredVersionAsync(store, store, what, version, goldenSet, Directory.GetCurrentDirectory(), ct).ConfigureAwait(false);
+        foreach (var warning in prepared.Warnings)
+        {
+            io.Error.WriteLine(warning);
+        }
+
+        if (prepared.Subject is null)
+        {
+            foreach (var problem in prepared.Problems)
+            {
+                io.Error.WriteLine(problem);
+            }
+
+            io.Fail($"The {starting} did not start: {prepared.Problems.Count} problem{(prepared.Problems.Count == 1 ? "" : "s")} to fix first.");
+        }
+
+        return prepared.Subject;
     }
 }

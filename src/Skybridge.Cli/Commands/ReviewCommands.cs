@@ -43,7 +43,7 @@ internal static class ReviewCommands
                 var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                 {
-                    return Refused(io, response, body);
+                    return SessionCommands.Refused(io, response, body);
                 }
 
                 var items = JsonNode.Parse(body)!.AsArray();
@@ -93,7 +93,7 @@ internal static class ReviewCommands
                 var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                 {
-                    return Refused(io, response, body);
+                    return SessionCommands.Refused(io, response, body);
                 }
 
                 var review = JsonNode.Parse(body)!.AsObject();
@@ -118,7 +118,7 @@ internal static class ReviewCommands
                 var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                 {
-                    return Refused(io, response, body);
+                    return SessionCommands.Refused(io, response, body);
                 }
 
                 var s = JsonNode.Parse(body)!.AsObject();
@@ -152,23 +152,5 @@ internal static class ReviewCommands
             ? string.Create(CultureInfo.InvariantCulture, $"{v:P1} [{(double)rate["lower"]!:P1}, {(double)rate["upper"]!:P1}]")
             : "no reviews";
         io.Output.WriteLine($"  {name,-20} {text} ({(int?)rate["successes"]}/{(int?)rate["total"]})");
-    }
-
-    private static int Refused(CliIo io, HttpResponseMessage response, string body)
-    {
-        JsonObject? problem = null;
-        try
-        {
-            problem = body.Length > 0 ? JsonNode.Parse(body) as JsonObject : null;
-        }
-        catch (JsonException)
-        {
-            // Not a problem document: the status says enough.
-        }
-
-        var code = (string?)problem?["code"] ?? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
-        var detail = (string?)problem?["detail"] ?? (string?)problem?["title"] ?? response.ReasonPhrase ?? "";
-        io.Fail($"{code}: {detail}", response.StatusCode == System.Net.HttpStatusCode.Unauthorized ? "Sign in again with skybridge login." : null);
-        return (int)response.StatusCode is 400 ? ExitCodes.InvalidInput : ExitCodes.Failed;
     }
 }

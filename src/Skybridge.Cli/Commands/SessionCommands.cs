@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Net;
 using System.Net.Http.Json;
@@ -316,5 +317,29 @@ internal static class SessionCommands
                 _nonce = values.FirstOrDefault();
             }
         }
+    }
+
+    /// <summary>Says what the server refused, with its stable code and every problem it listed.</summary>
+    internal static int Refused(CliIo io, HttpResponseMessage response, string body)
+    {
+        JsonObject? problem = null;
+        try
+        {
+            problem = body.Length > 0 ? JsonNode.Parse(body) as JsonObject : null;
+        }
+        catch (JsonException)
+        {
+            // Not a problem document: the status says enough.
+        }
+
+        var code = (string?)problem?["code"] ?? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        var detail = (string?)problem?["detail"] ?? (string?)problem?["title"] ?? response.ReasonPhrase ?? "";
+        io.Fail($"{code}: {detail}", response.StatusCode == System.Net.HttpStatusCode.Unauthorized ? "Sign in again with skybridge login." : null);
+        foreach (var p in (problem?["problems"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            io.Error.WriteLine($"  {(string?)p["code"]} {(string?)p["parameter"]}: {(string?)p["message"]}");
+        }
+
+        return (int)response.StatusCode is 400 ? ExitCodes.InvalidInput : ExitCodes.Failed;
     }
 }
