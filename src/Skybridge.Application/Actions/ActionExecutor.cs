@@ -145,9 +145,34 @@ public sealed partial class ActionExecutor
                 ["last_status_code"] = result.StatusCode,
                 ["last_message"] = result.Message,
             });
-            if (await _store.TransitionActionAsync(action.Id, ActionStatuses.Executing, ActionStatuses.Approved, deferred, _time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false))
+            // Recorded with the move back: a call a system of record refused is part of the action's history.
+            var at = _time.GetUtcNow();
+            try
             {
-                return await _store.GetActionAsync(action.Id, cancellationToken).ConfigureAwait(false);
+                await _ledger.AppendAsync([new LedgerEntry
+                {
+                    Type = LedgerEventTypes.ActionDeferred,
+                    Actors = [LedgerActor.System("connector:" + (connector?.Name ?? "none"))],
+                    WorkflowId = action.WorkflowId,
+                    WorkflowVersion = action.ManifestVersion,
+                    CaseId = action.CaseId,
+                    Resource = new LedgerResource("action", action.Id),
+                    Outcome = "deferred",
+                    InputHashes = new Dictionary<string, string> { ["call"] = action.CallDigest },
+                    Content = new JsonObject
+                    {
+                        ["action"] = action.Action,
+                        ["attempt"] = attempts,
+                        ["status_code"] = result.StatusCode,
+                        ["error"] = result.ErrorCode,
+                        ["node"] = _nodeId,
+                    },
+                }], [new ActionTransitionRow(action.Id, ActionStatuses.Executing, ActionStatuses.Approved, deferred, at)], CancellationToken.None).ConfigureAwait(false);
+                return action with { Status = ActionStatuses.Approved, Detail = deferred, UpdatedAt = at };
+            }
+            catch (StoreConflictException)
+            {
+                // Another node moved it meanwhile: what it wrote stands, as below.
             }
         }
 

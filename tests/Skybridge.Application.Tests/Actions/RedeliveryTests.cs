@@ -49,6 +49,9 @@ public sealed class RedeliveryTests
         Assert.Equal(ActionStatuses.Approved, after!.Status);
         Assert.Contains("\"delivery_attempts\":1", after.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain(await f.TrailAsync(), e => e.Type == "action.executed");
+        // The refused attempt is in the case's trail, with what the system answered.
+        var deferred = Assert.Single(await f.TrailAsync(), e => e.Type == "action.deferred");
+        Assert.Contains("\"status_code\":401", deferred.Body, StringComparison.Ordinal);
 
         // The outbox's next pass: the same action, the same key, and this time the system takes it.
         var done = await f.Executor.ExecuteAsync(id, Ct);
@@ -93,6 +96,7 @@ public sealed class RedeliveryTests
         var last = await f.Executor.ExecuteAsync(id, Ct);
         Assert.Equal(ActionStatuses.Failed, last!.Status);
         Assert.Equal(ActionExecutor.MaxDeliveryAttempts, f.System.CallsByKey[id]);
+        Assert.Equal(ActionExecutor.MaxDeliveryAttempts - 1, (await f.TrailAsync()).Count(e => e.Type == "action.deferred"));
         Assert.Single(await f.TrailAsync(), e => e.Type == "action.executed");
     }
 

@@ -171,6 +171,11 @@ public static class LedgerEventTypes
     /// <c>denied</c> (with the explanation); the <c>policy.decided</c> event before it carries the decision.</summary>
     public const string ActionRechecked = "action.rechecked";
 
+    /// <summary>An approved call its system refused for a reason that passes, known not to have run (unreachable, busy,
+    /// its token not yet checkable): it goes back to the outbox and is sent again with the same idempotency key.
+    /// Carries the attempt, the status code or error kind, and the node.</summary>
+    public const string ActionDeferred = "action.deferred";
+
     // Secrets.
 
     /// <summary>A connector credential was stored or replaced. Carries the connector's name, the credential's kind and
@@ -197,7 +202,7 @@ public static class LedgerEventTypes
         AgentRegistered, AgentKeyRotated, AgentEnabled, AgentDisabled,
         TokenIssued, TokenExchanged, TokenRefused, RequestRateLimited, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
         SourcesIngested, Retrieval, ModelCalled, DraftCreated,
-        ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, BudgetExhausted, ActionHeld, ActionRechecked,
+        ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, BudgetExhausted, ActionHeld, ActionRechecked, ActionDeferred,
         ResponderSkipped,
         WebhookAbandoned,
         EvaluationCompleted,
