@@ -171,11 +171,11 @@ public sealed class ReviewConsoleBrowserTests : IClassFixture<RunningServer>
         });
 
     /// <summary>A run of 40 golden cases, 10 of which miss a fact, against a bar of answer accuracy at least 0.9: below the bar.</summary>
-    private static EvaluationRun FailingRun()
+    private static EvaluationRun FailingRun(int failing = 10)
     {
         var cases = Enumerable.Range(1, 40).Select(i =>
         {
-            var passed = i > 10;
+            var passed = i > failing;
             var check = new CheckResult(CheckKind.Fact, "within 30 days", passed, passed ? "stated" : $"the answer of gc-{i:000} does not state 'within 30 days'");
             return new EvaluatedCase
             {
@@ -230,6 +230,33 @@ public sealed class ReviewConsoleBrowserTests : IClassFixture<RunningServer>
             // The 95% Wilson interval of 30/40 is [0.598, 0.858]: its lower end is what the bar's 0.9 is held against.
             await Assertions.Expect(criterion).ToContainTextAsync("[0.598, 0.858]");
             await Assertions.Expect(page.Locator("#report")).ToContainTextAsync("fact within 30 days: the answer of gc-003 does not state 'within 30 days'");
+            Assert.Empty(violations);
+        });
+
+    [Fact]
+    public async Task EvaluationRuns_Compared_ShowTheNewlyFailingCases_AndASignificantDrop() =>
+        await Browser.RunAsync("evaluation-compare", async page =>
+        {
+            var ledger = _server.Services.GetRequiredService<ILedger>();
+            var baseline = FailingRun(failing: 0);
+            await EvaluationEvidence.RecordAsync(ledger, baseline, "owner", Ct);
+            var candidate = FailingRun(failing: 10);
+            await EvaluationEvidence.RecordAsync(ledger, candidate, "owner", Ct);
+            var violations = Browser.WatchCsp(page);
+            await SignInAsync(page, "auditor");
+
+            await page.GotoAsync(Url($"/workflows/{RunningServer.Workflow}/evaluations"));
+            await page.SelectOptionAsync("#compare-a", baseline.Id);
+            await page.SelectOptionAsync("#compare-b", candidate.Id);
+            await page.ClickAsync("#compare-go");
+
+            await Assertions.Expect(page.Locator("#newly-failing-count")).ToHaveTextAsync("10");
+            await Assertions.Expect(page.Locator("#newly-passing-count")).ToHaveTextAsync("0");
+            await Assertions.Expect(page.Locator("#newly-failing")).ToContainTextAsync("gc-001");
+            // Ten discordant cases all one way: the exact two-sided p is 2 x 0.5^10 = 0.0020.
+            await Assertions.Expect(page.Locator("#p-value")).ToHaveTextAsync("0.0020");
+            await Assertions.Expect(page.Locator("#significance")).ToHaveAttributeAsync("data-worse", "true");
+            await Assertions.Expect(page.Locator($"#deltas tr[data-metric='{Metrics.AnswerAccuracy}'] .delta")).ToHaveTextAsync("-0.250");
             Assert.Empty(violations);
         });
 }
