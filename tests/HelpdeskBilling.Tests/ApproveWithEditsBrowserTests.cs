@@ -86,6 +86,12 @@ public sealed class ApproveWithEditsBrowserTests : IClassFixture<DeskFixture>
             // A second eligible person approves it, and the system refunds 200.
             await page.Context.ClearCookiesAsync();
             await SignInAsync(page, "lead");
+            // The inbox says the call is an approver's edit, and what changed, before anyone opens it.
+            await page.GotoAsync(Url($"/workflows/{DeskFixture.Workflow}/approvals"));
+            var marker = page.Locator($".edited[data-edited-from='{pending.GetProperty("actionId").GetString()}']");
+            await Assertions.Expect(marker.Locator(".change[data-parameter='amount'] del")).ToHaveTextAsync("300");
+            await Assertions.Expect(marker.Locator(".change[data-parameter='amount'] ins")).ToHaveTextAsync("200");
+            await Assertions.Expect(marker.Locator(".change[data-parameter='order_id']")).ToHaveCountAsync(0);
             await page.GotoAsync(newApprovalUrl);
             await Assertions.Expect(page.Locator("#edit-diff tr[data-parameter='amount'] ins.after")).ToHaveTextAsync("200");
             await page.ClickAsync("#approve");

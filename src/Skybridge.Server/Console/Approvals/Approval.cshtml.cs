@@ -17,6 +17,15 @@ namespace Skybridge.Server.Console.Approvals;
 public sealed record ParameterChange(string Name, string? Before, string? After)
 {
     public bool Changed => Before != After;
+
+    /// <summary>Every parameter of either call (canonical JSON objects), before and after.</summary>
+    public static IReadOnlyList<ParameterChange> Between(string beforeJson, string afterJson)
+    {
+        var before = System.Text.Json.Nodes.JsonNode.Parse(beforeJson)!.AsObject();
+        var after = System.Text.Json.Nodes.JsonNode.Parse(afterJson)!.AsObject();
+        return [.. before.Select(p => p.Key).Union(after.Select(p => p.Key), StringComparer.Ordinal)
+            .Select(name => new ParameterChange(name, before[name]?.ToJsonString(), after[name]?.ToJsonString()))];
+    }
 }
 
 /// <summary>
@@ -228,10 +237,7 @@ public sealed class ApprovalModel : PageModel
         EditedFrom = await _approvals.EditedFromAsync(action, cancellationToken).ConfigureAwait(false);
         if (EditedFrom is not null)
         {
-            var before = JsonNode.Parse(EditedFrom.Parameters)!.AsObject();
-            var after = JsonNode.Parse(action.Parameters)!.AsObject();
-            Changes = [.. before.Select(p => p.Key).Union(after.Select(p => p.Key), StringComparer.Ordinal)
-                .Select(name => new ParameterChange(name, before[name]?.ToJsonString(), after[name]?.ToJsonString()))];
+            Changes = ParameterChange.Between(EditedFrom.Parameters, action.Parameters);
         }
 
         var stored = await _cases.GetCaseAsync(approval.CaseId, cancellationToken).ConfigureAwait(false);

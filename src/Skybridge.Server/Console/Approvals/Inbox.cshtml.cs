@@ -43,6 +43,10 @@ public sealed class InboxModel : PageModel
 
     public bool CanDecide { get; private set; }
 
+    /// <summary>Pending approvals of edited calls: the call each replaces, and what the edit changed.</summary>
+    public IReadOnlyDictionary<string, (StoredAction Original, IReadOnlyList<ParameterChange> Changes)> Edited { get; private set; } =
+        new Dictionary<string, (StoredAction, IReadOnlyList<ParameterChange>)>();
+
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken cancellationToken)
     {
         var verdict = await _access.CheckAsync(User, Permission.ReadApprovals, id, cancellationToken).ConfigureAwait(false);
@@ -68,6 +72,17 @@ public sealed class InboxModel : PageModel
         }
 
         Pending = [.. cards.Where(c => c.IsPending)];
+        // An edited call says so in the list, with what changed: the person deciding it sees it is not the agent's call.
+        var edited = new Dictionary<string, (StoredAction, IReadOnlyList<ParameterChange>)>(StringComparer.Ordinal);
+        foreach (var card in Pending)
+        {
+            if (await _approvals.EditedFromAsync(card.Action, cancellationToken).ConfigureAwait(false) is { } original)
+            {
+                edited[card.Approval.Id] = (original, ParameterChange.Between(original.Parameters, card.Action.Parameters));
+            }
+        }
+
+        Edited = edited;
         Decided = [.. cards.Where(c => !c.IsPending)];
         return Page();
     }
