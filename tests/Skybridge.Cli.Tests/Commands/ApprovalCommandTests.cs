@@ -23,8 +23,6 @@ namespace Skybridge.Cli.Tests.Commands;
 [Collection("session-environment")]
 public sealed partial class ApprovalCommandTests
 {
-    [GeneratedRegex("code ([A-Z]{4}-[A-Z]{4})")]
-    private static partial Regex UserCode();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -62,7 +60,7 @@ public sealed partial class ApprovalCommandTests
 
         await using var app = SkybridgeServer.Build(new SkybridgeServerOptions { Urls = "http://127.0.0.1:0", MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning }, store);
         await app.StartNodeAsync(Ct);
-        await LoginAsync(app, SkybridgeServer.ListeningAddresses(app)[0], "approver");
+        await CliLogin.AsAsync(app, SkybridgeServer.ListeningAddresses(app)[0], "approver", Ct);
         // The proposing agent is registered: an edited call is proposed again with its role.
         var registered = await app.Services.GetRequiredService<Skybridge.Application.Agents.AgentService>().RegisterAsync("test", "support-desk", "responder-bot", "responder",
             Skybridge.Application.Agents.AgentKeyPair.Generate().PublicJwk, Ct);
@@ -139,20 +137,4 @@ public sealed partial class ApprovalCommandTests
         return result.Answer!;
     }
 
-    private static async Task LoginAsync(WebApplication app, string url, string userName)
-    {
-        var output = new StringWriter();
-        var io = new CliIo(TextWriter.Synchronized(output), TextWriter.Synchronized(new StringWriter()), new StringReader(""), inputRedirected: true);
-        var login = CliApp.RunAsync(["login", "--server", url], io, Ct);
-        string? code = null;
-        for (var i = 0; i < 100 && code is null; i++)
-        {
-            await Task.Delay(100, Ct);
-            code = UserCode().Match(output.ToString()) is { Success: true } m ? m.Groups[1].Value : null;
-        }
-
-        Assert.NotNull(code);
-        Assert.Equal(DeviceApproval.Approved, await app.Services.GetRequiredService<DeviceAuthorizationService>().ApproveAsync(code, userName, approve: true, Ct));
-        Assert.Equal(0, await login);
-    }
 }

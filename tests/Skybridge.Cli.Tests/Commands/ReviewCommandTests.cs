@@ -16,8 +16,6 @@ namespace Skybridge.Cli.Tests.Commands;
 [Collection("session-environment")]
 public sealed partial class ReviewCommandTests
 {
-    [GeneratedRegex("code ([A-Z]{4}-[A-Z]{4})")]
-    private static partial Regex UserCode();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -49,7 +47,7 @@ public sealed partial class ReviewCommandTests
 
         await using var app = SkybridgeServer.Build(new SkybridgeServerOptions { Urls = "http://127.0.0.1:0", MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning }, store);
         await app.StartNodeAsync(Ct);
-        await LoginAsync(app, SkybridgeServer.ListeningAddresses(app)[0], "qa");
+        await CliLogin.AsAsync(app, SkybridgeServer.ListeningAddresses(app)[0], "qa", Ct);
 
         var list = await CliRun.RunAsync("review", "list", "support-desk");
         Assert.True(list.ExitCode == 0, list.Error);
@@ -76,20 +74,4 @@ public sealed partial class ReviewCommandTests
         Assert.Contains("case-cli-1", done.Output, StringComparison.Ordinal);
     }
 
-    private static async Task LoginAsync(WebApplication app, string url, string userName)
-    {
-        var output = new StringWriter();
-        var io = new CliIo(TextWriter.Synchronized(output), TextWriter.Synchronized(new StringWriter()), new StringReader(""), inputRedirected: true);
-        var login = CliApp.RunAsync(["login", "--server", url], io, Ct);
-        string? code = null;
-        for (var i = 0; i < 100 && code is null; i++)
-        {
-            await Task.Delay(100, Ct);
-            code = UserCode().Match(output.ToString()) is { Success: true } m ? m.Groups[1].Value : null;
-        }
-
-        Assert.NotNull(code);
-        Assert.Equal(DeviceApproval.Approved, await app.Services.GetRequiredService<DeviceAuthorizationService>().ApproveAsync(code, userName, approve: true, Ct));
-        Assert.Equal(0, await login);
-    }
 }
