@@ -20,6 +20,18 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
 
     public static string FiveMistakes => Path.Combine(RepoRoot, "tests", "Skybridge.Core.Tests", "Manifests", "TestData", "five-mistakes.yaml");
 
+    /// <summary>Copies the sample workflow's folder (manifest, golden set, knowledge base) into <paramref name="folder"/>, for a test to change.</summary>
+    public static void CopySample(string folder)
+    {
+        var sample = Path.GetDirectoryName(SampleManifest)!;
+        foreach (var file in Directory.EnumerateFiles(sample, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(folder, Path.GetRelativePath(sample, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     public static string NewDataFolder() => Path.Combine(Path.GetTempPath(), "skybridge-cli-" + Guid.NewGuid().ToString("N"));
 
     private static string FindRoot()

@@ -16,13 +16,7 @@ public sealed class CalibrationTests : IDisposable
 
     public CalibrationTests()
     {
-        var sample = Path.Combine(TestStore.RepoRoot, "samples", "support-desk");
-        foreach (var file in Directory.EnumerateFiles(sample, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_folder, Path.GetRelativePath(sample, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        TestStore.CopySample(_folder);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

@@ -34,6 +34,18 @@ internal sealed class TestStore : IAsyncDisposable
         Directory.Delete(_folder, recursive: true);
     }
 
+    /// <summary>Copies the sample workflow's folder (manifest, golden set, knowledge base) into <paramref name="folder"/>, for a test to change.</summary>
+    public static void CopySample(string folder)
+    {
+        var sample = Path.Combine(RepoRoot, "samples", "support-desk");
+        foreach (var file in Directory.EnumerateFiles(sample, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(folder, Path.GetRelativePath(sample, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     /// <summary>The repository's root (where Skybridge.slnx is).</summary>
     public static string RepoRoot
     {

@@ -9,13 +9,7 @@ public sealed class EvalCalibrateCommandTests : IDisposable
 
     public EvalCalibrateCommandTests()
     {
-        var sample = Path.GetDirectoryName(CliRun.SampleManifest)!;
-        foreach (var file in Directory.EnumerateFiles(sample, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_folder, Path.GetRelativePath(sample, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        CliRun.CopySample(_folder);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

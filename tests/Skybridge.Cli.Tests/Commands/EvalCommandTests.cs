@@ -12,13 +12,7 @@ public sealed partial class EvalCommandTests : IDisposable
 
     public EvalCommandTests()
     {
-        var sample = Path.GetDirectoryName(CliRun.SampleManifest)!;
-        foreach (var file in Directory.EnumerateFiles(sample, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_folder, Path.GetRelativePath(sample, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        CliRun.CopySample(_folder);
     }
 
     public void Dispose()

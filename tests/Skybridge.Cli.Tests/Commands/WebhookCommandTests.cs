@@ -8,13 +8,7 @@ public sealed class WebhookCommandTests
     private static async Task<string> ManifestWithWebhookAsync()
     {
         var folder = Directory.CreateTempSubdirectory("skybridge-webhook-").FullName;
-        var sample = Path.GetDirectoryName(CliRun.SampleManifest)!;
-        foreach (var file in Directory.GetFiles(sample, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(folder, Path.GetRelativePath(sample, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        CliRun.CopySample(folder);
 
         var path = Path.Combine(folder, "manifest.yaml");
         await File.AppendAllTextAsync(path, "\nwebhooks:\n  - name: leads-chat\n    url: https://chat.example.com/hooks/skybridge\n    events: [approval.requested]\n", Ct);
