@@ -122,6 +122,10 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("console version", "read-manifest", HttpMethod.Get, $"/workflows/{wf}/versions/1", () => null, Console: true),
         new("console approvals inbox", "read-approvals", HttpMethod.Get, $"/workflows/{wf}/approvals", () => null, Console: true),
         new("console approval", "read-approvals", HttpMethod.Get, $"/approvals/{approvalId ?? "approval-none"}", () => null, Console: true),
+        new("console case list", "read-case", HttpMethod.Get, $"/workflows/{wf}/cases", () => null, Console: true),
+        new("console agents", "read-workflow", HttpMethod.Get, $"/workflows/{wf}/agents", () => null, Console: true),
+        new("console evaluation runs", "read-workflow", HttpMethod.Get, $"/workflows/{wf}/evaluations", () => null, Console: true),
+        new("console review queue", "read-reviews", HttpMethod.Get, $"/workflows/{wf}/reviews", () => null, Console: true),
         // A decision for another call than the one shown: refused by the approval (409) for those the table lets in,
         // so the probe changes nothing.
         new("decide approval", "decide-approval", HttpMethod.Post, $"/api/approvals/{approvalId ?? "approval-none"}/decision", () => JsonContent.Create(new { decision = "approve", callDigest = new string('0', 64) })),
