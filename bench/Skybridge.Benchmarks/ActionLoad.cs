@@ -56,7 +56,7 @@ internal static class ActionLoad
             var yaml = (await File.ReadAllTextAsync(IssuanceRig.FindSample()))
                 .Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal)
                 .Replace("http://127.0.0.1:5081/helpdesk", noopUrl, StringComparison.Ordinal);
-            var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "bench", activate: true, default);
+            var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "bench", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), default);
             if (!published.IsValid)
             {
                 throw new InvalidOperationException("The benchmark manifest does not validate: " + string.Join("; ", published.Diagnostics));

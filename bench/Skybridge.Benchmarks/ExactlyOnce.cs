@@ -211,7 +211,7 @@ internal static class ExactlyOnce
             .Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal)
             .Replace("sum: amount, max: 500,", "sum: amount, max: 100000000,", StringComparison.Ordinal)
             .Replace("http://127.0.0.1:5081", deskUrl, StringComparison.Ordinal);
-        var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "bench", activate: true, default).ConfigureAwait(false);
+        var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "bench", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), default).ConfigureAwait(false);
         if (!published.IsValid)
         {
             throw new InvalidOperationException("The benchmark manifest does not validate: " + string.Join("; ", published.Diagnostics));

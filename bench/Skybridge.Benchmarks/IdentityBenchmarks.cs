@@ -176,7 +176,7 @@ internal sealed class IssuanceRig : IAsyncDisposable
         await using (var ledger = new LedgerWriter(store, TimeProvider.System, "bench"))
         {
             var manifest = await File.ReadAllTextAsync(FindSample());
-            var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(manifest, "manifest.yaml", null, "bench", activate: true, default);
+            var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(manifest, "manifest.yaml", null, "bench", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), default);
             if (!published.IsValid)
             {
                 throw new InvalidOperationException("The sample manifest does not validate.");

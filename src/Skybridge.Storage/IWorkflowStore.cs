@@ -26,8 +26,10 @@ public interface IWorkflowStore
     /// <summary>
     /// Makes <paramref name="version"/> the active one and records the switch in the activation history.
     /// Activating the version that is already active changes nothing and returns <see cref="ActivationOutcome.AlreadyActive"/>.
+    /// <paramref name="basis"/> is how the activation passed the evaluation gate, kept with it (the gate itself is decided
+    /// by the application before this call).
     /// </summary>
-    Task<ActivationResult> ActivateAsync(string workflowId, int version, string actor, CancellationToken cancellationToken = default);
+    Task<ActivationResult> ActivateAsync(string workflowId, int version, string actor, ActivationBasis? basis, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Re-activates the version that was active before the current one (following the activation history),
@@ -102,10 +104,14 @@ public sealed record WorkflowSummary
 }
 
 /// <summary>What an activation or rollback did.</summary>
-public enum ActivationOutcome { Activated, AlreadyActive, UnknownWorkflow, UnknownVersion, NothingToRollBackTo }
+/// <remarks><see cref="GateRefused"/> is the application's: the evaluation gate refused the version before the store was asked.</remarks>
+public enum ActivationOutcome { Activated, AlreadyActive, UnknownWorkflow, UnknownVersion, NothingToRollBackTo, GateRefused }
 
-/// <summary>The result of an activation or rollback; <see cref="Activation"/> is set when something changed.</summary>
-public sealed record ActivationResult(ActivationOutcome Outcome, Activation? Activation = null);
+/// <summary>
+/// The result of an activation or rollback; <see cref="Activation"/> is set when something changed, <see cref="Gate"/>
+/// when the evaluation gate was asked (every activation; not a rollback).
+/// </summary>
+public sealed record ActivationResult(ActivationOutcome Outcome, Activation? Activation = null, Skybridge.Core.Evaluation.ActivationGateDecision? Gate = null);
 
 /// <summary>One entry of the activation history.</summary>
 public sealed record Activation
@@ -118,6 +124,24 @@ public sealed record Activation
     public required string Kind { get; init; }
     public required string Actor { get; init; }
     public required DateTimeOffset At { get; init; }
+    /// <summary>How it passed the evaluation gate; null for rollbacks and activations stored before the gate existed.</summary>
+    public ActivationBasis? Basis { get; init; }
+}
+
+/// <summary>How an activation passed the evaluation gate.</summary>
+/// <param name="Gate"><see cref="Evaluation"/>, <see cref="Override"/> or <see cref="Setup"/>.</param>
+/// <param name="RunId">The clearing run; for an override, the newest run of the version, if any.</param>
+/// <param name="Reason">The override's reason; null when a run cleared.</param>
+public sealed record ActivationBasis(string Gate, string? RunId, string? Reason)
+{
+    /// <summary>A stored run of the exact version cleared the bar.</summary>
+    public const string Evaluation = "evaluation";
+
+    /// <summary>The owner activated it without a clearing run, with a reason.</summary>
+    public const string Override = "override";
+
+    /// <summary>The bundled sample, activated by <c>skybridge up</c> on a local data folder, with a reason.</summary>
+    public const string Setup = "setup";
 }
 
 /// <summary>Evidence that a workflow earned an autonomy level.</summary>

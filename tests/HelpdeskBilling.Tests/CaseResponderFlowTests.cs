@@ -34,7 +34,7 @@ public sealed class CaseResponderFlowTests : IClassFixture<DeskFixture>
         var active = (await store.GetWorkflowAsync(DeskFixture.Workflow, Ct))!.ActiveVersion!.Value;
         var yaml = (await store.GetVersionAsync(DeskFixture.Workflow, active, Ct))!.Yaml;
         yaml = System.Text.RegularExpressions.Regex.Replace(yaml, @"level: L[0-9]-[a-z-]+", "level: " + level) + $"\n# test version {Interlocked.Increment(ref _versions)}\n";
-        var published = await services.GetRequiredService<ManifestService>().PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, Ct);
+        var published = await services.GetRequiredService<ManifestService>().PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), Ct);
         Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
         Assert.NotNull(await services.GetRequiredService<GroundingService>().IngestAsync(DeskFixture.Workflow, SampleFolder(), "seed", Ct));
     }

@@ -78,7 +78,7 @@ public class DeskFixture : IAsyncLifetime
             // run; budgets have tests of their own (BudgetPipelineTests, two nodes on PostgreSQL).
             yaml = yaml.Replace("sum: amount, max: 500,", "sum: amount, max: 100000,", StringComparison.Ordinal);
             yaml = EditManifest(yaml);
-            var published = await new ManifestService(_store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
+            var published = await new ManifestService(_store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), default);
             Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
         }
 

@@ -211,7 +211,7 @@ public sealed class ExactlyOnceUnderKillTests : IAsyncDisposable
             .Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal)
             .Replace("sum: amount, max: 500,", "sum: amount, max: 100000,", StringComparison.Ordinal)
             .Replace("http://127.0.0.1:5081", gateUrl, StringComparison.Ordinal);
-        var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, Ct);
+        var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), Ct);
         Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
         var accounts = new AccountService(store, TimeProvider.System, ledger);
         await accounts.CreateUserAsync("seed", "approver", "Approver", Password, Ct);

@@ -32,6 +32,21 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
         }
     }
 
+    /// <summary>
+    /// The owner's reason for activating a fixture's manifest without a clearing evaluation (with
+    /// <c>--by maria.lopez</c>, the sample's owner): tests of other commands need an active workflow, not evidence.
+    /// </summary>
+    public const string FixtureOverride = "test fixture: activated without an evaluation run";
+
+    /// <summary>
+    /// <paramref name="manifestYaml"/> with its <c>golden_set</c> line pinning <paramref name="goldenSetText"/>'s SHA-256,
+    /// for a test that writes its own golden set beside a copy of the sample (the sample pins its own).
+    /// </summary>
+    public static string PinGoldenSet(string manifestYaml, string goldenSetText, string? sha256 = null) =>
+        System.Text.RegularExpressions.Regex.Replace(manifestYaml, "^golden_set:.*$",
+            "golden_set: { path: golden-set.yaml, sha256: " + (sha256 ?? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(goldenSetText)))) + " }",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+
     public static string NewDataFolder() => Path.Combine(Path.GetTempPath(), "skybridge-cli-" + Guid.NewGuid().ToString("N"));
 
     private static string FindRoot()

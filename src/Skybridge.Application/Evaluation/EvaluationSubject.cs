@@ -61,9 +61,20 @@ public static class EvaluationSubjects
         }
 
         var full = Path.GetFullPath(manifestPath);
-        var folder = Path.GetDirectoryName(full)!;
-        var bytes = await File.ReadAllBytesAsync(full, cancellationToken).ConfigureAwait(false);
-        var prepared = Prepare(Encoding.UTF8.GetString(bytes), Convert.ToHexStringLower(SHA256.HashData(bytes)), manifestPath, folder, null, onDisk: true);
+        // Read as `manifest publish` reads it (a byte-order mark dropped), so that the run's manifest hash is the hash
+        // the published version gets, and the activation gate can match the two.
+        var text = await File.ReadAllTextAsync(full, cancellationToken).ConfigureAwait(false);
+        return FromManifestText(text, manifestPath, Path.GetDirectoryName(full)!);
+    }
+
+    /// <summary>
+    /// A manifest's text as it will be (or was) published, read against the folder its paths are relative to: its
+    /// golden set and sources come from that folder. The run's manifest hash is the published version's.
+    /// </summary>
+    public static EvaluationPreparation FromManifestText(string text, string manifestName, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var prepared = Prepare(text, ManifestHash.Compute(text), manifestName, folder, null, onDisk: true);
         if (prepared.Subject is not { } subject)
         {
             return prepared;

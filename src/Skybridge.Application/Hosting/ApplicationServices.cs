@@ -47,6 +47,7 @@ public static class ApplicationServices
         services.AddSingleton<IActionStore>(store);
         services.AddSingleton<ILedgerStore>(store);
         services.AddSingleton<IWebhookStore>(store);
+        services.AddSingleton<IEvaluationStore>(store);
 
         // Start-up work first: hosted services start in the order they were added.
         services.AddSingleton<NodeSecrets>();
@@ -65,7 +66,7 @@ public static class ApplicationServices
         services.AddSingleton<GroupService>();
         services.AddSingleton<IPeopleDirectory>(sp => sp.GetRequiredService<GroupService>());
         services.AddSingleton<AccessService>();
-        services.AddSingleton<ManifestService>();
+        services.AddSingleton(sp => new ManifestService(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
 
         services.AddSingleton<IdentityState>();
         services.AddSingleton<TokenSigningKeys>();

@@ -1,4 +1,5 @@
 using Skybridge.Core.Diagnostics;
+using Skybridge.Core.Evaluation;
 using Skybridge.Core.Governance.Policy;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Core.Manifests;
@@ -27,24 +28,45 @@ public sealed record ManifestPublishResult
 }
 
 /// <summary>
+/// An override of the evaluation gate: activate a version without a stored run that clears its bar. Only the
+/// workflow's owner may (checked by the service); the reason is recorded and shown wherever the version is shown.
+/// </summary>
+/// <param name="Reason">Why the version may run without a clearing evaluation.</param>
+/// <param name="LocalSetup">
+/// True only for <c>skybridge up</c>'s set-up of the bundled sample on a local data folder: recorded as a set-up, not
+/// as the owner's decision. Never set from the API.
+/// </param>
+public sealed record ActivationOverride(string Reason, bool LocalSetup = false);
+
+/// <summary>
 /// Validates, publishes, activates and rolls back manifests against a store. The one path shared by the API,
 /// the console and the CLI: nothing is ever stored from a manifest that has an error.
 /// </summary>
 public sealed class ManifestService
 {
     private readonly IWorkflowStore _store;
+    private readonly IEvaluationStore _evaluations;
+    private readonly IPeopleStore _people;
     private readonly TimeProvider _time;
     private readonly ILedger _ledger;
     private readonly Tokens.IdentityState? _state;
 
     /// <remarks><paramref name="state"/> is the running node's in-memory state, refreshed at once after an activation so
     /// that the node's next case uses the new version; null from the CLI (nodes pick it up within a second).</remarks>
-    public ManifestService(IWorkflowStore store, TimeProvider time, ILedger ledger, Tokens.IdentityState? state = null)
+    public ManifestService(IWorkflowStore store, IEvaluationStore evaluations, IPeopleStore people, TimeProvider time, ILedger ledger, Tokens.IdentityState? state = null)
     {
         _state = state;
         _store = store;
+        _evaluations = evaluations;
+        _people = people;
         _time = time;
         _ledger = ledger;
+    }
+
+    /// <summary>The same service over one store that holds every area (the CLI, tests).</summary>
+    public ManifestService(ISkybridgeStore store, TimeProvider time, ILedger ledger, Tokens.IdentityState? state = null)
+        : this(store, store, store, time, ledger, state)
+    {
     }
 
     /// <summary>
@@ -85,9 +107,19 @@ public sealed class ManifestService
         return new ManifestPublishResult { Diagnostics = result.Diagnostics, WorkflowId = result.Manifest?.Id };
     }
 
-    /// <summary>Validates, then stores an immutable version (and activates it when asked). Stores nothing when invalid.</summary>
+    /// <summary>
+    /// Validates, then stores an immutable version (and activates it when asked, through the evaluation gate: see
+    /// <see cref="ActivateAsync(string, int, string, ActivationOverride?, CancellationToken)"/>). Stores nothing when
+    /// invalid. A version the gate refuses is still stored; <see cref="ManifestPublishResult.Activation"/> then says why
+    /// it is not active.
+    /// </summary>
+    public Task<ManifestPublishResult> PublishAsync(
+        string yaml, string fileName, Func<string, bool>? fileExists, string publishedBy, bool activate, CancellationToken cancellationToken) =>
+        PublishAsync(yaml, fileName, fileExists, publishedBy, activate, null, cancellationToken);
+
+    /// <summary>As <see cref="PublishAsync(string, string, Func{string, bool}?, string, bool, CancellationToken)"/>, with the owner's override of the evaluation gate.</summary>
     public async Task<ManifestPublishResult> PublishAsync(
-        string yaml, string fileName, Func<string, bool>? fileExists, string publishedBy, bool activate, CancellationToken cancellationToken)
+        string yaml, string fileName, Func<string, bool>? fileExists, string publishedBy, bool activate, ActivationOverride? activationOverride, CancellationToken cancellationToken)
     {
         var (result, _) = await LoadAsync(yaml, fileName, fileExists, cancellationToken).ConfigureAwait(false);
         if (!result.IsValid || result.Manifest is null)
@@ -137,8 +169,7 @@ public sealed class ManifestService
         ActivationResult? activation = null;
         if (activate)
         {
-            activation = await _store.ActivateAsync(manifest.Id, published.Version.Version, publishedBy, cancellationToken).ConfigureAwait(false);
-            await RecordActivationAsync(manifest.Id, activation, publishedBy, cancellationToken).ConfigureAwait(false);
+            activation = await GatedActivateAsync(manifest, published.Version, publishedBy, activationOverride, cancellationToken).ConfigureAwait(false);
         }
 
         return new ManifestPublishResult
@@ -150,12 +181,21 @@ public sealed class ManifestService
         };
     }
 
+    /// <summary>Activates a stored version through the evaluation gate, without an override.</summary>
+    public Task<(ActivationResult Result, IReadOnlyList<Diagnostic> Diagnostics)> ActivateAsync(
+        string workflowId, int version, string actor, CancellationToken cancellationToken) =>
+        ActivateAsync(workflowId, version, actor, null, cancellationToken);
+
     /// <summary>
     /// Activates a stored version. The stored YAML is validated again first, against today's evidence, so that
     /// re-activating an old version cannot bring back an autonomy level the workflow no longer has evidence for.
+    /// Then the evaluation gate (<see cref="ActivationGate"/>): a stored run of this exact text on its pinned golden set
+    /// must clear the bar, or the owner overrides with a reason. The basis (the run, or the override and its reason)
+    /// is kept with the activation and recorded in <c>workflow.activated</c>; a refusal is recorded as
+    /// <c>workflow.activation_refused</c> and changes nothing.
     /// </summary>
     public async Task<(ActivationResult Result, IReadOnlyList<Diagnostic> Diagnostics)> ActivateAsync(
-        string workflowId, int version, string actor, CancellationToken cancellationToken)
+        string workflowId, int version, string actor, ActivationOverride? activationOverride, CancellationToken cancellationToken)
     {
         var stored = await _store.GetVersionAsync(workflowId, version, cancellationToken).ConfigureAwait(false);
         if (stored is null)
@@ -165,14 +205,89 @@ public sealed class ManifestService
         }
 
         var (check, _) = await LoadAsync(stored.Yaml, $"{workflowId}@v{version}", null, cancellationToken).ConfigureAwait(false);
-        if (!check.IsValid)
+        if (!check.IsValid || check.Manifest is null)
         {
             return (new ActivationResult(ActivationOutcome.UnknownVersion), check.Diagnostics);
         }
 
-        var activated = await _store.ActivateAsync(workflowId, version, actor, cancellationToken).ConfigureAwait(false);
-        await RecordActivationAsync(workflowId, activated, actor, cancellationToken).ConfigureAwait(false);
-        return (activated, []);
+        return (await GatedActivateAsync(check.Manifest, stored, actor, activationOverride, cancellationToken).ConfigureAwait(false), []);
+    }
+
+    /// <summary>What the evaluation gate would decide for a stored version now, without activating it (for the API and console).</summary>
+    public async Task<ActivationGateDecision?> GateAsync(string workflowId, int version, string actor, ActivationOverride? activationOverride, CancellationToken cancellationToken)
+    {
+        var stored = await _store.GetVersionAsync(workflowId, version, cancellationToken).ConfigureAwait(false);
+        if (stored is null || LoadPublished(stored.Yaml) is not { } manifest)
+        {
+            return null;
+        }
+
+        return await DecideGateAsync(manifest, stored, actor, activationOverride, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ActivationResult> GatedActivateAsync(
+        WorkflowManifest manifest, ManifestVersion version, string actor, ActivationOverride? activationOverride, CancellationToken cancellationToken)
+    {
+        var workflow = await _store.GetWorkflowAsync(manifest.Id, cancellationToken).ConfigureAwait(false);
+        if (workflow?.ActiveVersion == version.Version)
+        {
+            return new ActivationResult(ActivationOutcome.AlreadyActive);
+        }
+
+        var gate = await DecideGateAsync(manifest, version, actor, activationOverride, cancellationToken).ConfigureAwait(false);
+        if (!gate.Allowed)
+        {
+            await _ledger.AppendAsync(new LedgerEntry
+            {
+                Type = LedgerEventTypes.WorkflowActivationRefused,
+                Actors = [LedgerActor.Human(actor)],
+                WorkflowId = manifest.Id,
+                WorkflowVersion = version.Version,
+                Resource = new LedgerResource("workflow", manifest.Id, ["active_version"]),
+                Outcome = gate.Code!,
+                Content = new System.Text.Json.Nodes.JsonObject { ["to_version"] = version.Version, ["run"] = gate.RunId },
+            }, cancellationToken).ConfigureAwait(false);
+            return new ActivationResult(ActivationOutcome.GateRefused, null, gate);
+        }
+
+        var basis = gate.Outcome == ActivationGateOutcome.ClearedByRun
+            ? new ActivationBasis(ActivationBasis.Evaluation, gate.RunId, null)
+            : new ActivationBasis(gate.Override!.Authority == OverrideAuthority.LocalSetup ? ActivationBasis.Setup : ActivationBasis.Override, gate.RunId, gate.Override.Reason);
+        var activated = await _store.ActivateAsync(manifest.Id, version.Version, actor, basis, cancellationToken).ConfigureAwait(false);
+        await RecordActivationAsync(manifest.Id, activated, actor, cancellationToken).ConfigureAwait(false);
+        return activated with { Gate = gate };
+    }
+
+    private async Task<ActivationGateDecision> DecideGateAsync(
+        WorkflowManifest manifest, ManifestVersion version, string actor, ActivationOverride? activationOverride, CancellationToken cancellationToken)
+    {
+        var runs = await _evaluations.ListEvaluationRunsAsync(manifest.Id, cancellationToken).ConfigureAwait(false);
+        GateOverride? request = null;
+        if (activationOverride is not null)
+        {
+            var authority = activationOverride.LocalSetup ? OverrideAuthority.LocalSetup
+                : await IsOwnerAsync(manifest.Owner, actor, cancellationToken).ConfigureAwait(false) ? OverrideAuthority.Owner : OverrideAuthority.None;
+            request = new GateOverride(actor, activationOverride.Reason, authority);
+        }
+
+        return ActivationGate.Decide(
+            version.ContentHash,
+            manifest.GoldenSetSha256,
+            manifest.Owner.ToString(),
+            [.. runs.Select(r => new GateRun(r.Id, r.ManifestHash, r.GoldenSetHash, r.Verdict == StoredEvaluationRun.Clears, r.FinishedAt))],
+            request);
+    }
+
+    /// <summary>The owner by name, or a member of the owner group now (memberships are read at every decision).</summary>
+    private async Task<bool> IsOwnerAsync(Principal owner, string actor, CancellationToken cancellationToken)
+    {
+        if (owner.Kind == PrincipalKind.User)
+        {
+            return string.Equals(owner.Name, actor, StringComparison.Ordinal);
+        }
+
+        var groups = await _people.ListGroupsOfUserAsync(actor, cancellationToken).ConfigureAwait(false);
+        return groups.Any(g => string.Equals(g.GroupName, owner.Name, StringComparison.Ordinal));
     }
 
     /// <summary>Re-activates the previously active version.</summary>
@@ -203,7 +318,15 @@ public sealed class ManifestService
             WorkflowVersion = a.Version,
             Resource = new LedgerResource("workflow", workflowId, ["active_version"]),
             Outcome = "activated",
-            Content = new System.Text.Json.Nodes.JsonObject { ["from_version"] = a.PreviousVersion, ["to_version"] = a.Version },
+            Content = new System.Text.Json.Nodes.JsonObject
+            {
+                ["from_version"] = a.PreviousVersion,
+                ["to_version"] = a.Version,
+                // How it passed the evaluation gate: the clearing run, or the override and its reason (rollbacks: none).
+                ["gate"] = a.Basis?.Gate,
+                ["run"] = a.Basis?.RunId,
+                ["override_reason"] = a.Basis?.Reason,
+            },
         }, cancellationToken).ConfigureAwait(false);
     }
 

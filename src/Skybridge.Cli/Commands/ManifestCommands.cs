@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Skybridge.Core.Diagnostics;
+using Skybridge.Core.Evaluation;
 using Skybridge.Application.Ledger;
 using Skybridge.Application.Manifests;
 using Skybridge.Storage;
@@ -93,10 +94,11 @@ internal static class ManifestCommands
     private static Command Publish(CliIo io, TimeProvider time)
     {
         var path = PathArgument();
-        var activate = new Option<bool>("--activate") { Description = "Also make the new version the active one." };
+        var activate = new Option<bool>("--activate") { Description = "Also make the new version the active one (a stored evaluation run of it must clear its bar, or the owner gives --override-reason)." };
+        var overrideReason = OverrideReasonOption();
         var by = ByOption();
         var store = new StoreOptions();
-        var command = new Command("publish", "Validate a manifest and store it as a new immutable version. Nothing is stored from an invalid manifest.") { path, activate, by };
+        var command = new Command("publish", "Validate a manifest and store it as a new immutable version. Nothing is stored from an invalid manifest.") { path, activate, overrideReason, by };
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -109,7 +111,8 @@ internal static class ManifestCommands
             return await store.WithStoreAsync(parse, io, ct, async opened =>
             {
                 await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
-                var result = await new ManifestService(opened, time, ledger).PublishAsync(yaml, file, FileProbe(fullPath), Actor(parse.GetValue(by)), parse.GetValue(activate), ct).ConfigureAwait(false);
+                var result = await new ManifestService(opened, time, ledger).PublishAsync(yaml, file, FileProbe(fullPath), Actor(parse.GetValue(by)), parse.GetValue(activate),
+                    OverrideOf(parse.GetValue(overrideReason)), ct).ConfigureAwait(false);
                 if (!result.IsValid || result.Published is null)
                 {
                     PrintDiagnostics(io, file, result.Diagnostics);
@@ -124,9 +127,7 @@ internal static class ManifestCommands
                     : $"{v.WorkflowId} version {v.Version} already has this exact content (sha256 {v.ContentHash[..12]}); nothing new stored.");
                 if (result.Activation is { } activation)
                 {
-                    io.Output.WriteLine(activation.Outcome == ActivationOutcome.Activated
-                        ? $"Version {v.Version} is now active."
-                        : $"Version {v.Version} was already active.");
+                    return ReportActivation(io, v.WorkflowId, activation);
                 }
 
                 return ExitCodes.Ok;
@@ -139,14 +140,16 @@ internal static class ManifestCommands
     {
         var workflow = WorkflowArgument();
         var version = new Argument<int>("VERSION") { Description = "The version number to activate." };
+        var overrideReason = OverrideReasonOption();
         var by = ByOption();
         var store = new StoreOptions();
-        var command = new Command("activate", "Make a published version the active one.") { workflow, version, by };
+        var command = new Command("activate", "Make a published version the active one: a stored evaluation run of that exact version must clear its bar, or the owner gives --override-reason.") { workflow, version, overrideReason, by };
         store.AddTo(command);
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
         {
             await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
-            var (result, diagnostics) = await new ManifestService(opened, time, ledger).ActivateAsync(parse.GetValue(workflow)!, parse.GetValue(version), Actor(parse.GetValue(by)), ct).ConfigureAwait(false);
+            var (result, diagnostics) = await new ManifestService(opened, time, ledger).ActivateAsync(parse.GetValue(workflow)!, parse.GetValue(version), Actor(parse.GetValue(by)),
+                OverrideOf(parse.GetValue(overrideReason)), ct).ConfigureAwait(false);
             if (diagnostics.Count > 0)
             {
                 PrintDiagnostics(io, $"{parse.GetValue(workflow)} v{parse.GetValue(version)}", diagnostics);
@@ -203,13 +206,21 @@ internal static class ManifestCommands
                 return ExitCodes.InvalidInput;
             }
 
-            var versions = new Table().AddColumns("Version", "SHA-256", "Autonomy level", "Published by", "Published at (UTC)", "");
+            var gates = ActivationBases.ByVersion(await opened.ListActivationsAsync(id, ct).ConfigureAwait(false));
+            var versions = new Table().AddColumns("Version", "SHA-256", "Autonomy level", "Published by", "Published at (UTC)", "", "Gate");
             foreach (var v in await opened.ListVersionsAsync(id, ct).ConfigureAwait(false))
             {
-                versions.AddRow($"v{v.Version}", v.ContentHash[..12], Markup.Escape(v.AutonomyLevel), Markup.Escape(v.PublishedBy), v.PublishedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), v.Version == summary.ActiveVersion ? "[green]active[/]" : "");
+                versions.AddRow($"v{v.Version}", v.ContentHash[..12], Markup.Escape(v.AutonomyLevel), Markup.Escape(v.PublishedBy), v.PublishedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture), v.Version == summary.ActiveVersion ? "[green]active[/]" : "",
+                    gates.TryGetValue(v.Version, out var gate) ? Markup.Escape(ActivationBases.Short(gate.Basis!)) : "");
             }
 
             io.Console.Write(versions);
+            // The gate in full below the table, so an override's reason is never cut by the terminal's width.
+            foreach (var (number, activation) in gates.OrderByDescending(g => g.Key))
+            {
+                io.Output.WriteLine($"v{number} activated by {activation.Actor} on {ActivationBases.Describe(activation.Basis!)}");
+            }
+
             return ExitCodes.Ok;
         }));
         return command;
@@ -237,6 +248,13 @@ internal static class ManifestCommands
         return command;
     }
 
+    private static Option<string?> OverrideReasonOption() => new("--override-reason")
+    {
+        Description = "As the workflow's owner (--by), activate without a stored evaluation run that clears the bar; the reason is recorded and shown with the version.",
+    };
+
+    private static ActivationOverride? OverrideOf(string? reason) => reason is null ? null : new ActivationOverride(reason);
+
     private static int ReportActivation(CliIo io, string workflowId, ActivationResult result)
     {
         switch (result.Outcome)
@@ -246,7 +264,19 @@ internal static class ManifestCommands
                 io.Output.WriteLine(a.PreviousVersion is { } previous
                     ? $"{workflowId}: version {a.Version} is now active (was {previous}; {a.Kind})."
                     : $"{workflowId}: version {a.Version} is now active.");
+                if (a.Basis is { } basis)
+                {
+                    io.Output.WriteLine($"Activated on {ActivationBases.Describe(basis)}.");
+                }
+
                 return ExitCodes.Ok;
+            case ActivationOutcome.GateRefused:
+                var gate = result.Gate!;
+                io.Fail($"{workflowId}: not activated ({gate.Code}). {gate.Detail}",
+                    gate.Code is ActivationGate.OverrideNotOwner or ActivationGate.OverrideReasonRequired
+                        ? "Ask the workflow's owner, or run the evaluation: skybridge eval run WORKFLOW --version N --data DIR."
+                        : "Run the evaluation of that version (skybridge eval run WORKFLOW --version N --data DIR), or, as the owner, add --override-reason \"...\".");
+                return ExitCodes.Failed;
             case ActivationOutcome.AlreadyActive:
                 io.Output.WriteLine($"{workflowId}: that version is already active; nothing changed.");
                 return ExitCodes.Ok;

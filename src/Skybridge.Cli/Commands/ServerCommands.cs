@@ -6,6 +6,7 @@ using Skybridge.Core.Access;
 using Skybridge.Application.Accounts;
 using Skybridge.Server.Hosting;
 using Skybridge.Application.Ledger;
+using Skybridge.Application.Evaluation;
 using Skybridge.Application.Manifests;
 using Skybridge.Storage;
 
@@ -318,10 +319,52 @@ internal static class ServerCommands
         var active = workflow?.ActiveVersion is { } version ? await store.GetVersionAsync(workflow.Id, version, ct).ConfigureAwait(false) : null;
         if (active is null || (active.Version != result.Published.Version.Version && active.PublishedBy == "skybridge-up"))
         {
-            await manifests.ActivateAsync(result.Published.Version.WorkflowId, result.Published.Version.Version, "skybridge-up", ct).ConfigureAwait(false);
+            var run = await EvaluateSampleAsync(store, ledger, io, time, yaml, path, folder, ct).ConfigureAwait(false);
+            var id = result.Published.Version.WorkflowId;
+            var number = result.Published.Version.Version;
+            var (activation, _) = await manifests.ActivateAsync(id, number, "skybridge-up", ct).ConfigureAwait(false);
+            if (activation.Outcome == ActivationOutcome.GateRefused)
+            {
+                // The sample is set up for a trial: it runs at its manifest's autonomy level (drafts, every action
+                // approved by a person) even when its own evaluation is below its bar, and says so wherever the
+                // version is shown, exactly as an owner's override would.
+                var reason = run is null
+                    ? "the bundled sample, set up for a trial; its golden set could not be run"
+                    : $"the bundled sample, set up for a trial; its evaluation is below its acceptance bar ({run.Verdict.Criteria.Count(c => !c.Cleared)} of {run.Verdict.Criteria.Count} criteria not cleared; skybridge eval list {id})";
+                (activation, _) = await manifests.ActivateAsync(id, number, "skybridge-up", new ActivationOverride(reason, LocalSetup: true), ct).ConfigureAwait(false);
+            }
+
+            if (activation.Activation?.Basis is { } basis)
+            {
+                io.Output.WriteLine($"Sample workflow {id} v{number} activated on {ActivationBases.Describe(basis)}.");
+            }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Runs the sample's golden set against the exact text <c>up</c> publishes (its sources and golden set beside the
+    /// bundled manifest) and stores the run as evidence, so the activation gate decides on it like any other version.
+    /// </summary>
+    private static async Task<EvaluationRun?> EvaluateSampleAsync(ISkybridgeStore store, ILedger ledger, CliIo io, TimeProvider time, string yaml, string path, string folder, CancellationToken ct)
+    {
+        var prepared = EvaluationSubjects.FromManifestText(yaml, path, folder);
+        if (prepared.Subject is not { } subject)
+        {
+            foreach (var problem in prepared.Problems)
+            {
+                io.Error.WriteLine(problem);
+            }
+
+            return null;
+        }
+
+        var run = await EvaluationRunner.RunAsync(subject, new EvaluationOptions(), time, null, ct).ConfigureAwait(false);
+        await EvaluationEvidence.RecordAsync(ledger, run, "skybridge-up", ct).ConfigureAwait(false);
+        var passed = run.Cases.Count(c => c.Score.Passed);
+        io.Output.WriteLine($"Evaluated the sample's golden set: {passed} of {run.Cases.Count} cases pass; {(run.Verdict.Clears ? "clears" : "below")} the acceptance bar ({run.Id}).");
+        return run;
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skybridge.Core.Access;
 using Skybridge.Core.Diagnostics;
+using Skybridge.Core.Evaluation;
 using Skybridge.Server.Telemetry;
 using Skybridge.Application.Manifests;
 using Skybridge.Storage;
@@ -15,7 +16,8 @@ using Skybridge.Server.Authentication;
 namespace Skybridge.Server.Endpoints;
 
 /// <summary>Body of an activation request.</summary>
-public sealed record ActivateRequest(int Version);
+/// <summary>Body of <c>POST /api/workflows/{id}/activate</c>: the version, and the owner's reason when no stored evaluation run of it clears the bar.</summary>
+public sealed record ActivateRequest(int Version, string? OverrideReason = null);
 
 internal static class WorkflowEndpoints
 {
@@ -36,9 +38,17 @@ internal static class WorkflowEndpoints
             .WithSummary("One workflow with its active version and autonomy level.");
 
         group.MapGet("/{id}/versions", async (string id, HttpContext context, IWorkflowStore store) =>
-            Results.Ok(await store.ListVersionsAsync(id, context.RequestAborted).ConfigureAwait(false)))
+        {
+            var gates = ActivationBases.ByVersion(await store.ListActivationsAsync(id, context.RequestAborted).ConfigureAwait(false));
+            return Results.Ok((await store.ListVersionsAsync(id, context.RequestAborted).ConfigureAwait(false)).Select(v => new
+            {
+                v.WorkflowId, v.Version, v.ContentHash, v.AutonomyLevel, v.PublishedBy, v.PublishedAt,
+                // How the version last passed the evaluation gate (the clearing run, or the override and its reason); null if never activated.
+                gate = gates.TryGetValue(v.Version, out var a) ? new { basis = a.Basis!.Gate, run = a.Basis.RunId, reason = a.Basis.Reason, by = a.Actor, at = a.At } : null,
+            }));
+        })
             .RequirePermission(Permission.ReadWorkflow)
-            .WithSummary("Manifest history, newest first: version, content hash, who published it and when.");
+            .WithSummary("Manifest history, newest first: version, content hash, who published it and when, and how it passed the evaluation gate.");
 
         group.MapGet("/{id}/versions/{version:int}", async (string id, int version, HttpContext context, IWorkflowStore store) =>
         {
@@ -61,7 +71,8 @@ internal static class WorkflowEndpoints
         group.MapPost("/{id}/activate", async (string id, ActivateRequest request, HttpContext context, ManifestService manifests, ILoggerFactory loggers) =>
         {
             var actor = PeopleSignIn.UserName(context.User)!;
-            var (result, diagnostics) = await manifests.ActivateAsync(id, request.Version, actor, context.RequestAborted).ConfigureAwait(false);
+            var (result, diagnostics) = await manifests.ActivateAsync(id, request.Version, actor,
+                request.OverrideReason is null ? null : new ActivationOverride(request.OverrideReason), context.RequestAborted).ConfigureAwait(false);
             if (diagnostics.Count > 0)
             {
                 return InvalidManifest(diagnostics, $"Version {request.Version} no longer validates and cannot be activated.");
@@ -90,7 +101,7 @@ internal static class WorkflowEndpoints
         return exists ? AccessTarget.Workflow(id) : AccessTarget.Installation;
     }
 
-    private static async Task<IResult> PublishAsync(string id, bool? activate, HttpContext context, ManifestService manifests, ILoggerFactory loggers)
+    private static async Task<IResult> PublishAsync(string id, bool? activate, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "override_reason")] string? overrideReason, HttpContext context, ManifestService manifests, ILoggerFactory loggers)
     {
         var mediaType = context.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
         if (mediaType is null || !YamlContentTypes.Contains(mediaType))
@@ -110,7 +121,8 @@ internal static class WorkflowEndpoints
                 "The manifest names another workflow.", $"The manifest's id is '{validation.WorkflowId}' but it was sent to '{id}'.");
         }
 
-        var result = await manifests.PublishAsync(yaml, "manifest.yaml", null, actor, activate == true, context.RequestAborted).ConfigureAwait(false);
+        var result = await manifests.PublishAsync(yaml, "manifest.yaml", null, actor, activate == true,
+            overrideReason is null ? null : new ActivationOverride(overrideReason), context.RequestAborted).ConfigureAwait(false);
         SkybridgeTelemetry.ManifestPublishes.Add(1, new KeyValuePair<string, object?>("outcome", result.IsValid ? "stored" : "invalid"));
         if (!result.IsValid || result.Published is null)
         {
@@ -124,6 +136,10 @@ internal static class WorkflowEndpoints
             outcome = result.Published.Outcome == PublishOutcome.Published ? "published" : "already_published",
             version = result.Published.Version,
             activated = result.Activation?.Outcome == ActivationOutcome.Activated,
+            // Stored but not active: why the evaluation gate refused it (the version can be activated later).
+            activation_refused = result.Activation is { Outcome: ActivationOutcome.GateRefused, Gate: { } refused }
+                ? new { code = refused.Code, detail = refused.Detail, run = refused.RunId } : null,
+            gate = result.Activation?.Activation?.Basis,
             warnings = result.Diagnostics.Select(DiagnosticJson),
         };
         return result.Published.Outcome == PublishOutcome.Published
@@ -145,6 +161,11 @@ internal static class WorkflowEndpoints
                 return Results.Ok(new { outcome = result.Outcome == ActivationOutcome.Activated ? "activated" : "already_active", activation = result.Activation });
             case ActivationOutcome.UnknownVersion:
                 return ApiProblems.Problem(StatusCodes.Status404NotFound, "unknown_version", $"Workflow {id} has no such version.");
+            case ActivationOutcome.GateRefused:
+                var gate = result.Gate!;
+                return ApiProblems.Problem(
+                    gate.Code == ActivationGate.OverrideNotOwner ? StatusCodes.Status403Forbidden : gate.Code == ActivationGate.OverrideReasonRequired ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict,
+                    gate.Code!, "The version was not activated.", gate.Detail, new Dictionary<string, object?> { ["run"] = gate.RunId });
             case ActivationOutcome.NothingToRollBackTo:
                 return ApiProblems.Problem(StatusCodes.Status409Conflict, "nothing_to_roll_back_to", $"Workflow {id} has no earlier active version.");
             default:

@@ -14,7 +14,7 @@ internal abstract partial class SqlStore
         "SELECT workflow_id AS WorkflowId, version AS Version, content_hash AS ContentHash, autonomy_level AS AutonomyLevel, yaml AS Yaml, published_by AS PublishedBy, published_at_us AS PublishedAtUs";
 
     private const string ActivationColumns =
-        "SELECT id AS Id, workflow_id AS WorkflowId, version AS Version, previous_version AS PreviousVersion, kind AS Kind, actor AS Actor, at_us AS AtUs, parent_id AS ParentId FROM activations";
+        "SELECT id AS Id, workflow_id AS WorkflowId, version AS Version, previous_version AS PreviousVersion, kind AS Kind, actor AS Actor, at_us AS AtUs, parent_id AS ParentId, gate AS Gate, gate_run_id AS GateRunId, gate_reason AS GateReason FROM activations";
 
     public async Task<PublishResult> PublishManifestAsync(NewManifestVersion version, CancellationToken cancellationToken = default)
     {
@@ -90,7 +90,7 @@ internal abstract partial class SqlStore
         return row?.ToRecord(withYaml: true);
     }
 
-    public async Task<ActivationResult> ActivateAsync(string workflowId, int version, string actor, CancellationToken cancellationToken = default)
+    public async Task<ActivationResult> ActivateAsync(string workflowId, int version, string actor, ActivationBasis? basis, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -114,7 +114,7 @@ internal abstract partial class SqlStore
 
         // The activation history is a stack: activating pushes onto the current head, rolling back pops it.
         var head = await HeadAsync(connection, tx, workflowId, cancellationToken).ConfigureAwait(false);
-        var activation = await RecordActivationAsync(connection, tx, workflowId, version, (int?)workflow.ActiveVersion, "activate", actor, head?.Id, cancellationToken).ConfigureAwait(false);
+        var activation = await RecordActivationAsync(connection, tx, workflowId, version, (int?)workflow.ActiveVersion, "activate", actor, head?.Id, basis, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new ActivationResult(ActivationOutcome.Activated, activation);
     }
@@ -137,7 +137,7 @@ internal abstract partial class SqlStore
 
         var target = await connection.QuerySingleAsync<ActivationRow>(new CommandDefinition(
             ActivationColumns + " WHERE id = @parentId", new { parentId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var activation = await RecordActivationAsync(connection, tx, workflowId, (int)target.Version, (int?)workflow.ActiveVersion, "rollback", actor, target.ParentId, cancellationToken).ConfigureAwait(false);
+        var activation = await RecordActivationAsync(connection, tx, workflowId, (int)target.Version, (int?)workflow.ActiveVersion, "rollback", actor, target.ParentId, null, cancellationToken).ConfigureAwait(false);
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new ActivationResult(ActivationOutcome.Activated, activation);
     }
@@ -152,15 +152,15 @@ internal abstract partial class SqlStore
             ActivationColumns + " WHERE workflow_id = @workflowId ORDER BY id DESC LIMIT 1", new { workflowId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
 
     private static async Task<Activation> RecordActivationAsync(
-        DbConnection connection, DbTransaction tx, string workflowId, int version, int? previous, string kind, string actor, long? parentId, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction tx, string workflowId, int version, int? previous, string kind, string actor, long? parentId, ActivationBasis? basis, CancellationToken cancellationToken)
     {
         var at = ToMicros(DateTimeOffset.UtcNow);
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO activations (workflow_id, version, previous_version, kind, actor, at_us, parent_id) VALUES (@workflowId, @version, @previous, @kind, @actor, @at, @parentId)",
-            new { workflowId, version, previous, kind, actor, at, parentId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "INSERT INTO activations (workflow_id, version, previous_version, kind, actor, at_us, parent_id, gate, gate_run_id, gate_reason) VALUES (@workflowId, @version, @previous, @kind, @actor, @at, @parentId, @gate, @runId, @reason)",
+            new { workflowId, version, previous, kind, actor, at, parentId, gate = basis?.Gate, runId = basis?.RunId, reason = basis?.Reason }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE workflows SET active_version = @version WHERE id = @workflowId", new { version, workflowId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return new Activation { WorkflowId = workflowId, Version = version, PreviousVersion = previous, Kind = kind, Actor = actor, At = FromMicros(at) };
+        return new Activation { WorkflowId = workflowId, Version = version, PreviousVersion = previous, Kind = kind, Actor = actor, At = FromMicros(at), Basis = basis };
     }
 
     public async Task<IReadOnlyList<Activation>> ListActivationsAsync(string workflowId, CancellationToken cancellationToken = default)
@@ -171,6 +171,7 @@ internal abstract partial class SqlStore
         return rows.Select(r => new Activation
         {
             WorkflowId = r.WorkflowId, Version = (int)r.Version, PreviousVersion = (int?)r.PreviousVersion, Kind = r.Kind, Actor = r.Actor, At = FromMicros(r.AtUs),
+            Basis = r.Gate is null ? null : new ActivationBasis(r.Gate, r.GateRunId, r.GateReason),
         }).ToList();
     }
 
@@ -268,6 +269,9 @@ internal abstract partial class SqlStore
         public string Actor { get; set; } = "";
         public long AtUs { get; set; }
         public long? ParentId { get; set; }
+        public string? Gate { get; set; }
+        public string? GateRunId { get; set; }
+        public string? GateReason { get; set; }
     }
 
     private sealed class HaltRow

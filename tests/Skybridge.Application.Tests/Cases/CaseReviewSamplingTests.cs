@@ -38,7 +38,7 @@ public sealed class CaseReviewSamplingTests
     {
         var yaml = File.ReadAllText(Path.Combine(SampleFolder, "manifest.yaml"));
         var manifests = new ManifestService(test.Store, time, test.Ledger);
-        var published = await manifests.PublishAsync(yaml, "manifest.yaml", path => Path.Exists(Path.Combine(SampleFolder, path)), "owner", activate: true, Ct);
+        var published = await manifests.PublishAsync(yaml, "manifest.yaml", path => Path.Exists(Path.Combine(SampleFolder, path)), "owner", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), Ct);
         Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
         var grounding = new GroundingService(test.Store, test.Store, test.Ledger, time);
         Assert.NotNull(await grounding.IngestAsync(published.WorkflowId!, SampleFolder, "owner", Ct));

@@ -31,7 +31,7 @@ public sealed class CaseServiceTests
         await using var test = await TestStore.OpenAsync();
         var manifests = new ManifestService(test.Store, TimeProvider.System, test.Ledger);
         var probe = (Func<string, bool>)(path => Path.Exists(Path.Combine(SampleFolder, path)));
-        var answering = await manifests.PublishAsync(SampleWith(0.2), "manifest.yaml", probe, "owner", activate: true, Ct);
+        var answering = await manifests.PublishAsync(SampleWith(0.2), "manifest.yaml", probe, "owner", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), Ct);
         var abstaining = await manifests.PublishAsync(SampleWith(1000), "manifest.yaml", probe, "owner", activate: false, Ct);
         Assert.True(answering.IsValid && abstaining.IsValid, string.Join("\n", answering.Diagnostics.Concat(abstaining.Diagnostics)));
         var workflow = answering.WorkflowId!;
@@ -47,7 +47,7 @@ public sealed class CaseServiceTests
         {
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
-                await manifests.ActivateAsync(workflow, i % 2 == 0 ? v2 : v1, "owner", Ct);
+                await manifests.ActivateAsync(workflow, i % 2 == 0 ? v2 : v1, "owner", new ActivationOverride("fixture flips versions without an evaluation run", LocalSetup: true), Ct);
             }
         }, Ct);
 

@@ -66,7 +66,7 @@ public sealed class CalibrationTests : IDisposable
 
     private async Task<EvaluationSubject> SubjectAsync(string goldenSet, string? bar)
     {
-        await File.WriteAllTextAsync(Path.Combine(_folder, "golden-set.yaml"), goldenSet, Ct);
+        await TestStore.WriteGoldenSetAsync(_folder, goldenSet, Ct);
         if (bar is not null)
         {
             var yaml = await File.ReadAllTextAsync(Manifest, Ct);

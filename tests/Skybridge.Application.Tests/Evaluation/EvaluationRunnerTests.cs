@@ -61,7 +61,7 @@ public sealed class EvaluationRunnerTests : IDisposable
 
     private async Task<EvaluationSubject> SubjectAsync(string goldenSet)
     {
-        await File.WriteAllTextAsync(Path.Combine(_folder, "golden-set.yaml"), goldenSet, Ct);
+        await TestStore.WriteGoldenSetAsync(_folder, goldenSet, Ct);
         var prepared = await EvaluationSubjects.FromManifestFileAsync(Manifest, Ct);
         Assert.Empty(prepared.Problems);
         return prepared.Subject!;
@@ -153,7 +153,7 @@ public sealed class EvaluationRunnerTests : IDisposable
     [Fact]
     public async Task FromManifestFile_BadGoldenSet_ListsEveryProblemWithItsPlace_AndGivesNothingToRun()
     {
-        await File.WriteAllTextAsync(Path.Combine(_folder, "golden-set.yaml"), """
+        await TestStore.WriteGoldenSetAsync(_folder, """
             version: 1
             cases:
               - id: a
@@ -179,9 +179,7 @@ public sealed class EvaluationRunnerTests : IDisposable
     [Fact]
     public async Task FromManifestFile_PinThatDoesNotMatch_IsAProblem()
     {
-        await File.WriteAllTextAsync(Path.Combine(_folder, "golden-set.yaml"), SmallGoldenSet, Ct);
-        var yaml = await File.ReadAllTextAsync(Manifest, Ct);
-        await File.WriteAllTextAsync(Manifest, yaml.Replace("golden_set: golden-set.yaml", "golden_set: { path: golden-set.yaml, sha256: " + new string('0', 64) + " }", StringComparison.Ordinal), Ct);
+        await TestStore.WriteGoldenSetAsync(_folder, SmallGoldenSet, Ct, pin: new string('0', 64));
 
         var prepared = await EvaluationSubjects.FromManifestFileAsync(Manifest, Ct);
 

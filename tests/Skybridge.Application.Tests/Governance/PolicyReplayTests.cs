@@ -266,7 +266,7 @@ public sealed class PolicyReplayTests
                 PublishedBy = "ann",
                 PublishedAt = Monday,
             }, Ct);
-            await test.Store.ActivateAsync("support-desk", published.Version.Version, "ann", Ct);
+            await test.Store.ActivateAsync("support-desk", published.Version.Version, "ann", null, Ct);
             return new ReplayFixture(test, new ActiveManifest("support-desk", published.Version.Version, loaded.Manifest));
         }
 

@@ -56,7 +56,7 @@ public sealed class ManifestPolicyLintTests
         var text = WithRules("    - id: no-refunds\n      effect: forbid\n      principals: [\"*\"]\n      actions: [refund]\n");
 
         var published = await manifests.PublishAsync(text, "manifest.yaml", _ => true, "ann", activate: false, Ct);
-        var (activated, problems) = await manifests.ActivateAsync("support-desk", 1, "ann", Ct);
+        var (activated, problems) = await manifests.ActivateAsync("support-desk", 1, "ann", new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), Ct);
 
         Assert.True(published.IsValid);
         Assert.NotNull(published.Published);

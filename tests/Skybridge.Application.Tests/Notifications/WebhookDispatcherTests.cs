@@ -32,7 +32,7 @@ public sealed class WebhookDispatcherTests : IAsyncDisposable
         _test = await TestStore.OpenAsync();
         var yaml = await File.ReadAllTextAsync(Path.Combine(TestStore.RepoRoot, "samples", "support-desk", "manifest.yaml"), Ct)
             + $"\nwebhooks:\n  - name: leads-chat\n    url: https://chat.example.com/hooks/skybridge\n    events: {events}\n";
-        var published = await new ManifestService(_test.Store, _time, _test.Ledger).PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, Ct);
+        var published = await new ManifestService(_test.Store, _time, _test.Ledger).PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), Ct);
         Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
         var key = SecretsKey.Ephemeral();
         _secrets = new WebhookSecrets(_test.Store, () => key, _test.Ledger);

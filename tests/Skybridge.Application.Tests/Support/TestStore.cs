@@ -46,6 +46,20 @@ internal sealed class TestStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="goldenSet"/> as the golden set of the sample copied into <paramref name="folder"/>, and pins
+    /// it in that folder's manifest (the sample pins its own golden set, so a changed one must be pinned again).
+    /// </summary>
+    public static async Task WriteGoldenSetAsync(string folder, string goldenSet, CancellationToken cancellationToken, string? pin = null)
+    {
+        await File.WriteAllTextAsync(Path.Combine(folder, "golden-set.yaml"), goldenSet, cancellationToken);
+        var manifest = Path.Combine(folder, "manifest.yaml");
+        var sha = pin ?? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(goldenSet)));
+        var yaml = System.Text.RegularExpressions.Regex.Replace(await File.ReadAllTextAsync(manifest, cancellationToken), "^golden_set:.*$",
+            "golden_set: { path: golden-set.yaml, sha256: " + sha + " }", System.Text.RegularExpressions.RegexOptions.Multiline);
+        await File.WriteAllTextAsync(manifest, yaml, cancellationToken);
+    }
+
     /// <summary>The repository's root (where Skybridge.slnx is).</summary>
     public static string RepoRoot
     {

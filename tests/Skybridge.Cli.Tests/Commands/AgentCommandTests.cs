@@ -8,7 +8,7 @@ public sealed class AgentCommandTests
     private static async Task<string> PublishedAsync()
     {
         var data = CliRun.NewDataFolder();
-        var publish = await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--activate", "--data", data);
+        var publish = await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--activate", "--override-reason", CliRun.FixtureOverride, "--by", "maria.lopez", "--data", data);
         Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
         return data;
     }

@@ -49,7 +49,7 @@ public sealed partial class ApprovalCommandTests
         await using (var ledger = new LedgerWriter(store, TimeProvider.System, "test"))
         {
             var yaml = (await File.ReadAllTextAsync(CliRun.SampleManifest, Ct)).Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal);
-            var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "test", activate: true, Ct);
+            var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "test", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), Ct);
             Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
             var accounts = new AccountService(store, TimeProvider.System, ledger);
             await accounts.CreateUserAsync("test", "approver", "Approver", "a long enough passphrase", Ct);

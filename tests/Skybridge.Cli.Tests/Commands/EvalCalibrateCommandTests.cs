@@ -54,7 +54,7 @@ public sealed class EvalCalibrateCommandTests : IDisposable
         var yaml = File.ReadAllText(Manifest);
         var start = yaml.IndexOf("acceptance_bar:", StringComparison.Ordinal);
         var end = yaml.IndexOf("golden_set:", StringComparison.Ordinal);
-        File.WriteAllText(Manifest, yaml[..start] + "acceptance_bar:\n" + bar + "\n" + yaml[end..]);
+        File.WriteAllText(Manifest, CliRun.PinGoldenSet(yaml[..start] + "acceptance_bar:\n" + bar + "\n" + yaml[end..], goldenSet));
     }
 
     [Fact]

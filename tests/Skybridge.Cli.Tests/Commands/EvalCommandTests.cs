@@ -60,7 +60,7 @@ public sealed partial class EvalCommandTests : IDisposable
         var yaml = File.ReadAllText(Manifest);
         var start = yaml.IndexOf("acceptance_bar:", StringComparison.Ordinal);
         var end = yaml.IndexOf("golden_set:", StringComparison.Ordinal);
-        File.WriteAllText(Manifest, yaml[..start] + "acceptance_bar:\n" + bar + "\n" + yaml[end..]);
+        File.WriteAllText(Manifest, CliRun.PinGoldenSet(yaml[..start] + "acceptance_bar:\n" + bar + "\n" + yaml[end..], goldenSet));
     }
 
     private const string ClearingBar = """
@@ -147,7 +147,7 @@ public sealed partial class EvalCommandTests : IDisposable
     {
         Write(GoldenSet(2, "not a real double charge"), ClearingBar);
         var yaml = await File.ReadAllTextAsync(Manifest, TestContext.Current.CancellationToken);
-        await File.WriteAllTextAsync(Manifest, yaml.Replace("golden_set: golden-set.yaml", "golden_set: { path: golden-set.yaml, sha256: " + new string('a', 64) + " }", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Manifest, CliRun.PinGoldenSet(yaml, "", sha256: new string('a', 64)), TestContext.Current.CancellationToken);
 
         var run = await CliRun.RunAsync("eval", "run", Manifest);
 
@@ -192,6 +192,8 @@ public sealed partial class EvalCommandTests : IDisposable
     {
         Write(GoldenSet(3, "a free unicorn with every refund"), ClearingBar);
         Assert.Equal(0, (await CliRun.RunAsync("manifest", "publish", Manifest, "--data", _data)).ExitCode);
+        // The file's run clears the bar and its text is version 1's: that is the evidence the activation gate needs.
+        Assert.Equal(0, (await CliRun.RunAsync("eval", "run", Manifest, "--data", _data)).ExitCode);
         Assert.Equal(0, (await CliRun.RunAsync("manifest", "activate", "support-desk", "1", "--data", _data)).ExitCode);
         Assert.Equal(0, (await CliRun.RunAsync("sources", "ingest", "support-desk", "--from", _folder, "--data", _data)).ExitCode);
 

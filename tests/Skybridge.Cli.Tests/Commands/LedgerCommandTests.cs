@@ -8,7 +8,7 @@ public sealed class LedgerCommandTests
     private static async Task<string> FolderWithHistoryAsync()
     {
         var data = CliRun.NewDataFolder();
-        Assert.Equal(0, (await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--activate", "--by", "maria")).ExitCode);
+        Assert.Equal(0, (await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--activate", "--override-reason", CliRun.FixtureOverride, "--by", "maria.lopez")).ExitCode);
         Assert.Equal(0, (await CliRun.RunWithInputAsync("a long enough passphrase\n", "user", "add", "dana", "--role", "auditor", "--workflow", "support-desk", "--password-stdin", "--data", data)).ExitCode);
         Assert.Equal(0, (await CliRun.RunAsync("ledger", "checkpoint", "--data", data)).ExitCode);
         return data;
@@ -60,7 +60,7 @@ public sealed class LedgerCommandTests
     public async Task Export_SignsACheckpointFirst_WhenNothingIsSignedYet_SoTheBundleVerifies()
     {
         var data = CliRun.NewDataFolder();
-        Assert.Equal(0, (await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--activate", "--by", "maria")).ExitCode);
+        Assert.Equal(0, (await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--activate", "--override-reason", CliRun.FixtureOverride, "--by", "maria.lopez")).ExitCode);
         var bundle = Path.Combine(data, "export.json");
 
         var export = await CliRun.RunAsync("ledger", "export", "--out", bundle, "--data", data);

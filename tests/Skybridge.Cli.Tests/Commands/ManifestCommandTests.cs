@@ -51,26 +51,32 @@ public sealed class ManifestCommandTests
     public async Task PublishActivateRollbackList_WorkAgainstTheDataFolder()
     {
         var data = CliRun.NewDataFolder();
+        // No stored evaluation run of this version: published, but the gate keeps it inactive (exit 1).
         var publish = await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--activate", "--by", "maria");
-        Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
+        Assert.True(publish.ExitCode == 1, publish.Output + publish.Error);
         Assert.Contains("Published support-desk version 1", publish.Output, StringComparison.Ordinal);
-        Assert.Contains("Version 1 is now active", publish.Output, StringComparison.Ordinal);
+        Assert.Contains("not activated (evaluation_required)", publish.Error, StringComparison.Ordinal);
 
-        // A second revision, published next to the sample's golden set so relative paths still resolve.
+        // Only the owner (user:maria.lopez) may override, and only with a reason.
+        var notOwner = await CliRun.RunAsync("manifest", "activate", "support-desk", "1", "--data", data, "--by", "maria", "--override-reason", "we need it live for the demo");
+        Assert.Equal(1, notOwner.ExitCode);
+        Assert.Contains("override_not_owner", notOwner.Error, StringComparison.Ordinal);
+        var noReason = await CliRun.RunAsync("manifest", "activate", "support-desk", "1", "--data", data, "--by", "maria.lopez", "--override-reason", "ok");
+        Assert.Equal(1, noReason.ExitCode);
+        Assert.Contains("override_reason_required", noReason.Error, StringComparison.Ordinal);
+        var overridden = await CliRun.RunAsync("manifest", "activate", "support-desk", "1", "--data", data, "--by", "maria.lopez", "--override-reason", "pilot kick-off before the golden set is agreed");
+        Assert.True(overridden.ExitCode == 0, overridden.Output + overridden.Error);
+        Assert.Contains("owner's override: pilot kick-off before the golden set is agreed", overridden.Output, StringComparison.Ordinal);
+
+        // A second revision with a bar this workflow clears, evaluated before it is activated.
         var folder = Path.Combine(data, "work");
-        Directory.CreateDirectory(folder);
-        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(CliRun.SampleManifest)!))
-        {
-            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-        }
-
-        foreach (var dir in Directory.GetDirectories(Path.GetDirectoryName(CliRun.SampleManifest)!))
-        {
-            Directory.CreateDirectory(Path.Combine(folder, Path.GetFileName(dir)));
-        }
-
+        CliRun.CopySample(folder);
         var revised = Path.Combine(folder, "manifest.yaml");
-        await File.AppendAllTextAsync(revised, "\n# revision 2: tightened review sampling\n", TestContext.Current.CancellationToken);
+        var text = await File.ReadAllTextAsync(revised, TestContext.Current.CancellationToken);
+        var bar = text.IndexOf("acceptance_bar:", StringComparison.Ordinal);
+        var golden = text.IndexOf("# Pinned:", StringComparison.Ordinal);
+        text = text[..bar] + "acceptance_bar:\n  - metric: abstention_recall\n    min: 0.5\n\n" + text[golden..] + "\n# revision 2: a bar for abstentions only\n";
+        await File.WriteAllTextAsync(revised, text, TestContext.Current.CancellationToken);
         var second = await CliRun.RunAsync("manifest", "publish", revised, "--data", data, "--by", "maria");
         Assert.True(second.ExitCode == 0, second.Output + second.Error);
         Assert.Contains("version 2", second.Output, StringComparison.Ordinal);
@@ -79,19 +85,28 @@ public sealed class ManifestCommandTests
         Assert.Equal(0, again.ExitCode);
         Assert.Contains("already has this exact content", again.Output, StringComparison.Ordinal);
 
+        var eval = await CliRun.RunAsync("eval", "run", revised, "--data", data);
+        Assert.True(eval.ExitCode == 0, eval.Output + eval.Error);
+        var runId = System.Text.RegularExpressions.Regex.Match(eval.Output, "Stored as evidence: (run-[0-9a-f]+)").Groups[1].Value;
+        Assert.NotEmpty(runId);
+
         var activate = await CliRun.RunAsync("manifest", "activate", "support-desk", "2", "--data", data);
-        Assert.Equal(0, activate.ExitCode);
+        Assert.True(activate.ExitCode == 0, activate.Output + activate.Error);
         Assert.Contains("version 2 is now active (was 1", activate.Output, StringComparison.Ordinal);
+        Assert.Contains($"evaluation {runId}, which cleared the bar", activate.Output, StringComparison.Ordinal);
 
         var rollback = await CliRun.RunAsync("manifest", "rollback", "support-desk", "--data", data);
         Assert.Equal(0, rollback.ExitCode);
         Assert.Contains("version 1 is now active (was 2; rollback)", rollback.Output, StringComparison.Ordinal);
 
+        // Every version says how it got past the gate, the override's reason included.
         var list = await CliRun.RunAsync("manifest", "list", "support-desk", "--data", data);
         Assert.Equal(0, list.ExitCode);
         Assert.Contains("v2", list.Output, StringComparison.Ordinal);
         Assert.Contains("maria", list.Output, StringComparison.Ordinal);
         Assert.Contains("active", list.Output, StringComparison.Ordinal);
+        Assert.Contains("owner's override", list.Output, StringComparison.Ordinal);
+        Assert.Contains(runId, list.Output, StringComparison.Ordinal);
 
         var show = await CliRun.RunAsync("manifest", "show", "support-desk", "2", "--data", data);
         Assert.Equal(0, show.ExitCode);

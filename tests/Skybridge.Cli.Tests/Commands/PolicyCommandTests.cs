@@ -79,7 +79,7 @@ public sealed class PolicyCommandTests
     public async Task TestAndLint_Workflow_ReadTheActiveVersionFromTheStore()
     {
         var data = CliRun.NewDataFolder();
-        var publish = await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--activate");
+        var publish = await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--activate", "--override-reason", CliRun.FixtureOverride, "--by", "maria.lopez");
         Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
 
         var test = await CliRun.RunAsync("policy", "test", "support-desk", Request(LargeRefund), "--data", data);

@@ -15,7 +15,7 @@ public sealed class PolicyReplayCommandTests
     private static async Task<string> DataWithDecisionsAsync()
     {
         var data = CliRun.NewDataFolder();
-        var publish = await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--activate");
+        var publish = await CliRun.RunAsync("manifest", "publish", CliRun.SampleManifest, "--data", data, "--activate", "--override-reason", CliRun.FixtureOverride, "--by", "maria.lopez");
         Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
 
         await using var store = SkybridgeStores.OpenSqlite(data);

@@ -29,7 +29,7 @@ public sealed partial class ReviewCommandTests
         var now = DateTimeOffset.UtcNow;
         await using (var ledger = new LedgerWriter(store, TimeProvider.System, "test"))
         {
-            var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(await File.ReadAllTextAsync(CliRun.SampleManifest, Ct), "manifest.yaml", null, "test", activate: true, Ct);
+            var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(await File.ReadAllTextAsync(CliRun.SampleManifest, Ct), "manifest.yaml", null, "test", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), Ct);
             Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
             var accounts = new AccountService(store, TimeProvider.System, ledger);
             await accounts.CreateUserAsync("test", "qa", "QA", "a long enough passphrase", Ct);

@@ -30,7 +30,7 @@ public sealed partial class SessionCommandTests
         await store.MigrateAsync(ct);
         await using (var ledger = new LedgerWriter(store, TimeProvider.System, "test"))
         {
-            await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(await File.ReadAllTextAsync(CliRun.SampleManifest, ct), "manifest.yaml", null, "test", activate: true, ct);
+            await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(await File.ReadAllTextAsync(CliRun.SampleManifest, ct), "manifest.yaml", null, "test", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), ct);
             var accounts = new AccountService(store, TimeProvider.System, ledger);
             await accounts.CreateUserAsync("test", "dana", "Dana", "a long enough passphrase", ct);
             await accounts.GrantRoleAsync("test", "dana", "support-desk", Skybridge.Core.Access.WorkflowRole.Operator, ct);

@@ -19,7 +19,7 @@ public sealed class WebhookCommandTests
     public async Task Secret_MakesOne_ShowsItOnce_AndStoresItSealed()
     {
         var data = CliRun.NewDataFolder();
-        var publish = await CliRun.RunAsync("manifest", "publish", await ManifestWithWebhookAsync(), "--data", data, "--activate");
+        var publish = await CliRun.RunAsync("manifest", "publish", await ManifestWithWebhookAsync(), "--data", data, "--activate", "--override-reason", CliRun.FixtureOverride, "--by", "maria.lopez");
         Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
 
         var file = Path.Combine(data + "-out", "leads-chat.webhook-secret");
@@ -60,7 +60,7 @@ public sealed class WebhookCommandTests
     public async Task Secret_ForAWebhookTheManifestLacks_OrAMalformedOne_IsRefused_AndNothingIsStored()
     {
         var data = CliRun.NewDataFolder();
-        var publish = await CliRun.RunAsync("manifest", "publish", await ManifestWithWebhookAsync(), "--data", data, "--activate");
+        var publish = await CliRun.RunAsync("manifest", "publish", await ManifestWithWebhookAsync(), "--data", data, "--activate", "--override-reason", CliRun.FixtureOverride, "--by", "maria.lopez");
         Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
 
         var unknown = await CliRun.RunAsync("webhook", "secret", "support-desk", "leads-chats", "--data", data);

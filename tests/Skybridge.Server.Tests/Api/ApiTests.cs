@@ -121,17 +121,20 @@ public sealed class ApiTests : IClassFixture<RunningServer>
         // A workflow of its own, so other tests' expectations about support-desk stay true.
         const string wf = "returns-desk";
         using var admin = await _server.SignedInClientAsync("admin");
-        var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest, Ct)).Replace("id: support-desk", $"id: {wf}", StringComparison.Ordinal);
+        // Owned by admin here, so that admin may override the evaluation gate (no run of these versions is stored).
+        var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest, Ct)).Replace("id: support-desk", $"id: {wf}", StringComparison.Ordinal)
+            .Replace("owner: user:maria.lopez", "owner: user:admin", StringComparison.Ordinal);
 
-        using var v1 = await admin.PostAsync($"/api/workflows/{wf}/versions?activate=true", new StringContent(yaml, Encoding.UTF8, "application/yaml"), Ct);
+        using var v1 = await admin.PostAsync($"/api/workflows/{wf}/versions?activate=true&override_reason=pilot+kick-off+before+the+first+run", new StringContent(yaml, Encoding.UTF8, "application/yaml"), Ct);
         Assert.Equal(HttpStatusCode.Created, v1.StatusCode);
+        Assert.Contains("\"activated\":true", await v1.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         using var v2 = await admin.PostAsync($"/api/workflows/{wf}/versions", new StringContent(yaml + "\n# second revision\n", Encoding.UTF8, "application/yaml"), Ct);
         Assert.Equal(HttpStatusCode.Created, v2.StatusCode);
         using var same = await admin.PostAsync($"/api/workflows/{wf}/versions", new StringContent(yaml, Encoding.UTF8, "application/yaml"), Ct);
         Assert.Equal(HttpStatusCode.OK, same.StatusCode);
         Assert.Contains("already_published", await same.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
 
-        using var activate = await admin.PostAsJsonAsync($"/api/workflows/{wf}/activate", new { version = 2 }, Ct);
+        using var activate = await admin.PostAsJsonAsync($"/api/workflows/{wf}/activate", new { version = 2, overrideReason = "second revision only adds a comment" }, Ct);
         Assert.Equal(HttpStatusCode.OK, activate.StatusCode);
         Assert.Equal(2, (await _server.Store.GetWorkflowAsync(wf, Ct))!.ActiveVersion);
 

@@ -26,7 +26,7 @@ public class ApprovalsServer : RunningServer
         var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest))
             .Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal);
         // The node's own manifest service: the node sees the new level at once.
-        var published = await Services.GetRequiredService<ManifestService>().PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
+        var published = await Services.GetRequiredService<ManifestService>().PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), default);
         Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
     }
 

@@ -29,7 +29,7 @@ public sealed class CaseConsoleServer : ApprovalsServer
         var active = (await Store.GetWorkflowAsync(Workflow, default))!.ActiveVersion!.Value;
         var yaml = (await Store.GetVersionAsync(Workflow, active, default))!.Yaml
             .Replace("sum: amount, max: 500,", "sum: amount, max: 100000,", StringComparison.Ordinal);
-        var published = await manifests.PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
+        var published = await manifests.PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), default);
         Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
     }
 }

@@ -80,10 +80,10 @@ public class RunningServer : IAsyncLifetime
         // operator through its group, as `skybridge up` sets it up, owner and admin by name.
         var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest)).Replace(
             "halt: [group:support-ops, user:maria.lopez]", "halt: [group:support-ops, user:maria.lopez, user:owner, user:admin]", StringComparison.Ordinal);
-        var first = await manifests.PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, default);
+        var first = await manifests.PublishAsync(yaml, "manifest.yaml", null, "seed", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), default);
         Assert.True(first.IsValid, string.Join("\n", first.Diagnostics));
         var other = yaml.Replace($"id: {Workflow}", $"id: {OtherWorkflow}", StringComparison.Ordinal);
-        var second = await manifests.PublishAsync(other, "manifest.yaml", null, "seed", activate: true, default);
+        var second = await manifests.PublishAsync(other, "manifest.yaml", null, "seed", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), default);
         Assert.True(second.IsValid, string.Join("\n", second.Diagnostics));
 
         var accounts = new AccountService(Store, Time, ledger);

@@ -111,7 +111,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.Null(before.AutonomyLevel);
         Assert.Equal(2, before.LatestVersion);
 
-        await Store.ActivateAsync("support-desk", 2, "maria", Ct);
+        await Store.ActivateAsync("support-desk", 2, "maria", null, Ct);
         var after = (await Store.ListWorkflowsAsync(Ct)).Single();
         Assert.Equal(("support-desk", 2, "L1-approve-all"), (after.Id, after.ActiveVersion, after.AutonomyLevel));
         Assert.Null(await Store.GetWorkflowAsync("nope", Ct));
@@ -121,11 +121,27 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     public async Task Activate_ReportsUnknownWorkflowVersionAndAlreadyActive()
     {
         await Store.PublishManifestAsync(Manifest("support-desk", "v: 1"), Ct);
-        Assert.Equal(ActivationOutcome.UnknownWorkflow, (await Store.ActivateAsync("nope", 1, "maria", Ct)).Outcome);
-        Assert.Equal(ActivationOutcome.UnknownVersion, (await Store.ActivateAsync("support-desk", 5, "maria", Ct)).Outcome);
-        Assert.Equal(ActivationOutcome.Activated, (await Store.ActivateAsync("support-desk", 1, "maria", Ct)).Outcome);
-        Assert.Equal(ActivationOutcome.AlreadyActive, (await Store.ActivateAsync("support-desk", 1, "maria", Ct)).Outcome);
+        Assert.Equal(ActivationOutcome.UnknownWorkflow, (await Store.ActivateAsync("nope", 1, "maria", null, Ct)).Outcome);
+        Assert.Equal(ActivationOutcome.UnknownVersion, (await Store.ActivateAsync("support-desk", 5, "maria", null, Ct)).Outcome);
+        Assert.Equal(ActivationOutcome.Activated, (await Store.ActivateAsync("support-desk", 1, "maria", null, Ct)).Outcome);
+        Assert.Equal(ActivationOutcome.AlreadyActive, (await Store.ActivateAsync("support-desk", 1, "maria", null, Ct)).Outcome);
         Assert.Single(await Store.ListActivationsAsync("support-desk", Ct));
+    }
+
+    [Fact]
+    public async Task Activations_KeepHowTheyPassedTheGate_AndRollbacksCarryNone()
+    {
+        await Store.PublishManifestAsync(Manifest("support-desk", "v: 1"), Ct);
+        await Store.PublishManifestAsync(Manifest("support-desk", "v: 2"), Ct);
+        var cleared = await Store.ActivateAsync("support-desk", 1, "maria", new ActivationBasis(ActivationBasis.Evaluation, "run-00000000000000a1", null), Ct);
+        await Store.ActivateAsync("support-desk", 2, "maria", new ActivationBasis(ActivationBasis.Override, "run-00000000000000b2", "pilot kick-off before the bar is agreed"), Ct);
+        await Store.RollbackAsync("support-desk", "olu", Ct);
+
+        Assert.Equal(ActivationBasis.Evaluation, cleared.Activation!.Basis!.Gate);
+        var history = await Store.ListActivationsAsync("support-desk", Ct);
+        Assert.Null(history[0].Basis);
+        Assert.Equal(new ActivationBasis(ActivationBasis.Override, "run-00000000000000b2", "pilot kick-off before the bar is agreed"), history[1].Basis);
+        Assert.Equal(new ActivationBasis(ActivationBasis.Evaluation, "run-00000000000000a1", null), history[2].Basis);
     }
 
     [Fact]
@@ -134,7 +150,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         for (var i = 1; i <= 3; i++)
         {
             await Store.PublishManifestAsync(Manifest("support-desk", $"v: {i}"), Ct);
-            await Store.ActivateAsync("support-desk", i, "maria", Ct);
+            await Store.ActivateAsync("support-desk", i, "maria", null, Ct);
         }
 
         var first = await Store.RollbackAsync("support-desk", "olu", Ct);
@@ -145,7 +161,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.Equal(1, (await Store.GetWorkflowAsync("support-desk", Ct))!.ActiveVersion);
 
         // Activating after a rollback pushes again: the next rollback returns to where we were.
-        await Store.ActivateAsync("support-desk", 3, "maria", Ct);
+        await Store.ActivateAsync("support-desk", 3, "maria", null, Ct);
         Assert.Equal(1, (await Store.RollbackAsync("support-desk", "olu", Ct)).Activation!.Version);
 
         var history = await Store.ListActivationsAsync("support-desk", Ct);

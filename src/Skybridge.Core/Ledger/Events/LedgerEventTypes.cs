@@ -22,6 +22,9 @@ public static class LedgerEventTypes
     /// <summary>A workflow's active version changed by activation. Carries the previous and new version.</summary>
     public const string WorkflowActivated = "workflow.activated";
 
+    /// <summary>The evaluation gate refused to activate a version (no clearing run, no valid override); nothing changed.</summary>
+    public const string WorkflowActivationRefused = "workflow.activation_refused";
+
     /// <summary>A workflow went back to the version active before (rollback). Carries the previous and new version.</summary>
     public const string WorkflowRolledBack = "workflow.rolled_back";
 
@@ -196,7 +199,7 @@ public static class LedgerEventTypes
     /// <summary>The types code writes today.</summary>
     public static FrozenSet<string> Written { get; } = FrozenSet.Create(StringComparer.Ordinal,
     [
-        ManifestPublished, ManifestPublishRefused, WorkflowActivated, WorkflowRolledBack, WorkflowHalted, WorkflowResumed,
+        ManifestPublished, ManifestPublishRefused, WorkflowActivated, WorkflowActivationRefused, WorkflowRolledBack, WorkflowHalted, WorkflowResumed,
         AccountCreated, RoleGranted, RoleRevoked, GroupMemberAdded, GroupMemberRemoved, SignedIn, SignInRefused,
         SecretSet, SecretRemoved,
         AgentRegistered, AgentKeyRotated, AgentEnabled, AgentDisabled,

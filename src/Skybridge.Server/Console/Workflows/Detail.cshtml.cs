@@ -40,6 +40,9 @@ public sealed class DetailModel : PageModel
     public WorkflowSummary? Workflow { get; private set; }
     public IReadOnlyList<ManifestVersion> Versions { get; private set; } = [];
     public IReadOnlyList<Activation> Activations { get; private set; } = [];
+
+    /// <summary>Per version, the activation that says how it passed the evaluation gate.</summary>
+    public IReadOnlyDictionary<int, Activation> Gates { get; private set; } = new Dictionary<int, Activation>();
     public bool CanReadManifest { get; private set; }
 
     /// <summary>How many approvals wait for a person, for those who may read approvals; null hides the inbox link.</summary>
@@ -56,6 +59,7 @@ public sealed class DetailModel : PageModel
         Workflow = await _store.GetWorkflowAsync(id, cancellationToken).ConfigureAwait(false);
         Versions = await _store.ListVersionsAsync(id, cancellationToken).ConfigureAwait(false);
         Activations = await _store.ListActivationsAsync(id, cancellationToken).ConfigureAwait(false);
+        Gates = Skybridge.Application.Manifests.ActivationBases.ByVersion(Activations);
         CanReadManifest = await _access.CheckAsync(User, Permission.ReadManifest, id, cancellationToken).ConfigureAwait(false) == AccessVerdict.Allowed;
         Halt = await HaltSwitchView.LoadAsync(id, User, _access, _store, _manifests, _people, cancellationToken).ConfigureAwait(false);
 

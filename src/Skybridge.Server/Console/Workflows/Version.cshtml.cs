@@ -20,6 +20,9 @@ public sealed class VersionModel : PageModel
 
     public ManifestVersion? Manifest { get; private set; }
 
+    /// <summary>This version's newest gated activation (the run it cleared, or the override and its reason), or null.</summary>
+    public Activation? Gate { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string id, int version, CancellationToken cancellationToken)
     {
         var verdict = await _access.CheckAsync(User, Permission.ReadManifest, id, cancellationToken).ConfigureAwait(false);
@@ -29,6 +32,7 @@ public sealed class VersionModel : PageModel
         }
 
         Manifest = await _store.GetVersionAsync(id, version, cancellationToken).ConfigureAwait(false);
+        Gate = Skybridge.Application.Manifests.ActivationBases.ByVersion(await _store.ListActivationsAsync(id, cancellationToken).ConfigureAwait(false)).GetValueOrDefault(version);
         return Manifest is null ? NotFound() : Page();
     }
 }
