@@ -9,7 +9,10 @@ namespace Skybridge.Cli.Tests.Samples;
 /// The sqlite-docs sample (samples/sqlite-docs): its manifest and golden set load and agree, its golden set is honest
 /// about the corpus, and <c>skybridge eval run</c> completes on it. The corpus comes from Debian's sqlite3-doc package
 /// (samples/sqlite-docs/setup.sh, run by scripts/test.sh); without it the corpus tests are skipped, never passed.
+/// Reading and indexing 766 pages takes two cores for several seconds, so these run alone, not beside the
+/// load-sensitive ledger crash test.
 /// </summary>
+[Collection(SqliteDocsCollection.Name)]
 public sealed class SqliteDocsSampleTests : IDisposable
 {
     private static readonly string Sample = Path.Combine(CliRun.RepoRoot, "samples", "sqlite-docs");
@@ -111,4 +114,12 @@ public sealed class SqliteDocsSampleTests : IDisposable
         Assert.InRange((double)accuracy["value"]!, 0, 1);
         Assert.True((double)overall["metrics"]!["p50_latency_ms"]!["value"]! > 0);
     }
+}
+
+/// <summary>Runs the sqlite-docs tests after the others, one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SqliteDocsCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "sqlite-docs corpus";
 }
