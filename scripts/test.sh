@@ -31,6 +31,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# The sqlite-docs sample's corpus (Debian's sqlite3-doc); its tests are skipped when it is missing.
+samples/sqlite-docs/setup.sh || echo "test.sh: the sqlite-docs corpus is not installed; its tests will be SKIPPED"
 
 if [ "${SKYBRIDGE_TEST_SKIP_POSTGRES:-}" != "1" ]; then
   # Starts a throw-away server, exports SKYBRIDGE_TEST_POSTGRES and stops it on exit.

@@ -156,5 +156,6 @@ public static class GoldenTags
     [
         "ugly", "injection", "pii", "out-of-scope", "multi-intent", "typo", "other-language", "outdated-source",
         "contradicting-sources", "refund-small", "refund-large", "abstain", "routine",
+        "vague", "later-version",
     ];
 }
