@@ -18,6 +18,13 @@ public interface IReviewStore
     /// <summary>A workflow's queued cases in <paramref name="status"/> at <paramref name="now"/>, oldest due first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<StoredReviewItem>> ListReviewItemsAsync(string workflowId, ReviewStatus status, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A page of the same list: the items after <paramref name="after"/> (null: from the start) in the list's order (due
+    /// time, then case id), at most <paramref name="limit"/>. Keyset paging: an item keeps its place whatever is queued
+    /// meanwhile, so walking the pages returns each item once.
+    /// </summary>
+    Task<IReadOnlyList<StoredReviewItem>> ListReviewItemsPageAsync(string workflowId, ReviewStatus status, DateTimeOffset now, ReviewQueueKey? after, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>How many of a workflow's queued cases are overdue at <paramref name="now"/>.</summary>
     Task<int> CountOverdueReviewsAsync(string workflowId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
@@ -43,6 +50,11 @@ public enum ReviewStatus
     /// <summary>Open past its due time.</summary>
     Overdue,
 }
+
+/// <summary>Where an item sits in the queue's order: its due time, then its case id.</summary>
+/// <param name="DueAt">The item's due time.</param>
+/// <param name="CaseId">The item's case.</param>
+public sealed record ReviewQueueKey(DateTimeOffset DueAt, string CaseId);
 
 /// <summary>A sampled case in the review queue.</summary>
 /// <param name="CaseId">The case (unique: a case is queued once).</param>

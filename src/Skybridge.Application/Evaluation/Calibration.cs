@@ -48,6 +48,9 @@ public sealed record CalibrationResult
     /// <summary>The workflow.</summary>
     public required string WorkflowId { get; init; }
 
+    /// <summary>The published version swept, or null for a manifest file.</summary>
+    public int? Version { get; init; }
+
     /// <summary>SHA-256 of the manifest.</summary>
     public required string ManifestHash { get; init; }
 
@@ -147,6 +150,7 @@ public static class Calibration
         return new CalibrationResult
         {
             WorkflowId = subject.WorkflowId,
+            Version = subject.Version,
             ManifestHash = subject.ManifestHash,
             GoldenSetHash = subject.GoldenSet.Sha256,
             Current = current,

@@ -143,6 +143,20 @@ public sealed class ReviewService(IReviewStore store, ICaseStore cases, IActiveM
         store.ListReviewItemsAsync(workflowId, status, time.GetUtcNow(), limit, cancellationToken);
 
     /// <summary>
+    /// A page of the queue: at most <paramref name="limit"/> items after <paramref name="after"/> (null: from the start),
+    /// and the cursor of the next page when more follow.
+    /// </summary>
+    public async Task<ReviewQueuePage> ListPageAsync(string workflowId, ReviewStatus status, ReviewQueueKey? after, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        // One more than asked says whether a next page exists without a second query.
+        var items = await store.ListReviewItemsPageAsync(workflowId, status, time.GetUtcNow(), after, limit + 1, cancellationToken).ConfigureAwait(false);
+        return items.Count > limit
+            ? new ReviewQueuePage([.. items.Take(limit)], ReviewQueuePaging.Cursor(items[limit - 1]))
+            : new ReviewQueuePage(items, null);
+    }
+
+    /// <summary>
     /// Records <paramref name="reviewer"/>'s review of a queued case, if they are in the review authority (their groups
     /// as they are now), did not submit the case, and have not reviewed it yet.
     /// </summary>

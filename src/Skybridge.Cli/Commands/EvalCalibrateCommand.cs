@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Skybridge.Application.Evaluation;
+using Skybridge.Application.Ledger;
 using Skybridge.Core.Evaluation;
 using Skybridge.Storage;
 using Spectre.Console;
@@ -11,8 +12,10 @@ namespace Skybridge.Cli.Commands;
 /// <summary>
 /// <c>skybridge eval calibrate WORKFLOW|MANIFEST</c>: sweeps <c>retrieval.abstain_below</c> and <c>top_k</c> over the golden
 /// set and shows, per setting, accuracy on answered cases against abstention, with the bar's verdict. Exit 0 when some
-/// setting clears the bar, 1 when none does, 2 on bad input (the sweep does not start). Nothing is stored: a sweep
-/// advises; the manifest's owner changes the thresholds and `eval run` records the evidence. See docs/evaluation.md, "Calibration".
+/// setting clears the bar, 1 when none does, 2 on bad input (the sweep does not start). With a store (a workflow id, or
+/// --data/--postgres) the sweep is stored as evidence with its <c>evaluation.calibrated</c> event, for the console and the
+/// API; a sweep still only advises: the manifest's owner changes the thresholds and `eval run` records the run. See
+/// docs/evaluation.md, "Calibration".
 /// </summary>
 internal static class EvalCalibrateCommand
 {
@@ -25,10 +28,11 @@ internal static class EvalCalibrateCommand
         var topK = new Option<string?>("--top-k") { Description = "Passages retrieved to try, a comma list (default: the manifest's top_k).", HelpName = "LIST" };
         var parallel = new Option<int>("--parallel") { Description = "Cases drafted at once (default: the processor count).", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "Print the sweep as JSON." };
+        var by = new Option<string?>("--by") { Description = "Who runs it, as the evidence records (default: the operating-system account)." };
         var store = new StoreOptions();
         var command = new Command("calibrate", "Sweep the abstention threshold (and top_k) over the golden set: accuracy against abstention per setting, and the setting that clears the bar.")
         {
-            target, version, goldenSet, abstainBelow, topK, parallel, json,
+            target, version, goldenSet, abstainBelow, topK, parallel, json, by,
         };
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -68,7 +72,7 @@ internal static class EvalCalibrateCommand
             ISkybridgeStore? opened = null;
             try
             {
-                if (!isFile)
+                if (!isFile || store.WasGiven(parse))
                 {
                     opened = await store.OpenAsync(parse, io, ct).ConfigureAwait(false);
                     if (opened is null)
@@ -82,14 +86,27 @@ internal static class EvalCalibrateCommand
                     return ExitCodes.InvalidInput;
                 }
 
-                var result = await Calibration.RunAsync(subject, ks ?? [subject.Manifest.Retrieval.TopK], thresholds, parse.GetValue(parallel), time, cancellationToken: ct).ConfigureAwait(false);
+                var swept = ks ?? [subject.Manifest.Retrieval.TopK];
+                var result = await Calibration.RunAsync(subject, swept, thresholds, parse.GetValue(parallel), time, cancellationToken: ct).ConfigureAwait(false);
+                StoredCalibration? stored = null;
+                if (opened is not null)
+                {
+                    await using var ledger = new LedgerWriter(opened, time, CliApp.NodeId);
+                    stored = await CalibrationEvidence.RecordAsync(ledger, result, swept, thresholds, time.GetUtcNow(), parse.GetValue(by) ?? CliApp.Actor, ct).ConfigureAwait(false);
+                }
+
                 if (parse.GetValue(json))
                 {
-                    io.Output.WriteLine(Calibration.Json(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    var output = Calibration.Json(result);
+                    output["calibration"] = stored?.Id;
+                    io.Output.WriteLine(output.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 }
                 else
                 {
                     Print(io, result);
+                    io.Output.WriteLine(stored is not null
+                        ? $"Stored as evidence: {stored.Id} (evaluation.calibrated in the ledger; the console shows it under /workflows/{stored.WorkflowId}/calibrations)."
+                        : "The sweep was not stored: name a store with --data or --postgres to keep it as evidence.");
                 }
 
                 return result.Recommended is not null ? ExitCodes.Ok : ExitCodes.Failed;

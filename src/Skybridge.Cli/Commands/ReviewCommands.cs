@@ -26,7 +26,9 @@ internal static class ReviewCommands
         var workflow = new Argument<string>("WORKFLOW") { Description = "The workflow whose review queue to list." };
         var overdue = new Option<bool>("--overdue") { Description = "Only the cases past their due time." };
         var done = new Option<bool>("--done") { Description = "The cases reviewed by as many people as they need." };
-        var command = new Command("list", "List a workflow's sampled cases waiting for review, oldest due first.") { workflow, overdue, done };
+        var limit = new Option<int?>("--limit") { Description = "Print one page of at most N cases (1-200) and how to get the next; without it every page is read.", HelpName = "N" };
+        var after = new Option<string?>("--after") { Description = "Continue after this cursor (printed under a page listed with --limit).", HelpName = "CURSOR" };
+        var command = new Command("list", "List a workflow's sampled cases waiting for review, oldest due first.") { workflow, overdue, done, limit, after };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(overdue) && parse.GetValue(done))
@@ -35,18 +37,45 @@ internal static class ReviewCommands
                 return ExitCodes.InvalidInput;
             }
 
+            if (parse.GetValue(limit) is { } n && n is < 1 or > 200)
+            {
+                io.Fail("--limit is between 1 and 200.");
+                return ExitCodes.InvalidInput;
+            }
+
             var status = parse.GetValue(overdue) ? "overdue" : parse.GetValue(done) ? "done" : "open";
             var id = parse.GetValue(workflow)!;
             return await SessionCommands.WithServerAsync(io, async http =>
             {
-                using var response = await http.GetAsync($"/api/workflows/{Uri.EscapeDataString(id)}/reviews?status={status}", ct).ConfigureAwait(false);
-                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-                if (!response.IsSuccessStatusCode)
+                var url = $"/api/workflows/{Uri.EscapeDataString(id)}/reviews?status={status}"
+                    + (parse.GetValue(limit) is { } size ? $"&limit={size}" : "")
+                    + (parse.GetValue(after) is { } cursor ? $"&after={Uri.EscapeDataString(cursor)}" : "");
+                var items = new JsonArray();
+                string? next;
+                while (true)
                 {
-                    return SessionCommands.Refused(io, response, body);
+                    using var response = await http.GetAsync(url, ct).ConfigureAwait(false);
+                    var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        return SessionCommands.Refused(io, response, body);
+                    }
+
+                    foreach (var item in JsonNode.Parse(body)!.AsArray().ToList())
+                    {
+                        items.Add(item!.DeepClone());
+                    }
+
+                    next = NextLink(response);
+                    // With --limit, one page: the reader asked for a screenful. Without it, every page, by the server's cursor.
+                    if (next is null || parse.GetValue(limit) is not null)
+                    {
+                        break;
+                    }
+
+                    url = next;
                 }
 
-                var items = JsonNode.Parse(body)!.AsArray();
                 if (items.Count == 0)
                 {
                     io.Output.WriteLine($"No {status} reviews in {id}.");
@@ -61,10 +90,43 @@ internal static class ReviewCommands
                     io.Output.WriteLine($"{(string?)i["caseId"],-22} {due,-20} {(int?)i["reviews"]}/{(int?)i["requiredReviews"],-6} {((double?)i["rate"] ?? 0).ToString("0.##", CultureInfo.InvariantCulture),-6} {why}");
                 }
 
+                if (next is not null && NextCursor(next) is { } more)
+                {
+                    var flag = status == "open" ? "" : $" --{status}";
+                    io.Output.WriteLine($"More cases follow: skybridge review list {id}{flag} --limit {parse.GetValue(limit)} --after {more}");
+                }
+
                 return ExitCodes.Ok;
             }, ct).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>The next page's URL from an RFC 8288 <c>Link</c> header, or null on the last page.</summary>
+    private static string? NextLink(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Link", out var values))
+        {
+            return null;
+        }
+
+        foreach (var link in values.SelectMany(v => v.Split(',')))
+        {
+            var parts = link.Split(';', StringSplitOptions.TrimEntries);
+            if (parts.Length > 1 && parts[0].StartsWith('<') && parts[0].EndsWith('>')
+                && parts.Skip(1).Any(p => p.Replace(" ", "", StringComparison.Ordinal) is "rel=\"next\"" or "rel=next"))
+            {
+                return parts[0][1..^1];
+            }
+        }
+
+        return null;
+    }
+
+    private static string? NextCursor(string next)
+    {
+        var query = next.IndexOf('?', StringComparison.Ordinal) is var q and >= 0 ? next[(q + 1)..] : "";
+        return query.Split('&').Where(p => p.StartsWith("after=", StringComparison.Ordinal)).Select(p => Uri.UnescapeDataString(p[6..])).FirstOrDefault();
     }
 
     private static Command Submit(CliIo io)

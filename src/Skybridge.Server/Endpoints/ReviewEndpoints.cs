@@ -21,7 +21,7 @@ internal static class ReviewEndpoints
     public static void MapReviewEndpoints(this IEndpointRouteBuilder app)
     {
         var reviews = app.MapGroup("/api").WithTags("reviews");
-        reviews.MapGet("/workflows/{id}/reviews", async (string id, string? status, int? limit, ReviewService service, TimeProvider time, HttpContext context) =>
+        reviews.MapGet("/workflows/{id}/reviews", async (string id, string? status, int? limit, string? after, ReviewService service, TimeProvider time, HttpContext context) =>
         {
             ReviewStatus? parsed = status switch
             {
@@ -35,9 +35,24 @@ internal static class ReviewEndpoints
                 return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_status", "status is open, done or overdue.");
             }
 
-            var items = await service.ListAsync(id, parsed.Value, Math.Clamp(limit ?? 100, 1, 500), context.RequestAborted).ConfigureAwait(false);
+            ReviewQueueKey? from = null;
+            if (after is not null && !ReviewQueuePaging.TryParse(after, out from))
+            {
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, ReviewQueuePaging.InvalidCursor,
+                    "after is not a cursor this server gave out: start again without it, or use the next link of the previous page.");
+            }
+
+            var size = Math.Clamp(limit ?? ReviewQueuePaging.DefaultLimit, 1, ReviewQueuePaging.MaxLimit);
+            var page = await service.ListPageAsync(id, parsed.Value, from, size, context.RequestAborted).ConfigureAwait(false);
+            if (page.Next is { } next)
+            {
+                // RFC 8288 web linking: the body stays the array of items; the next page is a link with the same filter.
+                var url = $"/api/workflows/{Uri.EscapeDataString(id)}/reviews?status={status ?? "open"}&limit={size}&after={Uri.EscapeDataString(next)}";
+                context.Response.Headers.Append("Link", $"<{url}>; rel=\"next\"");
+            }
+
             var now = time.GetUtcNow();
-            return Results.Ok(items.Select(i => new
+            return Results.Ok(page.Items.Select(i => new
             {
                 caseId = i.CaseId,
                 workflowId = i.WorkflowId,
@@ -51,7 +66,7 @@ internal static class ReviewEndpoints
                 reviews = i.Reviews,
             }));
         }).RequirePermission(Permission.ReadReviews)
-            .WithSummary("The workflow's sampled cases: open (the default), done or overdue; oldest due first, with why each was sampled.");
+            .WithSummary("The workflow's sampled cases: open (the default), done or overdue; oldest due first, with why each was sampled. Pages of limit items (default 50, at most 200); when more follow, a Link header with rel=\"next\" gives the next page's URL (its after cursor is opaque; a cursor this server did not make is 400 invalid_cursor).");
 
         reviews.MapPost("/reviews/{caseId}", async (string caseId, SubmitReviewRequest request, ReviewService service, HttpContext context) =>
         {

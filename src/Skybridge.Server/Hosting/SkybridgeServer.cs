@@ -237,6 +237,7 @@ public static class SkybridgeServer
         Skybridge.Server.Endpoints.CaseEndpoints.MapCaseEndpoints(app);
         app.MapActionEndpoints();
         app.MapReviewEndpoints();
+        app.MapCalibrationEndpoints();
         app.MapPolicyEndpoints();
         app.MapRazorPages();
 

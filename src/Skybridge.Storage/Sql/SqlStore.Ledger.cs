@@ -52,6 +52,7 @@ internal abstract partial class SqlStore
         SecretRemovedRow s => RemoveSecretRowAsync(connection, tx, s.Name, cancellationToken),
         WebhookAbandonRow w => AbandonWebhookRowAsync(connection, tx, w, cancellationToken),
         EvaluationRunRecordedRow e => InsertEvaluationRunAsync(connection, tx, e.Run, cancellationToken),
+        CalibrationRecordedRow c => InsertCalibrationAsync(connection, tx, c.Calibration, cancellationToken),
         ReviewEnqueuedRow r => EnqueueReviewRowAsync(connection, tx, r.Item, cancellationToken),
         ReviewRecordedRow r => RecordReviewRowAsync(connection, tx, r.Review, cancellationToken),
         ReviewOverdueFlaggedRow r => FlagOverdueRowAsync(connection, tx, r, cancellationToken),

@@ -35,7 +35,10 @@ internal abstract partial class SqlStore
         return row?.ToRecord();
     }
 
-    public async Task<IReadOnlyList<StoredReviewItem>> ListReviewItemsAsync(string workflowId, ReviewStatus status, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<StoredReviewItem>> ListReviewItemsAsync(string workflowId, ReviewStatus status, DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
+        ListReviewItemsPageAsync(workflowId, status, now, null, limit, cancellationToken);
+
+    public async Task<IReadOnlyList<StoredReviewItem>> ListReviewItemsPageAsync(string workflowId, ReviewStatus status, DateTimeOffset now, ReviewQueueKey? after, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         var condition = status switch
@@ -46,8 +49,11 @@ internal abstract partial class SqlStore
         };
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<ReviewItemRow>(new CommandDefinition(
-            ReviewItemColumns + " WHERE workflow_id = @workflowId AND " + condition + " ORDER BY due_at_us, case_id LIMIT @limit",
-            new { workflowId, now = ToMicros(now), limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            ReviewItemColumns + " WHERE workflow_id = @workflowId AND " + condition +
+            (after is null ? "" : " AND (due_at_us > @afterDue OR (due_at_us = @afterDue AND case_id > @afterCase))") +
+            " ORDER BY due_at_us, case_id LIMIT @limit",
+            new { workflowId, now = ToMicros(now), limit, afterDue = after is null ? 0 : ToMicros(after.DueAt), afterCase = after?.CaseId ?? "" },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
         return rows.Select(r => r.ToRecord()).ToList();
     }
 

@@ -1,9 +1,12 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Skybridge.Core.Ledger.Events;
+using Skybridge.Storage;
 
 namespace Skybridge.Cli.Tests.Commands;
 
 /// <summary><c>skybridge eval calibrate</c> on a copy of the sample with a small golden set and bars written here.</summary>
-public sealed class EvalCalibrateCommandTests : IDisposable
+public sealed partial class EvalCalibrateCommandTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("skybridge-calibrate-cli-").FullName;
 
@@ -12,7 +15,19 @@ public sealed class EvalCalibrateCommandTests : IDisposable
         CliRun.CopySample(_folder);
     }
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    private readonly string _data = CliRun.NewDataFolder();
+
+    public void Dispose()
+    {
+        Directory.Delete(_folder, recursive: true);
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    [GeneratedRegex(@"Stored as evidence: (cal-[0-9a-f]{16})")]
+    private static partial Regex StoredSweep();
 
     private string Manifest => Path.Combine(_folder, "manifest.yaml");
 
@@ -69,6 +84,45 @@ public sealed class EvalCalibrateCommandTests : IDisposable
         Assert.Contains("11 settings over 3 cases from 6 drafts", run.Output, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^5\s+0\.35 \*", run.Output);
         Assert.Matches(@"Recommended: top_k \d, abstain_below 0\.\d\d clears the bar with the highest accuracy", run.Output);
+    }
+
+    [Fact]
+    public async Task Calibrate_WithAStore_StoresTheSweepWithItsEvent_AndPrintsItsId()
+    {
+        Write(GoldenSet, ClearableBar);
+
+        var run = await CliRun.RunAsync("eval", "calibrate", Manifest, "--abstain-below", "0.1,0.5", "--top-k", "3,5", "--data", _data, "--by", "maria@cli");
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        var id = StoredSweep().Match(run.Output).Groups[1].Value;
+        Assert.NotEmpty(id);
+        await using var store = SkybridgeStores.OpenSqlite(_data);
+        var stored = await store.GetCalibrationAsync(id, TestContext.Current.CancellationToken);
+        Assert.NotNull(stored);
+        Assert.Equal("support-desk", stored.WorkflowId);
+        Assert.Null(stored.Version);
+        Assert.Equal("maria@cli", stored.RunBy);
+        Assert.True(stored.Clears);
+        Assert.Equal(5, JsonNode.Parse(stored.Rows)!.AsArray().Count); // 2 top_k x 2 thresholds, and the manifest's own setting
+        Assert.NotNull(JsonNode.Parse(stored.Recommendation)!["recommended"]);
+        // The event names the sweep and carries hashes, never a golden case's text.
+        var events = await store.ReadLedgerEventsAsync(0, 1000, TestContext.Current.CancellationToken);
+        var calibrated = Assert.Single(events, e => e.Type == LedgerEventTypes.EvaluationCalibrated);
+        Assert.Contains(id, calibrated.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("gaiters", calibrated.Body, StringComparison.Ordinal);
+        Assert.Equal([id], (await store.ListCalibrationsAsync("support-desk", TestContext.Current.CancellationToken)).Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task Calibrate_AManifestFileWithoutAStore_SaysItWasNotStored()
+    {
+        Write(GoldenSet, ClearableBar);
+
+        var run = await CliRun.RunAsync("eval", "calibrate", Manifest, "--abstain-below", "0.1,0.5");
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        Assert.Contains("The sweep was not stored", run.Output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_data));
     }
 
     [Fact]

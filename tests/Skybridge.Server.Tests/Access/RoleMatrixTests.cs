@@ -81,7 +81,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
 
     public RoleMatrixTests(RunningServer server) => _server = server;
 
-    private static IEnumerable<Probe> Probes(string wf, string yaml, string? caseId = null, string? approvalId = null) =>
+    private static IEnumerable<Probe> Probes(string wf, string yaml, string? caseId = null, string? approvalId = null, string? calibrationId = null) =>
     [
         new("workflow", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}", () => null),
         new("versions", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/versions", () => null),
@@ -126,6 +126,10 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         new("console agents", "read-workflow", HttpMethod.Get, $"/workflows/{wf}/agents", () => null, Console: true),
         new("console evaluation runs", "read-workflow", HttpMethod.Get, $"/workflows/{wf}/evaluations", () => null, Console: true),
         new("console review queue", "read-reviews", HttpMethod.Get, $"/workflows/{wf}/reviews", () => null, Console: true),
+        new("console calibrations", "read-workflow", HttpMethod.Get, $"/workflows/{wf}/calibrations", () => null, Console: true),
+        new("console calibration", "read-workflow", HttpMethod.Get, $"/calibrations/{calibrationId ?? "cal-none"}", () => null, Console: true),
+        new("calibrations", "read-workflow", HttpMethod.Get, $"/api/workflows/{wf}/calibrations", () => null),
+        new("calibration", "read-workflow", HttpMethod.Get, $"/api/calibrations/{calibrationId ?? "cal-none"}", () => null),
         // A decision for another call than the one shown: refused by the approval (409) for those the table lets in,
         // so the probe changes nothing.
         new("decide approval", "decide-approval", HttpMethod.Post, $"/api/approvals/{approvalId ?? "approval-none"}/decision", () => JsonContent.Create(new { decision = "approve", callDigest = new string('0', 64) })),
@@ -171,7 +175,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         foreach (var wf in new[] { RunningServer.Workflow, RunningServer.OtherWorkflow })
         {
             var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest, TestContext.Current.CancellationToken)).Replace("id: support-desk", $"id: {wf}", StringComparison.Ordinal);
-            foreach (var probe in Probes(wf, yaml, approvalId: await ApprovalOnAsync(wf)))
+            foreach (var probe in Probes(wf, yaml, approvalId: await ApprovalOnAsync(wf), calibrationId: await CalibrationOnAsync(wf)))
             {
                 if (!probe.WorkflowScoped && wf == RunningServer.OtherWorkflow)
                 {
@@ -212,7 +216,7 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
         foreach (var wf in new[] { RunningServer.Workflow, RunningServer.OtherWorkflow })
         {
             var yaml = (await File.ReadAllTextAsync(RepoPaths.SampleManifest, TestContext.Current.CancellationToken)).Replace("id: support-desk", $"id: {wf}", StringComparison.Ordinal);
-            foreach (var probe in Probes(wf, yaml, cases[wf], await ApprovalOnAsync(wf)).Where(p => !p.Console && (p.WorkflowScoped || wf == RunningServer.Workflow)))
+            foreach (var probe in Probes(wf, yaml, cases[wf], await ApprovalOnAsync(wf), await CalibrationOnAsync(wf)).Where(p => !p.Console && (p.WorkflowScoped || wf == RunningServer.Workflow)))
             {
                 using var response = await SendWithTokenAsync(http, probe, token, key);
                 var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
@@ -346,6 +350,31 @@ public sealed class RoleMatrixTests : IClassFixture<RunningServer>
     /// A pending approval on <paramref name="wf"/> for the console's approval page to show (written as the action path
     /// writes one: the action and its approval rows with their ledger event); the same one on every call.
     /// </summary>
+    /// <summary>A stored calibration sweep of <paramref name="wf"/>, written with its event as the CLI writes it.</summary>
+    private async Task<string> CalibrationOnAsync(string wf)
+    {
+        var id = "cal-probe-" + wf;
+        if (await _server.Store.GetCalibrationAsync(id, TestContext.Current.CancellationToken) is not null)
+        {
+            return id;
+        }
+
+        var sweep = new StoredCalibration
+        {
+            Id = id, WorkflowId = wf, Version = 1, ManifestHash = new string('a', 64), GoldenSetHash = new string('b', 64),
+            Settings = "{\"topK\":[5],\"abstainBelow\":[0.3],\"current\":{\"topK\":5,\"abstainBelow\":0.3}}",
+            Rows = "[]", Recommendation = "{\"recommended\":null,\"closest\":null}", Clears = false, RunAt = DateTimeOffset.UtcNow, RunBy = "owner",
+        };
+        await _server.Services.GetRequiredService<ILedger>().AppendAsync([new LedgerEntry
+        {
+            Type = LedgerEventTypes.EvaluationCalibrated,
+            Actors = [LedgerActor.Human("owner")],
+            WorkflowId = wf,
+            Resource = new LedgerResource("calibration_run", id),
+        }], [new CalibrationRecordedRow(sweep)], TestContext.Current.CancellationToken);
+        return id;
+    }
+
     private async Task<string> ApprovalOnAsync(string wf)
     {
         var id = "approval-probe-" + wf;

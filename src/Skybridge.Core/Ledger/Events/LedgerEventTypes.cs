@@ -196,6 +196,10 @@ public static class LedgerEventTypes
     /// acceptance bar and the headline metrics. The run itself (per-case results) is stored with it.</summary>
     public const string EvaluationCompleted = "evaluation.completed";
 
+    /// <summary>A calibration sweep was stored: its id, the manifest and golden set hashes, the settings swept and the
+    /// recommended setting (or the closest one and the criteria it fails). The sweep's rows are stored with it.</summary>
+    public const string EvaluationCalibrated = "evaluation.calibrated";
+
     /// <summary>The types code writes today.</summary>
     public static FrozenSet<string> Written { get; } = FrozenSet.Create(StringComparer.Ordinal,
     [
@@ -208,7 +212,7 @@ public static class LedgerEventTypes
         ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, BudgetExhausted, ActionHeld, ActionRechecked, ActionDeferred,
         ResponderSkipped,
         WebhookAbandoned,
-        EvaluationCompleted,
+        EvaluationCompleted, EvaluationCalibrated,
         CaseSampled, ReviewSubmitted, ReviewOverdue,
     ]);
 

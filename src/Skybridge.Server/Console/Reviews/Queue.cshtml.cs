@@ -13,8 +13,8 @@ namespace Skybridge.Server.Console.Reviews;
 /// </summary>
 public sealed class QueueModel : PageModel
 {
-    /// <summary>Most cases one page lists.</summary>
-    public const int Limit = 200;
+    /// <summary>Cases one page lists; the next page is a link that keeps the filter.</summary>
+    public const int Limit = ReviewQueuePaging.DefaultLimit;
 
     /// <summary>The filters by their query value, in the order the page offers them.</summary>
     public static readonly IReadOnlyList<(string Value, ReviewStatus Status, string Label)> Filters =
@@ -43,9 +43,15 @@ public sealed class QueueModel : PageModel
 
     public ReviewSummary? Summary { get; private set; }
 
+    /// <summary>The cursor of the next page, or null on the last one.</summary>
+    public string? Next { get; private set; }
+
+    /// <summary>True when this page continues an earlier one.</summary>
+    public bool Continued { get; private set; }
+
     public DateTimeOffset Now { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string id, [FromQuery] string? status, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync(string id, [FromQuery] string? status, [FromQuery] string? after, CancellationToken cancellationToken)
     {
         var verdict = await _access.CheckAsync(User, Permission.ReadReviews, id, cancellationToken).ConfigureAwait(false);
         if (verdict != AccessVerdict.Allowed)
@@ -54,7 +60,8 @@ public sealed class QueueModel : PageModel
         }
 
         var filter = Filters.FirstOrDefault(f => f.Value == (status ?? "open"));
-        if (filter.Label is null)
+        ReviewQueueKey? from = null;
+        if (filter.Label is null || (after is not null && !ReviewQueuePaging.TryParse(after, out from)))
         {
             return BadRequest();
         }
@@ -62,7 +69,10 @@ public sealed class QueueModel : PageModel
         WorkflowId = id;
         Status = filter.Value;
         Now = _time.GetUtcNow();
-        Items = await _reviews.ListAsync(id, filter.Status, Limit, cancellationToken).ConfigureAwait(false);
+        var page = await _reviews.ListPageAsync(id, filter.Status, from, Limit, cancellationToken).ConfigureAwait(false);
+        Items = page.Items;
+        Next = page.Next;
+        Continued = from is not null;
         Summary = await _reviews.SummaryAsync(id, cancellationToken).ConfigureAwait(false);
         return Page();
     }
