@@ -137,6 +137,8 @@ public sealed partial class GroundedAnswerer
         var settings = _manifest.Retrieval;
         // Words that address the assistant are an attempt to steer it, not part of the request: they are recorded on
         // the draft and taken out before retrieval, so what is answered is what the customer asks for.
+        // Tickets wrap their lines anywhere; a line break inside a sentence must not cut it in two.
+        caseText = SoftBreak().Replace(caseText, " ");
         var attempts = InstructionDetector.Find(caseText);
         var request = WithoutAttempts(caseText, attempts);
         // Personal data never helps find a help-centre page; left in, an e-mail address or IBAN only dilutes the query.
@@ -157,7 +159,12 @@ public sealed partial class GroundedAnswerer
             return Abstain("no_sources", "Nothing is ingested from the workflow's sources.");
         }
 
-        if (attempts.Count > 0 && !QuestionReading.Parts(request).Any(p => p.Text.Contains('?', StringComparison.Ordinal) || _index.Terms(p.Text).Any(t => !t.Any(char.IsAsciiDigit))) )
+        // A case that poses as the system or asks for the instructions is an attack, not a request, unless it still
+        // asks a question of its own; a case that only asks to ignore the rules or skip approval still asks for something.
+        var attack = attempts.Any(a => a.Kind is "impersonates_system" or "reveal_instructions");
+        if (attempts.Count > 0 && (attack
+            ? !request.Contains('?', StringComparison.Ordinal)
+            : !_index.Terms(request).Any(t => !t.Any(char.IsAsciiDigit))))
         {
             return Abstain("instruction_in_case", "The case only tells the assistant what to do (" + string.Join("; ", attempts.Select(a => a.Reason).Distinct()) + "); there is no request left to answer, so a person handles it.");
         }
@@ -301,7 +308,8 @@ public sealed partial class GroundedAnswerer
         }
 
         var terms = _index.Terms(query).Where(t => !t.Any(char.IsAsciiDigit)).ToList();
-        var missing = terms.Where(t => !profile.Vocabulary.Contains(t)).ToList();
+        // A misspelt word is not a missing one: a term one or two edits from a word the sources use is a typo.
+        var missing = terms.Where(t => !profile.Vocabulary.Contains(t) && !profile.HasNear(t)).ToList();
         if (terms.Count > 0 && missing.Count > 0 && missing.Count / (double)terms.Count >= _manifest.Retrieval.KeyTermsMissingAt)
         {
             var words = SurfaceWords(query, missing);
@@ -367,6 +375,9 @@ public sealed partial class GroundedAnswerer
     }
 
     private static readonly PersonalDataRedactor QueryRedactor = new(PersonalDataRedactor.BuiltInKinds);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<!\n)[ \t]*\r?\n[ \t]*(?![ \t]*\r?\n)")]
+    private static partial System.Text.RegularExpressions.Regex SoftBreak();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"[\p{L}'-]+")]
     private static partial System.Text.RegularExpressions.Regex WordPattern();

@@ -35,6 +35,43 @@ internal sealed partial class SourceProfile
     /// <summary>True when <paramref name="literal"/> occurs in any source (case-insensitive).</summary>
     public bool Mentions(string literal) => _text.Contains(literal, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>True when a source term is within one edit of <paramref name="term"/> (two for terms of six letters or more).</summary>
+    public bool HasNear(string term)
+    {
+        var limit = term.Length >= 6 ? 2 : 1;
+        return term.Length >= 4 && Vocabulary.Any(v => Math.Abs(v.Length - term.Length) <= limit && Distance(v, term, limit) <= limit);
+    }
+
+    private static int Distance(string a, string b, int limit)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            var rowMin = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                rowMin = Math.Min(rowMin, current[j]);
+            }
+
+            if (rowMin > limit)
+            {
+                return rowMin;
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+
     /// <summary>The profile of what <paramref name="index"/> holds now.</summary>
     public static SourceProfile Of(PassageIndex index)
     {
