@@ -20,10 +20,11 @@ public static partial class InstructionDetector
 {
     private static readonly (string Kind, string Reason, Regex Pattern)[] Rules =
     [
+        // Most telling first: a sentence posing as the system is that, whatever else it asks.
+        ("impersonates_system", "poses as the system or writes to the assistant directly", ImpersonatesSystem()),
+        ("reveal_instructions", "asks the assistant to reveal its instructions or what it can read", RevealInstructions()),
         ("ignore_rules", "tells the assistant to ignore its rules or instructions", IgnoreRules()),
         ("role_change", "tells the assistant to take on another role", RoleChange()),
-        ("reveal_instructions", "asks the assistant to reveal its instructions or what it can read", RevealInstructions()),
-        ("impersonates_system", "poses as the system or writes to the assistant directly", ImpersonatesSystem()),
         ("skip_steps", "tells the assistant to skip approval or checks", SkipSteps()),
     ];
 

@@ -307,7 +307,7 @@ public sealed partial class GroundedAnswerer
             return ("other_language", $"The question is written in {LanguageName(language)}; the sources are in {LanguageName(sources)}, and the built-in engine does not translate.");
         }
 
-        var terms = _index.Terms(query).Where(t => !t.Any(char.IsAsciiDigit)).ToList();
+        var terms = KeyTerms(query);
         // A misspelt word is not a missing one: a term one or two edits from a word the sources use is a typo.
         var missing = terms.Where(t => !profile.Vocabulary.Contains(t) && !profile.HasNear(t)).ToList();
         if (terms.Count > 0 && missing.Count > 0 && missing.Count / (double)terms.Count >= _manifest.Retrieval.KeyTermsMissingAt)
@@ -328,6 +328,32 @@ public sealed partial class GroundedAnswerer
 
         return null;
     }
+
+    /// <summary>
+    /// The terms that name what the question is about: words after an article, a possessive, a demonstrative or "of",
+    /// "for", "about", "with" ("the capital of France", "my refund"). Verbs ("paid") are how a question is asked, and
+    /// places after "in" or "from" are where the customer lives: a help centre that never names them can still answer.
+    /// Words of three letters or fewer are left out (abbreviations, typos of "what"). When no word qualifies, every
+    /// term counts.
+    /// </summary>
+    private List<string> KeyTerms(string query)
+    {
+        var words = WordPattern().Matches(query).Select(m => m.Value).ToList();
+        var key = new List<string>();
+        for (var i = 1; i < words.Count; i++)
+        {
+            if (NounMarkers.Contains(words[i - 1]) && words[i].Length > 3)
+            {
+                key.AddRange(_index.Terms(words[i]).Where(t => !t.Any(char.IsAsciiDigit)));
+            }
+        }
+
+        return key.Count > 0 ? [.. key.Distinct(StringComparer.Ordinal)] : [.. _index.Terms(query).Where(t => t.Length > 3 && !t.Any(char.IsAsciiDigit))];
+    }
+
+    private static readonly HashSet<string> NounMarkers = new(
+        ["the", "a", "an", "my", "your", "our", "his", "her", "their", "this", "that", "these", "those", "of", "for", "about", "with", "any", "some"],
+        StringComparer.OrdinalIgnoreCase);
 
     private List<string> SurfaceWords(string query, List<string> missing)
     {
