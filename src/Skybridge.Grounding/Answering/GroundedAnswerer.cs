@@ -169,7 +169,8 @@ public sealed partial class GroundedAnswerer
             return Abstain("instruction_in_case", "The case only tells the assistant what to do (" + string.Join("; ", attempts.Select(a => a.Reason).Distinct()) + "); there is no request left to answer, so a person handles it.");
         }
 
-        if (Unanswerable(query, confidence, hits) is { } why)
+        var handedOver = new List<string>();
+        if (Unanswerable(query, confidence, hits, handedOver) is { } why)
         {
             return Abstain(why.Reason, why.Detail);
         }
@@ -283,7 +284,7 @@ public sealed partial class GroundedAnswerer
             ModelOutputHash = outputHash,
             Redacted = [.. redactions.Select(r => r.Kind).Distinct()],
             InjectionAttempts = attempted,
-            HandedOver = Uncovered(request, claims),
+            HandedOver = [.. handedOver.Concat(Uncovered(request, claims)).Distinct()],
         };
     }
 
@@ -299,7 +300,7 @@ public sealed partial class GroundedAnswerer
     /// than the sources, key terms no source uses, a version no source names, or (with embeddings) a best passage
     /// whose meaning is far from the question.
     /// </summary>
-    private (string Reason, string Detail)? Unanswerable(string query, double confidence, IReadOnlyList<RetrievedPassage> hits)
+    private (string Reason, string Detail)? Unanswerable(string query, double confidence, IReadOnlyList<RetrievedPassage> hits, List<string> handedOver)
     {
         var profile = SourceProfile.Of(_index);
         if (QuestionReading.LanguageOf(query) is { } language && profile.Language is { } sources && language != sources)
@@ -307,14 +308,18 @@ public sealed partial class GroundedAnswerer
             return ("other_language", $"The question is written in {LanguageName(language)}; the sources are in {LanguageName(sources)}, and the built-in engine does not translate.");
         }
 
-        var terms = KeyTerms(query);
-        // A misspelt word is not a missing one: a term one or two edits from a word the sources use is a typo.
-        var missing = terms.Where(t => !profile.Vocabulary.Contains(t) && !profile.HasNear(t)).ToList();
-        if (terms.Count > 0 && missing.Count > 0 && missing.Count / (double)terms.Count >= _manifest.Retrieval.KeyTermsMissingAt)
+        // Each question of a ticket on its own: one the sources never touch is handed over, the case abstains only
+        // when that is true of all of them.
+        var parts = QuestionReading.Parts(query);
+        var unknown = parts.Select(p => (Part: p, Missing: MissingKeyTerms(profile, p.Text))).Where(p => p.Missing is not null).ToList();
+        if (parts.Count > 0 && unknown.Count == parts.Count)
         {
+            var (all, missing) = (unknown.Sum(u => u.Missing!.Value.All), unknown.SelectMany(u => u.Missing!.Value.Missing).Distinct().ToList());
             var words = SurfaceWords(query, missing);
-            return ("key_terms_missing", $"{missing.Count} of the question's {terms.Count} key terms never occur in the sources ({string.Join(", ", words)}); the share at which the system abstains is {_manifest.Retrieval.KeyTermsMissingAt:0.00}.");
+            return ("key_terms_missing", $"{missing.Count} of the question's {all} key terms never occur in the sources ({string.Join(", ", words)}); the share at which the system abstains is {_manifest.Retrieval.KeyTermsMissingAt:0.00}.");
         }
+
+        handedOver.AddRange(unknown.Select(u => Collapse(u.Part.Text)));
 
         if (profile.UncoveredVersions(query) is { Count: > 0 } versions)
         {
@@ -352,8 +357,19 @@ public sealed partial class GroundedAnswerer
     }
 
     private static readonly HashSet<string> NounMarkers = new(
-        ["the", "a", "an", "my", "your", "our", "his", "her", "their", "this", "that", "these", "those", "of", "for", "about", "with", "any", "some"],
+        ["the", "a", "an", "my", "your", "our", "his", "her", "their", "this", "these", "those", "of", "for", "about", "with", "any", "some"],
         StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The key terms of <paramref name="text"/> the sources never use, when they reach the manifest's share; else null.</summary>
+    private (int All, List<string> Missing)? MissingKeyTerms(SourceProfile profile, string text)
+    {
+        var terms = KeyTerms(text);
+        // A misspelt word is not a missing one: a term one or two edits from a word the sources use is a typo.
+        var missing = terms.Where(t => !profile.Vocabulary.Contains(t) && !profile.HasNear(t)).ToList();
+        return terms.Count > 0 && missing.Count > 0 && missing.Count / (double)terms.Count >= _manifest.Retrieval.KeyTermsMissingAt ? (terms.Count, missing) : null;
+    }
+
+    private static string Collapse(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     private List<string> SurfaceWords(string query, List<string> missing)
     {
@@ -386,7 +402,7 @@ public sealed partial class GroundedAnswerer
         var claimTerms = claims.Select(c => (c.Text, Terms: _index.Terms(c.Text).ToHashSet(StringComparer.Ordinal))).ToList();
         return [.. parts
             .Where(p => !claimTerms.Any(c => _index.Terms(p.Text).Count(c.Terms.Contains) >= 1 && QuestionReading.Addresses(p.Type, c.Text)))
-            .Select(p => string.Join(' ', p.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)))];
+            .Select(p => Collapse(p.Text))];
     }
 
     /// <summary>Placeholders the engine repeated are put back, so a quote can be checked against the real text.</summary>
