@@ -108,6 +108,15 @@ public sealed partial class GroundedAnswerer
     private readonly PersonalDataRedactor? _redactor;
     private readonly AnswerChecks _checks;
 
+    /// <summary>
+    /// Abstention reasons decided before the confidence threshold is read: a draft with one of them abstains whatever
+    /// <c>retrieval.abstain_below</c> is (what calibration relies on when it replays drafts at other thresholds).
+    /// </summary>
+    public static readonly IReadOnlySet<string> DecidedBeforeConfidence = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "no_sources", "instruction_in_case", "other_language", "key_terms_missing", "other_product_or_version", "meaning_far", "low_retrieval_confidence",
+    };
+
     /// <summary>An answerer for <paramref name="manifest"/> over <paramref name="index"/>, asking <paramref name="engine"/>.</summary>
     public GroundedAnswerer(WorkflowManifest manifest, PassageIndex index, IChatClient engine)
         : this(manifest, index, engine, new AnswerChecks())
