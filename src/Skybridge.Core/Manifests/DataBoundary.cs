@@ -88,7 +88,7 @@ public sealed record RetrievalSettings
 
     /// <summary>
     /// Share of the question's terms (IDF-weighted, identifiers aside) that no source contains at which the system
-    /// abstains with <c>key_terms_missing</c> (0..1; 1 turns the check off).
+    /// abstains with <c>key_terms_missing</c> (0..1; at 1 only when none of them occurs).
     /// </summary>
     public double KeyTermsMissingAt { get; init; } = 0.5;
 }
