@@ -172,6 +172,8 @@ public sealed class CaseService
                 ["confidence"] = draft.Confidence,
                 ["citation_coverage"] = draft.CitationCoverage,
                 ["unsupported_claims"] = draft.UnsupportedClaims,
+                // The kinds only: the words are the customer's, and the ledger keeps digests of case text, not the text.
+                ["injection_attempts"] = new JsonArray([.. draft.InjectionAttempts.Select(a => a.Split(':')[0]).Distinct(StringComparer.Ordinal).Select(k => (JsonNode)k!)]),
                 ["citations"] = new JsonArray([.. draft.Citations.Select(c => (JsonNode)$"{c.Source}/{c.Document}@{c.Version}:{c.Start}-{c.End}")]),
             },
             Follows = [trail[^1].Id],

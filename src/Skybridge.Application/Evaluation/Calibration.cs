@@ -170,8 +170,9 @@ public static class Calibration
     public static Draft ApplyThreshold(Draft draft, double abstainBelow)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        // No sources, or no passage over min_score: abstained before the threshold was read, whatever it is.
-        if (draft.Reason is "no_sources" or "low_retrieval_confidence" || draft.Confidence >= abstainBelow)
+        // No sources, no passage over min_score, or a question the sources cannot answer (another language, missing
+        // key terms...): abstained before the threshold was read, whatever it is.
+        if ((draft.Reason is { } reason && GroundedAnswerer.DecidedBeforeConfidence.Contains(reason)) || draft.Confidence >= abstainBelow)
         {
             return draft;
         }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Skybridge.Core.Grounding;
 using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Core.Manifests;
@@ -59,12 +60,14 @@ public sealed class GroundingService : IDisposable
 
         var synced = new List<(string, DocumentSync)>();
         var skipped = new List<(string, SkippedFile)>();
+        var flagged = new List<(SourceDocument Document, InstructionFinding Finding)>();
         foreach (var source in manifest.Sources)
         {
             var report = DocumentReader.ReadSource(source, Path.Combine(manifestFolder, source.Path));
             var documents = report.Documents.Select(ToStored).ToList();
             var sync = await _sources.SyncSourceDocumentsAsync(workflowId, source.Name, documents, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             synced.Add((source.Name, sync));
+            flagged.AddRange(report.Documents.SelectMany(d => InstructionDetector.Find(d.Text).Select(f => (Document: d, Finding: f))));
             skipped.AddRange(report.Skipped.Select(s => (source.Name, s)));
         }
 
@@ -83,6 +86,25 @@ public sealed class GroundingService : IDisposable
                 ["skipped"] = new JsonArray([.. skipped.Select(s => (JsonNode)new JsonObject { ["file"] = s.Item1 + "/" + s.Item2.Path, ["reason"] = s.Item2.Reason })]),
             },
         }, cancellationToken).ConfigureAwait(false);
+        // A planted instruction is the source owner's to remove: each one is named (document, version, span), with the
+        // digest of its words rather than the words themselves.
+        foreach (var (document, finding) in flagged)
+        {
+            await _ledger.AppendAsync(new LedgerEntry
+            {
+                Type = LedgerEventTypes.SourceInstructionFlagged,
+                Actors = [LedgerActor.Human(actor)],
+                WorkflowId = workflowId,
+                Outcome = "flagged",
+                Content = new JsonObject
+                {
+                    ["source"] = document.Source, ["document"] = document.Path, ["version"] = document.Version,
+                    ["start"] = finding.Sentence.Start, ["end"] = finding.Sentence.End, ["kind"] = finding.Kind, ["reason"] = finding.Reason,
+                    ["digest"] = TextDigest.Sha256(finding.Sentence.Of(document.Text)),
+                },
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
         return (synced, skipped);
     }
 

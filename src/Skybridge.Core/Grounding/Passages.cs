@@ -174,7 +174,8 @@ public static class SentenceSplitter
 
     private static TextSpan? Trimmed(string text, int start, int end)
     {
-        while (start < end && (char.IsWhiteSpace(text[start]) || text[start] is '-' or '*' or '#' or '>'))
+        // List bullets, heading marks and quote marks go; bold markers ("**Note:**") stay, or the quote would end in residue.
+        while (start < end && (char.IsWhiteSpace(text[start]) || (text[start] is '-' or '*' or '#' or '>' && (start + 1 >= end || char.IsWhiteSpace(text[start + 1]) || text[start + 1] is '#' or '>'))))
         {
             start++;
         }

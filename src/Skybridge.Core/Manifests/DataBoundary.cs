@@ -85,4 +85,10 @@ public sealed record RetrievalSettings
 
     /// <summary>Confidence below which the system abstains instead of answering (0..1).</summary>
     public double AbstainBelow { get; init; } = 0.35;
+
+    /// <summary>
+    /// Share of the question's terms (IDF-weighted, identifiers aside) that no source contains at which the system
+    /// abstains with <c>key_terms_missing</c> (0..1; at 1 only when none of them occurs).
+    /// </summary>
+    public double KeyTermsMissingAt { get; init; } = 0.5;
 }

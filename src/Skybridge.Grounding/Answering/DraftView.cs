@@ -39,6 +39,8 @@ public static class DraftView
         json["citationCoverage"] = draft.CitationCoverage;
         json["unsupportedClaims"] = draft.UnsupportedClaims;
         json["engine"] = draft.Engine;
+        json["injectionAttempts"] = new JsonArray([.. draft.InjectionAttempts.Select(a => (JsonNode)JsonValue.Create(a)!)]);
+        json["handedOver"] = new JsonArray([.. draft.HandedOver.Select(a => (JsonNode)JsonValue.Create(a)!)]);
         // Actions are proposed through the policy engine of the governed-actions work; a draft never carries one yet.
         json["proposedActions"] = new JsonArray();
         return json;

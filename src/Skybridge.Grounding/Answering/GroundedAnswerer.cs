@@ -30,7 +30,11 @@ public sealed record Draft
     /// <summary>True when the system does not answer.</summary>
     public required bool Abstained { get; init; }
 
-    /// <summary>Why it abstained (<c>low_retrieval_confidence</c>, <c>conflicting_sources</c>, <c>no_supported_claim</c>, <c>no_sources</c>, <c>engine_error</c>), or null.</summary>
+    /// <summary>
+    /// Why it abstained (<c>no_sources</c>, <c>instruction_in_case</c>, <c>other_language</c>, <c>key_terms_missing</c>,
+    /// <c>other_product_or_version</c>, <c>low_retrieval_confidence</c>, <c>meaning_far</c>, <c>conflicting_sources</c>,
+    /// <c>engine_error</c>, <c>no_supported_claim</c>), or null.
+    /// </summary>
     public string? Reason { get; init; }
 
     /// <summary>The reason in words, for the person the case goes to.</summary>
@@ -65,6 +69,28 @@ public sealed record Draft
 
     /// <summary>Kinds of personal data redacted before the engine saw the text.</summary>
     public IReadOnlyList<string> Redacted { get; init; } = [];
+
+    /// <summary>
+    /// Words of the case that address the assistant (ignore the rules, change role, reveal instructions, pose as the
+    /// system, skip approval), each as <c>kind: "words"</c>: an attempt to steer the system, recorded, never obeyed.
+    /// </summary>
+    public IReadOnlyList<string> InjectionAttempts { get; init; } = [];
+
+    /// <summary>Questions of the case the answer does not cover: they are handed to a person.</summary>
+    public IReadOnlyList<string> HandedOver { get; init; } = [];
+}
+
+/// <summary>Optional checks of the answerer that need evidence retrieval may not have.</summary>
+public sealed record AnswerChecks
+{
+    /// <summary>
+    /// The cosine similarity of a retrieved passage to the question (from sentence embeddings), or null when retrieval
+    /// has none; with one, a best passage below <see cref="MeaningFloor"/> abstains with <c>meaning_far</c>.
+    /// </summary>
+    public Func<Retrieval.RetrievedPassage, double?>? Similarity { get; init; }
+
+    /// <summary>Similarity below which the best passage is too far in meaning from the question to answer it.</summary>
+    public double MeaningFloor { get; init; } = 0.3;
 }
 
 /// <summary>
@@ -80,10 +106,28 @@ public sealed partial class GroundedAnswerer
     private readonly WorkflowManifest _manifest;
     private readonly string _engineName;
     private readonly PersonalDataRedactor? _redactor;
+    private readonly AnswerChecks _checks;
+
+    /// <summary>
+    /// Abstention reasons decided before the confidence threshold is read: a draft with one of them abstains whatever
+    /// <c>retrieval.abstain_below</c> is (what calibration relies on when it replays drafts at other thresholds).
+    /// </summary>
+    public static readonly IReadOnlySet<string> DecidedBeforeConfidence = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "no_sources", "instruction_in_case", "other_language", "key_terms_missing", "other_product_or_version", "meaning_far", "low_retrieval_confidence",
+    };
 
     /// <summary>An answerer for <paramref name="manifest"/> over <paramref name="index"/>, asking <paramref name="engine"/>.</summary>
     public GroundedAnswerer(WorkflowManifest manifest, PassageIndex index, IChatClient engine)
+        : this(manifest, index, engine, new AnswerChecks())
     {
+    }
+
+    /// <summary>An answerer with <paramref name="checks"/> (for example the embedding similarity of passages).</summary>
+    public GroundedAnswerer(WorkflowManifest manifest, PassageIndex index, IChatClient engine, AnswerChecks checks)
+    {
+        ArgumentNullException.ThrowIfNull(checks);
+        _checks = checks;
         ArgumentNullException.ThrowIfNull(manifest);
         _manifest = manifest;
         _index = index;
@@ -100,20 +144,44 @@ public sealed partial class GroundedAnswerer
     {
         ArgumentNullException.ThrowIfNull(caseText);
         var settings = _manifest.Retrieval;
+        // Words that address the assistant are an attempt to steer it, not part of the request: they are recorded on
+        // the draft and taken out before retrieval, so what is answered is what the customer asks for.
+        // Tickets wrap their lines anywhere; a line break inside a sentence must not cut it in two.
+        caseText = SoftBreak().Replace(caseText, " ");
+        var attempts = InstructionDetector.Find(caseText);
+        var request = WithoutAttempts(caseText, attempts);
         // Personal data never helps find a help-centre page; left in, an e-mail address or IBAN only dilutes the query.
-        var query = PlaceholderPattern().Replace(QueryRedactor.Redact(caseText).Text, " ");
+        var query = PlaceholderPattern().Replace(QueryRedactor.Redact(request).Text, " ");
         var hits = _index.Search(query, Math.Max(1, settings.TopK));
         var retrieved = hits.Select(h => new DraftPassage(h.Document.Source, h.Document.Path, h.Document.Version, h.Span.Start, h.Span.End, h.Score, Math.Round(h.Coverage, 4))).ToList();
         var confidence = hits.Count == 0 ? 0 : Math.Round(hits.Max(h => h.Coverage), 4);
+        IReadOnlyList<string> attempted = [.. attempts.Select(a => a.Kind + ": \"" + a.Match.Of(caseText) + "\"")];
         Draft Abstain(string reason, string detail, string? input = null, string? output = null, int unsupported = 0) => new()
         {
             Answer = "", Abstained = true, Reason = reason, ReasonDetail = detail, Claims = [], Confidence = confidence, CitationCoverage = 0,
             UnsupportedClaims = unsupported, Retrieved = retrieved, Engine = _engineName, ModelInputHash = input, ModelOutputHash = output,
+            InjectionAttempts = attempted,
         };
 
         if (_index.PassageCount == 0)
         {
             return Abstain("no_sources", "Nothing is ingested from the workflow's sources.");
+        }
+
+        // A case that poses as the system or asks for the instructions is an attack, not a request, unless it still
+        // asks a question of its own; a case that only asks to ignore the rules or skip approval still asks for something.
+        var attack = attempts.Any(a => a.Kind is "impersonates_system" or "reveal_instructions");
+        if (attempts.Count > 0 && (attack
+            ? !request.Contains('?', StringComparison.Ordinal)
+            : !_index.Terms(request).Any(t => !t.Any(char.IsAsciiDigit))))
+        {
+            return Abstain("instruction_in_case", "The case only tells the assistant what to do (" + string.Join("; ", attempts.Select(a => a.Reason).Distinct()) + "); there is no request left to answer, so a person handles it.");
+        }
+
+        var handedOver = new List<string>();
+        if (Unanswerable(query, confidence, hits, handedOver) is { } why)
+        {
+            return Abstain(why.Reason, why.Detail);
         }
 
         var usable = hits.Where(h => h.Coverage >= settings.MinScore).ToList();
@@ -146,11 +214,11 @@ public sealed partial class GroundedAnswerer
             return redacted.Text;
         }
 
-        var request = new AnswerRequest(Redact(caseText), [.. passages.Select(p => new PromptPassage(p.Id, p.Hit.Document.Path, p.Hit.Document.Title, Redact(p.Hit.Text)))]);
+        var engineRequest = new AnswerRequest(Redact(request), [.. passages.Select(p => new PromptPassage(p.Id, p.Hit.Document.Path, p.Hit.Document.Title, Redact(p.Hit.Text)))]);
         var messages = new List<ChatMessage>
         {
             new(ChatRole.System, (_manifest.Prompts?.System ?? "") + "\n\n" + AnswerProtocol.Instructions),
-            new(ChatRole.User, JsonSerializer.Serialize(request, AnswerProtocol.Json)),
+            new(ChatRole.User, JsonSerializer.Serialize(engineRequest, AnswerProtocol.Json)),
         };
         var inputHash = TextDigest.Sha256(string.Join("\n", messages.Select(m => m.Role + ":" + m.Text)));
 
@@ -224,7 +292,126 @@ public sealed partial class GroundedAnswerer
             ModelInputHash = inputHash,
             ModelOutputHash = outputHash,
             Redacted = [.. redactions.Select(r => r.Kind).Distinct()],
+            InjectionAttempts = attempted,
+            HandedOver = [.. handedOver.Concat(Uncovered(request, claims)).Distinct()],
         };
+    }
+
+    /// <summary>The case without the words that address the assistant; a sentence posing as the system goes whole.</summary>
+    private static string WithoutAttempts(string caseText, IReadOnlyList<InstructionFinding> attempts)
+    {
+        var cut = attempts.Select(a => a.Kind is "impersonates_system" or "reveal_instructions" ? a with { Match = a.Sentence } : a).ToList();
+        return InstructionDetector.WithoutInstructions(caseText, cut);
+    }
+
+    /// <summary>
+    /// Why the sources cannot answer this question whatever retrieval found, or null: a question in another language
+    /// than the sources, key terms no source uses, a version no source names, or (with embeddings) a best passage
+    /// whose meaning is far from the question.
+    /// </summary>
+    private (string Reason, string Detail)? Unanswerable(string query, double confidence, IReadOnlyList<RetrievedPassage> hits, List<string> handedOver)
+    {
+        var profile = SourceProfile.Of(_index);
+        if (QuestionReading.LanguageOf(query) is { } language && profile.Language is { } sources && language != sources)
+        {
+            return ("other_language", $"The question is written in {LanguageName(language)}; the sources are in {LanguageName(sources)}, and the built-in engine does not translate.");
+        }
+
+        // Each question of a ticket on its own: one the sources never touch is handed over, the case abstains only
+        // when that is true of all of them.
+        var parts = QuestionReading.Parts(query);
+        var unknown = parts.Select(p => (Part: p, Missing: MissingKeyTerms(profile, p.Text))).Where(p => p.Missing is not null).ToList();
+        if (parts.Count > 0 && unknown.Count == parts.Count)
+        {
+            var (all, missing) = (unknown.Sum(u => u.Missing!.Value.All), unknown.SelectMany(u => u.Missing!.Value.Missing).Distinct().ToList());
+            var words = SurfaceWords(query, missing);
+            return ("key_terms_missing", $"{missing.Count} of the question's {all} key terms never occur in the sources ({string.Join(", ", words)}); the share at which the system abstains is {_manifest.Retrieval.KeyTermsMissingAt:0.00}.");
+        }
+
+        handedOver.AddRange(unknown.Select(u => Collapse(u.Part.Text)));
+
+        if (profile.UncoveredVersions(query) is { Count: > 0 } versions)
+        {
+            return ("other_product_or_version", $"The question is about {string.Join(", ", versions.Select(v => "'" + v + "'"))}, which no source mentions: the sources cover another product or version.");
+        }
+
+        if (_checks.Similarity is { } similarity && hits.Count > 0 && hits.Select(similarity).Max() is { } best && best < _checks.MeaningFloor && confidence > 0)
+        {
+            return ("meaning_far", $"The passage closest in meaning to the question has similarity {best:0.00}, below {_checks.MeaningFloor:0.00}.");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The terms that name what the question is about: words after an article, a possessive, a demonstrative or "of",
+    /// "for", "about", "with" ("the capital of France", "my refund"). Verbs ("paid") are how a question is asked, and
+    /// places after "in" or "from" are where the customer lives: a help centre that never names them can still answer.
+    /// Words of three letters or fewer are left out (abbreviations, typos of "what"). When no word qualifies, every
+    /// term counts.
+    /// </summary>
+    private List<string> KeyTerms(string query)
+    {
+        var words = WordPattern().Matches(query).Select(m => m.Value).ToList();
+        var key = new List<string>();
+        for (var i = 1; i < words.Count; i++)
+        {
+            if (NounMarkers.Contains(words[i - 1]) && words[i].Length > 3)
+            {
+                key.AddRange(_index.Terms(words[i]).Where(t => !t.Any(char.IsAsciiDigit)));
+            }
+        }
+
+        return key.Count > 0 ? [.. key.Distinct(StringComparer.Ordinal)] : [.. _index.Terms(query).Where(t => t.Length > 3 && !t.Any(char.IsAsciiDigit))];
+    }
+
+    private static readonly HashSet<string> NounMarkers = new(
+        ["the", "a", "an", "my", "your", "our", "his", "her", "their", "this", "these", "those", "of", "for", "about", "with", "any", "some"],
+        StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The key terms of <paramref name="text"/> the sources never use, when they reach the manifest's share; else null.</summary>
+    private (int All, List<string> Missing)? MissingKeyTerms(SourceProfile profile, string text)
+    {
+        var terms = KeyTerms(text);
+        // A misspelt word is not a missing one: a term one or two edits from a word the sources use is a typo.
+        var missing = terms.Where(t => !profile.Vocabulary.Contains(t) && !profile.HasNear(t)).ToList();
+        return terms.Count > 0 && missing.Count > 0 && missing.Count / (double)terms.Count >= _manifest.Retrieval.KeyTermsMissingAt ? (terms.Count, missing) : null;
+    }
+
+    private static string Collapse(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    private List<string> SurfaceWords(string query, List<string> missing)
+    {
+        var words = new List<string>();
+        foreach (System.Text.RegularExpressions.Match w in WordPattern().Matches(query))
+        {
+            if (_index.Terms(w.Value) is [var term] && missing.Contains(term) && !words.Contains(w.Value, StringComparer.OrdinalIgnoreCase))
+            {
+                words.Add("'" + w.Value + "'");
+            }
+        }
+
+        return words;
+    }
+
+    private static string LanguageName(string code) => code switch
+    {
+        "en" => "English", "de" => "German", "es" => "Spanish", "fr" => "French", "nl" => "Dutch", _ => code,
+    };
+
+    /// <summary>The questions of a multi-question case that no claim answers: they go to a person.</summary>
+    private List<string> Uncovered(string request, List<DraftClaim> claims)
+    {
+        var parts = QuestionReading.Parts(request);
+        if (parts.Count < 2)
+        {
+            return [];
+        }
+
+        var claimTerms = claims.Select(c => (c.Text, Terms: _index.Terms(c.Text).ToHashSet(StringComparer.Ordinal))).ToList();
+        return [.. parts
+            .Where(p => !claimTerms.Any(c => _index.Terms(p.Text).Count(c.Terms.Contains) >= 1 && QuestionReading.Addresses(p.Type, c.Text)))
+            .Select(p => Collapse(p.Text))];
     }
 
     /// <summary>Placeholders the engine repeated are put back, so a quote can be checked against the real text.</summary>
@@ -239,6 +426,12 @@ public sealed partial class GroundedAnswerer
     }
 
     private static readonly PersonalDataRedactor QueryRedactor = new(PersonalDataRedactor.BuiltInKinds);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<!\n)[ \t]*\r?\n[ \t]*(?![ \t]*\r?\n)")]
+    private static partial System.Text.RegularExpressions.Regex SoftBreak();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[\p{L}'-]+")]
+    private static partial System.Text.RegularExpressions.Regex WordPattern();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\[[A-Z_]+_[0-9]+\]")]
     private static partial System.Text.RegularExpressions.Regex PlaceholderPattern();

@@ -12,7 +12,7 @@ namespace Skybridge.Grounding.Engines;
 /// sentences quoted verbatim, each citing its passage. It speaks <see cref="IChatClient"/> like any model, so the
 /// pipeline around it is the same for every engine; no text leaves the process.
 /// </summary>
-public sealed class ExtractiveChatClient : IChatClient
+public sealed partial class ExtractiveChatClient : IChatClient
 {
     /// <summary>The engine's name in drafts and the ledger.</summary>
     public const string Name = "builtin-extractive";
@@ -45,52 +45,140 @@ public sealed class ExtractiveChatClient : IChatClient
     /// <summary>The extractive answer for a request.</summary>
     internal static EngineAnswer Answer(AnswerRequest request)
     {
-        var question = Terms(request.Question).ToHashSet(StringComparer.Ordinal);
-        if (question.Count == 0 || request.Passages.Count == 0)
+        var parts = QuestionReading.Parts(request.Question);
+        if (parts.Count == 0 || request.Passages.Count == 0)
         {
             return new EngineAnswer([]);
         }
 
-        var sentences = new List<(PromptPassage Passage, int Order, string Text, HashSet<string> Terms)>();
-        foreach (var passage in request.Passages)
+        var sentences = Candidates(request);
+        // Each question of the case is answered on its own: a ticket asking about the return window and the label
+        // cost needs a sentence for each, not the three best sentences about whichever word is rarest.
+        var perPart = parts.Count == 1 ? MaxSentences : 2;
+        var chosen = new List<Sentence>();
+        foreach (var part in parts)
         {
+            foreach (var s in Best(part, sentences, perPart))
+            {
+                if (!chosen.Contains(s))
+                {
+                    chosen.Add(s);
+                }
+            }
+        }
+
+        // Reading order, each sentence once (the same words on two pages are one claim).
+        var claims = chosen
+            .OrderBy(s => s.PassageIndex).ThenBy(s => s.Order)
+            .DistinctBy(s => Plain(s.Text), StringComparer.OrdinalIgnoreCase)
+            .Select(s => new EngineClaim(
+                s.Header is null ? Plain(s.Text) : Plain(s.Header) + " — " + Plain(s.Text),
+                s.Header is null
+                    ? [new EngineCitation(s.Passage.Id, s.Text)]
+                    : [new EngineCitation(s.Passage.Id, s.Header), new EngineCitation(s.Passage.Id, s.Text)]))
+            .ToList();
+        return new EngineAnswer(claims);
+    }
+
+    private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, HashSet<string> Terms);
+
+    /// <summary>
+    /// The whole sentences, list items and table rows of the passages that may answer: never a heading (it names a
+    /// topic and states nothing), a table's separator row, or a sentence that addresses the assistant (a planted
+    /// instruction is data about the page, not an answer).
+    /// </summary>
+    private static List<Sentence> Candidates(AnswerRequest request)
+    {
+        var sentences = new List<Sentence>();
+        for (var p = 0; p < request.Passages.Count; p++)
+        {
+            var passage = request.Passages[p];
             var order = 0;
+            string? header = null;
+            var previousWasRow = false;
             foreach (var span in SentenceSplitter.Split(passage.Text, new TextSpan(0, passage.Text.Length)))
             {
                 var text = span.Of(passage.Text);
                 var lineStart = passage.Text.LastIndexOf('\n', Math.Max(0, span.Start - 1)) + 1;
-                // Headings name a topic; they state nothing a customer can rely on.
-                if (!passage.Text.AsSpan(lineStart).TrimStart().StartsWith("#", StringComparison.Ordinal))
+                var isRow = text.StartsWith('|');
+                if (isRow && !previousWasRow)
                 {
-                    sentences.Add((passage, order++, text, Terms(text).ToHashSet(StringComparer.Ordinal)));
+                    // The first row of a table is its header: a row is shown with it, or its cells mean nothing.
+                    header = text;
+                    previousWasRow = true;
+                    continue;
                 }
+
+                previousWasRow = isRow;
+                if (passage.Text.AsSpan(lineStart).TrimStart().StartsWith("#", StringComparison.Ordinal)
+                    || (isRow && text.Trim('|', '-', ':', ' ').Length == 0)
+                    || InstructionDetector.IsInstruction(text)
+                    || Plain(text).Split(' ', StringSplitOptions.RemoveEmptyEntries).Length < 3)
+                {
+                    continue;
+                }
+
+                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, Terms(text).ToHashSet(StringComparer.Ordinal)));
             }
+        }
+
+        return sentences;
+    }
+
+    private static List<Sentence> Best(QuestionPart part, List<Sentence> sentences, int take)
+    {
+        var question = Terms(part.Text).ToHashSet(StringComparer.Ordinal);
+        if (question.Count == 0 || sentences.Count == 0)
+        {
+            return [];
         }
 
         // Rarer words among the candidates say more: "warranty" beats "order". Passages come best first from
         // retrieval, so a sentence of the first passage counts more than an equal one of the fifth.
         var weight = question.ToDictionary(t => t, t => Math.Log(1 + (sentences.Count / (1.0 + sentences.Count(s => s.Terms.Contains(t))))));
-        var rank = request.Passages.Select((p, i) => (p, i)).ToDictionary(x => x.p, x => 1.0 / (1 + (0.25 * x.i)));
         var matches = sentences.Select(s => s.Terms.Count(question.Contains)).ToList();
         // One shared word is chance; when some sentence shares two or more with the question, only those qualify.
         var needed = question.Count >= 2 && matches.Any(m => m >= 2) ? 2 : 1;
         var scored = sentences
-            .Select((s, i) => (Sentence: s, Matches: matches[i], Score: rank[s.Passage] * s.Terms.Where(question.Contains).Sum(t => weight[t]) / Math.Sqrt(Math.Max(4, s.Terms.Count))))
+            .Select((s, i) => (Sentence: s, Matches: matches[i], Score: (1.0 / (1 + (0.25 * s.PassageIndex))) * s.Terms.Where(question.Contains).Sum(t => weight[t]) / Math.Sqrt(Math.Max(4, s.Terms.Count))))
             .Where(s => s.Matches >= needed && s.Score > 0)
             .OrderByDescending(s => s.Score)
             .ToList();
         if (scored.Count == 0)
         {
-            return new EngineAnswer([]);
+            return [];
+        }
+
+        // "How long" is answered by a duration, "how much" by an amount: when a close candidate states one, the
+        // sentences that do not are no answer to this question.
+        if (part.Type is QuestionType.Duration or QuestionType.Amount)
+        {
+            var floor = scored[0].Score * 0.3;
+            var typed = scored.Where(s => s.Score >= floor && QuestionReading.Addresses(part.Type, s.Sentence.Text)).ToList();
+            if (typed.Count > 0)
+            {
+                scored = typed;
+            }
         }
 
         var best = scored[0].Score;
-        var chosen = scored.Where(s => s.Score >= best * 0.6).Take(MaxSentences)
-            .OrderBy(s => request.Passages.ToList().IndexOf(s.Sentence.Passage)).ThenBy(s => s.Sentence.Order)
-            .Select(s => new EngineClaim(s.Sentence.Text, [new EngineCitation(s.Sentence.Passage.Id, s.Sentence.Text)]))
-            .ToList();
-        return new EngineAnswer(chosen);
+        return [.. scored.Where(s => s.Score >= best * 0.6).Take(take).Select(s => s.Sentence)];
     }
+
+    /// <summary>The sentence as a person reads it: Markdown emphasis, links and table bars taken out.</summary>
+    internal static string Plain(string text)
+    {
+        var plain = MarkdownLink().Replace(text, "$1").Replace("**", "", StringComparison.Ordinal).Replace("`", "", StringComparison.Ordinal);
+        if (plain.StartsWith('|'))
+        {
+            plain = string.Join("; ", plain.Trim('|').Split('|').Select(c => c.Trim()).Where(c => c.Length > 0));
+        }
+
+        return string.Join(' ', plain.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\[([^\]]*)\]\([^)]*\)")]
+    private static partial System.Text.RegularExpressions.Regex MarkdownLink();
 
     private static List<string> Terms(string text)
     {

@@ -93,7 +93,9 @@ public sealed class CaseApiTests : IClassFixture<GroundedServer>
         var (response, draft) = await SubmitAsync(agent, http, key, token, "Do you sell kayaks and rent them in Norway?");
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.True(draft.GetProperty("abstained").GetBoolean());
-        Assert.Equal("low_retrieval_confidence", draft.GetProperty("reason").GetString());
+        // No source mentions kayaks or renting: the reason says so in words, rather than a low score.
+        Assert.Equal("key_terms_missing", draft.GetProperty("reason").GetString());
+        Assert.Contains("'kayaks'", draft.GetProperty("reasonDetail").GetString(), StringComparison.Ordinal);
         Assert.Empty(draft.GetProperty("citations").EnumerateArray());
     }
 

@@ -111,6 +111,10 @@ public static class LedgerEventTypes
     /// the files skipped with the reason.</summary>
     public const string SourcesIngested = "sources.ingested";
 
+    /// <summary>A sentence of an ingested document addresses the assistant (a planted instruction): flagged to the
+    /// source's owner with the document, version, span, kind and the span's digest; it is never quoted as an answer.</summary>
+    public const string SourceInstructionFlagged = "source.instruction_flagged";
+
     /// <summary>A case's passages were retrieved (the first event of a case). Carries the case text's digest, the
     /// passages (source, document, version, span), their digest and the confidence. Written before types were
     /// dotted, and kept as it is so older ledgers replay alike.</summary>
@@ -208,7 +212,7 @@ public static class LedgerEventTypes
         SecretSet, SecretRemoved,
         AgentRegistered, AgentKeyRotated, AgentEnabled, AgentDisabled,
         TokenIssued, TokenExchanged, TokenRefused, RequestRateLimited, TokenRejected, TokenRevoked, DeviceApproved, DeviceDenied,
-        SourcesIngested, Retrieval, ModelCalled, DraftCreated,
+        SourcesIngested, SourceInstructionFlagged, Retrieval, ModelCalled, DraftCreated,
         ActionProposed, PolicyDecided, ApprovalRequested, ApprovalDecided, ActionExecuted, BudgetExhausted, ActionHeld, ActionRechecked, ActionDeferred,
         ResponderSkipped,
         WebhookAbandoned,
