@@ -39,6 +39,7 @@ public static class DraftView
         json["citationCoverage"] = draft.CitationCoverage;
         json["unsupportedClaims"] = draft.UnsupportedClaims;
         json["engine"] = draft.Engine;
+        json["retrieval"] = draft.Retrieval;
         // Actions are proposed through the policy engine of the governed-actions work; a draft never carries one yet.
         json["proposedActions"] = new JsonArray();
         return json;

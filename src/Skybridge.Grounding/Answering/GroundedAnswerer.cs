@@ -65,6 +65,9 @@ public sealed record Draft
 
     /// <summary>Kinds of personal data redacted before the engine saw the text.</summary>
     public IReadOnlyList<string> Redacted { get; init; } = [];
+
+    /// <summary>How passages were retrieved: <c>fused</c> (words and meaning) or <c>words</c> (BM25 only; see <see cref="RetrievalModes"/>).</summary>
+    public string Retrieval { get; init; } = RetrievalModes.Words;
 }
 
 /// <summary>
@@ -109,6 +112,7 @@ public sealed partial class GroundedAnswerer
         {
             Answer = "", Abstained = true, Reason = reason, ReasonDetail = detail, Claims = [], Confidence = confidence, CitationCoverage = 0,
             UnsupportedClaims = unsupported, Retrieved = retrieved, Engine = _engineName, ModelInputHash = input, ModelOutputHash = output,
+            Retrieval = _index.Mode,
         };
 
         if (_index.PassageCount == 0)
@@ -224,6 +228,7 @@ public sealed partial class GroundedAnswerer
             ModelInputHash = inputHash,
             ModelOutputHash = outputHash,
             Redacted = [.. redactions.Select(r => r.Kind).Distinct()],
+            Retrieval = _index.Mode,
         };
     }
 
