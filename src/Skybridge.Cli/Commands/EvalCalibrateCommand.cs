@@ -82,7 +82,7 @@ internal static class EvalCalibrateCommand
                     return ExitCodes.InvalidInput;
                 }
 
-                var result = await Calibration.RunAsync(subject, ks ?? [subject.Manifest.Retrieval.TopK], thresholds, parse.GetValue(parallel), time, cancellationToken: ct).ConfigureAwait(false);
+                var result = await Calibration.RunAsync(subject, ks ?? [subject.Manifest.Retrieval.TopK], thresholds, parse.GetValue(parallel), time, cancellationToken: ct, dense: CliEmbeddings.ForFiles(io, parse)).ConfigureAwait(false);
                 if (parse.GetValue(json))
                 {
                     io.Output.WriteLine(Calibration.Json(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
