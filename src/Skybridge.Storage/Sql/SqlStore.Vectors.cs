@@ -22,9 +22,19 @@ internal abstract partial class SqlStore
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         foreach (var chunk in digests.Distinct(StringComparer.Ordinal).Chunk(VectorBatch))
         {
+            // One named parameter per digest: Dapper's list expansion is not applied to arrays on Npgsql, and
+            // PostgreSQL's = ANY(array) does not exist in SQLite.
+            var parameters = new DynamicParameters();
+            parameters.Add("modelId", modelId);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                parameters.Add("d" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), chunk[i]);
+            }
+
+            var list = string.Join(", ", Enumerable.Range(0, chunk.Length).Select(i => "@d" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             var rows = await connection.QueryAsync<VectorRow>(new CommandDefinition(
-                "SELECT text_sha256 AS Digest, dimension AS Dimension, vector AS Vector FROM passage_vectors WHERE model_id = @modelId AND text_sha256 IN @chunk",
-                new { modelId, chunk }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                "SELECT text_sha256 AS Digest, dimension AS Dimension, vector AS Vector FROM passage_vectors WHERE model_id = @modelId AND text_sha256 IN (" + list + ")",
+                parameters, cancellationToken: cancellationToken)).ConfigureAwait(false);
             foreach (var row in rows)
             {
                 // A row whose length does not match its dimension is damaged: treated as absent, so it is computed again.
