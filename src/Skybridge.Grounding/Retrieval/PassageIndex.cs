@@ -62,9 +62,12 @@ public sealed class PassageIndex : IDisposable
     private readonly DenseRetrieval? _dense;
     private readonly Dictionary<string, IReadOnlyList<(TextSpan Span, string Digest)>> _spans = new(StringComparer.Ordinal);
     private readonly Dictionary<string, float[]> _vectors = new(StringComparer.Ordinal);
-    private DenseEntry[] _denseEntries = [];
+    private DenseSnapshot _denseSnapshot = new([], []);
 
     private sealed record DenseEntry(string DocKey, TextSpan Span, float[] Vector);
+
+    // The entries and where each passage is among them, replaced together so a search never sees one without the other.
+    private sealed record DenseSnapshot(DenseEntry[] Entries, Dictionary<(string, TextSpan), int> Lookup);
 
     private static readonly LuceneVersion Version = LuceneVersion.LUCENE_48;
     private readonly Analyzer _analyzer = GroundingAnalyzer.Create();
@@ -102,7 +105,7 @@ public sealed class PassageIndex : IDisposable
     public string? WordsOnlyReason => _dense?.Unavailable;
 
     /// <summary>Passages that have a vector (for reports and tests).</summary>
-    public int VectorCount => Volatile.Read(ref _denseEntries).Length;
+    public int VectorCount => Volatile.Read(ref _denseSnapshot).Entries.Length;
 
     /// <summary>
     /// <see cref="Upsert"/>, then the vectors of new passages: from the cache when known, from the model otherwise (and
@@ -200,7 +203,14 @@ public sealed class PassageIndex : IDisposable
                 _vectors.Remove(stale);
             }
 
-            Volatile.Write(ref _denseEntries, entries.ToArray());
+            var array = entries.ToArray();
+            var lookup = new Dictionary<(string, TextSpan), int>(array.Length);
+            for (var i = 0; i < array.Length; i++)
+            {
+                lookup[(array[i].DocKey, array[i].Span)] = i;
+            }
+
+            Volatile.Write(ref _denseSnapshot, new DenseSnapshot(array, lookup));
         }
     }
 
@@ -362,7 +372,8 @@ public sealed class PassageIndex : IDisposable
             }
 
             var idfSum = idf.Values.Sum();
-            var entries = Volatile.Read(ref _denseEntries);
+            var snapshot = Volatile.Read(ref _denseSnapshot);
+            var entries = snapshot.Entries;
             var questionVector = entries.Length > 0 ? _dense?.TryEmbed([question], CancellationToken.None)?[0] : null;
             var hits = searcher.Search(query, questionVector is null ? topK : Math.Max(topK, Candidates)).ScoreDocs;
             Dictionary<string, SourceDocument> documents;
@@ -396,17 +407,44 @@ public sealed class PassageIndex : IDisposable
                 return lexical.Take(topK).Select(l => Make(l.DocKey, l.Span, l.Score, null)).ToList();
             }
 
-            // Candidates by meaning: exhaustive cosine (the vectors are unit length, so the dot product), best first.
-            var similarity = new Dictionary<(string, TextSpan), double>();
-            foreach (var e in entries)
+            // Candidates by meaning: exhaustive cosine (the vectors are unit length, so the dot product), the best kept in
+            // a bounded heap: no allocation per passage, which is what a 30,000-passage scan would otherwise cost.
+            var keep = Math.Max(topK, Candidates);
+            var heap = new PriorityQueue<int, float>(keep + 1);
+            for (var i = 0; i < entries.Length; i++)
             {
-                if (documents.ContainsKey(e.DocKey))
+                var score = TensorPrimitives.Dot(questionVector, entries[i].Vector);
+                if (heap.Count < keep)
                 {
-                    similarity[(e.DocKey, e.Span)] = TensorPrimitives.Dot(questionVector, e.Vector);
+                    heap.Enqueue(i, score);
+                }
+                else if (heap.TryPeek(out _, out var lowest) && score > lowest)
+                {
+                    heap.DequeueEnqueue(i, score);
                 }
             }
 
-            var semantic = similarity.OrderByDescending(p => p.Value).Take(Math.Max(topK, Candidates)).Select(p => p.Key).ToList();
+            var similarity = new Dictionary<(string, TextSpan), double>();
+            var semantic = new List<(string, TextSpan)>(heap.Count);
+            while (heap.TryDequeue(out var i, out var score))
+            {
+                if (documents.ContainsKey(entries[i].DocKey))
+                {
+                    similarity[(entries[i].DocKey, entries[i].Span)] = score;
+                    semantic.Add((entries[i].DocKey, entries[i].Span));
+                }
+            }
+
+            semantic.Reverse();
+            // Passages found by words alone get their similarity too, for the answerer's checks.
+            foreach (var l in lexical)
+            {
+                if (!similarity.ContainsKey((l.DocKey, l.Span)) && snapshot.Lookup.TryGetValue((l.DocKey, l.Span), out var at))
+                {
+                    similarity[(l.DocKey, l.Span)] = TensorPrimitives.Dot(questionVector, entries[at].Vector);
+                }
+            }
+
             var fusedScores = new Dictionary<(string, TextSpan), double>();
             var bm25 = new Dictionary<(string, TextSpan), float>();
             for (var rank = 0; rank < lexical.Count; rank++)
