@@ -73,15 +73,21 @@ public sealed class MemoryVectorCache : IPassageVectorCache
     {
         public async Task<IReadOnlyDictionary<string, float[]>> GetAsync(string modelId, IReadOnlyCollection<string> digests, CancellationToken cancellationToken)
         {
-            var found = new Dictionary<string, float[]>(await memory.GetAsync(modelId, digests, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+            // The lasting cache first, then memory for what it lacks; what only memory had is written to the lasting
+            // cache, so a store or folder is complete for the next process even when this one embedded nothing.
+            var found = new Dictionary<string, float[]>(await next.GetAsync(modelId, digests, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+            memory.Remember(modelId, found);
             var missing = digests.Where(d => !found.ContainsKey(d)).ToList();
             if (missing.Count > 0)
             {
-                var more = await next.GetAsync(modelId, missing, cancellationToken).ConfigureAwait(false);
-                memory.Remember(modelId, more);
-                foreach (var (digest, vector) in more)
+                var fromMemory = await memory.GetAsync(modelId, missing, cancellationToken).ConfigureAwait(false);
+                if (fromMemory.Count > 0)
                 {
-                    found[digest] = vector;
+                    await next.PutAsync(modelId, fromMemory, cancellationToken).ConfigureAwait(false);
+                    foreach (var (digest, vector) in fromMemory)
+                    {
+                        found[digest] = vector;
+                    }
                 }
             }
 
