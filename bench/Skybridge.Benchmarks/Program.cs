@@ -6,7 +6,13 @@ using Skybridge.Benchmarks;
 // `action-load [CALLS] [RATE]` governed calls at a fixed rate against a baseline;
 // `policy-latency [DECISIONS]` times single policy decisions for the median and p99;
 // `exactly-once [CALLS] [--kills N] [--seed S]` approved calls while the node is SIGKILLed at random moments;
-// `eval-run [CASES] [--parallel N]` a golden set of CASES cases against the sample manifest, report included.
+// `eval-run [CASES] [--parallel N]` a golden set of CASES cases against the sample manifest, report included;
+// `retrieval-load [ARTICLES] [--cache DIR | --sqlite DIR]` ingest by words and meaning (vectors cached), then fused answers.
+if (args.Length > 0 && args[0] == "retrieval-load")
+{
+    return await RetrievalLoad.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "eval-run")
 {
     return await EvalRun.RunAsync(args);

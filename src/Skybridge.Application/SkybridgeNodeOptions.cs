@@ -62,4 +62,10 @@ public record SkybridgeNodeOptions
     /// its retries; shorter means a faster recovery after a crash.
     /// </summary>
     public TimeSpan ActionClaimTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The sentence-embedding model for retrieval by meaning: <c>builtin</c> (all-MiniLM-L6-v2, shipped with the node)
+    /// or <c>none</c> (words only). A model that fails to load leaves retrieval by words, with one warning.
+    /// </summary>
+    public string EmbeddingModel { get; init; } = Skybridge.Grounding.Retrieval.Embeddings.SentenceEmbedders.Builtin;
 }

@@ -15,6 +15,7 @@ internal static class CliApp
     public static RootCommand Build(CliIo io, TimeProvider time)
     {
         var root = new RootCommand("Skybridge: run an AI workflow on production rails — identity, policy, approvals, ledger, evaluation.");
+        root.Options.Add(CliEmbeddings.Model);
         root.Subcommands.Add(ServerCommands.Up(io, time));
         root.Subcommands.Add(ServerCommands.Serve(io));
         root.Subcommands.Add(ManifestCommands.Create(io, time));

@@ -6,7 +6,7 @@ namespace Skybridge.Storage;
 /// version) are results, not exceptions; exceptions mean the store itself is broken or unreachable
 /// (<see cref="StoreUnavailableException"/>).
 /// </summary>
-public interface ISkybridgeStore : IWorkflowStore, IPeopleStore, IAgentStore, ITokenStore, ISourceStore, ICaseStore, IActionStore, IBudgetStore, ISecretStore, IWebhookStore, IEvaluationStore, ICalibrationStore, IReviewStore, ILedgerStore, IAsyncDisposable
+public interface ISkybridgeStore : IWorkflowStore, IPeopleStore, IAgentStore, ITokenStore, ISourceStore, ICaseStore, IActionStore, IBudgetStore, ISecretStore, IWebhookStore, IEvaluationStore, ICalibrationStore, IReviewStore, IVectorStore, ILedgerStore, IAsyncDisposable
 {
     /// <summary><c>sqlite</c> or <c>postgres</c>.</summary>
     string Provider { get; }

@@ -88,7 +88,8 @@ public static class Calibration
 {
     /// <summary>Drafts, then scores every setting; <paramref name="progress"/> hears drafts finished.</summary>
     public static async Task<CalibrationResult> RunAsync(EvaluationSubject subject, IReadOnlyList<int> topK, IReadOnlyList<double> thresholds,
-        int parallelism, TimeProvider time, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+        int parallelism, TimeProvider time, IProgress<int>? progress = null, CancellationToken cancellationToken = default,
+        Skybridge.Grounding.Retrieval.Embeddings.DenseRetrieval? dense = null)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(time);
@@ -96,8 +97,8 @@ public static class Calibration
         var current = new CalibrationSetting(manifest.Retrieval.TopK, manifest.Retrieval.AbstainBelow);
         var settings = CalibrationGrid.Combine(topK, thresholds, current);
         var cases = subject.GoldenSet.Cases;
-        using var index = new PassageIndex();
-        index.Upsert(subject.Documents);
+        using var index = new PassageIndex(dense);
+        await index.UpsertAsync(subject.Documents, cancellationToken).ConfigureAwait(false);
         using var engine = AnswerEngines.Create(manifest.Model);
         var policy = CompiledPolicy.Compile(manifest);
         var scorer = new GoldenScorer(manifest.Actions.Where(a => a.Consequence == ActionConsequence.Consequential).Select(a => a.Name).ToList());

@@ -23,6 +23,9 @@ public sealed record EvaluationOptions
 
     /// <summary>Cases drafted at once; at least 1.</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Retrieval by meaning (the model and its vector cache); null: by words only.</summary>
+    public Skybridge.Grounding.Retrieval.Embeddings.DenseRetrieval? Dense { get; init; }
 }
 
 /// <summary>
@@ -154,8 +157,8 @@ public static class EvaluationRunner
         var repeat = Math.Max(1, options.Repeat);
         var started = time.GetUtcNow();
         var manifest = subject.Manifest;
-        using var index = new PassageIndex();
-        index.Upsert(subject.Documents);
+        using var index = new PassageIndex(options.Dense);
+        await index.UpsertAsync(subject.Documents, cancellationToken).ConfigureAwait(false);
         using var engine = AnswerEngines.Create(manifest.Model);
         var answerer = new GroundedAnswerer(manifest, index, engine);
         var policy = CompiledPolicy.Compile(manifest);

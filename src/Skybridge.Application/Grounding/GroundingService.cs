@@ -10,6 +10,7 @@ using Skybridge.Grounding.Answering;
 using Skybridge.Grounding.Documents;
 using Skybridge.Grounding.Engines;
 using Skybridge.Grounding.Retrieval;
+using Skybridge.Grounding.Retrieval.Embeddings;
 using Skybridge.Application.Ledger;
 using Skybridge.Application.Manifests;
 using Skybridge.Storage;
@@ -27,6 +28,7 @@ public sealed class GroundingService : IDisposable
     private readonly IWorkflowStore _workflows;
     private readonly ILedger _ledger;
     private readonly TimeProvider _time;
+    private readonly DenseRetrieval? _dense;
     private readonly ConcurrentDictionary<string, WorkflowIndex> _indexes = new(StringComparer.Ordinal);
 
     private sealed class WorkflowIndex(PassageIndex index)
@@ -36,9 +38,13 @@ public sealed class GroundingService : IDisposable
         public SemaphoreSlim Gate { get; } = new(1, 1);
     }
 
-    /// <summary>Grounding over the documents in <paramref name="sources"/>.</summary>
-    public GroundingService(ISourceStore sources, IWorkflowStore workflows, ILedger ledger, TimeProvider time)
+    /// <summary>
+    /// Grounding over the documents in <paramref name="sources"/>, by words, and by meaning as well when
+    /// <paramref name="dense"/> is given.
+    /// </summary>
+    public GroundingService(ISourceStore sources, IWorkflowStore workflows, ILedger ledger, TimeProvider time, DenseRetrieval? dense = null)
     {
+        _dense = dense;
         _sources = sources;
         _workflows = workflows;
         _ledger = ledger;
@@ -123,7 +129,7 @@ public sealed class GroundingService : IDisposable
     /// <summary>The workflow's index, brought up to date with the store (only changed documents are re-indexed).</summary>
     public async Task<PassageIndex> IndexAsync(string workflowId, CancellationToken cancellationToken)
     {
-        var entry = _indexes.GetOrAdd(workflowId, _ => new WorkflowIndex(new PassageIndex()));
+        var entry = _indexes.GetOrAdd(workflowId, _ => new WorkflowIndex(new PassageIndex(_dense)));
         var generation = await _sources.GetDocumentsGenerationAsync(workflowId, cancellationToken).ConfigureAwait(false);
         if (generation == entry.Generation)
         {
@@ -138,7 +144,8 @@ public sealed class GroundingService : IDisposable
                 var current = (await _sources.ListCurrentDocumentsAsync(workflowId, cancellationToken).ConfigureAwait(false)).Select(FromStored).ToList();
                 var keys = current.Select(d => d.Source + "/" + d.Path).ToHashSet(StringComparer.Ordinal);
                 entry.Index.Remove(entry.Index.Documents.Keys.Where(k => !keys.Contains(k)).ToList());
-                entry.Index.Upsert(current);
+                // New passages get their vectors here, from the store when any node computed them before.
+                await entry.Index.UpsertAsync(current, cancellationToken).ConfigureAwait(false);
                 entry.Generation = generation;
             }
         }

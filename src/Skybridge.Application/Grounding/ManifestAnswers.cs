@@ -3,6 +3,7 @@ using Skybridge.Grounding.Answering;
 using Skybridge.Grounding.Documents;
 using Skybridge.Grounding.Engines;
 using Skybridge.Grounding.Retrieval;
+using Skybridge.Grounding.Retrieval.Embeddings;
 
 namespace Skybridge.Application.Grounding;
 
@@ -17,15 +18,16 @@ public static class ManifestAnswers
     /// <paramref name="skipped"/> with their reason) and drafts an answer with the manifest's engine.
     /// </summary>
     public static async Task<Draft> AnswerAsync(WorkflowManifest manifest, string manifestFolder, string question,
-        Action<string, SkippedFile> skipped, CancellationToken cancellationToken)
+        Action<string, SkippedFile> skipped, CancellationToken cancellationToken, DenseRetrieval? dense = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(skipped);
-        using var index = new PassageIndex();
+        using var index = new PassageIndex(dense);
         foreach (var source in manifest.Sources)
         {
             var report = DocumentReader.ReadSource(source, Path.Combine(manifestFolder, source.Path));
-            index.Upsert(report.Documents);
+            // Vectors come from the cache for every passage seen before: an unchanged corpus embeds nothing.
+            await index.UpsertAsync(report.Documents, cancellationToken).ConfigureAwait(false);
             foreach (var file in report.Skipped)
             {
                 skipped(source.Name, file);

@@ -96,7 +96,7 @@ public static class ApplicationServices
         services.AddSingleton(sp => new KillSwitch(store, store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>(), store));
         services.AddHostedService<IdentityRefresher>();
 
-        services.AddSingleton(sp => new GroundingService(store, store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new GroundingService(store, store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>(), GroundingEmbeddings.ForNode(options, store, sp)));
         // The node answers from its in-memory snapshot of active versions (IdentityState keeps it fresh).
         services.AddSingleton<IActiveManifests>(sp => sp.GetRequiredService<IdentityState>());
         services.AddSingleton(sp => new CaseService(sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<GroundingService>(),

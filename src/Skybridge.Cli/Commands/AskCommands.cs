@@ -52,7 +52,7 @@ internal static class AskCommands
             }
 
             JsonObject? draft = File.Exists(target) || target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
-                ? await AskOfflineAsync(io, target, question, ct).ConfigureAwait(false)
+                ? await AskOfflineAsync(io, target, question, CliEmbeddings.ForFiles(io, parse), ct).ConfigureAwait(false)
                 : await SessionCommands.AskServerAsync(io, target, question, ct, attributes).ConfigureAwait(false);
             if (draft is null)
             {
@@ -65,7 +65,7 @@ internal static class AskCommands
         return command;
     }
 
-    private static async Task<JsonObject?> AskOfflineAsync(CliIo io, string path, string question, CancellationToken ct)
+    private static async Task<JsonObject?> AskOfflineAsync(CliIo io, string path, string question, Grounding.Retrieval.Embeddings.DenseRetrieval? dense, CancellationToken ct)
     {
         if (!File.Exists(path))
         {
@@ -89,7 +89,7 @@ internal static class AskCommands
         }
 
         var draft = await ManifestAnswers.AnswerAsync(manifest, folder, question,
-            (source, skipped) => io.Error.WriteLine($"skipped {source}/{skipped.Path}: {skipped.Reason}"), ct).ConfigureAwait(false);
+            (source, skipped) => io.Error.WriteLine($"skipped {source}/{skipped.Path}: {skipped.Reason}"), ct, dense).ConfigureAwait(false);
         return DraftView.ToJson(draft);
     }
 

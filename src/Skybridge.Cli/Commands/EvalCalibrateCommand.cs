@@ -87,7 +87,7 @@ internal static class EvalCalibrateCommand
                 }
 
                 var swept = ks ?? [subject.Manifest.Retrieval.TopK];
-                var result = await Calibration.RunAsync(subject, swept, thresholds, parse.GetValue(parallel), time, cancellationToken: ct).ConfigureAwait(false);
+                var result = await Calibration.RunAsync(subject, swept, thresholds, parse.GetValue(parallel), time, cancellationToken: ct, dense: CliEmbeddings.ForFiles(io, parse)).ConfigureAwait(false);
                 StoredCalibration? stored = null;
                 if (opened is not null)
                 {

@@ -85,7 +85,7 @@ internal static class EvalCommands
                     io.Error.WriteLine($"skipped {source}/{file.Path}: {file.Reason}");
                 }
 
-                var run = await RunWithProgressAsync(io, subject, new EvaluationOptions { Repeat = k, Parallelism = limit }, time, ct).ConfigureAwait(false);
+                var run = await RunWithProgressAsync(io, subject, new EvaluationOptions { Repeat = k, Parallelism = limit, Dense = CliEmbeddings.ForFiles(io, parse) }, time, ct).ConfigureAwait(false);
                 PrintVerdict(io, run);
                 if (parse.GetValue(outDir) is { } dir)
                 {

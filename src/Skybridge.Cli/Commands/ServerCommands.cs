@@ -255,6 +255,7 @@ internal static class ServerCommands
                 Oidc = sso.Read(parse),
                 ExtraResources = parse.GetValue(resources) ?? [],
                 ActionClaimTimeout = TimeSpan.FromSeconds(parse.GetValue(claimTimeout)),
+                EmbeddingModel = parse.GetValue(CliEmbeddings.Model) ?? Grounding.Retrieval.Embeddings.SentenceEmbedders.Builtin,
             };
             return await NodeRunner.RunAsync(options, opened, io, addresses =>
             {

@@ -78,6 +78,9 @@ public sealed record Draft
 
     /// <summary>Questions of the case the answer does not cover: they are handed to a person.</summary>
     public IReadOnlyList<string> HandedOver { get; init; } = [];
+
+    /// <summary>How passages were retrieved: <c>fused</c> (words and meaning) or <c>words</c> (BM25 only; see <see cref="RetrievalModes"/>).</summary>
+    public string Retrieval { get; init; } = RetrievalModes.Words;
 }
 
 /// <summary>Optional checks of the answerer that need evidence retrieval may not have.</summary>
@@ -87,7 +90,7 @@ public sealed record AnswerChecks
     /// The cosine similarity of a retrieved passage to the question (from sentence embeddings), or null when retrieval
     /// has none; with one, a best passage below <see cref="MeaningFloor"/> abstains with <c>meaning_far</c>.
     /// </summary>
-    public Func<Retrieval.RetrievedPassage, double?>? Similarity { get; init; }
+    public Func<Retrieval.RetrievedPassage, double?>? Similarity { get; init; } = passage => passage.Similarity;
 
     /// <summary>Similarity below which the best passage is too far in meaning from the question to answer it.</summary>
     public double MeaningFloor { get; init; } = 0.3;
@@ -161,6 +164,7 @@ public sealed partial class GroundedAnswerer
             Answer = "", Abstained = true, Reason = reason, ReasonDetail = detail, Claims = [], Confidence = confidence, CitationCoverage = 0,
             UnsupportedClaims = unsupported, Retrieved = retrieved, Engine = _engineName, ModelInputHash = input, ModelOutputHash = output,
             InjectionAttempts = attempted,
+            Retrieval = _index.Mode,
         };
 
         if (_index.PassageCount == 0)
@@ -294,6 +298,7 @@ public sealed partial class GroundedAnswerer
             Redacted = [.. redactions.Select(r => r.Kind).Distinct()],
             InjectionAttempts = attempted,
             HandedOver = [.. handedOver.Concat(Uncovered(request, claims)).Distinct()],
+            Retrieval = _index.Mode,
         };
     }
 

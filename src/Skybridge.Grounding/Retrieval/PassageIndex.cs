@@ -7,28 +7,68 @@ using Lucene.Net.Search.Similarities;
 using Lucene.Net.Store;
 using Lucene.Net.Util;
 using Skybridge.Core.Grounding;
+using Skybridge.Core.Ledger;
 using Skybridge.Grounding.Documents;
+using Skybridge.Grounding.Retrieval.Embeddings;
+using System.Numerics.Tensors;
 
 namespace Skybridge.Grounding.Retrieval;
 
-/// <summary>A passage retrieval found, with its BM25 score and how much of the question it covers.</summary>
+/// <summary>A passage retrieval found, with its BM25 score, how much of the question it covers and how close in meaning it is.</summary>
 /// <param name="Document">The document it is from (the version indexed).</param>
 /// <param name="Span">Its place in the document's text.</param>
-/// <param name="Score">The BM25 score (Lucene's BM25Similarity, k1 1.2, b 0.75).</param>
+/// <param name="Score">The BM25 score (Lucene's BM25Similarity, k1 1.2, b 0.75); 0 for a passage found by meaning alone.</param>
 /// <param name="Coverage">IDF-weighted share of the question's terms the passage contains, 0..1: the confidence measure.</param>
 public sealed record RetrievedPassage(SourceDocument Document, TextSpan Span, float Score, double Coverage)
 {
     /// <summary>The passage's text.</summary>
     public string Text => Span.Of(Document.Text);
+
+    /// <summary>
+    /// Cosine similarity of the passage's and the question's sentence embeddings, -1..1 (in practice 0..1); null when
+    /// retrieval was by words only (no model, or the model failed).
+    /// </summary>
+    public double? Similarity { get; init; }
+}
+
+/// <summary>How a search retrieved: <c>fused</c> (words and meaning) or <c>words</c> (BM25 only).</summary>
+public static class RetrievalModes
+{
+    /// <summary>BM25 and sentence embeddings, fused by reciprocal rank.</summary>
+    public const string Fused = "fused";
+
+    /// <summary>BM25 only: no model configured, or it failed.</summary>
+    public const string Words = "words";
 }
 
 /// <summary>
-/// BM25 retrieval over passages with Lucene.Net: English analysis (stemming, stop words), one Lucene document per
-/// passage. Documents are added and replaced by path, so a changed document is re-indexed alone. The index is a
-/// cache: it lives in memory and is rebuilt from the store's documents when a node starts.
+/// Passage retrieval by words and by meaning. Words: BM25 with Lucene.Net, English analysis (stemming, stop words), one
+/// Lucene document per passage. Meaning (with a <see cref="DenseRetrieval"/>): one sentence-embedding vector per passage,
+/// searched exhaustively by cosine, fused with BM25 by reciprocal rank (k = 60). Documents are added and replaced by
+/// path, so a changed document is re-indexed alone; vectors come from a cache keyed by model and passage text, so an
+/// unchanged passage is never embedded twice. The index is a cache: it lives in memory and is rebuilt from the store's
+/// documents when a node starts.
 /// </summary>
 public sealed class PassageIndex : IDisposable
 {
+    // Reciprocal rank fusion (Cormack, Clarke and Buettcher, SIGIR 2009): score = sum over rankings of 1 / (k + rank);
+    // k = 60 is the paper's value and damps the weight of the very first ranks.
+    internal const int FusionK = 60;
+
+    // Each ranking contributes this many candidates (at least top-k): a passage ranked far down by one ranking and
+    // near the top by the other is what fusion exists to find.
+    private const int Candidates = 50;
+
+    private readonly DenseRetrieval? _dense;
+    private readonly Dictionary<string, IReadOnlyList<(TextSpan Span, string Digest)>> _spans = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, float[]> _vectors = new(StringComparer.Ordinal);
+    private DenseSnapshot _denseSnapshot = new([], []);
+
+    private sealed record DenseEntry(string DocKey, TextSpan Span, float[] Vector);
+
+    // The entries and where each passage is among them, replaced together so a search never sees one without the other.
+    private sealed record DenseSnapshot(DenseEntry[] Entries, Dictionary<(string, TextSpan), int> Lookup);
+
     private static readonly LuceneVersion Version = LuceneVersion.LUCENE_48;
     private readonly Analyzer _analyzer = GroundingAnalyzer.Create();
     private readonly Lucene.Net.Store.Directory _directory = new RAMDirectory();
@@ -37,9 +77,13 @@ public sealed class PassageIndex : IDisposable
     private readonly System.Threading.Lock _gate = new();
     private SearcherManager? _searchers;
 
-    /// <summary>An empty index.</summary>
-    public PassageIndex()
+    /// <summary>An empty index, by words only.</summary>
+    public PassageIndex() : this(null) { }
+
+    /// <summary>An empty index, by words and (when <paramref name="dense"/> is given) by meaning.</summary>
+    public PassageIndex(DenseRetrieval? dense)
     {
+        _dense = dense;
         _writer = new IndexWriter(_directory, new IndexWriterConfig(Version, _analyzer) { Similarity = new BM25Similarity(), RAMBufferSizeMB = 64 });
     }
 
@@ -50,6 +94,125 @@ public sealed class PassageIndex : IDisposable
     public IReadOnlyDictionary<string, SourceDocument> Documents { get { lock (_gate) { return new Dictionary<string, SourceDocument>(_documents); } } }
 
     private static string Key(SourceDocument d) => d.Source + "/" + d.Path;
+
+    /// <summary>
+    /// <see cref="RetrievalModes.Fused"/> when searches use meaning as well as words; <see cref="RetrievalModes.Words"/>
+    /// when there is no model or it failed (<see cref="WordsOnlyReason"/>).
+    /// </summary>
+    public string Mode => _dense is not null && _dense.Unavailable is null && VectorCount > 0 ? RetrievalModes.Fused : RetrievalModes.Words;
+
+    /// <summary>Why retrieval is by words only, when the model failed; null otherwise.</summary>
+    public string? WordsOnlyReason => _dense?.Unavailable;
+
+    /// <summary>Passages that have a vector (for reports and tests).</summary>
+    public int VectorCount => Volatile.Read(ref _denseSnapshot).Entries.Length;
+
+    /// <summary>
+    /// <see cref="Upsert"/>, then the vectors of new passages: from the cache when known, from the model otherwise (and
+    /// kept in the cache). When the model fails the documents are still indexed by words.
+    /// </summary>
+    public async Task<int> UpsertAsync(IEnumerable<SourceDocument> documents, CancellationToken cancellationToken)
+    {
+        var changed = Upsert(documents);
+        await EmbedPendingAsync(cancellationToken).ConfigureAwait(false);
+        return changed;
+    }
+
+    /// <summary>Computes (or fetches from the cache) the vectors of passages that have none yet.</summary>
+    public async Task EmbedPendingAsync(CancellationToken cancellationToken)
+    {
+        if (_dense is null || _dense.Unavailable is not null)
+        {
+            return;
+        }
+
+        Dictionary<string, string> pending;
+        lock (_gate)
+        {
+            pending = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (key, spans) in _spans)
+            {
+                var text = _documents[key].Text;
+                foreach (var (span, digest) in spans)
+                {
+                    if (!_vectors.ContainsKey(digest))
+                    {
+                        pending.TryAdd(digest, span.Of(text));
+                    }
+                }
+            }
+        }
+
+        if (pending.Count > 0)
+        {
+            var model = _dense.Embedder.ModelId;
+            var found = new Dictionary<string, float[]>(await _dense.Cache.GetAsync(model, pending.Keys, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+            var missing = pending.Keys.Where(d => !found.TryGetValue(d, out var v) || v.Length != _dense.Embedder.Dimension).ToList();
+            if (missing.Count > 0)
+            {
+                var computed = _dense.TryEmbed(missing.Select(d => pending[d]).ToList(), cancellationToken);
+                if (computed is null)
+                {
+                    return;
+                }
+
+                var fresh = missing.Zip(computed).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+                await _dense.Cache.PutAsync(model, fresh, cancellationToken).ConfigureAwait(false);
+                foreach (var (digest, vector) in fresh)
+                {
+                    found[digest] = vector;
+                }
+            }
+
+            lock (_gate)
+            {
+                foreach (var digest in pending.Keys)
+                {
+                    if (found.TryGetValue(digest, out var vector) && vector.Length == _dense.Embedder.Dimension)
+                    {
+                        _vectors[digest] = vector;
+                    }
+                }
+            }
+        }
+
+        RebuildDense();
+    }
+
+    private void RebuildDense()
+    {
+        lock (_gate)
+        {
+            var entries = new List<DenseEntry>();
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (key, spans) in _spans)
+            {
+                foreach (var (span, digest) in spans)
+                {
+                    if (_vectors.TryGetValue(digest, out var vector))
+                    {
+                        entries.Add(new DenseEntry(key, span, vector));
+                        used.Add(digest);
+                    }
+                }
+            }
+
+            // Vectors of passages no longer indexed are dropped here (the cache keeps them for a later return).
+            foreach (var stale in _vectors.Keys.Where(d => !used.Contains(d)).ToList())
+            {
+                _vectors.Remove(stale);
+            }
+
+            var array = entries.ToArray();
+            var lookup = new Dictionary<(string, TextSpan), int>(array.Length);
+            for (var i = 0; i < array.Length; i++)
+            {
+                lookup[(array[i].DocKey, array[i].Span)] = i;
+            }
+
+            Volatile.Write(ref _denseSnapshot, new DenseSnapshot(array, lookup));
+        }
+    }
 
     /// <summary>
     /// Adds or replaces documents (by source and path). Outdated documents are kept out of retrieval: they are kept in
@@ -71,14 +234,17 @@ public sealed class PassageIndex : IDisposable
 
                 _writer.DeleteDocuments(new Term("doc", key));
                 _documents[key] = document;
+                _spans.Remove(key);
                 changed++;
                 if (document.IsOutdated)
                 {
                     continue;
                 }
 
+                var spans = new List<(TextSpan, string)>();
                 foreach (var span in PassageSplitter.Split(document.Text))
                 {
+                    spans.Add((span, TextDigest.Sha256(span.Of(document.Text))));
                     _writer.AddDocument(
                     [
                         new StringField("doc", key, Field.Store.YES),
@@ -88,6 +254,8 @@ public sealed class PassageIndex : IDisposable
                         new TextField("title", document.Title, Field.Store.NO),
                     ]);
                 }
+
+                _spans[key] = spans;
             }
 
             if (changed > 0)
@@ -104,6 +272,11 @@ public sealed class PassageIndex : IDisposable
             }
         }
 
+        if (changed > 0 && _dense is not null)
+        {
+            RebuildDense();
+        }
+
         return changed;
     }
 
@@ -118,6 +291,7 @@ public sealed class PassageIndex : IDisposable
             {
                 if (_documents.Remove(key))
                 {
+                    _spans.Remove(key);
                     _writer.DeleteDocuments(new Term("doc", key));
                     removed++;
                 }
@@ -128,6 +302,11 @@ public sealed class PassageIndex : IDisposable
                 _writer.Commit();
                 _searchers?.MaybeRefreshBlocking();
             }
+        }
+
+        if (removed > 0)
+        {
+            RebuildDense();
         }
 
         return removed;
@@ -154,10 +333,14 @@ public sealed class PassageIndex : IDisposable
         return terms;
     }
 
-    /// <summary>The <paramref name="topK"/> best passages for <paramref name="question"/>, best first.</summary>
+    /// <summary>
+    /// The <paramref name="topK"/> best passages for <paramref name="question"/>, best first: BM25 alone, or BM25 and
+    /// meaning fused by reciprocal rank when the index has vectors and the model works (<see cref="Mode"/>).
+    /// </summary>
     public IReadOnlyList<RetrievedPassage> Search(string question, int topK)
     {
         ArgumentNullException.ThrowIfNull(question);
+        topK = Math.Max(1, topK);
         // Order numbers, amounts and dates identify a case; they never say which article answers it.
         var terms = Terms(question).Where(t => !IsIdentifier(t)).Take(64).ToList();
         if (terms.Count == 0 || _searchers is null)
@@ -189,29 +372,101 @@ public sealed class PassageIndex : IDisposable
             }
 
             var idfSum = idf.Values.Sum();
-            var hits = searcher.Search(query, topK).ScoreDocs;
-            var results = new List<RetrievedPassage>(hits.Length);
+            var snapshot = Volatile.Read(ref _denseSnapshot);
+            var entries = snapshot.Entries;
+            var questionVector = entries.Length > 0 ? _dense?.TryEmbed([question], CancellationToken.None)?[0] : null;
+            var hits = searcher.Search(query, questionVector is null ? topK : Math.Max(topK, Candidates)).ScoreDocs;
             Dictionary<string, SourceDocument> documents;
             lock (_gate)
             {
                 documents = new Dictionary<string, SourceDocument>(_documents);
             }
 
+            // Candidates by words, in BM25 order.
+            var lexical = new List<(string DocKey, TextSpan Span, float Score)>(hits.Length);
             foreach (var hit in hits)
             {
                 var stored = searcher.Doc(hit.Doc);
-                if (!documents.TryGetValue(stored.Get("doc"), out var document))
+                var key = stored.Get("doc");
+                if (documents.ContainsKey(key))
                 {
-                    continue;
+                    lexical.Add((key, new TextSpan(stored.GetField("start").GetInt32Value()!.Value, stored.GetField("end").GetInt32Value()!.Value), hit.Score));
                 }
-
-                var span = new TextSpan(stored.GetField("start").GetInt32Value()!.Value, stored.GetField("end").GetInt32Value()!.Value);
-                var present = Terms(span.Of(document.Text)).ToHashSet(StringComparer.Ordinal);
-                var covered = terms.Where(present.Contains).Sum(t => idf[t]);
-                results.Add(new RetrievedPassage(document, span, hit.Score, idfSum <= 0 ? 0 : covered / idfSum));
             }
 
-            return results;
+            RetrievedPassage Make(string key, TextSpan span, float score, double? similarity)
+            {
+                var document = documents[key];
+                var present = Terms(span.Of(document.Text)).ToHashSet(StringComparer.Ordinal);
+                var covered = terms.Where(present.Contains).Sum(t => idf[t]);
+                return new RetrievedPassage(document, span, score, idfSum <= 0 ? 0 : covered / idfSum) { Similarity = similarity };
+            }
+
+            if (questionVector is null)
+            {
+                return lexical.Take(topK).Select(l => Make(l.DocKey, l.Span, l.Score, null)).ToList();
+            }
+
+            // Candidates by meaning: exhaustive cosine (the vectors are unit length, so the dot product), the best kept in
+            // a bounded heap: no allocation per passage, which is what a 30,000-passage scan would otherwise cost.
+            var keep = Math.Max(topK, Candidates);
+            var heap = new PriorityQueue<int, float>(keep + 1);
+            for (var i = 0; i < entries.Length; i++)
+            {
+                var score = TensorPrimitives.Dot(questionVector, entries[i].Vector);
+                if (heap.Count < keep)
+                {
+                    heap.Enqueue(i, score);
+                }
+                else if (heap.TryPeek(out _, out var lowest) && score > lowest)
+                {
+                    heap.DequeueEnqueue(i, score);
+                }
+            }
+
+            var similarity = new Dictionary<(string, TextSpan), double>();
+            var semantic = new List<(string, TextSpan)>(heap.Count);
+            while (heap.TryDequeue(out var i, out var score))
+            {
+                if (documents.ContainsKey(entries[i].DocKey))
+                {
+                    similarity[(entries[i].DocKey, entries[i].Span)] = score;
+                    semantic.Add((entries[i].DocKey, entries[i].Span));
+                }
+            }
+
+            semantic.Reverse();
+            // Passages found by words alone get their similarity too, for the answerer's checks.
+            foreach (var l in lexical)
+            {
+                if (!similarity.ContainsKey((l.DocKey, l.Span)) && snapshot.Lookup.TryGetValue((l.DocKey, l.Span), out var at))
+                {
+                    similarity[(l.DocKey, l.Span)] = TensorPrimitives.Dot(questionVector, entries[at].Vector);
+                }
+            }
+
+            var fusedScores = new Dictionary<(string, TextSpan), double>();
+            var bm25 = new Dictionary<(string, TextSpan), float>();
+            for (var rank = 0; rank < lexical.Count; rank++)
+            {
+                var id = (lexical[rank].DocKey, lexical[rank].Span);
+                bm25[id] = lexical[rank].Score;
+                fusedScores[id] = 1.0 / (FusionK + rank + 1);
+            }
+
+            for (var rank = 0; rank < semantic.Count; rank++)
+            {
+                fusedScores[semantic[rank]] = fusedScores.GetValueOrDefault(semantic[rank]) + (1.0 / (FusionK + rank + 1));
+            }
+
+            // Equal fused scores keep BM25's order, then meaning's.
+            return fusedScores
+                .OrderByDescending(p => p.Value)
+                .ThenByDescending(p => bm25.GetValueOrDefault(p.Key))
+                .ThenByDescending(p => similarity.GetValueOrDefault(p.Key))
+                .Take(topK)
+                .Select(p => Make(p.Key.Item1, p.Key.Item2, bm25.GetValueOrDefault(p.Key), similarity.TryGetValue(p.Key, out var sim) ? sim : null))
+                .ToList();
         }
         finally
         {

@@ -1,0 +1,55 @@
+using System.Text.Json;
+
+namespace Skybridge.Cli.Tests.Commands;
+
+/// <summary><c>skybridge ask MANIFEST</c> with retrieval by meaning: the vector cache folder, and a model that fails.</summary>
+[Collection("session-environment")]
+public sealed class AskEmbeddingTests
+{
+    [Fact]
+    public async Task Ask_WithAModelThatFailsToLoad_AnswersByWords_WithOneWarning()
+    {
+        var run = await CliRun.RunAsync("ask", CliRun.SampleManifest, "How long does a refund take?", "--json", "--embedding-model", "/models/corrupt-minilm.onnx");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var draft = JsonDocument.Parse(run.Output);
+        Assert.False(draft.RootElement.GetProperty("abstained").GetBoolean());
+        Assert.Equal("words", draft.RootElement.GetProperty("retrieval").GetString());
+        var warning = Assert.Single(run.Error.Split('\n'), l => l.StartsWith("warning:", StringComparison.Ordinal));
+        Assert.Contains("/models/corrupt-minilm.onnx", warning, StringComparison.Ordinal);
+        Assert.Contains("words only", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ask_TwiceOnAnUnchangedCorpus_KeepsTheVectorsInTheCacheFolder()
+    {
+        var cache = Path.Combine(Path.GetTempPath(), "skybridge-cache-" + Guid.NewGuid().ToString("N"));
+        var before = Environment.GetEnvironmentVariable("SKYBRIDGE_CACHE");
+        Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", cache);
+        try
+        {
+            var first = await CliRun.RunAsync("ask", CliRun.SampleManifest, "How long does a refund take?", "--json");
+            Assert.True(first.ExitCode == 0, first.Error);
+            using var draft = JsonDocument.Parse(first.Output);
+            Assert.Equal("fused", draft.RootElement.GetProperty("retrieval").GetString());
+            var file = Assert.Single(Directory.GetFiles(Path.Combine(cache, "vectors")));
+            var size = new FileInfo(file).Length;
+            Assert.True(size > 0);
+
+            var second = await CliRun.RunAsync("ask", CliRun.SampleManifest, "Can I change my delivery address?", "--json");
+
+            Assert.True(second.ExitCode == 0, second.Error);
+            // Nothing new to keep: every passage's vector was already there.
+            Assert.Equal(size, new FileInfo(file).Length);
+            Assert.DoesNotContain("warning:", second.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", before);
+            if (Directory.Exists(cache))
+            {
+                Directory.Delete(cache, recursive: true);
+            }
+        }
+    }
+}
