@@ -82,7 +82,7 @@ internal static class ServerCommands
                 string credentialsFile;
                 await using (var ledger = new LedgerWriter(opened, time, CliApp.NodeId))
                 {
-                    if (!await PublishSampleAsync(opened, ledger, io, time, sample, ct).ConfigureAwait(false))
+                    if (!await PublishSampleAsync(opened, ledger, io, time, sample, parse.GetValue(CliEmbeddings.Model), ct).ConfigureAwait(false))
                     {
                         return ExitCodes.Failed;
                     }
@@ -103,6 +103,7 @@ internal static class ServerCommands
                     SecretsKeyFile = Path.Combine(folder, "keys", "secrets.key"),
                     // The node mints connector tokens for the sample system's two halves, and for nothing else.
                     ExtraResources = [sample.HelpdeskAudience, sample.BillingAudience],
+                    EmbeddingModel = parse.GetValue(CliEmbeddings.Model) ?? Grounding.Retrieval.Embeddings.SentenceEmbedders.Builtin,
                 };
                 var desk = await StartSampleSystemAsync(sample, folder, io, time, ct).ConfigureAwait(false);
                 if (desk is null)
@@ -296,7 +297,7 @@ internal static class ServerCommands
     /// nothing is active yet or the active version is an earlier sample published by <c>up</c> (another port, an older
     /// Skybridge); a version someone published by hand stays active.
     /// </summary>
-    private static async Task<bool> PublishSampleAsync(ISkybridgeStore store, ILedger ledger, CliIo io, TimeProvider time, SampleSystem sample, CancellationToken ct)
+    private static async Task<bool> PublishSampleAsync(ISkybridgeStore store, ILedger ledger, CliIo io, TimeProvider time, SampleSystem sample, string? embeddingModel, CancellationToken ct)
     {
         var path = SampleManifestPath;
         if (!File.Exists(path))
@@ -320,7 +321,7 @@ internal static class ServerCommands
         var active = workflow?.ActiveVersion is { } version ? await store.GetVersionAsync(workflow.Id, version, ct).ConfigureAwait(false) : null;
         if (active is null || (active.Version != result.Published.Version.Version && active.PublishedBy == "skybridge-up"))
         {
-            var run = await EvaluateSampleAsync(store, ledger, io, time, yaml, path, folder, ct).ConfigureAwait(false);
+            var run = await EvaluateSampleAsync(store, ledger, io, time, yaml, path, folder, embeddingModel, ct).ConfigureAwait(false);
             var id = result.Published.Version.WorkflowId;
             var number = result.Published.Version.Version;
             var (activation, _) = await manifests.ActivateAsync(id, number, "skybridge-up", ct).ConfigureAwait(false);
@@ -348,7 +349,7 @@ internal static class ServerCommands
     /// Runs the sample's golden set against the exact text <c>up</c> publishes (its sources and golden set beside the
     /// bundled manifest) and stores the run as evidence, so the activation gate decides on it like any other version.
     /// </summary>
-    private static async Task<EvaluationRun?> EvaluateSampleAsync(ISkybridgeStore store, ILedger ledger, CliIo io, TimeProvider time, string yaml, string path, string folder, CancellationToken ct)
+    private static async Task<EvaluationRun?> EvaluateSampleAsync(ISkybridgeStore store, ILedger ledger, CliIo io, TimeProvider time, string yaml, string path, string folder, string? embeddingModel, CancellationToken ct)
     {
         var prepared = EvaluationSubjects.FromManifestText(yaml, path, folder);
         if (prepared.Subject is not { } subject)
@@ -361,7 +362,10 @@ internal static class ServerCommands
             return null;
         }
 
-        var run = await EvaluationRunner.RunAsync(subject, new EvaluationOptions(), time, null, ct).ConfigureAwait(false);
+        // Retrieval as the node will do it (the same model), its vectors kept in the store the node then reads them from.
+        var embedder = Grounding.Retrieval.Embeddings.SentenceEmbedders.Create(embeddingModel ?? Grounding.Retrieval.Embeddings.SentenceEmbedders.Builtin);
+        var dense = embedder is null ? null : new Grounding.Retrieval.Embeddings.DenseRetrieval(embedder, new Skybridge.Application.Grounding.StoreVectorCache(store), message => io.Error.WriteLine("warning: " + message));
+        var run = await EvaluationRunner.RunAsync(subject, new EvaluationOptions { Dense = dense }, time, null, ct).ConfigureAwait(false);
         await EvaluationEvidence.RecordAsync(ledger, run, "skybridge-up", ct).ConfigureAwait(false);
         var passed = run.Cases.Count(c => c.Score.Passed);
         io.Output.WriteLine($"Evaluated the sample's golden set: {passed} of {run.Cases.Count} cases pass; {(run.Verdict.Clears ? "clears" : "below")} the acceptance bar ({run.Id}).");
