@@ -130,4 +130,32 @@ public sealed class UnlikeGoldenSetSamplingTests
         var sampled = Assert.Single(await test.Store.ReadLedgerCaseAsync(item.CaseId, Ct), e => e.Type == LedgerEventTypes.CaseSampled);
         Assert.Contains("unlike_golden_set: unknown (no evaluation run)", sampled.Body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task GoldenReferences_LoadedOncePerVersion_ReloadedWhenAnotherVersionIsActive()
+    {
+        await using var test = await TestStore.OpenAsync();
+        using var setup = await SetUpAsync(test, withRun: false);
+        var golden = new GoldenReferences(test.Store, test.Store);
+        var manifests = new ManifestService(test.Store, TimeProvider.System, test.Ledger);
+        var v1 = (await new StoredActiveManifests(test.Store).GetAsync(setup.Workflow, Ct))!;
+        Assert.Equal("no evaluation run", (await golden.GetAsync(v1, Ct)).UnknownReason);
+
+        // Version 2 (one more comment line) is run on its exact text and activated on that run.
+        var yaml = File.ReadAllText(Path.Combine(SampleFolder, "manifest.yaml")) + "\n# version 2: same workflow, new text\n";
+        var prepared = EvaluationSubjects.FromManifestText(yaml, "manifest.yaml", SampleFolder);
+        var run = await EvaluationRunner.RunAsync(prepared.Subject!, new EvaluationOptions(), TimeProvider.System, null, Ct);
+        await EvaluationEvidence.RecordAsync(test.Ledger, run, "qa", Ct);
+        var published = await manifests.PublishAsync(yaml, "manifest.yaml", path => Path.Exists(Path.Combine(SampleFolder, path)), "owner", activate: true,
+            new ActivationOverride("fixture set up on the sample's own run", LocalSetup: true), Ct);
+        Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
+        var v2 = (await new StoredActiveManifests(test.Store).GetAsync(setup.Workflow, Ct))!;
+        Assert.Equal(2, v2.Version);
+
+        var reference = await golden.GetAsync(v2, Ct);
+        Assert.True(reference.Known, reference.UnknownReason);
+        Assert.Equal(run.Id, reference.RunId);
+        Assert.Equal(prepared.Subject!.GoldenSet.Cases.Count, reference.Cases.Count);
+        Assert.Same(reference, await golden.GetAsync(v2, Ct));
+    }
 }
