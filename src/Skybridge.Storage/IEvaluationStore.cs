@@ -51,6 +51,13 @@ public sealed record StoredEvaluationRun
     /// <summary>Every case's result (checks, output, repeats) as JSON; null in listings.</summary>
     public string? Cases { get; init; }
 
+    /// <summary>
+    /// Each golden case's terms as JSON (an array of sorted arrays, in golden-set order): what live review compares a
+    /// case with on a node that does not hold the golden set's file. Null in listings and for runs stored before
+    /// migration 0020.
+    /// </summary>
+    public string? GoldenTerms { get; init; }
+
     /// <summary>When the run started.</summary>
     public required DateTimeOffset StartedAt { get; init; }
 

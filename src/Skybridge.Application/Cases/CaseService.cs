@@ -106,7 +106,7 @@ public sealed class CaseService
         if (_reviews is not null)
         {
             // Last: the sample weighs what the responder proposed. Queued once per case, however often this runs.
-            await _reviews.EnqueueAsync(active, caseId, draft, proposal, cancellationToken).ConfigureAwait(false);
+            await _reviews.EnqueueAsync(active, caseId, text, draft, proposal, cancellationToken).ConfigureAwait(false);
         }
 
         return new CaseResult(CaseOutcome.Drafted, caseId, draft, active.Version, proposal);

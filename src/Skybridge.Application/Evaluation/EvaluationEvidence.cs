@@ -38,6 +38,7 @@ public static class EvaluationEvidence
             Metrics = MetricsJson(run).ToJsonString(),
             Verdict = run.Verdict.Clears ? StoredEvaluationRun.Clears : StoredEvaluationRun.Fails,
             Cases = JsonSerializer.Serialize(run.Cases, Json),
+            GoldenTerms = JsonSerializer.Serialize(run.GoldenTerms, Json),
             StartedAt = Micros(run.StartedAt),
             FinishedAt = Micros(run.FinishedAt),
             RunBy = runBy,
@@ -88,6 +89,21 @@ public static class EvaluationEvidence
     {
         ArgumentNullException.ThrowIfNull(run);
         return JsonSerializer.Deserialize<List<EvaluatedCase>>(run.Cases ?? "[]", Json) ?? [];
+    }
+
+    /// <summary>
+    /// The golden cases' term sets kept with a stored run, or null when it kept none (stored before migration 0020).
+    /// </summary>
+    public static IReadOnlyList<IReadOnlySet<string>>? GoldenTermsOf(StoredEvaluationRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.GoldenTerms is null)
+        {
+            return null;
+        }
+
+        var terms = JsonSerializer.Deserialize<List<List<string>>>(run.GoldenTerms, Json) ?? [];
+        return [.. terms.Select(t => (IReadOnlySet<string>)new HashSet<string>(t, StringComparer.Ordinal))];
     }
 
     /// <summary>A criterion's status as text: <c>cleared</c>, <c>failed</c>, <c>not_enough_cases</c>.</summary>

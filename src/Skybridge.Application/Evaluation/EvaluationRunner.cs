@@ -135,6 +135,12 @@ public sealed record EvaluationRun
     /// <summary>When it finished.</summary>
     public required DateTimeOffset FinishedAt { get; init; }
 
+    /// <summary>
+    /// Each golden case's terms (<see cref="GoldenSimilarity.Terms"/>, sorted), in golden-set order: kept with the run
+    /// so that a node, which never holds the golden set's file, can tell live cases unlike every golden case.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>> GoldenTerms { get; init; } = [];
+
     /// <summary>The case scores, as metrics and comparisons take them.</summary>
     public IReadOnlyList<CaseScore> Scores => [.. Cases.Select(c => c.Score)];
 }
@@ -210,6 +216,7 @@ public static class EvaluationRunner
             GoldenSetHash = subject.GoldenSet.Sha256,
             Bar = manifest.AcceptanceBar,
             Cases = evaluated,
+            GoldenTerms = [.. cases.Select(c => (IReadOnlyList<string>)[.. GoldenSimilarity.Terms(c.Input).Order(StringComparer.Ordinal)])],
             Metrics = metrics,
             Verdict = BarVerdict.Evaluate(manifest.AcceptanceBar, metrics),
             PassK = PassKResult.Combine([.. byRepeat]),

@@ -101,7 +101,7 @@ public static class ApplicationServices
         services.AddSingleton<IActiveManifests>(sp => sp.GetRequiredService<IdentityState>());
         services.AddSingleton(sp => new CaseService(sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<GroundingService>(),
             sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>(), responder: new CaseResponder(sp.GetRequiredService<ActionPipeline>(), sp.GetRequiredService<ILedger>(), () => sp.GetService<Tokens.Issuance.ConnectorTokenMinter>()?.ProofKey.Thumbprint ?? "node:" + options.NodeId), reviews: sp.GetRequiredService<Reviews.ReviewService>()));
-        services.AddSingleton(sp => new Reviews.ReviewService(store, store, sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<IPeopleDirectory>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Reviews.ReviewService(store, store, sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<IPeopleDirectory>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>(), golden: new Reviews.GoldenReferences(store, store)));
         services.AddHostedService(sp => new Reviews.ReviewOverdueFlagger(store, sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
         // The action path: idempotency -> schema -> policy and ladder (approval opened here) -> budget -> ledger -> connector
         // (IConnectors comes from the host).

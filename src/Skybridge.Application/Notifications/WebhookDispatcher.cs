@@ -216,6 +216,12 @@ public sealed partial class WebhookDispatcher : BackgroundService
             data["links"] = new JsonObject { ["approval"] = $"{_publicUrl}/approvals/{Uri.EscapeDataString(approvalId)}" };
         }
 
+        // An overdue review is for the review authority to pick up: where its review form is.
+        if (_publicUrl is not null && e.Type is LedgerEventTypes.ReviewOverdue && e.CaseId is { } caseId)
+        {
+            data["links"] = new JsonObject { ["review"] = $"{_publicUrl}/reviews/{Uri.EscapeDataString(caseId)}" };
+        }
+
         var body = new JsonObject
         {
             ["type"] = e.Type,

@@ -9,7 +9,8 @@ namespace Skybridge.Application.Reviews;
 
 /// <summary>
 /// Tells the review authority about overdue reviews: once a minute, each sampled case past its due time without the
-/// reviews it needs gets one <c>review.overdue</c> event naming the authority (not yet a webhook-subscribable event). The flag is
+/// reviews it needs gets one <c>review.overdue</c> event naming the authority, which
+/// webhooks subscribed to it deliver. The flag is
 /// written with the event, so a case is flagged once even with several nodes.
 /// </summary>
 public sealed class ReviewOverdueFlagger(IReviewStore store, IActiveManifests manifests, ILedger ledger, TimeProvider time) : BackgroundService

@@ -71,7 +71,11 @@ public sealed record ReviewSummary(string WorkflowId, int Queued, int Open, int 
 /// Live review: sampled cases enter the queue once; people in the manifest's review authority grade them; production
 /// metrics with intervals and reviewer agreement come from their grades.
 /// </summary>
-public sealed class ReviewService(IReviewStore store, ICaseStore cases, IActiveManifests manifests, IPeopleDirectory people, ILedger ledger, TimeProvider time, ReviewOptions? options = null)
+/// <remarks>
+/// <paramref name="golden"/> feeds the <c>unlike_golden_set</c> signal from the evaluation run the active version's
+/// activation names; without it (or without a run) the signal is unknown, and a sampled case says so beside its reasons.
+/// </remarks>
+public sealed class ReviewService(IReviewStore store, ICaseStore cases, IActiveManifests manifests, IPeopleDirectory people, ILedger ledger, TimeProvider time, ReviewOptions? options = null, GoldenReferences? golden = null)
 {
     /// <summary>Longest comment accepted.</summary>
     public const int MaxCommentLength = 4_000;
@@ -85,14 +89,27 @@ public sealed class ReviewService(IReviewStore store, ICaseStore cases, IActiveM
     /// Decides whether a drafted case is reviewed and, if so, queues it with <c>case.sampled</c>. The same case always
     /// gets the same decision; a second call for a queued case (a retried flow) writes nothing.
     /// </summary>
-    public async Task<EnqueueOutcome> EnqueueAsync(ActiveManifest active, string caseId, Draft draft, CaseProposal? proposal, CancellationToken cancellationToken)
+    public Task<EnqueueOutcome> EnqueueAsync(ActiveManifest active, string caseId, Draft draft, CaseProposal? proposal, CancellationToken cancellationToken) =>
+        EnqueueAsync(active, caseId, null, draft, proposal, cancellationToken);
+
+    /// <summary>
+    /// Decides whether a drafted case is reviewed, comparing <paramref name="caseText"/> with the golden cases of the
+    /// active version's evaluation run (null: that signal is unknown), and if so queues it with <c>case.sampled</c>.
+    /// </summary>
+    public async Task<EnqueueOutcome> EnqueueAsync(ActiveManifest active, string caseId, string? caseText, Draft draft, CaseProposal? proposal, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(active);
         ArgumentNullException.ThrowIfNull(draft);
         var manifest = active.Manifest;
         var consequential = proposal?.Answer is not null && manifest.FindAction(proposal.Action)?.Consequence == ActionConsequence.Consequential;
-        // "Unlike the golden set" is left out here: the node does not hold the golden set's file (see docs/evaluation.md).
-        var risk = new RiskSignals(consequential, RiskSignals.IsLowConfidence(draft.Confidence, manifest.Retrieval.AbstainBelow), draft.Abstained);
+        // Signals weigh only where a share is sampled: at L0 and L1 every case is reviewed, so nothing is loaded there.
+        var weighed = manifest.Autonomy.Level is not (AutonomyLevel.L0Draft or AutonomyLevel.L1ApproveAll);
+        var reference = !weighed ? null
+            : caseText is null ? GoldenReference.Unknown("case text not given")
+            : golden is null ? GoldenReference.Unknown("not compared on this node")
+            : await golden.GetAsync(active, cancellationToken).ConfigureAwait(false);
+        var unlike = reference is not null && caseText is not null && reference.IsUnlike(caseText);
+        var risk = new RiskSignals(consequential, RiskSignals.IsLowConfidence(draft.Confidence, manifest.Retrieval.AbstainBelow), draft.Abstained, unlike);
         if (!_salts.TryGetValue(active.WorkflowId, out var salt))
         {
             salt = await store.GetOrCreateReviewSaltAsync(active.WorkflowId, RandomNumberGenerator.GetBytes(32), cancellationToken).ConfigureAwait(false);
@@ -105,9 +122,11 @@ public sealed class ReviewService(IReviewStore store, ICaseStore cases, IActiveM
             return EnqueueOutcome.NotSampled;
         }
 
+        // A signal that could not be computed is listed after the reasons, with why, so a reader knows it was not weighed.
+        IReadOnlyList<string> reasons = reference?.UnknownNote is { } note ? [.. decision.Reasons, note] : decision.Reasons;
         var now = time.GetUtcNow();
         var item = new StoredReviewItem(caseId, active.WorkflowId, now, now + _options.Due, decision.Rate, decision.Weight,
-            ReviewSampling.FormatReasons(decision.Reasons), decision.SecondReviewer ? 2 : 1);
+            ReviewSampling.FormatReasons(reasons), decision.SecondReviewer ? 2 : 1);
         var entry = new LedgerEntry
         {
             Type = LedgerEventTypes.CaseSampled,
@@ -122,6 +141,8 @@ public sealed class ReviewService(IReviewStore store, ICaseStore cases, IActiveM
                 ["base_rate"] = decision.BaseRate,
                 ["weight"] = decision.Weight,
                 ["reasons"] = new JsonArray([.. decision.Reasons.Select(r => (JsonNode)r)]),
+                ["unknown"] = reference?.UnknownNote is { } unknown ? new JsonArray(unknown) : null,
+                ["golden_run"] = reference?.RunId,
                 ["due_at"] = item.DueAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
                 ["reviewers"] = item.RequiredReviews,
             },

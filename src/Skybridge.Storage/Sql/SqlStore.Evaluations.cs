@@ -14,7 +14,7 @@ internal abstract partial class SqlStore
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var row = await connection.QuerySingleOrDefaultAsync<EvaluationRow>(new CommandDefinition(
-            $"SELECT {EvaluationColumns}, cases AS Cases FROM evaluation_runs WHERE id = @runId",
+            $"SELECT {EvaluationColumns}, cases AS Cases, golden_terms AS GoldenTerms FROM evaluation_runs WHERE id = @runId",
             new { runId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return row?.ToStored();
     }
@@ -31,12 +31,12 @@ internal abstract partial class SqlStore
 
     private static Task InsertEvaluationRunAsync(DbConnection connection, DbTransaction tx, StoredEvaluationRun run, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO evaluation_runs (id, workflow_id, version, manifest_hash, golden_set_hash, bar, metrics, verdict, cases, started_at_us, finished_at_us, run_by) " +
-            "VALUES (@Id, @WorkflowId, @Version, @ManifestHash, @GoldenSetHash, @Bar, @Metrics, @Verdict, @Cases, @StartedAtUs, @FinishedAtUs, @RunBy)",
+            "INSERT INTO evaluation_runs (id, workflow_id, version, manifest_hash, golden_set_hash, bar, metrics, verdict, cases, started_at_us, finished_at_us, run_by, golden_terms) " +
+            "VALUES (@Id, @WorkflowId, @Version, @ManifestHash, @GoldenSetHash, @Bar, @Metrics, @Verdict, @Cases, @StartedAtUs, @FinishedAtUs, @RunBy, @GoldenTerms)",
             new
             {
                 run.Id, run.WorkflowId, run.Version, run.ManifestHash, run.GoldenSetHash, run.Bar, run.Metrics, run.Verdict,
-                Cases = run.Cases ?? "[]", StartedAtUs = ToMicros(run.StartedAt), FinishedAtUs = ToMicros(run.FinishedAt), run.RunBy,
+                Cases = run.Cases ?? "[]", StartedAtUs = ToMicros(run.StartedAt), FinishedAtUs = ToMicros(run.FinishedAt), run.RunBy, run.GoldenTerms,
             }, tx, cancellationToken: cancellationToken));
 
     private sealed class EvaluationRow
@@ -50,6 +50,7 @@ internal abstract partial class SqlStore
         public string Metrics { get; set; } = "";
         public string Verdict { get; set; } = "";
         public string? Cases { get; set; }
+        public string? GoldenTerms { get; set; }
         public long StartedAtUs { get; set; }
         public long FinishedAtUs { get; set; }
         public string RunBy { get; set; } = "";
@@ -57,7 +58,7 @@ internal abstract partial class SqlStore
         public StoredEvaluationRun ToStored() => new()
         {
             Id = Id, WorkflowId = WorkflowId, Version = Version is { } v ? (int)v : null, ManifestHash = ManifestHash, GoldenSetHash = GoldenSetHash,
-            Bar = Bar, Metrics = Metrics, Verdict = Verdict, Cases = Cases, StartedAt = FromMicros(StartedAtUs), FinishedAt = FromMicros(FinishedAtUs), RunBy = RunBy,
+            Bar = Bar, Metrics = Metrics, Verdict = Verdict, Cases = Cases, GoldenTerms = GoldenTerms, StartedAt = FromMicros(StartedAtUs), FinishedAt = FromMicros(FinishedAtUs), RunBy = RunBy,
         };
     }
 }

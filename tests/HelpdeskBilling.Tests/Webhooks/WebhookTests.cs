@@ -14,16 +14,19 @@ using Skybridge.Storage;
 namespace HelpdeskBilling.Tests.Webhooks;
 
 /// <summary>The desk node with a webhook for approvals and results, pointing at a receiver port chosen up front.</summary>
-public sealed class WebhookDeskFixture : DeskFixture
+public class WebhookDeskFixture : DeskFixture
 {
     public int ReceiverPort { get; } = FreePort();
+
+    /// <summary>The events the webhook subscribes to, as the manifest lists them.</summary>
+    protected virtual string Events => "[approval.requested, approval.decided, action.executed]";
 
     protected override string EditManifest(string yaml) => yaml + $$"""
 
         webhooks:
           - name: leads-chat
             url: http://127.0.0.1:{{ReceiverPort}}/skybridge
-            events: [approval.requested, approval.decided, action.executed]
+            events: {{Events}}
         """;
 }
 
