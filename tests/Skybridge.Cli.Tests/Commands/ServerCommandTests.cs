@@ -114,7 +114,9 @@ public sealed class ServerCommandTests
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             var healthy = false;
-            for (var attempt = 0; attempt < 120 && !healthy && !process.HasExited; attempt++)
+            // Up to two minutes: before it listens, `up` evaluates the sample's golden set, embedding its help centre
+            // the first time (seconds on an idle machine, much longer on a loaded one).
+            for (var attempt = 0; attempt < 480 && !healthy && !process.HasExited; attempt++)
             {
                 try
                 {
@@ -169,6 +171,15 @@ public sealed class ServerCommandTests
         var active = await store.GetVersionAsync("support-desk", workflow!.ActiveVersion!.Value, TestContext.Current.CancellationToken);
         Assert.Contains($"endpoint: http://127.0.0.1:{port + 1}/helpdesk", active!.Yaml, StringComparison.Ordinal);
         Assert.Contains($"endpoint: http://127.0.0.1:{port + 1}/billing", active.Yaml, StringComparison.Ordinal);
+
+        // The activation gate decided on the sample's own evaluation of that exact text, stored as evidence: cleared
+        // by it, or (while the sample is below its bar) a set-up override that names the run and says so.
+        var runs = await store.ListEvaluationRunsAsync("support-desk", TestContext.Current.CancellationToken);
+        var run = Assert.Single(runs);
+        Assert.Equal(active.ContentHash, run.ManifestHash);
+        var basis = (await store.ListActivationsAsync("support-desk", TestContext.Current.CancellationToken))[0].Basis!;
+        Assert.Equal(run.Id, basis.RunId);
+        Assert.Equal(run.Verdict == Skybridge.Storage.StoredEvaluationRun.Clears ? Skybridge.Storage.ActivationBasis.Evaluation : Skybridge.Storage.ActivationBasis.Setup, basis.Gate);
 
         // The sample's authorities name groups only; the demo approver and operator are in them.
         Assert.Equal(["support-leads"], (await store.ListGroupsOfUserAsync("approver", TestContext.Current.CancellationToken)).Select(m => m.GroupName));
