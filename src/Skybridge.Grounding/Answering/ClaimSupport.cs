@@ -64,7 +64,7 @@ public sealed partial class EvidenceClaimSupport : IClaimSupport
     /// The cosine floor of all-MiniLM-L6-v2 between a claim and its quotes, measured on the labelled claim/quote pairs
     /// of the support-desk knowledge base (docs/grounding.md, "Claims checked for support").
     /// </summary>
-    public const double DefaultFloor = 0.55;
+    public const double DefaultFloor = 0.3;
 
     private readonly ISentenceEmbedder? _embedder;
     private readonly Action<string>? _warn;
@@ -233,6 +233,13 @@ public sealed partial class EvidenceClaimSupport : IClaimSupport
             return quoteNegates;
         }
 
+        // "used" against "unused", "available" against "unavailable": a negating prefix dropped.
+        var quoteWords = quote.ToHashSet(StringComparer.Ordinal);
+        if (claim.Any(t => t.Length > 3 && !quoteWords.Contains(t) && NegatingPrefixes.Any(p => quoteWords.Contains(p + t))))
+        {
+            return false;
+        }
+
         var claimStems = claim.Select(Stem).ToHashSet(StringComparer.Ordinal);
         for (var i = 0; i < quote.Count; i++)
         {
@@ -293,6 +300,15 @@ public sealed partial class EvidenceClaimSupport : IClaimSupport
             tokens.Add(NumberWords.TryGetValue(t, out var digits) ? digits : t);
         }
 
+        // "a day", "an hour": one of the unit, so "within a day" is not "within 3 working days".
+        for (var i = 0; i + 1 < tokens.Count; i++)
+        {
+            if (tokens[i] is "a" or "an" && Units.ContainsKey(tokens[i + 1]) && !char.IsSymbol(tokens[i + 1][0]))
+            {
+                tokens[i] = "1";
+            }
+        }
+
         return tokens;
     }
 
@@ -326,6 +342,8 @@ public sealed partial class EvidenceClaimSupport : IClaimSupport
         ["not", "no", "never", "cannot", "can't", "won't", "don't", "doesn't", "isn't", "aren't", "wasn't", "weren't", "didn't",
          "hasn't", "haven't", "shouldn't", "mustn't", "without", "none", "nothing", "nor", "neither", "nobody", "nowhere"],
         StringComparer.Ordinal);
+
+    private static readonly string[] NegatingPrefixes = ["un", "in", "im", "non", "non-", "dis"];
 
     // Words a restriction hangs on; "if" and "when" alone are too common in help-centre sentences to count.
     private static readonly HashSet<string> Restrictions = new(["only", "unless", "except", "excluding", "exclusively", "solely"], StringComparer.Ordinal);
