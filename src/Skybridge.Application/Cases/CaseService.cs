@@ -172,6 +172,8 @@ public sealed class CaseService
                 ["confidence"] = draft.Confidence,
                 ["citation_coverage"] = draft.CitationCoverage,
                 ["unsupported_claims"] = draft.UnsupportedClaims,
+                // One code per dropped claim (why its quotes did not support it); codes only, never the claim's words.
+                ["unsupported_reasons"] = new JsonArray([.. draft.UnsupportedReasons.Select(r => (JsonNode)r)]),
                 // The kinds only: the words are the customer's, and the ledger keeps digests of case text, not the text.
                 ["injection_attempts"] = new JsonArray([.. draft.InjectionAttempts.Select(a => a.Split(':')[0]).Distinct(StringComparer.Ordinal).Select(k => (JsonNode)k!)]),
                 ["citations"] = new JsonArray([.. draft.Citations.Select(c => (JsonNode)$"{c.Source}/{c.Document}@{c.Version}:{c.Start}-{c.End}")]),

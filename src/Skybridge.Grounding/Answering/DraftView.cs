@@ -38,6 +38,7 @@ public static class DraftView
         json["confidence"] = draft.Confidence;
         json["citationCoverage"] = draft.CitationCoverage;
         json["unsupportedClaims"] = draft.UnsupportedClaims;
+        json["unsupportedReasons"] = new JsonArray([.. draft.UnsupportedReasons.Select(r => (JsonNode)JsonValue.Create(r)!)]);
         json["engine"] = draft.Engine;
         json["injectionAttempts"] = new JsonArray([.. draft.InjectionAttempts.Select(a => (JsonNode)JsonValue.Create(a)!)]);
         json["handedOver"] = new JsonArray([.. draft.HandedOver.Select(a => (JsonNode)JsonValue.Create(a)!)]);

@@ -55,6 +55,12 @@ public sealed record Draft
     /// <summary>Claims the engine made that no citation supported (dropped from the answer).</summary>
     public int UnsupportedClaims { get; init; }
 
+    /// <summary>
+    /// Why each dropped claim was dropped, in the engine's order, one code of <see cref="ClaimSupportReasons"/> per
+    /// claim (no text): no citation checked out, or the quotes are real but do not say what the claim says.
+    /// </summary>
+    public IReadOnlyList<string> UnsupportedReasons { get; init; } = [];
+
     /// <summary>What retrieval returned.</summary>
     public required IReadOnlyList<DraftPassage> Retrieved { get; init; }
 
@@ -94,6 +100,12 @@ public sealed record AnswerChecks
 
     /// <summary>Similarity below which the best passage is too far in meaning from the question to answer it.</summary>
     public double MeaningFloor { get; init; } = 0.3;
+
+    /// <summary>
+    /// Whether a claim says what its verified quotes say; null: <see cref="EvidenceClaimSupport"/> with the index's
+    /// embedding model (the rules alone when retrieval is by words only).
+    /// </summary>
+    public IClaimSupport? ClaimSupport { get; init; }
 }
 
 /// <summary>
@@ -110,6 +122,7 @@ public sealed partial class GroundedAnswerer
     private readonly string _engineName;
     private readonly PersonalDataRedactor? _redactor;
     private readonly AnswerChecks _checks;
+    private readonly IClaimSupport _support;
 
     /// <summary>
     /// Abstention reasons decided before the confidence threshold is read: a draft with one of them abstains whatever
@@ -131,6 +144,7 @@ public sealed partial class GroundedAnswerer
     {
         ArgumentNullException.ThrowIfNull(checks);
         _checks = checks;
+        _support = checks.ClaimSupport ?? new EvidenceClaimSupport(index.Embedder);
         ArgumentNullException.ThrowIfNull(manifest);
         _manifest = manifest;
         _index = index;
@@ -159,10 +173,10 @@ public sealed partial class GroundedAnswerer
         var retrieved = hits.Select(h => new DraftPassage(h.Document.Source, h.Document.Path, h.Document.Version, h.Span.Start, h.Span.End, h.Score, Math.Round(h.Coverage, 4))).ToList();
         var confidence = hits.Count == 0 ? 0 : Math.Round(hits.Max(h => h.Coverage), 4);
         IReadOnlyList<string> attempted = [.. attempts.Select(a => a.Kind + ": \"" + a.Match.Of(caseText) + "\"")];
-        Draft Abstain(string reason, string detail, string? input = null, string? output = null, int unsupported = 0) => new()
+        Draft Abstain(string reason, string detail, string? input = null, string? output = null, IReadOnlyList<string>? unsupported = null) => new()
         {
             Answer = "", Abstained = true, Reason = reason, ReasonDetail = detail, Claims = [], Confidence = confidence, CitationCoverage = 0,
-            UnsupportedClaims = unsupported, Retrieved = retrieved, Engine = _engineName, ModelInputHash = input, ModelOutputHash = output,
+            UnsupportedClaims = unsupported?.Count ?? 0, UnsupportedReasons = unsupported ?? [], Retrieved = retrieved, Engine = _engineName, ModelInputHash = input, ModelOutputHash = output,
             InjectionAttempts = attempted,
             Retrieval = _index.Mode,
         };
@@ -247,6 +261,7 @@ public sealed partial class GroundedAnswerer
         // Every citation is checked against the stored text of the exact version retrieved: nothing from the engine is trusted.
         var byId = passages.ToDictionary(p => p.Id, p => p.Hit, StringComparer.Ordinal);
         var claims = new List<DraftClaim>();
+        var dropped = new List<string>();
         foreach (var claim in answer.Claims)
         {
             var verified = new List<DraftCitation>();
@@ -269,18 +284,29 @@ public sealed partial class GroundedAnswerer
                 }
             }
 
-            if (verified.Count > 0)
+            // A real quote is not yet support: a planted instruction is data, never an answer (the built-in engine never
+            // picks one; a remote model may), and the claim must say what its quotes say, not merely cite them.
+            var text = Restore(claim.Text ?? "", redactions);
+            var answering = verified.Where(v => !InstructionDetector.IsInstruction(v.Quote)).ToList();
+            var reason = verified.Count == 0 ? ClaimSupportReasons.NoVerifiedCitation
+                : answering.Count == 0 ? ClaimSupportReasons.QuoteIsInstruction
+                : (await _support.CheckAsync(text, [.. answering.Select(v => v.Quote)], cancellationToken).ConfigureAwait(false)).Reason;
+            if (reason is null)
             {
-                claims.Add(new DraftClaim(Restore(claim.Text ?? "", redactions), verified));
+                claims.Add(new DraftClaim(text, answering));
+            }
+            else
+            {
+                dropped.Add(reason);
             }
         }
 
-        var unsupported = answer.Claims.Count - claims.Count;
+        var unsupported = dropped.Count;
         if (claims.Count == 0)
         {
             return Abstain("no_supported_claim", answer.Claims.Count == 0
                 ? "The engine found no answer in the passages."
-                : $"None of the engine's {answer.Claims.Count} claims had a citation that checks out.", inputHash, outputHash, unsupported);
+                : $"None of the engine's {answer.Claims.Count} claims is supported by its quotes ({string.Join(", ", dropped.GroupBy(r => r, StringComparer.Ordinal).Select(g => g.Count() + " " + g.Key))}).", inputHash, outputHash, dropped);
         }
 
         return new Draft
@@ -291,6 +317,7 @@ public sealed partial class GroundedAnswerer
             Confidence = confidence,
             CitationCoverage = Math.Round(claims.Count / (double)answer.Claims.Count, 4),
             UnsupportedClaims = unsupported,
+            UnsupportedReasons = dropped,
             Retrieved = retrieved,
             Engine = _engineName,
             ModelInputHash = inputHash,

@@ -104,6 +104,9 @@ public sealed class PassageIndex : IDisposable
     /// <summary>Why retrieval is by words only, when the model failed; null otherwise.</summary>
     public string? WordsOnlyReason => _dense?.Unavailable;
 
+    /// <summary>The embedding model retrieval uses, or null when there is none or it failed (retrieval by words only).</summary>
+    public Embeddings.ISentenceEmbedder? Embedder => _dense is not null && _dense.Unavailable is null ? _dense.Embedder : null;
+
     /// <summary>Passages that have a vector (for reports and tests).</summary>
     public int VectorCount => Volatile.Read(ref _denseSnapshot).Entries.Length;
 

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
 using Skybridge.Application.Cases;
 using Skybridge.Application.Grounding;
 using Skybridge.Application.Manifests;
@@ -74,5 +76,56 @@ public sealed class CaseServiceTests
 
         Assert.Contains(results, r => r.Version == v1);
         Assert.Contains(results, r => r.Version == v2);
+    }
+
+    [Fact]
+    public async Task Submit_RecordsWhyEachClaimWasDropped_InTheDraftAndItsLedgerEvent()
+    {
+        await using var test = await TestStore.OpenAsync();
+        var manifests = new ManifestService(test.Store, TimeProvider.System, test.Ledger);
+        var probe = (Func<string, bool>)(path => Path.Exists(Path.Combine(SampleFolder, path)));
+        var published = await manifests.PublishAsync(SampleWith(0.2), "manifest.yaml", probe, "owner", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), Ct);
+        Assert.True(published.IsValid, string.Join("\n", published.Diagnostics));
+        using var grounding = new GroundingService(test.Store, test.Store, test.Ledger, TimeProvider.System);
+        Assert.NotNull(await grounding.IngestAsync(published.WorkflowId!, SampleFolder, "owner", Ct));
+        // An engine whose one claim quotes real words of a passage that do not say what it claims, and one citing nothing real.
+        var cases = new CaseService(new StoredActiveManifests(test.Store), grounding, test.Ledger, TimeProvider.System, _ => new MisquotingEngine());
+
+        var result = await cases.SubmitAsync(published.WorkflowId!, "How long does a refund take after you receive my return?", [LedgerActor.Agent("support-desk/responder")], "support-desk/responder", halted: false, Ct);
+
+        Assert.Equal("no_supported_claim", result.Draft!.Reason);
+        Assert.Equal(["number_not_in_quote", "no_verified_citation"], result.Draft.UnsupportedReasons);
+        var drafted = JsonNode.Parse(Assert.Single(await test.Store.ReadLedgerCaseAsync(result.CaseId!, Ct), e => e.Type == LedgerEventTypes.DraftCreated).Body)!;
+        Assert.Equal(2, (int)drafted["content"]!["unsupported_claims"]!);
+        Assert.Equal(["number_not_in_quote", "no_verified_citation"], drafted["content"]!["unsupported_reasons"]!.AsArray().Select(r => (string)r!));
+        Assert.DoesNotContain("99 days", drafted.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Quotes the opening words of the first passage for a claim they do not make.</summary>
+    private sealed class MisquotingEngine : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var request = JsonNode.Parse(messages.Last().Text)!;
+            var passage = request["passages"]![0]!;
+            var text = ((string)passage["text"]!).Trim();
+            var quote = text[..Math.Min(30, text.Length)].Trim();
+            var reply = new JsonObject
+            {
+                ["claims"] = new JsonArray(
+                    new JsonObject { ["text"] = "Refunds take 99 days.", ["citations"] = new JsonArray(new JsonObject { ["passage"] = (string)passage["id"]!, ["quote"] = quote }) },
+                    new JsonObject { ["text"] = "Refunds are instant.", ["citations"] = new JsonArray(new JsonObject { ["passage"] = (string)passage["id"]!, ["quote"] = "refunds are instant" }) }),
+            };
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, reply.ToJsonString())));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
     }
 }
