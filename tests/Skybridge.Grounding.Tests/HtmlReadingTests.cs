@@ -158,6 +158,20 @@ public sealed class HtmlReadingTests : IDisposable
     }
 
     [Fact]
+    public void ReadSource_SkipsCrossReferencePages_WhoseEntriesNameATopicAndLinkToIt()
+    {
+        var entries = string.Concat(Enumerable.Range(0, 80).Select(i => $"<li>keyword number {i} - <a href=\"page{i}.html#k{i}\">page{i}.html#k{i}</a></li>"));
+        Write("doc_keyword_crossref.html", $"<html><body><h1>Keyword Cross-Reference</h1><ul>{entries}</ul></body></html>");
+        var steps = string.Concat(Enumerable.Range(0, 8).Select(i => $"<li>Step {i}: run the <a href=\"cli.html\">command</a> and check its output carefully before going on.</li>"));
+        Write("howto.html", $"<html><body><p>How to back up a database while it is in use.</p><ol>{steps}</ol></body></html>");
+
+        var report = Read();
+
+        Assert.Equal(["howto.html"], report.Documents.Select(d => d.Path));
+        Assert.Contains("80 short linked entries", Assert.Single(report.Skipped).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReadSource_SkipsEachKindOfBadInput_WithItsReason_AndReadsTheRest()
     {
         Write("good.html", "<html><body><p>A good page.</p></body></html>");

@@ -105,6 +105,12 @@ public static class DocumentReader
     /// <summary>Link lists shorter than this are left in: a short "see also" page does no harm.</summary>
     public const int LinkListMinChars = 400;
 
+    /// <summary>A list entry this short with a link in it is an index entry, not a statement (table rows are data: a release table links each version and still states its date).</summary>
+    public const int LinkEntryMaxChars = 120;
+
+    /// <summary>An index has many entries; a page with a short list of related links is not one.</summary>
+    public const int LinkEntriesMin = 50;
+
     private static (SourceDocument?, string?) Document(DataSource source, Parsed parsed, HashSet<string> chrome)
     {
         var text = parsed.Text;
@@ -117,9 +123,19 @@ public static class DocumentReader
             }
 
             var share = HtmlReader.LinkShare(own);
-            if (share >= LinkListShare && own.Sum(b => b.Text.Length) >= LinkListMinChars)
+            var total = own.Sum(b => b.Text.Length);
+            if (share >= LinkListShare && total >= LinkListMinChars)
             {
                 return (null, $"a link list (an index, cross-reference or site map: {HtmlReader.Percent(share)} of its text is link text), left out of retrieval");
+            }
+
+            // An index whose entries name a topic and then link to it ("VACUUM - lang_vacuum.html") has as much plain
+            // text as link text; what gives it away is that nearly all of it is short linked entries.
+            var entries = own.Where(b => b.Kind == BlockKind.ListItem && b.LinkChars > 0 && b.Text.Length <= LinkEntryMaxChars).ToList();
+            var entryShare = total == 0 ? 0 : entries.Sum(b => b.Text.Length) / (double)total;
+            if (entries.Count >= LinkEntriesMin && entryShare >= LinkListShare && total >= LinkListMinChars)
+            {
+                return (null, $"a link list (an index, cross-reference or site map: {HtmlReader.Percent(entryShare)} of its text is {entries.Count} short linked entries), left out of retrieval");
             }
 
             text = HtmlReader.Render(own);
