@@ -51,6 +51,21 @@ public sealed class HtmlReadingTests : IDisposable
     }
 
     [Fact]
+    public void ReadSource_LeavesOutASectionsOwnBanner_RepeatedAcrossTheFolder()
+    {
+        WriteSite(6);
+        Directory.CreateDirectory(Path.Combine(_folder, "c3ref"));
+        for (var i = 0; i < 5; i++)
+        {
+            Write($"c3ref/f{i}.html", Page($"F{i}", $"<h2>SQLite C Interface</h2><h2>Function {i}</h2><p>Function {i} returns the number {i}.</p><p>See also lists of Objects, Constants, and Functions.</p>"));
+        }
+
+        var docs = Read().Documents.ToDictionary(d => d.Path);
+
+        Assert.Equal("## Function 3\n\nFunction 3 returns the number 3.", docs["c3ref/f3.html"].Text);
+    }
+
+    [Fact]
     public void ReadSource_KeepsAPagesMenuLikeText_WhenTheSourceHasTooFewPagesToTell()
     {
         Write("only.html", Page("Only", "<p>The only page.</p>"));

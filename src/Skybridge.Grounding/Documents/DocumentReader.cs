@@ -78,11 +78,16 @@ public static class DocumentReader
             }
         }
 
-        // Second pass: what most of the source's HTML pages repeat is site chrome, not any page's content.
-        var chrome = SiteChrome.Find(read.Where(p => p.Page is not null).Select(p => p.Page!).ToList());
+        // Second pass: what most of the source's HTML pages repeat is site chrome, not any page's content; so is
+        // what most pages of one folder repeat (a section's own banner: "SQLite C Interface" on every c3ref page).
+        var html = read.Where(p => p.Page is not null).ToList();
+        var chrome = SiteChrome.Find(html.Select(p => p.Page!).ToList());
+        var sectionChrome = html.GroupBy(p => Folder(p.Path), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => SiteChrome.Find(g.Select(p => p.Page!).ToList()), StringComparer.Ordinal);
         foreach (var parsed in read)
         {
-            var (document, reason) = Document(source, parsed, chrome);
+            var pageChrome = sectionChrome.TryGetValue(Folder(parsed.Path), out var section) && section.Count > 0 ? [.. chrome, .. section] : chrome;
+            var (document, reason) = Document(source, parsed, pageChrome);
             if (document is null)
             {
                 skipped.Add(new SkippedFile(parsed.Path, reason!));
@@ -110,6 +115,8 @@ public static class DocumentReader
 
     /// <summary>An index has many entries; a page with a short list of related links is not one.</summary>
     public const int LinkEntriesMin = 50;
+
+    private static string Folder(string relative) => relative.LastIndexOf('/') is var slash and >= 0 ? relative[..slash] : "";
 
     private static (SourceDocument?, string?) Document(DataSource source, Parsed parsed, HashSet<string> chrome)
     {
