@@ -1,6 +1,4 @@
 using System.Text;
-using AngleSharp.Dom;
-using AngleSharp.Html.Parser;
 using Skybridge.Core.Grounding;
 using Skybridge.Core.Ledger;
 using Skybridge.Core.Manifests;
@@ -33,6 +31,7 @@ public static class DocumentReader
         var root = Path.GetFullPath(folder);
         var documents = new List<SourceDocument>();
         var skipped = new List<SkippedFile>();
+        var read = new List<Parsed>();
         if (!Directory.Exists(root))
         {
             skipped.Add(new SkippedFile(".", $"the source folder {root} does not exist"));
@@ -68,10 +67,30 @@ public static class DocumentReader
                 continue;
             }
 
-            var (document, reason) = Read(source, relative, format, info);
-            if (document is null)
+            var (parsed, reason) = Parse(relative, format, info);
+            if (parsed is null)
             {
                 skipped.Add(new SkippedFile(relative, reason!));
+            }
+            else
+            {
+                read.Add(parsed);
+            }
+        }
+
+        // Second pass: what most of the source's HTML pages repeat is site chrome, not any page's content; so is
+        // what most pages of one folder repeat (a section's own banner: "SQLite C Interface" on every c3ref page).
+        var html = read.Where(p => p.Page is not null).ToList();
+        var chrome = SiteChrome.Find(html.Select(p => p.Page!).ToList());
+        var sectionChrome = html.GroupBy(p => Folder(p.Path), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => SiteChrome.Find(g.Select(p => p.Page!).ToList()), StringComparer.Ordinal);
+        foreach (var parsed in read)
+        {
+            var pageChrome = sectionChrome.TryGetValue(Folder(parsed.Path), out var section) && section.Count > 0 ? [.. chrome, .. section] : chrome;
+            var (document, reason) = Document(source, parsed, pageChrome);
+            if (document is null)
+            {
+                skipped.Add(new SkippedFile(parsed.Path, reason!));
             }
             else
             {
@@ -82,11 +101,86 @@ public static class DocumentReader
         return new IngestionReport(documents, skipped);
     }
 
-    private static (SourceDocument?, string?) Read(DataSource source, string relative, string format, FileInfo info)
+    /// <summary>
+    /// A page whose text, after its chrome, is at least this share link text is a link list (an index, a keyword
+    /// cross-reference, a site map): it names every topic and states none, so it would match almost any question.
+    /// </summary>
+    public const double LinkListShare = 0.7;
+
+    /// <summary>Link lists shorter than this are left in: a short "see also" page does no harm.</summary>
+    public const int LinkListMinChars = 400;
+
+    /// <summary>A list entry this short with a link in it is an index entry, not a statement (table rows are data: a release table links each version and still states its date).</summary>
+    public const int LinkEntryMaxChars = 120;
+
+    /// <summary>An index has many entries; a page with a short list of related links is not one.</summary>
+    public const int LinkEntriesMin = 50;
+
+    private static string Folder(string relative) => relative.LastIndexOf('/') is var slash and >= 0 ? relative[..slash] : "";
+
+    private static (SourceDocument?, string?) Document(DataSource source, Parsed parsed, HashSet<string> chrome)
+    {
+        var text = parsed.Text;
+        if (parsed.Page is { } page)
+        {
+            var own = page.Blocks.Where(b => !chrome.Contains(SiteChrome.Key(b))).ToList();
+            if (own.Count == 0 && page.Blocks.Count > 0)
+            {
+                return (null, "nothing but site chrome: every block of it is repeated on most pages of the source");
+            }
+
+            var share = HtmlReader.LinkShare(own);
+            var total = own.Sum(b => b.Text.Length);
+            if (share >= LinkListShare && total >= LinkListMinChars)
+            {
+                return (null, $"a link list (an index, cross-reference or site map: {HtmlReader.Percent(share)} of its text is link text), left out of retrieval");
+            }
+
+            // An index whose entries name a topic and then link to it ("VACUUM - lang_vacuum.html") has as much plain
+            // text as link text; what gives it away is that nearly all of it is short linked entries.
+            var entries = own.Where(b => b.Kind == BlockKind.ListItem && b.LinkChars > 0 && b.Text.Length <= LinkEntryMaxChars).ToList();
+            var entryShare = total == 0 ? 0 : entries.Sum(b => b.Text.Length) / (double)total;
+            if (entries.Count >= LinkEntriesMin && entryShare >= LinkListShare && total >= LinkListMinChars)
+            {
+                return (null, $"a link list (an index, cross-reference or site map: {HtmlReader.Percent(entryShare)} of its text is {entries.Count} short linked entries), left out of retrieval");
+            }
+
+            text = HtmlReader.Render(own);
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return (null, "empty: no text after its metadata");
+        }
+
+        var relative = parsed.Path;
+        var meta = parsed.Meta;
+        var id = meta.GetValueOrDefault("id") is { Length: > 0 } given ? given : Path.GetFileNameWithoutExtension(relative);
+        return (new SourceDocument
+        {
+            Source = source.Name,
+            Path = relative,
+            Version = DocumentVersion.Of(text),
+            Title = meta.GetValueOrDefault("title") is { Length: > 0 } title ? title : relative,
+            Text = text,
+            Id = id,
+            Status = meta.GetValueOrDefault("status") is { Length: > 0 } status ? status : "current",
+            SupersededBy = meta.GetValueOrDefault("superseded_by") is { Length: > 0 } s && s != "null" ? s : null,
+            Contradicts = (meta.GetValueOrDefault("contradicts") ?? "").Split([',', ' ', '[', ']'], StringSplitOptions.RemoveEmptyEntries),
+            Classification = source.Classification.ToString().ToLowerInvariant(),
+        }, null);
+    }
+
+    private static (Parsed?, string?) Parse(string relative, string format, FileInfo info)
     {
         if (info.Length > MaxFileBytes)
         {
             return (null, $"larger than {MaxFileBytes / (1024 * 1024)} MB ({info.Length / (1024 * 1024.0):0.0} MB)");
+        }
+
+        if (info.Length == 0)
+        {
+            return (null, "empty: the file has no bytes");
         }
 
         byte[] bytes;
@@ -104,44 +198,121 @@ public static class DocumentReader
             return (null, "binary content (NUL bytes), not text");
         }
 
-        string raw;
+        if (ControlShare(bytes) > 0.01)
+        {
+            return (null, "binary content (control bytes), not text");
+        }
+
+        var (raw, decodeError) = Decode(bytes, format);
+        if (raw is null)
+        {
+            return (null, decodeError);
+        }
+
+        Parsed parsed;
+        switch (format)
+        {
+            case "markdown":
+                parsed = Markdown(raw) with { Path = relative };
+                break;
+            case "html":
+                HtmlPage? page;
+                string? reason;
+                try
+                {
+                    (page, reason) = HtmlReader.Read(raw);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // The parser is a library reading untrusted bytes: whatever it trips on skips this page, not the source.
+                    return (null, $"could not be read as HTML ({ex.GetType().Name})");
+                }
+
+                if (page is null)
+                {
+                    return (null, reason);
+                }
+
+                parsed = new Parsed("", page.Meta) { Path = relative, Page = page };
+                break;
+            default:
+                parsed = PlainText(raw) with { Path = relative };
+                break;
+        }
+
+        return string.IsNullOrWhiteSpace(parsed.Text) && (parsed.Page is null || parsed.Page.Blocks.Count == 0)
+            ? (null, "empty: no text after its metadata")
+            : (parsed, null);
+    }
+
+    /// <summary>Share of control bytes (other than tab, line feed, form feed, carriage return and escape) in the first 8 KB.</summary>
+    private static double ControlShare(byte[] bytes)
+    {
+        var head = bytes.AsSpan(0, Math.Min(bytes.Length, 8192));
+        var control = 0;
+        foreach (var b in head)
+        {
+            if (b < 0x20 && b is not (0x09 or 0x0A or 0x0C or 0x0D or 0x1B))
+            {
+                control++;
+            }
+        }
+
+        return head.Length == 0 ? 0 : control / (double)head.Length;
+    }
+
+    /// <summary>
+    /// UTF-8 (a byte-order mark is dropped), strictly: a page with an invalid byte is skipped, not read with
+    /// replacement characters that would end up quoted. An HTML page that declares another charset in a meta tag
+    /// is read in that charset; one that declares UTF-8 but is not (a page pasted together from two encodings) is skipped.
+    /// </summary>
+    private static (string?, string?) Decode(byte[] bytes, string format)
+    {
+        var body = bytes.AsSpan().StartsWith(new byte[] { 0xEF, 0xBB, 0xBF }) ? bytes.AsSpan(3) : bytes.AsSpan();
+        if (format == "html" && DeclaredCharset(body) is { } declared && !declared.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !declared.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                // windows-1252 and the other legacy code pages come from the framework's code-page provider.
+                var encoding = CodePagesEncodingProvider.Instance.GetEncoding(declared, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback)
+                    ?? Encoding.GetEncoding(declared, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
+                return (encoding.GetString(body), null);
+            }
+            catch (DecoderFallbackException ex)
+            {
+                return (null, $"not {declared} text as it declares (invalid byte at offset {ex.Index})");
+            }
+            catch (ArgumentException)
+            {
+                return (null, $"declares the charset '{declared}', which this server cannot read");
+            }
+        }
+
         try
         {
-            raw = StrictUtf8.GetString(bytes.AsSpan().StartsWith(new byte[] { 0xEF, 0xBB, 0xBF }) ? bytes.AsSpan(3) : bytes);
+            return (StrictUtf8.GetString(body), null);
         }
         catch (DecoderFallbackException ex)
         {
-            return (null, $"not UTF-8 text (invalid byte at offset {ex.Index})");
+            return (null, $"not UTF-8 text (invalid byte at offset {ex.Index}): mixed or undeclared encoding");
         }
-
-        var parsed = format switch
-        {
-            "markdown" => Markdown(raw),
-            "html" => Html(raw),
-            _ => PlainText(raw),
-        };
-        if (string.IsNullOrWhiteSpace(parsed.Text))
-        {
-            return (null, "empty: no text after its metadata");
-        }
-
-        var id = parsed.Meta.GetValueOrDefault("id") is { Length: > 0 } given ? given : Path.GetFileNameWithoutExtension(relative);
-        return (new SourceDocument
-        {
-            Source = source.Name,
-            Path = relative,
-            Version = DocumentVersion.Of(parsed.Text),
-            Title = parsed.Meta.GetValueOrDefault("title") is { Length: > 0 } title ? title : relative,
-            Text = parsed.Text,
-            Id = id,
-            Status = parsed.Meta.GetValueOrDefault("status") is { Length: > 0 } status ? status : "current",
-            SupersededBy = parsed.Meta.GetValueOrDefault("superseded_by") is { Length: > 0 } s && s != "null" ? s : null,
-            Contradicts = (parsed.Meta.GetValueOrDefault("contradicts") ?? "").Split([',', ' ', '[', ']'], StringSplitOptions.RemoveEmptyEntries),
-            Classification = source.Classification.ToString().ToLowerInvariant(),
-        }, null);
     }
 
-    private sealed record Parsed(string Text, Dictionary<string, string> Meta);
+    /// <summary>The charset an HTML page declares in its first 1 KB (<c>&lt;meta charset&gt;</c> or <c>http-equiv</c>), or null.</summary>
+    private static string? DeclaredCharset(ReadOnlySpan<byte> body)
+    {
+        var head = Encoding.ASCII.GetString(body[..Math.Min(body.Length, 1024)]);
+        var match = System.Text.RegularExpressions.Regex.Match(head, @"<meta[^>]+charset\s*=\s*[""']?([A-Za-z0-9_\-:.]+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+        return match.Success ? match.Groups[1].Value : null;
+    }
+
+    private sealed record Parsed(string Text, Dictionary<string, string> Meta)
+    {
+        public string Path { get; init; } = "";
+
+        /// <summary>An HTML page's blocks: its text is rendered after the source's chrome pass.</summary>
+        public HtmlPage? Page { get; init; }
+    }
 
     /// <summary>YAML front matter between <c>---</c> lines becomes metadata; the rest is the text.</summary>
     private static Parsed Markdown(string raw)
@@ -182,81 +353,6 @@ public static class DocumentReader
 
         var bodyStart = raw.IndexOf('\n', close + 1);
         return new Parsed(bodyStart < 0 ? "" : raw[(bodyStart + 1)..].Trim(), meta);
-    }
-
-    /// <summary>HTML through AngleSharp: the title and <c>skybridge:*</c> meta tags, and the body as text with blocks on their own lines.</summary>
-    private static Parsed Html(string raw)
-    {
-        var document = new HtmlParser().ParseDocument(raw);
-        var meta = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var tag in document.QuerySelectorAll("meta[name^='skybridge:']"))
-        {
-            meta[tag.GetAttribute("name")!["skybridge:".Length..]] = tag.GetAttribute("content") ?? "";
-        }
-
-        if (!meta.ContainsKey("title") && document.Title is { Length: > 0 } title)
-        {
-            meta["title"] = title.Trim();
-        }
-
-        var text = new StringBuilder();
-        if (document.Body is not null)
-        {
-            AppendText(document.Body, text);
-        }
-
-        var lines = text.ToString().Split('\n').Select(l => string.Join(' ', l.Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries)));
-        var joined = string.Join("\n", lines);
-        while (joined.Contains("\n\n\n", StringComparison.Ordinal))
-        {
-            joined = joined.Replace("\n\n\n", "\n\n", StringComparison.Ordinal);
-        }
-
-        return new Parsed(joined.Trim(), meta);
-    }
-
-    private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "p", "div", "section", "article", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tr", "br", "header", "footer", "blockquote", "pre", "dd", "dt",
-    };
-
-    private static void AppendText(INode node, StringBuilder text)
-    {
-        foreach (var child in node.ChildNodes)
-        {
-            if (child is IElement element)
-            {
-                if (element.LocalName is "script" or "style" or "nav" or "template")
-                {
-                    continue;
-                }
-
-                var block = Blocks.Contains(element.LocalName);
-                if (block)
-                {
-                    text.Append('\n');
-                }
-
-                if (element.LocalName is "h1" or "h2" or "h3" or "h4")
-                {
-                    text.Append('#', element.LocalName[1] - '0').Append(' ');
-                }
-
-                AppendText(element, text);
-                if (block)
-                {
-                    text.Append('\n');
-                    if (element.LocalName is "p" or "h1" or "h2" or "h3" or "h4" or "ul" or "ol" or "table" or "blockquote")
-                    {
-                        text.Append('\n');
-                    }
-                }
-            }
-            else if (child.NodeType == NodeType.Text)
-            {
-                text.Append(child.TextContent);
-            }
-        }
     }
 
     /// <summary>Leading <c>Key: value</c> lines up to the first blank line are metadata when they look like it.</summary>
