@@ -15,26 +15,21 @@ public static class ManifestAnswers
 {
     /// <summary>
     /// Reads every declared source under <paramref name="manifestFolder"/> (files that cannot be used go to
-    /// <paramref name="skipped"/> with their reason) and drafts an answer with the manifest's engine.
+    /// <paramref name="skipped"/> with their reason) and drafts an answer with the manifest's engine. With
+    /// <paramref name="indexCacheFolder"/>, the documents and their index come from there when nothing changed
+    /// (<see cref="ManifestIndexCache"/>); <paramref name="phaseDone"/> is told as each phase ends (for profiling).
     /// </summary>
     public static async Task<Draft> AnswerAsync(WorkflowManifest manifest, string manifestFolder, string question,
-        Action<string, SkippedFile> skipped, CancellationToken cancellationToken, DenseRetrieval? dense = null)
+        Action<string, SkippedFile> skipped, CancellationToken cancellationToken, DenseRetrieval? dense = null, Action<string>? phaseDone = null, string? indexCacheFolder = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(skipped);
-        using var index = new PassageIndex(dense);
-        foreach (var source in manifest.Sources)
-        {
-            var report = DocumentReader.ReadSource(source, Path.Combine(manifestFolder, source.Path));
-            // Vectors come from the cache for every passage seen before: an unchanged corpus embeds nothing.
-            await index.UpsertAsync(report.Documents, cancellationToken).ConfigureAwait(false);
-            foreach (var file in report.Skipped)
-            {
-                skipped(source.Name, file);
-            }
-        }
-
+        var (index, origin) = await ManifestIndexCache.OpenAsync(manifest, manifestFolder, indexCacheFolder, skipped, dense, cancellationToken).ConfigureAwait(false);
+        using var _ = index;
+        phaseDone?.Invoke(origin == IndexOrigin.Cached ? "documents and index (cached)" : "read documents and index them");
         using var engine = AnswerEngines.Create(manifest.Model);
-        return await new GroundedAnswerer(manifest, index, engine).AnswerAsync(question, cancellationToken).ConfigureAwait(false);
+        var draft = await new GroundedAnswerer(manifest, index, engine).AnswerAsync(question, cancellationToken).ConfigureAwait(false);
+        phaseDone?.Invoke("answer");
+        return draft;
     }
 }

@@ -73,6 +73,7 @@ internal static class AskCommands
             return null;
         }
 
+        var profile = CliProfile.FromEnvironment(io.Error);
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full)!;
         var loaded = ManifestLoader.Load(await File.ReadAllTextAsync(full, ct).ConfigureAwait(false), path,
@@ -88,9 +89,29 @@ internal static class AskCommands
             return null;
         }
 
+        profile?.Done("read the manifest");
+        if (profile is not null && dense is not null)
+        {
+            // Only when profiling: the model's load as a phase of its own (otherwise it loads on the question's embedding).
+            try
+            {
+                _ = dense.Embedder.Embed(["warm-up"], ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The answer's own embedding reports the failure, once, and goes on by words.
+            }
+
+            profile.Done("load the embedding model");
+        }
+
         var draft = await ManifestAnswers.AnswerAsync(manifest, folder, question,
-            (source, skipped) => io.Error.WriteLine($"skipped {source}/{skipped.Path}: {skipped.Reason}"), ct, dense).ConfigureAwait(false);
-        return DraftView.ToJson(draft);
+            (source, skipped) => io.Error.WriteLine($"skipped {source}/{skipped.Path}: {skipped.Reason}"), ct, dense, profile is null ? null : profile.Done,
+            // Beside the vectors: the read documents and their words index, reused while the files are unchanged.
+            Path.Combine(Path.GetDirectoryName(CliEmbeddings.CacheFolder)!, "indexes")).ConfigureAwait(false);
+        var view = DraftView.ToJson(draft);
+        profile?.Done("draft view");
+        return view;
     }
 
     private static void Print(CliIo io, JsonObject draft, bool json)

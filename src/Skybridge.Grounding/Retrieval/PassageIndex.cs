@@ -71,7 +71,7 @@ public sealed class PassageIndex : IDisposable
 
     private static readonly LuceneVersion Version = LuceneVersion.LUCENE_48;
     private readonly Analyzer _analyzer = GroundingAnalyzer.Create();
-    private readonly Lucene.Net.Store.Directory _directory = new RAMDirectory();
+    private readonly Lucene.Net.Store.Directory _directory;
     private readonly IndexWriter _writer;
     private readonly Dictionary<string, SourceDocument> _documents = new(StringComparer.Ordinal);
     private readonly System.Threading.Lock _gate = new();
@@ -81,9 +81,12 @@ public sealed class PassageIndex : IDisposable
     public PassageIndex() : this(null) { }
 
     /// <summary>An empty index, by words and (when <paramref name="dense"/> is given) by meaning.</summary>
-    public PassageIndex(DenseRetrieval? dense)
+    public PassageIndex(DenseRetrieval? dense) : this(dense, new RAMDirectory()) { }
+
+    private PassageIndex(DenseRetrieval? dense, Lucene.Net.Store.Directory directory)
     {
         _dense = dense;
+        _directory = directory;
         _writer = new IndexWriter(_directory, new IndexWriterConfig(Version, _analyzer) { Similarity = new BM25Similarity(), RAMBufferSizeMB = 64 });
     }
 
@@ -281,6 +284,74 @@ public sealed class PassageIndex : IDisposable
         }
 
         return changed;
+    }
+
+    /// <summary>
+    /// Writes the words index (Lucene's committed files) to <paramref name="folder"/>, for <see cref="Restore"/> over the
+    /// same documents in a later process: what a command that reads files from disk keeps between runs.
+    /// </summary>
+    public void SaveWords(string folder)
+    {
+        lock (_gate)
+        {
+            _writer.Commit();
+            using var target = FSDirectory.Open(folder);
+            foreach (var file in _directory.ListAll())
+            {
+                _directory.Copy(target, file, file, IOContext.DEFAULT);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An index over <paramref name="documents"/> whose words index <see cref="SaveWords"/> wrote to
+    /// <paramref name="folder"/>: no passage is analysed again. The caller vouches that the documents are the ones saved
+    /// (a content hash); a folder that does not hold one passage per passage of them throws, and Lucene throws on damaged
+    /// files: the caller then builds the index anew.
+    /// </summary>
+    public static PassageIndex Restore(string folder, IEnumerable<SourceDocument> documents, DenseRetrieval? dense)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        RAMDirectory words;
+        using (var saved = FSDirectory.Open(folder))
+        {
+            words = new RAMDirectory(saved, IOContext.READ_ONCE);
+        }
+
+        var index = new PassageIndex(dense, words);
+        try
+        {
+            var passages = 0;
+            foreach (var document in documents)
+            {
+                var key = Key(document);
+                index._documents[key] = document;
+                if (!document.IsOutdated)
+                {
+                    var spans = PassageSplitter.Split(document.Text).Select(span => (span, TextDigest.Sha256(span.Of(document.Text)))).ToList();
+                    index._spans[key] = spans;
+                    passages += spans.Count;
+                }
+            }
+
+            if (index._writer.NumDocs != passages)
+            {
+                throw new InvalidDataException($"the saved words index holds {index._writer.NumDocs} passages, the documents {passages}");
+            }
+
+            index._searchers = new SearcherManager(index._writer, applyAllDeletes: true, new SimilarityFactory());
+            if (dense is not null)
+            {
+                index.RebuildDense();
+            }
+
+            return index;
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Removes documents no longer in their source (by source and path).</summary>

@@ -1,0 +1,240 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Skybridge.Core.Manifests;
+using Skybridge.Grounding.Documents;
+using Skybridge.Grounding.Retrieval;
+using Skybridge.Grounding.Retrieval.Embeddings;
+
+namespace Skybridge.Application.Grounding;
+
+/// <summary>How <see cref="ManifestIndexCache.OpenAsync"/> got its index.</summary>
+public enum IndexOrigin
+{
+    /// <summary>Read and indexed now (no cache, or nothing cached for this content).</summary>
+    Built,
+
+    /// <summary>From the cache: the same files, settings and engine as a previous run.</summary>
+    Cached,
+
+    /// <summary>The cached copy was damaged or did not match; read and indexed now, and cached again.</summary>
+    Rebuilt,
+}
+
+/// <summary>
+/// The documents read from a manifest's sources and their words index (BM25), kept in a folder between runs of
+/// <c>skybridge ask MANIFEST</c>, keyed by a SHA-256 of every file's path and bytes under each source folder, each source's
+/// declaration, and the engine's build (the reader's and the index's assemblies): a changed, added or removed file, a
+/// changed source or a new build is a new key, so a stale index is never used. Vectors are cached apart, per passage
+/// (<see cref="FolderVectorCache"/>). Every cached file's SHA-256 is checked on load: a damaged entry is deleted and
+/// built again, never used and never a crash. Only a cache: deleting the folder costs one slower run.
+/// </summary>
+public static class ManifestIndexCache
+{
+    // Part of every key: a change of this layout makes old entries unreachable rather than misread.
+    private const string Layout = "skybridge-manifest-index/1";
+    private const string DocumentsFile = "documents.json";
+    private const string ChecksumsFile = "checksums";
+    private const string WordsFolder = "words";
+
+    /// <summary>
+    /// The index of <paramref name="manifest"/>'s sources under <paramref name="manifestFolder"/>: from
+    /// <paramref name="cacheFolder"/> when the content is unchanged, else read and indexed (and then cached). Skipped files
+    /// are reported to <paramref name="skipped"/> either way.
+    /// </summary>
+    public static async Task<(PassageIndex Index, IndexOrigin Origin)> OpenAsync(WorkflowManifest manifest, string manifestFolder, string? cacheFolder,
+        Action<string, SkippedFile> skipped, DenseRetrieval? dense, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(skipped);
+        var entry = cacheFolder is null ? null : Path.Combine(cacheFolder, Key(manifest, manifestFolder));
+        var origin = IndexOrigin.Built;
+        if (entry is not null && Directory.Exists(entry))
+        {
+            if (TryRestore(entry, dense) is { } restored)
+            {
+                foreach (var s in restored.Skipped)
+                {
+                    skipped(s.Source, new SkippedFile(s.Path, s.Reason));
+                }
+
+                await restored.Index.EmbedPendingAsync(cancellationToken).ConfigureAwait(false);
+                return (restored.Index, IndexOrigin.Cached);
+            }
+
+            origin = IndexOrigin.Rebuilt;
+            TryDelete(entry);
+        }
+
+        var documents = new List<SourceDocument>();
+        var skippedFiles = new List<CachedSkip>();
+        foreach (var source in manifest.Sources)
+        {
+            var report = DocumentReader.ReadSource(source, Path.Combine(manifestFolder, source.Path));
+            documents.AddRange(report.Documents);
+            foreach (var file in report.Skipped)
+            {
+                skippedFiles.Add(new CachedSkip(source.Name, file.Path, file.Reason));
+                skipped(source.Name, file);
+            }
+        }
+
+        var index = new PassageIndex(dense);
+        try
+        {
+            index.Upsert(documents);
+            if (entry is not null)
+            {
+                TrySave(entry, index, new CachedDocuments(documents, skippedFiles));
+            }
+
+            // Vectors come from their own cache for every passage seen before: an unchanged corpus embeds nothing.
+            await index.EmbedPendingAsync(cancellationToken).ConfigureAwait(false);
+            return (index, origin);
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The cache key: what the index is derived from, hashed.</summary>
+    internal static string Key(WorkflowManifest manifest, string manifestFolder)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string text)
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            hash.AppendData(BitConverter.GetBytes(bytes.Length));
+            hash.AppendData(bytes);
+        }
+
+        Add(Layout);
+        // The engine's build: a new reader or index (or a new field of a document) never reads an old entry.
+        foreach (var assembly in new[] { typeof(WorkflowManifest).Assembly, typeof(PassageIndex).Assembly, typeof(ManifestIndexCache).Assembly })
+        {
+            Add(assembly.ManifestModule.ModuleVersionId.ToString("N"));
+        }
+
+        foreach (var source in manifest.Sources)
+        {
+            Add(source.Name);
+            Add(source.Path);
+            Add(string.Join('\n', source.Formats));
+            Add(source.Classification.ToString());
+            var root = Path.GetFullPath(Path.Combine(manifestFolder, source.Path));
+            if (!Directory.Exists(root))
+            {
+                Add("(missing)");
+                continue;
+            }
+
+            // Every file, hidden ones too: more than the reader reads, so any change the reader could see changes the key.
+            foreach (var file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Order(StringComparer.Ordinal))
+            {
+                Add(Path.GetRelativePath(root, file));
+                try
+                {
+                    var bytes = File.ReadAllBytes(file);
+                    Add(bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    hash.AppendData(bytes);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Unreadable now: the reader will skip it; the key must differ from a run that could read it.
+                    Add("(unreadable)");
+                }
+            }
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static (PassageIndex Index, IReadOnlyList<CachedSkip> Skipped)? TryRestore(string entry, DenseRetrieval? dense)
+    {
+        try
+        {
+            if (!ChecksumsMatch(entry))
+            {
+                return null;
+            }
+
+            var cached = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(entry, DocumentsFile)), CacheJson.Default.CachedDocuments);
+            if (cached?.Documents is null)
+            {
+                return null;
+            }
+
+            return (PassageIndex.Restore(Path.Combine(entry, WordsFolder), cached.Documents, dense), cached.Skipped ?? []);
+        }
+#pragma warning disable CA1031 // A damaged cache (bad JSON, truncated or foreign Lucene files) is rebuilt, whatever it throws.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    private static bool ChecksumsMatch(string entry)
+    {
+        var listed = File.ReadAllLines(Path.Combine(entry, ChecksumsFile));
+        var files = Directory.EnumerateFiles(entry, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(entry, f).Replace('\\', '/'))
+            .Where(f => f != ChecksumsFile)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return listed.Length == files.Count
+            && listed.Zip(files).All(p => p.First == p.Second + " " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(entry, p.Second)))));
+    }
+
+    private static void TrySave(string entry, PassageIndex index, CachedDocuments documents)
+    {
+        // Written beside, then moved into place: a run that stops half-way leaves no entry a later run could take as whole.
+        var temporary = entry + ".tmp-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            Directory.CreateDirectory(temporary);
+            index.SaveWords(Path.Combine(temporary, WordsFolder));
+            File.WriteAllBytes(Path.Combine(temporary, DocumentsFile), JsonSerializer.SerializeToUtf8Bytes(documents, CacheJson.Default.CachedDocuments));
+            var lines = Directory.EnumerateFiles(temporary, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(temporary, f).Replace('\\', '/'))
+                .Order(StringComparer.Ordinal)
+                .Select(f => f + " " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(temporary, f)))))
+                .ToList();
+            File.WriteAllLines(Path.Combine(temporary, ChecksumsFile), lines);
+            Directory.Move(temporary, entry);
+        }
+#pragma warning disable CA1031 // A cache that cannot be written (read-only, disk full, another run won the move) costs time later, nothing else.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            TryDelete(temporary);
+        }
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left behind: a later run ignores it again.
+        }
+    }
+}
+
+/// <summary>The documents of a cache entry and the files the reader skipped, with their source.</summary>
+internal sealed record CachedDocuments(IReadOnlyList<SourceDocument> Documents, IReadOnlyList<CachedSkip> Skipped);
+
+/// <summary>A file the reader skipped, with its source's name.</summary>
+internal sealed record CachedSkip(string Source, string Path, string Reason);
+
+[JsonSerializable(typeof(CachedDocuments))]
+internal sealed partial class CacheJson : JsonSerializerContext;

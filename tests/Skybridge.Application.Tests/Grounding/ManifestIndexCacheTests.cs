@@ -1,0 +1,158 @@
+using Skybridge.Application.Grounding;
+using Skybridge.Application.Tests.Support;
+using Skybridge.Core.Manifests;
+using Skybridge.Grounding.Documents;
+
+namespace Skybridge.Application.Tests.Grounding;
+
+/// <summary>
+/// <c>skybridge ask MANIFEST</c>'s cache of read documents and their words index: used while the files are unchanged,
+/// never once a file changed, and a damaged entry is built again with the same answer.
+/// </summary>
+public sealed class ManifestIndexCacheTests : IDisposable
+{
+    private const string Question = "How long does a refund take?";
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "skybridge-index-cache-" + Guid.NewGuid().ToString("N"));
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string Sample => Path.Combine(_root, "sample");
+
+    private string Cache => Path.Combine(_root, "cache");
+
+    public ManifestIndexCacheTests()
+    {
+        // A copy of the sample: the tests change its files.
+        var from = Path.Combine(TestStore.RepoRoot, "samples", "support-desk");
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(Sample, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private WorkflowManifest Manifest()
+    {
+        var loaded = ManifestLoader.Load(File.ReadAllText(Path.Combine(Sample, "manifest.yaml")), "manifest.yaml",
+            new ManifestValidationContext { FileExists = p => File.Exists(Path.Combine(Sample, p)), EvidencedLevel = AutonomyLevel.L2ApproveConsequential });
+        Assert.NotNull(loaded.Manifest);
+        return loaded.Manifest;
+    }
+
+    private async Task<IndexOrigin> OpenAsync()
+    {
+        var (index, origin) = await ManifestIndexCache.OpenAsync(Manifest(), Sample, Cache, (_, _) => { }, dense: null, Ct);
+        index.Dispose();
+        return origin;
+    }
+
+    private async Task<(string Answer, List<string> Phases)> AskAsync()
+    {
+        var phases = new List<string>();
+        var draft = await ManifestAnswers.AnswerAsync(Manifest(), Sample, Question, (_, _) => { }, Ct, dense: null, phases.Add, Cache);
+        return (draft.Answer, phases);
+    }
+
+    private string Entry => Assert.Single(Directory.GetDirectories(Cache));
+
+    [Fact]
+    public async Task OpenAsync_UsesTheCache_WhenNothingChanged()
+    {
+        Assert.Equal(IndexOrigin.Built, await OpenAsync());
+        var written = Directory.GetLastWriteTimeUtc(Entry);
+
+        Assert.Equal(IndexOrigin.Cached, await OpenAsync());
+        Assert.Equal(written, Directory.GetLastWriteTimeUtc(Entry));
+    }
+
+    [Fact]
+    public async Task AnswerAsync_AnswersTheSame_FromTheCache()
+    {
+        var first = await AskAsync();
+        var second = await AskAsync();
+
+        Assert.Contains("read documents and index them", first.Phases);
+        Assert.Contains("documents and index (cached)", second.Phases);
+        Assert.Contains("14 days", second.Answer, StringComparison.Ordinal);
+        Assert.Equal(first.Answer, second.Answer);
+    }
+
+    [Fact]
+    public async Task AnswerAsync_AnswersFromTheChangedFile_WhenAFileChanged()
+    {
+        var before = await AskAsync();
+        Assert.Contains("14 days", before.Answer, StringComparison.Ordinal);
+        var article = Path.Combine(Sample, "knowledge-base", "returns", "refund-timeline.md");
+        await File.WriteAllTextAsync(article, (await File.ReadAllTextAsync(article, Ct)).Replace("within 14 days", "within 19 days", StringComparison.Ordinal), Ct);
+
+        var after = await AskAsync();
+
+        Assert.Contains("read documents and index them", after.Phases);
+        Assert.Contains("19 days", after.Answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("14 days", after.Answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenAsync_BuildsAgain_WhenAFileIsAdded()
+    {
+        Assert.Equal(IndexOrigin.Built, await OpenAsync());
+        await File.WriteAllTextAsync(Path.Combine(Sample, "knowledge-base", "returns", "gift-cards.md"), "# Gift cards\n\nGift cards are refunded as store credit.\n", Ct);
+
+        Assert.Equal(IndexOrigin.Built, await OpenAsync());
+        var (index, origin) = await ManifestIndexCache.OpenAsync(Manifest(), Sample, Cache, (_, _) => { }, dense: null, Ct);
+        using (index)
+        {
+            Assert.Equal(IndexOrigin.Cached, origin);
+            Assert.Contains(index.Documents.Keys, k => k.EndsWith("returns/gift-cards.md", StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [InlineData("words")]
+    [InlineData("documents.json")]
+    [InlineData("checksums")]
+    public async Task AnswerAsync_IgnoresADamagedEntry_AndAnswersTheSame(string damaged)
+    {
+        var first = await AskAsync();
+        var path = Path.Combine(Entry, damaged);
+        if (Directory.Exists(path))
+        {
+            // A byte flipped in the middle of the largest index file: Lucene itself may not notice.
+            var largest = new DirectoryInfo(path).GetFiles().OrderByDescending(f => f.Length).First().FullName;
+            var bytes = await File.ReadAllBytesAsync(largest, Ct);
+            bytes[bytes.Length / 2] ^= 0x5a;
+            await File.WriteAllBytesAsync(largest, bytes, Ct);
+        }
+        else
+        {
+            await File.WriteAllTextAsync(path, "{ not what was written", Ct);
+        }
+
+        var second = await AskAsync();
+        var third = await AskAsync();
+
+        Assert.Contains("read documents and index them", second.Phases);
+        Assert.Equal(first.Answer, second.Answer);
+        Assert.Contains("documents and index (cached)", third.Phases);
+        Assert.Equal(first.Answer, third.Answer);
+    }
+
+    [Fact]
+    public async Task OpenAsync_ReportsSkippedFiles_FromTheCacheToo()
+    {
+        await File.WriteAllBytesAsync(Path.Combine(Sample, "knowledge-base", "returns", "label.bin"), [0, 1, 2, 0, 255], Ct);
+        var skipped = new List<SkippedFile>[] { [], [] };
+        for (var run = 0; run < 2; run++)
+        {
+            var list = skipped[run];
+            var (index, _) = await ManifestIndexCache.OpenAsync(Manifest(), Sample, Cache, (_, file) => list.Add(file), dense: null, Ct);
+            index.Dispose();
+        }
+
+        Assert.NotEmpty(skipped[0]);
+        Assert.Equal(skipped[0], skipped[1]);
+    }
+}
