@@ -31,7 +31,20 @@ internal sealed class TestStore : IAsyncDisposable
     {
         await Ledger.DisposeAsync();
         await Store.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
+        // SQLite may still be removing its -wal/-shm files as the last pooled connection closes: a delete that races
+        // with it finds the folder "not empty"; try again shortly rather than fail a test that passed.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(_folder, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                await Task.Delay(100 * attempt);
+            }
+        }
     }
 
     /// <summary>Copies the sample workflow's folder (manifest, golden set, knowledge base) into <paramref name="folder"/>, for a test to change.</summary>
