@@ -213,18 +213,6 @@ public sealed class ManifestService
         return (await GatedActivateAsync(check.Manifest, stored, actor, activationOverride, cancellationToken).ConfigureAwait(false), []);
     }
 
-    /// <summary>What the evaluation gate would decide for a stored version now, without activating it (for the API and console).</summary>
-    public async Task<ActivationGateDecision?> GateAsync(string workflowId, int version, string actor, ActivationOverride? activationOverride, CancellationToken cancellationToken)
-    {
-        var stored = await _store.GetVersionAsync(workflowId, version, cancellationToken).ConfigureAwait(false);
-        if (stored is null || LoadPublished(stored.Yaml) is not { } manifest)
-        {
-            return null;
-        }
-
-        return await DecideGateAsync(manifest, stored, actor, activationOverride, cancellationToken).ConfigureAwait(false);
-    }
-
     private async Task<ActivationResult> GatedActivateAsync(
         WorkflowManifest manifest, ManifestVersion version, string actor, ActivationOverride? activationOverride, CancellationToken cancellationToken)
     {
