@@ -67,4 +67,18 @@ public sealed class ActionSchemaTests
         Assert.True(ActionSchema.TryGetNumber(JsonValue.Create(12.5m), out var fromDecimal) && fromDecimal == 12.5);
         Assert.Equal(ActionSchemaCodes.OutOfRange, Assert.Single(ActionSchema.Validate(Sample.FindAction("refund")!, new JsonObject { ["order_id"] = "SO-000001", ["amount"] = -1, ["currency"] = "EUR" })).Code);
     }
+
+    [Fact]
+    public void Validate_AValueThatWouldMakeABacktrackingPatternWorkHard_StillMatches()
+    {
+        // The first branch fails only after trying every way to split the a's (2^40 on a backtracking engine, far past
+        // any timeout); the second matches. A timeout would refuse this valid value as not matching.
+        var action = Sample.FindAction("reply")! with
+        {
+            Parameters = [new ActionParameter { Name = "ticket_id", Type = ParameterType.String, Required = true, Pattern = "^(a+)+c$|^a*b$" }],
+        };
+
+        Assert.Empty(ActionSchema.Validate(action, JsonNode.Parse($$"""{"ticket_id":"{{new string('a', 40)}}b"}""")));
+        Assert.Equal(ActionSchemaCodes.NoMatch, Assert.Single(ActionSchema.Validate(action, JsonNode.Parse($$"""{"ticket_id":"{{new string('a', 40)}}d"}"""))).Code);
+    }
 }

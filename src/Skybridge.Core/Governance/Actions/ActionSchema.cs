@@ -163,7 +163,7 @@ public static class ActionSchema
 
     private static bool Matches(ActionParameter p, string text)
     {
-        var regex = Patterns.GetValue(p, d => new Regex(d.Pattern!, RegexOptions.CultureInvariant, PatternTimeout));
+        var regex = Patterns.GetValue(p, d => Compile(d.Pattern!));
         try
         {
             return regex.IsMatch(text);
@@ -171,6 +171,24 @@ public static class ActionSchema
         catch (RegexMatchTimeoutException)
         {
             return false; // a value that makes the pattern work this hard is not one it was written for
+        }
+    }
+
+    /// <summary>
+    /// Patterns run on the non-backtracking engine: linear in the value's length, so no value can make one work hard and
+    /// no timeout is needed. A timeout is wall-clock time: on a busy node it fired on valid values and refused them as
+    /// not matching. Only a pattern that engine cannot run (backreferences, lookarounds) falls back to backtracking with
+    /// the timeout.
+    /// </summary>
+    private static Regex Compile(string pattern)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant, PatternTimeout);
         }
     }
 
