@@ -327,9 +327,9 @@ internal static class ServerCommands
             var (activation, _) = await manifests.ActivateAsync(id, number, "skybridge-up", ct).ConfigureAwait(false);
             if (activation.Outcome == ActivationOutcome.GateRefused)
             {
-                // The sample is set up for a trial: it runs at its manifest's autonomy level (drafts, every action
-                // approved by a person) even when its own evaluation is below its bar, and says so wherever the
-                // version is shown, exactly as an owner's override would.
+                // The sample is set up for a trial: it runs at its manifest's autonomy level (L0-draft: drafts, and
+                // actions only recorded) even when its own evaluation is below its bar, and says so wherever the
+                // version is shown, as an owner's override would.
                 var reason = run is null
                     ? "the bundled sample, set up for a trial; its golden set could not be run"
                     : $"the bundled sample, set up for a trial; its evaluation is below its acceptance bar ({run.Verdict.Criteria.Count(c => !c.Cleared)} of {run.Verdict.Criteria.Count} criteria not cleared; skybridge eval list {id})";

@@ -15,7 +15,6 @@ using Skybridge.Server.Authentication;
 
 namespace Skybridge.Server.Endpoints;
 
-/// <summary>Body of an activation request.</summary>
 /// <summary>Body of <c>POST /api/workflows/{id}/activate</c>: the version, and the owner's reason when no stored evaluation run of it clears the bar.</summary>
 public sealed record ActivateRequest(int Version, string? OverrideReason = null);
 
