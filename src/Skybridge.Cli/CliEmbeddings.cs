@@ -26,10 +26,13 @@ internal static class CliEmbeddings
         Path.Combine(Environment.GetEnvironmentVariable("SKYBRIDGE_CACHE") is { Length: > 0 } cache ? cache : Path.Combine(SkybridgeStores.DefaultDataFolder, "cache"), "vectors");
 
     /// <summary>The model named on the command line, its vectors cached in <see cref="CacheFolder"/>; null for <c>none</c>.</summary>
-    public static DenseRetrieval? ForFiles(CliIo io, ParseResult parse)
+    public static DenseRetrieval? ForFiles(CliIo io, ParseResult parse) => For(io, parse, new FolderVectorCache(CacheFolder));
+
+    /// <summary>The model named on the command line, its vectors kept in <paramref name="cache"/>; null for <c>none</c>.</summary>
+    public static DenseRetrieval? For(CliIo io, ParseResult parse, IPassageVectorCache cache)
     {
         var embedder = SentenceEmbedders.Create(parse.GetValue(Model));
         // One clear line on standard error when the model fails; the answer goes on by words.
-        return embedder is null ? null : new DenseRetrieval(embedder, new FolderVectorCache(CacheFolder), message => io.Error.WriteLine("warning: " + message));
+        return embedder is null ? null : new DenseRetrieval(embedder, cache, message => io.Error.WriteLine("warning: " + message));
     }
 }

@@ -62,7 +62,7 @@ internal static class EvalCalibrateCommand
                 return ExitCodes.InvalidInput;
             }
 
-            var isFile = File.Exists(what) || what.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || what.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+            var isFile = EvalCommands.IsManifestFile(what);
             if (isFile && parse.GetValue(version) is not null)
             {
                 io.Fail("--version names a published version; a manifest file is calibrated as it is.", $"skybridge eval calibrate {what}");

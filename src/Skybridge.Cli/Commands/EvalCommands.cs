@@ -27,7 +27,7 @@ internal static class EvalCommands
         return command;
     }
 
-    private static bool IsManifestFile(string target) =>
+    internal static bool IsManifestFile(string target) =>
         File.Exists(target) || target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
     private static Command Run(CliIo io, TimeProvider time)

@@ -82,7 +82,7 @@ internal static class ServerCommands
                 string credentialsFile;
                 await using (var ledger = new LedgerWriter(opened, time, CliApp.NodeId))
                 {
-                    if (!await PublishSampleAsync(opened, ledger, io, time, sample, parse.GetValue(CliEmbeddings.Model), ct).ConfigureAwait(false))
+                    if (!await PublishSampleAsync(opened, ledger, io, time, sample, CliEmbeddings.For(io, parse, new Skybridge.Application.Grounding.StoreVectorCache(opened)), ct).ConfigureAwait(false))
                     {
                         return ExitCodes.Failed;
                     }
@@ -297,7 +297,7 @@ internal static class ServerCommands
     /// nothing is active yet or the active version is an earlier sample published by <c>up</c> (another port, an older
     /// Skybridge); a version someone published by hand stays active.
     /// </summary>
-    private static async Task<bool> PublishSampleAsync(ISkybridgeStore store, ILedger ledger, CliIo io, TimeProvider time, SampleSystem sample, string? embeddingModel, CancellationToken ct)
+    private static async Task<bool> PublishSampleAsync(ISkybridgeStore store, ILedger ledger, CliIo io, TimeProvider time, SampleSystem sample, Grounding.Retrieval.Embeddings.DenseRetrieval? dense, CancellationToken ct)
     {
         var path = SampleManifestPath;
         if (!File.Exists(path))
@@ -321,7 +321,7 @@ internal static class ServerCommands
         var active = workflow?.ActiveVersion is { } version ? await store.GetVersionAsync(workflow.Id, version, ct).ConfigureAwait(false) : null;
         if (active is null || (active.Version != result.Published.Version.Version && active.PublishedBy == "skybridge-up"))
         {
-            var run = await EvaluateSampleAsync(store, ledger, io, time, yaml, path, folder, embeddingModel, ct).ConfigureAwait(false);
+            var run = await EvaluateSampleAsync(ledger, io, time, yaml, path, folder, dense, ct).ConfigureAwait(false);
             var id = result.Published.Version.WorkflowId;
             var number = result.Published.Version.Version;
             var (activation, _) = await manifests.ActivateAsync(id, number, "skybridge-up", ct).ConfigureAwait(false);
@@ -349,7 +349,7 @@ internal static class ServerCommands
     /// Runs the sample's golden set against the exact text <c>up</c> publishes (its sources and golden set beside the
     /// bundled manifest) and stores the run as evidence, so the activation gate decides on it like any other version.
     /// </summary>
-    private static async Task<EvaluationRun?> EvaluateSampleAsync(ISkybridgeStore store, ILedger ledger, CliIo io, TimeProvider time, string yaml, string path, string folder, string? embeddingModel, CancellationToken ct)
+    private static async Task<EvaluationRun?> EvaluateSampleAsync(ILedger ledger, CliIo io, TimeProvider time, string yaml, string path, string folder, Grounding.Retrieval.Embeddings.DenseRetrieval? dense, CancellationToken ct)
     {
         var prepared = EvaluationSubjects.FromManifestText(yaml, path, folder);
         if (prepared.Subject is not { } subject)
@@ -363,8 +363,6 @@ internal static class ServerCommands
         }
 
         // Retrieval as the node will do it (the same model), its vectors kept in the store the node then reads them from.
-        var embedder = Grounding.Retrieval.Embeddings.SentenceEmbedders.Create(embeddingModel ?? Grounding.Retrieval.Embeddings.SentenceEmbedders.Builtin);
-        var dense = embedder is null ? null : new Grounding.Retrieval.Embeddings.DenseRetrieval(embedder, new Skybridge.Application.Grounding.StoreVectorCache(store), message => io.Error.WriteLine("warning: " + message));
         var run = await EvaluationRunner.RunAsync(subject, new EvaluationOptions { Dense = dense }, time, null, ct).ConfigureAwait(false);
         await EvaluationEvidence.RecordAsync(ledger, run, "skybridge-up", ct).ConfigureAwait(false);
         var passed = run.Cases.Count(c => c.Score.Passed);
