@@ -18,6 +18,14 @@ namespace Skybridge.Application.Actions;
 /// Idempotency-Key (the action's id), so a system of record that honours the key does it once; a halted workflow's
 /// queued actions are held, never dropped.
 /// </summary>
+/// <remarks>
+/// The claim is durable before the system is called, so nothing runs that the ledger does not show. The result may be
+/// written after the caller is answered (<see cref="RunClaimedAsync"/> with <c>answerFirst</c>): it is queued on the
+/// ledger before the answer leaves, in order, so anything the caller does next is recorded after it; reads on this node
+/// wait for it (<see cref="GetAsync"/>, <see cref="ILedger.FlushAsync"/>); and if the node dies before it is on disk,
+/// the claim goes stale and the outbox sends the call again with the same key, so the system answers it once more
+/// without doing it twice, and that answer is recorded.
+/// </remarks>
 public sealed partial class ActionExecutor
 {
     private readonly IActionStore _store;
@@ -27,10 +35,16 @@ public sealed partial class ActionExecutor
     private readonly TimeProvider _time;
     private readonly Func<string, bool> _isHalted;
     private readonly string _nodeId;
+    private readonly ILogger _logger;
+
+    /// <summary>Results being written after their caller was answered, by action id.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task> _recording = new(StringComparer.Ordinal);
 
     /// <summary>An executor of one node.</summary>
-    public ActionExecutor(IActionStore store, IActiveManifests manifests, IConnectors connectors, ILedger ledger, TimeProvider time, Func<string, bool> isHalted, string nodeId)
+    public ActionExecutor(IActionStore store, IActiveManifests manifests, IConnectors connectors, ILedger ledger, TimeProvider time, Func<string, bool> isHalted, string nodeId,
+        ILogger<ActionExecutor>? logger = null)
     {
+        _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _store = store;
         _manifests = manifests;
         _connectors = connectors;
@@ -75,8 +89,35 @@ public sealed partial class ActionExecutor
         return merged.ToJsonString();
     }
 
-    /// <summary>The action as it stands.</summary>
-    public Task<StoredAction?> GetAsync(string actionId, CancellationToken cancellationToken) => _store.GetActionAsync(actionId, cancellationToken);
+    /// <summary>The action as it stands, once a result of it this node is still writing is written.</summary>
+    public async Task<StoredAction?> GetAsync(string actionId, CancellationToken cancellationToken)
+    {
+        await WhenResultWrittenAsync(actionId, cancellationToken).ConfigureAwait(false);
+        return await _store.GetActionAsync(actionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits while this node is writing a result of the action whose caller was answered first; true when there was
+    /// one (what was read before may be stale).
+    /// </summary>
+    public async Task<bool> WhenResultWrittenAsync(string actionId, CancellationToken cancellationToken)
+    {
+        if (!_recording.TryGetValue(actionId, out var writing))
+        {
+            return false;
+        }
+
+        try
+        {
+            await writing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Not written: the action stays claimed, and the outbox sends it again (logged where it failed).
+        }
+
+        return true;
+    }
 
     /// <summary>Executes an <c>approved</c> action if this node wins its claim; returns the action as it stands after.</summary>
     public async Task<StoredAction?> ExecuteAsync(string actionId, CancellationToken cancellationToken)
@@ -103,7 +144,13 @@ public sealed partial class ActionExecutor
     }
 
     /// <summary>Calls the system for an action this node holds the claim on, and writes the result with its event.</summary>
-    internal async Task<StoredAction?> RunClaimedAsync(StoredAction action, CancellationToken cancellationToken)
+    /// <param name="action">The claimed action.</param>
+    /// <param name="cancellationToken">Cancels reading the manifest; once the system is called, the result is written whatever the caller does.</param>
+    /// <param name="answerFirst">
+    /// Return the result once its write is queued on the ledger, without waiting for it to be on disk (the caller's
+    /// answer then costs one durable write, the claim's, instead of two). Only a call whose claim is already durable.
+    /// </param>
+    internal async Task<StoredAction?> RunClaimedAsync(StoredAction action, CancellationToken cancellationToken, bool answerFirst = false)
     {
         var active = await _manifests.GetAsync(action.WorkflowId, cancellationToken).ConfigureAwait(false);
         var definition = active?.Manifest.FindAction(action.Action);
@@ -189,7 +236,7 @@ public sealed partial class ActionExecutor
             ["result"] = result.Body is { } body ? JsonNode.Parse(body.GetRawText()) : null,
         });
         var now = _time.GetUtcNow();
-        await _ledger.AppendAsync([new LedgerEntry
+        var write = _ledger.AppendAsync([new LedgerEntry
         {
             Type = LedgerEventTypes.ActionExecuted,
             Actors = [LedgerActor.System("connector:" + (connector?.Name ?? "none"))],
@@ -209,10 +256,42 @@ public sealed partial class ActionExecutor
                 ["node"] = _nodeId,
             },
         }], [new ActionTransitionRow(action.Id, ActionStatuses.Executing, executed ? ActionStatuses.Executed : ActionStatuses.Failed, detail, now)],
-            CancellationToken.None).ConfigureAwait(false);
+            CancellationToken.None);
+        if (answerFirst)
+        {
+            // Queued already (appends are taken in order when called): the caller's next step is recorded after it.
+            _recording[action.Id] = write;
+            _ = ForgetWhenWrittenAsync(action.Id, write);
+        }
+        else
+        {
+            await write.ConfigureAwait(false);
+        }
+
         // The transition wrote exactly these fields (a compare-and-set from executing): no read back on the hot path.
         return action with { Status = executed ? ActionStatuses.Executed : ActionStatuses.Failed, Detail = detail, UpdatedAt = now };
     }
+
+    private async Task ForgetWhenWrittenAsync(string actionId, Task write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The caller has its answer; the action stays claimed, and once the claim is stale the outbox sends the call
+            // again with the same key and records what the system answers.
+            LogResultNotWritten(_logger, actionId, ex.GetType().Name);
+        }
+        finally
+        {
+            _recording.TryRemove(new KeyValuePair<string, Task>(actionId, write));
+        }
+    }
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "The result of action {ActionId} was not written ({Error}); the outbox sends it again with its idempotency key once its claim is stale")]
+    private static partial void LogResultNotWritten(ILogger logger, string actionId, string error);
 }
 
 /// <summary>

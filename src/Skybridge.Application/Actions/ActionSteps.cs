@@ -200,14 +200,19 @@ public sealed class RecordStep(Ledger.ILedger ledger, string? nodeId = null) : A
 }
 
 /// <summary>Last: runs an allowed action through its connector, exactly once (<see cref="ActionExecutor"/>).</summary>
-public sealed class ExecuteStep(ActionExecutor executor) : ActionStep
+/// <param name="executor">The node's executor.</param>
+/// <param name="answerFirst">
+/// Answer with the system's result once its write is queued on the ledger rather than on disk: the claim before the
+/// call is the proposal's one durable write, and the result follows in order (see <see cref="ActionExecutor"/>).
+/// </param>
+public sealed class ExecuteStep(ActionExecutor executor, bool answerFirst = false) : ActionStep
 {
     /// <inheritdoc />
     public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var action = context.Claimed is { } claimed
-            ? await executor.RunClaimedAsync(claimed, cancellationToken).ConfigureAwait(false)
+            ? await executor.RunClaimedAsync(claimed, cancellationToken, answerFirst).ConfigureAwait(false)
             : await executor.ExecuteAsync(context.ActionId, cancellationToken).ConfigureAwait(false);
         // Under load the outbox may have claimed it first: the caller waits a little for the answer, then gets the
         // current state to poll (GET /api/actions/ID?wait=).

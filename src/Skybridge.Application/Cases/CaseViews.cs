@@ -54,18 +54,27 @@ public sealed class CaseViews
     private readonly ICaseStore _cases;
     private readonly IActionStore _actions;
     private readonly LedgerReplay _replay;
+    private readonly ILedger? _writer;
 
-    public CaseViews(ICaseStore cases, IActionStore actions, LedgerReplay replay)
+    /// <param name="cases">The cases.</param>
+    /// <param name="actions">Their actions and approvals.</param>
+    /// <param name="replay">The trail check.</param>
+    /// <param name="writer">This node's append path, flushed before reading: an action's result written after its caller was answered shows.</param>
+    public CaseViews(ICaseStore cases, IActionStore actions, LedgerReplay replay, ILedger? writer = null)
     {
         _cases = cases;
         _actions = actions;
         _replay = replay;
+        _writer = writer;
     }
+
+    private Task FlushAsync(CancellationToken cancellationToken) => _writer?.FlushAsync(cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>A page of <paramref name="workflowId"/>'s cases, newest first, each with its actions.</summary>
     public async Task<CaseListPage> ListAsync(string workflowId, CaseFilter filter, CaseCursor? before, int pageSize, CancellationToken cancellationToken)
     {
         pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
         // One more than shown tells whether a next page exists without counting the workflow's cases.
         var cases = await _cases.ListCasesAsync(new CaseQuery { WorkflowId = workflowId, Filter = filter, Before = before, Limit = pageSize + 1 }, cancellationToken)
             .ConfigureAwait(false);
@@ -80,6 +89,7 @@ public sealed class CaseViews
     /// <summary>One case with its actions and their approvals, or null.</summary>
     public async Task<CaseDetail?> GetAsync(string caseId, CancellationToken cancellationToken)
     {
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
         var stored = await _cases.GetCaseAsync(caseId, cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Skybridge.Application.Access;
 using Skybridge.Application.Accounts;
 using Skybridge.Application.Actions;
@@ -57,8 +58,8 @@ public static class ApplicationServices
         services.AddSingleton<ILedger>(sp => sp.GetRequiredService<LedgerWriter>());
         services.AddSingleton(sp => new LedgerService(store, sp.GetRequiredService<TimeProvider>(), null));
         services.AddHostedService<CheckpointService>();
-        services.AddSingleton(sp => new LedgerReplay(store, sp.GetRequiredService<LedgerService>()));
-        services.AddSingleton(sp => new CaseViews(store, store, sp.GetRequiredService<LedgerReplay>()));
+        services.AddSingleton(sp => new LedgerReplay(store, sp.GetRequiredService<LedgerService>(), sp.GetRequiredService<ILedger>()));
+        services.AddSingleton(sp => new CaseViews(store, store, sp.GetRequiredService<LedgerReplay>(), sp.GetRequiredService<ILedger>()));
         services.AddSingleton(_ => new AgentActivity(store, store));
         services.AddSingleton(sp => new PolicyReplay(store, store, store, sp.GetRequiredService<TimeProvider>()));
 
@@ -108,7 +109,7 @@ public static class ApplicationServices
         services.AddSingleton(_ => new CaseWorkflows(store));
         services.AddSingleton<PolicyCache>();
         services.AddSingleton(sp => new ActionExecutor(store, sp.GetRequiredService<IActiveManifests>(), sp.GetRequiredService<IConnectors>(),
-            sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>(), IsHalted(sp), options.NodeId));
+            sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>(), IsHalted(sp), options.NodeId, sp.GetService<ILogger<ActionExecutor>>()));
         services.AddSingleton(sp => new ActionPipeline(
             [
                 new IdempotencyStep(),
@@ -116,7 +117,8 @@ public static class ApplicationServices
                 new PolicyStep(IsHalted(sp), options.ApprovalLifetime),
                 new BudgetStep(store),
                 new RecordStep(sp.GetRequiredService<ILedger>(), options.NodeId),
-                new ExecuteStep(sp.GetRequiredService<ActionExecutor>()),
+                // The caller is answered once the result is queued on the ledger; its claim was durable before the call.
+                new ExecuteStep(sp.GetRequiredService<ActionExecutor>(), answerFirst: true),
             ], store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ApprovalService(store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<ActionExecutor>(),
             sp.GetRequiredService<TimeProvider>(), IsHalted(sp), sp.GetRequiredService<IPeopleDirectory>(),

@@ -19,6 +19,13 @@ public interface ILedger
     /// in one transaction: a case's draft is never stored without its trail, nor the trail without the draft.
     /// </summary>
     Task<IReadOnlyList<RecordedEvent>> AppendAsync(IReadOnlyList<LedgerEntry> entries, IReadOnlyList<RecordedRow> rows, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Completes once everything appended before the call has been written (or has failed): a reader that flushes
+    /// first sees every event and row this node accepted before it, including those whose caller did not wait for them
+    /// (an executed action's result, written after its caller was answered).
+    /// </summary>
+    Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
 /// <summary>
@@ -39,6 +46,9 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
     private readonly string _nodeId;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
+
+    /// <summary>The last append accepted: appends are written in the order accepted, so when it is done, all before it are.</summary>
+    private Task _last = Task.CompletedTask;
 
     public LedgerWriter(ILedgerStore store, TimeProvider time, string nodeId)
     {
@@ -67,13 +77,38 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
         }
 
         var done = new TaskCompletionSource<IReadOnlyList<RecordedEvent>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(new Pending(entries, rows, done)))
+        lock (_queue)
         {
-            throw new InvalidOperationException("The ledger is shut down; nothing more can be recorded.");
+            // Under the lock, so that _last is always the append accepted last.
+            if (!_queue.Writer.TryWrite(new Pending(entries, rows, done)))
+            {
+                throw new InvalidOperationException("The ledger is shut down; nothing more can be recorded.");
+            }
+
+            _last = done.Task;
         }
 
         // A cancelled caller stops waiting, but the events may still be written: the ledger never drops what it accepted.
         return await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        Task last;
+        lock (_queue)
+        {
+            last = _last;
+        }
+
+        try
+        {
+            await last.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Failed appends were never written, and their callers learn of it; flushing only waits for the turn.
+        }
     }
 
     private async Task RunAsync()

@@ -31,15 +31,25 @@ public sealed class LedgerReplay
 {
     private readonly ILedgerStore _store;
     private readonly LedgerService _ledger;
+    private readonly ILedger? _writer;
 
-    public LedgerReplay(ILedgerStore store, LedgerService ledger)
+    /// <param name="store">Where the ledger lives.</param>
+    /// <param name="ledger">Checkpoints and proofs.</param>
+    /// <param name="writer">This node's append path, flushed before reading so the trail has what the node accepted.</param>
+    public LedgerReplay(ILedgerStore store, LedgerService ledger, ILedger? writer = null)
     {
         _store = store;
         _ledger = ledger;
+        _writer = writer;
     }
 
     public async Task<LedgerReplayResult> ReplayAsync(string caseId, CancellationToken cancellationToken)
     {
+        if (_writer is not null)
+        {
+            await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var events = await _store.ReadLedgerCaseAsync(caseId, cancellationToken).ConfigureAwait(false);
         var (checkpoint, signers, unverified) = await SignedCheckpointAsync(cancellationToken).ConfigureAwait(false);
         var steps = new List<ReplayStep>(events.Count);

@@ -62,10 +62,16 @@ internal static class ActionEndpoints
           .WithSummary("Proposes an action for a case: executed (with the system's answer), pending_approval (an approval to wait on), recorded (L0) or denied (with the explanation).");
 
         var actions = app.MapGroup("/api/actions").RequireAuthorization(OAuthEndpoints.AgentPolicy).WithTags("actions");
-        actions.MapGet("/{id}", async (string id, int? wait, HttpContext context, IActionStore store) =>
+        actions.MapGet("/{id}", async (string id, int? wait, HttpContext context, IActionStore store, ActionExecutor executor) =>
         {
             // Long-poll: while the action waits for people or runs, answer when it changes or the wait is over.
             var action = (StoredAction)context.Items[typeof(StoredAction)]!;
+            if (await executor.WhenResultWrittenAsync(id, context.RequestAborted).ConfigureAwait(false))
+            {
+                // Its result was still being written when it was read (the proposer was answered first): read it again.
+                action = await store.GetActionAsync(id, context.RequestAborted).ConfigureAwait(false) ?? action;
+            }
+
             var until = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(Math.Clamp(wait ?? 0, 0, (int)MaxWait.TotalSeconds));
             while (action.Status is ActionStatuses.PendingApproval or ActionStatuses.Approved or ActionStatuses.Executing && DateTimeOffset.UtcNow < until)
             {

@@ -57,8 +57,9 @@ internal static class LedgerEndpoints
                 : Results.Ok(proof);
         }).WithSummary("RFC 6962 consistency proof between two tree sizes.");
 
-        group.MapGet("/events", async (long? from, int? limit, HttpContext context, ILedgerStore store) =>
+        group.MapGet("/events", async (long? from, int? limit, HttpContext context, ILedgerStore store, ILedger writer) =>
         {
+            await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false); // what this node accepted is in the answer
             var events = await store.ReadLedgerEventsAsync(from ?? 0, Math.Clamp(limit ?? 100, 1, 1000), context.RequestAborted).ConfigureAwait(false);
             return Results.Ok(events.Select(e => new { sequence = e.Sequence, leafHash = Convert.ToHexStringLower(e.LeafHash), @event = System.Text.Json.JsonDocument.Parse(e.Body).RootElement }));
         }).RequirePermission(Permission.ReadLedgerEvents).WithSummary("Ledger events in order (administrators), each with its leaf hash.");
