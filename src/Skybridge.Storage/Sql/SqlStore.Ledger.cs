@@ -93,14 +93,23 @@ internal abstract partial class SqlStore
 
     private async Task<LedgerHead> ReadHeadAsync(DbConnection connection, DbTransaction tx, bool lockRow, CancellationToken cancellationToken)
     {
-        // The origin names this ledger in its checkpoints, so a checkpoint of another ledger is never taken for ours.
-        var origin = "skybridge.ledger/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO ledger_meta (id, origin, size, frontier) VALUES (1, @origin, 0, '') ON CONFLICT (id) DO NOTHING",
-            new { origin }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var row = await connection.QuerySingleAsync<HeadRow>(new CommandDefinition(
+        var select = new CommandDefinition(
             $"SELECT origin AS Origin, size AS Size, frontier AS Frontier FROM ledger_meta WHERE id = 1{(lockRow ? ForUpdate : "")}",
-            transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            transaction: tx, cancellationToken: cancellationToken);
+        // The head exists from the first append on: only a ledger without one pays for creating it (every append
+        // used to run the insert, and draw a random origin, to find the row there).
+        var row = await connection.QuerySingleOrDefaultAsync<HeadRow>(select).ConfigureAwait(false);
+        if (row is null)
+        {
+            // The origin names this ledger in its checkpoints, so a checkpoint of another ledger is never taken for ours.
+            // Two nodes creating it at once: one insert wins, and both read (and lock) the winner's row.
+            var origin = "skybridge.ledger/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO ledger_meta (id, origin, size, frontier) VALUES (1, @origin, 0, '') ON CONFLICT (id) DO NOTHING",
+                new { origin }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            row = await connection.QuerySingleAsync<HeadRow>(select).ConfigureAwait(false);
+        }
+
         return new LedgerHead(row.Origin, row.Size, DecodeFrontier(row.Frontier));
     }
 
