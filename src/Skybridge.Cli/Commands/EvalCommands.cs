@@ -24,6 +24,58 @@ internal static class EvalCommands
         command.Subcommands.Add(Compare(io));
         command.Subcommands.Add(List(io));
         command.Subcommands.Add(EvalCalibrateCommand.Create(io, time));
+        command.Subcommands.Add(Pin(io));
+        return command;
+    }
+
+    private static Command Pin(CliIo io)
+    {
+        var manifest = new Argument<string>("MANIFEST") { Description = "The manifest file whose golden_set to pin (the golden set is read from beside it)." };
+        var command = new Command("pin", "Pin the manifest's golden set to the SHA-256 of the file as it is now, once its cases are reviewed: only the pin is written, the rest of the manifest is kept as it is.") { manifest };
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(manifest)!;
+            if (!File.Exists(path))
+            {
+                io.Fail($"No manifest file {path}.");
+                return ExitCodes.InvalidInput;
+            }
+
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            var text = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
+            var pinned = GoldenSetPin.Pin(text, path, p => File.Exists(Path.Combine(folder, p)) ? File.ReadAllBytes(Path.Combine(folder, p)) : null);
+            if (pinned.Problems.Count > 0)
+            {
+                foreach (var problem in pinned.Problems)
+                {
+                    io.Error.WriteLine(problem);
+                }
+
+                io.Fail($"Nothing was pinned: {pinned.Problems.Count} problem{(pinned.Problems.Count == 1 ? "" : "s")} of {path} to fix first.");
+                return ExitCodes.Failed;
+            }
+
+            if (pinned.NoGoldenSet)
+            {
+                io.Fail($"{path} names no golden_set to pin.", "Add golden_set: PATH (the cases file beside the manifest) first.");
+                return ExitCodes.Failed;
+            }
+
+            if (!pinned.Changed)
+            {
+                io.Output.WriteLine($"{pinned.Path} is pinned already: sha256 {pinned.After}.");
+                return ExitCodes.Ok;
+            }
+
+            // Written whole or not at all: a temporary file beside it, then renamed over it.
+            var temporary = path + ".pin-" + Guid.NewGuid().ToString("N")[..8];
+            await File.WriteAllTextAsync(temporary, pinned.Text, ct).ConfigureAwait(false);
+            File.Move(temporary, path, overwrite: true);
+            io.Output.WriteLine(pinned.Before is null
+                ? $"Pinned {pinned.Path}: sha256 {pinned.After}."
+                : $"Pinned {pinned.Path}: sha256 {pinned.Before} -> {pinned.After}.");
+            return ExitCodes.Ok;
+        });
         return command;
     }
 

@@ -52,7 +52,16 @@ public sealed record ManifestSourceMap
 
     /// <summary>Where each action is declared, by name.</summary>
     public IReadOnlyDictionary<string, SourceLocation> Actions { get; init; } = new Dictionary<string, SourceLocation>();
+
+    /// <summary>Where the golden set's path and pin are (<c>skybridge eval pin</c> writes the pin there), or null.</summary>
+    public GoldenSetSource? GoldenSet { get; init; }
 }
+
+/// <summary>Where the golden set is named.</summary>
+/// <param name="Path">The path's value.</param>
+/// <param name="Pin">The <c>sha256</c> value, or null when the golden set is not pinned.</param>
+/// <param name="InMapping">True for <c>golden_set: { path, sha256 }</c> (flow or block); false for <c>golden_set: PATH</c>.</param>
+public sealed record GoldenSetSource(SourceLocation Path, SourceLocation? Pin, bool InMapping);
 
 /// <summary>Where one policy rule and its parts are.</summary>
 /// <param name="Rule">The rule's first key.</param>

@@ -156,6 +156,42 @@ public sealed partial class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Pin_ReviewedCases_PinsThemInPlace_AndTheRunStartsAgain()
+    {
+        Write(GoldenSet(2, "not a real double charge"), ClearingBar);
+        var yaml = await File.ReadAllTextAsync(Manifest, TestContext.Current.CancellationToken);
+        var stale = CliRun.PinGoldenSet(yaml, "", sha256: new string('a', 64));
+        await File.WriteAllTextAsync(Manifest, stale, TestContext.Current.CancellationToken);
+        var actual = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(_folder, "golden-set.yaml"), TestContext.Current.CancellationToken)));
+
+        var pin = await CliRun.RunAsync("eval", "pin", Manifest);
+
+        Assert.True(pin.ExitCode == 0, pin.Error);
+        Assert.Contains($"Pinned golden-set.yaml: sha256 {new string('a', 64)} -> {actual}.", pin.Output, StringComparison.Ordinal);
+        // Only the pin changed in the file.
+        Assert.Equal(stale.Replace(new string('a', 64), actual, StringComparison.Ordinal), await File.ReadAllTextAsync(Manifest, TestContext.Current.CancellationToken));
+        Assert.Contains("pinned already", (await CliRun.RunAsync("eval", "pin", Manifest)).Output, StringComparison.Ordinal);
+        Assert.Equal(0, (await CliRun.RunAsync("eval", "run", Manifest)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Pin_AManifestWithAnotherMistake_ExitsOne_NamesItsPlace_AndLeavesTheFileAsItWas()
+    {
+        Write(GoldenSet(2, "not a real double charge"), ClearingBar);
+        var yaml = await File.ReadAllTextAsync(Manifest, TestContext.Current.CancellationToken);
+        var broken = CliRun.PinGoldenSet(yaml, "", sha256: new string('a', 64)).Replace("autonomy:", "autonomie: 1\nautonomy:", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Manifest, broken, TestContext.Current.CancellationToken);
+
+        var pin = await CliRun.RunAsync("eval", "pin", Manifest);
+
+        Assert.Equal(1, pin.ExitCode);
+        Assert.Matches(@"manifest\.yaml:\d+:\d+: error SB1002", pin.Error);
+        Assert.Contains("Nothing was pinned", pin.Error, StringComparison.Ordinal);
+        Assert.Equal(broken, await File.ReadAllTextAsync(Manifest, TestContext.Current.CancellationToken));
+        Assert.Single(Directory.GetFiles(_folder, "manifest.yaml*"));
+    }
+
+    [Fact]
     public async Task Compare_SixCasesNewlyFailing_IsSignificantlyWorse_ExitsOne_AndTheReverseExitsZero()
     {
         Write(GoldenSet(6, "not a real double charge"), ClearingBar);

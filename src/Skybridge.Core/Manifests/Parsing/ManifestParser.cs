@@ -101,7 +101,9 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private readonly Dictionary<string, SourceLocation> actionSources = new(StringComparer.Ordinal);
 
     /// <summary>Where the policy rules and actions are, for diagnostics raised after loading.</summary>
-    public ManifestSourceMap SourceMap => new() { Rules = policySources, Actions = actionSources };
+    public ManifestSourceMap SourceMap => new() { Rules = policySources, Actions = actionSources, GoldenSet = goldenSetSource };
+
+    private GoldenSetSource? goldenSetSource;
 
     private SourceLocation Loc(YNode node) => bag.At(node.Line, node.Column);
 
@@ -787,6 +789,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             return (null, null);
         }
 
+        goldenSetSource = new GoldenSetSource(Loc(path), pin is null ? null : Loc(pin), node is YMapping);
         CheckRelativePath(path, "golden_set");
         if (!bag.HasErrorAt(path) && context.FileExists is { } exists && !exists(path.Value))
         {
@@ -799,7 +802,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             {
                 bag.Error(
                     DiagnosticCodes.GoldenSetHashMismatch,
-                    $"golden set '{path.Value}' has SHA-256 {actual}, but the manifest pins {pin.Value.ToLowerInvariant()}: the cases changed after the bar was agreed; review the change, then update the pin",
+                    $"golden set '{path.Value}' has SHA-256 {actual}, but the manifest pins {pin.Value.ToLowerInvariant()}: the cases changed after the bar was agreed; review the change, then update the pin (skybridge eval pin)",
                     pin);
             }
         }
