@@ -189,7 +189,7 @@ public static partial class QuestionReading
     [GeneratedRegex(@"\bdo\s+you\s+(personally\s+)?(like|love|prefer|hate|enjoy|think|believe|recommend)\b|\bwould\s+you\s+recommend\b|\b(which|what)\s+(is|are)\s+the\s+best\b|\bin\s+your\s+(personal\s+)?(opinion|view)\b|\byour\s+(personal\s+)?(favou?rite|opinion)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Opinion();
 
-    [GeneratedRegex(@"\b(what|what's|which|where|tell\s+me|give\s+me|send\s+me|share|find)\b[^.?!]{0,40}\b((home|private|postal|street)\s+address(es)?|(phone|mobile|telephone)\s+numbers?|passwords?|salar(y|ies))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b(what|what's|which|where|tell\s+me|give\s+me|send\s+me|share|find)\b[^?!\n]{0,40}\b((home|private|postal|street)\s+address(es)?|(phone|mobile|telephone)\s+numbers?|passwords?|salar(y|ies))\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PrivateValue();
 
     [GeneratedRegex(@"\bwhich\s+of\s+(my|our)\s+\w+|\b(my|our)\s+[\w\s]{1,40}\b(right\s+now|at\s+the\s+moment|currently)\b|\bwhat\s+did\s+(he|she|they)\s+(write|say|send|tell|report|file)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
