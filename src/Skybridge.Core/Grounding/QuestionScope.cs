@@ -105,7 +105,8 @@ public static partial class QuestionReading
 
     /// <summary>
     /// The words of the phrase <paramref name="question"/> asks about, when its shape says so: "is there a student
-    /// discount", "what SLA penalties does...", "what is the capital of...", "is X a good career choice"; else empty.
+    /// discount", "what SLA penalties does...", "is X a good career choice", the service asked for in "can you engrave
+    /// my name"; else empty.
     /// </summary>
     public static IReadOnlyList<string> FocusWords(string question)
     {
@@ -182,8 +183,9 @@ public static partial class QuestionReading
     [GeneratedRegex(@"(?<![\p{L}\p{N}_.])(?<name>[A-Za-z_][A-Za-z0-9_]*)\(\)", RegexOptions.CultureInvariant)]
     private static partial Regex FunctionCall();
 
-    // The phrase a question asks about: after "is there a", "what is the", "what X does/do/is/are", "is X a".
-    [GeneratedRegex(@"\b(?:(?:is|are)\s+there\s+(?:a|an|any|some)\s+(?<focus>[\p{L}\s-]{2,40}?)(?=\s+(?:on|for|in|of|with|at|from|to|when|if|that|which)\b|[?,.!]|$)|(?:what|which)\s+(?<focus>[\p{L}-]+(?:\s+[\p{L}-]+)?)\s+(?:does|do|did|is|are|was|were|can|will|would)\b|^\s*(?:is|are)\s+[\p{L}\s-]{1,30}?\s+(?:a|an)\s+(?<focus>[\p{L}\s-]{2,40}?)(?=\s+(?:to|for|in|of|with|at|when|if|that)\b|[?,.!]|$))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // The phrase a question asks about: after "is there a", "what is the", "what X does/do/is/are", "is X a", and the
+    // service asked for in "can you engrave...".
+    [GeneratedRegex(@"\b(?:(?:is|are)\s+there\s+(?:a|an|any|some)\s+(?<focus>[\p{L}\s-]{2,40}?)(?=\s+(?:on|for|in|of|with|at|from|to|when|if|that|which)\b|[?,.!]|$)|(?:what|which)\s+(?<focus>[\p{L}-]+(?:\s+[\p{L}-]+)?)\s+(?:does|do|did|is|are|was|were|can|will|would)\b|^\s*(?:is|are)\s+[\p{L}\s-]{1,30}?\s+(?:a|an)\s+(?<focus>[\p{L}\s-]{2,40}?)(?=\s+(?:to|for|in|of|with|at|when|if|that)\b|[?,.!]|$)|^\s*(?:can|could)\s+(?:you|i|we)\s+(?:just\s+|also\s+|still\s+)?(?<focus>[\p{L}-]+))", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex FocusPhrase();
 
     [GeneratedRegex(@"\bdo\s+you\s+(personally\s+)?(like|love|prefer|hate|enjoy|think|believe|recommend)\b|\bwould\s+you\s+recommend\b|\b(which|what)\s+(is|are)\s+the\s+best\b|\bin\s+your\s+(personal\s+)?(opinion|view)\b|\byour\s+(personal\s+)?(favou?rite|opinion)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -49,6 +49,7 @@ public sealed class QuestionScopeTests
     [InlineData("Is there a student discount on the Encryption Extension?", "student discount")]
     [InlineData("What SLA penalties does the consortium pay?", "SLA penalties")]
     [InlineData("Is SQLite a good career choice to learn in 2027?", "career choice")]
+    [InlineData("Can you engrave my name on the ice axe I'm ordering?", "engrave")]
     [InlineData("How do I turn on foreign key enforcement", "")]
     public void FocusWords_AreThePhraseTheQuestionAsksAbout(string question, string focus)
     {
