@@ -40,10 +40,20 @@ public sealed class AnswererTests : IClassFixture<GroundingFixture>
     [Fact]
     public async Task Unrelated_Question_Abstains_ForLowConfidence()
     {
-        var draft = await AskAsync("Can I bring my dog to the climbing wall in Munich?");
+        var draft = await AskAsync("Is my dog welcome at the climbing wall in Munich?");
         Assert.True(draft.Abstained);
         Assert.Equal("low_retrieval_confidence", draft.Reason);
         Assert.Empty(draft.Citations);
+    }
+
+    [Fact]
+    public async Task AnswerAsync_AbstainsWithFocusMissing_ForAServiceNoSourceMentions()
+    {
+        // "Can I bring...": no article of the help centre says "bring", so none can say whether it is allowed.
+        var draft = await AskAsync("Can I bring my dog to the climbing wall in Munich?");
+        Assert.True(draft.Abstained);
+        Assert.Equal("focus_missing", draft.Reason);
+        Assert.Contains("'bring'", draft.ReasonDetail, StringComparison.Ordinal);
     }
 
     [Fact]

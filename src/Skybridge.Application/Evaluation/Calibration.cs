@@ -11,6 +11,16 @@ using Skybridge.Grounding.Retrieval;
 
 namespace Skybridge.Application.Evaluation;
 
+/// <summary>
+/// The abstention settings a sweep varies besides <c>abstain_below</c>: <c>retrieval.key_terms_missing_at</c> and
+/// <c>retrieval.mentioned_below</c>; null or empty keeps the manifest's value (the manifest's own value is always a row).
+/// </summary>
+public sealed record AbstentionSweep(IReadOnlyList<double>? KeyTermsMissingAt, IReadOnlyList<double>? MentionedBelow)
+{
+    /// <summary>No abstention setting varied.</summary>
+    public static AbstentionSweep None { get; } = new(null, null);
+}
+
 /// <summary>One setting of a sweep: how the golden set fares with it, and the bar's verdict.</summary>
 public sealed record CalibrationRow
 {
@@ -77,7 +87,8 @@ public sealed record CalibrationResult
 }
 
 /// <summary>
-/// <c>eval calibrate</c>: sweeps <c>retrieval.abstain_below</c> (and <c>top_k</c>) over the golden set. Retrieval and the
+/// <c>eval calibrate</c>: sweeps <c>retrieval.abstain_below</c> (and <c>top_k</c>, <c>key_terms_missing_at</c> and
+/// <c>mentioned_below</c>) over the golden set. Retrieval and the
 /// draft depend on top_k, so each case is drafted once per top_k, with the threshold off; the abstention threshold is
 /// then applied to the draft's confidence for every threshold, because in <see cref="GroundedAnswerer"/> it is the
 /// first gate before the engine and nothing after it reads it: a draft whose confidence is below the threshold is an
@@ -89,13 +100,28 @@ public static class Calibration
     /// <summary>Drafts, then scores every setting; <paramref name="progress"/> hears drafts finished.</summary>
     public static async Task<CalibrationResult> RunAsync(EvaluationSubject subject, IReadOnlyList<int> topK, IReadOnlyList<double> thresholds,
         int parallelism, TimeProvider time, IProgress<int>? progress = null, CancellationToken cancellationToken = default,
-        Skybridge.Grounding.Retrieval.Embeddings.DenseRetrieval? dense = null)
+        Skybridge.Grounding.Retrieval.Embeddings.DenseRetrieval? dense = null, AbstentionSweep? abstention = null)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(time);
         var manifest = subject.Manifest;
         var current = new CalibrationSetting(manifest.Retrieval.TopK, manifest.Retrieval.AbstainBelow);
         var settings = CalibrationGrid.Combine(topK, thresholds, current);
+        // The abstention checks decided before the confidence gate (key terms missing, names merely mentioned) change
+        // the draft itself, so each of their values is drafted anew, like each top_k; thresholds reuse those drafts.
+        var sweep = abstention ?? AbstentionSweep.None;
+        var kts = sweep.KeyTermsMissingAt is { Count: > 0 } k ? k.Select(v => (double?)v).Append(manifest.Retrieval.KeyTermsMissingAt).Distinct().Order().ToList() : [null];
+        var mbs = sweep.MentionedBelow is { Count: > 0 } m ? m.Select(v => (double?)v).Append(manifest.Retrieval.MentionedBelow).Distinct().Order().ToList() : [null];
+        settings = [.. settings.SelectMany(s => kts.SelectMany(kt => mbs.Select(mb => s with { KeyTermsMissingAt = kt, MentionedBelow = mb })))];
+        if (kts[0] is not null || mbs[0] is not null)
+        {
+            current = current with
+            {
+                KeyTermsMissingAt = kts[0] is null ? null : manifest.Retrieval.KeyTermsMissingAt,
+                MentionedBelow = mbs[0] is null ? null : manifest.Retrieval.MentionedBelow,
+            };
+        }
+
         var cases = subject.GoldenSet.Cases;
         using var index = new PassageIndex(dense);
         await index.UpsertAsync(subject.Documents, cancellationToken).ConfigureAwait(false);
@@ -104,10 +130,20 @@ public static class Calibration
         var scorer = new GoldenScorer(manifest.Actions.Where(a => a.Consequence == ActionConsequence.Consequential).Select(a => a.Name).ToList());
         var done = 0;
         var rows = new List<CalibrationRow>(settings.Count);
-        foreach (var group in settings.GroupBy(s => s.TopK))
+        foreach (var group in settings.GroupBy(s => (s.TopK, s.KeyTermsMissingAt, s.MentionedBelow)))
         {
-            // One answerer per top_k over the shared index, with the threshold off: every threshold reuses its drafts.
-            var open = manifest with { Retrieval = manifest.Retrieval with { TopK = group.Key, AbstainBelow = 0 } };
+            // One answerer per top_k (and abstention setting) over the shared index, with the threshold off: every
+            // threshold reuses its drafts.
+            var open = manifest with
+            {
+                Retrieval = manifest.Retrieval with
+                {
+                    TopK = group.Key.TopK,
+                    AbstainBelow = 0,
+                    KeyTermsMissingAt = group.Key.KeyTermsMissingAt ?? manifest.Retrieval.KeyTermsMissingAt,
+                    MentionedBelow = group.Key.MentionedBelow ?? manifest.Retrieval.MentionedBelow,
+                },
+            };
             var answerer = new GroundedAnswerer(open, index, engine);
             var drafts = new (Draft Draft, double LatencyMs)[cases.Count];
             await Parallel.ForEachAsync(Enumerable.Range(0, cases.Count),
@@ -137,7 +173,8 @@ public static class Calibration
                 rows.Add(new CalibrationRow
                 {
                     Setting = setting,
-                    Current = setting.TopK == current.TopK && Math.Abs(setting.AbstainBelow - Math.Round(current.AbstainBelow, 4)) < 1e-9,
+                    Current = setting.TopK == current.TopK && Math.Abs(setting.AbstainBelow - Math.Round(current.AbstainBelow, 4)) < 1e-9
+                        && setting.KeyTermsMissingAt == current.KeyTermsMissingAt && setting.MentionedBelow == current.MentionedBelow,
                     Cases = cases.Count,
                     Answered = answered,
                     Metrics = metrics,
@@ -206,6 +243,8 @@ public static class Calibration
             .ThenByDescending(r => r.Answered)
             .ThenBy(r => r.Setting.TopK)
             .ThenBy(r => r.Setting.AbstainBelow)
+            .ThenBy(r => r.Setting.KeyTermsMissingAt)
+            .ThenBy(r => r.Setting.MentionedBelow)
             .FirstOrDefault();
         if (recommended is not null)
         {
@@ -248,7 +287,22 @@ public static class Calibration
     public static JsonObject Json(CalibrationResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        JsonObject Setting(CalibrationSetting s) => new() { ["topK"] = s.TopK, ["abstainBelow"] = s.AbstainBelow };
+        JsonObject Setting(CalibrationSetting s)
+        {
+            var o = new JsonObject { ["topK"] = s.TopK, ["abstainBelow"] = s.AbstainBelow };
+            if (s.KeyTermsMissingAt is { } kt)
+            {
+                o["keyTermsMissingAt"] = kt;
+            }
+
+            if (s.MentionedBelow is { } mb)
+            {
+                o["mentionedBelow"] = mb;
+            }
+
+            return o;
+        }
+
         JsonArray Failing(CalibrationRow row) => [.. row.Verdict.Criteria.Where(c => !c.Cleared).Select(c => (JsonNode)new JsonObject
         {
             ["metric"] = c.Criterion.Metric,
@@ -276,6 +330,8 @@ public static class Calibration
             {
                 ["topK"] = row.Setting.TopK,
                 ["abstainBelow"] = row.Setting.AbstainBelow,
+                ["keyTermsMissingAt"] = row.Setting.KeyTermsMissingAt,
+                ["mentionedBelow"] = row.Setting.MentionedBelow,
                 ["current"] = row.Current,
                 ["cases"] = row.Cases,
                 ["answered"] = row.Answered,

@@ -26,13 +26,15 @@ internal static class EvalCalibrateCommand
         var goldenSet = new Option<string?>("--golden-set") { Description = "The golden set file for a published version (default: the manifest's golden_set path, from the current folder).", HelpName = "FILE" };
         var abstainBelow = new Option<string>("--abstain-below") { Description = "Thresholds to try: FROM:TO:STEP or a comma list.", DefaultValueFactory = _ => "0.1:0.9:0.05", HelpName = "RANGE" };
         var topK = new Option<string?>("--top-k") { Description = "Passages retrieved to try, a comma list (default: the manifest's top_k).", HelpName = "LIST" };
+        var keyTermsAt = new Option<string?>("--key-terms-missing-at") { Description = "retrieval.key_terms_missing_at values to try: FROM:TO:STEP or a comma list (default: the manifest's).", HelpName = "RANGE" };
+        var mentionedBelow = new Option<string?>("--mentioned-below") { Description = "retrieval.mentioned_below values to try: FROM:TO:STEP or a comma list (default: the manifest's).", HelpName = "RANGE" };
         var parallel = new Option<int>("--parallel") { Description = "Cases drafted at once (default: the processor count).", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "Print the sweep as JSON." };
         var by = new Option<string?>("--by") { Description = "Who runs it, as the evidence records (default: the operating-system account)." };
         var store = new StoreOptions();
         var command = new Command("calibrate", "Sweep the abstention threshold (and top_k) over the golden set: accuracy against abstention per setting, and the setting that clears the bar.")
         {
-            target, version, goldenSet, abstainBelow, topK, parallel, json, by,
+            target, version, goldenSet, abstainBelow, topK, keyTermsAt, mentionedBelow, parallel, json, by,
         };
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -54,6 +56,18 @@ internal static class EvalCalibrateCommand
                     io.Fail($"--top-k: {topKProblem}", "e.g. --top-k 3,5,8");
                     return ExitCodes.InvalidInput;
                 }
+            }
+
+            IReadOnlyList<double>? Values(Option<string?> option)
+            {
+                return parse.GetValue(option) is { } text ? CalibrationGrid.ParseThresholds(text, out _) ?? [] : null;
+            }
+
+            var (kts, mbs) = (Values(keyTermsAt), Values(mentionedBelow));
+            if (kts is { Count: 0 } || mbs is { Count: 0 })
+            {
+                io.Fail($"{(kts is { Count: 0 } ? "--key-terms-missing-at" : "--mentioned-below")}: not a range FROM:TO:STEP or a comma list of shares between 0 and 1.", "e.g. --key-terms-missing-at 0.3:0.7:0.1");
+                return ExitCodes.InvalidInput;
             }
 
             if (parse.GetValue(parallel) < 1)
@@ -87,7 +101,7 @@ internal static class EvalCalibrateCommand
                 }
 
                 var swept = ks ?? [subject.Manifest.Retrieval.TopK];
-                var result = await Calibration.RunAsync(subject, swept, thresholds, parse.GetValue(parallel), time, cancellationToken: ct, dense: CliEmbeddings.ForFiles(io, parse)).ConfigureAwait(false);
+                var result = await Calibration.RunAsync(subject, swept, thresholds, parse.GetValue(parallel), time, cancellationToken: ct, dense: CliEmbeddings.ForFiles(io, parse), abstention: new AbstentionSweep(kts, mbs)).ConfigureAwait(false);
                 StoredCalibration? stored = null;
                 if (opened is not null)
                 {
@@ -135,7 +149,7 @@ internal static class EvalCalibrateCommand
         {
             var mark = row == result.Recommended ? " [green]best[/]" : "";
             table.AddRow(
-                row.Setting.TopK.ToString(CultureInfo.InvariantCulture),
+                row.Setting.TopK.ToString(CultureInfo.InvariantCulture) + Extra(row.Setting),
                 string.Create(CultureInfo.InvariantCulture, $"{row.Setting.AbstainBelow:0.00}") + (row.Current ? " *" : ""),
                 string.Create(CultureInfo.InvariantCulture, $"{row.AnsweredShare:0.00}"),
                 Plain(row, Metrics.AnswerAccuracy),
@@ -148,11 +162,11 @@ internal static class EvalCalibrateCommand
 
         io.Console.Write(table);
         io.Output.WriteLine("* the manifest's current setting. Accuracy: facts right on answered cases, with its Wilson interval (--json has every metric's). no (N): N criteria fail.");
-        io.Output.WriteLine($"{result.Rows.Count} settings over {result.Rows[0].Cases} cases from {result.Drafts} drafts (one per case and top_k; thresholds are applied to each draft's confidence).");
+        io.Output.WriteLine($"{result.Rows.Count} settings over {result.Rows[0].Cases} cases from {result.Drafts} drafts (one per case, top_k and abstention setting; thresholds are applied to each draft's confidence)." + (result.Rows.Any(r => r.Setting.KeyTermsMissingAt is not null || r.Setting.MentionedBelow is not null) ? " After top_k: k = key_terms_missing_at, m = mentioned_below." : ""));
         if (result.Recommended is { } best)
         {
             io.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Recommended: top_k {best.Setting.TopK}, abstain_below {best.Setting.AbstainBelow:0.00} clears the bar with the highest accuracy on answered cases ({Value(best[Metrics.AnswerAccuracy].Value)}, answering {best.AnsweredShare:0.00})")
+                $"Recommended: {Describe(best.Setting)} clears the bar with the highest accuracy on answered cases ({Value(best[Metrics.AnswerAccuracy].Value)}, answering {best.AnsweredShare:0.00})")
                 + (best.Current ? "; it is the manifest's current setting." : "."));
         }
         else if (result.Closest is { } closest)
@@ -160,9 +174,19 @@ internal static class EvalCalibrateCommand
             var failing = closest.Verdict.Criteria.Where(c => !c.Cleared)
                 .Select(c => $"{c.Criterion.Metric}{(c.Criterion.Tag is { } t ? $"[{t}]" : "")} {EvaluationEvidence.Status(c.Status).Replace('_', ' ')} ({c.Reason})");
             io.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"No setting clears the bar; the closest is top_k {closest.Setting.TopK}, abstain_below {closest.Setting.AbstainBelow:0.00}, which fails: ") + string.Join("; ", failing) + ".");
+                $"No setting clears the bar; the closest is {Describe(closest.Setting)}, which fails: ") + string.Join("; ", failing) + ".");
         }
     }
+
+    // The abstention settings a sweep varies, after top_k in the table: k = key_terms_missing_at, m = mentioned_below.
+    private static string Extra(CalibrationSetting s) =>
+        (s.KeyTermsMissingAt is { } kt ? string.Create(CultureInfo.InvariantCulture, $" k{kt:0.00}") : "")
+        + (s.MentionedBelow is { } mb ? string.Create(CultureInfo.InvariantCulture, $" m{mb:0.00}") : "");
+
+    private static string Describe(CalibrationSetting s) =>
+        string.Create(CultureInfo.InvariantCulture, $"top_k {s.TopK}, abstain_below {s.AbstainBelow:0.00}")
+        + (s.KeyTermsMissingAt is { } kt ? string.Create(CultureInfo.InvariantCulture, $", key_terms_missing_at {kt:0.00}") : "")
+        + (s.MentionedBelow is { } mb ? string.Create(CultureInfo.InvariantCulture, $", mentioned_below {mb:0.00}") : "");
 
     private static string Interval(CalibrationResult result, CalibrationRow row, string metric) =>
         Calibration.Interval(result, row, metric) is { } i ? Markup.Escape($"[{Short(i.Lower)},{Short(i.Upper)}]") : "-";

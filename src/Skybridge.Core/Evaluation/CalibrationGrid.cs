@@ -5,7 +5,14 @@ namespace Skybridge.Core.Evaluation;
 /// <summary>One retrieval setting a calibration sweep tries: passages retrieved and the abstention threshold.</summary>
 /// <param name="TopK">Passages retrieved per case (<c>retrieval.top_k</c>).</param>
 /// <param name="AbstainBelow">Confidence below which the draft abstains (<c>retrieval.abstain_below</c>).</param>
-public readonly record struct CalibrationSetting(int TopK, double AbstainBelow);
+public readonly record struct CalibrationSetting(int TopK, double AbstainBelow)
+{
+    /// <summary><c>retrieval.key_terms_missing_at</c> of this row when the sweep varies it, else null (the manifest's).</summary>
+    public double? KeyTermsMissingAt { get; init; }
+
+    /// <summary><c>retrieval.mentioned_below</c> of this row when the sweep varies it, else null (the manifest's).</summary>
+    public double? MentionedBelow { get; init; }
+}
 
 /// <summary>
 /// The settings a calibration sweeps: every <c>top_k</c> with every <c>abstain_below</c>. Parsed from the CLI's

@@ -91,4 +91,11 @@ public sealed record RetrievalSettings
     /// abstains with <c>key_terms_missing</c> (0..1; at 1 only when none of them occurs).
     /// </summary>
     public double KeyTermsMissingAt { get; init; } = 0.5;
+
+    /// <summary>
+    /// Share of the documents below which a name the question is about is merely mentioned by the sources, not their
+    /// subject (no title names it): when the sources have a subject of their own, the system abstains with
+    /// <c>other_product_or_version</c> (0..1; 0 turns the check off).
+    /// </summary>
+    public double MentionedBelow { get; init; } = 0.1;
 }

@@ -32,7 +32,8 @@ public sealed record Draft
 
     /// <summary>
     /// Why it abstained (<c>no_sources</c>, <c>instruction_in_case</c>, <c>other_language</c>, <c>key_terms_missing</c>,
-    /// <c>other_product_or_version</c>, <c>low_retrieval_confidence</c>, <c>meaning_far</c>, <c>conflicting_sources</c>,
+    /// <c>focus_missing</c>, <c>opinion</c>, <c>private_data</c>, <c>other_product_or_version</c>, <c>low_retrieval_confidence</c>,
+    /// <c>meaning_far</c>, <c>conflicting_sources</c>,
     /// <c>engine_error</c>, <c>no_supported_claim</c>), or null.
     /// </summary>
     public string? Reason { get; init; }
@@ -130,7 +131,7 @@ public sealed partial class GroundedAnswerer
     /// </summary>
     public static readonly IReadOnlySet<string> DecidedBeforeConfidence = new HashSet<string>(StringComparer.Ordinal)
     {
-        "no_sources", "instruction_in_case", "other_language", "key_terms_missing", "other_product_or_version", "meaning_far", "low_retrieval_confidence",
+        "no_sources", "instruction_in_case", "other_language", "key_terms_missing", "focus_missing", "opinion", "private_data", "other_product_or_version", "meaning_far", "low_retrieval_confidence",
     };
 
     /// <summary>An answerer for <paramref name="manifest"/> over <paramref name="index"/>, asking <paramref name="engine"/>.</summary>
@@ -349,15 +350,19 @@ public sealed partial class GroundedAnswerer
             return ("other_language", $"The question is written in {LanguageName(language)}; the sources are in {LanguageName(sources)}, and the built-in engine does not translate.");
         }
 
+        // A question no documentation answers, by its shape: an opinion, someone's private data, the asker's own systems.
+        if (QuestionReading.OutOfDocumentation(query) is { } outside)
+        {
+            return outside;
+        }
+
         // Each question of a ticket on its own: one the sources never touch is handed over, the case abstains only
         // when that is true of all of them.
         var parts = QuestionReading.Parts(query);
-        var unknown = parts.Select(p => (Part: p, Missing: MissingKeyTerms(profile, p.Text))).Where(p => p.Missing is not null).ToList();
+        var unknown = parts.Select(p => (Part: p, Why: Untouched(profile, p.Text))).Where(p => p.Why is not null).ToList();
         if (parts.Count > 0 && unknown.Count == parts.Count)
         {
-            var (all, missing) = (unknown.Sum(u => u.Missing!.Value.All), unknown.SelectMany(u => u.Missing!.Value.Missing).Distinct().ToList());
-            var words = SurfaceWords(query, missing);
-            return ("key_terms_missing", $"{missing.Count} of the question's {all} key terms never occur in the sources ({string.Join(", ", words)}); the share at which the system abstains is {_manifest.Retrieval.KeyTermsMissingAt:0.00}.");
+            return unknown[0].Why!.Value;
         }
 
         handedOver.AddRange(unknown.Select(u => Collapse(u.Part.Text)));
@@ -367,9 +372,82 @@ public sealed partial class GroundedAnswerer
             return ("other_product_or_version", $"The question is about {string.Join(", ", versions.Select(v => "'" + v + "'"))}, which no source mentions: the sources cover another product or version.");
         }
 
+        if (OtherSubject(profile, query) is { } other)
+        {
+            return ("other_product_or_version", other);
+        }
+
         if (_checks.Similarity is { } similarity && hits.Count > 0 && hits.Select(similarity).Max() is { } best && best < _checks.MeaningFloor && confidence > 0)
         {
             return ("meaning_far", $"The passage closest in meaning to the question has similarity {best:0.00}, below {_checks.MeaningFloor:0.00}.");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Why the sources never touch one question of a case, or null: its key terms are missing (at the manifest's share),
+    /// it names a function (<c>name()</c>) no source names, or a word of the phrase it asks about ("is there a student
+    /// discount") occurs in no source, nor one typo away from a source word.
+    /// </summary>
+    private (string Reason, string Detail)? Untouched(SourceProfile profile, string text)
+    {
+        if (MissingKeyTerms(profile, text) is { } missing)
+        {
+            var words = SurfaceWords(text, missing.Missing);
+            return ("key_terms_missing", $"{missing.Missing.Count} of the question's {missing.All} key terms never occur in the sources ({string.Join(", ", words)}); the share at which the system abstains is {_manifest.Retrieval.KeyTermsMissingAt:0.00}.");
+        }
+
+        // A function is named exactly: jsonb() is not a typo of json(), it is a function these sources do not have.
+        if (QuestionReading.FunctionNames(text).Where(f => !profile.Mentions(f + "(")).ToList() is { Count: > 0 } functions)
+        {
+            return ("key_terms_missing", $"The question asks about {string.Join(", ", functions.Select(f => f + "()"))}, which no source names: a function of another product or a later version.");
+        }
+
+        var focus = QuestionReading.FocusWords(text);
+        var absent = focus.Where(w => _index.Terms(w) is [var t] && !t.Any(char.IsAsciiDigit) && !profile.Vocabulary.Contains(t) && !profile.HasTypoOf(t)).ToList();
+        return absent.Count > 0
+            ? ("focus_missing", $"The question asks about '{string.Join(" ", focus)}', and {string.Join(", ", absent.Select(a => "'" + a + "'"))} occurs in no source.")
+            : null;
+    }
+
+    /// <summary>
+    /// When the sources have a subject of their own (a name most documents carry), a question about another name they
+    /// merely mention (on fewer than <c>retrieval.mentioned_below</c> of the documents, in no title) or never name is
+    /// about another product: "the default port of a MySQL server" in SQLite's documentation. A name after a
+    /// comparison ("like MySQL", "than Oracle") or a platform ("on Windows") does not count, nor one that contains the
+    /// subject ("SQLite Encryption Extension"); a later version of the subject than any the sources give counts too.
+    /// </summary>
+    private string? OtherSubject(SourceProfile profile, string query)
+    {
+        if (profile.Subject is not { } subject)
+        {
+            return null;
+        }
+
+        if (QuestionReading.Versions(query).FirstOrDefault(v => (v.Name is null || v.Name.Equals(subject, StringComparison.OrdinalIgnoreCase)) && profile.IsLaterVersion(v.Numbers)) is { } later)
+        {
+            return $"The question is about {(later.Name is null ? "" : later.Name + " ")}{later.Text}; the sources go up to {subject} {string.Join('.', profile.LatestVersion!)}.";
+        }
+
+        var share = _manifest.Retrieval.MentionedBelow;
+        if (share <= 0)
+        {
+            return null;
+        }
+
+        foreach (var name in QuestionReading.Names(query).Where(n => !n.Compared))
+        {
+            if (name.Text.Contains(subject, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var (documents, inTitle) = profile.Coverage(name.Text);
+            if (!inTitle && documents < share * profile.DocumentCount)
+            {
+                return $"The question is about '{name.Text}', which the sources name on {documents} of {profile.DocumentCount} documents and in no title; their subject is {subject} ({profile.SubjectDocuments} documents).";
+            }
         }
 
         return null;

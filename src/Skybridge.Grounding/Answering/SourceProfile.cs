@@ -14,12 +14,124 @@ internal sealed partial class SourceProfile
 {
     private static readonly ConditionalWeakTable<PassageIndex, SourceProfile> Cache = new();
 
-    private SourceProfile(string key, HashSet<string> vocabulary, string? language, string text)
+    private SourceProfile(string key, HashSet<string> vocabulary, string? language, string text, IReadOnlyList<(string Title, string Text)> documents)
     {
         Key = key;
         Vocabulary = vocabulary;
         Language = language;
         _text = text;
+        _documents = documents;
+        (Subject, SubjectDocuments) = FindSubject(documents);
+        LatestVersion = Subject is null ? null : FindLatestVersion(Subject, text);
+    }
+
+    private readonly IReadOnlyList<(string Title, string Text)> _documents;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Documents, bool InTitle)> _names = new(StringComparer.Ordinal);
+
+    /// <summary>Documents the profile was built from.</summary>
+    public int DocumentCount => _documents.Count;
+
+    /// <summary>
+    /// The name the sources are about (SQLite in SQLite's documentation), or null: the name written capitalised in the
+    /// most documents, when that is at least half of them and a quarter of the titles name it. A help centre that names
+    /// its shop on a few pages (and "Monday" on every page's opening hours) has none.
+    /// </summary>
+    public string? Subject { get; }
+
+    /// <summary>Documents naming <see cref="Subject"/>.</summary>
+    public int SubjectDocuments { get; }
+
+    /// <summary>The highest version the sources give their subject ("SQLite 3.40.1", "SQLite version 3.40.1"), or null.</summary>
+    public IReadOnlyList<int>? LatestVersion { get; }
+
+    /// <summary>
+    /// How the sources name <paramref name="name"/> (case-sensitive, whole words): on how many documents, and whether a
+    /// document's title names it (a name a title carries is a subject of the sources, however few pages use it).
+    /// </summary>
+    public (int Documents, bool InTitle) Coverage(string name) => _names.GetOrAdd(name, n =>
+    {
+        var pattern = new Regex(@"(?<![\p{L}\p{N}_])" + Regex.Escape(n) + @"(?![\p{L}\p{N}_])", RegexOptions.CultureInvariant);
+        return (_documents.Count(d => pattern.IsMatch(d.Text) || pattern.IsMatch(d.Title)), _documents.Any(d => pattern.IsMatch(d.Title)));
+    });
+
+    /// <summary>True when <paramref name="numbers"/> is a later version than any the sources give their subject.</summary>
+    public bool IsLaterVersion(IReadOnlyList<int> numbers) => LatestVersion is { } latest && Compare(numbers, latest) > 0;
+
+    private static int Compare(IReadOnlyList<int> a, IReadOnlyList<int> b)
+    {
+        for (var i = 0; i < Math.Max(a.Count, b.Count); i++)
+        {
+            var (x, y) = (i < a.Count ? a[i] : 0, i < b.Count ? b[i] : 0);
+            if (x != y)
+            {
+                return x.CompareTo(y);
+            }
+        }
+
+        return 0;
+    }
+
+    private static (string? Name, int Documents) FindSubject(IReadOnlyList<(string Title, string Text)> documents)
+    {
+        // A name is a word written capitalised inside sentences more often than in lower case ("SQLite", not "The").
+        var capitalised = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lower = new Dictionary<string, int>(StringComparer.Ordinal);
+        var documentsWith = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (title, text) in documents)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var all = title + "\n" + text;
+            foreach (Match m in NameWord().Matches(all))
+            {
+                var word = m.Value;
+                if (char.IsUpper(word[0]))
+                {
+                    if (m.Index >= 2 && all[m.Index - 1] == ' ' && (char.IsLower(all[m.Index - 2]) || char.IsDigit(all[m.Index - 2]) || all[m.Index - 2] is ',' or ')'))
+                    {
+                        capitalised[word] = capitalised.GetValueOrDefault(word) + 1;
+                    }
+
+                    if (seen.Add(word))
+                    {
+                        documentsWith[word] = documentsWith.GetValueOrDefault(word) + 1;
+                    }
+                }
+                else
+                {
+                    var key = char.ToUpperInvariant(word[0]) + word[1..];
+                    lower[key] = lower.GetValueOrDefault(key) + 1;
+                }
+            }
+        }
+
+        // The subject is also what the titles are about: "Monday" on every page's opening hours is no subject, "SQLite"
+        // in half the titles of its documentation is.
+        var subject = documentsWith
+            .Where(w => w.Key.Length >= 3 && w.Key.Skip(1).Any(char.IsLower) && capitalised.GetValueOrDefault(w.Key) > lower.GetValueOrDefault(w.Key))
+            .OrderByDescending(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).FirstOrDefault();
+        if (subject.Key is null || subject.Value * 2 < documents.Count || documents.Count < 2)
+        {
+            return (null, 0);
+        }
+
+        var titled = documents.Count(d => d.Title.Contains(subject.Key, StringComparison.Ordinal));
+        return titled * 4 >= documents.Count ? (subject.Key, subject.Value) : (null, 0);
+    }
+
+    private static IReadOnlyList<int>? FindLatestVersion(string subject, string text)
+    {
+        IReadOnlyList<int>? latest = null;
+        var pattern = new Regex(@"(?<![\p{L}\p{N}_])" + Regex.Escape(subject) + @"\s+(?:version\s+|release\s+)?(?<v>\d+(?:\.\d+)+)(?![\d.]*\d)", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+        foreach (Match m in pattern.Matches(text))
+        {
+            var numbers = m.Groups["v"].Value.Split('.').Select(p => int.TryParse(p, out var n) ? n : 0).ToList();
+            if (latest is null || Compare(numbers, latest) > 0)
+            {
+                latest = numbers;
+            }
+        }
+
+        return latest;
     }
 
     private readonly string _text;
@@ -40,6 +152,44 @@ internal sealed partial class SourceProfile
     {
         var limit = term.Length >= 6 ? 2 : 1;
         return term.Length >= 4 && Vocabulary.Any(v => Math.Abs(v.Length - term.Length) <= limit && Distance(v, term, limit) <= limit);
+    }
+
+    /// <summary>
+    /// True when a source term is a likely typo away from <paramref name="term"/>: the same first letter and one edit
+    /// (a swap of two neighbouring letters counts as one: "tabel", "maxmium"). Stricter than <see cref="HasNear"/>,
+    /// for the words a question asks about, where "discount" must not pass for "miscount" nor "career" for "carney".
+    /// </summary>
+    public bool HasTypoOf(string term) =>
+        term.Length >= 4 && Vocabulary.Any(v => v.Length > 0 && v[0] == term[0] && Math.Abs(v.Length - term.Length) <= 1 && SwapDistance(v, term) <= 1);
+
+    // Optimal string alignment distance: Levenshtein plus transpositions of neighbouring letters.
+    private static int SwapDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
     }
 
     private static int Distance(string a, string b, int limit)
@@ -94,7 +244,8 @@ internal sealed partial class SourceProfile
         }
 
         var majority = languages.OrderByDescending(l => l.Value).FirstOrDefault();
-        var profile = new SourceProfile(key, vocabulary, majority.Value * 2 > documents.Count ? majority.Key : null, string.Join("\n", documents.Select(d => d.Text)));
+        var profile = new SourceProfile(key, vocabulary, majority.Value * 2 > documents.Count ? majority.Key : null, string.Join("\n", documents.Select(d => d.Text)),
+            [.. documents.Select(d => (d.Title, d.Text))]);
         Cache.AddOrUpdate(index, profile);
         return profile;
     }
@@ -105,6 +256,9 @@ internal sealed partial class SourceProfile
     /// </summary>
     public IReadOnlyList<string> UncoveredVersions(string question) =>
         [.. VersionPattern().Matches(question).Select(m => m.Value.Trim()).Where(v => !Mentions(v)).Distinct(StringComparer.OrdinalIgnoreCase)];
+
+    [GeneratedRegex(@"(?<![\p{L}\p{N}_])\p{L}[\p{L}\p{N}]*(?![\p{L}\p{N}_])", RegexOptions.CultureInvariant)]
+    private static partial Regex NameWord();
 
     [GeneratedRegex(@"\b(version|release|firmware|edition|generation|gen|model\s+year|v)\s*\d+(\.\d+)*\b|\b\d+(\.\d+)+\s*(version|release|firmware|update)\b|\b(19|20)\d\d\s+(edition|model|version|collection|release)\b|\b\d+(st|nd|rd|th)\s+(generation|gen|edition)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex VersionPattern();

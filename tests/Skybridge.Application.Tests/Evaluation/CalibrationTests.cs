@@ -100,6 +100,37 @@ public sealed class CalibrationTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_SweepsKeyTermsMissingAtAndMentionedBelow_DraftingEachValueAnew()
+    {
+        var result = await Calibration.RunAsync(await SubjectAsync(GoldenSet, SmallBar), [5], [0.1, 0.5], 2, TimeProvider.System, cancellationToken: Ct,
+            abstention: new AbstentionSweep([0.01, 1.0], [0.2]));
+
+        // key_terms_missing_at 0.01, 1.0 and the manifest's 0.5; mentioned_below 0.2 and the manifest's 0.1; thresholds 0.1,
+        // 0.5 and the manifest's 0.35.
+        Assert.Equal(3 * 2 * 3, result.Rows.Count);
+        Assert.Equal(result.Rows.Count, result.Rows.Select(r => r.Setting).Distinct().Count());
+        var current = Assert.Single(result.Rows, r => r.Current);
+        Assert.Equal(new CalibrationSetting(5, 0.35) { KeyTermsMissingAt = 0.5, MentionedBelow = 0.1 }, current.Setting);
+        // One draft per case for each top_k and abstention setting; thresholds reuse them.
+        Assert.Equal(4 * 3 * 2, result.Drafts);
+        // A lower share abstains at least as often, case by case.
+        foreach (var group in result.Rows.GroupBy(r => (r.Setting.AbstainBelow, r.Setting.MentionedBelow)))
+        {
+            var rows = group.OrderBy(r => r.Setting.KeyTermsMissingAt).ToList();
+            for (var i = 1; i < rows.Count; i++)
+            {
+                for (var c = 0; c < rows[i].Scores.Count; c++)
+                {
+                    Assert.True(!rows[i].Scores[c].Abstained || rows[i - 1].Scores[c].Abstained, $"{rows[i].Scores[c].CaseId} at {rows[i].Setting}");
+                }
+            }
+        }
+
+        var json = Calibration.Json(result);
+        Assert.Equal(0.5, (double)json["current"]!["keyTermsMissingAt"]!);
+    }
+
+    [Fact]
     public async Task RunAsync_HigherThreshold_AbstainsAtLeastAsOften_OnEveryCase()
     {
         var result = await Calibration.RunAsync(await SubjectAsync(GoldenSet, SmallBar), [3, 5], Thresholds, 2, TimeProvider.System, cancellationToken: Ct);

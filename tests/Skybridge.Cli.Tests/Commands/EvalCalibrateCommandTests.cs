@@ -89,6 +89,31 @@ public sealed partial class EvalCalibrateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Calibrate_SweepsKeyTermsMissingAt_DraftingEachValue_AndNamesItInTheRecommendation()
+    {
+        Write(GoldenSet, ClearableBar);
+
+        var run = await CliRun.RunAsync("eval", "calibrate", Manifest, "--abstain-below", "0.1,0.5", "--key-terms-missing-at", "0.2,1");
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        // (2 thresholds + the manifest's 0.35) x (0.2, 1 + the manifest's 0.5); one draft per case and value.
+        Assert.Contains("9 settings over 3 cases from 9 drafts", run.Output, StringComparison.Ordinal);
+        Assert.Contains("k = key_terms_missing_at", run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"Recommended: top_k \d, abstain_below 0\.\d\d, key_terms_missing_at \d\.\d\d clears the bar", run.Output);
+    }
+
+    [Fact]
+    public async Task Calibrate_BadMentionedBelow_ExitsTwo_BeforeDrafting()
+    {
+        Write(GoldenSet, ClearableBar);
+
+        var run = await CliRun.RunAsync("eval", "calibrate", Manifest, "--mentioned-below", "lots");
+
+        Assert.True(run.ExitCode == 2, run.Output + run.Error);
+        Assert.Contains("--mentioned-below", run.Error + run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Calibrate_WithAStore_StoresTheSweepWithItsEvent_AndPrintsItsId()
     {
         Write(GoldenSet, ClearableBar);
