@@ -177,6 +177,9 @@ public sealed partial class ApprovalService
             Actors = actors,
             ActionId = successorId,
         }, cancellationToken).ConfigureAwait(false);
+        // A successor allowed at once was answered before its result was on disk: the person deciding is answered
+        // once it is, so the pages they see next show it.
+        await _ledger.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (result.Refusal is { } refused)
         {
             // Only when the workflow changed between the check and the proposal: the original stays closed.
