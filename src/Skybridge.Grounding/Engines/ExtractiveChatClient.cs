@@ -53,18 +53,25 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
         var sentences = Candidates(request);
         // Each question of the case is answered on its own: a ticket asking about the return window and the label
-        // cost needs a sentence for each, not the three best sentences about whichever word is rarest.
-        var perPart = parts.Count == 1 ? MaxSentences : 2;
+        // cost needs a sentence for each, not the three best sentences about whichever word is rarest. A sentence that
+        // asks two things ("are X on by default, and how do I enable them?") is two questions.
+        var questions = parts.SelectMany(p => AnswerShapes.Split(p.Text)).ToList();
+        var perPart = questions.Count == 1 ? MaxSentences : 2;
         var chosen = new List<Sentence>();
-        foreach (var part in parts)
+        IReadOnlyCollection<string> context = [];
+        foreach (var question in questions)
         {
-            foreach (var s in Best(part, sentences, perPart))
+            var own = Terms(question);
+            foreach (var s in Best(question, own, context, sentences, perPart))
             {
                 if (!chosen.Contains(s))
                 {
                     chosen.Add(s);
                 }
             }
+
+            // "...and how do I enable them?": the second question's subject is the first one's.
+            context = own.Count > 0 ? own : context;
         }
 
         // Reading order, each sentence once (the same words on two pages are one claim).
@@ -80,7 +87,10 @@ public sealed partial class ExtractiveChatClient : IChatClient
         return new EngineAnswer(claims);
     }
 
-    private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, HashSet<string> Terms);
+    private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, List<string> TermList)
+    {
+        public HashSet<string> Terms { get; } = TermList.ToHashSet(StringComparer.Ordinal);
+    }
 
     /// <summary>
     /// The whole sentences, list items and table rows of the passages that may answer: never a heading (it names a
@@ -118,21 +128,23 @@ public sealed partial class ExtractiveChatClient : IChatClient
                     continue;
                 }
 
-                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, Terms(text).ToHashSet(StringComparer.Ordinal)));
+                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, Terms(text)));
             }
         }
 
         return sentences;
     }
 
-    private static List<Sentence> Best(QuestionPart part, List<Sentence> sentences, int take)
+    private static List<Sentence> Best(string text, List<string> own, IReadOnlyCollection<string> context, List<Sentence> sentences, int take)
     {
-        var question = Terms(part.Text).ToHashSet(StringComparer.Ordinal);
+        var question = own.Concat(context).ToHashSet(StringComparer.Ordinal);
         if (question.Count == 0 || sentences.Count == 0)
         {
             return [];
         }
 
+        var shape = AnswerShapes.Of(text);
+        var focus = own.ToHashSet(StringComparer.Ordinal);
         // Rarer words among the candidates say more: "warranty" beats "order". Passages come best first from
         // retrieval, so a sentence of the first passage counts more than an equal one of the fifth.
         var weight = question.ToDictionary(t => t, t => Math.Log(1 + (sentences.Count / (1.0 + sentences.Count(s => s.Terms.Contains(t))))));
@@ -140,7 +152,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // One shared word is chance; when some sentence shares two or more with the question, only those qualify.
         var needed = question.Count >= 2 && matches.Any(m => m >= 2) ? 2 : 1;
         var scored = sentences
-            .Select((s, i) => (Sentence: s, Matches: matches[i], Score: (1.0 / (1 + (0.25 * s.PassageIndex))) * s.Terms.Where(question.Contains).Sum(t => weight[t]) / Math.Sqrt(Math.Max(4, s.Terms.Count))))
+            .Select((s, i) => (Sentence: s, Matches: matches[i], Score: Lexical(s, question, weight) * ShapeFactor(shape, s, focus)))
             .Where(s => s.Matches >= needed && s.Score > 0)
             .OrderByDescending(s => s.Score)
             .ToList();
@@ -149,21 +161,41 @@ public sealed partial class ExtractiveChatClient : IChatClient
             return [];
         }
 
-        // "How long" is answered by a duration, "how much" by an amount: when a close candidate states one, the
-        // sentences that do not are no answer to this question.
-        if (part.Type is QuestionType.Duration or QuestionType.Amount)
+        // The answer comes from the page of the best sentence: a second page quoted for a weaker sentence is a
+        // citation the reader must check for nothing.
+        var best = scored[0];
+        return [.. scored
+            .Where(s => s.Sentence.Passage.Document == best.Sentence.Passage.Document && s.Score >= best.Score * 0.6)
+            .Take(take)
+            .Select(s => s.Sentence)];
+    }
+
+    /// <summary>The IDF-weighted question terms of a sentence, for its length, discounted by its passage's rank.</summary>
+    private static double Lexical(Sentence s, HashSet<string> question, Dictionary<string, double> weight) =>
+        (1.0 / (1 + (0.25 * s.PassageIndex))) * s.Terms.Where(question.Contains).Sum(t => weight[t]) / Math.Sqrt(Math.Max(4, s.Terms.Count));
+
+    /// <summary>
+    /// How much a sentence's shape counts for the question: a sentence with the answer's shape (a duration for "how
+    /// long", a definition of the subject for "what is") over one that only mentions the subject; never a question or
+    /// a lead-in that ends in a colon.
+    /// </summary>
+    private static double ShapeFactor(AnswerShape shape, Sentence s, HashSet<string> focus)
+    {
+        if (AnswerShapes.IsNonStatement(s.Text))
         {
-            var floor = scored[0].Score * 0.3;
-            var typed = scored.Where(s => s.Score >= floor && QuestionReading.Addresses(part.Type, s.Sentence.Text)).ToList();
-            if (typed.Count > 0)
-            {
-                scored = typed;
-            }
+            return NonStatementFactor;
         }
 
-        var best = scored[0].Score;
-        return [.. scored.Where(s => s.Score >= best * 0.6).Take(take).Select(s => s.Sentence)];
+        return shape switch
+        {
+            AnswerShape.Open => 1,
+            AnswerShape.Definition => AnswerShapes.Defines(s.Text, s.TermList, focus) ? ShapeBonus : 1,
+            _ => AnswerShapes.Fits(shape, s.Text) ? ShapeBonus : 1,
+        };
     }
+
+    private const double ShapeBonus = 1.8;
+    private const double NonStatementFactor = 0.3;
 
     /// <summary>The sentence as a person reads it: Markdown emphasis, links and table bars taken out.</summary>
     internal static string Plain(string text)
