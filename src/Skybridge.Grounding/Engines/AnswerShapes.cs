@@ -97,19 +97,28 @@ internal static partial class AnswerShapes
     }
 
     /// <summary>
-    /// True when <paramref name="sentence"/> defines a subject named by <paramref name="focus"/>: one of the focus terms
-    /// is among its first words (after an article) and a defining verb follows ("A partial index is an index over...",
-    /// "The VACUUM command rebuilds the database file"). <paramref name="terms"/> are the sentence's analysed terms in
-    /// order; <paramref name="focus"/> the question's.
+    /// How strongly <paramref name="sentence"/> defines a subject named by <paramref name="focus"/>: 0 when it does not;
+    /// 1 when it opens with the subject (a short phrase holding a focus term, not a clause such as "If a function...")
+    /// followed by a defining verb ("The VACUUM command rebuilds the database file"); 2 when that verb is a copula with
+    /// an article ("A partial index is an index over..."). <paramref name="terms"/> turns words into the question's terms.
     /// </summary>
-    public static bool Defines(string sentence, IReadOnlyList<string> terms, IReadOnlySet<string> focus)
+    public static int Defines(string sentence, Func<string, IReadOnlyCollection<string>> terms, IReadOnlySet<string> focus)
     {
         ArgumentNullException.ThrowIfNull(sentence);
         ArgumentNullException.ThrowIfNull(terms);
         ArgumentNullException.ThrowIfNull(focus);
-        // The analyser drops articles and stop words, so the first three terms are the sentence's subject phrase.
-        var opensWithSubject = terms.Take(3).Any(focus.Contains);
-        return opensWithSubject && !sentence.TrimEnd().EndsWith('?') && DefiningVerb().IsMatch(sentence);
+        if (sentence.TrimEnd().EndsWith('?') || DefiningOpening().Match(sentence) is not { Success: true } opening)
+        {
+            return 0;
+        }
+
+        var subject = opening.Groups["subject"].Value;
+        if (ClauseOpening().IsMatch(subject) || !terms(subject).Any(focus.Contains))
+        {
+            return 0;
+        }
+
+        return opening.Groups["copula"].Success ? 2 : 1;
     }
 
     /// <summary>
@@ -192,8 +201,12 @@ internal static partial class AnswerShapes
     [GeneratedRegex(@"^\W*(to\s+\w+|use|run|set|click|open|enter|add|call|create|choose|select|go|type|send|fill|attach|download|sign|contact|reply|write|check|press|install|enable|disable|remove|delete|change|invoke|pass|specify|declare|start|stop|reset|restart|update|turn|put|keep|make|take|try|follow|request|ask)\b|\b(use|run|invoke|call|issue|execute)\s+(the|a|an)\b|\bby\s+(setting|running|calling|adding|using|invoking|issuing|clicking|entering)\b|`|\bpragma\b|\b(step|steps)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ProcedureStatement();
 
-    [GeneratedRegex(@"\b(is|are|was|were|means|refers\s+to|stands\s+for|consists\s+of|provides|returns|causes|allows|lets|makes|creates|rebuilds|gathers|computes|removes|adds|converts|extracts|describes|represents|contains|works|acts|behaves|holds|stores|implements|defines)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex DefiningVerb();
+    // The subject is at most six words before the verb; "is a", "are the" is the copula of a definition.
+    [GeneratedRegex(@"^\W*(?<subject>(?:[^\s,;:]+\s+){1,6}?)(?:(?<copula>(is|are)\s+(a|an|the|one|any)\b)|(is|are|means|refers\s+to|stands\s+for|consists\s+of|provides|returns|causes|allows|lets|makes|creates|rebuilds|gathers|computes|removes|deletes|adds|converts|extracts|describes|represents|contains|works|acts|behaves|holds|stores|implements|defines|changes|sets|queries|reads|writes|copies|checks|runs|builds|turns|controls|determines|specifies|tells|gives|keeps)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DefiningOpening();
+
+    [GeneratedRegex(@"^\W*(if|when|whenever|because|although|though|unless|since|after|before|once|while|for|in|on|at|to|with|by|from|as|so|but|and|or|then|this|that|these|those|it|they|there|here|however|thus|hence|also|even|only|all|some|many|most|each|every|no|not)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ClauseOpening();
 
     [GeneratedRegex(@"\s*[,;]\s*(and|or|but|also)\s+(?<q>(how|what|when|where|why|which|who|can|could|is|are|does|do|will|should)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SecondQuestion();

@@ -151,14 +151,25 @@ public sealed partial class ExtractiveChatClient : IChatClient
         var matches = sentences.Select(s => s.Terms.Count(question.Contains)).ToList();
         // One shared word is chance; when some sentence shares two or more with the question, only those qualify.
         var needed = question.Count >= 2 && matches.Any(m => m >= 2) ? 2 : 1;
+        var lexical = sentences.Select(s => Lexical(s, question, weight)).ToList();
+        // A sentence goes on with the one before it: "The default value of this macro is 1 billion" answers what the
+        // sentence naming the macro is about, so part of its predecessor's score carries over (same passage only).
+        var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && Continues(s.Text)
+            ? Math.Max(lexical[i], CarryOver * lexical[i - 1]) : lexical[i]).ToList();
         var scored = sentences
-            .Select((s, i) => (Sentence: s, Matches: matches[i], Score: Lexical(s, question, weight) * ShapeFactor(shape, s, focus)))
+            .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Score: carried[i] * ShapeFactor(shape, s, focus)))
             .Where(s => s.Matches >= needed && s.Score > 0)
             .OrderByDescending(s => s.Score)
             .ToList();
         if (scored.Count == 0)
         {
             return [];
+        }
+
+        // A question or a lead-in is quoted only when nothing else mentions the question's terms.
+        if (scored.Any(s => !AnswerShapes.IsNonStatement(s.Sentence.Text)))
+        {
+            scored = [.. scored.Where(s => !AnswerShapes.IsNonStatement(s.Sentence.Text))];
         }
 
         // The answer comes from the page of the best sentence: a second page quoted for a weaker sentence is a
@@ -189,12 +200,19 @@ public sealed partial class ExtractiveChatClient : IChatClient
         return shape switch
         {
             AnswerShape.Open => 1,
-            AnswerShape.Definition => AnswerShapes.Defines(s.Text, s.TermList, focus) ? ShapeBonus : 1,
+            AnswerShape.Definition => AnswerShapes.Defines(s.Text, TermsOf, focus) switch { 2 => ShapeBonus * 1.4, 1 => ShapeBonus, _ => 1 },
             _ => AnswerShapes.Fits(shape, s.Text) ? ShapeBonus : 1,
         };
     }
 
     private const double ShapeBonus = 1.8;
+    private const double CarryOver = 0.6;
+
+    /// <summary>A sentence that refers back to the one before it ("this macro", "it", "in this mode", "however").</summary>
+    private static bool Continues(string text) => ContinuesPattern().IsMatch(text);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\W*(it|its|this|that|these|those|they|their|such|there|here|however|but|so|thus|hence|also|then|otherwise|instead|in\s+(this|that|these|such)|the\s+default)\b|\b(this|that|these|those|such)\s+\w+", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ContinuesPattern();
     private const double NonStatementFactor = 0.3;
 
     /// <summary>The sentence as a person reads it: Markdown emphasis, links and table bars taken out.</summary>
@@ -211,6 +229,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\[([^\]]*)\]\([^)]*\)")]
     private static partial System.Text.RegularExpressions.Regex MarkdownLink();
+
+    private static IReadOnlyCollection<string> TermsOf(string text) => Terms(text);
 
     private static List<string> Terms(string text)
     {
