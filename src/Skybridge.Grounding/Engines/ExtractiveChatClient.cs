@@ -174,9 +174,15 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
         // The answer comes from the page of the best sentence: a second page quoted for a weaker sentence is a
         // citation the reader must check for nothing.
-        var best = scored[0];
-        return [.. scored
-            .Where(s => s.Sentence.Passage.Document == best.Sentence.Passage.Document && s.Score >= best.Score * 0.6)
+        // The page is the one whose sentences together answer best: a page that states the subject in several
+        // sentences is the subject's own page, not one that mentions it in passing.
+        var page = scored
+            .GroupBy(s => s.Sentence.Passage.Document, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Select(s => s.Score).Take(2).Select((v, i) => i == 0 ? v : v * SecondSentenceWeight).Sum())
+            .First();
+        var best = page.First();
+        return [.. page
+            .Where(s => s.Score >= best.Score * 0.6)
             .Take(take)
             .Select(s => s.Sentence)];
     }
@@ -207,6 +213,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
     private const double ShapeBonus = 1.8;
     private const double CarryOver = 0.6;
+    private const double SecondSentenceWeight = 0.5;
 
     /// <summary>A sentence that refers back to the one before it ("this macro", "it", "in this mode", "however").</summary>
     private static bool Continues(string text) => ContinuesPattern().IsMatch(text);
