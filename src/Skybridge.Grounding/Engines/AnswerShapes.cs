@@ -189,7 +189,7 @@ internal static partial class AnswerShapes
     [GeneratedRegex(@"[€$£¥]\s*\d|\d\s*[€$£¥]|\b\d+([.,]\d+)?\s*(EUR|USD|GBP|CHF|euros?|dollars?|pounds?|cents?)\b|\b(EUR|USD|GBP|CHF)\s*\d|\d\s*%|\bper\s*cent\b|\bfree(\s+of\s+charge)?\b|\bno\s+charge\b|\bwithout\s+(paying|charge)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AmountStatement();
 
-    [GeneratedRegex(@"\d|\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred|thousand|million|billion|trillion|dozen|unlimited|no\s+limit|single|double)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\d|\b(zero|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|fifty|hundred|thousand|million|billion|trillion|dozen|unlimited|no\s+limit)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex NumberStatement();
 
     [GeneratedRegex(@"\b(1[89]|20)\d\d\b|\b(version|release)\s+\d|\b\d+\.\d+(\.\d+)?\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\b(since|until|before|after|once|whenever|as\s+soon\s+as|when|within|on\s+(the\s+)?(next|first|last))\b|\b(reaches|exceeds|every|each\s+time|automatically)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -149,16 +149,21 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // retrieval, so a sentence of the first passage counts more than an equal one of the fifth.
         var weight = question.ToDictionary(t => t, t => Math.Log(1 + (sentences.Count / (1.0 + sentences.Count(s => s.Terms.Contains(t))))));
         var matches = sentences.Select(s => s.Terms.Count(question.Contains)).ToList();
+        // A question or a lead-in is quoted only when no statement mentions the question's terms: a FAQ's own question
+        // shares every word with the customer's and would otherwise set the bar its answer cannot reach.
+        var statements = sentences.Select(s => !AnswerShapes.IsNonStatement(s.Text)).ToList();
+        var onlyStatements = matches.Where((m, i) => statements[i]).Any(m => m >= 1);
         // One shared word is chance; when some sentence shares two or more with the question, only those qualify.
-        var needed = question.Count >= 2 && matches.Any(m => m >= 2) ? 2 : 1;
+        var needed = question.Count >= 2 && matches.Where((m, i) => statements[i] || !onlyStatements).Any(m => m >= 2) ? 2 : 1;
         var lexical = sentences.Select(s => Lexical(s, question, weight)).ToList();
         // A sentence goes on with the one before it: "The default value of this macro is 1 billion" answers what the
-        // sentence naming the macro is about, so part of its predecessor's score carries over (same passage only).
-        var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && Continues(s.Text)
+        // sentence naming the macro is about, and the sentence after a FAQ's question is its answer, so part of the
+        // predecessor's score carries over (same passage only).
+        var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && (Continues(s.Text) || sentences[i - 1].Text.TrimEnd().EndsWith('?'))
             ? Math.Max(lexical[i], CarryOver * lexical[i - 1]) : lexical[i]).ToList();
         var scored = sentences
             .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Score: carried[i] * ShapeFactor(shape, s, focus)))
-            .Where(s => s.Matches >= needed && s.Score > 0)
+            .Where((s, i) => s.Matches >= needed && s.Score > 0 && (statements[i] || !onlyStatements))
             .OrderByDescending(s => s.Score)
             .ToList();
         if (scored.Count == 0)
@@ -166,14 +171,6 @@ public sealed partial class ExtractiveChatClient : IChatClient
             return [];
         }
 
-        // A question or a lead-in is quoted only when nothing else mentions the question's terms.
-        if (scored.Any(s => !AnswerShapes.IsNonStatement(s.Sentence.Text)))
-        {
-            scored = [.. scored.Where(s => !AnswerShapes.IsNonStatement(s.Sentence.Text))];
-        }
-
-        // The answer comes from the page of the best sentence: a second page quoted for a weaker sentence is a
-        // citation the reader must check for nothing.
         // The page is the one whose sentences together answer best: a page that states the subject in several
         // sentences is the subject's own page, not one that mentions it in passing.
         var page = scored
