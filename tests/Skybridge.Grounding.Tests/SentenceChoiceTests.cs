@@ -112,4 +112,12 @@ public sealed class SentenceChoiceTests
         Assert.Contains("Foreign key constraints are disabled by default.", text, StringComparison.Ordinal);
         Assert.Contains("PRAGMA foreign_keys = ON", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Answer_QuotesASentenceWithTheAnswersShape_ThatSharesOneWordFewer()
+    {
+        var answer = Ask("How long is the account locked?",
+            ("password-reset.md", "Your account is locked after five wrong passwords. The lock ends after 15 minutes."));
+        Assert.Contains("The lock ends after 15 minutes.", Text(answer), StringComparison.Ordinal);
+    }
 }

@@ -162,8 +162,11 @@ public sealed partial class ExtractiveChatClient : IChatClient
         var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && (Continues(s.Text) || sentences[i - 1].Text.TrimEnd().EndsWith('?'))
             ? Math.Max(lexical[i], CarryOver * lexical[i - 1]) : lexical[i]).ToList();
         var scored = sentences
-            .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Score: carried[i] * ShapeFactor(shape, s, focus)))
-            .Where((s, i) => s.Matches >= needed && s.Score > 0 && (statements[i] || !onlyStatements))
+            .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Factor: ShapeFactor(shape, s, focus), Lexical: carried[i]))
+            .Select(s => (s.Sentence, s.Matches, s.Factor, Score: s.Lexical * s.Factor))
+            // A sentence with the answer's shape qualifies with one shared word fewer: "A reset link unlocks it at once"
+            // answers "how long is my account locked?" in words of its own.
+            .Where((s, i) => s.Matches >= (s.Factor > 1 ? Math.Max(1, needed - 1) : needed) && s.Score > 0 && (statements[i] || !onlyStatements))
             .OrderByDescending(s => s.Score)
             .ToList();
         if (scored.Count == 0)
@@ -179,7 +182,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             .First();
         var best = page.First();
         return [.. page
-            .Where(s => s.Score >= best.Score * 0.6)
+            .Where(s => s.Score >= best.Score * FollowerShare)
             .Take(take)
             .Select(s => s.Sentence)];
     }
@@ -211,6 +214,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
     private const double ShapeBonus = 1.8;
     private const double CarryOver = 0.6;
     private const double SecondSentenceWeight = 0.5;
+    private const double FollowerShare = 0.45;
 
     /// <summary>A sentence that refers back to the one before it ("this macro", "it", "in this mode", "however").</summary>
     private static bool Continues(string text) => ContinuesPattern().IsMatch(text);
