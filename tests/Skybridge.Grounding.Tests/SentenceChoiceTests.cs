@@ -57,7 +57,9 @@ public sealed class SentenceChoiceTests
     public void Split_MakesTwoQuestionsOfOneSentenceThatAsksTwo()
     {
         Assert.Equal(["Are foreign keys on by default", "how do I enable them?"], AnswerShapes.Split("Are foreign keys on by default, and how do I enable them?"));
+        Assert.Equal(["Which version added strict tables", "which added generated columns?"], AnswerShapes.Split("Which version added strict tables and which added generated columns?"));
         Assert.Equal(["What is a partial index?"], AnswerShapes.Split("What is a partial index?"));
+        Assert.Equal(["Can I return boots and is the label free?"], AnswerShapes.Split("Can I return boots and is the label free?"));
     }
 
     [Fact]

@@ -134,8 +134,8 @@ internal static partial class AnswerShapes
 
     /// <summary>
     /// The questions of one sentence that asks two ("Are X on by default, and how do I enable them?"): split before a
-    /// second question word that follows a comma or a semicolon with "and", "or" or "but". One element when there is no
-    /// second question.
+    /// second question word that follows "and", "or" or "but" (after a comma or semicolon, or a wh-word without one).
+    /// One element when there is no second question.
     /// </summary>
     public static IReadOnlyList<string> Split(string question)
     {
@@ -208,6 +208,8 @@ internal static partial class AnswerShapes
     [GeneratedRegex(@"^\W*(if|when|whenever|because|although|though|unless|since|after|before|once|while|for|in|on|at|to|with|by|from|as|so|but|and|or|then|this|that|these|those|it|they|there|here|however|thus|hence|also|even|only|all|some|many|most|each|every|no|not)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ClauseOpening();
 
-    [GeneratedRegex(@"\s*[,;]\s*(and|or|but|also)\s+(?<q>(how|what|when|where|why|which|who|can|could|is|are|does|do|will|should)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // After a comma or semicolon any question word opens a second question; without one only a wh-word does ("which
+    // version added X and which added Y"), since "and is" or "and do" more often continue the first question.
+    [GeneratedRegex(@"\s*[,;]\s*(and|or|but|also)\s+(?<q>(how|what|when|where|why|which|who|can|could|is|are|does|do|will|should)\b)|\s+(and|or|but)\s+(?<q>(how|what|when|where|why|which|who)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SecondQuestion();
 }

@@ -62,7 +62,10 @@ public sealed partial class ExtractiveChatClient : IChatClient
         foreach (var question in questions)
         {
             var own = Terms(question);
-            foreach (var s in Best(question, own, context, sentences, perPart))
+            // The first question's terms stand in for a pronoun or a missing subject of the next one ("...and how do I
+            // enable them?"); a question with a subject of its own is answered on its own terms.
+            var inherited = own.Count < 2 || Pronoun().IsMatch(question) ? context : [];
+            foreach (var s in Best(question, own, inherited, sentences, perPart))
             {
                 if (!chosen.Contains(s))
                 {
@@ -234,6 +237,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
         return string.Join(' ', plain.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(it|its|they|them|their|this|that|these|those|one)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Pronoun();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\[([^\]]*)\]\([^)]*\)")]
     private static partial System.Text.RegularExpressions.Regex MarkdownLink();
