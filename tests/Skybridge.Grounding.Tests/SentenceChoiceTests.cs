@@ -122,4 +122,14 @@ public sealed class SentenceChoiceTests
             ("password-reset.md", "Your account is locked after five wrong passwords. The lock ends after 15 minutes."));
         Assert.Contains("The lock ends after 15 minutes.", Text(answer), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Answer_ReadsATableRowWithItsHeader_SoTheHeadersWordsMatchTheQuestion()
+    {
+        var answer = Ask("Where do I send a refund request for PayPal?",
+            ("refunds.md", "PayPal payments are charged at once.\n\n| Payment | Refund requests |\n|---|---|\n| PayPal | through the PayPal resolution centre |\n| Card | by email to the shop |\n"));
+        var text = Text(answer);
+        Assert.Contains("through the PayPal resolution centre", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("charged at once", text, StringComparison.Ordinal);
+    }
 }

@@ -131,7 +131,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
                     continue;
                 }
 
-                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, Terms(text)));
+                // A row is read with its header ("PayPal | usually within 24 hours" under "Payment | Refund visible"), so
+                // the header's words are the row's too.
+                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, isRow && header is not null ? [.. Terms(text), .. Terms(header)] : Terms(text)));
             }
         }
 
