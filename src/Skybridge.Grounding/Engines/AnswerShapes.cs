@@ -64,14 +64,16 @@ internal static partial class AnswerShapes
             return AnswerShape.Time;
         }
 
+        // "Are foreign keys on by default?" asks for a yes or no, "what is the default" for a value: a question that
+        // opens with a verb is a yes/no question unless it asks "how many" or "how much".
+        if (YesNoQuestion().IsMatch(question) && !HowMany().IsMatch(question))
+        {
+            return AnswerShape.YesNo;
+        }
+
         if (NumberQuestion().IsMatch(question))
         {
             return AnswerShape.Number;
-        }
-
-        if (YesNoQuestion().IsMatch(question))
-        {
-            return AnswerShape.YesNo;
         }
 
         return DefinitionQuestion().IsMatch(question) ? AnswerShape.Definition : AnswerShape.Open;
@@ -176,6 +178,9 @@ internal static partial class AnswerShapes
 
     [GeneratedRegex(@"\bhow\s+(many|much|high|big|large|small|far|busy|often|deep|wide|fast)\b|\b(maximum|minimum|max|min|largest|smallest|highest|lowest|limit|default)\b|\bwhat\s+(size|sizes|number|values?|range)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex NumberQuestion();
+
+    [GeneratedRegex(@"\bhow\s+(many|much|high|big|large|small|far|often|long)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex HowMany();
 
     [GeneratedRegex(@"^\W*(can|could|may|might|is|are|am|do|does|did|will|would|should|shall|must|has|have|was|were)\b|\bis\s+it\s+(possible|safe|allowed|ok|okay)\b|\bam\s+i\s+allowed\b|\b(can|may)\s+i\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex YesNoQuestion();
