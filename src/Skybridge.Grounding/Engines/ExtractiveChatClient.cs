@@ -8,8 +8,9 @@ namespace Skybridge.Grounding.Engines;
 
 /// <summary>
 /// The built-in answer engine, needing no model: it reads the passages it is given, scores each sentence by the
-/// IDF-weighted question terms it contains (English stemming, as retrieval uses), and answers with the best
-/// sentences quoted verbatim, each citing its passage. It speaks <see cref="IChatClient"/> like any model, so the
+/// IDF-weighted question terms it contains (English stemming, as retrieval uses) and by whether it has the shape of
+/// the answer (<see cref="AnswerShapes"/>: a duration for "how long", a definition for "what is"), and answers each
+/// question with the best sentences of one page quoted verbatim, each citing its passage. It speaks <see cref="IChatClient"/> like any model, so the
 /// pipeline around it is the same for every engine; no text leaves the process.
 /// </summary>
 public sealed partial class ExtractiveChatClient : IChatClient
@@ -18,6 +19,14 @@ public sealed partial class ExtractiveChatClient : IChatClient
     public const string Name = "builtin-extractive";
 
     private const int MaxSentences = 3;
+
+    // Measured on both golden sets (docs/performance.md, "Sentence choice by question type"): a shape bonus of 2.5,
+    // three sentences in a page's score, or four sentences to an answer did no better.
+    private const double ShapeBonus = 1.8;
+    private const double NonStatementFactor = 0.3;
+    private const double CarryOver = 0.6;
+    private const double SecondSentenceWeight = 0.5;
+    private const double FollowerShare = 0.45;
     private static readonly Analyzer Analyzer = Retrieval.GroundingAnalyzer.Create();
 
     /// <inheritdoc />
@@ -53,18 +62,28 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
         var sentences = Candidates(request);
         // Each question of the case is answered on its own: a ticket asking about the return window and the label
-        // cost needs a sentence for each, not the three best sentences about whichever word is rarest.
-        var perPart = parts.Count == 1 ? MaxSentences : 2;
+        // cost needs a sentence for each, not the three best sentences about whichever word is rarest. A sentence that
+        // asks two things ("are X on by default, and how do I enable them?") is two questions.
+        var questions = parts.SelectMany(p => AnswerShapes.Split(p.Text)).ToList();
+        var perPart = questions.Count == 1 ? MaxSentences : 2;
         var chosen = new List<Sentence>();
-        foreach (var part in parts)
+        IReadOnlyCollection<string> context = [];
+        foreach (var question in questions)
         {
-            foreach (var s in Best(part, sentences, perPart))
+            var own = Terms(question);
+            // The first question's terms stand in for a pronoun or a missing subject of the next one ("...and how do I
+            // enable them?"); a question with a subject of its own is answered on its own terms.
+            var inherited = own.Count < 2 || Pronoun().IsMatch(question) ? context : [];
+            foreach (var s in Best(question, own, inherited, sentences, perPart))
             {
                 if (!chosen.Contains(s))
                 {
                     chosen.Add(s);
                 }
             }
+
+            // What the next question may borrow.
+            context = own.Count > 0 ? own : context;
         }
 
         // Reading order, each sentence once (the same words on two pages are one claim).
@@ -80,7 +99,10 @@ public sealed partial class ExtractiveChatClient : IChatClient
         return new EngineAnswer(claims);
     }
 
-    private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, HashSet<string> Terms);
+    private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, List<string> TermList)
+    {
+        public HashSet<string> Terms { get; } = TermList.ToHashSet(StringComparer.Ordinal);
+    }
 
     /// <summary>
     /// The whole sentences, list items and table rows of the passages that may answer: never a heading (it names a
@@ -118,30 +140,47 @@ public sealed partial class ExtractiveChatClient : IChatClient
                     continue;
                 }
 
-                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, Terms(text).ToHashSet(StringComparer.Ordinal)));
+                // A row is read with its header ("PayPal | usually within 24 hours" under "Payment | Refund visible"), so
+                // the header's words are the row's too.
+                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, isRow && header is not null ? [.. Terms(text), .. Terms(header)] : Terms(text)));
             }
         }
 
         return sentences;
     }
 
-    private static List<Sentence> Best(QuestionPart part, List<Sentence> sentences, int take)
+    private static List<Sentence> Best(string text, List<string> own, IReadOnlyCollection<string> context, List<Sentence> sentences, int take)
     {
-        var question = Terms(part.Text).ToHashSet(StringComparer.Ordinal);
+        var question = own.Concat(context).ToHashSet(StringComparer.Ordinal);
         if (question.Count == 0 || sentences.Count == 0)
         {
             return [];
         }
 
+        var shape = AnswerShapes.Of(text);
+        var focus = own.ToHashSet(StringComparer.Ordinal);
         // Rarer words among the candidates say more: "warranty" beats "order". Passages come best first from
         // retrieval, so a sentence of the first passage counts more than an equal one of the fifth.
         var weight = question.ToDictionary(t => t, t => Math.Log(1 + (sentences.Count / (1.0 + sentences.Count(s => s.Terms.Contains(t))))));
         var matches = sentences.Select(s => s.Terms.Count(question.Contains)).ToList();
+        // A question or a lead-in is quoted only when no statement mentions the question's terms: a FAQ's own question
+        // shares every word with the customer's and would otherwise set the bar its answer cannot reach.
+        var statements = sentences.Select(s => !AnswerShapes.IsNonStatement(s.Text)).ToList();
+        var onlyStatements = matches.Where((m, i) => statements[i]).Any(m => m >= 1);
         // One shared word is chance; when some sentence shares two or more with the question, only those qualify.
-        var needed = question.Count >= 2 && matches.Any(m => m >= 2) ? 2 : 1;
+        var needed = question.Count >= 2 && matches.Where((m, i) => statements[i] || !onlyStatements).Any(m => m >= 2) ? 2 : 1;
+        var lexical = sentences.Select(s => Lexical(s, question, weight)).ToList();
+        // A sentence goes on with the one before it: "The default value of this macro is 1 billion" answers what the
+        // sentence naming the macro is about, and the sentence after a FAQ's question is its answer, so part of the
+        // predecessor's score carries over (same passage only).
+        var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && (Continues(s.Text) || sentences[i - 1].Text.TrimEnd().EndsWith('?'))
+            ? Math.Max(lexical[i], CarryOver * lexical[i - 1]) : lexical[i]).ToList();
         var scored = sentences
-            .Select((s, i) => (Sentence: s, Matches: matches[i], Score: (1.0 / (1 + (0.25 * s.PassageIndex))) * s.Terms.Where(question.Contains).Sum(t => weight[t]) / Math.Sqrt(Math.Max(4, s.Terms.Count))))
-            .Where(s => s.Matches >= needed && s.Score > 0)
+            .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Factor: ShapeFactor(shape, s, focus), Lexical: carried[i]))
+            .Select(s => (s.Sentence, s.Matches, s.Factor, Score: s.Lexical * s.Factor))
+            // A sentence with the answer's shape qualifies with one shared word fewer: "A reset link unlocks it at once"
+            // answers "how long is my account locked?" in words of its own.
+            .Where((s, i) => s.Matches >= (s.Factor > 1 ? Math.Max(1, needed - 1) : needed) && s.Score > 0 && (statements[i] || !onlyStatements))
             .OrderByDescending(s => s.Score)
             .ToList();
         if (scored.Count == 0)
@@ -149,21 +188,48 @@ public sealed partial class ExtractiveChatClient : IChatClient
             return [];
         }
 
-        // "How long" is answered by a duration, "how much" by an amount: when a close candidate states one, the
-        // sentences that do not are no answer to this question.
-        if (part.Type is QuestionType.Duration or QuestionType.Amount)
+        // The page is the one whose sentences together answer best: a page that states the subject in several
+        // sentences is the subject's own page, not one that mentions it in passing.
+        var page = scored
+            .GroupBy(s => s.Sentence.Passage.Document, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Select(s => s.Score).Take(2).Select((v, i) => i == 0 ? v : v * SecondSentenceWeight).Sum())
+            .First();
+        var best = page.First();
+        return [.. page
+            .Where(s => s.Score >= best.Score * FollowerShare)
+            .Take(take)
+            .Select(s => s.Sentence)];
+    }
+
+    /// <summary>The IDF-weighted question terms of a sentence, for its length, discounted by its passage's rank.</summary>
+    private static double Lexical(Sentence s, HashSet<string> question, Dictionary<string, double> weight) =>
+        (1.0 / (1 + (0.25 * s.PassageIndex))) * s.Terms.Where(question.Contains).Sum(t => weight[t]) / Math.Sqrt(Math.Max(4, s.Terms.Count));
+
+    /// <summary>
+    /// How much a sentence's shape counts for the question: a sentence with the answer's shape (a duration for "how
+    /// long", a definition of the subject for "what is") over one that only mentions the subject; never a question or
+    /// a lead-in that ends in a colon.
+    /// </summary>
+    private static double ShapeFactor(AnswerShape shape, Sentence s, HashSet<string> focus)
+    {
+        if (AnswerShapes.IsNonStatement(s.Text))
         {
-            var floor = scored[0].Score * 0.3;
-            var typed = scored.Where(s => s.Score >= floor && QuestionReading.Addresses(part.Type, s.Sentence.Text)).ToList();
-            if (typed.Count > 0)
-            {
-                scored = typed;
-            }
+            return NonStatementFactor;
         }
 
-        var best = scored[0].Score;
-        return [.. scored.Where(s => s.Score >= best * 0.6).Take(take).Select(s => s.Sentence)];
+        return shape switch
+        {
+            AnswerShape.Open => 1,
+            AnswerShape.Definition => AnswerShapes.Defines(s.Text, TermsOf, focus) switch { 2 => ShapeBonus * 1.4, 1 => ShapeBonus, _ => 1 },
+            _ => AnswerShapes.Fits(shape, s.Text) ? ShapeBonus : 1,
+        };
     }
+
+    /// <summary>A sentence that refers back to the one before it ("this macro", "it", "in this mode", "however").</summary>
+    private static bool Continues(string text) => ContinuesPattern().IsMatch(text);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\W*(it|its|this|that|these|those|they|their|such|there|here|however|but|so|thus|hence|also|then|otherwise|instead|in\s+(this|that|these|such)|the\s+default)\b|\b(this|that|these|those|such)\s+\w+", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex ContinuesPattern();
 
     /// <summary>The sentence as a person reads it: Markdown emphasis, links and table bars taken out.</summary>
     internal static string Plain(string text)
@@ -177,8 +243,13 @@ public sealed partial class ExtractiveChatClient : IChatClient
         return string.Join(' ', plain.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(it|its|they|them|their|this|that|these|those|one)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Pronoun();
+
     [System.Text.RegularExpressions.GeneratedRegex(@"\[([^\]]*)\]\([^)]*\)")]
     private static partial System.Text.RegularExpressions.Regex MarkdownLink();
+
+    private static IReadOnlyCollection<string> TermsOf(string text) => Terms(text);
 
     private static List<string> Terms(string text)
     {

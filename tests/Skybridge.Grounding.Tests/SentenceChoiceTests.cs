@@ -1,0 +1,138 @@
+using Skybridge.Grounding.Engines;
+
+namespace Skybridge.Grounding.Tests;
+
+/// <summary>
+/// Which sentences the built-in engine quotes: the one that states what the question asks (a number for "how many", a
+/// definition for "what is"), never a question or a lead-in, from one page per question, and each question of a
+/// two-question sentence answered.
+/// </summary>
+public sealed class SentenceChoiceTests
+{
+    private static EngineAnswer Ask(string question, params (string Document, string Text)[] passages) =>
+        ExtractiveChatClient.Answer(new AnswerRequest(question, [.. passages.Select((p, i) => new PromptPassage("P" + (i + 1), p.Document, p.Document, p.Text))]));
+
+    private static string Text(EngineAnswer answer) => string.Join(" ", answer.Claims.Select(c => c.Text));
+
+    [Theory]
+    [InlineData("How long does a refund take?", nameof(AnswerShape.Duration))]
+    [InlineData("How much does express delivery cost?", nameof(AnswerShape.Amount))]
+    [InlineData("How many databases can be attached by default?", nameof(AnswerShape.Number))]
+    [InlineData("What is the maximum page size?", nameof(AnswerShape.Number))]
+    [InlineData("Since when is the feature supported?", nameof(AnswerShape.Time))]
+    [InlineData("Which version added window functions?", nameof(AnswerShape.Time))]
+    [InlineData("Can I return worn boots?", nameof(AnswerShape.YesNo))]
+    [InlineData("Are foreign keys on by default?", nameof(AnswerShape.YesNo))]
+    [InlineData("What is the default cache size?", nameof(AnswerShape.Number))]
+    [InlineData("Is there a limit on how many tables a schema holds?", nameof(AnswerShape.Number))]
+    [InlineData("Is the cache shared between connections?", nameof(AnswerShape.YesNo))]
+    [InlineData("What is a partial index?", nameof(AnswerShape.Definition))]
+    [InlineData("What does the vacuum command do?", nameof(AnswerShape.Definition))]
+    [InlineData("How do I enable the cache?", nameof(AnswerShape.Procedure))]
+    [InlineData("Why did my parcel go back?", nameof(AnswerShape.Open))]
+    public void Of_ReadsTheAnswerShape_FromTheQuestionWording(string question, string expected) =>
+        Assert.Equal(expected, AnswerShapes.Of(question).ToString());
+
+    [Theory]
+    [InlineData(nameof(AnswerShape.Number), "The limit is set to 10 by default.", true)]
+    [InlineData(nameof(AnswerShape.Number), "The limit can be changed at compile time.", false)]
+    [InlineData(nameof(AnswerShape.Amount), "Express delivery costs 19.90 EUR.", true)]
+    [InlineData(nameof(AnswerShape.Amount), "Express delivery is available in most countries.", false)]
+    [InlineData(nameof(AnswerShape.Time), "The feature was added in version 3.25.0.", true)]
+    [InlineData(nameof(AnswerShape.YesNo), "Worn boots cannot be returned.", true)]
+    [InlineData(nameof(AnswerShape.YesNo), "Boots come in many colours.", false)]
+    [InlineData(nameof(AnswerShape.Procedure), "Use the settings page to turn it on.", true)]
+    public void Fits_TellsWhetherASentenceHasTheShape(string shape, string sentence, bool expected) =>
+        Assert.Equal(expected, AnswerShapes.Fits(Enum.Parse<AnswerShape>(shape), sentence));
+
+    [Theory]
+    [InlineData("A partial index is an index over a subset of the rows of a table.", 2)]
+    [InlineData("The index command rebuilds every index of the table.", 1)]
+    [InlineData("If a table has a WHERE clause, then it is a partial index.", 0)]
+    [InlineData("What is a partial index?", 0)]
+    public void Defines_RecognisesASentenceThatOpensWithTheSubjectAndSaysWhatItIs(string sentence, int expected)
+    {
+        var focus = new HashSet<string>(["partial", "index"], StringComparer.Ordinal);
+        Assert.Equal(expected, AnswerShapes.Defines(sentence, text => [.. text.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries)], focus));
+    }
+
+    [Fact]
+    public void Split_MakesTwoQuestionsOfOneSentenceThatAsksTwo()
+    {
+        Assert.Equal(["Are foreign keys on by default", "how do I enable them?"], AnswerShapes.Split("Are foreign keys on by default, and how do I enable them?"));
+        Assert.Equal(["Which version added strict tables", "which added generated columns?"], AnswerShapes.Split("Which version added strict tables and which added generated columns?"));
+        Assert.Equal(["What is a partial index?"], AnswerShapes.Split("What is a partial index?"));
+        Assert.Equal(["Can I return boots and is the label free?"], AnswerShapes.Split("Can I return boots and is the label free?"));
+    }
+
+    [Fact]
+    public void Answer_QuotesTheDefiningSentence_ForAWhatIsQuestion()
+    {
+        var answer = Ask("What is a partial index?",
+            ("indexes.md", "If an index has a WHERE clause, then it is a partial index. Partial index rows skip the partial index scan. Some partial index examples follow. A partial index is an index over a subset of the rows of a table."));
+        Assert.Contains("A partial index is an index over a subset of the rows of a table.", Text(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_QuotesTheSentenceWithANumber_ForAHowManyQuestion()
+    {
+        var answer = Ask("How many attached databases are allowed?",
+            ("limits.md", "Attached databases are listed by the database list command. Attached databases share one connection. Attached databases have a schema name. Attached databases are read like the main database. Detached databases are closed at once. The number of attached databases is limited to 10 by default, and the limit cannot be raised above 125."));
+        Assert.Contains("limited to 10 by default", Text(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_NeverQuotesAQuestion_WhenAStatementAnswersIt()
+    {
+        var answer = Ask("How do I create an autoincrement field?",
+            ("faq.md", "(1) How do I create an autoincrement field? Short answer: a column declared as integer primary key will autoincrement when a null is inserted."));
+        Assert.DoesNotContain(answer.Claims, c => c.Text.EndsWith('?'));
+        Assert.Contains("will autoincrement", Text(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_QuotesTheSentenceThatGoesOnFromTheSubject_WhenItHoldsTheNumber()
+    {
+        var answer = Ask("What is the maximum length of a string by default?",
+            ("limits.md", "The maximum length of a string is defined by the macro MAX_LENGTH. The maximum length of a string can be lowered at run time. The maximum length of a string is checked on every insert. The default value of this macro is 1 billion."));
+        Assert.Contains("The default value of this macro is 1 billion.", Text(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_CitesOnlyThePageItQuotes_WhenAnotherPageOnlyMentionsTheSubject()
+    {
+        var answer = Ask("How long is the return window for boots?",
+            ("returns.md", "Boots can be returned within 30 days of delivery. The return window for boots starts on the day of delivery."),
+            ("care.md", "Waterproof boots need wax after each return from a long walk in the rain."));
+        var cited = answer.Claims.SelectMany(c => c.Citations).Select(c => c.Passage).Distinct().ToList();
+        Assert.Equal(["P1"], cited);
+    }
+
+    [Fact]
+    public void Answer_AnswersBothQuestions_OfASentenceThatAsksTwo()
+    {
+        var answer = Ask("Are foreign keys on by default, and how do I enable them?",
+            ("foreignkeys.md", "Foreign key constraints are disabled by default. Foreign key support is compiled in by default. Foreign key constraints are checked at the end of each statement by default. Foreign key errors are reported by default. To enable them, run the statement PRAGMA foreign_keys = ON on each connection."));
+        var text = Text(answer);
+        Assert.Contains("Foreign key constraints are disabled by default.", text, StringComparison.Ordinal);
+        Assert.Contains("PRAGMA foreign_keys = ON", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_QuotesASentenceWithTheAnswersShape_ThatSharesOneWordFewer()
+    {
+        var answer = Ask("How long is the account locked?",
+            ("password-reset.md", "Your account is locked after five wrong passwords. The lock ends after 15 minutes."));
+        Assert.Contains("The lock ends after 15 minutes.", Text(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_ReadsATableRowWithItsHeader_SoTheHeadersWordsMatchTheQuestion()
+    {
+        var answer = Ask("Where do I send a refund request for PayPal?",
+            ("refunds.md", "PayPal payments are charged at once.\n\n| Payment | Refund requests |\n|---|---|\n| PayPal | through the PayPal resolution centre |\n| Card | by email to the shop |\n"));
+        var text = Text(answer);
+        Assert.Contains("through the PayPal resolution centre", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("charged at once", text, StringComparison.Ordinal);
+    }
+}
