@@ -86,4 +86,14 @@ public sealed class AnswerQualityTests : IClassFixture<GroundingFixture>
         var handedOver = Assert.Single(draft.HandedOver);
         Assert.Contains("gift vouchers", handedOver, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AnswerAsync_OneSentenceAskingTwoThings_AnswersOne_AndHandsTheOtherOver()
+    {
+        var draft = await AskAsync("How long do I have to return unused items, and do you sell gift vouchers for birthdays?");
+        Assert.False(draft.Abstained, draft.ReasonDetail);
+        Assert.Contains("30 days", draft.Answer, StringComparison.Ordinal);
+        var handedOver = Assert.Single(draft.HandedOver);
+        Assert.StartsWith("do you sell gift vouchers", handedOver, StringComparison.Ordinal);
+    }
 }

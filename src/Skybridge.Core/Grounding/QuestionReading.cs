@@ -38,21 +38,84 @@ public static partial class QuestionReading
         var questions = sentences.Where(s => IsQuestion(s.Of(text))).ToList();
         if (questions.Count <= 1)
         {
-            var whole = text.Trim();
-            var type = questions.Count == 1 ? TypeOf(questions[0].Of(text)) : TypeOf(whole);
-            return whole.Length == 0 ? [] : [new QuestionPart(new TextSpan(0, text.Length), text, type)];
+            if (text.Trim().Length == 0)
+            {
+                return [];
+            }
+
+            // Only a question is split: a request without one ("tell me what he bought and where it went") is one ask.
+            var asked = questions.Count == 1 ? questions[0] : new TextSpan(0, text.Length);
+            var pieces = questions.Count == 1 ? SplitSentence(text, asked) : [asked];
+            if (pieces.Count == 1)
+            {
+                return [new QuestionPart(new TextSpan(0, text.Length), text, TypeOf(asked.Of(text).Trim()))];
+            }
+
+            // The statements before the question are the first part's context.
+            pieces[0] = new TextSpan(0, pieces[0].End);
+            return [.. pieces.Select(p => new QuestionPart(p, p.Of(text), TypeOf(p.Of(text))))];
         }
 
         // The statements before the first question are its context ("I bought boots last week. How long...").
         var parts = new List<QuestionPart>();
         foreach (var q in questions)
         {
-            var span = new TextSpan(parts.Count == 0 ? 0 : q.Start, q.End);
-            parts.Add(new QuestionPart(span, span.Of(text), TypeOf(q.Of(text))));
+            foreach (var piece in SplitSentence(text, q))
+            {
+                var span = new TextSpan(parts.Count == 0 ? 0 : piece.Start, piece.End);
+                parts.Add(new QuestionPart(span, span.Of(text), TypeOf(piece.Of(text))));
+            }
         }
 
         return parts;
     }
+
+    /// <summary>
+    /// One sentence that asks two things ("are X on by default, and how do I enable them?") is two questions, so that
+    /// each is answered or handed over on its own: the pieces of <paramref name="sentence"/>, as spans of the text.
+    /// </summary>
+    private static List<TextSpan> SplitSentence(string text, TextSpan sentence)
+    {
+        var pieces = new List<TextSpan>();
+        var of = sentence.Of(text);
+        var start = 0;
+        foreach (Match m in SecondQuestion().Matches(of))
+        {
+            if (of[start..m.Index].Trim().Length > 0)
+            {
+                pieces.Add(Trimmed(text, sentence.Start + start, sentence.Start + m.Index));
+            }
+
+            start = m.Groups["q"].Index;
+        }
+
+        if (of[start..].Trim().Length > 0)
+        {
+            pieces.Add(Trimmed(text, sentence.Start + start, sentence.End));
+        }
+
+        return pieces.Count == 0 ? [sentence] : pieces;
+    }
+
+    private static TextSpan Trimmed(string text, int start, int end)
+    {
+        while (start < end && char.IsWhiteSpace(text[start]))
+        {
+            start++;
+        }
+
+        while (end > start && char.IsWhiteSpace(text[end - 1]))
+        {
+            end--;
+        }
+
+        return new TextSpan(start, end);
+    }
+
+    // After a comma or semicolon any question word opens a second question; without one only a wh-word does ("which
+    // version added X and which added Y"), since "and is" or "and do" more often continue the first question.
+    [GeneratedRegex(@"\s*[,;]\s*(and|or|but|also)\s+(?<q>(how|what|when|where|why|which|who|can|could|is|are|does|do|will|should)\b)|\s+(and|or|but)\s+(?<q>(how|what|when|where|why|which|who)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SecondQuestion();
 
     /// <summary>The kind of statement that answers <paramref name="question"/>.</summary>
     public static QuestionType TypeOf(string question)

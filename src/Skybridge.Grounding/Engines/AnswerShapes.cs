@@ -134,36 +134,6 @@ internal static partial class AnswerShapes
         return trimmed.EndsWith('?') || trimmed.EndsWith(':');
     }
 
-    /// <summary>
-    /// The questions of one sentence that asks two ("Are X on by default, and how do I enable them?"): split before a
-    /// second question word that follows "and", "or" or "but" (after a comma or semicolon, or a wh-word without one).
-    /// One element when there is no second question.
-    /// </summary>
-    public static IReadOnlyList<string> Split(string question)
-    {
-        ArgumentNullException.ThrowIfNull(question);
-        var parts = new List<string>();
-        var start = 0;
-        foreach (Match m in SecondQuestion().Matches(question))
-        {
-            var piece = question[start..m.Index].Trim();
-            if (piece.Length > 0)
-            {
-                parts.Add(piece);
-            }
-
-            start = m.Groups["q"].Index;
-        }
-
-        var last = question[start..].Trim();
-        if (last.Length > 0)
-        {
-            parts.Add(last);
-        }
-
-        return parts.Count == 0 ? [question] : parts;
-    }
-
     [GeneratedRegex(@"\bhow\s+(do|can|could|should|would|must)\s+(i|we|you|one)\b(?!\s+(know|tell)\b)|\bhow\s+to\b|\bwhat\s+(do|should)\s+(i|we)\s+do\b|\bwhat\s+are\s+the\s+steps\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ProcedureQuestion();
 
@@ -213,8 +183,4 @@ internal static partial class AnswerShapes
     [GeneratedRegex(@"^\W*(if|when|whenever|because|although|though|unless|since|after|before|once|while|for|in|on|at|to|with|by|from|as|so|but|and|or|then|this|that|these|those|it|they|there|here|however|thus|hence|also|even|only|all|some|many|most|each|every|no|not)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ClauseOpening();
 
-    // After a comma or semicolon any question word opens a second question; without one only a wh-word does ("which
-    // version added X and which added Y"), since "and is" or "and do" more often continue the first question.
-    [GeneratedRegex(@"\s*[,;]\s*(and|or|but|also)\s+(?<q>(how|what|when|where|why|which|who|can|could|is|are|does|do|will|should)\b)|\s+(and|or|but)\s+(?<q>(how|what|when|where|why|which|who)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex SecondQuestion();
 }

@@ -63,8 +63,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
         var sentences = Candidates(request);
         // Each question of the case is answered on its own: a ticket asking about the return window and the label
         // cost needs a sentence for each, not the three best sentences about whichever word is rarest. A sentence that
-        // asks two things ("are X on by default, and how do I enable them?") is two questions.
-        var questions = parts.SelectMany(p => AnswerShapes.Split(p.Text)).ToList();
+        // asks two things ("are X on by default, and how do I enable them?") is two questions (QuestionReading.Parts).
+        var questions = parts.Select(p => p.Text).ToList();
         var perPart = questions.Count == 1 ? MaxSentences : 2;
         var chosen = new List<Sentence>();
         IReadOnlyCollection<string> context = [];

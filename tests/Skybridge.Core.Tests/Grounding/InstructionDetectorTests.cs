@@ -78,6 +78,23 @@ public sealed class QuestionReadingTests
         Assert.Equal(QuestionType.Amount, parts[1].Type);
     }
 
+    [Fact]
+    public void Parts_SplitsOneQuestionSentenceThatAsksTwo_KeepingTheContextWithTheFirst()
+    {
+        const string text = "I bought boots last week. How long do I have to return them, and how much is the label from Spain?";
+        var parts = QuestionReading.Parts(text);
+        Assert.Equal(["I bought boots last week. How long do I have to return them", "how much is the label from Spain?"], parts.Select(p => p.Text));
+        Assert.Equal([QuestionType.Duration, QuestionType.Amount], parts.Select(p => p.Type));
+        Assert.All(parts, p => Assert.Equal(p.Text, p.Span.Of(text)));
+    }
+
+    [Fact]
+    public void Parts_DoesNotSplitARequestThatAsksNoQuestion()
+    {
+        var parts = QuestionReading.Parts("Tell me what he bought and where it was delivered.");
+        Assert.Single(parts);
+    }
+
     [Theory]
     [InlineData("Mein Zelt ist beim Aufbauen gebrochen, eine Stange ist einfach gerissen.", "de")]
     [InlineData("Hola, ¿cuánto tiempo tengo para devolver unas botas?", "es")]
