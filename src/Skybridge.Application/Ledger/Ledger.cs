@@ -16,7 +16,9 @@ public interface ILedger
 
     /// <summary>
     /// Records several events, in order and next to each other, together with <paramref name="rows"/> of other areas
-    /// in one transaction: a case's draft is never stored without its trail, nor the trail without the draft.
+    /// in one transaction: a case's draft is never stored without its trail, nor the trail without the draft. The
+    /// append is taken in order when the call is made, before the returned task completes: a caller may answer without
+    /// awaiting it, knowing that any append it makes later is written after this one.
     /// </summary>
     Task<IReadOnlyList<RecordedEvent>> AppendAsync(IReadOnlyList<LedgerEntry> entries, IReadOnlyList<RecordedRow> rows, CancellationToken cancellationToken = default);
 
