@@ -52,17 +52,19 @@ internal sealed class SqliteStore : SqlStore
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            // Per native connection: wait for a busy writer instead of failing, and enforce references. Pooled
-            // connections keep both settings, so each native connection is set up once, not on every open.
+            // Per native connection: wait for a busy writer instead of failing, enforce references, and sync the WAL on
+            // every commit (a connection's own setting, not the file's: FULL is SQLite's default, said here so that no
+            // build's default can make a commit less durable than the ledger promises). Pooled connections keep the
+            // settings, so each native connection is set up once, not on every open.
             if (!Configured.TryGetValue(connection.Handle!, out _))
             {
-                await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;").ConfigureAwait(false);
+                await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;").ConfigureAwait(false);
                 Configured.AddOrUpdate(connection.Handle!, Marker);
             }
             if (!_prepared)
             {
-                // WAL lets readers go on while one writer commits; the setting is stored in the file.
-                await connection.ExecuteAsync("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").ConfigureAwait(false);
+                // WAL lets readers go on while one writer commits; the journal mode is stored in the file.
+                await connection.ExecuteAsync("PRAGMA journal_mode = WAL;").ConfigureAwait(false);
                 _prepared = true;
             }
 
