@@ -71,10 +71,10 @@ public static class GoldenSetPin
         if (source.Pin is { } pinAt)
         {
             var line = lines[pinAt.Line - 1];
-            var before = Unquote(ValueAt(lines, pinAt)).ToLowerInvariant();
-            var start = line.IndexOf(Unquote(ValueAt(lines, pinAt)), pinAt.Column - 1, StringComparison.Ordinal);
-            lines[pinAt.Line - 1] = line[..start] + actual + line[(start + 64)..];
-            return new GoldenSetPinResult { Text = string.Join('\n', lines), Path = path, Before = before, After = actual };
+            var pin = Unquote(ValueAt(lines, pinAt));
+            var start = line.IndexOf(pin, pinAt.Column - 1, StringComparison.Ordinal);
+            lines[pinAt.Line - 1] = line[..start] + actual + line[(start + pin.Length)..];
+            return new GoldenSetPinResult { Text = string.Join('\n', lines), Path = path, Before = pin.ToLowerInvariant(), After = actual };
         }
 
         var at = source.Path;
