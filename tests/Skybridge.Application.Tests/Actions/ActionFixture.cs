@@ -144,3 +144,10 @@ internal sealed class ActionFixture : IAsyncDisposable
             ValueTask.FromResult<ActiveManifest?>(workflowId == fixture.Active.WorkflowId ? fixture.Active : null);
     }
 }
+
+/// <summary>One workflow's active version, as a node's snapshot would give it, for pipelines built by a test.</summary>
+internal sealed class FixedActiveManifest(ActiveManifest active) : IActiveManifests
+{
+    public ValueTask<ActiveManifest?> GetAsync(string workflowId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<ActiveManifest?>(workflowId == active.WorkflowId ? active : null);
+}

@@ -99,7 +99,7 @@ public sealed class AnswerFirstTests
     /// <summary>The node's action path over <paramref name="ledger"/>, answering first.</summary>
     private static (ActionPipeline Pipeline, ActionExecutor Executor) Build(ActionFixture f, ILedger ledger)
     {
-        var manifests = new Fixed(f.Active);
+        var manifests = new FixedActiveManifest(f.Active);
         var executor = new ActionExecutor(f.Store, manifests, f.System, ledger, TimeProvider.System, _ => false, "node-a");
         var pipeline = new ActionPipeline(
             [
@@ -113,11 +113,6 @@ public sealed class AnswerFirstTests
         return (pipeline, executor);
     }
 
-    private sealed class Fixed(ActiveManifest active) : IActiveManifests
-    {
-        public ValueTask<ActiveManifest?> GetAsync(string workflowId, CancellationToken cancellationToken) =>
-            ValueTask.FromResult<ActiveManifest?>(workflowId == active.WorkflowId ? active : null);
-    }
 
     /// <summary>A ledger store whose next append can be held until released, or failed (as a full disk would fail it).</summary>
     private sealed class GatedLedgerStore(ILedgerStore inner) : ILedgerStore

@@ -125,7 +125,7 @@ public sealed class BudgetPipelineTests
         await using var f = await ActionFixture.StartAsync(time: clock);
         // A budget step that reads "nothing used" once, as a node would that read just before another node spent it all.
         var stale = new StaleOnce(f.Store);
-        var manifests = new Fixed(f.Active);
+        var manifests = new FixedActiveManifest(f.Active);
         var pipeline = new ActionPipeline(
             [
                 new IdempotencyStep(),
@@ -164,8 +164,4 @@ public sealed class BudgetPipelineTests
         public Task<BudgetSpendResult> SpendBudgetAsync(BudgetSpend spend, CancellationToken cancellationToken = default) => inner.SpendBudgetAsync(spend, cancellationToken);
     }
 
-    private sealed class Fixed(ActiveManifest active) : IActiveManifests
-    {
-        public ValueTask<ActiveManifest?> GetAsync(string workflowId, CancellationToken cancellationToken) => ValueTask.FromResult<ActiveManifest?>(active);
-    }
 }

@@ -229,7 +229,7 @@ public sealed class PolicyReplayTests
         {
             _test = test;
             Ledger = new LedgerWriter(test.Store, Clock, "test-node");
-            var manifests = new Fixed(active);
+            var manifests = new FixedActiveManifest(active);
             var executor = new ActionExecutor(test.Store, manifests, new RecordingSystem(), Ledger, Clock, _ => false, "node-a");
             Pipeline = new ActionPipeline(
                 [
@@ -298,10 +298,5 @@ public sealed class PolicyReplayTests
             return System.Text.RegularExpressions.Regex.Replace(yaml, @"refund: \[[^\]]*\]", "refund: [user:lee, user:kim]");
         }
 
-        private sealed class Fixed(ActiveManifest active) : IActiveManifests
-        {
-            public ValueTask<ActiveManifest?> GetAsync(string workflowId, CancellationToken cancellationToken) =>
-                ValueTask.FromResult<ActiveManifest?>(workflowId == active.WorkflowId ? active : null);
-        }
     }
 }
