@@ -81,23 +81,24 @@ public static partial class QuestionReading
         var start = 0;
         foreach (Match m in SecondQuestion().Matches(of))
         {
-            if (of[start..m.Index].Trim().Length > 0)
+            if (Trimmed(text, sentence.Start + start, sentence.Start + m.Index) is { } piece)
             {
-                pieces.Add(Trimmed(text, sentence.Start + start, sentence.Start + m.Index));
+                pieces.Add(piece);
             }
 
             start = m.Groups["q"].Index;
         }
 
-        if (of[start..].Trim().Length > 0)
+        if (Trimmed(text, sentence.Start + start, sentence.End) is { } last)
         {
-            pieces.Add(Trimmed(text, sentence.Start + start, sentence.End));
+            pieces.Add(last);
         }
 
         return pieces.Count == 0 ? [sentence] : pieces;
     }
 
-    private static TextSpan Trimmed(string text, int start, int end)
+    /// <summary>The span without surrounding whitespace, or null when nothing else is in it.</summary>
+    private static TextSpan? Trimmed(string text, int start, int end)
     {
         while (start < end && char.IsWhiteSpace(text[start]))
         {
@@ -109,7 +110,7 @@ public static partial class QuestionReading
             end--;
         }
 
-        return new TextSpan(start, end);
+        return end > start ? new TextSpan(start, end) : null;
     }
 
     // After a comma or semicolon any question word opens a second question; without one only a wh-word does ("which
