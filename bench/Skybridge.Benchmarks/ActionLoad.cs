@@ -19,7 +19,7 @@ using Skybridge.Storage;
 namespace Skybridge.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- action-load [CALLS] [RATE] [--connector http|noop] [--postgres CONNSTRING] [--warmup CALLS]</c>: governed
+/// <c>dotnet run -c Release -- action-load [CALLS] [RATE] [--connector http|noop] [--postgres CONNSTRING] [--warmup CALLS] [--connections N]</c>: governed
 /// calls over loopback HTTP at a fixed arrival rate. A node runs the sample at L2; an agent (the C# client: token, DPoP
 /// proof per request) proposes routine <c>reply</c> actions, each one through token and proof checks, schema, policy
 /// and ladder, the durable ledger (the proposal with its claim, on disk before the connector is called; the result
@@ -79,7 +79,11 @@ internal static class ActionLoad
         var agent = await app.Services.GetRequiredService<AgentService>().RegisterAsync("bench", "support-desk", "bench-agent", "responder", pair.PublicJwk, default);
         var credentials = SkybridgeAgentCredentials.Parse(pair.CredentialsJson(issuer, agent.Agent!.ClientId, "support-desk", "responder", "cases:read cases:write actions:propose"));
         await store.SaveCaseAsync(new StoredCase("case-bench", "support-desk", "bench", "Where is my parcel?", "{}", false, DateTimeOffset.UtcNow));
-        using var http = SkybridgeAgent.CreateHttpClient(credentials);
+        // An open-loop generator opens a connection for every call that finds none free: on a machine that falls behind
+        // that is thousands, each a descriptor on both ends in this one process. The cap is far above what a run that
+        // keeps up needs (a few dozen), and keeps an overloaded run measuring the node, not the descriptor table.
+        var connections = Option(args, "--connections") is { } c ? int.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : 2_048;
+        using var http = SkybridgeAgent.CreateHttpClient(credentials, new SkybridgeAgentOptions { InnerHandler = new SocketsHttpHandler { MaxConnectionsPerServer = connections } });
 
         // Warm up both paths (connections, the token, and the JIT: tiered compilation keeps recompiling hot methods for
         // seconds after they are first called, and a node runs for days, so each path is warmed for 10 s at the rate

@@ -29,6 +29,12 @@ public sealed record SkybridgeServerOptions : Skybridge.Application.SkybridgeNod
     /// <summary>Per-source limits on the OAuth endpoints and sign-in (429 with Retry-After over them).</summary>
     public RequestRateLimits RateLimits { get; init; } = new();
 
+    /// <summary>
+    /// Most client connections held open at once; new ones past it are closed at once (and logged). Null: three
+    /// quarters of the process's open-file limit (<see cref="ConnectionLimit.Default"/>).
+    /// </summary>
+    public int? MaxConnections { get; init; }
+
     /// <summary>Sign-in through an external OpenID Connect provider, next to local accounts; null: local accounts only.</summary>
     public Skybridge.Server.Authentication.OidcOptions? Oidc { get; init; }
 }

@@ -205,6 +205,18 @@ internal static class ServerCommands
             HelpName = "N",
             DefaultValueFactory = _ => new RequestRateLimits().SignInPermits,
         };
+        var maxConnections = new Option<int?>("--max-connections")
+        {
+            Description = "Most client connections held open at once; new ones past it are closed at once (default: three quarters of the open-file limit).",
+            HelpName = "N",
+        };
+        maxConnections.Validators.Add(r =>
+        {
+            if (r.GetValue(maxConnections) is < 1)
+            {
+                r.AddError("--max-connections must be at least 1.");
+            }
+        });
         foreach (var rate in new[] { oauthRate, signInRate })
         {
             rate.Validators.Add(r =>
@@ -232,7 +244,7 @@ internal static class ServerCommands
         });
         var sso = new SingleSignOnOptions();
         var store = new StoreOptions();
-        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, secretsKey, resources, claimTimeout, clockSkew, oauthRate, signInRate };
+        var command = new Command("serve", "Run a Skybridge server node on SQLite (--data) or PostgreSQL (--postgres).") { urls, jsonLogs, nodeId, otelConsole, keys, secure, ledgerKey, publicUrl, tokenKey, secretsKey, resources, claimTimeout, clockSkew, oauthRate, signInRate, maxConnections };
         sso.AddTo(command);
         store.AddTo(command);
         command.SetAction((parse, ct) => store.WithStoreAsync(parse, io, ct, async opened =>
@@ -253,6 +265,7 @@ internal static class ServerCommands
                 SecretsKey = Environment.GetEnvironmentVariable("SKYBRIDGE_SECRETS_KEY") is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
                 Identity = new Skybridge.Core.Identity.IdentitySettings { ClockSkew = TimeSpan.FromSeconds(parse.GetValue(clockSkew)) },
                 RateLimits = new RequestRateLimits { OAuthPermits = parse.GetValue(oauthRate), SignInPermits = parse.GetValue(signInRate) },
+                MaxConnections = parse.GetValue(maxConnections),
                 Oidc = sso.Read(parse),
                 ExtraResources = parse.GetValue(resources) ?? [],
                 ActionClaimTimeout = TimeSpan.FromSeconds(parse.GetValue(claimTimeout)),

@@ -52,6 +52,10 @@ public static class SkybridgeServer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
+        if (options.MaxConnections is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxConnections, "MaxConnections must be at least 1.");
+        }
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -66,6 +70,10 @@ public static class SkybridgeServer
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
+            // Clients never take the descriptors the node needs for its own store (ConnectionLimit says why).
+            var connections = options.MaxConnections ?? ConnectionLimit.Default();
+            k.Limits.MaxConcurrentConnections = connections;
+            k.Limits.MaxConcurrentUpgradedConnections = connections;
         });
 
         builder.Logging.ClearProviders();

@@ -71,6 +71,14 @@ public sealed class ServerCommandTests
     }
 
     [Fact]
+    public async Task Serve_ZeroMaxConnections_IsRefused_AndExitsTwo()
+    {
+        var run = await CliRun.RunAsync("serve", "--data", CliRun.NewDataFolder(), "--urls", "http://127.0.0.1:0", "--max-connections", "0");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--max-connections must be at least 1", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_DataFolderThatCannotBeCreated_SaysWhy_AndExitsOne()
     {
         // A regular file where a folder should be: fails even for root, unlike a permission bit.
