@@ -97,7 +97,7 @@ internal static class ActionLoad
         Console.WriteLine($"{calls} calls each at {rate}/s offered after {warmup} to warm up, {Environment.ProcessorCount} cores, loopback, {store.Provider}, {(noopConnector ? "no-op connector in process" : "HTTP connector to a system that does nothing")}");
         Console.WriteLine($"baseline GET /api/agent/whoami: {baseline}");
         Console.WriteLine($"governed reply (policy, ledger, connector): {governed}");
-        Console.WriteLine($"added by governing: p50 {governed.P50 - baseline.P50:0.00} ms, p99 {governed.P99 - baseline.P99:0.00} ms, CPU {governed.CpuPerCall - baseline.CpuPerCall:0.000} ms/call");
+        Console.WriteLine($"added by governing: p50 {governed.P50 - baseline.P50:0.00} ms, p99 {governed.P99 - baseline.P99:0.00} ms, CPU {governed.CpuPerCall - baseline.CpuPerCall:0.000} ms/call, {governed.KilobytesPerCall - baseline.KilobytesPerCall:0.0} KB allocated/call");
         // A result is written just after its caller is answered: wait for the last ones before counting.
         await app.Services.GetRequiredService<ILedger>().FlushAsync();
         var executed = (await store.ListActionsByStatusAsync(ActionStatuses.Executed, int.MaxValue)).Count;
@@ -147,11 +147,11 @@ internal static class ActionLoad
         }
     }
 
-    /// <summary>A measured run; CPU is the whole process's (node and load generator) per call, and JIT the methods compiled meanwhile.</summary>
-    private sealed record Run(double Achieved, double P50, double P99, double CpuPerCall, long Jitted)
+    /// <summary>A measured run; CPU and allocation are the whole process's (node and load generator) per call, JIT the methods compiled meanwhile.</summary>
+    private sealed record Run(double Achieved, double P50, double P99, double CpuPerCall, long Jitted, double KilobytesPerCall, int Collections)
     {
         public override string ToString() =>
-            $"{Achieved:0}/s, p50 {P50:0.00} ms, p99 {P99:0.00} ms, CPU {CpuPerCall:0.000} ms/call, {Jitted} methods compiled meanwhile";
+            $"{Achieved:0}/s, p50 {P50:0.00} ms, p99 {P99:0.00} ms, CPU {CpuPerCall:0.000} ms/call, {KilobytesPerCall:0.0} KB allocated/call, {Collections} GCs, {Jitted} methods compiled meanwhile";
     }
 
     /// <summary>Open loop: call i starts at i/rate seconds whatever the others do; latency from its planned start.</summary>
@@ -160,6 +160,8 @@ internal static class ActionLoad
         var latencies = new double[count];
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var allocated = GC.GetTotalAllocatedBytes();
+        var collections = GC.CollectionCount(0);
         var clock = Stopwatch.StartNew();
         var tasks = new Task[count];
         for (var i = 0; i < count; i++)
@@ -183,6 +185,7 @@ internal static class ActionLoad
         var elapsed = clock.Elapsed.TotalSeconds;
         Array.Sort(latencies);
         return new Run(count / elapsed, latencies[count / 2], latencies[(int)(count * 0.99)],
-            (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / count, System.Runtime.JitInfo.GetCompiledMethodCount() - jitted);
+            (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / count, System.Runtime.JitInfo.GetCompiledMethodCount() - jitted,
+            (GC.GetTotalAllocatedBytes() - allocated) / 1024.0 / count, GC.CollectionCount(0) - collections);
     }
 }
