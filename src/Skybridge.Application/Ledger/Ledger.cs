@@ -60,8 +60,11 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>One caller's events (never split across transactions) and the rows that go with them.</summary>
-    private sealed record Pending(IReadOnlyList<LedgerEntry> Entries, IReadOnlyList<RecordedRow> Rows, TaskCompletionSource<IReadOnlyList<RecordedEvent>> Done);
+    /// <summary>
+    /// One caller's events (never split across transactions), in canonical form but for their numbers and time, and the
+    /// rows that go with them.
+    /// </summary>
+    private sealed record Pending(PreparedEvent[] Entries, IReadOnlyList<RecordedRow> Rows, TaskCompletionSource<IReadOnlyList<RecordedEvent>> Done);
 
     public async Task<RecordedEvent> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default)
     {
@@ -78,11 +81,18 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
             throw new ArgumentException($"Between 1 and {MaxBatch} events are recorded at once.", nameof(entries));
         }
 
+        // Written out on the caller's thread: the writer, which every append waits for, only adds numbers and time.
+        var prepared = new PreparedEvent[entries.Count];
+        for (var i = 0; i < prepared.Length; i++)
+        {
+            prepared[i] = LedgerEventFormat.Prepare(entries[i], _nodeId);
+        }
+
         var done = new TaskCompletionSource<IReadOnlyList<RecordedEvent>>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_queue)
         {
             // Under the lock, so that _last is always the append accepted last.
-            if (!_queue.Writer.TryWrite(new Pending(entries, rows, done)))
+            if (!_queue.Writer.TryWrite(new Pending(prepared, rows, done)))
             {
                 throw new InvalidOperationException("The ledger is shut down; nothing more can be recorded.");
             }
@@ -125,20 +135,20 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
             if (carried is not null)
             {
                 batch.Add(carried);
-                events = carried.Entries.Count;
+                events = carried.Entries.Length;
                 carried = null;
             }
 
             while (reader.TryRead(out var pending))
             {
-                if (events + pending.Entries.Count > MaxBatch)
+                if (events + pending.Entries.Length > MaxBatch)
                 {
                     carried = pending; // first in the next transaction: a caller's events are never split
                     break;
                 }
 
                 batch.Add(pending);
-                events += pending.Entries.Count;
+                events += pending.Entries.Length;
             }
 
             if (batch.Count == 0)
@@ -193,12 +203,13 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
             var subtrees = new List<StoredSubtree>();
             var rows = new List<RecordedRow>();
             var now = _time.GetUtcNow();
+            var time = LedgerEventFormat.FormatTime(now);
             foreach (var item in batch)
             {
-                var mine = new List<RecordedEvent>(item.Entries.Count);
+                var mine = new List<RecordedEvent>(item.Entries.Length);
                 foreach (var entry in item.Entries)
                 {
-                    var record = LedgerEventFormat.Record(entry, frontier.Size, now, _nodeId);
+                    var record = LedgerEventFormat.Record(entry, frontier.Size, time, now);
                     var leaf = record.LeafHash();
                     frontier.Append(leaf, (level, index, hash) =>
                     {

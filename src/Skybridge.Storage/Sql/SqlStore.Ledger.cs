@@ -24,9 +24,15 @@ internal abstract partial class SqlStore
             await WriteRecordedRowAsync(connection, tx, row, cancellationToken).ConfigureAwait(false);
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE ledger_meta SET size = @Size, frontier = @Frontier WHERE id = 1",
-            new { write.NewHead.Size, Frontier = EncodeFrontier(write.NewHead.Frontier) }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using (var update = connection.CreateCommand())
+        {
+            update.Transaction = tx;
+            update.CommandText = "UPDATE ledger_meta SET size = @Size, frontier = @Frontier WHERE id = 1";
+            AddParameter(update, "@Size", write.NewHead.Size);
+            AddParameter(update, "@Frontier", EncodeFrontier(write.NewHead.Frontier));
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         // Commit returns once the database has made the rows durable (WAL + synchronous=FULL, or PostgreSQL's commit).
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         return write.NewHead;
@@ -93,24 +99,32 @@ internal abstract partial class SqlStore
 
     private async Task<LedgerHead> ReadHeadAsync(DbConnection connection, DbTransaction tx, bool lockRow, CancellationToken cancellationToken)
     {
-        var select = new CommandDefinition(
-            $"SELECT origin AS Origin, size AS Size, frontier AS Frontier FROM ledger_meta WHERE id = 1{(lockRow ? ForUpdate : "")}",
-            transaction: tx, cancellationToken: cancellationToken);
-        // The head exists from the first append on: only a ledger without one pays for creating it (every append
-        // used to run the insert, and draw a random origin, to find the row there).
-        var row = await connection.QuerySingleOrDefaultAsync<HeadRow>(select).ConfigureAwait(false);
-        if (row is null)
+        // Every append reads the head first, while the writer holds it: a plain reader, no mapping layer.
+        async Task<LedgerHead?> Read()
         {
-            // The origin names this ledger in its checkpoints, so a checkpoint of another ledger is never taken for ours.
-            // Two nodes creating it at once: one insert wins, and both read (and lock) the winner's row.
-            var origin = "skybridge.ledger/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO ledger_meta (id, origin, size, frontier) VALUES (1, @origin, 0, '') ON CONFLICT (id) DO NOTHING",
-                new { origin }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            row = await connection.QuerySingleAsync<HeadRow>(select).ConfigureAwait(false);
+            await using var select = connection.CreateCommand();
+            select.Transaction = tx;
+            select.CommandText = $"SELECT origin, size, frontier FROM ledger_meta WHERE id = 1{(lockRow ? ForUpdate : "")}";
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? new LedgerHead(reader.GetString(0), reader.GetInt64(1), DecodeFrontier(reader.GetString(2)))
+                : null;
         }
 
-        return new LedgerHead(row.Origin, row.Size, DecodeFrontier(row.Frontier));
+        // The head exists from the first append on: only a ledger without one pays for creating it (every append
+        // used to run the insert, and draw a random origin, to find the row there).
+        if (await Read().ConfigureAwait(false) is { } head)
+        {
+            return head;
+        }
+
+        // The origin names this ledger in its checkpoints, so a checkpoint of another ledger is never taken for ours.
+        // Two nodes creating it at once: one insert wins, and both read (and lock) the winner's row.
+        var origin = "skybridge.ledger/" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO ledger_meta (id, origin, size, frontier) VALUES (1, @origin, 0, '') ON CONFLICT (id) DO NOTHING",
+            new { origin }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return await Read().ConfigureAwait(false) ?? throw new InvalidOperationException("The ledger's head row is missing after it was created.");
     }
 
     private static string EncodeFrontier(IReadOnlyList<byte[]> frontier) => string.Join(',', frontier.Select(Convert.ToBase64String));

@@ -75,8 +75,24 @@ public sealed record LedgerEntry
 public sealed record RecordedEvent(long Sequence, string Id, string Type, string? WorkflowId, string? CaseId, DateTimeOffset Time, string CanonicalJson)
 {
     /// <summary>The RFC 6962 leaf hash of the canonical bytes.</summary>
-    public byte[] LeafHash() => MerkleHash.Leaf(Encoding.UTF8.GetBytes(CanonicalJson));
+    public byte[] LeafHash()
+    {
+        // The bytes are only hashed: a rented buffer, since the ledger's writer hashes every event while it holds the head.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(CanonicalJson.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(CanonicalJson, buffer);
+            return MerkleHash.Leaf(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }
+
+/// <summary>An entry's canonical form without its sequence number and time: the members before and after them.</summary>
+public sealed record PreparedEvent(LedgerEntry Entry, string Head, string Tail);
 
 /// <summary>Turns an entry into its canonical (RFC 8785) JSON form, the exact bytes the Merkle tree commits to.</summary>
 public static class LedgerEventFormat
@@ -89,14 +105,36 @@ public static class LedgerEventFormat
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>The canonical JSON of an entry recorded at <paramref name="sequence"/>.</summary>
+    public static RecordedEvent Record(LedgerEntry entry, long sequence, DateTimeOffset time, string nodeId) =>
+        Record(Prepare(entry, nodeId), sequence, FormatTime(time), time);
+
+    /// <summary>
+    /// The event at <paramref name="sequence"/> from an entry <see cref="Prepare"/>d before: only the sequence number and
+    /// the time (<paramref name="formattedTime"/> is <see cref="FormatTime"/> of <paramref name="time"/>) are added, so
+    /// the ledger's writer, which numbers events one batch at a time, does the least while it holds the head.
+    /// </summary>
+    public static RecordedEvent Record(PreparedEvent prepared, long sequence, string formattedTime, DateTimeOffset time)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        ArgumentNullException.ThrowIfNull(formattedTime);
+        var entry = prepared.Entry;
+        var json = string.Concat(prepared.Head, ",\"seq\":", sequence.ToString(CultureInfo.InvariantCulture), ",\"time\":\"", formattedTime, "\"", prepared.Tail);
+        return new RecordedEvent(sequence, entry.Id, entry.Type, entry.WorkflowId, entry.CaseId, time, json);
+    }
+
+    /// <summary>
+    /// The canonical JSON of an entry but for its sequence number and time, which fall between the members before
+    /// <c>seq</c> (<see cref="PreparedEvent.Head"/>) and those after <c>time</c> (<see cref="PreparedEvent.Tail"/>).
+    /// </summary>
     /// <remarks>
     /// Written directly in RFC 8785 form (members in UTF-16 order, minimal string escaping, integers as digits) rather
     /// than through a JSON tree: this runs for every event on the append path. Tests check the result equals the
     /// general canonicaliser's output.
     /// </remarks>
-    public static RecordedEvent Record(LedgerEntry entry, long sequence, DateTimeOffset time, string nodeId)
+    public static PreparedEvent Prepare(LedgerEntry entry, string nodeId)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(nodeId);
         var json = new StringBuilder(512);
         json.Append('{');
         // Top-level members in code-unit order: actors, case, content, follows, id, inputs, node, outcome, outputs,
@@ -171,8 +209,8 @@ public static class LedgerEventFormat
             StringArray(json, entry.Rules);
         }
 
-        json.Append(",\"seq\":").Append(sequence.ToString(CultureInfo.InvariantCulture));
-        Member(json, "time", FormatTime(time));
+        var head = json.ToString();
+        json.Clear();
         Member(json, "type", entry.Type);
         json.Append(",\"v\":").Append(Version.ToString(CultureInfo.InvariantCulture));
         if (entry.WorkflowId is not null)
@@ -188,7 +226,7 @@ public static class LedgerEventFormat
         }
 
         json.Append('}');
-        return new RecordedEvent(sequence, entry.Id, entry.Type, entry.WorkflowId, entry.CaseId, time, json.ToString());
+        return new PreparedEvent(entry, head, json.ToString());
     }
 
     private static void Member(StringBuilder json, string name, string value)
