@@ -18,7 +18,11 @@ namespace Skybridge.Grounding.Retrieval;
 /// <param name="Document">The document it is from (the version indexed).</param>
 /// <param name="Span">Its place in the document's text.</param>
 /// <param name="Score">The BM25 score (Lucene's BM25Similarity, k1 1.2, b 0.75); 0 for a passage found by meaning alone.</param>
-/// <param name="Coverage">IDF-weighted share of the question's terms the passage contains, 0..1: the confidence measure.</param>
+/// <param name="Coverage">
+/// Weighted share of the question's terms the passage contains, 0..1: the confidence measure. Terms weigh their IDF; the
+/// narrative around a ticket's question sentences weighs less (<see cref="PassageIndex.NarrativeWeight"/>), and a
+/// misspelt word counts as the source word it is a typo of (docs/grounding.md, "Confidence").
+/// </param>
 public sealed record RetrievedPassage(SourceDocument Document, TextSpan Span, float Score, double Coverage)
 {
     /// <summary>The passage's text.</summary>
@@ -436,16 +440,26 @@ public sealed class PassageIndex : IDisposable
             var reader = searcher.IndexReader;
             var total = Math.Max(1, reader.NumDocs);
             var df = terms.ToDictionary(t => t, t => reader.DocFreq(new Term("text", t)));
-            var idf = terms.ToDictionary(t => t, t => Math.Log(1 + ((total - df[t] + 0.5) / (df[t] + 0.5))));
+            double Idf(int frequency) => Math.Log(1 + ((total - frequency + 0.5) / (frequency + 0.5)));
+            var idf = terms.ToDictionary(t => t, t => Idf(df[t]));
             // A word no passage has counts against confidence, but no more than the rarest word that does exist:
             // a misspelling must not outweigh the rest of the question.
             var known = terms.Where(t => df[t] > 0).Select(t => idf[t]).DefaultIfEmpty(Math.Log(1 + ((total + 0.5) / 0.5))).Max();
+            // A word that is a typo of a source word ("refudn", "passwrod") is that word: a passage with it covers the
+            // term, at that word's weight. Other words no source has (a product, a place, a concept the sources lack)
+            // keep counting against confidence.
+            var typos = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
             foreach (var t in terms.Where(t => df[t] == 0))
             {
-                idf[t] = known;
+                var near = TypoCandidates(reader, t);
+                typos[t] = [.. near.Select(n => n.Term)];
+                idf[t] = near.Count > 0 ? Idf(near.Max(n => n.DocFreq)) : known;
             }
 
-            var idfSum = idf.Values.Sum();
+            // The evidence for what is asked: the question sentences' terms weigh fully, the narrative around them less.
+            var asked = AskedTerms(question);
+            var weight = terms.ToDictionary(t => t, t => idf[t] * (asked.Count == 0 || asked.Contains(t) ? 1 : NarrativeWeight));
+            var weightSum = weight.Values.Sum();
             var snapshot = Volatile.Read(ref _denseSnapshot);
             var entries = snapshot.Entries;
             var questionVector = entries.Length > 0 ? _dense?.TryEmbed([question], CancellationToken.None)?[0] : null;
@@ -472,8 +486,8 @@ public sealed class PassageIndex : IDisposable
             {
                 var document = documents[key];
                 var present = Terms(span.Of(document.Text)).ToHashSet(StringComparer.Ordinal);
-                var covered = terms.Where(present.Contains).Sum(t => idf[t]);
-                return new RetrievedPassage(document, span, score, idfSum <= 0 ? 0 : covered / idfSum) { Similarity = similarity };
+                var covered = terms.Where(t => present.Contains(t) || (typos.TryGetValue(t, out var near) && near.Overlaps(present))).Sum(t => weight[t]);
+                return new RetrievedPassage(document, span, score, weightSum <= 0 ? 0 : Math.Clamp(covered / weightSum, 0, 1)) { Similarity = similarity };
             }
 
             if (questionVector is null)
@@ -549,6 +563,102 @@ public sealed class PassageIndex : IDisposable
     }
 
     private static bool IsIdentifier(string term) => term.Length >= 3 && term.Any(char.IsAsciiDigit);
+
+    /// <summary>
+    /// How much a term that only the narrative of a ticket uses (the greeting, what happened, the product) weighs in
+    /// coverage, against 1 for a term of a question sentence: the passage that answers "how long do I have to send them
+    /// back?" rarely repeats the story around it, but the story still says what the ticket is about, so it is discounted,
+    /// not dropped. Chosen on the golden sets by calibration, not per case (docs/performance.md, "Confidence").
+    /// </summary>
+    public const double NarrativeWeight = 0.75;
+
+    /// <summary>
+    /// The terms of the sentences of <paramref name="question"/> that ask something (a '?' or a question opening, as
+    /// <see cref="QuestionReading.IsQuestion"/> reads them); empty when none does (a complaint or a request: then every
+    /// term is what is asked).
+    /// </summary>
+    private HashSet<string> AskedTerms(string question)
+    {
+        var asked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sentence in SentenceSplitter.Split(question, new TextSpan(0, question.Length)))
+        {
+            var text = sentence.Of(question);
+            if (QuestionReading.IsQuestion(text))
+            {
+                asked.UnionWith(Terms(text));
+            }
+        }
+
+        return asked;
+    }
+
+    /// <summary>
+    /// The indexed terms <paramref name="term"/> is a likely typo of, with their document frequency: the same first
+    /// letter, at least four letters, and one edit apart (a swap of two neighbouring letters counts as one), the rule
+    /// the answerer's checks use for the words a question asks about.
+    /// </summary>
+    private static List<(string Term, int DocFreq)> TypoCandidates(IndexReader reader, string term)
+    {
+        var found = new List<(string, int)>();
+        if (term.Length < 4 || MultiFields.GetTerms(reader, "text") is not { } indexed)
+        {
+            return found;
+        }
+
+        var prefix = term[..1];
+        var terms = indexed.GetEnumerator();
+        if (terms.SeekCeil(new BytesRef(prefix)) == TermsEnum.SeekStatus.END)
+        {
+            return found;
+        }
+
+        do
+        {
+            var candidate = terms.Term.Utf8ToString();
+            if (!candidate.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            if (Math.Abs(candidate.Length - term.Length) <= 1 && candidate != term && SwapDistance(candidate, term) <= 1)
+            {
+                found.Add((candidate, terms.DocFreq));
+            }
+        }
+        while (terms.MoveNext());
+
+        return found;
+    }
+
+    // Optimal string alignment distance: Levenshtein plus transpositions of neighbouring letters.
+    private static int SwapDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
 
     private sealed class SimilarityFactory : SearcherFactory
     {
