@@ -7,8 +7,7 @@ namespace Skybridge.Grounding.Tests;
 
 /// <summary>
 /// Retrieval confidence judges the evidence for what a ticket asks, not the ticket's length: the narrative around the
-/// question weighs less, a typo of a source word counts as that word, and a ticket about what no source covers still
-/// abstains.
+/// question weighs less, and a ticket about what no source covers still abstains.
 /// </summary>
 public sealed class RetrievalConfidenceTests : IDisposable
 {
@@ -79,22 +78,11 @@ public sealed class RetrievalConfidenceTests : IDisposable
         Assert.True(chatty > asked, $"narrative {chatty}, asked {asked}");
     }
 
-    [Fact]
-    public void Search_Coverage_CountsATypoAsTheSourceWordItMisspells()
-    {
-        var right = Best("How do I change my password?", "account/password.md");
-        var typo = Best("How do I change my passwrod?", "account/password.md");
-        var unknown = Best("How do I change my zqxwvk?", "account/password.md");
-
-        Assert.Equal(right, typo, 6);
-        Assert.True(unknown < typo, $"unknown word {unknown}, typo {typo}");
-    }
-
     [Theory]
     [InlineData(Answerable)]
     [InlineData(Uncovered)]
     [InlineData("refund")]
-    [InlineData("passwrod passwrod passwrod?")]
+    [InlineData("zqxwvk zqxwvk zqxwvk?")]
     [InlineData("Hello. Thanks! Regards.")]
     [InlineData("Is it? Really? Why? What about the courier, the neighbour and the parcel?")]
     public void Search_Coverage_StaysBetweenZeroAndOne(string question)

@@ -20,8 +20,7 @@ namespace Skybridge.Grounding.Retrieval;
 /// <param name="Score">The BM25 score (Lucene's BM25Similarity, k1 1.2, b 0.75); 0 for a passage found by meaning alone.</param>
 /// <param name="Coverage">
 /// Weighted share of the question's terms the passage contains, 0..1: the confidence measure. Terms weigh their IDF; the
-/// narrative around a ticket's question sentences weighs less (<see cref="PassageIndex.NarrativeWeight"/>), and a
-/// misspelt word counts as the source word it is a typo of (docs/grounding.md, "Confidence").
+/// narrative around a ticket's question sentences weighs less (<see cref="PassageIndex.NarrativeWeight"/>; docs/grounding.md).
 /// </param>
 public sealed record RetrievedPassage(SourceDocument Document, TextSpan Span, float Score, double Coverage)
 {
@@ -440,20 +439,13 @@ public sealed class PassageIndex : IDisposable
             var reader = searcher.IndexReader;
             var total = Math.Max(1, reader.NumDocs);
             var df = terms.ToDictionary(t => t, t => reader.DocFreq(new Term("text", t)));
-            double Idf(int frequency) => Math.Log(1 + ((total - frequency + 0.5) / (frequency + 0.5)));
-            var idf = terms.ToDictionary(t => t, t => Idf(df[t]));
+            var idf = terms.ToDictionary(t => t, t => Math.Log(1 + ((total - df[t] + 0.5) / (df[t] + 0.5))));
             // A word no passage has counts against confidence, but no more than the rarest word that does exist:
             // a misspelling must not outweigh the rest of the question.
             var known = terms.Where(t => df[t] > 0).Select(t => idf[t]).DefaultIfEmpty(Math.Log(1 + ((total + 0.5) / 0.5))).Max();
-            // A word that is a typo of a source word ("refudn", "passwrod") is that word: a passage with it covers the
-            // term, at that word's weight. Other words no source has (a product, a place, a concept the sources lack)
-            // keep counting against confidence.
-            var typos = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
             foreach (var t in terms.Where(t => df[t] == 0))
             {
-                var near = TypoCandidates(reader, t);
-                typos[t] = [.. near.Select(n => n.Term)];
-                idf[t] = near.Count > 0 ? Idf(near.Max(n => n.DocFreq)) : known;
+                idf[t] = known;
             }
 
             // The evidence for what is asked: the question sentences' terms weigh fully, the narrative around them less.
@@ -486,7 +478,7 @@ public sealed class PassageIndex : IDisposable
             {
                 var document = documents[key];
                 var present = Terms(span.Of(document.Text)).ToHashSet(StringComparer.Ordinal);
-                var covered = terms.Where(t => present.Contains(t) || (typos.TryGetValue(t, out var near) && near.Overlaps(present))).Sum(t => weight[t]);
+                var covered = terms.Where(present.Contains).Sum(t => weight[t]);
                 return new RetrievedPassage(document, span, score, weightSum <= 0 ? 0 : Math.Clamp(covered / weightSum, 0, 1)) { Similarity = similarity };
             }
 
@@ -590,74 +582,6 @@ public sealed class PassageIndex : IDisposable
         }
 
         return asked;
-    }
-
-    /// <summary>
-    /// The indexed terms <paramref name="term"/> is a likely typo of, with their document frequency: the same first
-    /// letter, at least four letters, and one edit apart (a swap of two neighbouring letters counts as one), the rule
-    /// the answerer's checks use for the words a question asks about.
-    /// </summary>
-    private static List<(string Term, int DocFreq)> TypoCandidates(IndexReader reader, string term)
-    {
-        var found = new List<(string, int)>();
-        if (term.Length < 4 || MultiFields.GetTerms(reader, "text") is not { } indexed)
-        {
-            return found;
-        }
-
-        var prefix = term[..1];
-        var terms = indexed.GetEnumerator();
-        if (terms.SeekCeil(new BytesRef(prefix)) == TermsEnum.SeekStatus.END)
-        {
-            return found;
-        }
-
-        do
-        {
-            var candidate = terms.Term.Utf8ToString();
-            if (!candidate.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                break;
-            }
-
-            if (Math.Abs(candidate.Length - term.Length) <= 1 && candidate != term && SwapDistance(candidate, term) <= 1)
-            {
-                found.Add((candidate, terms.DocFreq));
-            }
-        }
-        while (terms.MoveNext());
-
-        return found;
-    }
-
-    // Optimal string alignment distance: Levenshtein plus transpositions of neighbouring letters.
-    private static int SwapDistance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-
-        return d[a.Length, b.Length];
     }
 
     private sealed class SimilarityFactory : SearcherFactory
