@@ -147,7 +147,8 @@ public static partial class QuestionReading
         };
     }
 
-    private static bool IsQuestion(string sentence) => sentence.TrimEnd().EndsWith('?') || QuestionOpening().IsMatch(sentence);
+    /// <summary>True when <paramref name="sentence"/> asks something: it ends in '?' or opens with a question.</summary>
+    public static bool IsQuestion(string sentence) => sentence.TrimEnd().EndsWith('?') || QuestionOpening().IsMatch(sentence);
 
     /// <summary>
     /// The language of <paramref name="text"/> by its function words (<c>en</c>, <c>de</c>, <c>es</c>, <c>fr</c>,

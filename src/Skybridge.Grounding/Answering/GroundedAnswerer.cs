@@ -47,7 +47,7 @@ public sealed record Draft
     /// <summary>Every verified citation, in claim order.</summary>
     public IReadOnlyList<DraftCitation> Citations => [.. Claims.SelectMany(c => c.Citations)];
 
-    /// <summary>Retrieval confidence: the IDF-weighted share of the case's terms the best passage covers, 0..1.</summary>
+    /// <summary>Retrieval confidence: the weighted share of the case's terms the best passage covers (question sentences fully, the narrative around them less; docs/grounding.md), 0..1.</summary>
     public required double Confidence { get; init; }
 
     /// <summary>Share of the engine's claims that had a verified citation.</summary>

@@ -18,7 +18,10 @@ namespace Skybridge.Grounding.Retrieval;
 /// <param name="Document">The document it is from (the version indexed).</param>
 /// <param name="Span">Its place in the document's text.</param>
 /// <param name="Score">The BM25 score (Lucene's BM25Similarity, k1 1.2, b 0.75); 0 for a passage found by meaning alone.</param>
-/// <param name="Coverage">IDF-weighted share of the question's terms the passage contains, 0..1: the confidence measure.</param>
+/// <param name="Coverage">
+/// Weighted share of the question's terms the passage contains, 0..1: the confidence measure. Terms weigh their IDF; the
+/// narrative around a ticket's question sentences weighs less (<see cref="PassageIndex.NarrativeWeight"/>; docs/grounding.md).
+/// </param>
 public sealed record RetrievedPassage(SourceDocument Document, TextSpan Span, float Score, double Coverage)
 {
     /// <summary>The passage's text.</summary>
@@ -445,7 +448,10 @@ public sealed class PassageIndex : IDisposable
                 idf[t] = known;
             }
 
-            var idfSum = idf.Values.Sum();
+            // The evidence for what is asked: the question sentences' terms weigh fully, the narrative around them less.
+            var asked = AskedTerms(question);
+            var weight = terms.ToDictionary(t => t, t => idf[t] * (asked.Count == 0 || asked.Contains(t) ? 1 : NarrativeWeight));
+            var weightSum = weight.Values.Sum();
             var snapshot = Volatile.Read(ref _denseSnapshot);
             var entries = snapshot.Entries;
             var questionVector = entries.Length > 0 ? _dense?.TryEmbed([question], CancellationToken.None)?[0] : null;
@@ -472,8 +478,8 @@ public sealed class PassageIndex : IDisposable
             {
                 var document = documents[key];
                 var present = Terms(span.Of(document.Text)).ToHashSet(StringComparer.Ordinal);
-                var covered = terms.Where(present.Contains).Sum(t => idf[t]);
-                return new RetrievedPassage(document, span, score, idfSum <= 0 ? 0 : covered / idfSum) { Similarity = similarity };
+                var covered = terms.Where(present.Contains).Sum(t => weight[t]);
+                return new RetrievedPassage(document, span, score, weightSum <= 0 ? 0 : Math.Clamp(covered / weightSum, 0, 1)) { Similarity = similarity };
             }
 
             if (questionVector is null)
@@ -549,6 +555,35 @@ public sealed class PassageIndex : IDisposable
     }
 
     private static bool IsIdentifier(string term) => term.Length >= 3 && term.Any(char.IsAsciiDigit);
+
+    /// <summary>
+    /// How much a term that only the narrative of a ticket uses (the greeting, what happened, the product) weighs in
+    /// coverage, against 1 for a term of a question sentence: the passage that answers "how long do I have to send them
+    /// back?" rarely repeats the story around it, but the story still says what the ticket is about, so it is discounted,
+    /// not dropped (a lower weight made the calibrated threshold rise on the support-desk golden set; docs/performance.md,
+    /// "Retrieval confidence for chatty tickets").
+    /// </summary>
+    public const double NarrativeWeight = 0.75;
+
+    /// <summary>
+    /// The terms of the sentences of <paramref name="question"/> that ask something (a '?' or a question opening, as
+    /// <see cref="QuestionReading.IsQuestion"/> reads them); empty when none does (a complaint or a request: then every
+    /// term is what is asked).
+    /// </summary>
+    private HashSet<string> AskedTerms(string question)
+    {
+        var asked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sentence in SentenceSplitter.Split(question, new TextSpan(0, question.Length)))
+        {
+            var text = sentence.Of(question);
+            if (QuestionReading.IsQuestion(text))
+            {
+                asked.UnionWith(Terms(text));
+            }
+        }
+
+        return asked;
+    }
 
     private sealed class SimilarityFactory : SearcherFactory
     {
