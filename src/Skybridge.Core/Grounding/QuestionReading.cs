@@ -18,8 +18,22 @@ public enum QuestionType
     YesNo,
 }
 
-/// <summary>One question of a case: its words (offsets in the case text) and the kind of statement that answers it.</summary>
-public sealed record QuestionPart(TextSpan Span, string Text, QuestionType Type);
+/// <summary>
+/// One question of a case: its words, where they are in the case text, and the kind of statement that answers it.
+/// <see cref="Text"/> is the words of <see cref="Span"/>, except for a question asked of a coordinated subject ("when
+/// did X and Y arrive?"), which is asked once per subject: then <see cref="Span"/> is the sentence both are read from.
+/// </summary>
+public sealed record QuestionPart(TextSpan Span, string Text, QuestionType Type)
+{
+    /// <summary>
+    /// The words of the question before that this one refers back to ("...and how do I enable <i>them</i>?"), or null
+    /// when it names its own subject.
+    /// </summary>
+    public string? Context { get; init; }
+
+    /// <summary>What to search the sources for to answer this part: its words, after the subject it borrows.</summary>
+    public string Query => Context is null ? Text : Context + " " + Text;
+}
 
 /// <summary>
 /// Reads a case the way a support agent does: which questions it asks (a ticket often asks two or three), what kind of
@@ -34,41 +48,132 @@ public static partial class QuestionReading
     public static IReadOnlyList<QuestionPart> Parts(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var sentences = SentenceSplitter.Split(text, new TextSpan(0, text.Length)).ToList();
-        var questions = sentences.Where(s => IsQuestion(s.Of(text))).ToList();
-        if (questions.Count <= 1)
+        if (text.Trim().Length == 0)
         {
-            if (text.Trim().Length == 0)
-            {
-                return [];
-            }
-
-            // Only a question is split: a request without one ("tell me what he bought and where it went") is one ask.
-            var asked = questions.Count == 1 ? questions[0] : new TextSpan(0, text.Length);
-            var pieces = questions.Count == 1 ? SplitSentence(text, asked) : [asked];
-            if (pieces.Count == 1)
-            {
-                return [new QuestionPart(new TextSpan(0, text.Length), text, TypeOf(asked.Of(text).Trim()))];
-            }
-
-            // The statements before the question are the first part's context.
-            pieces[0] = new TextSpan(0, pieces[0].End);
-            return [.. pieces.Select(p => new QuestionPart(p, p.Of(text), TypeOf(p.Of(text))))];
+            return [];
         }
 
-        // The statements before the first question are its context ("I bought boots last week. How long...").
-        var parts = new List<QuestionPart>();
-        foreach (var q in questions)
+        var sentences = SentenceSplitter.Split(text, new TextSpan(0, text.Length)).ToList();
+        var questions = sentences.Where(s => IsQuestion(s.Of(text))).ToList();
+        // Only a question is split: a request without one ("tell me what he bought and where it went") is one ask.
+        var pieces = questions.Count == 0 ? [new TextSpan(0, text.Length)] : questions.SelectMany(q => SplitSentence(text, q)).ToList();
+        var asked = new List<(TextSpan Span, string Question, string Text)>();
+        foreach (var piece in pieces)
         {
-            foreach (var piece in SplitSentence(text, q))
+            // The statements before the first question are its context ("I bought boots last week. How long...").
+            var lead = asked.Count == 0 ? text[..piece.Start] : "";
+            var span = new TextSpan(piece.Start - lead.Length, piece.End);
+            var question = piece.Of(text).Trim();
+            if (Coordinated(question) is { } both)
             {
-                var span = new TextSpan(parts.Count == 0 ? 0 : piece.Start, piece.End);
-                parts.Add(new QuestionPart(span, span.Of(text), TypeOf(piece.Of(text))));
+                asked.Add((span, both.First, lead + both.First));
+                asked.Add((span, both.Second, both.Second));
             }
+            else
+            {
+                asked.Add((span, question, span.Of(text)));
+            }
+        }
+
+        if (asked.Count == 1)
+        {
+            return [new QuestionPart(new TextSpan(0, text.Length), text, TypeOf(asked[0].Question))];
+        }
+
+        var parts = new List<QuestionPart>();
+        for (var i = 0; i < asked.Count; i++)
+        {
+            parts.Add(new QuestionPart(asked[i].Span, asked[i].Text, TypeOf(asked[i].Question))
+            {
+                Context = i == 0 ? null : Borrowed(asked[i - 1].Question, asked[i].Question),
+            });
         }
 
         return parts;
     }
+
+    /// <summary>
+    /// What a question borrows from the one before it, or null when it names its own subject. A question that asks
+    /// "which added Y" after "which version added X" leaves out the head of its question word: it borrows that head
+    /// ("version"). One that refers back with a pronoun ("how do I enable them?", "how does it work?") or has fewer
+    /// than two words of its own borrows the words of the question before (its question words and verbs of asking aside).
+    /// </summary>
+    private static string? Borrowed(string previous, string question)
+    {
+        if (ElidedHead().Match(question) is { Success: true } elided
+            && Regex.Match(previous, @"^\W*(which|what)\s+(?<head>(?:[\w'-]+\s+){1,3}?)" + Regex.Escape(elided.Groups["verb"].Value) + @"\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant) is { Success: true } head)
+        {
+            return head.Groups["head"].Value.Trim();
+        }
+
+        var own = ContentWords(question);
+        if (!ReferringPronoun().IsMatch(question) && own.Count >= 2)
+        {
+            return null;
+        }
+
+        var subject = ContentWords(previous);
+        return subject.Count == 0 ? null : string.Join(' ', subject);
+    }
+
+    /// <summary>The words of <paramref name="question"/> that carry its topic: without question words, auxiliaries, pronouns and articles.</summary>
+    private static List<string> ContentWords(string question) =>
+        [.. Word().Matches(question).Select(w => w.Value).Where(w => w.Length > 1 && !AskingWords.Contains(w))];
+
+    private static readonly HashSet<string> AskingWords = new(
+        ["how", "what", "what's", "when", "where", "why", "which", "who", "whom", "whose", "and", "or", "but", "also", "so", "then",
+         "do", "does", "did", "done", "is", "are", "was", "were", "be", "been", "can", "could", "may", "might", "will", "would", "should", "shall", "must", "has", "have", "had",
+         "i", "me", "my", "we", "us", "our", "you", "your", "it", "its", "they", "them", "their", "this", "that", "these", "those", "one",
+         "the", "a", "an", "to", "of", "in", "on", "at", "by", "for", "with", "from", "as", "into", "about", "if", "not", "there", "here", "please"],
+        StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The two questions of one asked of a coordinated subject right after its auxiliary ("When did RETURNING and window
+    /// functions arrive in SQLite?": "When did RETURNING arrive in SQLite?" and "When did window functions arrive in
+    /// SQLite?"), or null. The rule is kept to what is clear without a parser: each subject is one to three words with no
+    /// preposition or pronoun in it, the verb after them is a lower-case word, and what follows the verb opens with a
+    /// preposition or ends the question. A question about how the two relate ("are X and Y the same", "the difference
+    /// between X and Y") asks one thing and is not split.
+    /// </summary>
+    private static (string First, string Second)? Coordinated(string question)
+    {
+        if (Relation().IsMatch(question) || CoordinatedSubject().Match(question) is not { Success: true } m)
+        {
+            return null;
+        }
+
+        string[] x = Words(m.Groups["x"].Value), y = Words(m.Groups["y"].Value);
+        if (x.Concat(y).Any(w => NotInSubject.Contains(w)) || NotInSubject.Contains(m.Groups["verb"].Value))
+        {
+            return null;
+        }
+
+        var lead = m.Groups["lead"].Value;
+        var rest = m.Groups["verb"].Value + m.Groups["rest"].Value;
+        return (lead + string.Join(' ', x) + " " + rest, lead + string.Join(' ', y) + " " + rest);
+
+        static string[] Words(string s) => s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private static readonly HashSet<string> NotInSubject = new(
+        ["i", "we", "you", "it", "they", "he", "she", "me", "us", "them", "in", "on", "at", "by", "for", "with", "from", "as", "into", "to", "of", "about", "than",
+         "the", "a", "an", "and", "or", "not", "no", "if", "there", "both", "either"],
+        StringComparer.OrdinalIgnoreCase);
+
+    // "When did X and Y arrive in ...", "Are X and Y enabled by default?": a question word (optional), an auxiliary, two
+    // short subjects joined by "and", a lower-case verb, then a preposition or the end of the question.
+    [GeneratedRegex(@"^(?<lead>\W*(?:(?:when|why|where|how|which\s+[\w-]+|what\s+[\w-]+)\s+)?(?:did|does|do|were|was|are|is|can|will|has|have)\s+)(?<x>[\w'.-]+(?:\s+[\w'.-]+){0,2}?)\s+and\s+(?<y>[\w'.-]+(?:\s+[\w'.-]+){0,2}?)\s+(?<verb>(?-i:[a-z][a-z-]*))(?<rest>(?:\s+(?:in|to|on|at|by|for|from|with|into|as|since|under|before|after)\b[^?]*)?\s*\??)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex CoordinatedSubject();
+
+    [GeneratedRegex(@"\b(same|different|differ|difference|differences|between|compare|compared|comparison|versus|vs|each\s+other|together|equal|equivalent|alike|both|either|neither|combine|combined|mix|mixed)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Relation();
+
+    // "and which added generated columns?": a question word straight before a verb, its head noun left out.
+    [GeneratedRegex(@"^\W*(?:(?:and|or|but)\s+)?(which|what)\s+(?<verb>[\w-]+)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ElidedHead();
+
+    [GeneratedRegex(@"\b(it|its|they|them|their|this|that|these|those)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ReferringPronoun();
 
     /// <summary>
     /// One sentence that asks two things ("are X on by default, and how do I enable them?") is two questions, so that

@@ -1,0 +1,74 @@
+using Skybridge.Core.Grounding;
+
+namespace Skybridge.Core.Tests.Grounding;
+
+public sealed class QuestionPartsTests
+{
+    [Fact]
+    public void Parts_BorrowsTheSubjectBefore_WhenAPartRefersBackWithAPronoun()
+    {
+        var parts = QuestionReading.Parts("Are foreign keys on by default, and how do I enable them?");
+
+        Assert.Equal(2, parts.Count);
+        Assert.Null(parts[0].Context);
+        Assert.Equal("foreign keys default", parts[1].Context);
+        Assert.Equal("foreign keys default how do I enable them?", parts[1].Query);
+    }
+
+    [Fact]
+    public void Parts_BorrowsTheSubjectBefore_WhenAPartAsksHowItWorks()
+    {
+        var parts = QuestionReading.Parts("What does VACUUM do, and how does it work?");
+
+        Assert.Equal(["What does VACUUM do", "how does it work?"], parts.Select(p => p.Text));
+        Assert.Equal("VACUUM", parts[1].Context);
+    }
+
+    [Fact]
+    public void Parts_BorrowsTheHeadOfTheQuestionWord_WhenTheSecondLeavesItOut()
+    {
+        var parts = QuestionReading.Parts("Which version added STRICT tables and which added generated columns?");
+
+        Assert.Equal(["Which version added STRICT tables", "which added generated columns?"], parts.Select(p => p.Text));
+        Assert.Equal("version", parts[1].Context);
+        Assert.Equal("version which added generated columns?", parts[1].Query);
+    }
+
+    [Fact]
+    public void Parts_BorrowsNothing_WhenEachPartNamesItsOwnSubject()
+    {
+        var parts = QuestionReading.Parts("How long do I have to return my boots? And how much is the label from Spain?");
+
+        Assert.All(parts, p => Assert.Null(p.Context));
+        Assert.Equal(parts.Select(p => p.Text), parts.Select(p => p.Query));
+    }
+
+    [Fact]
+    public void Parts_AsksOnceForEachSubject_WhenTheSubjectIsCoordinated()
+    {
+        const string text = "When did RETURNING and window functions arrive in SQLite?";
+        var parts = QuestionReading.Parts(text);
+
+        Assert.Equal(["When did RETURNING arrive in SQLite?", "When did window functions arrive in SQLite?"], parts.Select(p => p.Text));
+        Assert.All(parts, p => Assert.Equal(new TextSpan(0, text.Length), p.Span));
+        Assert.All(parts, p => Assert.Null(p.Context));
+    }
+
+    [Fact]
+    public void Parts_AsksOnceForEachSubject_KeepingTheStatementsBeforeWithTheFirst()
+    {
+        var parts = QuestionReading.Parts("We ship an app on SQLite. Are foreign keys and triggers enabled by default?");
+
+        Assert.Equal(["We ship an app on SQLite. Are foreign keys enabled by default?", "Are triggers enabled by default?"], parts.Select(p => p.Text));
+        Assert.All(parts, p => Assert.Equal(QuestionType.YesNo, p.Type));
+    }
+
+    [Theory]
+    [InlineData("Are EXCLUSIVE and IMMEDIATE the same in WAL mode?")]
+    [InlineData("What is the difference between DELETE and TRUNCATE?")]
+    [InlineData("How do I import and export CSV files?")]
+    [InlineData("Does SQLite have booleans and dates as types?")]
+    [InlineData("Can you and your team help me?")]
+    public void Parts_KeepsOneQuestion_WhenTheCoordinationIsNotOfTwoSubjects(string question) =>
+        Assert.Single(QuestionReading.Parts(question));
+}
