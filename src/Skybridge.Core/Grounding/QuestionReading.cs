@@ -303,7 +303,7 @@ public static partial class QuestionReading
     [GeneratedRegex(@"^\s*(can|could|may|is|are|do|does|will|would)\b|\bis\s+it\s+possible\b|\bam\s+i\s+allowed\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex YesNoQuestion();
 
-    [GeneratedRegex(@"\b\d+(\s*[-–]\s*\d+)?\s*(working\s+|business\s+|calendar\s+)?(minutes?|hours?|days?|weeks?|months?|years?)\b|\b(one|two|three|four|five|six|seven|ten|fourteen|thirty)\s+(working\s+|business\s+)?(days?|weeks?|months?|years?)\b|\b(same|next)\s+(day|working\s+day|business\s+day)\b|\b(immediately|within|until|before|after)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b\d+(\s*[-–]\s*\d+)?\s*(working\s+|business\s+|calendar\s+)?(minutes?|hours?|days?|weeks?|months?|years?)\b|\b(one|two|three|four|five|six|seven|ten|fourteen|thirty|a\s+few|several)\s+(working\s+|business\s+)?(seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b|\b(same|next)\s+(day|working\s+day|business\s+day)\b|\b(immediately|within|until|before|after)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DurationStatement();
 
     [GeneratedRegex(@"(€|\$|£|\bEUR\b|\bUSD\b|\bGBP\b|\bCHF\b|\bper\s*cent\b|%|\bfree\b|\bno\s+charge\b|\bcosts?\b|\bfee\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

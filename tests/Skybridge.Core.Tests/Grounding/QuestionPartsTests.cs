@@ -71,4 +71,10 @@ public sealed class QuestionPartsTests
     [InlineData("Can you and your team help me?")]
     public void Parts_KeepsOneQuestion_WhenTheCoordinationIsNotOfTwoSubjects(string question) =>
         Assert.Single(QuestionReading.Parts(question));
+
+    [Theory]
+    [InlineData("On a laptop the vacuum command takes about two seconds for each gigabyte of the file.")]
+    [InlineData("The lock is released in a few minutes.")]
+    public void Addresses_TakesADurationInWords_ForHowLong(string sentence) =>
+        Assert.True(QuestionReading.Addresses(QuestionType.Duration, sentence));
 }
