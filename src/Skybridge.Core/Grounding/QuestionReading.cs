@@ -43,7 +43,10 @@ public static partial class QuestionReading
 {
     /// <summary>
     /// The questions of <paramref name="text"/>: each sentence ending in '?' is one, and so is a sentence opening with a
-    /// question word; when none looks like a question the whole text is one part (a complaint asks for help too).
+    /// question word; when none looks like a question the whole text is one part (a complaint asks for help too). A
+    /// sentence that announces another matter ("Also, ...", "And while you're at it, ...", "2) ...") starts a new one:
+    /// the sentences before it are an ask of their own even without a question ("The cord was snapped on arrival. Also,
+    /// can I swap the bag?" asks two things).
     /// </summary>
     public static IReadOnlyList<QuestionPart> Parts(string text)
     {
@@ -54,15 +57,21 @@ public static partial class QuestionReading
         }
 
         var sentences = SentenceSplitter.Split(text, new TextSpan(0, text.Length)).ToList();
-        var questions = sentences.Where(s => IsQuestion(s.Of(text))).ToList();
-        // Only a question is split: a request without one ("tell me what he bought and where it went") is one ask.
-        var pieces = questions.Count == 0 ? [new TextSpan(0, text.Length)] : questions.SelectMany(q => SplitSentence(text, q)).ToList();
-        var asked = new List<(TextSpan Span, string Question, string Text)>();
-        foreach (var piece in pieces)
+        var pieces = new List<(TextSpan Piece, int LeadFrom)>();
+        foreach (var (from, to) in Matters(text, sentences))
         {
-            // The statements before the first question are its context ("I bought boots last week. How long...").
-            var lead = asked.Count == 0 ? text[..piece.Start] : "";
-            var span = new TextSpan(piece.Start - lead.Length, piece.End);
+            var questions = sentences.Where(s => s.Start >= from && s.End <= to && IsQuestion(s.Of(text))).ToList();
+            // Only a question is split: a request without one ("tell me what he bought and where it went") is one ask.
+            var split = questions.Count == 0 ? Trimmed(text, from, to) is { } whole ? [whole] : [] : questions.SelectMany(q => SplitSentence(text, q)).ToList();
+            // The statements before a matter's first question are its context ("I bought boots last week. How long...").
+            pieces.AddRange(split.Select((p, i) => (p, i == 0 ? from : p.Start)));
+        }
+
+        var asked = new List<(TextSpan Span, string Question, string Text)>();
+        foreach (var (piece, leadFrom) in pieces)
+        {
+            var lead = text[leadFrom..piece.Start];
+            var span = new TextSpan(leadFrom, piece.End);
             var question = piece.Of(text).Trim();
             if (Coordinated(question) is { } both)
             {
@@ -93,17 +102,45 @@ public static partial class QuestionReading
     }
 
     /// <summary>
-    /// What a question borrows from the one before it, or null when it names its own subject. A question that asks
-    /// "which added Y" after "which version added X" leaves out the head of its question word: it borrows that head
-    /// ("version"). One that refers back with a pronoun ("how do I enable them?", "how does it work?") or has fewer
-    /// than two words of its own borrows the words of the question before (its question words and verbs of asking aside).
+    /// The matters <paramref name="text"/> raises, as ranges of it: a new one at each sentence that announces another
+    /// matter. A first range with fewer than three words of its own ("Two things.", "Hi,") is the lead-in of the next.
+    /// </summary>
+    private static List<(int From, int To)> Matters(string text, List<TextSpan> sentences)
+    {
+        var starts = new List<int> { 0 };
+        starts.AddRange(sentences.Skip(1).Where(s => AnotherMatter().IsMatch(s.Of(text))).Select(s => s.Start));
+        if (starts.Count > 1 && !IsQuestion(text[..starts[1]]) && ContentWords(text[..starts[1]]).Count < 3)
+        {
+            starts.RemoveAt(1);
+        }
+
+        return [.. starts.Select((from, i) => (from, i + 1 < starts.Count ? starts[i + 1] : text.Length))];
+    }
+
+    // "Also, ...", "Plus ...", "Another thing: ...", "And while you're at it, ...", "P.S. ...", "2) ...": a sentence that
+    // turns to another matter. A bare "And" does not: it more often goes on with the same complaint.
+    [GeneratedRegex(@"^\W*(?:(?:also|plus|besides|secondly|another\s+thing|one\s+more\s+thing|and\s+also|and\s+while\s+(?:you|you're|i'm|we're|i|we)\s+(?:are\s+|am\s+)?at\s+it)\b|p\.?\s?s\b|\d{1,2}[.)]\s)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AnotherMatter();
+
+    /// <summary>
+    /// What a question borrows from the one before it, or null when it names its own subject. A question that repeats
+    /// the frame of the one before but leaves words out ("which version added X and which added Y", "what is the
+    /// default limit on X, and what is the default on Y") borrows the words it left out ("version", "limit"). One that
+    /// refers back with a pronoun ("how do I enable them?", "how does it work?") or has fewer than two words of its own
+    /// borrows the words of the question before, its question words, auxiliaries, pronouns and prepositions aside
+    /// ("foreign keys default" of "are foreign keys on by default").
     /// </summary>
     private static string? Borrowed(string previous, string question)
     {
-        if (ElidedHead().Match(question) is { Success: true } elided
-            && Regex.Match(previous, @"^\W*(which|what)\s+(?<head>(?:[\w'-]+\s+){1,3}?)" + Regex.Escape(elided.Groups["verb"].Value) + @"\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant) is { Success: true } head)
+        // A question that turns to another matter ("Also, ...") does not refer back, whatever pronoun it uses.
+        if (AnotherMatter().IsMatch(question))
         {
-            return head.Groups["head"].Value.Trim();
+            return null;
+        }
+
+        if (LeftOut(previous, question) is { } elided)
+        {
+            return elided;
         }
 
         var own = ContentWords(question);
@@ -115,6 +152,45 @@ public static partial class QuestionReading
         var subject = ContentWords(previous);
         return subject.Count == 0 ? null : string.Join(' ', subject);
     }
+
+    /// <summary>
+    /// The words <paramref name="question"/> leaves out of the frame it repeats from <paramref name="previous"/>: both
+    /// open with the same words, a question word first; then <paramref name="previous"/> has one to three words more
+    /// before the word with which <paramref name="question"/> goes on. Null when there is no such gap.
+    /// </summary>
+    private static string? LeftOut(string previous, string question)
+    {
+        var before = Word().Matches(previous).Select(w => w.Value).ToList();
+        var now = Word().Matches(question).Select(w => w.Value).SkipWhile(w => w.Equals("and", StringComparison.OrdinalIgnoreCase) || w.Equals("or", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (before.Count == 0 || now.Count < 2 || !WhWords.Contains(now[0]))
+        {
+            return null;
+        }
+
+        var shared = 0;
+        while (shared < Math.Min(before.Count, now.Count) && before[shared].Equals(now[shared], StringComparison.OrdinalIgnoreCase))
+        {
+            shared++;
+        }
+
+        if (shared == 0 || shared >= now.Count)
+        {
+            return null;
+        }
+
+        for (var gap = 1; gap <= 3 && shared + gap < before.Count; gap++)
+        {
+            if (before[shared + gap].Equals(now[shared], StringComparison.OrdinalIgnoreCase))
+            {
+                var left = before.GetRange(shared, gap).Where(w => !AskingWords.Contains(w)).ToList();
+                return left.Count == 0 ? null : string.Join(' ', left);
+            }
+        }
+
+        return null;
+    }
+
+    private static readonly HashSet<string> WhWords = new(["how", "what", "when", "where", "why", "which", "who"], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The words of <paramref name="question"/> that carry its topic: without question words, auxiliaries, pronouns and articles.</summary>
     private static List<string> ContentWords(string question) =>
@@ -167,10 +243,6 @@ public static partial class QuestionReading
 
     [GeneratedRegex(@"\b(same|different|differ|difference|differences|between|compare|compared|comparison|versus|vs|each\s+other|together|equal|equivalent|alike|both|either|neither|combine|combined|mix|mixed)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Relation();
-
-    // "and which added generated columns?": a question word straight before a verb, its head noun left out.
-    [GeneratedRegex(@"^\W*(?:(?:and|or|but)\s+)?(which|what)\s+(?<verb>[\w-]+)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex ElidedHead();
 
     [GeneratedRegex(@"\b(it|its|they|them|their|this|that|these|those)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ReferringPronoun();

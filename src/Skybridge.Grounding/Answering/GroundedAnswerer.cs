@@ -338,10 +338,11 @@ public sealed partial class GroundedAnswerer
 
     /// <summary>
     /// The passages the engine answers from. A case of one question: what retrieval found for the case. A case of
-    /// several: each question not handed over is searched on its own (with the subject it borrows from the question
-    /// before, <see cref="QuestionPart.Query"/>), and the results are merged rank by rank, each passage once, so every
-    /// question keeps its best passages: at most <c>top_k</c> in all, and never fewer than two a question. The case's
-    /// confidence and gates were decided on the whole case before; this only chooses what the engine reads.
+    /// several: also each question not handed over, searched on its own (with the subject it borrows from the question
+    /// before, <see cref="QuestionPart.Query"/>), so that the page answering the second question is among the passages
+    /// even when the first question's pages outrank it for the case as a whole. The lists are merged rank by rank, each
+    /// passage once: the case's <c>top_k</c> and two more for each further question. The case's confidence and gates
+    /// were decided on the whole case before; this only chooses what the engine reads.
     /// </summary>
     private List<RetrievedPassage> PerPart(string query, List<RetrievedPassage> usable, List<string> handedOver)
     {
@@ -354,9 +355,9 @@ public sealed partial class GroundedAnswerer
         var settings = _manifest.Retrieval;
         var topK = Math.Max(1, settings.TopK);
         var each = Math.Max(PassagesPerPart, (int)Math.Ceiling(topK / (double)parts.Count));
-        var lists = parts.Select(p => _index.Search(p.Query, each).Where(h => h.Coverage >= settings.MinScore).ToList()).ToList();
+        List<List<RetrievedPassage>> lists = [usable, .. parts.Select(p => _index.Search(p.Query, each).Where(h => h.Coverage >= settings.MinScore).ToList())];
         var merged = new List<RetrievedPassage>();
-        for (var rank = 0; rank < each; rank++)
+        for (var rank = 0; rank < topK; rank++)
         {
             foreach (var list in lists)
             {
@@ -367,7 +368,7 @@ public sealed partial class GroundedAnswerer
             }
         }
 
-        return merged.Count == 0 ? usable : merged;
+        return [.. merged.Take(topK + (PassagesPerPart * (parts.Count - 1)))];
 
         static bool Same(RetrievedPassage a, RetrievedPassage b) => a.Document.Id == b.Document.Id && a.Span == b.Span;
     }

@@ -35,6 +35,23 @@ public sealed class QuestionPartsTests
     }
 
     [Fact]
+    public void Parts_BorrowsTheWordsASecondPartLeavesOutOfTheFrameItRepeats()
+    {
+        var parts = QuestionReading.Parts("What is the default limit on attached databases, and what is the default on columns?");
+
+        Assert.Equal("limit", parts[1].Context);
+    }
+
+    [Fact]
+    public void Parts_BorrowsTheWordsOfThePartBefore_WhenAPartRefersBackToItsTopic()
+    {
+        var parts = QuestionReading.Parts("In WAL mode, do readers block writers and when does it checkpoint?");
+
+        Assert.Equal(["In WAL mode, do readers block writers", "when does it checkpoint?"], parts.Select(p => p.Text));
+        Assert.Equal("WAL mode readers block writers", parts[1].Context);
+    }
+
+    [Fact]
     public void Parts_BorrowsNothing_WhenEachPartNamesItsOwnSubject()
     {
         var parts = QuestionReading.Parts("How long do I have to return my boots? And how much is the label from Spain?");
@@ -62,6 +79,39 @@ public sealed class QuestionPartsTests
         Assert.Equal(["We ship an app on SQLite. Are foreign keys enabled by default?", "Are triggers enabled by default?"], parts.Select(p => p.Text));
         Assert.All(parts, p => Assert.Equal(QuestionType.YesNo, p.Type));
     }
+
+    [Fact]
+    public void Parts_StartsANewAsk_AtASentenceThatTurnsToAnotherMatter()
+    {
+        var parts = QuestionReading.Parts("The zip of my tent was broken when it arrived. Also, can I exchange the tent for a bigger one?");
+
+        Assert.Equal(["The zip of my tent was broken when it arrived.", "Also, can I exchange the tent for a bigger one?"], parts.Select(p => p.Text));
+        Assert.All(parts, p => Assert.Null(p.Context));
+    }
+
+    [Fact]
+    public void Parts_StartsANewAsk_ForARequestWithoutAQuestion_AndBorrowsNothingForIt()
+    {
+        var parts = QuestionReading.Parts("My invoice for March is missing from the account page. And while you're at it, please close my newsletter subscription, it is too much.");
+
+        Assert.Equal(2, parts.Count);
+        Assert.StartsWith("And while you're at it", parts[1].Text, StringComparison.Ordinal);
+        Assert.Null(parts[1].Context);
+    }
+
+    [Fact]
+    public void Parts_ReadsNumberedMatters_WithTheAnnouncementAsTheFirstOnesLeadIn()
+    {
+        const string text = "Two questions. 1) My parcel is late, please check it. 2) Where do I find my invoice?";
+        var parts = QuestionReading.Parts(text);
+
+        Assert.Equal(["Two questions. 1) My parcel is late, please check it.", "2) Where do I find my invoice?"], parts.Select(p => p.Text));
+        Assert.All(parts, p => Assert.Equal(p.Text, p.Span.Of(text)));
+    }
+
+    [Fact]
+    public void Parts_KeepsOneAsk_WhenASentenceGoesOnWithAPlainAnd() =>
+        Assert.Single(QuestionReading.Parts("My parcel is late. And the tracking page shows nothing at all."));
 
     [Theory]
     [InlineData("Are EXCLUSIVE and IMMEDIATE the same in WAL mode?")]
