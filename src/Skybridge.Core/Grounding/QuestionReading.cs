@@ -197,7 +197,7 @@ public static partial class QuestionReading
         [.. Word().Matches(question).Select(w => w.Value).Where(w => w.Length > 1 && !AskingWords.Contains(w))];
 
     private static readonly HashSet<string> AskingWords = new(
-        ["how", "what", "what's", "when", "where", "why", "which", "who", "whom", "whose", "and", "or", "but", "also", "so", "then",
+        ["how", "what", "what's", "when", "where", "why", "which", "who", "whom", "whose", "many", "much", "and", "or", "but", "also", "so", "then",
          "do", "does", "did", "done", "is", "are", "was", "were", "be", "been", "can", "could", "may", "might", "will", "would", "should", "shall", "must", "has", "have", "had",
          "i", "me", "my", "we", "us", "our", "you", "your", "it", "its", "they", "them", "their", "this", "that", "these", "those", "one",
          "the", "a", "an", "to", "of", "in", "on", "at", "by", "for", "with", "from", "as", "into", "about", "if", "not", "there", "here", "please"],

@@ -52,6 +52,14 @@ public sealed class QuestionPartsTests
     }
 
     [Fact]
+    public void Parts_BorrowsTheWordsBefore_WhenAPartHasOnlyOneWordOfItsOwn()
+    {
+        var parts = QuestionReading.Parts("Which photos do you need for a warranty claim, and how many can I upload?");
+
+        Assert.Equal("photos need warranty claim", parts[1].Context);
+    }
+
+    [Fact]
     public void Parts_BorrowsNothing_WhenEachPartNamesItsOwnSubject()
     {
         var parts = QuestionReading.Parts("How long do I have to return my boots? And how much is the label from Spain?");
