@@ -18,8 +18,22 @@ public enum QuestionType
     YesNo,
 }
 
-/// <summary>One question of a case: its words (offsets in the case text) and the kind of statement that answers it.</summary>
-public sealed record QuestionPart(TextSpan Span, string Text, QuestionType Type);
+/// <summary>
+/// One question of a case: its words, where they are in the case text, and the kind of statement that answers it.
+/// <see cref="Text"/> is the words of <see cref="Span"/>, except for a question asked of a coordinated subject ("when
+/// did X and Y arrive?"), which is asked once per subject: then <see cref="Span"/> is the sentence both are read from.
+/// </summary>
+public sealed record QuestionPart(TextSpan Span, string Text, QuestionType Type)
+{
+    /// <summary>
+    /// The words of the question before that this one refers back to ("...and how do I enable <i>them</i>?"), or null
+    /// when it names its own subject.
+    /// </summary>
+    public string? Context { get; init; }
+
+    /// <summary>What to search the sources for to answer this part: its words, after the subject it borrows.</summary>
+    public string Query => Context is null ? Text : Context + " " + Text;
+}
 
 /// <summary>
 /// Reads a case the way a support agent does: which questions it asks (a ticket often asks two or three), what kind of
@@ -29,46 +43,209 @@ public static partial class QuestionReading
 {
     /// <summary>
     /// The questions of <paramref name="text"/>: each sentence ending in '?' is one, and so is a sentence opening with a
-    /// question word; when none looks like a question the whole text is one part (a complaint asks for help too).
+    /// question word; when none looks like a question the whole text is one part (a complaint asks for help too). A
+    /// sentence that announces another matter ("Also, ...", "And while you're at it, ...", "2) ...") starts a new one:
+    /// the sentences before it are an ask of their own even without a question ("The cord was snapped on arrival. Also,
+    /// can I swap the bag?" asks two things).
     /// </summary>
     public static IReadOnlyList<QuestionPart> Parts(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var sentences = SentenceSplitter.Split(text, new TextSpan(0, text.Length)).ToList();
-        var questions = sentences.Where(s => IsQuestion(s.Of(text))).ToList();
-        if (questions.Count <= 1)
+        if (text.Trim().Length == 0)
         {
-            if (text.Trim().Length == 0)
-            {
-                return [];
-            }
-
-            // Only a question is split: a request without one ("tell me what he bought and where it went") is one ask.
-            var asked = questions.Count == 1 ? questions[0] : new TextSpan(0, text.Length);
-            var pieces = questions.Count == 1 ? SplitSentence(text, asked) : [asked];
-            if (pieces.Count == 1)
-            {
-                return [new QuestionPart(new TextSpan(0, text.Length), text, TypeOf(asked.Of(text).Trim()))];
-            }
-
-            // The statements before the question are the first part's context.
-            pieces[0] = new TextSpan(0, pieces[0].End);
-            return [.. pieces.Select(p => new QuestionPart(p, p.Of(text), TypeOf(p.Of(text))))];
+            return [];
         }
 
-        // The statements before the first question are its context ("I bought boots last week. How long...").
-        var parts = new List<QuestionPart>();
-        foreach (var q in questions)
+        var sentences = SentenceSplitter.Split(text, new TextSpan(0, text.Length)).ToList();
+        var pieces = new List<(TextSpan Piece, int LeadFrom)>();
+        foreach (var (from, to) in Matters(text, sentences))
         {
-            foreach (var piece in SplitSentence(text, q))
+            var questions = sentences.Where(s => s.Start >= from && s.End <= to && IsQuestion(s.Of(text))).ToList();
+            // Only a question is split: a request without one ("tell me what he bought and where it went") is one ask.
+            var split = questions.Count == 0 ? Trimmed(text, from, to) is { } whole ? [whole] : [] : questions.SelectMany(q => SplitSentence(text, q)).ToList();
+            // The statements before a matter's first question are its context ("I bought boots last week. How long...").
+            pieces.AddRange(split.Select((p, i) => (p, i == 0 ? from : p.Start)));
+        }
+
+        var asked = new List<(TextSpan Span, string Question, string Text)>();
+        foreach (var (piece, leadFrom) in pieces)
+        {
+            var lead = text[leadFrom..piece.Start];
+            var span = new TextSpan(leadFrom, piece.End);
+            var question = piece.Of(text).Trim();
+            if (Coordinated(question) is { } both)
             {
-                var span = new TextSpan(parts.Count == 0 ? 0 : piece.Start, piece.End);
-                parts.Add(new QuestionPart(span, span.Of(text), TypeOf(piece.Of(text))));
+                asked.Add((span, both.First, lead + both.First));
+                asked.Add((span, both.Second, both.Second));
             }
+            else
+            {
+                asked.Add((span, question, span.Of(text)));
+            }
+        }
+
+        if (asked.Count == 1)
+        {
+            return [new QuestionPart(new TextSpan(0, text.Length), text, TypeOf(asked[0].Question))];
+        }
+
+        var parts = new List<QuestionPart>();
+        for (var i = 0; i < asked.Count; i++)
+        {
+            parts.Add(new QuestionPart(asked[i].Span, asked[i].Text, TypeOf(asked[i].Question))
+            {
+                Context = i == 0 ? null : Borrowed(asked[i - 1].Question, asked[i].Question),
+            });
         }
 
         return parts;
     }
+
+    /// <summary>
+    /// The matters <paramref name="text"/> raises, as ranges of it: a new one at each sentence that announces another
+    /// matter. A first range with fewer than three words of its own ("Two things.", "Hi,") is the lead-in of the next.
+    /// </summary>
+    private static List<(int From, int To)> Matters(string text, List<TextSpan> sentences)
+    {
+        var starts = new List<int> { 0 };
+        starts.AddRange(sentences.Skip(1).Where(s => AnotherMatter().IsMatch(s.Of(text))).Select(s => s.Start));
+        if (starts.Count > 1 && !IsQuestion(text[..starts[1]]) && ContentWords(text[..starts[1]]).Count < 3)
+        {
+            starts.RemoveAt(1);
+        }
+
+        return [.. starts.Select((from, i) => (from, i + 1 < starts.Count ? starts[i + 1] : text.Length))];
+    }
+
+    // "Also, ...", "Plus ...", "Another thing: ...", "And while you're at it, ...", "P.S. ...", "2) ...": a sentence that
+    // turns to another matter. A bare "And" does not: it more often goes on with the same complaint.
+    [GeneratedRegex(@"^\W*(?:(?:also|plus|besides|secondly|another\s+thing|one\s+more\s+thing|and\s+also|and\s+while\s+(?:you|you're|i'm|we're|i|we)\s+(?:are\s+|am\s+)?at\s+it)\b|p\.?\s?s\b|\d{1,2}[.)]\s)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AnotherMatter();
+
+    /// <summary>
+    /// What a question borrows from the one before it, or null when it names its own subject. A question that repeats
+    /// the frame of the one before but leaves words out ("which version added X and which added Y", "what is the
+    /// default limit on X, and what is the default on Y") borrows the words it left out ("version", "limit"). One that
+    /// refers back with a pronoun ("how do I enable them?", "how does it work?") or has fewer than two words of its own
+    /// borrows the words of the question before, its question words, auxiliaries, pronouns and prepositions aside
+    /// ("foreign keys default" of "are foreign keys on by default").
+    /// </summary>
+    private static string? Borrowed(string previous, string question)
+    {
+        // A question that turns to another matter ("Also, ...") does not refer back, whatever pronoun it uses.
+        if (AnotherMatter().IsMatch(question))
+        {
+            return null;
+        }
+
+        if (LeftOut(previous, question) is { } elided)
+        {
+            return elided;
+        }
+
+        var own = ContentWords(question);
+        if (!ReferringPronoun().IsMatch(question) && own.Count >= 2)
+        {
+            return null;
+        }
+
+        var subject = ContentWords(previous);
+        return subject.Count == 0 ? null : string.Join(' ', subject);
+    }
+
+    /// <summary>
+    /// The words <paramref name="question"/> leaves out of the frame it repeats from <paramref name="previous"/>: both
+    /// open with the same words, a question word first; then <paramref name="previous"/> has one to three words more
+    /// before the word with which <paramref name="question"/> goes on. Null when there is no such gap.
+    /// </summary>
+    private static string? LeftOut(string previous, string question)
+    {
+        var before = Word().Matches(previous).Select(w => w.Value).ToList();
+        var now = Word().Matches(question).Select(w => w.Value).SkipWhile(w => w.Equals("and", StringComparison.OrdinalIgnoreCase) || w.Equals("or", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (before.Count == 0 || now.Count < 2 || !WhWords.Contains(now[0]))
+        {
+            return null;
+        }
+
+        var shared = 0;
+        while (shared < Math.Min(before.Count, now.Count) && before[shared].Equals(now[shared], StringComparison.OrdinalIgnoreCase))
+        {
+            shared++;
+        }
+
+        if (shared == 0 || shared >= now.Count)
+        {
+            return null;
+        }
+
+        for (var gap = 1; gap <= 3 && shared + gap < before.Count; gap++)
+        {
+            if (before[shared + gap].Equals(now[shared], StringComparison.OrdinalIgnoreCase))
+            {
+                var left = before.GetRange(shared, gap).Where(w => !AskingWords.Contains(w)).ToList();
+                return left.Count == 0 ? null : string.Join(' ', left);
+            }
+        }
+
+        return null;
+    }
+
+    private static readonly HashSet<string> WhWords = new(["how", "what", "when", "where", "why", "which", "who"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The words of <paramref name="question"/> that carry its topic: without question words, auxiliaries, pronouns and articles.</summary>
+    private static List<string> ContentWords(string question) =>
+        [.. Word().Matches(question).Select(w => w.Value).Where(w => w.Length > 1 && !AskingWords.Contains(w))];
+
+    private static readonly HashSet<string> AskingWords = new(
+        ["how", "what", "what's", "when", "where", "why", "which", "who", "whom", "whose", "many", "much", "and", "or", "but", "also", "so", "then",
+         "do", "does", "did", "done", "is", "are", "was", "were", "be", "been", "can", "could", "may", "might", "will", "would", "should", "shall", "must", "has", "have", "had",
+         "i", "me", "my", "we", "us", "our", "you", "your", "it", "its", "they", "them", "their", "this", "that", "these", "those", "one",
+         "the", "a", "an", "to", "of", "in", "on", "at", "by", "for", "with", "from", "as", "into", "about", "if", "not", "there", "here", "please"],
+        StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The two questions of one asked of a coordinated subject right after its auxiliary ("When did RETURNING and window
+    /// functions arrive in SQLite?": "When did RETURNING arrive in SQLite?" and "When did window functions arrive in
+    /// SQLite?"), or null. The rule is kept to what is clear without a parser: each subject is one to three words with no
+    /// preposition or pronoun in it, the verb after them is a lower-case word, and what follows the verb opens with a
+    /// preposition or ends the question. A question about how the two relate ("are X and Y the same", "the difference
+    /// between X and Y") asks one thing and is not split.
+    /// </summary>
+    private static (string First, string Second)? Coordinated(string question)
+    {
+        if (Relation().IsMatch(question) || CoordinatedSubject().Match(question) is not { Success: true } m)
+        {
+            return null;
+        }
+
+        string[] x = Words(m.Groups["x"].Value), y = Words(m.Groups["y"].Value);
+        if (x.Concat(y).Any(w => NotInSubject.Contains(w)) || NotInSubject.Contains(m.Groups["verb"].Value))
+        {
+            return null;
+        }
+
+        var lead = m.Groups["lead"].Value;
+        var rest = m.Groups["verb"].Value + m.Groups["rest"].Value;
+        return (lead + string.Join(' ', x) + " " + rest, lead + string.Join(' ', y) + " " + rest);
+
+        static string[] Words(string s) => s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private static readonly HashSet<string> NotInSubject = new(
+        ["i", "we", "you", "it", "they", "he", "she", "me", "us", "them", "in", "on", "at", "by", "for", "with", "from", "as", "into", "to", "of", "about", "than",
+         "the", "a", "an", "and", "or", "not", "no", "if", "there", "both", "either"],
+        StringComparer.OrdinalIgnoreCase);
+
+    // "When did X and Y arrive in ...", "Are X and Y enabled by default?": a question word (optional), an auxiliary, two
+    // short subjects joined by "and", a lower-case verb, then a preposition or the end of the question.
+    [GeneratedRegex(@"^(?<lead>\W*(?:(?:when|why|where|how|which\s+[\w-]+|what\s+[\w-]+)\s+)?(?:did|does|do|were|was|are|is|can|will|has|have)\s+)(?<x>[\w'.-]+(?:\s+[\w'.-]+){0,2}?)\s+and\s+(?<y>[\w'.-]+(?:\s+[\w'.-]+){0,2}?)\s+(?<verb>(?-i:[a-z][a-z-]*))(?<rest>(?:\s+(?:in|to|on|at|by|for|from|with|into|as|since|under|before|after)\b[^?]*)?\s*\??)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex CoordinatedSubject();
+
+    [GeneratedRegex(@"\b(same|different|differ|difference|differences|between|compare|compared|comparison|versus|vs|each\s+other|together|equal|equivalent|alike|both|either|neither|combine|combined|mix|mixed)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Relation();
+
+    [GeneratedRegex(@"\b(it|its|they|them|their|this|that|these|those)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ReferringPronoun();
 
     /// <summary>
     /// One sentence that asks two things ("are X on by default, and how do I enable them?") is two questions, so that
@@ -199,7 +376,7 @@ public static partial class QuestionReading
     [GeneratedRegex(@"^\s*(can|could|may|is|are|do|does|will|would)\b|\bis\s+it\s+possible\b|\bam\s+i\s+allowed\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex YesNoQuestion();
 
-    [GeneratedRegex(@"\b\d+(\s*[-–]\s*\d+)?\s*(working\s+|business\s+|calendar\s+)?(minutes?|hours?|days?|weeks?|months?|years?)\b|\b(one|two|three|four|five|six|seven|ten|fourteen|thirty)\s+(working\s+|business\s+)?(days?|weeks?|months?|years?)\b|\b(same|next)\s+(day|working\s+day|business\s+day)\b|\b(immediately|within|until|before|after)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b\d+(\s*[-–]\s*\d+)?\s*(working\s+|business\s+|calendar\s+)?(minutes?|hours?|days?|weeks?|months?|years?)\b|\b(one|two|three|four|five|six|seven|ten|fourteen|thirty|a\s+few|several)\s+(working\s+|business\s+)?(seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b|\b(same|next)\s+(day|working\s+day|business\s+day)\b|\b(immediately|within|until|before|after)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DurationStatement();
 
     [GeneratedRegex(@"(€|\$|£|\bEUR\b|\bUSD\b|\bGBP\b|\bCHF\b|\bper\s*cent\b|%|\bfree\b|\bno\s+charge\b|\bcosts?\b|\bfee\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

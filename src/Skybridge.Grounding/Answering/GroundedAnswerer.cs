@@ -219,7 +219,13 @@ public sealed partial class GroundedAnswerer
             }
         }
 
-        var passages = usable.Select((h, i) => (Id: "P" + (i + 1), Hit: h)).ToList();
+        // A case that asks two things is searched once per question, so that the page answering the second is among
+        // the passages even when the first's page outranks it for the case as a whole.
+        var read = PerPart(query, usable, handedOver);
+        var passages = read.Select((h, i) => (Id: "P" + (i + 1), Hit: h)).ToList();
+        // What retrieval returned: the case's passages, then those only a question's own search found.
+        retrieved.AddRange(read.Where(h => !hits.Any(c => c.Document.Id == h.Document.Id && c.Span == h.Span))
+            .Select(h => new DraftPassage(h.Document.Source, h.Document.Path, h.Document.Version, h.Span.Start, h.Span.End, h.Score, Math.Round(h.Coverage, 4))));
         var redactions = new List<Redaction>();
         string Redact(string text)
         {
@@ -329,6 +335,45 @@ public sealed partial class GroundedAnswerer
             Retrieval = _index.Mode,
         };
     }
+
+    /// <summary>
+    /// The passages the engine answers from. A case of one question: what retrieval found for the case. A case of
+    /// several: also each question not handed over, searched on its own (with the subject it borrows from the question
+    /// before, <see cref="QuestionPart.Query"/>), so that the page answering the second question is among the passages
+    /// even when the first question's pages outrank it for the case as a whole. The lists are merged rank by rank, each
+    /// passage once: the case's <c>top_k</c> and two more for each further question. The case's confidence and gates
+    /// were decided on the whole case before; this only chooses what the engine reads.
+    /// </summary>
+    private List<RetrievedPassage> PerPart(string query, List<RetrievedPassage> usable, List<string> handedOver)
+    {
+        var parts = QuestionReading.Parts(query).Where(p => !handedOver.Contains(Collapse(p.Text))).ToList();
+        if (parts.Count < 2)
+        {
+            return usable;
+        }
+
+        var settings = _manifest.Retrieval;
+        var topK = Math.Max(1, settings.TopK);
+        var each = Math.Max(PassagesPerPart, (int)Math.Ceiling(topK / (double)parts.Count));
+        List<List<RetrievedPassage>> lists = [usable, .. parts.Select(p => _index.Search(p.Query, each).Where(h => h.Coverage >= settings.MinScore).ToList())];
+        var merged = new List<RetrievedPassage>();
+        for (var rank = 0; rank < topK; rank++)
+        {
+            foreach (var list in lists)
+            {
+                if (rank < list.Count && !merged.Any(m => Same(m, list[rank])))
+                {
+                    merged.Add(list[rank]);
+                }
+            }
+        }
+
+        return [.. merged.Take(topK + (PassagesPerPart * (parts.Count - 1)))];
+
+        static bool Same(RetrievedPassage a, RetrievedPassage b) => a.Document.Id == b.Document.Id && a.Span == b.Span;
+    }
+
+    private const int PassagesPerPart = 2;
 
     /// <summary>The case without the words that address the assistant; a sentence posing as the system goes whole.</summary>
     private static string WithoutAttempts(string caseText, IReadOnlyList<InstructionFinding> attempts)
