@@ -165,7 +165,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
         var matches = sentences.Select(s => s.Terms.Count(question.Contains)).ToList();
         // A question or a lead-in is quoted only when no statement mentions the question's terms: a FAQ's own question
         // shares every word with the customer's and would otherwise set the bar its answer cannot reach.
-        var statements = sentences.Select(s => !AnswerShapes.IsNonStatement(s.Text)).ToList();
+        // A lead-in that names the values ("SQLite supports three different threading modes:") is the answer to "what
+        // modes are there", though: the list under it only repeats them one by one.
+        var statements = sentences.Select(s => !AnswerShapes.IsNonStatement(s.Text) || (shape == AnswerShape.Values && s.Text.TrimEnd().EndsWith(':') && AnswerShapes.Fits(shape, s.Text))).ToList();
         var onlyStatements = matches.Where((m, i) => statements[i]).Any(m => m >= 1);
         // One shared word is chance; when some sentence shares two or more with the question, only those qualify.
         var needed = question.Count >= 2 && matches.Where((m, i) => statements[i] || !onlyStatements).Any(m => m >= 2) ? 2 : 1;
@@ -173,10 +175,13 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // A sentence goes on with the one before it: "The default value of this macro is 1 billion" answers what the
         // sentence naming the macro is about, and the sentence after a FAQ's question is its answer, so part of the
         // predecessor's score carries over (same passage only).
-        var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && (Continues(s.Text) || sentences[i - 1].Text.TrimEnd().EndsWith('?'))
+        // The same holds for a description without a subject under a line of syntax or a title: "Query or change the
+        // setting of the busy timeout." is what "PRAGMA busy_timeout = milliseconds;" does.
+        var describes = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && AnswerShapes.IsSyntaxOrTitle(sentences[i - 1].Text) && AnswerShapes.OpensWithVerb(s.Text)).ToList();
+        var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && (Continues(s.Text) || sentences[i - 1].Text.TrimEnd().EndsWith('?') || describes[i])
             ? Math.Max(lexical[i], CarryOver * lexical[i - 1]) : lexical[i]).ToList();
         var scored = sentences
-            .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Factor: ShapeFactor(shape, s, focus), Lexical: carried[i]))
+            .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Factor: ShapeFactor(shape, s, focus, describes[i]), Lexical: carried[i]))
             .Select(s => (s.Sentence, s.Matches, s.Factor, Score: s.Lexical * s.Factor))
             // A sentence with the answer's shape qualifies with one shared word fewer: "A reset link unlocks it at once"
             // answers "how long is my account locked?" in words of its own.
@@ -210,17 +215,20 @@ public sealed partial class ExtractiveChatClient : IChatClient
     /// long", a definition of the subject for "what is") over one that only mentions the subject; never a question or
     /// a lead-in that ends in a colon.
     /// </summary>
-    private static double ShapeFactor(AnswerShape shape, Sentence s, HashSet<string> focus)
+    private static double ShapeFactor(AnswerShape shape, Sentence s, HashSet<string> focus, bool describesPrevious)
     {
         if (AnswerShapes.IsNonStatement(s.Text))
         {
-            return NonStatementFactor;
+            return shape == AnswerShape.Values && s.Text.TrimEnd().EndsWith(':') && AnswerShapes.Fits(shape, s.Text) ? ShapeBonus : NonStatementFactor;
         }
 
+        // "What is X" is answered best by "X is a...", "what does X do" by "X rebuilds..." or by the description under
+        // X's syntax line; each takes the other as second best.
         return shape switch
         {
             AnswerShape.Open => 1,
-            AnswerShape.Definition => AnswerShapes.Defines(s.Text, TermsOf, focus) switch { 2 => ShapeBonus * 1.4, 1 => ShapeBonus, _ => 1 },
+            AnswerShape.Definition => describesPrevious ? ShapeBonus : AnswerShapes.Defines(s.Text, TermsOf, focus) switch { 2 => ShapeBonus * 1.4, 1 => ShapeBonus, _ => 1 },
+            AnswerShape.Action => describesPrevious ? ShapeBonus * 1.4 : AnswerShapes.Defines(s.Text, TermsOf, focus) switch { 1 => ShapeBonus * 1.4, 2 => ShapeBonus, _ => 1 },
             _ => AnswerShapes.Fits(shape, s.Text) ? ShapeBonus : 1,
         };
     }
