@@ -90,4 +90,12 @@ public sealed class QuestionTypeSentenceTests
             "SQLite supports three different threading modes:\n\n- Single-thread. In this mode, all mutexes are disabled.\n- Multi-thread. In this mode, SQLite can be used by several threads.\n- Serialized. In serialized mode, SQLite can be used by threads without restriction.\n\nThe threading mode of SQLite can be chosen at compile time.");
         Assert.Contains("SQLite supports three different threading modes:", Text(answer), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Answer_PrefersTheDefinitionThatOpensASection_ForAWhatIsQuestion()
+    {
+        var answer = Ask("What is a virtual table?", "vtab.md",
+            "A virtual table is an extension point. A virtual table is a module instance. A virtual table is an interface point.\n\n# Introduction\n\nA virtual table is an object registered with a database connection.");
+        Assert.Contains("A virtual table is an object registered with a database connection.", Text(answer), StringComparison.Ordinal);
+    }
 }

@@ -27,6 +27,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
     private const double CarryOver = 0.6;
     private const double SecondSentenceWeight = 0.5;
     private const double FollowerShare = 0.45;
+    private const double LeadFactor = 1.3;
     private static readonly Analyzer Analyzer = Retrieval.GroundingAnalyzer.Create();
 
     /// <inheritdoc />
@@ -99,7 +100,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
         return new EngineAnswer(claims);
     }
 
-    private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, List<string> TermList)
+    private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, List<string> TermList, bool Lead = false)
     {
         public HashSet<string> Terms { get; } = TermList.ToHashSet(StringComparer.Ordinal);
     }
@@ -118,6 +119,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             var order = 0;
             string? header = null;
             var previousWasRow = false;
+            var underHeading = false;
             foreach (var span in SentenceSplitter.Split(passage.Text, new TextSpan(0, passage.Text.Length)))
             {
                 var text = span.Of(passage.Text);
@@ -132,8 +134,13 @@ public sealed partial class ExtractiveChatClient : IChatClient
                 }
 
                 previousWasRow = isRow;
-                if (passage.Text.AsSpan(lineStart).TrimStart().StartsWith("#", StringComparison.Ordinal)
-                    || (isRow && text.Trim('|', '-', ':', ' ').Length == 0)
+                if (passage.Text.AsSpan(lineStart).TrimStart().StartsWith("#", StringComparison.Ordinal))
+                {
+                    underHeading = true;
+                    continue;
+                }
+
+                if ((isRow && text.Trim('|', '-', ':', ' ').Length == 0)
                     || InstructionDetector.IsInstruction(text)
                     || Plain(text).Split(' ', StringSplitOptions.RemoveEmptyEntries).Length < 3)
                 {
@@ -142,7 +149,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
                 // A row is read with its header ("PayPal | usually within 24 hours" under "Payment | Refund visible"), so
                 // the header's words are the row's too.
-                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, isRow && header is not null ? [.. Terms(text), .. Terms(header)] : Terms(text)));
+                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, isRow && header is not null ? [.. Terms(text), .. Terms(header)] : Terms(text), underHeading));
+                underHeading = false;
             }
         }
 
@@ -165,9 +173,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
         var matches = sentences.Select(s => s.Terms.Count(question.Contains)).ToList();
         // A question or a lead-in is quoted only when no statement mentions the question's terms: a FAQ's own question
         // shares every word with the customer's and would otherwise set the bar its answer cannot reach.
-        // A lead-in that names the values ("SQLite supports three different threading modes:") is the answer to "what
-        // modes are there", though: the list under it only repeats them one by one.
-        var statements = sentences.Select(s => !AnswerShapes.IsNonStatement(s.Text) || (shape == AnswerShape.Values && s.Text.TrimEnd().EndsWith(':') && AnswerShapes.Fits(shape, s.Text))).ToList();
+        // A lead-in or a syntax line that names the values ("SQLite supports three different threading modes:", "PRAGMA
+        // synchronous = 0 | OFF | 1 | NORMAL;") is the answer to "what modes are there", though.
+        var statements = sentences.Select(s => !AnswerShapes.IsNonStatement(s.Text) || NamesValues(shape, s.Text)).ToList();
         var onlyStatements = matches.Where((m, i) => statements[i]).Any(m => m >= 1);
         // One shared word is chance; when some sentence shares two or more with the question, only those qualify.
         var needed = question.Count >= 2 && matches.Where((m, i) => statements[i] || !onlyStatements).Any(m => m >= 2) ? 2 : 1;
@@ -188,6 +196,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             .Where((s, i) => s.Matches >= (s.Factor > 1 ? Math.Max(1, needed - 1) : needed) && s.Score > 0 && (statements[i] || !onlyStatements))
             .OrderByDescending(s => s.Score)
             .ToList();
+
         if (scored.Count == 0)
         {
             return [];
@@ -219,12 +228,13 @@ public sealed partial class ExtractiveChatClient : IChatClient
     {
         if (AnswerShapes.IsNonStatement(s.Text))
         {
-            return shape == AnswerShape.Values && s.Text.TrimEnd().EndsWith(':') && AnswerShapes.Fits(shape, s.Text) ? ShapeBonus : NonStatementFactor;
+            return NamesValues(shape, s.Text) ? ShapeBonus : NonStatementFactor;
         }
 
         // "What is X" is answered best by "X is a...", "what does X do" by "X rebuilds..." or by the description under
         // X's syntax line; each takes the other as second best.
-        return shape switch
+        var lead = s.Lead && shape is AnswerShape.Definition or AnswerShape.Action or AnswerShape.Values ? LeadFactor : 1;
+        return lead * shape switch
         {
             AnswerShape.Open => 1,
             AnswerShape.Definition => describesPrevious ? ShapeBonus : AnswerShapes.Defines(s.Text, TermsOf, focus) switch { 2 => ShapeBonus * 1.4, 1 => ShapeBonus, _ => 1 },
@@ -232,6 +242,10 @@ public sealed partial class ExtractiveChatClient : IChatClient
             _ => AnswerShapes.Fits(shape, s.Text) ? ShapeBonus : 1,
         };
     }
+
+    /// <summary>A lead-in or a syntax line that lists the values a "what values" question asks for.</summary>
+    private static bool NamesValues(AnswerShape shape, string text) =>
+        shape == AnswerShape.Values && !text.TrimEnd().EndsWith('?') && AnswerShapes.Fits(shape, text);
 
     /// <summary>A sentence that refers back to the one before it ("this macro", "it", "in this mode", "however").</summary>
     private static bool Continues(string text) => ContinuesPattern().IsMatch(text);
