@@ -54,6 +54,7 @@ public sealed class QuestionTypeSentenceTests
     [InlineData("A virtual table is an object.", false)]
     [InlineData("| PayPal | within 24 hours |", false)]
     [InlineData("Refunds are sent within 14 days", false)]
+    [InlineData("a tent pole that snaps while pitching, without wind or load;", false)]
     public void IsSyntaxOrTitle_RecognisesLinesThatNameWithoutStating(string sentence, bool expected) =>
         Assert.Equal(expected, AnswerShapes.IsSyntaxOrTitle(sentence));
 

@@ -170,7 +170,9 @@ internal static partial class AnswerShapes
             return false;
         }
 
-        if (trimmed.EndsWith(';') || trimmed.EndsWith('{') || trimmed.EndsWith('}'))
+        // A list item may end in a semicolon too ("a tent pole that snaps while pitching;"): code has an operator,
+        // brackets or a keyword in capitals.
+        if ((trimmed.EndsWith(';') && CodeMark().IsMatch(trimmed)) || trimmed.EndsWith('{') || trimmed.EndsWith('}'))
         {
             return true;
         }
@@ -254,6 +256,9 @@ internal static partial class AnswerShapes
     // A subject that already has a verb ("A VACUUM will fail if there") or a relative clause is not the thing defined.
     [GeneratedRegex(@"\b(will|would|can|could|may|might|must|shall|should|does|do|did|has|have|had|is|are|was|were|be|been|if|when|that|which|who|where|because|unless)\b|^\W*\w+ing\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex VerbInSubject();
+
+    [GeneratedRegex(@"[=(){}]|^\W*[A-Z][A-Z_]+\b")]
+    private static partial Regex CodeMark();
 
     [GeneratedRegex(@"[.!?:)""'\]]$")]
     private static partial Regex EndPunctuation();

@@ -233,14 +233,17 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
         // "What is X" is answered best by "X is a...", "what does X do" by "X rebuilds..." or by the description under
         // X's syntax line; each takes the other as second best.
-        var lead = s.Lead && shape is AnswerShape.Definition or AnswerShape.Action or AnswerShape.Values ? LeadFactor : 1;
-        return lead * shape switch
+        var factor = shape switch
         {
             AnswerShape.Open => 1,
             AnswerShape.Definition => describesPrevious ? ShapeBonus : AnswerShapes.Defines(s.Text, TermsOf, focus) switch { 2 => ShapeBonus * 1.4, 1 => ShapeBonus, _ => 1 },
             AnswerShape.Action => describesPrevious ? ShapeBonus * 1.4 : AnswerShapes.Defines(s.Text, TermsOf, focus) switch { 1 => ShapeBonus * 1.4, 2 => ShapeBonus, _ => 1 },
             _ => AnswerShapes.Fits(shape, s.Text) ? ShapeBonus : 1,
         };
+
+        // The first sentence under a heading, when it has the answer's shape, is where a reference page says what its
+        // section is about.
+        return factor > 1 && s.Lead && shape is AnswerShape.Definition or AnswerShape.Action or AnswerShape.Values ? factor * LeadFactor : factor;
     }
 
     /// <summary>A lead-in or a syntax line that lists the values a "what values" question asks for.</summary>
