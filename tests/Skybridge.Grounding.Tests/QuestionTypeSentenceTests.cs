@@ -99,4 +99,14 @@ public sealed class QuestionTypeSentenceTests
             "A virtual table is an extension point. A virtual table is a module instance. A virtual table is an interface point.\n\n# Introduction\n\nA virtual table is an object registered with a database connection.");
         Assert.Contains("A virtual table is an object registered with a database connection.", Text(answer), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Answer_QuotesAListItemWithItsLabel_SoThatThisModeSaysWhichMode()
+    {
+        var answer = Ask("What is single-thread mode?", "threads.md",
+            "SQLite supports three different threading modes:\n\n- Single-thread. In this mode, all mutexes are disabled and SQLite is unsafe to use in more than a single thread at once.\n- Multi-thread. In this mode, SQLite can be used by several threads.\n");
+        var claim = Assert.Single(answer.Claims, c => c.Text.Contains("all mutexes are disabled", StringComparison.Ordinal));
+        Assert.StartsWith("Single-thread. In this mode, all mutexes are disabled", claim.Text, StringComparison.Ordinal);
+        Assert.StartsWith("Single-thread. In this mode", Assert.Single(claim.Citations).Quote, StringComparison.Ordinal);
+    }
 }

@@ -120,10 +120,15 @@ public sealed partial class ExtractiveChatClient : IChatClient
             string? header = null;
             var previousWasRow = false;
             var underHeading = false;
+            int? label = null;
             foreach (var span in SentenceSplitter.Split(passage.Text, new TextSpan(0, passage.Text.Length)))
             {
-                var text = span.Of(passage.Text);
                 var lineStart = passage.Text.LastIndexOf('\n', Math.Max(0, span.Start - 1)) + 1;
+                // A list item that opens with a label ("- Multi-thread. In this mode, ...") is quoted with its label:
+                // the sentence alone does not say which mode "this mode" is.
+                var start = label is { } l && l >= lineStart ? l : span.Start;
+                label = null;
+                var text = passage.Text[start..span.End];
                 var isRow = text.StartsWith('|');
                 if (isRow && !previousWasRow)
                 {
@@ -144,6 +149,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
                     || InstructionDetector.IsInstruction(text)
                     || Plain(text).Split(' ', StringSplitOptions.RemoveEmptyEntries).Length < 3)
                 {
+                    label = !isRow && text.EndsWith('.') && passage.Text.AsSpan(lineStart, start - lineStart).Trim().Trim('-').Trim('*').IsWhiteSpace() ? start : null;
                     continue;
                 }
 
