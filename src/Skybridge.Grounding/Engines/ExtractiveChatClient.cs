@@ -202,7 +202,6 @@ public sealed partial class ExtractiveChatClient : IChatClient
             .Where((s, i) => s.Matches >= (s.Factor > 1 ? Math.Max(1, needed - 1) : needed) && s.Score > 0 && (statements[i] || !onlyStatements))
             .OrderByDescending(s => s.Score)
             .ToList();
-
         if (scored.Count == 0)
         {
             return [];
