@@ -27,7 +27,7 @@ public sealed class SentenceChoiceTests
     [InlineData("Is there a limit on how many tables a schema holds?", nameof(AnswerShape.Number))]
     [InlineData("Is the cache shared between connections?", nameof(AnswerShape.YesNo))]
     [InlineData("What is a partial index?", nameof(AnswerShape.Definition))]
-    [InlineData("What does the vacuum command do?", nameof(AnswerShape.Definition))]
+    [InlineData("What does the vacuum command do?", nameof(AnswerShape.Action))]
     [InlineData("How do I enable the cache?", nameof(AnswerShape.Procedure))]
     [InlineData("Why did my parcel go back?", nameof(AnswerShape.Open))]
     public void Of_ReadsTheAnswerShape_FromTheQuestionWording(string question, string expected) =>

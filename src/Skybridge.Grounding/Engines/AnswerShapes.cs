@@ -23,8 +23,14 @@ internal enum AnswerShape
     /// <summary>"Can I", "is it", "does it": a yes or a no, with its condition.</summary>
     YesNo,
 
-    /// <summary>"What is", "what does X do": the sentence that defines the subject.</summary>
+    /// <summary>"What is X": the sentence that defines the subject ("A partial index is an index over...").</summary>
     Definition,
+
+    /// <summary>"What does X do": the sentence in which the subject acts ("The VACUUM command rebuilds the database file").</summary>
+    Action,
+
+    /// <summary>"What values", "which modes", "what X are there": the sentence or line that names the possible values.</summary>
+    Values,
 
     /// <summary>"How do I", "how to": the step that says what to do.</summary>
     Procedure,
@@ -71,9 +77,20 @@ internal static partial class AnswerShapes
             return AnswerShape.YesNo;
         }
 
+        // "What values does it accept" asks for the list of them before it asks for a number.
+        if (ValuesQuestion().IsMatch(question))
+        {
+            return AnswerShape.Values;
+        }
+
         if (NumberQuestion().IsMatch(question))
         {
             return AnswerShape.Number;
+        }
+
+        if (ActionQuestion().IsMatch(question))
+        {
+            return AnswerShape.Action;
         }
 
         return DefinitionQuestion().IsMatch(question) ? AnswerShape.Definition : AnswerShape.Open;
@@ -94,15 +111,18 @@ internal static partial class AnswerShapes
             AnswerShape.Time => TimeStatement().IsMatch(sentence),
             AnswerShape.YesNo => YesNoStatement().IsMatch(sentence),
             AnswerShape.Procedure => ProcedureStatement().IsMatch(sentence),
+            AnswerShape.Values => ValuesStatement().IsMatch(sentence),
             _ => false,
         };
     }
 
     /// <summary>
     /// How strongly <paramref name="sentence"/> defines a subject named by <paramref name="focus"/>: 0 when it does not;
-    /// 1 when it opens with the subject (a short phrase holding a focus term, not a clause such as "If a function...")
-    /// followed by a defining verb ("The VACUUM command rebuilds the database file"); 2 when that verb is a copula with
-    /// an article ("A partial index is an index over..."). <paramref name="terms"/> turns words into the question's terms.
+    /// 1 when it opens with the subject (a short noun phrase holding a focus term before any preposition, not a clause
+    /// such as "If a function...", an action such as "Using VACUUM...", or a phrase with a verb of its own such as "A
+    /// VACUUM will fail if there") followed by a defining verb ("The VACUUM command rebuilds the database file"); 2 when
+    /// that verb is a copula with an article ("A partial index is an index over..."). <paramref name="terms"/> turns
+    /// words into the question's terms.
     /// </summary>
     public static int Defines(string sentence, Func<string, IReadOnlyCollection<string>> terms, IReadOnlySet<string> focus)
     {
@@ -115,7 +135,9 @@ internal static partial class AnswerShapes
         }
 
         var subject = opening.Groups["subject"].Value;
-        if (ClauseOpening().IsMatch(subject) || !terms(subject).Any(focus.Contains))
+        // "The MySQL version of json_extract()" is about a version: the subject's head comes before its first preposition.
+        var head = SubjectPreposition().Split(subject, 2)[0];
+        if (ClauseOpening().IsMatch(subject) || VerbInSubject().IsMatch(subject) || !terms(head).Any(focus.Contains))
         {
             return 0;
         }
@@ -131,7 +153,43 @@ internal static partial class AnswerShapes
     {
         ArgumentNullException.ThrowIfNull(sentence);
         var trimmed = sentence.TrimEnd();
-        return trimmed.EndsWith('?') || trimmed.EndsWith(':');
+        return trimmed.EndsWith('?') || trimmed.EndsWith(':') || IsSyntaxOrTitle(trimmed);
+    }
+
+    /// <summary>
+    /// A line that names a thing without saying anything about it: a line of code or syntax ("PRAGMA busy_timeout =
+    /// milliseconds;", "rc = sqlite3_open(...);"), or a title line in capitals without a full stop ("CREATE VIRTUAL
+    /// TABLE", "How SQLite Is Tested"). A page states its facts in the sentences around such lines.
+    /// </summary>
+    public static bool IsSyntaxOrTitle(string sentence)
+    {
+        ArgumentNullException.ThrowIfNull(sentence);
+        var trimmed = sentence.Trim();
+        if (trimmed.StartsWith('|'))
+        {
+            return false;
+        }
+
+        // A list item may end in a semicolon too ("a tent pole that snaps while pitching;"): code has an operator,
+        // brackets or a keyword in capitals.
+        if ((trimmed.EndsWith(';') && CodeMark().IsMatch(trimmed)) || trimmed.EndsWith('{') || trimmed.EndsWith('}'))
+        {
+            return true;
+        }
+
+        var words = trimmed.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return !EndPunctuation().IsMatch(trimmed) && words.Length <= 8
+            && words.All(w => !char.IsLetter(w[0]) || char.IsUpper(w[0]) || TitleFunctionWord().IsMatch(w));
+    }
+
+    /// <summary>
+    /// A description without a subject that opens with what the thing does ("Query or change the setting of the busy
+    /// timeout."): it describes the syntax or title line just before it, as reference pages do under each entry.
+    /// </summary>
+    public static bool OpensWithVerb(string sentence)
+    {
+        ArgumentNullException.ThrowIfNull(sentence);
+        return VerbOpening().IsMatch(sentence);
     }
 
     [GeneratedRegex(@"\bhow\s+(do|can|could|should|would|must)\s+(i|we|you|one)\b(?!\s+(know|tell)\b)|\bhow\s+to\b|\bwhat\s+(do|should)\s+(i|we)\s+do\b|\bwhat\s+are\s+the\s+steps\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
@@ -155,6 +213,13 @@ internal static partial class AnswerShapes
     [GeneratedRegex(@"^\W*(can|could|may|might|is|are|am|do|does|did|will|would|should|shall|must|has|have|was|were)\b|\bis\s+it\s+(possible|safe|allowed|ok|okay)\b|\bam\s+i\s+allowed\b|\b(can|may)\s+i\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex YesNoQuestion();
 
+    [GeneratedRegex(@"^\W*what\s+(does|do|can|will)\b.*\b(do|does|for)\W*$|^\W*what\s+(is|are)\s+\S.*\b(used|good)\s+for\W*$|\bwhat\s+(can|could)\s+(it|they|\S+)\s+be\s+used\s+for\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ActionQuestion();
+
+    // "What X are there", "which modes", "what values": a plural word that names a set of choices.
+    [GeneratedRegex(@"^\W*(what|which)\s+([\w-]+\s+){0,2}?(values|modes|options|settings|levels|types|kinds|sizes|formats|flags|choices|states|methods|encodings|classes|algorithms|variants|versions|platforms|languages|operators|categories)\b|^\W*(what|which)\s+[\w\s-]{1,40}\s+(are|is)\s+there\W*$|\b(what|which)\s+(are|were)\s+the\s+(possible|allowed|valid|available|different|supported)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ValuesQuestion();
+
     [GeneratedRegex(@"^\W*(what|who)\s+(is|are|was|were)\b|^\W*what\s+(does|do)\b.*\b(do|does|mean|means|stand\s+for)\W*$|^\W*(define|explain|describe)\b|\bwhat\s+is\s+meant\s+by\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DefinitionQuestion();
 
@@ -177,8 +242,32 @@ internal static partial class AnswerShapes
     private static partial Regex ProcedureStatement();
 
     // The subject is at most six words before the verb; "is a", "are the" is the copula of a definition.
-    [GeneratedRegex(@"^\W*(?<subject>(?:[^\s,;:]+\s+){1,6}?)(?:(?<copula>(is|are)\s+(a|an|the|one|any)\b)|(is|are|means|refers\s+to|stands\s+for|consists\s+of|provides|returns|causes|allows|lets|makes|creates|rebuilds|gathers|computes|removes|deletes|adds|converts|extracts|describes|represents|contains|works|acts|behaves|holds|stores|implements|defines|changes|sets|queries|reads|writes|copies|checks|runs|builds|turns|controls|determines|specifies|tells|gives|keeps)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\W*(?<subject>(?:(?:[^\s,;:(]|\([^)]*\))+\s+){1,6}?)(?:(?<copula>(is|are)\s+(a|an|the|one|any)\b)|((is|are)(?!\s+not\b)|means|refers\s+to|stands\s+for|consists\s+of|provides|returns|causes|allows|lets|makes|creates|rebuilds|gathers|computes|removes|deletes|adds|converts|extracts|describes|represents|contains|works|acts|behaves|holds|stores|implements|defines|changes|sets|queries|reads|writes|copies|checks|runs|builds|turns|controls|determines|specifies|tells|gives|keeps)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DefiningOpening();
+
+    // A list of three or more values: "A | B | C", "A, B, and C", a count of kinds ("three different threading modes"),
+    // "one of", or a range ("between 512 and 65536").
+    [GeneratedRegex(@"[^|\s][^|]*\|[^|]+\|[^|]*[^|\s]|\w[\w\s-]{0,30},\s*\w[\w\s-]{0,30},?\s+(and|or)\s+\w|\b(two|three|four|five|six|seven|eight|nine|ten|several)\s+([\w-]+\s+){0,2}(values|modes|options|settings|levels|types|kinds|sizes|formats|flags|choices|states|methods|encodings|classes|ways|forms)\b|\bone\s+of\b|\bbetween\s+-?\d+\S*\s+and\s+-?\d+|\beither\b.+\bor\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ValuesStatement();
+
+    [GeneratedRegex(@"\s(of|in|for|with|on|at|from|by|to|about|against|between|under|over|into|within)\s", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SubjectPreposition();
+
+    // A subject that already has a verb ("A VACUUM will fail if there") or a relative clause is not the thing defined.
+    [GeneratedRegex(@"\b(will|would|can|could|may|might|must|shall|should|does|do|did|has|have|had|is|are|was|were|be|been|if|when|that|which|who|where|because|unless)\b|^\W*\w+ing\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex VerbInSubject();
+
+    [GeneratedRegex(@"[=(){}]|^\W*[A-Z][A-Z_]+\b")]
+    private static partial Regex CodeMark();
+
+    [GeneratedRegex(@"[.!?:)""'\]]$")]
+    private static partial Regex EndPunctuation();
+
+    [GeneratedRegex(@"^(a|an|the|of|in|for|and|or|to|on|at|by|with|as|is|vs|via)$", RegexOptions.CultureInvariant)]
+    private static partial Regex TitleFunctionWord();
+
+    [GeneratedRegex(@"^\W*(query|queries|set|sets|change|changes|return|returns|get|gets|enable|enables|disable|disables|create|creates|remove|removes|delete|deletes|add|adds|cause|causes|compute|computes|read|reads|write|writes|run|runs|open|opens|close|closes|check|checks|show|shows|list|lists|print|prints|render|renders|recover|recovers|load|loads|save|saves|import|imports|export|exports|execute|executes|extract|extracts|convert|converts|determine|determines|control|controls|specify|specifies|verify|verifies|rebuild|rebuilds|display|displays|report|reports|register|registers|invoke|invokes|clear|clears|reset|resets|backup|backs\s+up|back\s+up|make|makes|stop|stops|start|starts|turn|turns|limit|limits|measure|measures|count|counts)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex VerbOpening();
 
     [GeneratedRegex(@"^\W*(if|when|whenever|because|although|though|unless|since|after|before|once|while|for|in|on|at|to|with|by|from|as|so|but|and|or|then|this|that|these|those|it|they|there|here|however|thus|hence|also|even|only|all|some|many|most|each|every|no|not)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ClauseOpening();

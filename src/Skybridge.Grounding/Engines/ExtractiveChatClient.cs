@@ -27,6 +27,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
     private const double CarryOver = 0.6;
     private const double SecondSentenceWeight = 0.5;
     private const double FollowerShare = 0.45;
+    private const double LeadFactor = 1.3;
     private static readonly Analyzer Analyzer = Retrieval.GroundingAnalyzer.Create();
 
     /// <inheritdoc />
@@ -93,7 +94,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
         return new EngineAnswer(claims);
     }
 
-    private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, List<string> TermList)
+    private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, List<string> TermList, bool Lead = false)
     {
         public HashSet<string> Terms { get; } = TermList.ToHashSet(StringComparer.Ordinal);
     }
@@ -112,10 +113,16 @@ public sealed partial class ExtractiveChatClient : IChatClient
             var order = 0;
             string? header = null;
             var previousWasRow = false;
+            var underHeading = false;
+            int? label = null;
             foreach (var span in SentenceSplitter.Split(passage.Text, new TextSpan(0, passage.Text.Length)))
             {
-                var text = span.Of(passage.Text);
                 var lineStart = passage.Text.LastIndexOf('\n', Math.Max(0, span.Start - 1)) + 1;
+                // A list item that opens with a label ("- Multi-thread. In this mode, ...") is quoted with its label:
+                // the sentence alone does not say which mode "this mode" is.
+                var start = label is { } l && l >= lineStart ? l : span.Start;
+                label = null;
+                var text = passage.Text[start..span.End];
                 var isRow = text.StartsWith('|');
                 if (isRow && !previousWasRow)
                 {
@@ -126,17 +133,24 @@ public sealed partial class ExtractiveChatClient : IChatClient
                 }
 
                 previousWasRow = isRow;
-                if (passage.Text.AsSpan(lineStart).TrimStart().StartsWith("#", StringComparison.Ordinal)
-                    || (isRow && text.Trim('|', '-', ':', ' ').Length == 0)
+                if (passage.Text.AsSpan(lineStart).TrimStart().StartsWith("#", StringComparison.Ordinal))
+                {
+                    underHeading = true;
+                    continue;
+                }
+
+                if ((isRow && text.Trim('|', '-', ':', ' ').Length == 0)
                     || InstructionDetector.IsInstruction(text)
                     || Plain(text).Split(' ', StringSplitOptions.RemoveEmptyEntries).Length < 3)
                 {
+                    label = !isRow && text.EndsWith('.') && passage.Text.AsSpan(lineStart, start - lineStart).Trim().Trim('-').Trim('*').IsWhiteSpace() ? start : null;
                     continue;
                 }
 
                 // A row is read with its header ("PayPal | usually within 24 hours" under "Payment | Refund visible"), so
                 // the header's words are the row's too.
-                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, isRow && header is not null ? [.. Terms(text), .. Terms(header)] : Terms(text)));
+                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, isRow && header is not null ? [.. Terms(text), .. Terms(header)] : Terms(text), underHeading));
+                underHeading = false;
             }
         }
 
@@ -180,7 +194,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
         var matches = sentences.Select(s => s.Terms.Count(question.Contains)).ToList();
         // A question or a lead-in is quoted only when no statement mentions the question's terms: a FAQ's own question
         // shares every word with the customer's and would otherwise set the bar its answer cannot reach.
-        var statements = sentences.Select(s => !AnswerShapes.IsNonStatement(s.Text)).ToList();
+        // A lead-in or a syntax line that names the values ("SQLite supports three different threading modes:", "PRAGMA
+        // synchronous = 0 | OFF | 1 | NORMAL;") is the answer to "what modes are there", though.
+        var statements = sentences.Select(s => !AnswerShapes.IsNonStatement(s.Text) || NamesValues(shape, s.Text)).ToList();
         var onlyStatements = matches.Where((m, i) => statements[i]).Any(m => m >= 1);
         // One shared word is chance; when some sentence shares two or more with the question, only those qualify.
         var needed = question.Count >= 2 && matches.Where((m, i) => statements[i] || !onlyStatements).Any(m => m >= 2) ? 2 : 1;
@@ -188,10 +204,13 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // A sentence goes on with the one before it: "The default value of this macro is 1 billion" answers what the
         // sentence naming the macro is about, and the sentence after a FAQ's question is its answer, so part of the
         // predecessor's score carries over (same passage only).
-        var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && (Continues(s.Text) || sentences[i - 1].Text.TrimEnd().EndsWith('?'))
+        // The same holds for a description without a subject under a line of syntax or a title: "Query or change the
+        // setting of the busy timeout." is what "PRAGMA busy_timeout = milliseconds;" does.
+        var describes = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && AnswerShapes.IsSyntaxOrTitle(sentences[i - 1].Text) && AnswerShapes.OpensWithVerb(s.Text)).ToList();
+        var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && (Continues(s.Text) || sentences[i - 1].Text.TrimEnd().EndsWith('?') || describes[i])
             ? Math.Max(lexical[i], CarryOver * lexical[i - 1]) : lexical[i]).ToList();
         var scored = sentences
-            .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Factor: ShapeFactor(shape, s, focus), Lexical: carried[i]))
+            .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Factor: ShapeFactor(shape, s, focus, describes[i]), Lexical: carried[i]))
             .Select(s => (s.Sentence, s.Matches, s.Factor, Score: s.Lexical * s.Factor))
             // A sentence with the answer's shape qualifies with one shared word fewer: "A reset link unlocks it at once"
             // answers "how long is my account locked?" in words of its own.
@@ -225,20 +244,31 @@ public sealed partial class ExtractiveChatClient : IChatClient
     /// long", a definition of the subject for "what is") over one that only mentions the subject; never a question or
     /// a lead-in that ends in a colon.
     /// </summary>
-    private static double ShapeFactor(AnswerShape shape, Sentence s, HashSet<string> focus)
+    private static double ShapeFactor(AnswerShape shape, Sentence s, HashSet<string> focus, bool describesPrevious)
     {
         if (AnswerShapes.IsNonStatement(s.Text))
         {
-            return NonStatementFactor;
+            return NamesValues(shape, s.Text) ? ShapeBonus : NonStatementFactor;
         }
 
-        return shape switch
+        // "What is X" is answered best by "X is a...", "what does X do" by "X rebuilds..." or by the description under
+        // X's syntax line; each takes the other as second best.
+        var factor = shape switch
         {
             AnswerShape.Open => 1,
-            AnswerShape.Definition => AnswerShapes.Defines(s.Text, TermsOf, focus) switch { 2 => ShapeBonus * 1.4, 1 => ShapeBonus, _ => 1 },
+            AnswerShape.Definition => describesPrevious ? ShapeBonus : AnswerShapes.Defines(s.Text, TermsOf, focus) switch { 2 => ShapeBonus * 1.4, 1 => ShapeBonus, _ => 1 },
+            AnswerShape.Action => describesPrevious ? ShapeBonus * 1.4 : AnswerShapes.Defines(s.Text, TermsOf, focus) switch { 1 => ShapeBonus * 1.4, 2 => ShapeBonus, _ => 1 },
             _ => AnswerShapes.Fits(shape, s.Text) ? ShapeBonus : 1,
         };
+
+        // The first sentence under a heading, when it has the answer's shape, is where a reference page says what its
+        // section is about.
+        return factor > 1 && s.Lead && shape is AnswerShape.Definition or AnswerShape.Action or AnswerShape.Values ? factor * LeadFactor : factor;
     }
+
+    /// <summary>A lead-in or a syntax line that lists the values a "what values" question asks for.</summary>
+    private static bool NamesValues(AnswerShape shape, string text) =>
+        shape == AnswerShape.Values && !text.TrimEnd().EndsWith('?') && AnswerShapes.Fits(shape, text);
 
     /// <summary>A sentence that refers back to the one before it ("this macro", "it", "in this mode", "however").</summary>
     private static bool Continues(string text) => ContinuesPattern().IsMatch(text);

@@ -1,0 +1,112 @@
+using Skybridge.Grounding.Engines;
+
+namespace Skybridge.Grounding.Tests;
+
+/// <summary>
+/// The sentence of the right page that answers the kind of question asked: for "what does X do" the sentence in which X
+/// acts (or the description under X's syntax line), never the syntax line or a sentence about something X takes part
+/// in; for "what values / which modes" the sentence or line that names them.
+/// </summary>
+public sealed class QuestionTypeSentenceTests
+{
+    private static EngineAnswer Ask(string question, string document, string text) =>
+        ExtractiveChatClient.Answer(new AnswerRequest(question, [new PromptPassage("P1", document, document, text)]));
+
+    private static string Text(EngineAnswer answer) => string.Join(" ", answer.Claims.Select(c => c.Text));
+
+    [Theory]
+    [InlineData("What journal modes are there?", nameof(AnswerShape.Values))]
+    [InlineData("What values does PRAGMA synchronous accept?", nameof(AnswerShape.Values))]
+    [InlineData("Which payment methods do you accept?", nameof(AnswerShape.Values))]
+    [InlineData("What page sizes are allowed?", nameof(AnswerShape.Values))]
+    [InlineData("What does json_extract do?", nameof(AnswerShape.Action))]
+    [InlineData("What is a virtual table?", nameof(AnswerShape.Definition))]
+    [InlineData("What is the maximum page size?", nameof(AnswerShape.Number))]
+    public void Of_ReadsActionAndValuesQuestions(string question, string expected) =>
+        Assert.Equal(expected, AnswerShapes.Of(question).ToString());
+
+    [Theory]
+    [InlineData("PRAGMA schema.journal_mode = DELETE | TRUNCATE | PERSIST | MEMORY | WAL | OFF", true)]
+    [InlineData("The journal mode is one of DELETE, TRUNCATE, PERSIST, MEMORY, WAL or OFF.", true)]
+    [InlineData("SQLite supports three different threading modes:", true)]
+    [InlineData("The size of a page is a power of two between 512 and 65536 inclusive.", true)]
+    [InlineData("The new journal mode is returned.", false)]
+    public void Fits_ValuesIsASentenceThatNamesSeveralValues(string sentence, bool expected) =>
+        Assert.Equal(expected, AnswerShapes.Fits(AnswerShape.Values, sentence));
+
+    [Theory]
+    [InlineData("A partial index will fail if there is an open transaction.", 0)]
+    [InlineData("Using a partial index is an alternative to a full one.", 0)]
+    [InlineData("The size of a partial index is a small part of the table.", 0)]
+    [InlineData("A partial index is not standard SQL.", 0)]
+    [InlineData("The partial_index(X,Y,...) returns the rows of X.", 1)]
+    public void Defines_NeedsTheSubjectItselfBeforeTheVerb(string sentence, int expected)
+    {
+        var focus = new HashSet<string>(["partial", "index", "partial_index"], StringComparer.Ordinal);
+        Assert.Equal(expected, AnswerShapes.Defines(sentence, text => [.. text.ToLowerInvariant().Split([' ', '('], StringSplitOptions.RemoveEmptyEntries)], focus));
+    }
+
+    [Theory]
+    [InlineData("PRAGMA busy_timeout = milliseconds;", true)]
+    [InlineData("rc = sqlite3_open(\":memory:\", &db);", true)]
+    [InlineData("CREATE VIRTUAL TABLE", true)]
+    [InlineData("How SQLite Is Tested", true)]
+    [InlineData("A virtual table is an object.", false)]
+    [InlineData("| PayPal | within 24 hours |", false)]
+    [InlineData("Refunds are sent within 14 days", false)]
+    [InlineData("a tent pole that snaps while pitching, without wind or load;", false)]
+    public void IsSyntaxOrTitle_RecognisesLinesThatNameWithoutStating(string sentence, bool expected) =>
+        Assert.Equal(expected, AnswerShapes.IsSyntaxOrTitle(sentence));
+
+    [Fact]
+    public void Answer_QuotesTheDescriptionUnderTheSyntaxLine_NotTheSyntaxLine_ForAWhatDoesItDoQuestion()
+    {
+        var answer = Ask("What does the lock_timeout pragma do?", "pragma.md",
+            "PRAGMA lock_timeout;\nPRAGMA lock_timeout = milliseconds;\n\nQuery or change the setting of the lock timeout. This pragma is an alternative to the C interface of the same name.\n\nEach connection has a single lock handler.");
+        var text = Text(answer);
+        Assert.Contains("Query or change the setting of the lock timeout.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("= milliseconds", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_QuotesTheSentenceInWhichTheSubjectActs_OverSentencesThatOnlyOpenWithIt()
+    {
+        var answer = Ask("What does VACUUM do?", "vacuum.md",
+            "A VACUUM will fail if there is an open transaction. A VACUUM might fail if there are unfinished statements. Running VACUUM is a way to reclaim space. Using VACUUM is an alternative to secure deletion. The VACUUM command rebuilds the database file, repacking it into a minimal amount of disk space.");
+        Assert.Contains("The VACUUM command rebuilds the database file", Text(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_QuotesTheEnumeration_ForAValuesQuestion()
+    {
+        var answer = Ask("What journal modes are there?", "pragma.md",
+            "The new journal mode is returned. The journal mode can be changed at any time. The journal mode is kept per file. The journal mode can be DELETE, TRUNCATE, PERSIST, MEMORY, WAL or OFF.");
+        Assert.Contains("DELETE, TRUNCATE, PERSIST, MEMORY, WAL or OFF", Text(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_QuotesTheLeadInThatCountsTheValues_ForAValuesQuestion()
+    {
+        var answer = Ask("What threading modes does SQLite have?", "threads.md",
+            "SQLite supports three different threading modes:\n\n- Single-thread. In this mode, all mutexes are disabled.\n- Multi-thread. In this mode, SQLite can be used by several threads.\n- Serialized. In serialized mode, SQLite can be used by threads without restriction.\n\nThe threading mode of SQLite can be chosen at compile time.");
+        Assert.Contains("SQLite supports three different threading modes:", Text(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_PrefersTheDefinitionThatOpensASection_ForAWhatIsQuestion()
+    {
+        var answer = Ask("What is a virtual table?", "vtab.md",
+            "A virtual table is an extension point. A virtual table is a module instance. A virtual table is an interface point.\n\n# Introduction\n\nA virtual table is an object registered with a database connection.");
+        Assert.Contains("A virtual table is an object registered with a database connection.", Text(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_QuotesAListItemWithItsLabel_SoThatThisModeSaysWhichMode()
+    {
+        var answer = Ask("What is single-thread mode?", "threads.md",
+            "SQLite supports three different threading modes:\n\n- Single-thread. In this mode, all mutexes are disabled and SQLite is unsafe to use in more than a single thread at once.\n- Multi-thread. In this mode, SQLite can be used by several threads.\n");
+        var claim = Assert.Single(answer.Claims, c => c.Text.Contains("all mutexes are disabled", StringComparison.Ordinal));
+        Assert.StartsWith("Single-thread. In this mode, all mutexes are disabled", claim.Text, StringComparison.Ordinal);
+        Assert.StartsWith("Single-thread. In this mode", Assert.Single(claim.Citations).Quote, StringComparison.Ordinal);
+    }
+}
