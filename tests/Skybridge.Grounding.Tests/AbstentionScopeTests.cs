@@ -182,3 +182,59 @@ public sealed class SourceProfileTypoTests
         Assert.True(profile.HasTypoOf("maxmium"));
     }
 }
+
+/// <summary>The sources' vocabulary is what the current versions of the documents say, titles and outdated pages included.</summary>
+public sealed class SourceProfileVocabularyTests
+{
+    private static SourceDocument Doc(string path, string version, string title, string text, string status = "current") => new()
+    {
+        Source = "docs", Path = path, Version = version, Id = Path.GetFileNameWithoutExtension(path),
+        Title = title, Status = status, Classification = "public", Text = text,
+    };
+
+    [Fact]
+    public void Vocabulary_AfterADocumentIsReplaced_HoldsItsNewWordsAndNotWordsOnlyTheOldVersionHad()
+    {
+        using var index = new PassageIndex();
+        index.Upsert([Doc("a.md", "v1", "Parcels", "Parcels travel by zeppelin across the valley."), Doc("b.md", "v1", "Returns", "Returns are free.")]);
+        Assert.Contains("zeppelin", SourceProfile.Of(index).Vocabulary);
+
+        index.Upsert([Doc("a.md", "v2", "Parcels", "Parcels travel by lorry across the valley.")]);
+        var vocabulary = SourceProfile.Of(index).Vocabulary;
+        // The index still lists the replaced passage's terms until its segment is merged: they must not count.
+        Assert.DoesNotContain("zeppelin", vocabulary);
+        Assert.Contains(index.Terms("lorry").Single(), vocabulary);
+        Assert.Contains("free", vocabulary);
+    }
+
+    [Fact]
+    public void Vocabulary_HoldsTitlesAndOutdatedDocuments_ThatRetrievalDoesNotIndex()
+    {
+        using var index = new PassageIndex();
+        index.Upsert([Doc("a.md", "v1", "Warranty Terms", "Claims are answered within five days."), Doc("old.md", "v1", "Old Policy", "Refunds went out by cheque.", status: "outdated")]);
+        var vocabulary = SourceProfile.Of(index).Vocabulary;
+        // As retrieval analyses them (stemmed): the title's "warranty", the outdated page's "cheque".
+        Assert.Contains(index.Terms("warranty").Single(), vocabulary);
+        Assert.Contains(index.Terms("cheque").Single(), vocabulary);
+        Assert.Contains(index.Terms("claims").Single(), vocabulary);
+    }
+}
+
+public sealed class SourceProfileWordsTests
+{
+    // The words the subject is counted from, as the pattern they were first read with defines them.
+    private static readonly System.Text.RegularExpressions.Regex Pattern = new(@"(?<![\p{L}\p{N}_])\p{L}[\p{L}\p{N}]*(?![\p{L}\p{N}_])", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    [Theory]
+    [InlineData("SQLite is a library; call sqlite3_open() or SQLITE_OPEN_READONLY, then x2 and 3abc.")]
+    [InlineData("_lead trail_ mid_dle a-b c.d e,f (g) 'h' \"i\" éclair naïve Straße 東京 ½x x½ a\u0301b")]
+    [InlineData("")]
+    [InlineData("a")]
+    [InlineData("9")]
+    [InlineData("word_")]
+    public void Words_AreThoseThePatternFinds(string text)
+    {
+        var expected = Pattern.Matches(text).Select(m => (m.Index, m.Length)).ToList();
+        Assert.Equal(expected, SourceProfile.Words(text).ToList());
+    }
+}

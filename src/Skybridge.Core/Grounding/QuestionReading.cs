@@ -335,12 +335,13 @@ public static partial class QuestionReading
     {
         ArgumentNullException.ThrowIfNull(text);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (Match word in Word().Matches(text))
+        // Looked up as spans of the text, case-insensitively: no string per word (the source profile reads the opening
+        // of every document through this).
+        foreach (var word in Word().EnumerateMatches(text))
         {
-            var w = word.Value.ToLowerInvariant();
-            foreach (var (language, words) in FunctionWords)
+            if (LanguagesBySpan.TryGetValue(text.AsSpan(word.Index, word.Length), out var languages))
             {
-                if (words.Contains(w))
+                foreach (var language in languages)
                 {
                     counts[language] = counts.GetValueOrDefault(language) + 1;
                 }
@@ -360,6 +361,14 @@ public static partial class QuestionReading
         ("fr", ["le", "la", "les", "et", "est", "je", "des", "un", "une", "pour", "avec", "pas", "que", "mon", "ma", "mes", "vous", "quand", "comment", "bonjour", "suis", "peux", "est-ce", "ce", "au", "du", "commande"]),
         ("nl", ["de", "het", "een", "en", "ik", "mijn", "niet", "van", "voor", "met", "op", "jullie", "als", "ze", "kunnen", "wat", "hoe", "zijn", "naar", "oude", "bestelling", "wanneer", "kan"]),
     ];
+
+    // Each function word with the languages it belongs to ("was": English and German), for lookups by span.
+    private static readonly Dictionary<string, string[]> LanguagesOfWord = FunctionWords
+        .SelectMany(f => f.Words.Select(w => (Word: w, f.Language)))
+        .GroupBy(p => p.Word, StringComparer.OrdinalIgnoreCase)
+        .ToDictionary(g => g.Key, g => g.Select(p => p.Language).Distinct(StringComparer.Ordinal).ToArray(), StringComparer.OrdinalIgnoreCase);
+
+    private static readonly Dictionary<string, string[]>.AlternateLookup<ReadOnlySpan<char>> LanguagesBySpan = LanguagesOfWord.GetAlternateLookup<ReadOnlySpan<char>>();
 
     [GeneratedRegex(@"[\p{L}-]+")]
     private static partial Regex Word();

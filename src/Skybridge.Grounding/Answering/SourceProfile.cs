@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Skybridge.Core.Grounding;
 using Skybridge.Grounding.Retrieval;
@@ -74,40 +75,49 @@ internal sealed partial class SourceProfile
     private static (string? Name, int Documents) FindSubject(IReadOnlyList<(string Title, string Text)> documents)
     {
         // A name is a word written capitalised inside sentences more often than in lower case ("SQLite", not "The").
+        // Words are counted as spans of the text, and a string is made only for a word seen for the first time: the
+        // sources are read word by word, megabytes of them.
         var capitalised = new Dictionary<string, int>(StringComparer.Ordinal);
         var lower = new Dictionary<string, int>(StringComparer.Ordinal);
         var documentsWith = new Dictionary<string, int>(StringComparer.Ordinal);
+        var capitalisedBySpan = capitalised.GetAlternateLookup<ReadOnlySpan<char>>();
+        var lowerBySpan = lower.GetAlternateLookup<ReadOnlySpan<char>>();
+        var documentsWithBySpan = documentsWith.GetAlternateLookup<ReadOnlySpan<char>>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seenBySpan = seen.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var (title, text) in documents)
         {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            seen.Clear();
             var all = title + "\n" + text;
-            foreach (Match m in NameWord().Matches(all))
+            foreach (var (index, length) in Words(all))
             {
-                var word = m.Value;
+                var word = all.AsSpan(index, length);
                 if (char.IsUpper(word[0]))
                 {
-                    if (m.Index >= 2 && all[m.Index - 1] == ' ' && (char.IsLower(all[m.Index - 2]) || char.IsDigit(all[m.Index - 2]) || all[m.Index - 2] is ',' or ')'))
+                    if (index >= 2 && all[index - 1] == ' ' && (char.IsLower(all[index - 2]) || char.IsDigit(all[index - 2]) || all[index - 2] is ',' or ')'))
                     {
-                        capitalised[word] = capitalised.GetValueOrDefault(word) + 1;
+                        CollectionsMarshal.GetValueRefOrAddDefault(capitalisedBySpan, word, out _)++;
                     }
 
-                    if (seen.Add(word))
+                    if (seenBySpan.Add(word))
                     {
-                        documentsWith[word] = documentsWith.GetValueOrDefault(word) + 1;
+                        CollectionsMarshal.GetValueRefOrAddDefault(documentsWithBySpan, word, out _)++;
                     }
                 }
                 else
                 {
-                    var key = char.ToUpperInvariant(word[0]) + word[1..];
-                    lower[key] = lower.GetValueOrDefault(key) + 1;
+                    // Kept as written ("sqlite"); compared below with a capitalised word's lower-case-initial form.
+                    CollectionsMarshal.GetValueRefOrAddDefault(lowerBySpan, word, out _)++;
                 }
             }
         }
 
+        int Lower(string word) => lower.GetValueOrDefault(char.ToLowerInvariant(word[0]) + word[1..]);
+
         // The subject is also what the titles are about: "Monday" on every page's opening hours is no subject, "SQLite"
         // in half the titles of its documentation is.
         var subject = documentsWith
-            .Where(w => w.Key.Length >= 3 && w.Key.Skip(1).Any(char.IsLower) && capitalised.GetValueOrDefault(w.Key) > lower.GetValueOrDefault(w.Key))
+            .Where(w => w.Key.Length >= 3 && w.Key.Skip(1).Any(char.IsLower) && capitalised.GetValueOrDefault(w.Key) > Lower(w.Key))
             .OrderByDescending(w => w.Value).ThenBy(w => w.Key, StringComparer.Ordinal).FirstOrDefault();
         if (subject.Key is null || subject.Value * 2 < documents.Count || documents.Count < 2)
         {
@@ -232,11 +242,13 @@ internal sealed partial class SourceProfile
             return cached;
         }
 
-        var vocabulary = new HashSet<string>(StringComparer.Ordinal);
+        // The passages' terms come from the index's dictionary; titles and outdated documents (which are not indexed) are
+        // analysed here: the same set as analysing every document, without reading a thousand pages again.
+        var vocabulary = index.IndexedTerms();
         var languages = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var d in documents)
         {
-            vocabulary.UnionWith(index.Terms(d.Title + "\n" + d.Text));
+            vocabulary.UnionWith(index.Terms(d.IsOutdated ? d.Title + "\n" + d.Text : d.Title));
             if (QuestionReading.LanguageOf(d.Text.Length > 4000 ? d.Text[..4000] : d.Text) is { } language)
             {
                 languages[language] = languages.GetValueOrDefault(language) + 1;
@@ -257,8 +269,39 @@ internal sealed partial class SourceProfile
     public IReadOnlyList<string> UncoveredVersions(string question) =>
         [.. VersionPattern().Matches(question).Select(m => m.Value.Trim()).Where(v => !Mentions(v)).Distinct(StringComparer.OrdinalIgnoreCase)];
 
-    [GeneratedRegex(@"(?<![\p{L}\p{N}_])\p{L}[\p{L}\p{N}]*(?![\p{L}\p{N}_])", RegexOptions.CultureInvariant)]
-    private static partial Regex NameWord();
+    /// <summary>
+    /// The words of <paramref name="text"/> (start and length): a letter, then letters and digits, standing alone (no
+    /// letter, digit or underscore next to it: "SQLite" and "json", not the parts of "sqlite3_open" or "x2"). Scanned by
+    /// hand rather than by a pattern with look-arounds: it runs over every character of the sources.
+    /// </summary>
+    internal static IEnumerable<(int Index, int Length)> Words(string text)
+    {
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (!char.IsLetter(text[i]) || (i > 0 && IsWordChar(text[i - 1])))
+            {
+                i++;
+                continue;
+            }
+
+            var end = i + 1;
+            while (end < text.Length && (char.IsLetter(text[end]) || char.IsNumber(text[end])))
+            {
+                end++;
+            }
+
+            // A run that ends at an underscore is part of an identifier, and so is every word inside it.
+            if (end == text.Length || text[end] != '_')
+            {
+                yield return (i, end - i);
+            }
+
+            i = end;
+        }
+    }
+
+    private static bool IsWordChar(char c) => char.IsLetter(c) || char.IsNumber(c) || c == '_';
 
     [GeneratedRegex(@"\b(version|release|firmware|edition|generation|gen|model\s+year|v)\s*\d+(\.\d+)*\b|\b\d+(\.\d+)+\s*(version|release|firmware|update)\b|\b(19|20)\d\d\s+(edition|model|version|collection|release)\b|\b\d+(st|nd|rd|th)\s+(generation|gen|edition)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex VersionPattern();

@@ -394,13 +394,16 @@ public sealed class PassageIndex : IDisposable
     {
         ArgumentNullException.ThrowIfNull(text);
         var terms = new List<string>();
+        // Distinct by a set, not by searching the list: a whole document (the source profile reads every one) has
+        // thousands of distinct terms, and a list search made that quadratic (4.6 s of `ask` on 1,000 pages).
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         using var stream = _analyzer.GetTokenStream("text", text);
         var term = stream.AddAttribute<ICharTermAttribute>();
         stream.Reset();
         while (stream.IncrementToken())
         {
             var value = term.ToString();
-            if (!terms.Contains(value))
+            if (seen.Add(value))
             {
                 terms.Add(value);
             }
@@ -408,6 +411,50 @@ public sealed class PassageIndex : IDisposable
 
         stream.End();
         return terms;
+    }
+
+    /// <summary>
+    /// Every analysed term of the indexed passages' text, read from the index's term dictionary (terms of replaced or
+    /// removed passages that the index still lists are left out): what analysing every document again would give, in
+    /// milliseconds instead of seconds on a thousand pages. Outdated documents are not indexed, so not included.
+    /// </summary>
+    public HashSet<string> IndexedTerms()
+    {
+        var vocabulary = new HashSet<string>(StringComparer.Ordinal);
+        if (_searchers is null)
+        {
+            return vocabulary;
+        }
+
+        var searcher = _searchers.Acquire();
+        try
+        {
+            var reader = searcher.IndexReader;
+            var live = MultiFields.GetLiveDocs(reader);
+            var terms = MultiFields.GetTerms(reader, "text");
+            if (terms is null)
+            {
+                return vocabulary;
+            }
+
+            var each = terms.GetEnumerator();
+            DocsEnum? docs = null;
+            while (each.MoveNext())
+            {
+                // A replaced passage's terms stay in the dictionary until its segment is merged: only a live one counts.
+                docs = each.Docs(live, docs, DocsFlags.NONE);
+                if (docs.NextDoc() != DocIdSetIterator.NO_MORE_DOCS)
+                {
+                    vocabulary.Add(each.Term.Utf8ToString());
+                }
+            }
+
+            return vocabulary;
+        }
+        finally
+        {
+            _searchers.Release(searcher);
+        }
     }
 
     /// <summary>
