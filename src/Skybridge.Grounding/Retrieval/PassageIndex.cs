@@ -48,8 +48,8 @@ public static class RetrievalModes
 /// Passage retrieval by words and by meaning. Words: BM25 with Lucene.Net, English analysis (stemming, stop words), one
 /// Lucene document per passage. Meaning (with a <see cref="DenseRetrieval"/>): one sentence-embedding vector per passage,
 /// searched exhaustively by cosine, fused with BM25 by reciprocal rank (k = 60) plus page evidence. Documents are added
-/// and replaced by path, so a changed document is re-indexed alone; vectors come from a cache keyed by model and passage text, so an
-/// unchanged passage is never embedded twice. The index is a cache: it lives in memory and is rebuilt from the store's
+/// and replaced by path, so a changed document is re-indexed alone; vectors come from a cache keyed by model and passage
+/// text, so an unchanged passage is never embedded twice. The index is a cache: it lives in memory and is rebuilt from the store's
 /// documents when a node starts.
 /// </summary>
 public sealed class PassageIndex : IDisposable
@@ -562,7 +562,8 @@ public sealed class PassageIndex : IDisposable
     /// How much of the best other candidate passage of the same page adds to a passage's fused score
     /// (<see cref="WithPageEvidence"/>). A tenth: near the top, about what five ranks higher in both rankings are worth,
     /// enough to put the page that is about the subject above one that mentions it once, not enough for a page of weak
-    /// passages to outrank a strong one (docs/performance.md, "Which page answers": 0.05 gained less, and the same rule by words only lost).
+    /// passages to outrank a strong one (docs/performance.md, "Which page answers": a twentieth gained less, and the same
+    /// rule by words only lost).
     /// </summary>
     internal const double PageEvidenceWeight = 0.1;
 
