@@ -47,9 +47,9 @@ public static class RetrievalModes
 /// <summary>
 /// Passage retrieval by words and by meaning. Words: BM25 with Lucene.Net, English analysis (stemming, stop words), one
 /// Lucene document per passage. Meaning (with a <see cref="DenseRetrieval"/>): one sentence-embedding vector per passage,
-/// searched exhaustively by cosine, fused with BM25 by reciprocal rank (k = 60). Documents are added and replaced by
-/// path, so a changed document is re-indexed alone; vectors come from a cache keyed by model and passage text, so an
-/// unchanged passage is never embedded twice. The index is a cache: it lives in memory and is rebuilt from the store's
+/// searched exhaustively by cosine, fused with BM25 by reciprocal rank (k = 60) plus page evidence. Documents are added
+/// and replaced by path, so a changed document is re-indexed alone; vectors come from a cache keyed by model and passage
+/// text, so an unchanged passage is never embedded twice. The index is a cache: it lives in memory and is rebuilt from the store's
 /// documents when a node starts.
 /// </summary>
 public sealed class PassageIndex : IDisposable
@@ -459,7 +459,8 @@ public sealed class PassageIndex : IDisposable
 
     /// <summary>
     /// The <paramref name="topK"/> best passages for <paramref name="question"/>, best first: BM25 alone, or BM25 and
-    /// meaning fused by reciprocal rank when the index has vectors and the model works (<see cref="Mode"/>).
+    /// meaning fused by reciprocal rank when the index has vectors and the model works (<see cref="Mode"/>), a page's
+    /// other candidate passages then adding to each of its passages' fused score (<see cref="WithPageEvidence"/>).
     /// </summary>
     public IReadOnlyList<RetrievedPassage> Search(string question, int topK)
     {
@@ -586,8 +587,9 @@ public sealed class PassageIndex : IDisposable
                 fusedScores[semantic[rank]] = fusedScores.GetValueOrDefault(semantic[rank]) + (1.0 / (FusionK + rank + 1));
             }
 
-            // Equal fused scores keep BM25's order, then meaning's.
-            return fusedScores
+            var ordered = WithPageEvidence(fusedScores);
+            // Equal scores keep BM25's order, then meaning's.
+            return ordered
                 .OrderByDescending(p => p.Value)
                 .ThenByDescending(p => bm25.GetValueOrDefault(p.Key))
                 .ThenByDescending(p => similarity.GetValueOrDefault(p.Key))
@@ -602,6 +604,43 @@ public sealed class PassageIndex : IDisposable
     }
 
     private static bool IsIdentifier(string term) => term.Length >= 3 && term.Any(char.IsAsciiDigit);
+
+    /// <summary>
+    /// How much of the best other candidate passage of the same page adds to a passage's fused score
+    /// (<see cref="WithPageEvidence"/>). A tenth: near the top, about what five ranks higher in both rankings are worth,
+    /// enough to put the page that is about the subject above one that mentions it once, not enough for a page of weak
+    /// passages to outrank a strong one (docs/performance.md, "Which page answers": a twentieth gained less, and the same
+    /// rule by words only lost).
+    /// </summary>
+    internal const double PageEvidenceWeight = 0.1;
+
+    /// <summary>
+    /// Page evidence on fused scores: each passage gains <see cref="PageEvidenceWeight"/> of the best fused score of
+    /// another candidate passage of its page. A page whose passages match the question by words and by meaning several
+    /// times over is the subject's own page; a page that mentions it once (a change log, a neighbouring interface) has
+    /// one passage in the pool. Used only with meaning: by words alone the pool is BM25's, where a long page that repeats
+    /// the question's words (release logs, requirement lists) has many passages without being about the subject, and the
+    /// same rule made answers worse.
+    /// </summary>
+    internal static Dictionary<(string DocKey, TextSpan Span), double> WithPageEvidence(IReadOnlyDictionary<(string DocKey, TextSpan Span), double> fused)
+    {
+        // The two best fused scores of each page: a passage's evidence is the best of the others.
+        var best = new Dictionary<string, (double First, double Second)>(StringComparer.Ordinal);
+        foreach (var (id, score) in fused)
+        {
+            var (first, second) = best.GetValueOrDefault(id.DocKey, (0, 0));
+            best[id.DocKey] = score > first ? (score, first) : (first, Math.Max(second, score));
+        }
+
+        var result = new Dictionary<(string, TextSpan), double>(fused.Count);
+        foreach (var (id, score) in fused)
+        {
+            var (first, second) = best[id.DocKey];
+            result[id] = score + (PageEvidenceWeight * (score >= first ? second : first));
+        }
+
+        return result;
+    }
 
     /// <summary>
     /// How much a term that only the narrative of a ticket uses (the greeting, what happened, the product) weighs in
