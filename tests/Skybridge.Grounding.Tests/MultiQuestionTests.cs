@@ -88,6 +88,26 @@ public sealed class MultiQuestionTests : IDisposable
         Assert.Equal("how much does the vacuum command cost?", handedOver);
     }
 
+    [Fact]
+    public async Task AnswerAsync_WhenAnsweredByTheConditionThatBringsIt_IsNotHandedOver()
+    {
+        using var index = new PassageIndex();
+        index.Upsert([Doc("wal.md", "Write-ahead log", """
+            # Write-ahead log
+
+            Readers do not block writers and a writer does not block readers in WAL mode.
+
+            A checkpoint starts automatically when the write-ahead log reaches 1000 pages.
+            """)]);
+        var draft = await new GroundedAnswerer(GroundingFixture.Manifest() with { Retrieval = new RetrievalSettings { TopK = 3, MinScore = 0.1, AbstainBelow = 0.3 } }, index, new ExtractiveChatClient())
+            .AnswerAsync("Do readers block writers in WAL mode, and when does a checkpoint start?", Ct);
+
+        Assert.False(draft.Abstained, draft.ReasonDetail);
+        Assert.Contains(draft.Citations, c => c.Quote.Contains("when the write-ahead log reaches 1000 pages", StringComparison.Ordinal));
+        // "When" asks for a time or what brings it: the condition answers it, so no part is left for a person.
+        Assert.Empty(draft.HandedOver);
+    }
+
     public void Dispose() => _index.Dispose();
 }
 

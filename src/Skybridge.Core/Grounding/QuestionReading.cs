@@ -8,7 +8,7 @@ public enum QuestionType
     /// <summary>Anything that states the topic.</summary>
     Open,
 
-    /// <summary>"How long", "when", "how many days": a duration or a point in time.</summary>
+    /// <summary>"How long", "how soon", "how many days": a duration.</summary>
     Duration,
 
     /// <summary>"How much", "what does it cost", "fee": an amount of money.</summary>
@@ -16,6 +16,12 @@ public enum QuestionType
 
     /// <summary>"Can I", "is it possible", "do you": a yes or no, with its condition.</summary>
     YesNo,
+
+    /// <summary>
+    /// "When", "by when", "since which version": a point in time, the time until it, or the condition that brings it
+    /// ("when the journal reaches 1000 pages").
+    /// </summary>
+    Time,
 }
 
 /// <summary>
@@ -309,6 +315,11 @@ public static partial class QuestionReading
             return QuestionType.Amount;
         }
 
+        if (TimeQuestion().IsMatch(question))
+        {
+            return QuestionType.Time;
+        }
+
         return YesNoQuestion().IsMatch(question) ? QuestionType.YesNo : QuestionType.Open;
     }
 
@@ -320,6 +331,7 @@ public static partial class QuestionReading
         {
             QuestionType.Duration => DurationStatement().IsMatch(sentence),
             QuestionType.Amount => AmountStatement().IsMatch(sentence),
+            QuestionType.Time => DurationStatement().IsMatch(sentence) || TimeStatement().IsMatch(sentence),
             _ => true,
         };
     }
@@ -376,8 +388,16 @@ public static partial class QuestionReading
     [GeneratedRegex(@"^\s*(how|what|when|where|why|who|which|can|could|may|is|are|do|does|did|will|would|should|wie|was|wann|kann|cómo|cuánto|cuándo|puedo|comment|quand|est-ce|hoe|wanneer|kunnen)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex QuestionOpening();
 
-    [GeneratedRegex(@"\bhow\s+(long|soon|quickly|many\s+(days|weeks|months|years|hours))\b|\bwhen\s+(will|do|does|can|is|are|did)\b|\bby\s+when\b|\bhow\s+late\b|\bwie\s+lange\b|\bcuánto\s+tiempo\b|\bcombien\s+de\s+temps\b|\bhoe\s+lang\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\bhow\s+(long|soon|quickly|many\s+(days|weeks|months|years|hours))\b|\bhow\s+late\b|\bwie\s+lange\b|\bcuánto\s+tiempo\b|\bcombien\s+de\s+temps\b|\bhoe\s+lang\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DurationQuestion();
+
+    [GeneratedRegex(@"\bwhen\s+(will|would|do|does|can|could|is|are|was|were|did|should)\b|\bby\s+when\b|\bsince\s+when\b|\b(which|what)\s+(version|release|year)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex TimeQuestion();
+
+    // A point in time or what brings it: a condition ("when the journal reaches...", "once it ships"), a version, a
+    // year or a date, a day or a month, or a recurrence.
+    [GeneratedRegex(@"\b(when|whenever|once|as\s+soon\s+as|since|every|daily|weekly|monthly|today|tomorrow)\b|\b(version|release)\s+\d|\b\d+\.\d+\.\d+\b|\b(19|20)\d\d\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|august|september|october|november|december)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex TimeStatement();
 
     [GeneratedRegex(@"\bhow\s+much\b|\bwhat\s+(does|do|will|would)\s+(it|this|that|they|the\s+\w+)\s+cost\b|\b(cost|costs|price|fee|fees|charge)\s+(of|for)\b|\bwie\s+viel\b|\bwas\s+kostet\b|\bcuánto\s+cuesta\b|\bcombien\b|\bhoeveel\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AmountQuestion();

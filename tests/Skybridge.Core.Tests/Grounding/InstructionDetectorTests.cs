@@ -54,7 +54,9 @@ public sealed class QuestionReadingTests
 {
     [Theory]
     [InlineData("How long do I have to send back boots?", QuestionType.Duration)]
-    [InlineData("When will my refund arrive?", QuestionType.Duration)]
+    [InlineData("When will my refund arrive?", QuestionType.Time)]
+    [InlineData("In WAL mode, when does it checkpoint?", QuestionType.Time)]
+    [InlineData("Which version added STRICT tables?", QuestionType.Time)]
     [InlineData("How much does the return label cost?", QuestionType.Amount)]
     [InlineData("Can I pay with PayPal?", QuestionType.YesNo)]
     [InlineData("Is it possible to change the address after ordering?", QuestionType.YesNo)]
@@ -67,6 +69,16 @@ public sealed class QuestionReadingTests
         Assert.True(QuestionReading.Addresses(QuestionType.Duration, "You can return unused items within 30 days of delivery."));
         Assert.False(QuestionReading.Addresses(QuestionType.Duration, "Send it back with the prepaid label."));
         Assert.True(QuestionReading.Addresses(QuestionType.Amount, "From other EU countries the return label costs 6.90 EUR."));
+    }
+
+    [Fact]
+    public void Addresses_TakesATimeADurationOrTheConditionThatBringsIt_ForWhen()
+    {
+        Assert.True(QuestionReading.Addresses(QuestionType.Time, "By default, a checkpoint runs automatically when the WAL file reaches 1000 pages."));
+        Assert.True(QuestionReading.Addresses(QuestionType.Time, "The refund goes to your original payment method within 14 days."));
+        Assert.True(QuestionReading.Addresses(QuestionType.Time, "Generated column support was added with SQLite version 3.31.0 (2020-01-22)."));
+        Assert.False(QuestionReading.Addresses(QuestionType.Time, "Send it back with the prepaid label."));
+        Assert.False(QuestionReading.Addresses(QuestionType.Time, "You may return unused items."));
     }
 
     [Fact]
