@@ -143,8 +143,9 @@ internal static partial class AnswerShapes
             }
         }
 
-        // "Give the money back", "I want my money back", "return the money" ask for a refund in other words.
-        var asked = sentences.Select(s => MoneyBack().IsMatch(s) ? s + " (refund)" : s).Where((_, i) => asks[i]).ToList();
+        // "Give the money back", "I want my money back", "return the money" ask for a refund in other words, and "send it
+        // back" for a return: the page says "refund" and "return".
+        var asked = sentences.Select(s => MoneyBack().IsMatch(s) ? s + " (refund)" : SendBack().IsMatch(s) ? s + " (return)" : s).Where((_, i) => asks[i]).ToList();
         var questions = sentences.Where((s, i) => asks[i] && !actions[i]).ToList();
         var shape = actions.Contains(true) ? AnswerShape.Outcome : Of(string.Join(' ', questions));
         return new CaseAsk(string.Join(' ', asked), shape, asks.Contains(false));
@@ -286,6 +287,9 @@ internal static partial class AnswerShapes
 
     [GeneratedRegex(@"\bmoney\s+back\b|\b(return|give|send|pay)\s+(me\s+)?(the|my)\s+(money|amount)\b|\bgive\s+(it|them)\s+back\b|\breimburse", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex MoneyBack();
+
+    [GeneratedRegex(@"\b(send|bring|take|ship|post)\s+(it|them|this|these|\S+\s+\S+)\s+back\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SendBack();
 
     // What happens next, said of the thing asked for: "it is refunded", "the card part is refunded first", "we replace
     // it", "you get an email", "the amount goes back onto the gift card" (a duration counts too: "within 3-5 working days").

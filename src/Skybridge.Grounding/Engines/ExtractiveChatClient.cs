@@ -28,7 +28,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
     private const double SecondSentenceWeight = 0.5;
     private const double FollowerShare = 0.45;
     private const double LeadFactor = 1.3;
-    private const double StoryWeight = 0.4;
+    private const double StoryWeight = 0.2;
     private static readonly Analyzer Analyzer = Retrieval.GroundingAnalyzer.Create();
 
     /// <inheritdoc />

@@ -1,0 +1,48 @@
+using Skybridge.Grounding.Engines;
+
+namespace Skybridge.Grounding.Tests;
+
+/// <summary>
+/// A ticket is read as a support agent reads it: what it asks (its questions and its requests, "Please refund the
+/// second charge") is what the answer must address; the story around it ("both charges are booked, screenshot
+/// attached") only says which page. A request for an action is answered by what happens next, not by the list of
+/// documents the page also asks for.
+/// </summary>
+public sealed class TicketAskTests
+{
+    private const string DuplicateCharges =
+        "# Charged twice\n\nSeeing the same amount twice on your statement is worrying. Most of the time it is a pending authorisation.\n\n"
+        + "## If you were charged twice\n\nContact us with:\n\n1. your order number;\n2. the date and amount of both charges;\n"
+        + "3. a screenshot of your statement showing both booked charges, with other transactions hidden if you like.\n\n"
+        + "Once billing confirms the duplicate, it is refunded within 3-5 working days to the same card or account.\n";
+
+    private static EngineAnswer Ask(string question, string document, string text) =>
+        ExtractiveChatClient.Answer(new AnswerRequest(question, [new PromptPassage("P1", document, document, text)]));
+
+    private static string Text(EngineAnswer answer) => string.Join(" ", answer.Claims.Select(c => c.Text));
+
+    [Fact]
+    public void Answer_AnswersARefundRequestWithTheTimeline_NotTheDocumentsToSend()
+    {
+        var answer = Ask(
+            "You charged me twice for the same pair of gaiters. Both charges are booked on my statement, screenshot attached. Please refund the second charge.",
+            "billing/duplicate-charges.md", DuplicateCharges);
+        var text = Text(answer);
+        Assert.Contains("refunded within 3-5 working days to the same card or account", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answer_WeighsTheQuestionsWordsOverTheStorys()
+    {
+        // The story shares eight words with the page's first sentence, the question two with its second: the second
+        // answers the question, the first only describes the customer's parcel. Counted alike, the story's sentence
+        // outweighs the answer so far that the answer is not quoted at all.
+        var answer = Ask(
+            "My new tent came with a torn bag, a bent peg, a wet box and a scratched pole, and the rain cover smelled of mould. Can I swap just the peg?",
+            "warranty/damaged.md",
+            "A torn bag, a bent peg, a wet box, a scratched pole or a mouldy rain cover usually means the parcel was damaged in transport.\n\n"
+            + "We swap single parts such as a peg or a pole section free of charge: reply with the part's name.\n");
+        var text = Text(answer);
+        Assert.Contains("We swap single parts", text, StringComparison.Ordinal);
+    }
+}
