@@ -34,7 +34,24 @@ internal enum AnswerShape
 
     /// <summary>"How do I", "how to": the step that says what to do.</summary>
     Procedure,
+
+    /// <summary>
+    /// "Please refund the second charge", "could you cancel it", "I want my money back": a request for something to be
+    /// done, answered by what happens next (it is refunded within so many days, we replace it, you get an email), not by
+    /// the documents or steps the page also lists.
+    /// </summary>
+    Outcome,
 }
+
+/// <summary>
+/// What a case asks, apart from the story around it: its questions and requests (<paramref name="Text"/>), and the shape
+/// of the sentence that answers them.
+/// </summary>
+/// <param name="Text">The sentences that ask (questions and requests, each with the sentence before it when it has
+/// fewer than two words of its own: "How long?" asks about what the sentence before it says), in reading order.</param>
+/// <param name="Shape">The answer's shape: <see cref="AnswerShape.Outcome"/> when one of them asks for an action.</param>
+/// <param name="HasStory">True when the case says more than it asks: sentences that are neither a question nor a request.</param>
+internal sealed record CaseAsk(string Text, AnswerShape Shape, bool HasStory);
 
 /// <summary>
 /// Reads a question's answer shape and tells whether a sentence has it. Pure rules over English wording, no model:
@@ -97,6 +114,61 @@ internal static partial class AnswerShapes
     }
 
     /// <summary>
+    /// Reads what <paramref name="text"/> asks, as a support agent reads a ticket: the questions ("How long?") and the
+    /// requests without a question mark ("Please refund the second charge.", "refund pls", "I want to return the
+    /// boots.", "Can you cancel it?"); the rest is the story ("Both charges are booked on my statement, screenshot
+    /// attached"), which says what happened but not what the answer must address. Null when nothing in it asks (a
+    /// report: "Charged twice for SO-1, both booked.") <paramref name="terms"/> turns words into terms: an ask with
+    /// fewer than two of its own takes the sentence before it.
+    /// </summary>
+    public static CaseAsk? AskOf(string text, Func<string, IReadOnlyCollection<string>> terms)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(terms);
+        var sentences = Skybridge.Core.Grounding.SentenceSplitter.Split(text, new Skybridge.Core.Grounding.TextSpan(0, text.Length)).Select(s => s.Of(text)).ToList();
+        var actions = sentences.Select(IsActionRequest).ToList();
+        var asks = sentences.Select((s, i) => actions[i] || IsInformationRequest(s) || Skybridge.Core.Grounding.QuestionReading.IsQuestion(s)).ToList();
+        if (!asks.Contains(true))
+        {
+            return null;
+        }
+
+        // "Is something wrong?", "Can I still send it back?", "How long?": an ask that refers back, or says too little
+        // of its own, asks about what the sentence before it says.
+        for (var i = sentences.Count - 1; i > 0; i--)
+        {
+            if (asks[i] && (terms(sentences[i]).Count < 2 || ReferringWord().IsMatch(sentences[i])))
+            {
+                asks[i - 1] = true;
+            }
+        }
+
+        // "Give the money back", "I want my money back", "return the money" ask for a refund in other words, and "send it
+        // back" for a return: the page says "refund" and "return".
+        var asked = sentences.Select(s => MoneyBack().IsMatch(s) ? s + " (refund)" : SendBack().IsMatch(s) ? s + " (return)" : s).Where((_, i) => asks[i]).ToList();
+        var questions = sentences.Where((s, i) => asks[i] && !actions[i]).ToList();
+        var shape = actions.Contains(true) ? AnswerShape.Outcome : Of(string.Join(' ', questions));
+        return new CaseAsk(string.Join(' ', asked), shape, asks.Contains(false));
+    }
+
+    /// <summary>
+    /// A sentence that asks for something to be done: "Please refund one.", "refund pls", "Could you refund the extra
+    /// one?", "I want my money back", "Give it back." A request for information ("please tell me...") is not one.
+    /// </summary>
+    public static bool IsActionRequest(string sentence)
+    {
+        ArgumentNullException.ThrowIfNull(sentence);
+        return ActionRequest().IsMatch(sentence);
+    }
+
+    /// <summary>A request for information without a question mark: "Please tell me...", "I need to know...", "Please check what is wrong".</summary>
+    public static bool IsInformationRequest(string sentence)
+    {
+        ArgumentNullException.ThrowIfNull(sentence);
+        return InformationRequest().IsMatch(sentence) || Wanting().IsMatch(sentence);
+    }
+
+    /// <summary>
     /// True when <paramref name="sentence"/> has the shape <paramref name="shape"/> asks for; a definition is judged by
     /// <see cref="Defines"/>, which needs the subject, so this is false for it.
     /// </summary>
@@ -112,6 +184,7 @@ internal static partial class AnswerShapes
             AnswerShape.YesNo => YesNoStatement().IsMatch(sentence),
             AnswerShape.Procedure => ProcedureStatement().IsMatch(sentence),
             AnswerShape.Values => ValuesStatement().IsMatch(sentence),
+            AnswerShape.Outcome => !IsNonStatement(sentence) && (DurationStatement().IsMatch(sentence) || OutcomeStatement().IsMatch(sentence)),
             _ => false,
         };
     }
@@ -191,6 +264,37 @@ internal static partial class AnswerShapes
         ArgumentNullException.ThrowIfNull(sentence);
         return VerbOpening().IsMatch(sentence);
     }
+
+    // The actions a customer asks a shop to take, as a request: imperative ("refund one", "please cancel it"), polite
+    // ("could you refund", "would you replace"), wanting ("I want my money back", "I'd like to return"), or trailing
+    // ("refund pls").
+    // "Can you send rental gear to Innsbruck?" asks whether the shop does something at all: sending and shipping are
+    // not among them.
+    private const string Actions = @"(refund|reimburse|cancel|replace|return|exchange|swap|repair|resend|unlock|delete|credit|reverse|give\s+(it|them|\S+\s+\S+)\s+back)";
+
+    [GeneratedRegex(@"^\W*(please\s+|pls\s+|plz\s+|kindly\s+)?" + Actions + @"\b|\b(please|pls|plz|kindly)\s+([\w-]+\s+){0,2}?" + Actions + @"\b|\b(can|could|would|will)\s+(you|u)\s+(please\s+|pls\s+|just\s+)?" + Actions + @"\b|\b(i|we)\s*('d|'ll|\s+would|\s+want|\s+need|\s+wish|\s+expect|\s+demand|\s+ask\s+you|\s+request)\s+(like\s+)?(you\s+to\s+|to\s+)?(get\s+)?(my\s+money\s+back|a\s+refund|" + Actions + @"\b)|\b(refund|money\s+back)\W*\s*(pls|please|plz|now|asap)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ActionRequest();
+
+    [GeneratedRegex(@"^\W*(please\s+|pls\s+|kindly\s+)?(tell|explain|advise|check|help|let\s+me\s+know)\b|\b(please|pls|kindly)\s+(tell|explain|advise|check|help|let\s+me\s+know)\b|\b(i|we)\s*('d|\s+would|\s+want|\s+need)\s+(like\s+)?to\s+(know|find\s+out|understand)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex InformationRequest();
+
+    // "I want another size", "We need a replacement": what the customer wants is what the answer must address.
+    [GeneratedRegex(@"^\W*(i|we)\s*('d|\s+would|\s+want|\s+need|\s+wish|\s+expect)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Wanting();
+
+    [GeneratedRegex(@"\b(it|this|that|these|those|they|them|something|anything)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ReferringWord();
+
+    [GeneratedRegex(@"\bmoney\s+back\b|\b(return|give|send|pay)\s+(me\s+)?(the|my)\s+(money|amount)\b|\bgive\s+(it|them)\s+back\b|\breimburse", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex MoneyBack();
+
+    [GeneratedRegex(@"\b(send|bring|take|ship|post)\s+(it|them|this|these|\S+\s+\S+)\s+back\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SendBack();
+
+    // What happens next, said of the thing asked for: "it is refunded", "the card part is refunded first", "we replace
+    // it", "you get an email", "the amount goes back onto the gift card" (a duration counts too: "within 3-5 working days").
+    [GeneratedRegex(@"\b(is|are|be|been|gets?|got)\s+(\w+\s+)?(refunded|reimbursed|replaced|repaired|credited|cancell?ed|released|sent|issued|returned|unlocked|exchanged|reversed|deleted|removed|paid\s+back|transferred|shipped|dispatched)\b|\bwe\s+(then\s+|will\s+|can\s+|'ll\s+|also\s+)?(refund|reimburse|replace|repair|send|cancel|credit|release|exchange|resend|unlock|pay|ship)\b|\byou\s+(then\s+|will\s+)?(get|receive)\b|\b(goes|go|comes|come)\s+back\b|\bunlocks?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex OutcomeStatement();
 
     [GeneratedRegex(@"\bhow\s+(do|can|could|should|would|must)\s+(i|we|you|one)\b(?!\s+(know|tell)\b)|\bhow\s+to\b|\bwhat\s+(do|should)\s+(i|we)\s+do\b|\bwhat\s+are\s+the\s+steps\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ProcedureQuestion();
