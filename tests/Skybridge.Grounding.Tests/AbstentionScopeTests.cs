@@ -14,11 +14,7 @@ public sealed class AbstentionScopeTests : IDisposable
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static SourceDocument Doc(string path, string title, string text) => new()
-    {
-        Source = "docs", Path = path, Version = "v-" + Skybridge.Core.Ledger.TextDigest.Sha256(text)[..12], Id = Path.GetFileNameWithoutExtension(path),
-        Title = title, Status = "current", Classification = "public", Text = text,
-    };
+    private static SourceDocument Doc(string path, string title, string text) => GroundingFixture.Doc(path, text, title);
 
     // Thirty more pages about Quillbase's own features, so the pages that mention MySQL are few among many (3 of 38).
     private static readonly string[] Features =

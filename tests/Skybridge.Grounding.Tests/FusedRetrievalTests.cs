@@ -9,11 +9,7 @@ public sealed class FusedRetrievalTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static SourceDocument Doc(string path, string text) => new()
-    {
-        Source = "kb", Path = path, Version = "v-" + Skybridge.Core.Ledger.TextDigest.Sha256(text)[..12], Id = Path.GetFileNameWithoutExtension(path),
-        Title = Path.GetFileNameWithoutExtension(path), Status = "current", Classification = "internal", Text = text,
-    };
+    private static SourceDocument Doc(string path, string text) => GroundingFixture.Doc(path, text, source: "kb", classification: "internal");
 
     private static readonly SourceDocument[] Corpus =
     [

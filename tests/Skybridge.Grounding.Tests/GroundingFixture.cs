@@ -33,5 +33,15 @@ public sealed class GroundingFixture : IDisposable
         Sources = [Source],
     };
 
+    /// <summary>
+    /// A document as a source's reader would hand it over: its version is a digest of its text (so a changed text is a
+    /// new version), its id the file name, its title <paramref name="title"/> (the file name when not given).
+    /// </summary>
+    public static SourceDocument Doc(string path, string text, string? title = null, string source = "docs", string classification = "public", string status = "current") => new()
+    {
+        Source = source, Path = path, Version = "v-" + Skybridge.Core.Ledger.TextDigest.Sha256(text)[..12], Id = Path.GetFileNameWithoutExtension(path),
+        Title = title ?? Path.GetFileNameWithoutExtension(path), Status = status, Classification = classification, Text = text,
+    };
+
     public void Dispose() => Index.Dispose();
 }

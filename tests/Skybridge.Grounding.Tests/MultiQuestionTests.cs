@@ -52,11 +52,7 @@ public sealed class MultiQuestionTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static SourceDocument Doc(string path, string title, string text) => new()
-    {
-        Source = "docs", Path = path, Version = "v-" + Skybridge.Core.Ledger.TextDigest.Sha256(text)[..12], Id = Path.GetFileNameWithoutExtension(path),
-        Title = title, Status = "current", Classification = "public", Text = text,
-    };
+    private static SourceDocument Doc(string path, string title, string text) => GroundingFixture.Doc(path, text, title);
 
     private Task<Draft> AskAsync(string text) =>
         new GroundedAnswerer(GroundingFixture.Manifest() with { Retrieval = new RetrievalSettings { TopK = 3, MinScore = 0.1, AbstainBelow = 0.3 } }, _index, new ExtractiveChatClient())

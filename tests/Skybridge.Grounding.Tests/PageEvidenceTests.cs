@@ -9,11 +9,7 @@ public sealed class PageEvidenceTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static SourceDocument Doc(string path, string title, string text) => new()
-    {
-        Source = "docs", Path = path, Version = "v-" + Skybridge.Core.Ledger.TextDigest.Sha256(text)[..12], Id = Path.GetFileNameWithoutExtension(path),
-        Title = title, Status = "current", Classification = "internal", Text = text,
-    };
+    private static SourceDocument Doc(string path, string title, string text) => GroundingFixture.Doc(path, text, title, classification: "internal");
 
     // The page about the write-ahead log: three passages, each about it from another side.
     private static readonly SourceDocument Wal = Doc("wal.md", "Write-Ahead Logging", string.Join("\n\n",

@@ -13,11 +13,7 @@ public sealed class RetrievalConfidenceTests : IDisposable
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static SourceDocument Doc(string path, string text) => new()
-    {
-        Source = "kb", Path = path, Version = "v-" + Skybridge.Core.Ledger.TextDigest.Sha256(text)[..12], Id = Path.GetFileNameWithoutExtension(path),
-        Title = Path.GetFileNameWithoutExtension(path), Status = "current", Classification = "internal", Text = text,
-    };
+    private static SourceDocument Doc(string path, string text) => GroundingFixture.Doc(path, text, source: "kb", classification: "internal");
 
     // A small help centre: the story of a ticket (a parcel, a courier, a neighbour, a jacket) is told in its words too,
     // on pages that do not answer the question.
