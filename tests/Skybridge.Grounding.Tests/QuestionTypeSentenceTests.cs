@@ -14,50 +14,6 @@ public sealed class QuestionTypeSentenceTests
 
     private static string Text(EngineAnswer answer) => string.Join(" ", answer.Claims.Select(c => c.Text));
 
-    [Theory]
-    [InlineData("What journal modes are there?", nameof(AnswerShape.Values))]
-    [InlineData("What values does PRAGMA synchronous accept?", nameof(AnswerShape.Values))]
-    [InlineData("Which payment methods do you accept?", nameof(AnswerShape.Values))]
-    [InlineData("What page sizes are allowed?", nameof(AnswerShape.Values))]
-    [InlineData("What does json_extract do?", nameof(AnswerShape.Action))]
-    [InlineData("What is a virtual table?", nameof(AnswerShape.Definition))]
-    [InlineData("What is the maximum page size?", nameof(AnswerShape.Number))]
-    public void Of_ReadsActionAndValuesQuestions(string question, string expected) =>
-        Assert.Equal(expected, AnswerShapes.Of(question).ToString());
-
-    [Theory]
-    [InlineData("PRAGMA schema.journal_mode = DELETE | TRUNCATE | PERSIST | MEMORY | WAL | OFF", true)]
-    [InlineData("The journal mode is one of DELETE, TRUNCATE, PERSIST, MEMORY, WAL or OFF.", true)]
-    [InlineData("SQLite supports three different threading modes:", true)]
-    [InlineData("The size of a page is a power of two between 512 and 65536 inclusive.", true)]
-    [InlineData("The new journal mode is returned.", false)]
-    public void Fits_ValuesIsASentenceThatNamesSeveralValues(string sentence, bool expected) =>
-        Assert.Equal(expected, AnswerShapes.Fits(AnswerShape.Values, sentence));
-
-    [Theory]
-    [InlineData("A partial index will fail if there is an open transaction.", 0)]
-    [InlineData("Using a partial index is an alternative to a full one.", 0)]
-    [InlineData("The size of a partial index is a small part of the table.", 0)]
-    [InlineData("A partial index is not standard SQL.", 0)]
-    [InlineData("The partial_index(X,Y,...) returns the rows of X.", 1)]
-    public void Defines_NeedsTheSubjectItselfBeforeTheVerb(string sentence, int expected)
-    {
-        var focus = new HashSet<string>(["partial", "index", "partial_index"], StringComparer.Ordinal);
-        Assert.Equal(expected, AnswerShapes.Defines(sentence, text => [.. text.ToLowerInvariant().Split([' ', '('], StringSplitOptions.RemoveEmptyEntries)], focus));
-    }
-
-    [Theory]
-    [InlineData("PRAGMA busy_timeout = milliseconds;", true)]
-    [InlineData("rc = sqlite3_open(\":memory:\", &db);", true)]
-    [InlineData("CREATE VIRTUAL TABLE", true)]
-    [InlineData("How SQLite Is Tested", true)]
-    [InlineData("A virtual table is an object.", false)]
-    [InlineData("| PayPal | within 24 hours |", false)]
-    [InlineData("Refunds are sent within 14 days", false)]
-    [InlineData("a tent pole that snaps while pitching, without wind or load;", false)]
-    public void IsSyntaxOrTitle_RecognisesLinesThatNameWithoutStating(string sentence, bool expected) =>
-        Assert.Equal(expected, AnswerShapes.IsSyntaxOrTitle(sentence));
-
     [Fact]
     public void Answer_QuotesTheDescriptionUnderTheSyntaxLine_NotTheSyntaxLine_ForAWhatDoesItDoQuestion()
     {

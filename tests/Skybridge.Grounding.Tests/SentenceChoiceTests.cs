@@ -14,48 +14,6 @@ public sealed class SentenceChoiceTests
 
     private static string Text(EngineAnswer answer) => string.Join(" ", answer.Claims.Select(c => c.Text));
 
-    [Theory]
-    [InlineData("How long does a refund take?", nameof(AnswerShape.Duration))]
-    [InlineData("How much does express delivery cost?", nameof(AnswerShape.Amount))]
-    [InlineData("How many databases can be attached by default?", nameof(AnswerShape.Number))]
-    [InlineData("What is the maximum page size?", nameof(AnswerShape.Number))]
-    [InlineData("Since when is the feature supported?", nameof(AnswerShape.Time))]
-    [InlineData("Which version added window functions?", nameof(AnswerShape.Time))]
-    [InlineData("Can I return worn boots?", nameof(AnswerShape.YesNo))]
-    [InlineData("Are foreign keys on by default?", nameof(AnswerShape.YesNo))]
-    [InlineData("What is the default cache size?", nameof(AnswerShape.Number))]
-    [InlineData("Is there a limit on how many tables a schema holds?", nameof(AnswerShape.Number))]
-    [InlineData("Is the cache shared between connections?", nameof(AnswerShape.YesNo))]
-    [InlineData("What is a partial index?", nameof(AnswerShape.Definition))]
-    [InlineData("What does the vacuum command do?", nameof(AnswerShape.Action))]
-    [InlineData("How do I enable the cache?", nameof(AnswerShape.Procedure))]
-    [InlineData("Why did my parcel go back?", nameof(AnswerShape.Open))]
-    public void Of_ReadsTheAnswerShape_FromTheQuestionWording(string question, string expected) =>
-        Assert.Equal(expected, AnswerShapes.Of(question).ToString());
-
-    [Theory]
-    [InlineData(nameof(AnswerShape.Number), "The limit is set to 10 by default.", true)]
-    [InlineData(nameof(AnswerShape.Number), "The limit can be changed at compile time.", false)]
-    [InlineData(nameof(AnswerShape.Amount), "Express delivery costs 19.90 EUR.", true)]
-    [InlineData(nameof(AnswerShape.Amount), "Express delivery is available in most countries.", false)]
-    [InlineData(nameof(AnswerShape.Time), "The feature was added in version 3.25.0.", true)]
-    [InlineData(nameof(AnswerShape.YesNo), "Worn boots cannot be returned.", true)]
-    [InlineData(nameof(AnswerShape.YesNo), "Boots come in many colours.", false)]
-    [InlineData(nameof(AnswerShape.Procedure), "Use the settings page to turn it on.", true)]
-    public void Fits_TellsWhetherASentenceHasTheShape(string shape, string sentence, bool expected) =>
-        Assert.Equal(expected, AnswerShapes.Fits(Enum.Parse<AnswerShape>(shape), sentence));
-
-    [Theory]
-    [InlineData("A partial index is an index over a subset of the rows of a table.", 2)]
-    [InlineData("The index command rebuilds every index of the table.", 1)]
-    [InlineData("If a table has a WHERE clause, then it is a partial index.", 0)]
-    [InlineData("What is a partial index?", 0)]
-    public void Defines_RecognisesASentenceThatOpensWithTheSubjectAndSaysWhatItIs(string sentence, int expected)
-    {
-        var focus = new HashSet<string>(["partial", "index"], StringComparer.Ordinal);
-        Assert.Equal(expected, AnswerShapes.Defines(sentence, text => [.. text.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries)], focus));
-    }
-
     [Fact]
     public void Split_MakesTwoQuestionsOfOneSentenceThatAsksTwo()
     {

@@ -2,34 +2,12 @@ using System.Text.RegularExpressions;
 
 namespace Skybridge.Core.Grounding;
 
-/// <summary>What kind of statement answers a question.</summary>
-public enum QuestionType
-{
-    /// <summary>Anything that states the topic.</summary>
-    Open,
-
-    /// <summary>"How long", "how soon", "how many days": a duration.</summary>
-    Duration,
-
-    /// <summary>"How much", "what does it cost", "fee": an amount of money.</summary>
-    Amount,
-
-    /// <summary>"Can I", "is it possible", "do you": a yes or no, with its condition.</summary>
-    YesNo,
-
-    /// <summary>
-    /// "When", "by when", "since which version": a point in time, the time until it, or the condition that brings it
-    /// ("when the journal reaches 1000 pages").
-    /// </summary>
-    Time,
-}
-
 /// <summary>
 /// One question of a case: its words, where they are in the case text, and the kind of statement that answers it.
 /// <see cref="Text"/> is the words of <see cref="Span"/>, except for a question asked of a coordinated subject ("when
 /// did X and Y arrive?"), which is asked once per subject: then <see cref="Span"/> is the sentence both are read from.
 /// </summary>
-public sealed record QuestionPart(TextSpan Span, string Text, QuestionType Type)
+public sealed record QuestionPart(TextSpan Span, string Text, AnswerShape Shape)
 {
     /// <summary>
     /// The words of the question before that this one refers back to ("...and how do I enable <i>them</i>?"), or null
@@ -92,13 +70,13 @@ public static partial class QuestionReading
 
         if (asked.Count == 1)
         {
-            return [new QuestionPart(new TextSpan(0, text.Length), text, TypeOf(asked[0].Question))];
+            return [new QuestionPart(new TextSpan(0, text.Length), text, AnswerShapes.Of(asked[0].Question))];
         }
 
         var parts = new List<QuestionPart>();
         for (var i = 0; i < asked.Count; i++)
         {
-            parts.Add(new QuestionPart(asked[i].Span, asked[i].Text, TypeOf(asked[i].Question))
+            parts.Add(new QuestionPart(asked[i].Span, asked[i].Text, AnswerShapes.Of(asked[i].Question))
             {
                 Context = i == 0 ? null : Borrowed(asked[i - 1].Question, asked[i].Question),
             });
@@ -301,37 +279,26 @@ public static partial class QuestionReading
     [GeneratedRegex(@"\s*[,;]\s*(and|or|but|also)\s+(?<q>(how|what|when|where|why|which|who|can|could|is|are|does|do|will|should)\b)|\s+(and|or|but)\s+(?<q>(how|what|when|where|why|which|who)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SecondQuestion();
 
-    /// <summary>The kind of statement that answers <paramref name="question"/>.</summary>
-    public static QuestionType TypeOf(string question)
-    {
-        ArgumentNullException.ThrowIfNull(question);
-        if (DurationQuestion().IsMatch(question))
-        {
-            return QuestionType.Duration;
-        }
-
-        if (AmountQuestion().IsMatch(question))
-        {
-            return QuestionType.Amount;
-        }
-
-        if (TimeQuestion().IsMatch(question))
-        {
-            return QuestionType.Time;
-        }
-
-        return YesNoQuestion().IsMatch(question) ? QuestionType.YesNo : QuestionType.Open;
-    }
-
-    /// <summary>True when <paramref name="sentence"/> is the kind of statement <paramref name="type"/> asks for.</summary>
-    public static bool Addresses(QuestionType type, string sentence)
+    /// <summary>
+    /// True when <paramref name="sentence"/> is the kind of statement <paramref name="shape"/> asks for, by
+    /// <see cref="AnswerShapes.Fits"/>: a duration, an amount, or a point in time (a duration too: "within 14 days"
+    /// answers "when"). A claim answers a part of another shape when it shares the part's words: a yes or no, a
+    /// definition or a step is judged by what it is about, not by its wording.
+    /// </summary>
+    /// <remarks>
+    /// A question the reader takes for an amount because it speaks of money ("Will you charge us VAT", "I was charged
+    /// twice, please refund one") is answered as well by what the page says of the charge, the cost or the fee ("the
+    /// order is charged with VAT") as by a figure: such a claim addresses it too, or an answered part would be handed
+    /// over.
+    /// </remarks>
+    public static bool Addresses(AnswerShape shape, string sentence)
     {
         ArgumentNullException.ThrowIfNull(sentence);
-        return type switch
+        return shape switch
         {
-            QuestionType.Duration => DurationStatement().IsMatch(sentence),
-            QuestionType.Amount => AmountStatement().IsMatch(sentence),
-            QuestionType.Time => DurationStatement().IsMatch(sentence) || TimeStatement().IsMatch(sentence),
+            AnswerShape.Duration => AnswerShapes.Fits(shape, sentence),
+            AnswerShape.Amount => AnswerShapes.Fits(shape, sentence) || MoneyTalk().IsMatch(sentence),
+            AnswerShape.Time => AnswerShapes.Fits(AnswerShape.Duration, sentence) || AnswerShapes.Fits(AnswerShape.Time, sentence),
             _ => true,
         };
     }
@@ -388,26 +355,7 @@ public static partial class QuestionReading
     [GeneratedRegex(@"^\s*(how|what|when|where|why|who|which|can|could|may|is|are|do|does|did|will|would|should|wie|was|wann|kann|cómo|cuánto|cuándo|puedo|comment|quand|est-ce|hoe|wanneer|kunnen)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex QuestionOpening();
 
-    [GeneratedRegex(@"\bhow\s+(long|soon|quickly|many\s+(days|weeks|months|years|hours))\b|\bhow\s+late\b|\bwie\s+lange\b|\bcuánto\s+tiempo\b|\bcombien\s+de\s+temps\b|\bhoe\s+lang\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex DurationQuestion();
-
-    [GeneratedRegex(@"\bwhen\s+(will|would|do|does|can|could|is|are|was|were|did|should)\b|\bby\s+when\b|\bsince\s+when\b|\b(which|what)\s+(version|release|year)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex TimeQuestion();
-
-    // A point in time or what brings it: a condition ("when the journal reaches...", "once it ships"), a version, a
-    // year or a date, a day or a month, or a recurrence.
-    [GeneratedRegex(@"\b(when|whenever|once|as\s+soon\s+as|since|every|daily|weekly|monthly|today|tomorrow)\b|\b(version|release)\s+\d|\b\d+\.\d+\.\d+\b|\b(19|20)\d\d\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|august|september|october|november|december)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex TimeStatement();
-
-    [GeneratedRegex(@"\bhow\s+much\b|\bwhat\s+(does|do|will|would)\s+(it|this|that|they|the\s+\w+)\s+cost\b|\b(cost|costs|price|fee|fees|charge)\s+(of|for)\b|\bwie\s+viel\b|\bwas\s+kostet\b|\bcuánto\s+cuesta\b|\bcombien\b|\bhoeveel\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex AmountQuestion();
-
-    [GeneratedRegex(@"^\s*(can|could|may|is|are|do|does|will|would)\b|\bis\s+it\s+possible\b|\bam\s+i\s+allowed\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex YesNoQuestion();
-
-    [GeneratedRegex(@"\b\d+(\s*[-–]\s*\d+)?\s*(working\s+|business\s+|calendar\s+)?(minutes?|hours?|days?|weeks?|months?|years?)\b|\b(one|two|three|four|five|six|seven|ten|fourteen|thirty|a\s+few|several)\s+(working\s+|business\s+)?(seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b|\b(same|next)\s+(day|working\s+day|business\s+day)\b|\b(immediately|within|until|before|after)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex DurationStatement();
-
-    [GeneratedRegex(@"(€|\$|£|\bEUR\b|\bUSD\b|\bGBP\b|\bCHF\b|\bper\s*cent\b|%|\bfree\b|\bno\s+charge\b|\bcosts?\b|\bfee\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex AmountStatement();
+    // What a statement about money says without a figure: a currency, the charge, the cost, the fee or the price.
+    [GeneratedRegex(@"[€$£]|\b(EUR|USD|GBP|CHF|costs?|fees?|prices?|charged?|charges)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex MoneyTalk();
 }

@@ -565,7 +565,7 @@ public sealed partial class GroundedAnswerer
 
         var claimTerms = claims.Select(c => (c.Text, Terms: _index.Terms(c.Text).ToHashSet(StringComparer.Ordinal))).ToList();
         return [.. parts
-            .Where(p => !claimTerms.Any(c => _index.Terms(p.Text).Count(c.Terms.Contains) >= 1 && QuestionReading.Addresses(p.Type, c.Text)))
+            .Where(p => !claimTerms.Any(c => _index.Terms(p.Text).Count(c.Terms.Contains) >= 1 && QuestionReading.Addresses(p.Shape, c.Text)))
             .Select(p => Collapse(p.Text))];
     }
 

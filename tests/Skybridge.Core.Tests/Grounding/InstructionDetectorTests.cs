@@ -52,33 +52,32 @@ public sealed class InstructionDetectorTests
 
 public sealed class QuestionReadingTests
 {
-    [Theory]
-    [InlineData("How long do I have to send back boots?", QuestionType.Duration)]
-    [InlineData("When will my refund arrive?", QuestionType.Time)]
-    [InlineData("In WAL mode, when does it checkpoint?", QuestionType.Time)]
-    [InlineData("Which version added STRICT tables?", QuestionType.Time)]
-    [InlineData("How much does the return label cost?", QuestionType.Amount)]
-    [InlineData("Can I pay with PayPal?", QuestionType.YesNo)]
-    [InlineData("Is it possible to change the address after ordering?", QuestionType.YesNo)]
-    [InlineData("The buckle snapped on the first hike.", QuestionType.Open)]
-    public void TypeOf_ReadsWhatKindOfStatementAnswers(string question, QuestionType type) => Assert.Equal(type, QuestionReading.TypeOf(question));
-
     [Fact]
     public void Addresses_WantsADuration_ForHowLong()
     {
-        Assert.True(QuestionReading.Addresses(QuestionType.Duration, "You can return unused items within 30 days of delivery."));
-        Assert.False(QuestionReading.Addresses(QuestionType.Duration, "Send it back with the prepaid label."));
-        Assert.True(QuestionReading.Addresses(QuestionType.Amount, "From other EU countries the return label costs 6.90 EUR."));
+        Assert.True(QuestionReading.Addresses(AnswerShape.Duration, "You can return unused items within 30 days of delivery."));
+        Assert.False(QuestionReading.Addresses(AnswerShape.Duration, "Send it back with the prepaid label."));
+        Assert.True(QuestionReading.Addresses(AnswerShape.Amount, "From other EU countries the return label costs 6.90 EUR."));
+    }
+
+    [Theory]
+    [InlineData("Will you charge us VAT on a business order?", "If the VAT ID cannot be verified at checkout, the order is charged with VAT.")]
+    [InlineData("When exactly is my card charged?", "Card payments are authorised when you order and charged when the parcel ships.")]
+    public void Addresses_TakesAStatementAboutTheCharge_ForAQuestionReadAsAnAmountForItsMoneyWords(string question, string claim)
+    {
+        Assert.Equal(AnswerShape.Amount, AnswerShapes.Of(question));
+        Assert.True(QuestionReading.Addresses(AnswerShapes.Of(question), claim));
+        Assert.False(QuestionReading.Addresses(AnswerShapes.Of(question), "Orders ship from our warehouse in Innsbruck."));
     }
 
     [Fact]
     public void Addresses_TakesATimeADurationOrTheConditionThatBringsIt_ForWhen()
     {
-        Assert.True(QuestionReading.Addresses(QuestionType.Time, "By default, a checkpoint runs automatically when the WAL file reaches 1000 pages."));
-        Assert.True(QuestionReading.Addresses(QuestionType.Time, "The refund goes to your original payment method within 14 days."));
-        Assert.True(QuestionReading.Addresses(QuestionType.Time, "Generated column support was added with SQLite version 3.31.0 (2020-01-22)."));
-        Assert.False(QuestionReading.Addresses(QuestionType.Time, "Send it back with the prepaid label."));
-        Assert.False(QuestionReading.Addresses(QuestionType.Time, "You may return unused items."));
+        Assert.True(QuestionReading.Addresses(AnswerShape.Time, "By default, a checkpoint runs automatically when the WAL file reaches 1000 pages."));
+        Assert.True(QuestionReading.Addresses(AnswerShape.Time, "The refund goes to your original payment method within 14 days."));
+        Assert.True(QuestionReading.Addresses(AnswerShape.Time, "Generated column support was added with SQLite version 3.31.0 (2020-01-22)."));
+        Assert.False(QuestionReading.Addresses(AnswerShape.Time, "Send it back with the prepaid label."));
+        Assert.False(QuestionReading.Addresses(AnswerShape.Time, "You may return unused items."));
     }
 
     [Fact]
@@ -86,8 +85,8 @@ public sealed class QuestionReadingTests
     {
         var parts = QuestionReading.Parts("I bought boots. How long do I have to return them? And how much is the label from Spain?");
         Assert.Equal(2, parts.Count);
-        Assert.Equal(QuestionType.Duration, parts[0].Type);
-        Assert.Equal(QuestionType.Amount, parts[1].Type);
+        Assert.Equal(AnswerShape.Duration, parts[0].Shape);
+        Assert.Equal(AnswerShape.Amount, parts[1].Shape);
     }
 
     [Fact]
@@ -96,7 +95,7 @@ public sealed class QuestionReadingTests
         const string text = "I bought boots last week. How long do I have to return them, and how much is the label from Spain?";
         var parts = QuestionReading.Parts(text);
         Assert.Equal(["I bought boots last week. How long do I have to return them", "how much is the label from Spain?"], parts.Select(p => p.Text));
-        Assert.Equal([QuestionType.Duration, QuestionType.Amount], parts.Select(p => p.Type));
+        Assert.Equal([AnswerShape.Duration, AnswerShape.Amount], parts.Select(p => p.Shape));
         Assert.All(parts, p => Assert.Equal(p.Text, p.Span.Of(text)));
     }
 

@@ -85,7 +85,7 @@ public sealed class QuestionPartsTests
         var parts = QuestionReading.Parts("We ship an app on SQLite. Are foreign keys and triggers enabled by default?");
 
         Assert.Equal(["We ship an app on SQLite. Are foreign keys enabled by default?", "Are triggers enabled by default?"], parts.Select(p => p.Text));
-        Assert.All(parts, p => Assert.Equal(QuestionType.YesNo, p.Type));
+        Assert.All(parts, p => Assert.Equal(AnswerShape.YesNo, p.Shape));
     }
 
     [Fact]
@@ -134,5 +134,5 @@ public sealed class QuestionPartsTests
     [InlineData("On a laptop the vacuum command takes about two seconds for each gigabyte of the file.")]
     [InlineData("The lock is released in a few minutes.")]
     public void Addresses_TakesADurationInWords_ForHowLong(string sentence) =>
-        Assert.True(QuestionReading.Addresses(QuestionType.Duration, sentence));
+        Assert.True(QuestionReading.Addresses(AnswerShape.Duration, sentence));
 }

@@ -1,6 +1,6 @@
-using Skybridge.Grounding.Engines;
+using Skybridge.Core.Grounding;
 
-namespace Skybridge.Grounding.Tests;
+namespace Skybridge.Core.Tests.Grounding;
 
 /// <summary>How <see cref="AnswerShapes.AskOf"/> tells a ticket's ask from its story.</summary>
 public sealed class TicketAskReadingTests

@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
 
-namespace Skybridge.Grounding.Engines;
+namespace Skybridge.Core.Grounding;
 
 /// <summary>The kind of sentence that answers a question: what a person looks for when they read the page.</summary>
-internal enum AnswerShape
+public enum AnswerShape
 {
     /// <summary>No particular shape: the sentence that says most about the question's terms.</summary>
     Open,
@@ -51,15 +51,18 @@ internal enum AnswerShape
 /// fewer than two words of its own: "How long?" asks about what the sentence before it says), in reading order.</param>
 /// <param name="Shape">The answer's shape: <see cref="AnswerShape.Outcome"/> when one of them asks for an action.</param>
 /// <param name="HasStory">True when the case says more than it asks: sentences that are neither a question nor a request.</param>
-internal sealed record CaseAsk(string Text, AnswerShape Shape, bool HasStory);
+public sealed record CaseAsk(string Text, AnswerShape Shape, bool HasStory);
 
 /// <summary>
-/// Reads a question's answer shape and tells whether a sentence has it. Pure rules over English wording, no model:
-/// "how long" is answered by a duration, "how much" by an amount, "can I" by a sentence that says yes or no (a
-/// negation, a limit or a condition), "what is X" by a sentence that opens with X and says what it is, "how do I" by
-/// a sentence that tells the reader what to do.
+/// Reads a question's answer shape and tells whether a sentence has it. Pure rules over English wording (and the
+/// German, Spanish, French and Dutch ways of asking "how long" and "how much"), no model: "how long" is answered by a
+/// duration, "how much" by an amount, "can I" by a sentence that says yes or no (a negation, a limit or a condition),
+/// "what is X" by a sentence that opens with X and says what it is, "how do I" by a sentence that tells the reader what
+/// to do. The one reader of a question's shape: the built-in engine ranks sentences by it, and
+/// <see cref="QuestionReading"/> gives each part of a case its shape, so a part no claim of that shape addresses is
+/// handed over.
 /// </summary>
-internal static partial class AnswerShapes
+public static partial class AnswerShapes
 {
     /// <summary>The shape of the sentence that answers <paramref name="question"/>.</summary>
     public static AnswerShape Of(string question)
@@ -125,9 +128,9 @@ internal static partial class AnswerShapes
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(terms);
-        var sentences = Skybridge.Core.Grounding.SentenceSplitter.Split(text, new Skybridge.Core.Grounding.TextSpan(0, text.Length)).Select(s => s.Of(text)).ToList();
+        var sentences = SentenceSplitter.Split(text, new TextSpan(0, text.Length)).Select(s => s.Of(text)).ToList();
         var actions = sentences.Select(IsActionRequest).ToList();
-        var asks = sentences.Select((s, i) => actions[i] || IsInformationRequest(s) || Skybridge.Core.Grounding.QuestionReading.IsQuestion(s)).ToList();
+        var asks = sentences.Select((s, i) => actions[i] || IsInformationRequest(s) || QuestionReading.IsQuestion(s)).ToList();
         if (!asks.Contains(true))
         {
             return null;
@@ -299,10 +302,10 @@ internal static partial class AnswerShapes
     [GeneratedRegex(@"\bhow\s+(do|can|could|should|would|must)\s+(i|we|you|one)\b(?!\s+(know|tell)\b)|\bhow\s+to\b|\bwhat\s+(do|should)\s+(i|we)\s+do\b|\bwhat\s+are\s+the\s+steps\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ProcedureQuestion();
 
-    [GeneratedRegex(@"\bhow\s+(long|soon|quickly|late|early)\b|\bhow\s+many\s+(seconds|minutes|hours|days|weeks|months|years)\b|\buntil\s+when\b|\bby\s+when\b|\bhow\s+much\s+time\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\bhow\s+(long|soon|quickly|late|early)\b|\bhow\s+many\s+(seconds|minutes|hours|days|weeks|months|years)\b|\buntil\s+when\b|\bby\s+when\b|\bhow\s+much\s+time\b|\bwie\s+lange\b|\bcuánto\s+tiempo\b|\bcombien\s+de\s+temps\b|\bhoe\s+lang\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex DurationQuestion();
 
-    [GeneratedRegex(@"\bhow\s+much\b(?!\s+(data|space|memory|time|traffic|load))|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharged?\b|\bpay\s+for\b|\bexpensive\b|\bcheaper\b|\brefund(ed)?\s+amount\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\bhow\s+much\b(?!\s+(data|space|memory|time|traffic|load))|\bcosts?\b|\bprices?\b|\bfees?\b|\bcharged?\b|\bpay\s+for\b|\bexpensive\b|\bcheaper\b|\brefund(ed)?\s+amount\b|\bwie\s+viel\b|\bwas\s+kostet\b|\bcuánto\s+cuesta\b|\bcombien\b|\bhoeveel\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AmountQuestion();
 
     [GeneratedRegex(@"^\W*(when|since\s+when)\b|\bsince\s+(when|which|what)\b|\b(which|what)\s+(version|release|year|date|day|time)\b|\bwhen\s+(was|were|did|does|do|is|are|will|can|should)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
