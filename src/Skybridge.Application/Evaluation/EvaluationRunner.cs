@@ -61,6 +61,9 @@ public sealed record EvaluatedOutput
     /// <summary>Documents cited, as paths under their source (the golden set's <c>cite</c> form).</summary>
     public IReadOnlyList<string> Citations { get; init; } = [];
 
+    /// <summary>The questions of a multi-question case the answer leaves to a person (the draft's hand-over).</summary>
+    public IReadOnlyList<string> HandedOver { get; init; } = [];
+
     /// <summary>What the responder would propose.</summary>
     public IReadOnlyList<SandboxProposal> Proposals { get; init; } = [];
 
@@ -255,6 +258,7 @@ public static class EvaluationRunner
             Answer = draft.Answer,
             Reason = draft.Reason,
             Citations = citations,
+            HandedOver = draft.HandedOver,
             Proposals = proposals,
             LatencyMs = Math.Round(elapsed, 3),
             Cost = 0,

@@ -99,6 +99,29 @@ public sealed class EvaluationRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_MultiQuestionCase_ReportsTheQuestionLeftToAPerson()
+    {
+        const string goldenSet = """
+            version: 1
+            cases:
+              - id: label-and-bitcoin
+                input: How much does the return label cost from France, and can I pay in bitcoin?
+                expect:
+                  outcome: answer
+                tags: [multi-intent]
+                agreed_by: user:maria.lopez
+                agreed_on: 2026-09-07
+            """;
+        var run = await EvaluationRunner.RunAsync(await SubjectAsync(goldenSet), new EvaluationOptions(), TimeProvider.System, cancellationToken: Ct);
+
+        var output = Assert.Single(run.Cases).Output;
+        Assert.False(output.Abstained, output.Reason);
+        // What a reviewer reads in results.json: the part no claim answers goes to a person.
+        var handedOver = Assert.Single(output.HandedOver);
+        Assert.Equal("can I pay in bitcoin?", handedOver);
+    }
+
+    [Fact]
     public async Task RunAsync_ResponderActions_AreFilledAndDecided_ButNeverExecutedOrStored()
     {
         await using var store = await TestStore.OpenAsync();
