@@ -90,19 +90,21 @@ internal static class AskCommands
         }
 
         profile?.Done("read the manifest");
-        if (profile is not null && dense is not null)
+        if (dense is not null)
         {
-            // Only when profiling: the model's load as a phase of its own (otherwise it loads on the question's embedding).
-            try
+            // The model loads on the other core while the documents and their index are read (about 0.3 s each): the
+            // question's embedding, which needs it, comes after both. A model that fails to load is reported by the
+            // answer's own embedding, once, and retrieval goes on by words.
+            _ = Task.Run(() =>
             {
-                _ = dense.Embedder.Embed(["warm-up"], ct);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The answer's own embedding reports the failure, once, and goes on by words.
-            }
-
-            profile.Done("load the embedding model");
+                try
+                {
+                    _ = dense.Embedder.Embed(["warm-up"], ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                }
+            }, ct);
         }
 
         var draft = await ManifestAnswers.AnswerAsync(manifest, folder, question,
