@@ -187,6 +187,9 @@ public sealed class CaseService
 /// <summary>A case as submitted.</summary>
 public sealed record CaseSubmission
 {
+    /// <summary>Longest case text accepted: a ticket, not a document.</summary>
+    public const int MaxTextLength = 20_000;
+
     /// <summary>Longest attribute value accepted.</summary>
     public const int MaxAttributeLength = 200;
 
@@ -210,6 +213,12 @@ public sealed record CaseSubmission
 
     /// <summary>The submitting agent, or null when a person submits (the node's responder then proposes for them).</summary>
     public CaseAgent? Agent { get; init; }
+
+    /// <summary>The problem with a case's text (null when it is fine): not blank, at most <see cref="MaxTextLength"/> characters.</summary>
+    public static string? TextProblem(string? text) =>
+        string.IsNullOrWhiteSpace(text) || text.Length > MaxTextLength
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The case text must be 1-{MaxTextLength:N0} characters{(text is { Length: > MaxTextLength } ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", not {text.Length:N0}") : "")}: a ticket, not a document.")
+            : null;
 
     /// <summary>
     /// The problem with <paramref name="attributes"/> (null when they are fine): at most <see cref="MaxAttributes"/>,

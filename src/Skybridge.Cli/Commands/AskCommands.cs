@@ -45,7 +45,8 @@ internal static class AskCommands
                 }
             }
 
-            if (Skybridge.Application.Cases.CaseSubmission.AttributeProblem(attributes) is { } problem)
+            // The node's limits, here too: a case too long for the node is refused the same way on a manifest file.
+            if ((Skybridge.Application.Cases.CaseSubmission.TextProblem(question) ?? Skybridge.Application.Cases.CaseSubmission.AttributeProblem(attributes)) is { } problem)
             {
                 io.Fail(problem);
                 return ExitCodes.InvalidInput;

@@ -30,18 +30,15 @@ public sealed record SubmitCaseRequest(string? Workflow, string Text, Dictionary
 /// </summary>
 internal static class CaseEndpoints
 {
-    /// <summary>Longest case text accepted: a ticket, not a document.</summary>
-    public const int MaxCaseLength = 20_000;
-
     public static void MapCaseEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/cases").RequireAuthorization(OAuthEndpoints.AgentPolicy).WithTags("cases");
         group.MapPost("/", async (SubmitCaseRequest request, HttpContext context, CaseService cases, IdentityState state) =>
         {
             var claims = (AccessTokenClaims)context.Items[typeof(AccessTokenClaims)]!;
-            if (string.IsNullOrWhiteSpace(request.Text) || request.Text.Length > MaxCaseLength)
+            if (CaseSubmission.TextProblem(request.Text) is { } textProblem)
             {
-                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_case", $"The case text must be 1-{MaxCaseLength} characters.");
+                return ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid_case", textProblem);
             }
 
             var workflow = claims.Workflow ?? request.Workflow;

@@ -30,6 +30,17 @@ public sealed class AskCommandTests
     }
 
     [Fact]
+    public async Task Ask_CaseLongerThanTheNodeAccepts_IsRefusedWithItsLength_AndExitsTwo()
+    {
+        // A document pasted as a case: refused as the node refuses it, before anything is read or loaded.
+        var text = "How long does a refund take? " + new string('x', 20_000);
+        var run = await CliRun.RunAsync("ask", CliRun.SampleManifest, text);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("The case text must be 1-20,000 characters, not 20,029", run.Error, StringComparison.Ordinal);
+        Assert.Equal("", run.Output);
+    }
+
+    [Fact]
     public async Task Ask_AboutContradictingPages_Abstains_WithTheReason()
     {
         var run = await CliRun.RunAsync("ask", CliRun.SampleManifest, "Do you match a lower price from another shop after my purchase?", "--json");
