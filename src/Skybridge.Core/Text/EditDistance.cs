@@ -2,9 +2,10 @@ namespace Skybridge.Core.Text;
 
 /// <summary>
 /// Optimal string alignment distance (Damerau-Levenshtein restricted to adjacent transpositions), used to suggest
-/// the key or name a user probably meant. Transpositions count as one edit because they are the commonest typo.
+/// the key or name a user probably meant, and to read a question's word as a typo of a word the sources use
+/// (<c>SourceProfile.HasTypoOf</c> in Grounding). Transpositions count as one edit because they are the commonest typo.
 /// </summary>
-internal static class EditDistance
+public static class EditDistance
 {
     /// <summary>The number of single-character insertions, deletions, substitutions or adjacent swaps from a to b.</summary>
     public static int Compute(string a, string b)

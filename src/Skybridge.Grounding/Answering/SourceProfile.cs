@@ -170,37 +170,7 @@ internal sealed partial class SourceProfile
     /// for the words a question asks about, where "discount" must not pass for "miscount" nor "career" for "carney".
     /// </summary>
     public bool HasTypoOf(string term) =>
-        term.Length >= 4 && Vocabulary.Any(v => v.Length > 0 && v[0] == term[0] && Math.Abs(v.Length - term.Length) <= 1 && SwapDistance(v, term) <= 1);
-
-    // Optimal string alignment distance: Levenshtein plus transpositions of neighbouring letters.
-    private static int SwapDistance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-
-        return d[a.Length, b.Length];
-    }
+        term.Length >= 4 && Vocabulary.Any(v => v.Length > 0 && v[0] == term[0] && Math.Abs(v.Length - term.Length) <= 1 && Skybridge.Core.Text.EditDistance.Compute(v, term) <= 1);
 
     private static int Distance(string a, string b, int limit)
     {
