@@ -19,7 +19,7 @@ using Skybridge.Storage;
 namespace Skybridge.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- action-load [CALLS] [RATE] [--connector http|noop] [--postgres CONNSTRING] [--warmup CALLS] [--connections N]</c>: governed
+/// <c>dotnet run -c Release -- action-load [CALLS] [RATE] [--connector http|noop] [--postgres CONNSTRING] [--warmup CALLS] [--connections N] [--node-process]</c>: governed
 /// calls over loopback HTTP at a fixed arrival rate. A node runs the sample at L2; an agent (the C# client: token, DPoP
 /// proof per request) proposes routine <c>reply</c> actions, each one through token and proof checks, schema, policy
 /// and ladder, the durable ledger (the proposal with its claim, on disk before the connector is called; the result
@@ -39,71 +39,232 @@ internal static class ActionLoad
         var noopConnector = Option(args, "--connector") == "noop";
         var postgres = Option(args, "--postgres");
         var folder = Path.Combine(Path.GetTempPath(), "skybridge-bench-actions-" + Guid.NewGuid().ToString("N"));
+        // --node-process: the node runs in a process of its own, as a node serves agents that are not inside it; the load
+        // generator (this process) then shares the cores but not the node's thread pool, heap and collections.
+        var separate = args.Contains("--node-process");
 
-        // The system of record that does nothing: answers every action at once.
-        var noopBuilder = WebApplication.CreateSlimBuilder();
-        noopBuilder.WebHost.UseUrls("http://127.0.0.1:0");
-        noopBuilder.Logging.ClearProviders();
-        await using var noop = noopBuilder.Build();
-        noop.MapPost("/{action}", () => Results.Json(new { ok = true }));
-        await noop.StartAsync();
-        var noopUrl = noop.Urls.First().TrimEnd('/');
-
-        await using var store = postgres is null ? SkybridgeStores.OpenSqlite(folder) : SkybridgeStores.OpenPostgres(postgres);
-        await store.MigrateAsync();
-        await store.RecordAutonomyGrantAsync(new AutonomyGrant { WorkflowId = "support-desk", Level = "L2-approve-consequential", GrantedBy = "bench", GrantedAt = DateTimeOffset.UtcNow, Evidence = "benchmark" });
-        await using (var ledger = new LedgerWriter(store, TimeProvider.System, "bench"))
+        NodeRig? rig = null;
+        NodeProcess? child = null;
+        string credentialsJson;
+        string provider;
+        if (separate)
         {
-            var yaml = (await File.ReadAllTextAsync(IssuanceRig.FindSample()))
-                .Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal)
-                .Replace("http://127.0.0.1:5081/helpdesk", noopUrl, StringComparison.Ordinal);
-            var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "bench", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), default);
-            if (!published.IsValid)
-            {
-                throw new InvalidOperationException("The benchmark manifest does not validate: " + string.Join("; ", published.Diagnostics));
-            }
+            child = await NodeProcess.StartAsync(folder, noopConnector, postgres);
+            credentialsJson = child.CredentialsJson;
+            provider = child.Provider;
+        }
+        else
+        {
+            rig = await NodeRig.StartAsync(folder, noopConnector, postgres);
+            credentialsJson = rig.CredentialsJson;
+            provider = rig.Store.Provider;
         }
 
-        var issuer = $"http://127.0.0.1:{IssuanceRig.FreePort()}";
-        await using var app = SkybridgeServer.Build(new SkybridgeServerOptions
+        try
         {
-            Urls = issuer, PublicUrl = issuer, NodeId = "bench", MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
-            RateLimits = new RequestRateLimits { Enabled = false },
-            ExtraResources = [noopUrl],
-            LedgerKeyFile = Path.Combine(folder, "keys", "ledger.key"),
-            SecretsKeyFile = Path.Combine(folder, "keys", "secrets.key"),
-            TokenKeyFile = Path.Combine(folder, "keys", "token-signing.jwk"),
-        }, store, configureServices: noopConnector ? s => s.AddSingleton<IConnectors, NoopConnectors>() : null);
-        await app.StartNodeAsync(default);
-        var pair = AgentKeyPair.Generate();
-        var agent = await app.Services.GetRequiredService<AgentService>().RegisterAsync("bench", "support-desk", "bench-agent", "responder", pair.PublicJwk, default);
-        var credentials = SkybridgeAgentCredentials.Parse(pair.CredentialsJson(issuer, agent.Agent!.ClientId, "support-desk", "responder", "cases:read cases:write actions:propose"));
-        await store.SaveCaseAsync(new StoredCase("case-bench", "support-desk", "bench", "Where is my parcel?", "{}", false, DateTimeOffset.UtcNow));
-        // An open-loop generator opens a connection for every call that finds none free: on a machine that falls behind
-        // that is thousands, each a descriptor on both ends of this one process. --connections N caps them for overload
-        // runs; it is off by default because .NET's handler spends more CPU on every call once it has a cap (measured:
-        // about 0.05 ms per governed call at 2,000/s with a cap of 2,048 that was never reached).
-        var connections = Option(args, "--connections") is { } c ? int.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : int.MaxValue;
-        using var http = SkybridgeAgent.CreateHttpClient(credentials, new SkybridgeAgentOptions { InnerHandler = new SocketsHttpHandler { MaxConnectionsPerServer = connections } });
+            var credentials = SkybridgeAgentCredentials.Parse(credentialsJson);
+            // An open-loop generator opens a connection for every call that finds none free: on a machine that falls behind
+            // that is thousands, each a descriptor on both ends of this one process. --connections N caps them for overload
+            // runs; it is off by default because .NET's handler spends more CPU on every call once it has a cap (measured:
+            // about 0.05 ms per governed call at 2,000/s with a cap of 2,048 that was never reached).
+            var connections = Option(args, "--connections") is { } c ? int.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : int.MaxValue;
+            using var http = SkybridgeAgent.CreateHttpClient(credentials, new SkybridgeAgentOptions { InnerHandler = new SocketsHttpHandler { MaxConnectionsPerServer = connections } });
 
-        // Warm up both paths (connections, the token, and the JIT: tiered compilation keeps recompiling hot methods for
-        // seconds after they are first called, and a node runs for days, so each path is warmed for 10 s at the rate
-        // unless --warmup says how many calls), then measure each at the same arrival rate.
-        var warmup = Option(args, "--warmup") is { } w ? int.Parse(w, System.Globalization.CultureInfo.InvariantCulture) : Math.Max(2_000, rate * 10);
-        await RunAtRateAsync(warmup, rate, i => Whoami(http));
-        await RunAtRateAsync(warmup, rate, i => Reply(http, "warm-" + i));
-        var baseline = await RunAtRateAsync(calls, rate, i => Whoami(http));
-        var governed = await RunAtRateAsync(calls, rate, i => Reply(http, "call-" + i));
+            // Warm up both paths (connections, the token, and the JIT: tiered compilation keeps recompiling hot methods for
+            // seconds after they are first called, and a node runs for days, so each path is warmed for 10 s at the rate
+            // unless --warmup says how many calls), then measure each at the same arrival rate.
+            var warmup = Option(args, "--warmup") is { } w ? int.Parse(w, System.Globalization.CultureInfo.InvariantCulture) : Math.Max(2_000, rate * 10);
+            var node = child?.Process;
+            await RunAtRateAsync(warmup, rate, i => Whoami(http), node);
+            await RunAtRateAsync(warmup, rate, i => Reply(http, "warm-" + i), node);
+            var baseline = await RunAtRateAsync(calls, rate, i => Whoami(http), node);
+            var governed = await RunAtRateAsync(calls, rate, i => Reply(http, "call-" + i), node);
 
-        Console.WriteLine($"{calls} calls each at {rate}/s offered after {warmup} to warm up, {Environment.ProcessorCount} cores, loopback, {store.Provider}, {(noopConnector ? "no-op connector in process" : "HTTP connector to a system that does nothing")}");
-        Console.WriteLine($"baseline GET /api/agent/whoami: {baseline}");
-        Console.WriteLine($"governed reply (policy, ledger, connector): {governed}");
-        Console.WriteLine($"added by governing: p50 {governed.P50 - baseline.P50:0.00} ms, p99 {governed.P99 - baseline.P99:0.00} ms, CPU {governed.CpuPerCall - baseline.CpuPerCall:0.000} ms/call, {governed.KilobytesPerCall - baseline.KilobytesPerCall:0.0} KB allocated/call");
-        // A result is written just after its caller is answered: wait for the last ones before counting.
-        await app.Services.GetRequiredService<ILedger>().FlushAsync();
-        var executed = (await store.ListActionsByStatusAsync(ActionStatuses.Executed, int.MaxValue)).Count;
-        Console.WriteLine($"actions executed: {executed} (expected {calls + warmup})");
+            Console.WriteLine($"{calls} calls each at {rate}/s offered after {warmup} to warm up, {Environment.ProcessorCount} cores, loopback, {provider}, {(noopConnector ? "no-op connector in process" : "HTTP connector to a system that does nothing")}, {(separate ? "node in a process of its own (CPU: both processes; allocation and collections: the generator's only)" : "node and generator in one process")}");
+            Console.WriteLine($"baseline GET /api/agent/whoami: {baseline}");
+            Console.WriteLine($"governed reply (policy, ledger, connector): {governed}");
+            Console.WriteLine($"added by governing: p50 {governed.P50 - baseline.P50:0.00} ms, p99 {governed.P99 - baseline.P99:0.00} ms, CPU {governed.CpuPerCall - baseline.CpuPerCall:0.000} ms/call, {governed.KilobytesPerCall - baseline.KilobytesPerCall:0.0} KB allocated/call");
+            // A result is written just after its caller is answered: wait for the last ones before counting.
+            var executed = rig is not null ? await rig.ExecutedAsync() : await child!.StopAsync();
+            Console.WriteLine($"actions executed: {executed} (expected {calls + warmup})");
+            return executed == calls + warmup ? 0 : 1;
+        }
+        finally
+        {
+            if (rig is not null)
+            {
+                await rig.DisposeAsync();
+            }
+
+            child?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// <c>action-node FOLDER [--connector noop] [--postgres CONNSTRING]</c>: the node of <c>action-load --node-process</c>,
+    /// in a process of its own. It prints <c>credentials BASE64</c> and <c>provider NAME</c> once it serves, and on a line
+    /// on its standard input (or its end) waits for the last results to be written and prints <c>executed N</c>.
+    /// </summary>
+    public static async Task<int> RunNodeAsync(string[] args)
+    {
+        var folder = args[1];
+        await using var rig = await NodeRig.StartAsync(folder, Option(args, "--connector") == "noop", Option(args, "--postgres"));
+        Console.WriteLine("provider " + rig.Store.Provider);
+        Console.WriteLine("credentials " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(rig.CredentialsJson)));
+        await Console.In.ReadLineAsync();
+        Console.WriteLine("executed " + await rig.ExecutedAsync());
         return 0;
+    }
+
+    /// <summary>A node running the sample at L2 with its agent registered, and the system that does nothing.</summary>
+    private sealed class NodeRig : IAsyncDisposable
+    {
+        private NodeRig(WebApplication noop, ISkybridgeStore store, WebApplication app, string credentialsJson)
+        {
+            Noop = noop;
+            Store = store;
+            App = app;
+            CredentialsJson = credentialsJson;
+        }
+
+        public WebApplication Noop { get; }
+
+        public ISkybridgeStore Store { get; }
+
+        public WebApplication App { get; }
+
+        public string CredentialsJson { get; }
+
+        public static async Task<NodeRig> StartAsync(string folder, bool noopConnector, string? postgres)
+        {
+            // The system of record that does nothing: answers every action at once.
+            var noopBuilder = WebApplication.CreateSlimBuilder();
+            noopBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+            noopBuilder.Logging.ClearProviders();
+            var noop = noopBuilder.Build();
+            noop.MapPost("/{action}", () => Results.Json(new { ok = true }));
+            await noop.StartAsync();
+            var noopUrl = noop.Urls.First().TrimEnd('/');
+
+            var store = postgres is null ? SkybridgeStores.OpenSqlite(folder) : SkybridgeStores.OpenPostgres(postgres);
+            await store.MigrateAsync();
+            await store.RecordAutonomyGrantAsync(new AutonomyGrant { WorkflowId = "support-desk", Level = "L2-approve-consequential", GrantedBy = "bench", GrantedAt = DateTimeOffset.UtcNow, Evidence = "benchmark" });
+            await using (var ledger = new LedgerWriter(store, TimeProvider.System, "bench"))
+            {
+                var yaml = (await File.ReadAllTextAsync(IssuanceRig.FindSample()))
+                    .Replace("level: L0-draft", "level: L2-approve-consequential", StringComparison.Ordinal)
+                    .Replace("http://127.0.0.1:5081/helpdesk", noopUrl, StringComparison.Ordinal);
+                var published = await new ManifestService(store, TimeProvider.System, ledger).PublishAsync(yaml, "manifest.yaml", null, "bench", activate: true, new ActivationOverride("fixture set up without an evaluation run", LocalSetup: true), default);
+                if (!published.IsValid)
+                {
+                    throw new InvalidOperationException("The benchmark manifest does not validate: " + string.Join("; ", published.Diagnostics));
+                }
+            }
+
+            var issuer = $"http://127.0.0.1:{IssuanceRig.FreePort()}";
+            var app = SkybridgeServer.Build(new SkybridgeServerOptions
+            {
+                Urls = issuer, PublicUrl = issuer, NodeId = "bench", MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning,
+                RateLimits = new RequestRateLimits { Enabled = false },
+                ExtraResources = [noopUrl],
+                LedgerKeyFile = Path.Combine(folder, "keys", "ledger.key"),
+                SecretsKeyFile = Path.Combine(folder, "keys", "secrets.key"),
+                TokenKeyFile = Path.Combine(folder, "keys", "token-signing.jwk"),
+            }, store, configureServices: noopConnector ? s => s.AddSingleton<IConnectors, NoopConnectors>() : null);
+            await app.StartNodeAsync(default);
+            var pair = AgentKeyPair.Generate();
+            var agent = await app.Services.GetRequiredService<AgentService>().RegisterAsync("bench", "support-desk", "bench-agent", "responder", pair.PublicJwk, default);
+            await store.SaveCaseAsync(new StoredCase("case-bench", "support-desk", "bench", "Where is my parcel?", "{}", false, DateTimeOffset.UtcNow));
+            return new NodeRig(noop, store, app, pair.CredentialsJson(issuer, agent.Agent!.ClientId, "support-desk", "responder", "cases:read cases:write actions:propose"));
+        }
+
+        /// <summary>Actions executed, once the results queued behind their answers are written.</summary>
+        public async Task<int> ExecutedAsync()
+        {
+            await App.Services.GetRequiredService<ILedger>().FlushAsync();
+            return (await Store.ListActionsByStatusAsync(ActionStatuses.Executed, int.MaxValue)).Count;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await App.DisposeAsync();
+            await Store.DisposeAsync();
+            await Noop.DisposeAsync();
+        }
+    }
+
+    /// <summary>The node of <c>--node-process</c>: this program again, as <c>action-node</c>, in a child process.</summary>
+    private sealed class NodeProcess : IDisposable
+    {
+        private NodeProcess(Process process, string credentialsJson, string provider)
+        {
+            Process = process;
+            CredentialsJson = credentialsJson;
+            Provider = provider;
+        }
+
+        public Process Process { get; }
+
+        public string CredentialsJson { get; }
+
+        public string Provider { get; }
+
+        public static async Task<NodeProcess> StartAsync(string folder, bool noopConnector, string? postgres)
+        {
+            var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+            {
+                start.ArgumentList.Add(typeof(ActionLoad).Assembly.Location);
+            }
+
+            foreach (var arg in (string[])["action-node", folder, .. noopConnector ? ["--connector", "noop"] : Array.Empty<string>(), .. postgres is null ? [] : new[] { "--postgres", postgres }])
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            var process = Process.Start(start) ?? throw new InvalidOperationException("The node process did not start.");
+            string? provider = null;
+            while (await process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("provider ", StringComparison.Ordinal))
+                {
+                    provider = line["provider ".Length..];
+                }
+                else if (line.StartsWith("credentials ", StringComparison.Ordinal))
+                {
+                    return new NodeProcess(process, System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(line["credentials ".Length..])), provider ?? "?");
+                }
+            }
+
+            throw new InvalidOperationException("The node process ended before it served.");
+        }
+
+        /// <summary>Asks the node to finish writing and returns how many actions it executed.</summary>
+        public async Task<int> StopAsync()
+        {
+            await Process.StandardInput.WriteLineAsync("done");
+            await Process.StandardInput.FlushAsync();
+            while (await Process.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("executed ", StringComparison.Ordinal))
+                {
+                    await Process.WaitForExitAsync();
+                    return int.Parse(line["executed ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+
+            return -1;
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+
+            Process.Dispose();
+        }
     }
 
     private static string? Option(string[] args, string name)
@@ -156,10 +317,16 @@ internal static class ActionLoad
     }
 
     /// <summary>Open loop: call i starts at i/rate seconds whatever the others do; latency from its planned start.</summary>
-    private static async Task<Run> RunAtRateAsync(int count, int rate, Func<int, Task> call)
+    private static async Task<Run> RunAtRateAsync(int count, int rate, Func<int, Task> call, Process? node)
     {
         var latencies = new double[count];
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        TimeSpan Cpu()
+        {
+            node?.Refresh();
+            return Process.GetCurrentProcess().TotalProcessorTime + (node?.TotalProcessorTime ?? TimeSpan.Zero);
+        }
+
+        var cpu = Cpu();
         var jitted = System.Runtime.JitInfo.GetCompiledMethodCount();
         var allocated = GC.GetTotalAllocatedBytes();
         var collections = GC.CollectionCount(0);
@@ -186,7 +353,7 @@ internal static class ActionLoad
         var elapsed = clock.Elapsed.TotalSeconds;
         Array.Sort(latencies);
         return new Run(count / elapsed, latencies[count / 2], latencies[(int)(count * 0.99)],
-            (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / count, System.Runtime.JitInfo.GetCompiledMethodCount() - jitted,
+            (Cpu() - cpu).TotalMilliseconds / count, System.Runtime.JitInfo.GetCompiledMethodCount() - jitted,
             (GC.GetTotalAllocatedBytes() - allocated) / 1024.0 / count, GC.CollectionCount(0) - collections);
     }
 }
