@@ -83,7 +83,11 @@ public sealed partial class ExtractiveChatClient : IChatClient
             // The passages come merged from one search per question: each question reads them in the order of its
             // own terms, so the passages found for the second question are not ranked below those of the first.
             var rank = parts.Count == 1 ? null : PassageRanks(request, sentences, [.. own, .. inherited]);
-            answers.Add([.. Best(part.Text, AnswerShapes.AskOf(part.Text, TermsOf), own, inherited, sentences, MaxSentences, rank).Where(s => !answers.Any(a => a.Contains(s)))]);
+            // A sentence already quoted for an earlier question is not this one's answer: a question that borrows the
+            // subject of the one before ("...and when does it checkpoint?") would otherwise find the same sentences
+            // best and be left with nothing of its own.
+            var quoted = answers.SelectMany(a => a).ToHashSet();
+            answers.Add(Best(part.Text, AnswerShapes.AskOf(part.Text, TermsOf), own, inherited, sentences, MaxSentences, rank, quoted));
         }
 
         // The questions in the case's order, each answer's sentences in reading order, each sentence once (the same
@@ -184,7 +188,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
         return ranks;
     }
 
-    private static List<Sentence> Best(string text, CaseAsk? ask, List<string> own, IReadOnlyCollection<string> context, List<Sentence> sentences, int take, int[]? rank)
+    private static List<Sentence> Best(string text, CaseAsk? ask, List<string> own, IReadOnlyCollection<string> context, List<Sentence> sentences, int take, int[]? rank, IReadOnlySet<Sentence>? quoted = null)
     {
         var question = own.Concat(context).ToHashSet(StringComparer.Ordinal);
         if (question.Count == 0 || sentences.Count == 0)
@@ -222,6 +226,12 @@ public sealed partial class ExtractiveChatClient : IChatClient
             var weight = terms.ToDictionary(t => t, t => ask.HasStory && !asked.Contains(t) ? Idf(t) * StoryWeight : Idf(t), StringComparer.Ordinal);
             var onPage = Scored(ask.Shape, weight, asked, terms).Where(s => string.Equals(s.Sentence.Passage.Document, page.Key, StringComparison.Ordinal)).ToList();
             chosen = onPage.Count > 0 ? onPage : chosen;
+        }
+
+        chosen = quoted is { Count: > 0 } ? [.. chosen.Where(s => !quoted.Contains(s.Sentence))] : chosen;
+        if (chosen.Count == 0)
+        {
+            return [];
         }
 
         var best = chosen[0];

@@ -1,0 +1,26 @@
+using Skybridge.Grounding.Engines;
+
+namespace Skybridge.Grounding.Tests;
+
+/// <summary>
+/// Which sentences of the retrieved pages the built-in engine quotes, on small hand-written pages: each question of a
+/// case gets sentences of its own, and a yes or no question is answered by the sentence that says whether.
+/// </summary>
+public sealed class SentenceChoiceRulesTests
+{
+    private static EngineAnswer Ask(string question, params (string Document, string Text)[] passages) =>
+        ExtractiveChatClient.Answer(new AnswerRequest(question, [.. passages.Select((p, i) => new PromptPassage("P" + (i + 1), p.Document, p.Document, p.Text))]));
+
+    private static string Text(EngineAnswer answer) => string.Join(" ", answer.Claims.Select(c => c.Text));
+
+    [Fact]
+    public void Answer_QuotesASentenceOfItsOwn_ForAQuestionThatBorrowsTheSubjectOfTheOneBefore()
+    {
+        // "when does it checkpoint?" borrows "readers block writers in WAL mode": the sentences about readers and writers
+        // share more of its words than the one about checkpoints, but they already answer the first question.
+        var answer = Ask("Do readers block writers in WAL mode, and when does it checkpoint?",
+            ("wal.md", "In WAL mode readers do not block writers. In WAL mode writers do not block readers either. WAL mode readers and writers run at the same time. A checkpoint runs when the log reaches 1000 pages."));
+        Assert.Contains("In WAL mode readers do not block writers.", Text(answer), StringComparison.Ordinal);
+        Assert.Contains("A checkpoint runs when the log reaches 1000 pages.", Text(answer), StringComparison.Ordinal);
+    }
+}
