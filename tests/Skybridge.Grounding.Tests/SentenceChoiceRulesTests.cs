@@ -23,4 +23,15 @@ public sealed class SentenceChoiceRulesTests
         Assert.Contains("In WAL mode readers do not block writers.", Text(answer), StringComparison.Ordinal);
         Assert.Contains("A checkpoint runs when the log reaches 1000 pages.", Text(answer), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Answer_QuotesTheListsLeadIn_WhenItQuotesItsItems()
+    {
+        // The items say which mode is safe; only the lead-in says that there are modes to choose from.
+        var answer = Ask("Is the library thread safe?",
+            ("threads.md", "The library supports two different threading modes:\n\n- Single-thread. In this mode, the library is unsafe to use in more than one thread at once.\n- Serialized. In this mode, the library is safe to use from many threads without restriction.\n\nThe mode is chosen when the library is compiled."));
+        var text = Text(answer);
+        Assert.Contains("Serialized. In this mode, the library is safe to use from many threads", text, StringComparison.Ordinal);
+        Assert.StartsWith("The library supports two different threading modes:", text, StringComparison.Ordinal);
+    }
 }

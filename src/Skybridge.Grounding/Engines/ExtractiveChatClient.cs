@@ -90,6 +90,13 @@ public sealed partial class ExtractiveChatClient : IChatClient
             answers.Add(Best(part.Text, AnswerShapes.AskOf(part.Text, TermsOf), own, inherited, sentences, MaxSentences, rank, quoted));
         }
 
+        // An item of a list is quoted with the lead-in that says what the list is ("SQLite supports three different
+        // threading modes:" before "Single-thread. In this mode, ..."): the item alone answers half the question.
+        foreach (var answer in answers)
+        {
+            answer.AddRange([.. answer.Where(s => s.Intro is { } intro && !answers.Any(a => a.Contains(intro))).Select(s => s.Intro!).Distinct()]);
+        }
+
         // The questions in the case's order, each answer's sentences in reading order, each sentence once (the same
         // words on two pages are one claim).
         var claims = answers
@@ -106,6 +113,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
     private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, List<string> TermList, bool Lead = false)
     {
+        /// <summary>The lead-in of the list this sentence is an item of ("SQLite supports three threading modes:"), if any.</summary>
+        public Sentence? Intro { get; init; }
+
         public HashSet<string> Terms { get; } = TermList.ToHashSet(StringComparer.Ordinal);
     }
 
@@ -125,6 +135,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             var previousWasRow = false;
             var underHeading = false;
             int? label = null;
+            Sentence? intro = null;
             foreach (var span in SentenceSplitter.Split(passage.Text, new TextSpan(0, passage.Text.Length)))
             {
                 var lineStart = passage.Text.LastIndexOf('\n', Math.Max(0, span.Start - 1)) + 1;
@@ -146,6 +157,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
                 if (passage.Text.AsSpan(lineStart).TrimStart().StartsWith("#", StringComparison.Ordinal))
                 {
                     underHeading = true;
+                    intro = null;
                     continue;
                 }
 
@@ -159,8 +171,14 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
                 // A row is read with its header ("PayPal | usually within 24 hours" under "Payment | Refund visible"), so
                 // the header's words are the row's too.
-                sentences.Add(new Sentence(passage, p, order++, text, isRow ? header : null, isRow && header is not null ? [.. Terms(text), .. Terms(header)] : Terms(text), underHeading));
+                var inList = ListItem().IsMatch(passage.Text.AsSpan(lineStart));
+                var sentence = new Sentence(passage, p, order++, text, isRow ? header : null, isRow && header is not null ? [.. Terms(text), .. Terms(header)] : Terms(text), underHeading)
+                {
+                    Intro = inList ? intro : null,
+                };
+                sentences.Add(sentence);
                 underHeading = false;
+                intro = !isRow && text.TrimEnd().EndsWith(':') ? sentence : inList ? intro : null;
             }
         }
 
@@ -309,6 +327,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
     /// <summary>A lead-in or a syntax line that lists the values a "what values" question asks for.</summary>
     private static bool NamesValues(AnswerShape shape, string text) =>
         shape == AnswerShape.Values && !text.TrimEnd().EndsWith('?') && AnswerShapes.Fits(shape, text);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[ \t]*([-*+]|\d{1,2}[.)])\s")]
+    private static partial System.Text.RegularExpressions.Regex ListItem();
 
     /// <summary>A sentence that refers back to the one before it ("this macro", "it", "in this mode", "however").</summary>
     private static bool Continues(string text) => ContinuesPattern().IsMatch(text);
