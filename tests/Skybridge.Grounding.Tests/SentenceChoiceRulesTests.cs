@@ -34,4 +34,13 @@ public sealed class SentenceChoiceRulesTests
         Assert.Contains("Serialized. In this mode, the library is safe to use from many threads", text, StringComparison.Ordinal);
         Assert.StartsWith("The library supports two different threading modes:", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Answer_LeadsWithTheSentenceThatSaysWhether_ForAYesOrNoQuestion()
+    {
+        var answer = Ask("Can I raise the number of attached databases to 200?",
+            ("limits.md", "Attached databases share the connection that attached them. The number of attached databases is set to 10 by default. The number of attached databases cannot be raised above 125."));
+        Assert.StartsWith("The number of attached databases cannot be raised above 125.", Text(answer), StringComparison.Ordinal);
+        Assert.Contains("set to 10 by default", Text(answer), StringComparison.Ordinal);
+    }
 }
