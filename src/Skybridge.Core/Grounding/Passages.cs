@@ -25,7 +25,10 @@ public static class PassageSplitter
         TextSpan? current = null;
         foreach (var p in paragraphs)
         {
-            var heading = text[p.Start] == '#';
+            // A question standing alone on its line (an FAQ's "(2) What datatypes does SQLite support?") introduces
+            // the paragraphs after it, as a heading does: joined to the end of the previous answer instead, the
+            // question's words pointed retrieval at that answer and its own answer lost them.
+            var heading = text[p.Start] == '#' || IsQuestionLine(text, p);
             if (current is { } c && !heading && p.End - c.Start <= targetLength)
             {
                 current = new TextSpan(c.Start, p.End);
@@ -47,6 +50,17 @@ public static class PassageSplitter
 
         return passages;
     }
+
+    /// <summary>
+    /// A paragraph of one short line that ends with '?': a question that heads the text answering it (FAQ entries,
+    /// help-centre "Can I ...?" lines). Longer paragraphs that end in a question are prose and join as before.
+    /// </summary>
+    internal static bool IsQuestionLine(string text, TextSpan paragraph) =>
+        paragraph.End - paragraph.Start <= QuestionLineLength && text[paragraph.End - 1] == '?'
+        && text.IndexOf('\n', paragraph.Start, paragraph.End - paragraph.Start) < 0;
+
+    // Longer than any FAQ question line of the samples' pages, shorter than a paragraph of prose.
+    private const int QuestionLineLength = 200;
 
     /// <summary>Non-blank paragraphs: runs of lines separated by blank lines; a Markdown heading line stands alone.</summary>
     private static IEnumerable<TextSpan> Paragraphs(string text)

@@ -603,7 +603,13 @@ public sealed class PassageIndex : IDisposable
         }
     }
 
-    private static bool IsIdentifier(string term) => term.Length >= 3 && term.Any(char.IsAsciiDigit);
+    /// <summary>
+    /// An order number, amount, date or reference: a term of three characters or more with at least as many digits as
+    /// letters ("000123", "34.90", "ord12345"). A name with a digit in it ("sqlite3_limit", "fts5", "utf8") is what the
+    /// question is about and stays: dropped, "What is the purpose of the sqlite3_limit() interface?" was searched as
+    /// "purpose interface".
+    /// </summary>
+    internal static bool IsIdentifier(string term) => term.Length >= 3 && term.Count(char.IsAsciiDigit) >= term.Count(char.IsLetter);
 
     /// <summary>
     /// How much of the best other candidate passage of the same page adds to a passage's fused score
