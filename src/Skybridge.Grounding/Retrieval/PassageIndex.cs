@@ -496,13 +496,18 @@ public sealed class PassageIndex : IDisposable
                 idf[t] = known;
             }
 
-            // The evidence for what is asked: the question sentences' terms weigh fully, the narrative around them less.
-            var asked = AskedTerms(question);
+            // The evidence for what is asked: what the ticket asks weighs fully, the story around it less.
+            var ask = AnswerShapes.AskOf(question, Terms) is { HasStory: true } read ? read.Text : null;
+            HashSet<string> asked = ask is null ? [] : [.. Terms(ask)];
             var weight = terms.ToDictionary(t => t, t => idf[t] * (asked.Count == 0 || asked.Contains(t) ? 1 : NarrativeWeight));
             var weightSum = weight.Values.Sum();
             var snapshot = Volatile.Read(ref _denseSnapshot);
             var entries = snapshot.Entries;
-            var questionVector = entries.Length > 0 ? _dense?.TryEmbed([question], CancellationToken.None)?[0] : null;
+            // By meaning, a ticket is searched by what it asks: embedded whole, its story (the product, the city, what
+            // happened) pulls in the product's care page or the city's shipping table instead of the page that answers.
+            // Words still search the whole ticket: there the story's rare terms are what tells two answering pages apart
+            // (docs/grounding.md, "Retrieval").
+            var questionVector = entries.Length > 0 ? _dense?.TryEmbed([ask ?? question], CancellationToken.None)?[0] : null;
             var hits = searcher.Search(query, questionVector is null ? topK : Math.Max(topK, Candidates)).ScoreDocs;
             Dictionary<string, SourceDocument> documents;
             lock (_gate)
@@ -649,33 +654,15 @@ public sealed class PassageIndex : IDisposable
     }
 
     /// <summary>
-    /// How much a term that only the narrative of a ticket uses (the greeting, what happened, the product) weighs in
-    /// coverage, against 1 for a term of a question sentence: the passage that answers "how long do I have to send them
-    /// back?" rarely repeats the story around it, but the story still says what the ticket is about, so it is discounted,
-    /// not dropped (a lower weight made the calibrated threshold rise on the support-desk golden set; docs/performance.md,
-    /// "Retrieval confidence for chatty tickets").
+    /// How much a term that only the story of a ticket uses (the greeting, what happened, the product, the city) weighs in
+    /// coverage, against 1 for a term of what it asks. What it asks is read as the engine reads it
+    /// (<see cref="AnswerShapes.AskOf"/>): its questions and its requests ("Refund the 89.95 please."), an ask that says
+    /// too little with the sentence before it; a ticket that only tells a story, or only asks, weighs every term fully.
+    /// The passage that answers "how long do I have to send them back?" rarely repeats the story around it, but the story
+    /// still says what the ticket is about, so it is discounted, not dropped. 0.4 with the requests read as asks (0.75
+    /// when only question sentences were): measured on both golden sets, docs/performance.md, "Chatty tickets".
     /// </summary>
-    public const double NarrativeWeight = 0.75;
-
-    /// <summary>
-    /// The terms of the sentences of <paramref name="question"/> that ask something (a '?' or a question opening, as
-    /// <see cref="QuestionReading.IsQuestion"/> reads them); empty when none does (a complaint or a request: then every
-    /// term is what is asked).
-    /// </summary>
-    private HashSet<string> AskedTerms(string question)
-    {
-        var asked = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var sentence in SentenceSplitter.Split(question, new TextSpan(0, question.Length)))
-        {
-            var text = sentence.Of(question);
-            if (QuestionReading.IsQuestion(text))
-            {
-                asked.UnionWith(Terms(text));
-            }
-        }
-
-        return asked;
-    }
+    public const double NarrativeWeight = 0.4;
 
     private sealed class SimilarityFactory : SearcherFactory
     {
