@@ -74,7 +74,7 @@ public sealed partial class EvalCommandTests : IDisposable
     [Fact]
     public async Task Run_ClearsASmallBar_ExitsZero_AndWritesASelfContainedReport_JUnitAndJson()
     {
-        Write(GoldenSet(3, "not a real double charge"), ClearingBar);
+        Write(GoldenSet(3, "refunded within 3-5 working days"), ClearingBar);
         var outDir = Path.Combine(_folder, "out");
 
         var run = await CliRun.RunAsync("eval", "run", Manifest, "--out", outDir, "--data", _data);
@@ -145,7 +145,7 @@ public sealed partial class EvalCommandTests : IDisposable
     [Fact]
     public async Task Run_PinnedGoldenSetThatChanged_ExitsTwo_WithSB1155()
     {
-        Write(GoldenSet(2, "not a real double charge"), ClearingBar);
+        Write(GoldenSet(2, "refunded within 3-5 working days"), ClearingBar);
         var yaml = await File.ReadAllTextAsync(Manifest, TestContext.Current.CancellationToken);
         await File.WriteAllTextAsync(Manifest, CliRun.PinGoldenSet(yaml, "", sha256: new string('a', 64)), TestContext.Current.CancellationToken);
 
@@ -158,7 +158,7 @@ public sealed partial class EvalCommandTests : IDisposable
     [Fact]
     public async Task Pin_ReviewedCases_PinsThemInPlace_AndTheRunStartsAgain()
     {
-        Write(GoldenSet(2, "not a real double charge"), ClearingBar);
+        Write(GoldenSet(2, "refunded within 3-5 working days"), ClearingBar);
         var yaml = await File.ReadAllTextAsync(Manifest, TestContext.Current.CancellationToken);
         var stale = CliRun.PinGoldenSet(yaml, "", sha256: new string('a', 64));
         await File.WriteAllTextAsync(Manifest, stale, TestContext.Current.CancellationToken);
@@ -177,7 +177,7 @@ public sealed partial class EvalCommandTests : IDisposable
     [Fact]
     public async Task Pin_AManifestWithAnotherMistake_ExitsOne_NamesItsPlace_AndLeavesTheFileAsItWas()
     {
-        Write(GoldenSet(2, "not a real double charge"), ClearingBar);
+        Write(GoldenSet(2, "refunded within 3-5 working days"), ClearingBar);
         var yaml = await File.ReadAllTextAsync(Manifest, TestContext.Current.CancellationToken);
         var broken = CliRun.PinGoldenSet(yaml, "", sha256: new string('a', 64)).Replace("autonomy:", "autonomie: 1\nautonomy:", StringComparison.Ordinal);
         await File.WriteAllTextAsync(Manifest, broken, TestContext.Current.CancellationToken);
@@ -194,7 +194,7 @@ public sealed partial class EvalCommandTests : IDisposable
     [Fact]
     public async Task Compare_SixCasesNewlyFailing_IsSignificantlyWorse_ExitsOne_AndTheReverseExitsZero()
     {
-        Write(GoldenSet(6, "not a real double charge"), ClearingBar);
+        Write(GoldenSet(6, "refunded within 3-5 working days"), ClearingBar);
         var before = await CliRun.RunAsync("eval", "run", Manifest, "--data", _data);
         Assert.True(before.ExitCode == 0, before.Output + before.Error);
         Write(GoldenSet(6, "a free unicorn with every refund"), ClearingBar);
