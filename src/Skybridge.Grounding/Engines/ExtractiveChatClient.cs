@@ -19,6 +19,10 @@ public sealed partial class ExtractiveChatClient : IChatClient
     public const string Name = "builtin-extractive";
 
     private const int MaxSentences = 3;
+    // A paragraph of up to this many sentences is quoted whole when one of them is chosen; a numbered list of up to this
+    // many steps is quoted whole for a "how do I" question (docs/performance.md, "Support-desk sentence choice").
+    private const int MaxParagraph = 3;
+    private const int MaxSteps = 8;
 
     // Measured on both golden sets (docs/performance.md, "Sentence choice by question type"): a shape bonus of 2.5,
     // three sentences in a page's score, or four sentences to an answer did no better.
@@ -87,7 +91,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
             // subject of the one before ("...and when does it checkpoint?") would otherwise find the same sentences
             // best and be left with nothing of its own.
             var quoted = answers.SelectMany(a => a).ToHashSet();
-            answers.Add(Best(part.Text, AnswerShapes.AskOf(part.Text, TermsOf), own, inherited, sentences, MaxSentences, rank, quoted));
+            var best = Best(part.Text, AnswerShapes.AskOf(part.Text, TermsOf), own, inherited, sentences, MaxSentences, rank, quoted);
+            answers.Add(Whole(best, part.Shape, sentences, quoted));
         }
 
         // An item of a list is quoted with the lead-in that says what the list is ("SQLite supports three different
@@ -133,8 +138,51 @@ public sealed partial class ExtractiveChatClient : IChatClient
         return [.. first, .. reading.Where(s => !first.Contains(s))];
     }
 
+    /// <summary>
+    /// The chosen sentences made whole, as a person quotes a page: a list item or a short paragraph is quoted with all its
+    /// sentences ("...your account is locked for 15 minutes." brings "A reset link unlocks it at once.", "Open the email"
+    /// brings "The link works for 60 minutes and only once."), and a "how do I" question is answered by every step of the
+    /// numbered list its best step belongs to, in order: a procedure without its first step cannot be followed.
+    /// </summary>
+    private static List<Sentence> Whole(List<Sentence> chosen, AnswerShape shape, List<Sentence> sentences, IReadOnlySet<Sentence> quoted)
+    {
+        if (chosen.Count == 0)
+        {
+            return chosen;
+        }
+
+        var whole = new List<Sentence>(chosen);
+        if (shape == AnswerShape.Procedure && chosen[0].Steps is { } steps)
+        {
+            var list = sentences.Where(s => s.Passage == chosen[0].Passage && s.Steps == steps).ToList();
+            if (list.Select(s => s.Block).Distinct().Count() <= MaxSteps)
+            {
+                whole.AddRange(list);
+            }
+        }
+
+        foreach (var s in whole.ToList())
+        {
+            var block = sentences.Where(o => o.Passage == s.Passage && o.Block == s.Block).ToList();
+            if (s.Steps is not null || block.Count <= MaxParagraph)
+            {
+                whole.AddRange(block);
+            }
+        }
+
+        // What is added never quotes a question (a FAQ's own question before its answer) or a line of syntax, and never
+        // a sentence an earlier question of the case already has.
+        return [.. whole.Distinct().Where(s => chosen.Contains(s) || (!quoted.Contains(s) && !AnswerShapes.IsNonStatement(s.Text)))];
+    }
+
     private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, List<string> TermList, bool Lead = false)
     {
+        /// <summary>Where the line (paragraph, list item or table row) the sentence stands in starts in its passage.</summary>
+        public int Block { get; init; }
+
+        /// <summary>Where the numbered list the sentence is a step of starts in its passage, if it is one.</summary>
+        public int? Steps { get; init; }
+
         /// <summary>The lead-in of the list this sentence is an item of ("SQLite supports three threading modes:"), if any.</summary>
         public Sentence? Intro { get; init; }
 
@@ -197,6 +245,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
                 var sentence = new Sentence(passage, p, order++, text, isRow ? header : null, isRow && header is not null ? [.. Terms(text), .. Terms(header)] : Terms(text), underHeading)
                 {
                     Intro = inList ? intro : null,
+                    Block = lineStart,
+                    Steps = StepsStart(passage.Text, lineStart),
                 };
                 sentences.Add(sentence);
                 underHeading = false;
@@ -349,6 +399,32 @@ public sealed partial class ExtractiveChatClient : IChatClient
     /// <summary>A lead-in or a syntax line that lists the values a "what values" question asks for.</summary>
     private static bool NamesValues(AnswerShape shape, string text) =>
         shape == AnswerShape.Values && !text.TrimEnd().EndsWith('?') && AnswerShapes.Fits(shape, text);
+
+    /// <summary>Where the numbered list that the line at <paramref name="lineStart"/> is a step of starts, or null.</summary>
+    private static int? StepsStart(string text, int lineStart)
+    {
+        if (!NumberedItem().IsMatch(text.AsSpan(lineStart)))
+        {
+            return null;
+        }
+
+        var start = lineStart;
+        while (start > 0)
+        {
+            var previous = text.LastIndexOf('\n', Math.Max(0, start - 2)) + 1;
+            if (previous >= start || !NumberedItem().IsMatch(text.AsSpan(previous)))
+            {
+                break;
+            }
+
+            start = previous;
+        }
+
+        return start;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[ \t]*\d{1,2}[.)]\s")]
+    private static partial System.Text.RegularExpressions.Regex NumberedItem();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[ \t]*([-*+]|\d{1,2}[.)])\s")]
     private static partial System.Text.RegularExpressions.Regex ListItem();
