@@ -35,6 +35,16 @@ public sealed class WholeQuoteTests
     }
 
     [Fact]
+    public void Answer_QuotesTheStepsAroundTheChosenStep_ForAQuestionThatIsNotAHowTo()
+    {
+        // The step that names the button shares the question's words; the next step says what the reader must know.
+        var text = Text(Ask("If I click Notify me for the jacket, do you keep one for me?",
+            ("stock.md", "# Back-in-stock emails\n\n1. On the product page, choose your size and colour.\n2. Click Notify me and enter your email address.\n3. We send one email when the item is back. Popular sizes can sell out again quickly.\n\nYou can manage your emails in your account.")));
+        Assert.Contains("Click Notify me and enter your email address.", text, StringComparison.Ordinal);
+        Assert.Contains("Popular sizes can sell out again quickly.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Answer_QuotesTheWholeListItem_WhenItChoosesOneOfItsSentences()
     {
         // The second sentence of the item shares no word with the question, yet it is what the reader must know.

@@ -20,7 +20,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
     private const int MaxSentences = 3;
     // A paragraph of up to this many sentences is quoted whole when one of them is chosen; a numbered list of up to this
-    // many steps is quoted whole for a "how do I" question (docs/performance.md, "Support-desk sentence choice").
+    // many steps is quoted whole when one of its steps is chosen (docs/performance.md, "Support-desk sentence choice").
     private const int MaxParagraph = 3;
     private const int MaxSteps = 8;
 
@@ -141,8 +141,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
     /// <summary>
     /// The chosen sentences made whole, as a person quotes a page: a list item or a short paragraph is quoted with all its
     /// sentences ("...your account is locked for 15 minutes." brings "A reset link unlocks it at once.", "Open the email"
-    /// brings "The link works for 60 minutes and only once."), and a "how do I" question is answered by every step of the
-    /// numbered list its best step belongs to, in order: a procedure without its first step cannot be followed.
+    /// brings "The link works for 60 minutes and only once."), and a chosen step of a numbered list brings every step of
+    /// that list, in order: a procedure without its first step cannot be followed, and the step that names the button
+    /// ("Click Notify me") is rarely the one that says what the reader must know ("It is not a reservation").
     /// </summary>
     private static List<Sentence> Whole(List<Sentence> chosen, AnswerShape shape, List<Sentence> sentences, IReadOnlySet<Sentence> quoted)
     {
@@ -152,9 +153,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
         }
 
         var whole = new List<Sentence>(chosen);
-        if (shape == AnswerShape.Procedure && chosen[0].Steps is { } steps)
+        if (chosen.FirstOrDefault(s => s.Steps is not null) is { Steps: { } steps } step)
         {
-            var list = sentences.Where(s => s.Passage == chosen[0].Passage && s.Steps == steps).ToList();
+            var list = sentences.Where(s => s.Passage == step.Passage && s.Steps == steps).ToList();
             if (list.Select(s => s.Block).Distinct().Count() <= MaxSteps)
             {
                 whole.AddRange(list);
