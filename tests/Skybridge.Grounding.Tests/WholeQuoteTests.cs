@@ -45,6 +45,16 @@ public sealed class WholeQuoteTests
     }
 
     [Fact]
+    public void Answer_QuotesTheOtherItemsOfAShortList_WithTheChosenItem()
+    {
+        // The other items share no word with the question; they are the alternatives the reader has.
+        var text = Text(Ask("Is a liquid fuel stove better in deep cold?",
+            ("stove.md", "# Too cold\n\nBelow zero, butane barely vaporises.\n\n- Keep the cartridge warm in your jacket.\n- Use a winter gas mix, which works down to -10 °C.\n- In deep cold, a liquid fuel stove is more reliable.\n\n# Still not lighting\n\nFile a warranty claim.")));
+        Assert.Contains("In deep cold, a liquid fuel stove is more reliable.", text, StringComparison.Ordinal);
+        Assert.Contains("Use a winter gas mix, which works down to -10 °C.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Answer_QuotesTheWholeListItem_WhenItChoosesOneOfItsSentences()
     {
         // The second sentence of the item shares no word with the question, yet it is what the reader must know.

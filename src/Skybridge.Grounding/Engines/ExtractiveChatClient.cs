@@ -21,8 +21,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
     private const int MaxSentences = 3;
     // A paragraph of up to this many sentences is quoted whole when one of them is chosen; a numbered list of up to this
     // many steps is quoted whole when one of its steps is chosen (docs/performance.md, "Support-desk sentence choice").
-    private const int MaxParagraph = 3;
+    private const int MaxParagraph = 5;
     private const int MaxSteps = 8;
+    private const int MaxItems = 4;
 
     // Measured on both golden sets (docs/performance.md, "Sentence choice by question type"): a shape bonus of 2.5,
     // three sentences in a page's score, or four sentences to an answer did no better.
@@ -162,6 +163,17 @@ public sealed partial class ExtractiveChatClient : IChatClient
             }
         }
 
+        // A chosen item of a short bulleted list brings the other items: they are the alternatives or the cases beside it
+        // ("Keep the cartridge warm", "Use a winter gas mix", "a liquid fuel stove is more reliable").
+        foreach (var item in chosen.Where(s => s.Steps is null && s.Items is not null).ToList())
+        {
+            var list = sentences.Where(s => s.Passage == item.Passage && s.Items == item.Items).ToList();
+            if (list.Select(s => s.Block).Distinct().Count() <= MaxItems)
+            {
+                whole.AddRange(list);
+            }
+        }
+
         foreach (var s in whole.ToList())
         {
             var block = sentences.Where(o => o.Passage == s.Passage && o.Block == s.Block).ToList();
@@ -183,6 +195,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
         /// <summary>Where the numbered list the sentence is a step of starts in its passage, if it is one.</summary>
         public int? Steps { get; init; }
+
+        /// <summary>Where the list (numbered or not) the sentence is an item of starts in its passage, if it is one.</summary>
+        public int? Items { get; init; }
 
         /// <summary>The lead-in of the list this sentence is an item of ("SQLite supports three threading modes:"), if any.</summary>
         public Sentence? Intro { get; init; }
@@ -247,7 +262,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
                 {
                     Intro = inList ? intro : null,
                     Block = lineStart,
-                    Steps = StepsStart(passage.Text, lineStart),
+                    Steps = ListStart(passage.Text, lineStart, NumberedItem()),
+                    Items = ListStart(passage.Text, lineStart, ListItem()),
                 };
                 sentences.Add(sentence);
                 underHeading = false;
@@ -401,10 +417,10 @@ public sealed partial class ExtractiveChatClient : IChatClient
     private static bool NamesValues(AnswerShape shape, string text) =>
         shape == AnswerShape.Values && !text.TrimEnd().EndsWith('?') && AnswerShapes.Fits(shape, text);
 
-    /// <summary>Where the numbered list that the line at <paramref name="lineStart"/> is a step of starts, or null.</summary>
-    private static int? StepsStart(string text, int lineStart)
+    /// <summary>Where the list of <paramref name="item"/> lines that the line at <paramref name="lineStart"/> is an item of starts, or null.</summary>
+    private static int? ListStart(string text, int lineStart, System.Text.RegularExpressions.Regex item)
     {
-        if (!NumberedItem().IsMatch(text.AsSpan(lineStart)))
+        if (!item.IsMatch(text.AsSpan(lineStart)))
         {
             return null;
         }
@@ -413,7 +429,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
         while (start > 0)
         {
             var previous = text.LastIndexOf('\n', Math.Max(0, start - 2)) + 1;
-            if (previous >= start || !NumberedItem().IsMatch(text.AsSpan(previous)))
+            if (previous >= start || !item.IsMatch(text.AsSpan(previous)))
             {
                 break;
             }
