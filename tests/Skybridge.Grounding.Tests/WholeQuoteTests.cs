@@ -55,6 +55,15 @@ public sealed class WholeQuoteTests
     }
 
     [Fact]
+    public void Answer_QuotesTheShortListAfterAOneSentenceParagraph_ThatIntroducesItWithoutAColon()
+    {
+        var text = Text(Ask("My gas stove barely lights below zero. What can I do?",
+            ("stove.md", "# Too cold\n\nBelow zero, standard gas barely vaporises and the stove barely lights.\n\n- Keep the cartridge warm in your jacket.\n- Use a winter mix, which works down to -10 °C.\n\n# Still not working\n\nFile a warranty claim with a short video.")));
+        Assert.Contains("Below zero, standard gas barely vaporises", text, StringComparison.Ordinal);
+        Assert.Contains("Use a winter mix, which works down to -10 °C.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Answer_QuotesTheWholeListItem_WhenItChoosesOneOfItsSentences()
     {
         // The second sentence of the item shares no word with the question, yet it is what the reader must know.

@@ -167,9 +167,12 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
         // A chosen item of a short bulleted list brings the other items: they are the alternatives or the cases beside it
         // ("Keep the cartridge warm", "Use a winter gas mix", "a liquid fuel stove is more reliable").
-        foreach (var item in chosen.Where(s => s.Steps is null && s.Items is not null).ToList())
+        // A paragraph of one sentence right before a short bulleted list introduces it, with or without a colon ("Below
+        // 0 °C, standard butane gas barely vaporises." before what to do about it).
+        foreach (var item in chosen.Where(s => s.Steps is null).ToList())
         {
-            var list = sentences.Where(s => s.Passage == item.Passage && s.Items == item.Items).ToList();
+            var items = item.Items ?? (sentences.Count(o => o.Passage == item.Passage && o.Block == item.Block) == 1 ? NextLine(item.Passage.Text, item.Block) : null);
+            var list = sentences.Where(s => s.Passage == item.Passage && s.Steps is null && s.Items is not null && s.Items == items).ToList();
             if (list.Select(s => s.Block).Distinct().Count() <= MaxItems)
             {
                 whole.AddRange(list);
@@ -418,6 +421,18 @@ public sealed partial class ExtractiveChatClient : IChatClient
     /// <summary>A lead-in or a syntax line that lists the values a "what values" question asks for.</summary>
     private static bool NamesValues(AnswerShape shape, string text) =>
         shape == AnswerShape.Values && !text.TrimEnd().EndsWith('?') && AnswerShapes.Fits(shape, text);
+
+    /// <summary>Where the first line that is not blank after the line at <paramref name="lineStart"/> starts, or null.</summary>
+    private static int? NextLine(string text, int lineStart)
+    {
+        var end = text.IndexOf('\n', lineStart);
+        while (end >= 0 && end + 1 < text.Length && text[end + 1] == '\n')
+        {
+            end++;
+        }
+
+        return end >= 0 && end + 1 < text.Length ? end + 1 : null;
+    }
 
     /// <summary>Where the list of <paramref name="item"/> lines that the line at <paramref name="lineStart"/> is an item of starts, or null.</summary>
     private static int? ListStart(string text, int lineStart, System.Text.RegularExpressions.Regex item)
