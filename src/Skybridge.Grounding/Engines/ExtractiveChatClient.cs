@@ -19,6 +19,13 @@ public sealed partial class ExtractiveChatClient : IChatClient
     public const string Name = "builtin-extractive";
 
     private const int MaxSentences = 3;
+    // A paragraph of up to this many sentences is quoted whole when one of them is chosen, a numbered list of up to
+    // MaxSteps steps when one of its steps is, a bulleted list of up to MaxItems items when one of its items is
+    // (docs/performance.md, "Support-desk sentence choice"): paragraphs of five gained one support-desk ticket and made
+    // the median sqlite-docs answer a third longer for nothing; bulleted lists of four gained two.
+    private const int MaxParagraph = 3;
+    private const int MaxSteps = 8;
+    private const int MaxItems = 4;
 
     // Measured on both golden sets (docs/performance.md, "Sentence choice by question type"): a shape bonus of 2.5,
     // three sentences in a page's score, or four sentences to an answer did no better.
@@ -87,7 +94,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
             // subject of the one before ("...and when does it checkpoint?") would otherwise find the same sentences
             // best and be left with nothing of its own.
             var quoted = answers.SelectMany(a => a).ToHashSet();
-            answers.Add(Best(part.Text, AnswerShapes.AskOf(part.Text, TermsOf), own, inherited, sentences, MaxSentences, rank, quoted));
+            var best = Best(part.Text, AnswerShapes.AskOf(part.Text, TermsOf), own, inherited, sentences, MaxSentences, rank, quoted);
+            answers.Add(Whole(best, part.Shape, sentences, quoted));
         }
 
         // An item of a list is quoted with the lead-in that says what the list is ("SQLite supports three different
@@ -133,8 +141,69 @@ public sealed partial class ExtractiveChatClient : IChatClient
         return [.. first, .. reading.Where(s => !first.Contains(s))];
     }
 
+    /// <summary>
+    /// The chosen sentences made whole, as a person quotes a page: a list item or a short paragraph is quoted with all its
+    /// sentences ("...your account is locked for 15 minutes." brings "A reset link unlocks it at once.", "Open the email"
+    /// brings "The link works for 60 minutes and only once."), and a chosen step of a numbered list brings every step of
+    /// that list, in order: a procedure without its first step cannot be followed, and the step that names the button
+    /// ("Click Notify me") is rarely the one that says what the reader must know ("It is not a reservation").
+    /// </summary>
+    private static List<Sentence> Whole(List<Sentence> chosen, AnswerShape shape, List<Sentence> sentences, IReadOnlySet<Sentence> quoted)
+    {
+        if (chosen.Count == 0)
+        {
+            return chosen;
+        }
+
+        var whole = new List<Sentence>(chosen);
+        if (chosen.FirstOrDefault(s => s.Steps is not null) is { Steps: { } steps } step)
+        {
+            var list = sentences.Where(s => s.Passage == step.Passage && s.Steps == steps).ToList();
+            if (list.Select(s => s.Block).Distinct().Count() <= MaxSteps)
+            {
+                whole.AddRange(list);
+            }
+        }
+
+        // A chosen item of a short bulleted list brings the other items: they are the alternatives or the cases beside it
+        // ("Keep the cartridge warm", "Use a winter gas mix", "a liquid fuel stove is more reliable").
+        // A paragraph of one sentence right before a short bulleted list introduces it, with or without a colon ("Below
+        // 0 °C, standard butane gas barely vaporises." before what to do about it).
+        foreach (var item in chosen.Where(s => s.Steps is null).ToList())
+        {
+            var items = item.Items ?? (sentences.Count(o => o.Passage == item.Passage && o.Block == item.Block) == 1 ? NextLine(item.Passage.Text, item.Block) : null);
+            var list = sentences.Where(s => s.Passage == item.Passage && s.Steps is null && s.Items is not null && s.Items == items).ToList();
+            if (list.Select(s => s.Block).Distinct().Count() <= MaxItems)
+            {
+                whole.AddRange(list);
+            }
+        }
+
+        foreach (var s in whole.ToList())
+        {
+            var block = sentences.Where(o => o.Passage == s.Passage && o.Block == s.Block).ToList();
+            if (s.Steps is not null || block.Count <= MaxParagraph)
+            {
+                whole.AddRange(block);
+            }
+        }
+
+        // What is added never quotes a question (a FAQ's own question before its answer) or a line of syntax, and never
+        // a sentence an earlier question of the case already has.
+        return [.. whole.Distinct().Where(s => chosen.Contains(s) || (!quoted.Contains(s) && !AnswerShapes.IsNonStatement(s.Text)))];
+    }
+
     private sealed record Sentence(PromptPassage Passage, int PassageIndex, int Order, string Text, string? Header, List<string> TermList, bool Lead = false)
     {
+        /// <summary>Where the line (paragraph, list item or table row) the sentence stands in starts in its passage.</summary>
+        public int Block { get; init; }
+
+        /// <summary>Where the numbered list the sentence is a step of starts in its passage, if it is one.</summary>
+        public int? Steps { get; init; }
+
+        /// <summary>Where the list (numbered or not) the sentence is an item of starts in its passage, if it is one.</summary>
+        public int? Items { get; init; }
+
         /// <summary>The lead-in of the list this sentence is an item of ("SQLite supports three threading modes:"), if any.</summary>
         public Sentence? Intro { get; init; }
 
@@ -197,6 +266,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
                 var sentence = new Sentence(passage, p, order++, text, isRow ? header : null, isRow && header is not null ? [.. Terms(text), .. Terms(header)] : Terms(text), underHeading)
                 {
                     Intro = inList ? intro : null,
+                    Block = lineStart,
+                    Steps = ListStart(passage.Text, lineStart, NumberedItem()),
+                    Items = ListStart(passage.Text, lineStart, ListItem()),
                 };
                 sentences.Add(sentence);
                 underHeading = false;
@@ -349,6 +421,44 @@ public sealed partial class ExtractiveChatClient : IChatClient
     /// <summary>A lead-in or a syntax line that lists the values a "what values" question asks for.</summary>
     private static bool NamesValues(AnswerShape shape, string text) =>
         shape == AnswerShape.Values && !text.TrimEnd().EndsWith('?') && AnswerShapes.Fits(shape, text);
+
+    /// <summary>Where the first line that is not blank after the line at <paramref name="lineStart"/> starts, or null.</summary>
+    private static int? NextLine(string text, int lineStart)
+    {
+        var end = text.IndexOf('\n', lineStart);
+        while (end >= 0 && end + 1 < text.Length && text[end + 1] == '\n')
+        {
+            end++;
+        }
+
+        return end >= 0 && end + 1 < text.Length ? end + 1 : null;
+    }
+
+    /// <summary>Where the list of <paramref name="item"/> lines that the line at <paramref name="lineStart"/> is an item of starts, or null.</summary>
+    private static int? ListStart(string text, int lineStart, System.Text.RegularExpressions.Regex item)
+    {
+        if (!item.IsMatch(text.AsSpan(lineStart)))
+        {
+            return null;
+        }
+
+        var start = lineStart;
+        while (start > 0)
+        {
+            var previous = text.LastIndexOf('\n', Math.Max(0, start - 2)) + 1;
+            if (previous >= start || !item.IsMatch(text.AsSpan(previous)))
+            {
+                break;
+            }
+
+            start = previous;
+        }
+
+        return start;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[ \t]*\d{1,2}[.)]\s")]
+    private static partial System.Text.RegularExpressions.Regex NumberedItem();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[ \t]*([-*+]|\d{1,2}[.)])\s")]
     private static partial System.Text.RegularExpressions.Regex ListItem();
