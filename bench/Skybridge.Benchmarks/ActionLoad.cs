@@ -117,24 +117,8 @@ internal static class ActionLoad
     }
 
     /// <summary>A node running the sample at L2 with its agent registered, and the system that does nothing.</summary>
-    private sealed class NodeRig : IAsyncDisposable
+    private sealed record NodeRig(WebApplication Noop, ISkybridgeStore Store, WebApplication App, string CredentialsJson) : IAsyncDisposable
     {
-        private NodeRig(WebApplication noop, ISkybridgeStore store, WebApplication app, string credentialsJson)
-        {
-            Noop = noop;
-            Store = store;
-            App = app;
-            CredentialsJson = credentialsJson;
-        }
-
-        public WebApplication Noop { get; }
-
-        public ISkybridgeStore Store { get; }
-
-        public WebApplication App { get; }
-
-        public string CredentialsJson { get; }
-
         public static async Task<NodeRig> StartAsync(string folder, bool noopConnector, string? postgres)
         {
             // The system of record that does nothing: answers every action at once.
@@ -194,21 +178,8 @@ internal static class ActionLoad
     }
 
     /// <summary>The node of <c>--node-process</c>: this program again, as <c>action-node</c>, in a child process.</summary>
-    private sealed class NodeProcess : IDisposable
+    private sealed record NodeProcess(Process Process, string CredentialsJson, string Provider) : IDisposable
     {
-        private NodeProcess(Process process, string credentialsJson, string provider)
-        {
-            Process = process;
-            CredentialsJson = credentialsJson;
-            Provider = provider;
-        }
-
-        public Process Process { get; }
-
-        public string CredentialsJson { get; }
-
-        public string Provider { get; }
-
         public static async Task<NodeProcess> StartAsync(string folder, bool noopConnector, string? postgres)
         {
             var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
