@@ -340,6 +340,13 @@ public sealed partial class ExtractiveChatClient : IChatClient
             chosen = onPage.Count > 0 ? onPage : chosen;
         }
 
+        // Within the page, the sentence that holds the most of the question's words is not outscored by a shorter one
+        // that holds fewer: the length that dilutes its score is what the answer needs ("For this latter group, SQLite
+        // supports a strict typing mode, as of version 3.37.0 (2021-11-27), that is enabled separately for each table."
+        // for "since which version does SQLite support STRICT tables?"). The page is still chosen as before.
+        var most = chosen.Max(s => s.Matches);
+        var fewer = chosen.Where(s => s.Matches < most).Select(s => s.Score).DefaultIfEmpty(0).Max();
+        chosen = most < 2 ? chosen : [.. chosen.Select(s => s.Matches == most ? s with { Score = Math.Max(s.Score, fewer) } : s).OrderByDescending(s => s.Score)];
         chosen = quoted is { Count: > 0 } ? [.. chosen.Where(s => !quoted.Contains(s.Sentence))] : chosen;
         if (chosen.Count == 0)
         {
