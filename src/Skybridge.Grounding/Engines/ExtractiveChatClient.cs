@@ -41,6 +41,10 @@ public sealed partial class ExtractiveChatClient : IChatClient
     // A term only the ticket's story holds, within the chosen page: 0.4 still let the list of documents to send outweigh
     // the refund's timeline (docs/performance.md, "A ticket's ask against its story").
     private const double StoryWeight = 0.2;
+    // A question word that only the heading above a sentence holds ("old" and "access" of "No access to your old address"
+    // over "Write to us from the new address...") counts for half of one the sentence holds: 0.3 and 0.8 each lost a
+    // support-desk case that 0.5 keeps (docs/performance.md, "Heading words and the sentence with most question words").
+    private const double HeadingWeight = 0.5;
     private static readonly Analyzer Analyzer = Retrieval.GroundingAnalyzer.Create();
 
     /// <inheritdoc />
@@ -208,6 +212,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
         public Sentence? Intro { get; init; }
 
         public HashSet<string> Terms { get; } = TermList.ToHashSet(StringComparer.Ordinal);
+
+        /// <summary>The words the heading the sentence stands under adds to the page's title ("access", "old"), not its own.</summary>
+        public HashSet<string> HeadingTerms { get; init; } = [];
     }
 
     /// <summary>
@@ -227,6 +234,10 @@ public sealed partial class ExtractiveChatClient : IChatClient
             var underHeading = false;
             int? label = null;
             Sentence? intro = null;
+            HashSet<string> headingTerms = [];
+            // The words of the page's title are every section's topic ("Gift cards" over "Using a gift card"): only the
+            // words a section's heading adds say what the section is about.
+            var title = Terms(passage.Title).ToHashSet(StringComparer.Ordinal);
             foreach (var span in SentenceSplitter.Split(passage.Text, new TextSpan(0, passage.Text.Length)))
             {
                 var lineStart = passage.Text.LastIndexOf('\n', Math.Max(0, span.Start - 1)) + 1;
@@ -249,6 +260,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
                 {
                     underHeading = true;
                     intro = null;
+                    var lineEnd = passage.Text.IndexOf('\n', lineStart);
+                    headingTerms = [.. Terms(passage.Text[lineStart..(lineEnd < 0 ? passage.Text.Length : lineEnd)]).Where(t => !title.Contains(t))];
                     continue;
                 }
 
@@ -269,6 +282,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
                     Block = lineStart,
                     Steps = ListStart(passage.Text, lineStart, NumberedItem()),
                     Items = ListStart(passage.Text, lineStart, ListItem()),
+                    HeadingTerms = headingTerms,
                 };
                 sentences.Add(sentence);
                 underHeading = false;
@@ -340,6 +354,13 @@ public sealed partial class ExtractiveChatClient : IChatClient
             chosen = onPage.Count > 0 ? onPage : chosen;
         }
 
+        // Within the page, the sentence that holds the most of the question's words is not outscored by a shorter one
+        // that holds fewer: the length that dilutes its score is what the answer needs ("For this latter group, SQLite
+        // supports a strict typing mode, as of version 3.37.0 (2021-11-27), that is enabled separately for each table."
+        // for "since which version does SQLite support STRICT tables?"). The page is still chosen as before.
+        var most = chosen.Max(s => s.Matches);
+        var fewer = chosen.Where(s => s.Matches < most).Select(s => s.Score).DefaultIfEmpty(0).Max();
+        chosen = most < 2 ? chosen : [.. chosen.Select(s => s.Matches == most ? s with { Score = Math.Max(s.Score, fewer) } : s).OrderByDescending(s => s.Score)];
         chosen = quoted is { Count: > 0 } ? [.. chosen.Where(s => !quoted.Contains(s.Sentence))] : chosen;
         if (chosen.Count == 0)
         {
@@ -387,7 +408,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
     /// <summary>The IDF-weighted question terms of a sentence, for its length, discounted by its passage's rank.</summary>
     private static double Lexical(Sentence s, int passageRank, HashSet<string> question, Dictionary<string, double> weight) =>
-        (1.0 / (1 + (0.25 * passageRank))) * s.Terms.Where(question.Contains).Sum(t => weight[t]) / Math.Sqrt(Math.Max(4, s.Terms.Count));
+        (1.0 / (1 + (0.25 * passageRank)))
+        * (s.Terms.Where(question.Contains).Sum(t => weight[t]) + (HeadingWeight * s.HeadingTerms.Where(t => question.Contains(t) && !s.Terms.Contains(t)).Sum(t => weight[t])))
+        / Math.Sqrt(Math.Max(4, s.Terms.Count));
 
     /// <summary>
     /// How much a sentence's shape counts for the question: a sentence with the answer's shape (a duration for "how

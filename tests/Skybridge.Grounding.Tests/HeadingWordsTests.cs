@@ -1,0 +1,36 @@
+using Skybridge.Grounding.Engines;
+
+namespace Skybridge.Grounding.Tests;
+
+/// <summary>
+/// The built-in engine reads a sentence with the heading it stands under: a section titled "No access to your old
+/// address" answers a customer whose old address is gone, though its sentences ("Write to us from your new email address")
+/// never say "old" or "access" again. Only the words a heading adds to the page's title count: every section of a page
+/// about email addresses is about email addresses.
+/// </summary>
+public sealed class HeadingWordsTests
+{
+    private static EngineAnswer Ask(string question, string title, string text) =>
+        ExtractiveChatClient.Answer(new AnswerRequest(question, [new PromptPassage("P1", "change-email.md", title, text)]));
+
+    private static string Text(EngineAnswer answer) => string.Join(" ", answer.Claims.Select(c => c.Text));
+
+    private const string Title = "Changing your email address";
+
+    private const string Page =
+        "# Changing your email address\n\n" +
+        "Your email address is your sign-in name. You can change the address yourself at any time.\n\n" +
+        "## What changes\n\n" +
+        "New orders use the new address for all emails. Orders placed before the change keep the old address for their emails. " +
+        "Invoices show the address you ordered with. Tracking links work either way.\n\n" +
+        "## No access to your old address\n\n" +
+        "Write to us from your new email address and we make the change, usually within 1 working day. " +
+        "Name an order number so we can check who you are. We then send a confirmation. Orders stay in your account.\n";
+
+    [Fact]
+    public void Answer_QuotesTheSection_WhoseHeadingHoldsTheQuestionsWords()
+    {
+        var text = Text(Ask("My old email address no longer exists and I have no access to it. What now?", Title, Page));
+        Assert.Contains("usually within 1 working day", text, StringComparison.Ordinal);
+    }
+}
