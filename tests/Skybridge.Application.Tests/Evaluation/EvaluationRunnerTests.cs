@@ -32,7 +32,7 @@ public sealed class EvaluationRunnerTests : IDisposable
             attributes: { ticket_id: RT-1 }
             expect:
               outcome: answer
-              facts: ["not a real double charge"]
+              facts: ["refunded within 3-5 working days"]
               cite: [billing/duplicate-charges.md]
               no_actions: [refund]
             tags: [routine]
@@ -76,7 +76,7 @@ public sealed class EvaluationRunnerTests : IDisposable
         var charge = run.Cases[0];
         Assert.True(charge.Score.Passed, string.Join("; ", charge.Score.Checks.Where(c => !c.Passed).Select(c => c.Reason)));
         Assert.Equal(["billing/duplicate-charges.md"], charge.Output.Citations);
-        Assert.Contains("not a real double charge", charge.Output.Answer, StringComparison.Ordinal);
+        Assert.Contains("refunded within 3-5 working days", charge.Output.Answer, StringComparison.Ordinal);
 
         var weather = run.Cases[1];
         Assert.True(weather.Output.Abstained);
