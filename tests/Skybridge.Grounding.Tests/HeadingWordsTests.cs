@@ -1,4 +1,5 @@
 using Skybridge.Grounding.Engines;
+using static Skybridge.Grounding.Tests.ExtractiveRig;
 
 namespace Skybridge.Grounding.Tests;
 
@@ -12,8 +13,6 @@ public sealed class HeadingWordsTests
 {
     private static EngineAnswer Ask(string question, string title, string text) =>
         ExtractiveChatClient.Answer(new AnswerRequest(question, [new PromptPassage("P1", "change-email.md", title, text)]));
-
-    private static string Text(EngineAnswer answer) => string.Join(" ", answer.Claims.Select(c => c.Text));
 
     private const string Title = "Changing your email address";
 

@@ -1,4 +1,5 @@
 using Skybridge.Grounding.Engines;
+using static Skybridge.Grounding.Tests.ExtractiveRig;
 
 namespace Skybridge.Grounding.Tests;
 
@@ -9,11 +10,6 @@ namespace Skybridge.Grounding.Tests;
 /// </summary>
 public sealed class MostQuestionWordsTests
 {
-    private static EngineAnswer Ask(string question, params (string Document, string Text)[] passages) =>
-        ExtractiveChatClient.Answer(new AnswerRequest(question, [.. passages.Select((p, i) => new PromptPassage("P" + (i + 1), p.Document, p.Document, p.Text))]));
-
-    private static string Text(EngineAnswer answer) => string.Join(" ", answer.Claims.Select(c => c.Text));
-
     // Paragraphs of more than three sentences, so none is quoted whole and the choice of sentences decides.
     private const string StrictPage =
         "# Strict tables\n\n" +

@@ -1,4 +1,5 @@
 using Skybridge.Grounding.Engines;
+using static Skybridge.Grounding.Tests.ExtractiveRig;
 
 namespace Skybridge.Grounding.Tests;
 
@@ -9,11 +10,6 @@ namespace Skybridge.Grounding.Tests;
 /// </summary>
 public sealed class QuestionTypeSentenceTests
 {
-    private static EngineAnswer Ask(string question, string document, string text) =>
-        ExtractiveChatClient.Answer(new AnswerRequest(question, [new PromptPassage("P1", document, document, text)]));
-
-    private static string Text(EngineAnswer answer) => string.Join(" ", answer.Claims.Select(c => c.Text));
-
     [Fact]
     public void Answer_QuotesTheDescriptionUnderTheSyntaxLine_NotTheSyntaxLine_ForAWhatDoesItDoQuestion()
     {

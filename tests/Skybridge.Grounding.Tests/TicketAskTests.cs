@@ -1,4 +1,5 @@
 using Skybridge.Grounding.Engines;
+using static Skybridge.Grounding.Tests.ExtractiveRig;
 
 namespace Skybridge.Grounding.Tests;
 
@@ -15,11 +16,6 @@ public sealed class TicketAskTests
         + "## If you were charged twice\n\nContact us with:\n\n1. your order number;\n2. the date and amount of both charges;\n"
         + "3. a screenshot of your statement showing both booked charges, with other transactions hidden if you like.\n\n"
         + "Once billing confirms the duplicate, it is refunded within 3-5 working days to the same card or account.\n";
-
-    private static EngineAnswer Ask(string question, string document, string text) =>
-        ExtractiveChatClient.Answer(new AnswerRequest(question, [new PromptPassage("P1", document, document, text)]));
-
-    private static string Text(EngineAnswer answer) => string.Join(" ", answer.Claims.Select(c => c.Text));
 
     [Fact]
     public void Answer_AnswersARefundRequestWithTheTimeline_NotTheDocumentsToSend()
