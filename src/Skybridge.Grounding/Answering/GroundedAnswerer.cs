@@ -399,7 +399,7 @@ public sealed partial class GroundedAnswerer
             return read;
         }
 
-        var extra = PassageSplitter.Split(document.Text)
+        var extra = _index.PassagesOf(document)
             .Where(span => !read.Any(r => r.Document.Id == document.Id && r.Span == span))
             .Select(span => new RetrievedPassage(document, span, 0, _index.Terms(span.Of(document.Text)).Count(terms.Contains) / (double)terms.Count))
             .Where(p => p.Coverage > PageTermShare)

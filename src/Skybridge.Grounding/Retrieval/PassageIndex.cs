@@ -102,6 +102,21 @@ public sealed class PassageIndex : IDisposable
     private static string Key(SourceDocument d) => d.Source + "/" + d.Path;
 
     /// <summary>
+    /// The passages <paramref name="document"/> was indexed as, in reading order; empty when that version is not indexed
+    /// (outdated, replaced or removed). The spans the index cut, not cut again.
+    /// </summary>
+    public IReadOnlyList<TextSpan> PassagesOf(SourceDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        lock (_gate)
+        {
+            return _documents.TryGetValue(Key(document), out var indexed) && indexed.Version == document.Version && _spans.TryGetValue(Key(document), out var spans)
+                ? [.. spans.Select(s => s.Span)]
+                : [];
+        }
+    }
+
+    /// <summary>
     /// <see cref="RetrievalModes.Fused"/> when searches use meaning as well as words; <see cref="RetrievalModes.Words"/>
     /// when there is no model or it failed (<see cref="WordsOnlyReason"/>).
     /// </summary>
