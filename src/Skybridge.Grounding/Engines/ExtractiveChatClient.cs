@@ -275,13 +275,15 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
                 // A row is read with its header ("PayPal | usually within 24 hours" under "Payment | Refund visible"), so
                 // the header's words are the row's too.
-                var inList = ListItem().IsMatch(passage.Text.AsSpan(lineStart));
+                // The list the line is an item of, if any: the item's lead-in and its neighbours are read from it.
+                var items = ListStart(passage.Text, lineStart, ListItem());
+                var inList = items is not null;
                 var sentence = new Sentence(passage, p, order++, text, isRow ? header : null, isRow && header is not null ? [.. Terms(text), .. Terms(header)] : Terms(text), underHeading)
                 {
                     Intro = inList ? intro : null,
                     Block = lineStart,
                     Steps = ListStart(passage.Text, lineStart, NumberedItem()),
-                    Items = ListStart(passage.Text, lineStart, ListItem()),
+                    Items = items,
                     HeadingTerms = headingTerms,
                 };
                 sentences.Add(sentence);
