@@ -1,10 +1,14 @@
+using Skybridge.Application.Ledger;
 using Skybridge.Application.Tests.Support;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Storage;
 
 namespace Skybridge.Application.Tests.Ledger;
 
-/// <summary>Group commit with rows: a caller's events and rows commit together, and one caller's failure stays its own.</summary>
+/// <summary>
+/// Group commit with rows: a caller's events and rows commit together, and one caller's failure stays its own; a caller
+/// who finds nothing being written writes on its own thread, and callers who come meanwhile share the next transaction.
+/// </summary>
 public sealed class LedgerWriterTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -55,5 +59,86 @@ public sealed class LedgerWriterTests
         }
 
         Assert.Equal(2 * 54, (await test.Store.GetLedgerHeadAsync(Ct)).Size);
+    }
+
+    [Fact]
+    public async Task Append_WhenNothingIsBeingWritten_IsOnDiskWhenTheCallReturns()
+    {
+        await using var test = await TestStore.OpenAsync();
+        await test.Ledger.AppendAsync([Event("case-1", "retrieval")], [], Ct); // the store's first transaction sets it up
+
+        // SQLite commits on the calling thread: with no transaction under way the append is written before the call
+        // returns, with no thread to wake and no hop back to the caller.
+        var append = test.Ledger.AppendAsync([Event("case-1", "draft.created")], [], Ct);
+
+        Assert.True(append.IsCompletedSuccessfully, "written on the caller's thread");
+        Assert.Equal(2, (await test.Store.ReadLedgerCaseAsync("case-1", Ct)).Count);
+    }
+
+    [Fact]
+    public async Task Append_WhileATransactionIsUnderWay_WaitsForIt_AndSharesTheNextOne_InTheOrderAccepted()
+    {
+        await using var test = await TestStore.OpenAsync();
+        var gated = new GatedLedgerStore(test.Store);
+        await using var ledger = new LedgerWriter(gated, TimeProvider.System, "node-a");
+        gated.HoldNext();
+
+        var first = ledger.AppendAsync([Event("case-0", "retrieval")], [], Ct);
+        await gated.Holding.WaitAsync(Ct);
+        var later = Enumerable.Range(1, 5).Select(i => ledger.AppendAsync([Event($"case-{i}", "retrieval"), Event($"case-{i}", "draft.created")], [], Ct)).ToList();
+        await Task.Delay(50, Ct);
+        Assert.False(first.IsCompleted, "the first transaction is held");
+        Assert.All(later, t => Assert.False(t.IsCompleted, "nothing is written before the transaction under way"));
+
+        gated.Release();
+        var numbers = new List<long> { (await first)[0].Sequence };
+        foreach (var task in later)
+        {
+            numbers.AddRange((await task).Select(e => e.Sequence));
+        }
+
+        Assert.Equal(Enumerable.Range(0, 11).Select(i => (long)i), numbers);
+        Assert.Equal(2, gated.Transactions); // the five that waited were written together
+    }
+
+    [Fact]
+    public async Task QueueAppend_ReturnsBeforeItsTransaction_WhichIsStillWrittenInOrder()
+    {
+        await using var test = await TestStore.OpenAsync();
+        var gated = new GatedLedgerStore(test.Store);
+        await using var ledger = new LedgerWriter(gated, TimeProvider.System, "node-a");
+        gated.HoldNext();
+
+        var queued = ledger.QueueAppendAsync([Event("case-1", "action.executed")], []);
+        await gated.Holding.WaitAsync(Ct); // taken up by the ledger, not by the caller, who has its answer already
+        Assert.False(queued.IsCompleted);
+        var next = ledger.AppendAsync([Event("case-1", "action.proposed")], [], Ct);
+
+        gated.Release();
+        Assert.Equal(0, (await queued)[0].Sequence);
+        Assert.Equal(1, (await next)[0].Sequence);
+    }
+
+    [Fact]
+    public async Task Dispose_WaitsForEveryAcceptedAppend_AndRefusesNewOnes()
+    {
+        await using var test = await TestStore.OpenAsync();
+        var gated = new GatedLedgerStore(test.Store);
+        var ledger = new LedgerWriter(gated, TimeProvider.System, "node-a");
+        gated.HoldNext();
+        var first = ledger.AppendAsync([Event("case-1", "retrieval")], [], Ct);
+        await gated.Holding.WaitAsync(Ct);
+        var second = ledger.QueueAppendAsync([Event("case-2", "retrieval")], []);
+
+        var disposed = ledger.DisposeAsync().AsTask();
+        await Task.Delay(50, Ct);
+        Assert.False(disposed.IsCompleted, "shutting down waits for what was accepted");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.AppendAsync([Event("case-3", "retrieval")], [], Ct));
+
+        gated.Release();
+        await disposed;
+        Assert.Equal(2, (await test.Store.GetLedgerHeadAsync(Ct)).Size); // both on disk once shut down
+        Assert.Equal(0, (await first)[0].Sequence);
+        Assert.Equal(1, (await second)[0].Sequence);
     }
 }
