@@ -135,7 +135,32 @@ public static class LedgerEventFormat
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(nodeId);
-        var json = new StringBuilder(512);
+        // Each thread keeps its builder between events: one that grows to an event's size once, instead of a new one
+        // that grows again for every event on the append path. Taken out while in use, so a nested call gets its own.
+        var json = t_builder ?? new StringBuilder(2048);
+        t_builder = null;
+        try
+        {
+            return Write(entry, nodeId, json);
+        }
+        finally
+        {
+            if (json.Capacity <= MaxKeptBuilder)
+            {
+                json.Clear();
+                t_builder = json;
+            }
+        }
+    }
+
+    /// <summary>A builder larger than this (an event with a large content) is not kept.</summary>
+    private const int MaxKeptBuilder = 32 * 1024;
+
+    [ThreadStatic]
+    private static StringBuilder? t_builder;
+
+    private static PreparedEvent Write(LedgerEntry entry, string nodeId, StringBuilder json)
+    {
         json.Append('{');
         // Top-level members in code-unit order: actors, case, content, follows, id, inputs, node, outcome, outputs,
         // resource, rules, seq, time, type, v, workflow.
