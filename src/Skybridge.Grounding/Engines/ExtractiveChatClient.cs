@@ -18,6 +18,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
     /// <summary>The engine's name in drafts and the ledger.</summary>
     public const string Name = "builtin-extractive";
 
+    // Up to this many parts of the page a question's answer quotes (a paragraph, a list, a sentence): sentences of one
+    // short paragraph or list share a part, since it is quoted whole (docs/performance.md, "Three places, three parts").
     private const int MaxSentences = 3;
     // A paragraph of up to this many sentences is quoted whole when one of them is chosen, a numbered list of up to
     // MaxSteps steps when one of its steps is, a bulleted list of up to MaxItems items when one of its items is
@@ -370,10 +372,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
         }
 
         var best = chosen[0];
-        return [.. chosen
-            .Where(s => s.Score >= best.Score * FollowerShare)
-            .Take(take)
-            .Select(s => s.Sentence)];
+        return Units(chosen.Where(s => s.Score >= best.Score * FollowerShare).Select(s => s.Sentence), sentences, take);
 
         double Idf(string term) => Math.Log(1 + (sentences.Count / (1.0 + sentences.Count(s => s.Terms.Contains(term)))));
 
@@ -406,6 +405,53 @@ public sealed partial class ExtractiveChatClient : IChatClient
                 .OrderByDescending(s => s.Score)
                 .ToList();
         }
+    }
+
+    /// <summary>
+    /// The best sentences, up to <paramref name="take"/> units of the page: a sentence whose paragraph or list the answer
+    /// quotes whole anyway (<see cref="Whole"/>) takes no place of its own, so two items of one short list ("the date and
+    /// amount of both charges;", "a screenshot or PDF of your statement") leave room for the sentence of another section
+    /// that the question also needs.
+    /// </summary>
+    private static List<Sentence> Units(IEnumerable<Sentence> ranked, List<Sentence> sentences, int take)
+    {
+        var taken = new List<Sentence>();
+        var units = new HashSet<(PromptPassage, int, int)>();
+        foreach (var s in ranked)
+        {
+            var unit = Unit(s, sentences);
+            if (units.Contains(unit))
+            {
+                taken.Add(s);
+                continue;
+            }
+
+            if (units.Count == take)
+            {
+                break;
+            }
+
+            units.Add(unit);
+            taken.Add(s);
+        }
+
+        return taken;
+    }
+
+    /// <summary>What <see cref="Whole"/> quotes with a sentence: its numbered list, its short bulleted list, its short paragraph, or the sentence alone.</summary>
+    private static (PromptPassage Passage, int Kind, int Start) Unit(Sentence s, List<Sentence> sentences)
+    {
+        if (s.Steps is { } steps && sentences.Where(o => o.Passage == s.Passage && o.Steps == steps).Select(o => o.Block).Distinct().Count() <= MaxSteps)
+        {
+            return (s.Passage, 1, steps);
+        }
+
+        if (s.Steps is null && s.Items is { } items && sentences.Where(o => o.Passage == s.Passage && o.Steps is null && o.Items == items).Select(o => o.Block).Distinct().Count() <= MaxItems)
+        {
+            return (s.Passage, 2, items);
+        }
+
+        return sentences.Count(o => o.Passage == s.Passage && o.Block == s.Block) <= MaxParagraph ? (s.Passage, 3, s.Block) : (s.Passage, 4, s.Order);
     }
 
     /// <summary>The IDF-weighted question terms of a sentence, for its length, discounted by its passage's rank.</summary>
