@@ -179,8 +179,8 @@ public sealed partial class ActionExecutor
         }
 
         var executed = result.Outcome == ConnectorOutcome.Executed;
-        var attempts = DeliveryAttempts(action.Detail) + 1;
-        if (!executed && Redeliverable(result) && attempts < MaxDeliveryAttempts)
+        // Counted only for a call that may go back to the outbox: an executed one does not read its detail again.
+        if (!executed && Redeliverable(result) && DeliveryAttempts(action.Detail) + 1 is var attempts && attempts < MaxDeliveryAttempts)
         {
             // Known not to have run, for a reason that passes (the system cannot check this node's tokens yet, it is
             // restarting or busy): an approved call is not dropped
