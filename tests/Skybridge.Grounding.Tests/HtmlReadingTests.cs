@@ -66,6 +66,23 @@ public sealed class HtmlReadingTests : IDisposable
     }
 
     [Fact]
+    public void ReadSource_LeavesOutAFooterRepeatedAcrossPages_WhenOnlyItsDateChanges()
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            Write($"page{i}.html", Page($"Page {i}", $"<h1>Topic {i}</h1><p>Topic {i} explains one thing about the library in its own words.</p><p><small>Page revised on 2021-0{i + 1}-1{i} 14:4{i}:0{i} UTC</small></p>"));
+        }
+
+        Write("release.html", Page("Release", "<h1>Release</h1><p>Version 3.35.0 was released on 2021-03-12.</p><p><small>Page revised on 2024-11-02 09:00:00 UTC</small></p>"));
+
+        var docs = Read().Documents.ToDictionary(d => d.Path);
+
+        Assert.All(docs.Values, d => Assert.DoesNotContain("revised on", d.Text, StringComparison.Ordinal));
+        Assert.Equal("# Release\n\nVersion 3.35.0 was released on 2021-03-12.", docs["release.html"].Text);
+        Assert.Equal("# Topic 4\n\nTopic 4 explains one thing about the library in its own words.", docs["page4.html"].Text);
+    }
+
+    [Fact]
     public void ReadSource_KeepsAPagesMenuLikeText_WhenTheSourceHasTooFewPagesToTell()
     {
         Write("only.html", Page("Only", "<p>The only page.</p>"));

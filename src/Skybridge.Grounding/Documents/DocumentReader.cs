@@ -123,7 +123,7 @@ public static class DocumentReader
         var text = parsed.Text;
         if (parsed.Page is { } page)
         {
-            var own = page.Blocks.Where(b => !chrome.Contains(SiteChrome.Key(b))).ToList();
+            var own = page.Blocks.Where(b => !SiteChrome.IsChrome(chrome, b)).ToList();
             if (own.Count == 0 && page.Blocks.Count > 0)
             {
                 return (null, "nothing but site chrome: every block of it is repeated on most pages of the source");
