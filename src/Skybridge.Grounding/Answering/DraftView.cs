@@ -8,7 +8,8 @@ public static class DraftView
     /// <summary>
     /// <c>answer</c>, <c>abstained</c>, <c>reason</c> (code or null) and <c>reasonDetail</c>, <c>citations</c> (each with
     /// <c>document</c> (path under its source folder), <c>source</c>, <c>title</c>, <c>version</c>, <c>start</c>, <c>end</c>,
-    /// <c>quote</c>), <c>claims</c>, <c>confidence</c>, <c>citationCoverage</c>, <c>engine</c>, <c>retrieval</c> (<c>fused</c> or <c>words</c>), <c>proposedActions</c>.
+    /// <c>quote</c>), <c>claims</c>, <c>handedOver</c> (the questions left to a person) and <c>handOvers</c> (each with
+    /// <c>question</c>, <c>reason</c> and <c>detail</c>), <c>confidence</c>, <c>citationCoverage</c>, <c>engine</c>, <c>retrieval</c> (<c>fused</c> or <c>words</c>), <c>proposedActions</c>.
     /// </summary>
     public static JsonObject ToJson(Draft draft, string? caseId = null)
     {
@@ -42,6 +43,10 @@ public static class DraftView
         json["engine"] = draft.Engine;
         json["injectionAttempts"] = new JsonArray([.. draft.InjectionAttempts.Select(a => (JsonNode)JsonValue.Create(a)!)]);
         json["handedOver"] = new JsonArray([.. draft.HandedOver.Select(a => (JsonNode)JsonValue.Create(a)!)]);
+        json["handOvers"] = new JsonArray([.. draft.HandOvers.Select(h => (JsonNode)new JsonObject
+        {
+            ["question"] = h.Question, ["reason"] = h.Reason, ["detail"] = h.Detail,
+        })]);
         json["retrieval"] = draft.Retrieval;
         // Actions are proposed through the policy engine of the governed-actions work; a draft never carries one yet.
         json["proposedActions"] = new JsonArray();

@@ -19,6 +19,14 @@ public sealed record DraftClaim(string Text, IReadOnlyList<DraftCitation> Citati
 public sealed record DraftPassage(string Source, string Document, string Version, int Start, int End, double Score, double Coverage);
 
 /// <summary>
+/// A question of a multi-question case the answer leaves to a person, and why: <paramref name="Reason"/> is a code of
+/// <see cref="Draft.Reason"/> (<c>low_retrieval_confidence</c>, <c>meaning_far</c>, <c>key_terms_missing</c>,
+/// <c>focus_missing</c>, <c>conflicting_sources</c>, or <c>no_supported_claim</c> when no quoted sentence answers it),
+/// <paramref name="Detail"/> says it in words ("I can't answer '...' from the sources: ...").
+/// </summary>
+public sealed record DraftHandOver(string Question, string Reason, string Detail);
+
+/// <summary>
 /// What the system proposes for a case: an answer whose every claim cites an exact passage, or an abstention with
 /// its reason (abstaining correctly is a success: the case goes to a person).
 /// </summary>
@@ -85,6 +93,9 @@ public sealed record Draft
 
     /// <summary>Questions of the case the answer does not cover: they are handed to a person.</summary>
     public IReadOnlyList<string> HandedOver { get; init; } = [];
+
+    /// <summary>Each question of <see cref="HandedOver"/> with the reason it is handed over, in the same order.</summary>
+    public IReadOnlyList<DraftHandOver> HandOvers { get; init; } = [];
 
     /// <summary>How passages were retrieved: <c>fused</c> (words and meaning) or <c>words</c> (BM25 only; see <see cref="RetrievalModes"/>).</summary>
     public string Retrieval { get; init; } = RetrievalModes.Words;
@@ -197,31 +208,59 @@ public sealed partial class GroundedAnswerer
             return Abstain("instruction_in_case", "The case only tells the assistant what to do (" + string.Join("; ", attempts.Select(a => a.Reason).Distinct()) + "); there is no request left to answer, so a person handles it.");
         }
 
-        var handedOver = new List<string>();
-        if (Unanswerable(query, confidence, hits, handedOver) is { } why)
+        var handOvers = new List<DraftHandOver>();
+        var parts = QuestionReading.Parts(query);
+        // What is about the case as a whole (its language, an opinion or private data, the product and version it
+        // names) is judged whole; a question of several whose key terms no source uses is handed over on its own.
+        if (Unanswerable(query, parts, handOvers) is { } why)
         {
             return Abstain(why.Reason, why.Detail);
         }
 
         var usable = hits.Where(h => h.Coverage >= settings.MinScore).ToList();
-        if (usable.Count == 0 || confidence < settings.AbstainBelow)
-        {
-            return Abstain("low_retrieval_confidence", $"The best passage covers {confidence:0.00} of the question; the manifest asks for at least {settings.AbstainBelow:0.00}.");
-        }
-
-        // Sources marked as contradicting each other both answering: a person decides which one is right.
-        var top = usable.Where(h => h.Coverage >= confidence * 0.6).Select(h => h.Document).DistinctBy(d => d.Id).ToList();
-        foreach (var a in top)
-        {
-            if (top.FirstOrDefault(b => b.Id != a.Id && (a.Contradicts.Contains(b.Id) || b.Contradicts.Contains(a.Id))) is { } b)
-            {
-                return Abstain("conflicting_sources", $"'{a.Title}' ({a.Path}) and '{b.Title}' ({b.Path}) contradict each other on this.");
-            }
-        }
-
-        // A case that asks two things is searched once per question, so that the page answering the second is among
+        // The case's own evidence: how close in meaning its best passage is, and how much of it the best passage covers.
+        var caseGate = MeaningFar(hits, confidence, "the question")
+            ?? (usable.Count == 0 || confidence < settings.AbstainBelow
+                ? ("low_retrieval_confidence", $"The best passage covers {confidence:0.00} of the question; the manifest asks for at least {settings.AbstainBelow:0.00}.")
+                : null);
+        // A case of several questions is searched once per question, so that the page answering the second is among
         // the passages even when the first's page outranks it for the case as a whole.
-        var read = WithTopPage(query, PerPart(query, usable, handedOver));
+        var judged = parts.Count >= 2 ? JudgeParts(parts, handOvers) : null;
+        var engineText = request;
+        List<RetrievedPassage> read;
+        if (caseGate is { } gate)
+        {
+            // Too little evidence for the case as a whole: a case of several questions is judged question by question.
+            // One whose own passages pass the gates is answered from them, one whose do not is handed over by name with
+            // its reason. The case abstains as before when no question passes, and when every question passes alone:
+            // then no question explains why the case as a whole fails, the evidence is spread thin over them.
+            var answerable = judged?.Where(j => j.Gate is null).ToList() ?? [];
+            var failing = judged is null ? [] : judged.Where(j => j.Gate is not null).ToList();
+            if (answerable.Count == 0 || failing.Count + handOvers.Count == 0)
+            {
+                return Abstain(gate.Reason, gate.Detail);
+            }
+
+            handOvers.AddRange(failing.Select(j => HandOver(j.Part, j.Gate!.Value.Reason, j.Gate.Value.Detail)));
+            // The engine is asked only what is answered: a question handed over for its evidence is not put to it.
+            engineText = AskedOf(request, parts, [.. answerable.Select(j => j.Part)]);
+            read = PerPart([], answerable, answerable.Count);
+            // The draft's confidence is the evidence it answers from: the best of the answered questions'.
+            confidence = Math.Round(answerable.Max(j => j.Confidence), 4);
+        }
+        else
+        {
+            // Sources marked as contradicting each other both answering: a person decides which one is right.
+            if (Conflict(usable, confidence) is { } conflict)
+            {
+                return Abstain("conflicting_sources", conflict);
+            }
+
+            read = judged is null ? usable : PerPart(usable, judged, judged.Count);
+        }
+
+        var handedOver = handOvers.Select(h => h.Question).ToList();
+        read = WithTopPage(query, read);
         var passages = read.Select((h, i) => (Id: "P" + (i + 1), Hit: h)).ToList();
         // What retrieval returned: the case's passages, then those only a question's own search found.
         retrieved.AddRange(read.Where(h => !hits.Any(c => c.Document.Id == h.Document.Id && c.Span == h.Span))
@@ -239,7 +278,7 @@ public sealed partial class GroundedAnswerer
             return redacted.Text;
         }
 
-        var engineRequest = new AnswerRequest(Redact(request), [.. passages.Select(p => new PromptPassage(p.Id, p.Hit.Document.Path, p.Hit.Document.Title, Redact(p.Hit.Text)))]);
+        var engineRequest = new AnswerRequest(Redact(engineText), [.. passages.Select(p => new PromptPassage(p.Id, p.Hit.Document.Path, p.Hit.Document.Title, Redact(p.Hit.Text)))]);
         var messages = new List<ChatMessage>
         {
             new(ChatRole.System, (_manifest.Prompts?.System ?? "") + "\n\n" + AnswerProtocol.Instructions),
@@ -316,6 +355,11 @@ public sealed partial class GroundedAnswerer
                 : $"None of the engine's {answer.Claims.Count} claims is supported by its quotes ({string.Join(", ", dropped.GroupBy(r => r, StringComparer.Ordinal).Select(g => g.Count() + " " + g.Key))}).", inputHash, outputHash, dropped);
         }
 
+        // A question no claim answers goes to a person as well; one the engine was not asked is already handed over.
+        var uncovered = Uncovered(request, claims)
+            .Where(q => !handedOver.Contains(q))
+            .Select(q => new DraftHandOver(q, "no_supported_claim", $"I can't answer '{q}' from the sources: no sentence of the passages found answers it."))
+            .ToList();
         return new Draft
         {
             Answer = string.Join(" ", claims.Select(c => c.Text.Trim())),
@@ -331,31 +375,30 @@ public sealed partial class GroundedAnswerer
             ModelOutputHash = outputHash,
             Redacted = [.. redactions.Select(r => r.Kind).Distinct()],
             InjectionAttempts = attempted,
-            HandedOver = [.. handedOver.Concat(Uncovered(request, claims)).Distinct()],
+            HandedOver = [.. handOvers.Select(h => h.Question).Concat(uncovered.Select(h => h.Question)).Distinct()],
+            HandOvers = [.. handOvers.Concat(uncovered).DistinctBy(h => h.Question)],
             Retrieval = _index.Mode,
         };
     }
 
     /// <summary>
-    /// The passages the engine answers from. A case of one question: what retrieval found for the case. A case of
-    /// several: also each question not handed over, searched on its own (with the subject it borrows from the question
-    /// before, <see cref="QuestionPart.Query"/>), so that the page answering the second question is among the passages
-    /// even when the first question's pages outrank it for the case as a whole. The lists are merged rank by rank, each
-    /// passage once: the case's <c>top_k</c> and two more for each further question. The case's confidence and gates
-    /// were decided on the whole case before; this only chooses what the engine reads.
+    /// The passages the engine answers from for a case of several questions: the case's own (<paramref name="caseList"/>,
+    /// empty when the case as a whole did not pass the gates) and those of each question that passed its own gates,
+    /// searched on its own (with the subject it borrows from the question before, <see cref="QuestionPart.Query"/>), so
+    /// that the page answering the second question is among the passages even when the first question's pages outrank it
+    /// for the case as a whole. The lists are merged rank by rank, each passage once: the case's <c>top_k</c> and two
+    /// more for each further question answered.
     /// </summary>
-    private List<RetrievedPassage> PerPart(string query, List<RetrievedPassage> usable, List<string> handedOver)
+    private List<RetrievedPassage> PerPart(List<RetrievedPassage> caseList, IReadOnlyList<PartEvidence> searched, int questions)
     {
-        var parts = QuestionReading.Parts(query).Where(p => !handedOver.Contains(Collapse(p.Text))).ToList();
-        if (parts.Count < 2)
+        // One question left (the others name what no source uses): it is the case's question, read from the case's passages.
+        if (questions < 2 && caseList.Count > 0)
         {
-            return usable;
+            return caseList;
         }
 
-        var settings = _manifest.Retrieval;
-        var topK = Math.Max(1, settings.TopK);
-        var each = Math.Max(PassagesPerPart, (int)Math.Ceiling(topK / (double)parts.Count));
-        List<List<RetrievedPassage>> lists = [usable, .. parts.Select(p => _index.Search(p.Query, each).Where(h => h.Coverage >= settings.MinScore).ToList())];
+        var topK = Math.Max(1, _manifest.Retrieval.TopK);
+        List<List<RetrievedPassage>> lists = [caseList, .. searched.Select(j => j.Usable)];
         var merged = new List<RetrievedPassage>();
         for (var rank = 0; rank < topK; rank++)
         {
@@ -368,9 +411,93 @@ public sealed partial class GroundedAnswerer
             }
         }
 
-        return [.. merged.Take(topK + (PassagesPerPart * (parts.Count - 1)))];
+        return [.. merged.Take(topK + (PassagesPerPart * Math.Max(0, questions - 1)))];
 
         static bool Same(RetrievedPassage a, RetrievedPassage b) => a.Document.Id == b.Document.Id && a.Span == b.Span;
+    }
+
+    /// <summary>One question of a case searched on its own: its passages over <c>min_score</c>, the best coverage among its passages, and why it cannot be answered (null when it can).</summary>
+    private sealed record PartEvidence(QuestionPart Part, List<RetrievedPassage> Usable, double Confidence, (string Reason, string Detail)? Gate);
+
+    /// <summary>
+    /// Each question of a case of several not already handed over, searched on its own (<c>top_k</c> divided among the
+    /// questions, at least <see cref="PassagesPerPart"/>) and gated on its own evidence as a one-question case is:
+    /// meaning far from its best passage, its best passage below <c>retrieval.abstain_below</c> (or none over
+    /// <c>min_score</c>), or its best passages from sources marked as contradicting each other.
+    /// </summary>
+    private List<PartEvidence> JudgeParts(IReadOnlyList<QuestionPart> parts, List<DraftHandOver> handOvers)
+    {
+        var settings = _manifest.Retrieval;
+        var remaining = parts.Where(p => !handOvers.Any(h => h.Question == Collapse(p.Text))).ToList();
+        var each = Math.Max(PassagesPerPart, (int)Math.Ceiling(Math.Max(1, settings.TopK) / (double)Math.Max(1, remaining.Count)));
+        var judged = new List<PartEvidence>();
+        foreach (var part in remaining)
+        {
+            var found = _index.Search(part.Query, each);
+            var usable = found.Where(h => h.Coverage >= settings.MinScore).ToList();
+            var confidence = found.Count == 0 ? 0 : found.Max(h => h.Coverage);
+            var gate = MeaningFar(found, confidence, "this question")
+                ?? (usable.Count == 0 || confidence < settings.AbstainBelow
+                    ? ("low_retrieval_confidence", $"its best passage covers {confidence:0.00} of it; the manifest asks for at least {settings.AbstainBelow:0.00}.")
+                    : Conflict(usable, confidence) is { } conflict ? ("conflicting_sources", conflict) : null);
+            judged.Add(new PartEvidence(part, usable, confidence, gate));
+        }
+
+        return judged;
+    }
+
+    /// <summary>A question handed to a person, named, with its reason in words.</summary>
+    private static DraftHandOver HandOver(QuestionPart part, string reason, string detail)
+    {
+        var question = Collapse(part.Text);
+        return new DraftHandOver(question, reason, $"I can't answer '{question}' from the sources: {Lower(detail)}");
+
+        static string Lower(string text) => text.Length > 1 && char.IsUpper(text[0]) && !char.IsUpper(text[1]) ? char.ToLowerInvariant(text[0]) + text[1..] : text;
+    }
+
+    /// <summary>
+    /// What the engine is asked when some questions of a case are handed over: the others, in the case's order; a
+    /// question that refers back to a handed-over one takes the words it borrows along. The whole case when none is.
+    /// </summary>
+    private static string AskedOf(string request, IReadOnlyList<QuestionPart> parts, IReadOnlyList<QuestionPart> kept)
+    {
+        if (kept.Count == parts.Count)
+        {
+            return request;
+        }
+
+        var asked = new List<string>();
+        for (var i = 0; i < parts.Count; i++)
+        {
+            if (kept.Contains(parts[i]))
+            {
+                var before = i > 0 && kept.Contains(parts[i - 1]);
+                asked.Add(Collapse(before || parts[i].Context is null ? parts[i].Text : parts[i].Query));
+            }
+        }
+
+        return string.Join(" ", asked);
+    }
+
+    /// <summary>With embeddings, a best passage far in meaning from what is asked; null when close enough or without them.</summary>
+    private (string Reason, string Detail)? MeaningFar(IReadOnlyList<RetrievedPassage> hits, double confidence, string what) =>
+        _checks.Similarity is { } similarity && hits.Count > 0 && hits.Select(similarity).Max() is { } best && best < _checks.MeaningFloor && confidence > 0
+            ? ("meaning_far", $"The passage closest in meaning to {what} has similarity {best:0.00}, below {_checks.MeaningFloor:0.00}.")
+            : null;
+
+    /// <summary>Two sources marked as contradicting each other both among the best passages: which one is right is a person's call.</summary>
+    private static string? Conflict(List<RetrievedPassage> usable, double confidence)
+    {
+        var top = usable.Where(h => h.Coverage >= confidence * 0.6).Select(h => h.Document).DistinctBy(d => d.Id).ToList();
+        foreach (var a in top)
+        {
+            if (top.FirstOrDefault(b => b.Id != a.Id && (a.Contradicts.Contains(b.Id) || b.Contradicts.Contains(a.Id))) is { } b)
+            {
+                return $"'{a.Title}' ({a.Path}) and '{b.Title}' ({b.Path}) contradict each other on this.";
+            }
+        }
+
+        return null;
     }
 
     private const int PassagesPerPart = 2;
@@ -428,10 +555,11 @@ public sealed partial class GroundedAnswerer
 
     /// <summary>
     /// Why the sources cannot answer this question whatever retrieval found, or null: a question in another language
-    /// than the sources, key terms no source uses, a version no source names, or (with embeddings) a best passage
-    /// whose meaning is far from the question.
+    /// than the sources, an opinion or private data, key terms no source uses (a question of several whose key terms no
+    /// source uses is handed over into <paramref name="handOvers"/> while another remains), a version no source names.
+    /// What retrieval found is judged after, for the case or for each of its questions.
     /// </summary>
-    private (string Reason, string Detail)? Unanswerable(string query, double confidence, IReadOnlyList<RetrievedPassage> hits, List<string> handedOver)
+    private (string Reason, string Detail)? Unanswerable(string query, IReadOnlyList<QuestionPart> parts, List<DraftHandOver> handOvers)
     {
         var profile = SourceProfile.Of(_index);
         if (QuestionReading.LanguageOf(query) is { } language && profile.Language is { } sources && language != sources)
@@ -447,14 +575,13 @@ public sealed partial class GroundedAnswerer
 
         // Each question of a ticket on its own: one the sources never touch is handed over, the case abstains only
         // when that is true of all of them.
-        var parts = QuestionReading.Parts(query);
         var unknown = parts.Select(p => (Part: p, Why: Untouched(profile, p.Text))).Where(p => p.Why is not null).ToList();
         if (parts.Count > 0 && unknown.Count == parts.Count)
         {
             return unknown[0].Why!.Value;
         }
 
-        handedOver.AddRange(unknown.Select(u => Collapse(u.Part.Text)));
+        handOvers.AddRange(unknown.Select(u => HandOver(u.Part, u.Why!.Value.Reason, u.Why.Value.Detail)));
 
         if (profile.UncoveredVersions(query) is { Count: > 0 } versions)
         {
@@ -464,11 +591,6 @@ public sealed partial class GroundedAnswerer
         if (OtherSubject(profile, query) is { } other)
         {
             return ("other_product_or_version", other);
-        }
-
-        if (_checks.Similarity is { } similarity && hits.Count > 0 && hits.Select(similarity).Max() is { } best && best < _checks.MeaningFloor && confidence > 0)
-        {
-            return ("meaning_far", $"The passage closest in meaning to the question has similarity {best:0.00}, below {_checks.MeaningFloor:0.00}.");
         }
 
         return null;
