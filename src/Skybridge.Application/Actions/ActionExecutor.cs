@@ -236,7 +236,7 @@ public sealed partial class ActionExecutor
             ["result"] = result.Body is { } body ? JsonNode.Parse(body.GetRawText()) : null,
         });
         var now = _time.GetUtcNow();
-        IReadOnlyList<LedgerEntry> trail = [new LedgerEntry
+        var write = _ledger.AppendAsync([new LedgerEntry
         {
             Type = LedgerEventTypes.ActionExecuted,
             Actors = [LedgerActor.System("connector:" + (connector?.Name ?? "none"))],
@@ -255,19 +255,17 @@ public sealed partial class ActionExecutor
                 ["attempts"] = result.Attempts,
                 ["node"] = _nodeId,
             },
-        }];
-        IReadOnlyList<RecordedRow> rows = [new ActionTransitionRow(action.Id, ActionStatuses.Executing, executed ? ActionStatuses.Executed : ActionStatuses.Failed, detail, now)];
+        }], [new ActionTransitionRow(action.Id, ActionStatuses.Executing, executed ? ActionStatuses.Executed : ActionStatuses.Failed, detail, now)],
+            CancellationToken.None);
         if (answerFirst)
         {
-            // Queued already (appends are taken in order when called): the caller's next step is recorded after it,
-            // and the answer does not wait for a transaction of its own.
-            var write = _ledger.QueueAppendAsync(trail, rows);
+            // Queued already (appends are taken in order when called): the caller's next step is recorded after it.
             _recording[action.Id] = write;
             _ = ForgetWhenWrittenAsync(action.Id, write);
         }
         else
         {
-            await _ledger.AppendAsync(trail, rows, CancellationToken.None).ConfigureAwait(false);
+            await write.ConfigureAwait(false);
         }
 
         // The transition wrote exactly these fields (a compare-and-set from executing): no read back on the hot path.

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Skybridge.Core.Ledger;
 using Skybridge.Core.Ledger.Events;
 using Skybridge.Storage;
@@ -27,23 +28,12 @@ public interface ILedger
     /// (an executed action's result, written after its caller was answered).
     /// </summary>
     Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
-
-    /// <summary>
-    /// Takes the append in order, as <see cref="AppendAsync(IReadOnlyList{LedgerEntry}, IReadOnlyList{RecordedRow}, CancellationToken)"/>
-    /// does, but never writes it on the caller's thread: for a caller that answers before its events are on disk (an
-    /// executed action's result) and must not wait for a transaction it does not need.
-    /// </summary>
-    Task<IReadOnlyList<RecordedEvent>> QueueAppendAsync(IReadOnlyList<LedgerEntry> entries, IReadOnlyList<RecordedRow> rows) =>
-        AppendAsync(entries, rows, CancellationToken.None);
 }
 
 /// <summary>
 /// Appends with group commit: concurrent callers are gathered into one transaction (one fsync) and each is answered
-/// when that transaction has committed. There is no writer thread to wake: a caller that finds no transaction under way
-/// writes the queue itself, on its own thread, and goes on without a hop between threads; callers that come while a
-/// transaction is under way are gathered into the next one, which a thread-pool thread takes over so that the caller
-/// who wrote first is answered as soon as its own transaction has committed. Several nodes may append to one PostgreSQL
-/// at once: each batch numbers its events from the head it locked, so the ledger stays one tree.
+/// when that transaction has committed. Several nodes may append to one PostgreSQL at once: each batch numbers its
+/// events from the head it locked, so the ledger stays one tree.
 /// </summary>
 public sealed class LedgerWriter : ILedger, IAsyncDisposable
 {
@@ -56,19 +46,8 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
     private readonly ILedgerStore _store;
     private readonly TimeProvider _time;
     private readonly string _nodeId;
-
-    /// <summary>Guards the queue, <see cref="_writing"/>, <see cref="_closed"/> and <see cref="_last"/>.</summary>
-    private readonly Lock _gate = new();
-    private readonly Queue<Pending> _queue = new();
-
-    /// <summary>
-    /// Someone is writing: the one who set it writes transactions until the queue is empty and then clears it (or hands
-    /// it to a thread-pool thread). Never clear while anything is queued, so at most one transaction runs at a time and
-    /// appends are written in the order accepted.
-    /// </summary>
-    private bool _writing;
-
-    private bool _closed;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _loop;
 
     /// <summary>The last append accepted: appends are written in the order accepted, so when it is done, all before it are.</summary>
     private Task _last = Task.CompletedTask;
@@ -78,6 +57,7 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
         _store = store;
         _time = time;
         _nodeId = nodeId;
+        _loop = Task.Run(RunAsync);
     }
 
     /// <summary>
@@ -92,14 +72,7 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
         return (await AppendAsync([entry], [], cancellationToken).ConfigureAwait(false))[0];
     }
 
-    public Task<IReadOnlyList<RecordedEvent>> AppendAsync(IReadOnlyList<LedgerEntry> entries, IReadOnlyList<RecordedRow> rows, CancellationToken cancellationToken = default) =>
-        AppendCoreAsync(entries, rows, writeHere: true, cancellationToken);
-
-    /// <inheritdoc />
-    public Task<IReadOnlyList<RecordedEvent>> QueueAppendAsync(IReadOnlyList<LedgerEntry> entries, IReadOnlyList<RecordedRow> rows) =>
-        AppendCoreAsync(entries, rows, writeHere: false, CancellationToken.None);
-
-    private async Task<IReadOnlyList<RecordedEvent>> AppendCoreAsync(IReadOnlyList<LedgerEntry> entries, IReadOnlyList<RecordedRow> rows, bool writeHere, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RecordedEvent>> AppendAsync(IReadOnlyList<LedgerEntry> entries, IReadOnlyList<RecordedRow> rows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(rows);
@@ -108,7 +81,7 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
             throw new ArgumentException($"Between 1 and {MaxBatch} events are recorded at once.", nameof(entries));
         }
 
-        // Written out on the caller's thread: the transaction, which every append waits for, only adds numbers and time.
+        // Written out on the caller's thread: the writer, which every append waits for, only adds numbers and time.
         var prepared = new PreparedEvent[entries.Count];
         for (var i = 0; i < prepared.Length; i++)
         {
@@ -116,33 +89,15 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
         }
 
         var done = new TaskCompletionSource<IReadOnlyList<RecordedEvent>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        bool write;
-        lock (_gate)
+        lock (_queue)
         {
-            if (_closed)
+            // Under the lock, so that _last is always the append accepted last.
+            if (!_queue.Writer.TryWrite(new Pending(prepared, rows, done)))
             {
                 throw new InvalidOperationException("The ledger is shut down; nothing more can be recorded.");
             }
 
-            // Under the lock, so that the queue's order is the order accepted and _last is always the append accepted last.
-            _queue.Enqueue(new Pending(prepared, rows, done));
             _last = done.Task;
-            write = !_writing;
-            _writing = true;
-        }
-
-        if (write)
-        {
-            if (writeHere)
-            {
-                // Nobody is writing: this caller's transaction starts now, on this thread, and whatever queues behind
-                // it goes to a thread-pool thread once it has committed.
-                await WriteQueuedAsync(handOver: true).ConfigureAwait(false);
-            }
-            else
-            {
-                StartWriter();
-            }
         }
 
         // A cancelled caller stops waiting, but the events may still be written: the ledger never drops what it accepted.
@@ -153,7 +108,7 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         Task last;
-        lock (_gate)
+        lock (_queue)
         {
             last = _last;
         }
@@ -168,67 +123,56 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
         }
     }
 
-    private void StartWriter() =>
-        ThreadPool.UnsafeQueueUserWorkItem(static writer => _ = writer.WriteQueuedAsync(handOver: false), this, preferLocal: false);
-
-    /// <summary>
-    /// Writes the queue, one transaction at a time, for whoever set <see cref="_writing"/>; clears it when the queue is
-    /// empty. With <paramref name="handOver"/> (a caller writing on its own thread) it writes one transaction, its
-    /// caller's, and leaves the rest to a thread-pool thread.
-    /// </summary>
-    private async Task WriteQueuedAsync(bool handOver)
+    private async Task RunAsync()
     {
         var batch = new List<Pending>();
-        var wrote = false;
-        while (true)
+        var reader = _queue.Reader;
+        Pending? carried = null;
+        while (carried is not null || await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            lock (_gate)
+            batch.Clear();
+            var events = 0;
+            if (carried is not null)
             {
-                if (_queue.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-
-                if (handOver && wrote)
-                {
-                    StartWriter(); // _writing stays set: the thread-pool writer owns it now
-                    return;
-                }
-
-                batch.Clear();
-                var events = 0;
-                while (_queue.TryPeek(out var next) && (batch.Count == 0 || events + next.Entries.Length <= MaxBatch))
-                {
-                    batch.Add(_queue.Dequeue()); // a caller's events are never split across transactions
-                    events += next.Entries.Length;
-                }
+                batch.Add(carried);
+                events = carried.Entries.Length;
+                carried = null;
             }
 
-            await WriteBatchAsync(batch).ConfigureAwait(false);
-            wrote = true;
-        }
-    }
-
-    /// <summary>Writes one batch; never throws: each caller learns of a failure through its own task.</summary>
-    private async Task WriteBatchAsync(List<Pending> batch)
-    {
-        try
-        {
-            await CommitAsync(batch).ConfigureAwait(false);
-        }
-        catch (Exception) when (batch.Count > 1)
-        {
-            // One caller's bad row must not fail the others gathered with it: each is tried alone, and only the
-            // one that fails again learns of it.
-            foreach (var item in batch)
+            while (reader.TryRead(out var pending))
             {
-                await CommitAloneAsync(item).ConfigureAwait(false);
+                if (events + pending.Entries.Length > MaxBatch)
+                {
+                    carried = pending; // first in the next transaction: a caller's events are never split
+                    break;
+                }
+
+                batch.Add(pending);
+                events += pending.Entries.Length;
             }
-        }
-        catch (Exception ex)
-        {
-            batch[0].Done.TrySetException(ex);
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                await CommitAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception) when (batch.Count > 1)
+            {
+                // One caller's bad row must not fail the others gathered with it: each is tried alone, and only the
+                // one that fails again learns of it.
+                foreach (var item in batch)
+                {
+                    await CommitAloneAsync(item).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex)
+            {
+                batch[0].Done.TrySetException(ex);
+            }
         }
     }
 
@@ -294,11 +238,7 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
     /// <summary>Stops accepting events and waits until those accepted are written.</summary>
     public async ValueTask DisposeAsync()
     {
-        lock (_gate)
-        {
-            _closed = true;
-        }
-
-        await FlushAsync().ConfigureAwait(false);
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
     }
 }

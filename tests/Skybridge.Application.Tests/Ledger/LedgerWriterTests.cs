@@ -6,8 +6,8 @@ using Skybridge.Storage;
 namespace Skybridge.Application.Tests.Ledger;
 
 /// <summary>
-/// Group commit with rows: a caller's events and rows commit together, and one caller's failure stays its own; a caller
-/// who finds nothing being written writes on its own thread, and callers who come meanwhile share the next transaction.
+/// Group commit with rows: a caller's events and rows commit together, one caller's failure stays its own, and callers
+/// who come while a transaction is under way share the next one, in the order accepted.
 /// </summary>
 public sealed class LedgerWriterTests
 {
@@ -62,20 +62,6 @@ public sealed class LedgerWriterTests
     }
 
     [Fact]
-    public async Task Append_WhenNothingIsBeingWritten_IsOnDiskWhenTheCallReturns()
-    {
-        await using var test = await TestStore.OpenAsync();
-        await test.Ledger.AppendAsync([Event("case-1", "retrieval")], [], Ct); // the store's first transaction sets it up
-
-        // SQLite commits on the calling thread: with no transaction under way the append is written before the call
-        // returns, with no thread to wake and no hop back to the caller.
-        var append = test.Ledger.AppendAsync([Event("case-1", "draft.created")], [], Ct);
-
-        Assert.True(append.IsCompletedSuccessfully, "written on the caller's thread");
-        Assert.Equal(2, (await test.Store.ReadLedgerCaseAsync("case-1", Ct)).Count);
-    }
-
-    [Fact]
     public async Task Append_WhileATransactionIsUnderWay_WaitsForIt_AndSharesTheNextOne_InTheOrderAccepted()
     {
         await using var test = await TestStore.OpenAsync();
@@ -102,24 +88,6 @@ public sealed class LedgerWriterTests
     }
 
     [Fact]
-    public async Task QueueAppend_ReturnsBeforeItsTransaction_WhichIsStillWrittenInOrder()
-    {
-        await using var test = await TestStore.OpenAsync();
-        var gated = new GatedLedgerStore(test.Store);
-        await using var ledger = new LedgerWriter(gated, TimeProvider.System, "node-a");
-        gated.HoldNext();
-
-        var queued = ledger.QueueAppendAsync([Event("case-1", "action.executed")], []);
-        await gated.Holding.WaitAsync(Ct); // taken up by the ledger, not by the caller, who has its answer already
-        Assert.False(queued.IsCompleted);
-        var next = ledger.AppendAsync([Event("case-1", "action.proposed")], [], Ct);
-
-        gated.Release();
-        Assert.Equal(0, (await queued)[0].Sequence);
-        Assert.Equal(1, (await next)[0].Sequence);
-    }
-
-    [Fact]
     public async Task Dispose_WaitsForEveryAcceptedAppend_AndRefusesNewOnes()
     {
         await using var test = await TestStore.OpenAsync();
@@ -128,7 +96,7 @@ public sealed class LedgerWriterTests
         gated.HoldNext();
         var first = ledger.AppendAsync([Event("case-1", "retrieval")], [], Ct);
         await gated.Holding.WaitAsync(Ct);
-        var second = ledger.QueueAppendAsync([Event("case-2", "retrieval")], []);
+        var second = ledger.AppendAsync([Event("case-2", "retrieval")], [], Ct);
 
         var disposed = ledger.DisposeAsync().AsTask();
         await Task.Delay(50, Ct);
