@@ -163,7 +163,7 @@ public static class Calibration
                 var answered = 0;
                 for (var i = 0; i < cases.Count; i++)
                 {
-                    var draft = ApplyThreshold(drafts[i].Draft, setting.AbstainBelow);
+                    var draft = ApplyThreshold(drafts[i].Draft, setting.AbstainBelow, manifest.Retrieval.AgreedMeaningAt);
                     answered += draft.Abstained ? 0 : 1;
                     var proposals = EvaluationRunner.Propose(policy, manifest, draft, cases[i].Attributes, cases[i].Id, time);
                     scores.Add(scorer.Score(cases[i], Output(draft, proposals, drafts[i].LatencyMs)));
@@ -205,12 +205,19 @@ public static class Calibration
     /// with the threshold off: below the threshold it abstains for low retrieval confidence (as
     /// <see cref="GroundedAnswerer"/>'s first gate does, before the engine is asked); otherwise nothing changes.
     /// </summary>
-    public static Draft ApplyThreshold(Draft draft, double abstainBelow)
+    public static Draft ApplyThreshold(Draft draft, double abstainBelow) => ApplyThreshold(draft, abstainBelow, agreedMeaningAt: 1.01);
+
+    /// <summary>
+    /// As <see cref="ApplyThreshold(Draft, double)"/>, with the manifest's <c>retrieval.agreed_meaning_at</c>: a draft whose
+    /// rankings agree on a page close enough in meaning passes below the threshold, as in <see cref="GroundedAnswerer"/>.
+    /// </summary>
+    public static Draft ApplyThreshold(Draft draft, double abstainBelow, double agreedMeaningAt)
     {
         ArgumentNullException.ThrowIfNull(draft);
         // No sources, no passage over min_score, or a question the sources cannot answer (another language, missing
         // key terms...): abstained before the threshold was read, whatever it is.
-        if ((draft.Reason is { } reason && GroundedAnswerer.DecidedBeforeConfidence.Contains(reason)) || draft.Confidence >= abstainBelow)
+        if ((draft.Reason is { } reason && GroundedAnswerer.DecidedBeforeConfidence.Contains(reason)) || draft.Confidence >= abstainBelow
+            || GroundedAnswerer.PassesByMeaning(draft.AgreedSimilarity, agreedMeaningAt))
         {
             return draft;
         }

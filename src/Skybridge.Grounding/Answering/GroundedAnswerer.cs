@@ -86,6 +86,13 @@ public sealed record Draft
     /// <summary>Questions of the case the answer does not cover: they are handed to a person.</summary>
     public IReadOnlyList<string> HandedOver { get; init; } = [];
 
+    /// <summary>
+    /// With retrieval by meaning, the best passage's similarity to the question when BM25 and meaning rank the same page
+    /// first; null when they disagree or retrieval was by words only. At or above <c>retrieval.agreed_meaning_at</c> it
+    /// passes the confidence gate below <c>abstain_below</c> (what calibration replays).
+    /// </summary>
+    public double? AgreedSimilarity { get; init; }
+
     /// <summary>How passages were retrieved: <c>fused</c> (words and meaning) or <c>words</c> (BM25 only; see <see cref="RetrievalModes"/>).</summary>
     public string Retrieval { get; init; } = RetrievalModes.Words;
 }
@@ -173,13 +180,16 @@ public sealed partial class GroundedAnswerer
         var hits = _index.Search(query, Math.Max(1, settings.TopK));
         var retrieved = hits.Select(h => new DraftPassage(h.Document.Source, h.Document.Path, h.Document.Version, h.Span.Start, h.Span.End, h.Score, Math.Round(h.Coverage, 4))).ToList();
         var confidence = hits.Count == 0 ? 0 : Math.Round(hits.Max(h => h.Coverage), 4);
+        var agreed = AgreedSimilarity(hits, _checks.Similarity);
         IReadOnlyList<string> attempted = [.. attempts.Select(a => a.Kind + ": \"" + a.Match.Of(caseText) + "\"")];
+
         Draft Abstain(string reason, string detail, string? input = null, string? output = null, IReadOnlyList<string>? unsupported = null) => new()
         {
             Answer = "", Abstained = true, Reason = reason, ReasonDetail = detail, Claims = [], Confidence = confidence, CitationCoverage = 0,
             UnsupportedClaims = unsupported?.Count ?? 0, UnsupportedReasons = unsupported ?? [], Retrieved = retrieved, Engine = _engineName, ModelInputHash = input, ModelOutputHash = output,
             InjectionAttempts = attempted,
             Retrieval = _index.Mode,
+            AgreedSimilarity = agreed,
         };
 
         if (_index.PassageCount == 0)
@@ -204,9 +214,15 @@ public sealed partial class GroundedAnswerer
         }
 
         var usable = hits.Where(h => h.Coverage >= settings.MinScore).ToList();
-        if (usable.Count == 0 || confidence < settings.AbstainBelow)
+        // Chatty tickets and paraphrases share few words with the page that answers them; with meaning, two rankings that
+        // put the same page first and a passage close in meaning are evidence the words lack (docs/grounding.md, "Checks
+        // and abstention"). Without meaning, words alone decide, as before.
+        if (usable.Count == 0 || (confidence < settings.AbstainBelow && !PassesByMeaning(agreed, settings.AgreedMeaningAt)))
         {
-            return Abstain("low_retrieval_confidence", $"The best passage covers {confidence:0.00} of the question; the manifest asks for at least {settings.AbstainBelow:0.00}.");
+            return Abstain("low_retrieval_confidence", $"The best passage covers {confidence:0.00} of the question; the manifest asks for at least {settings.AbstainBelow:0.00}"
+                + (_index.Mode == RetrievalModes.Fused
+                    ? agreed is { } near ? $", or a passage of similarity {settings.AgreedMeaningAt:0.00} on the page both rankings put first (here {near:0.00})." : ", or a page that words and meaning both rank first (they disagree)."
+                    : "."));
         }
 
         // Sources marked as contradicting each other both answering: a person decides which one is right.
@@ -333,8 +349,27 @@ public sealed partial class GroundedAnswerer
             InjectionAttempts = attempted,
             HandedOver = [.. handedOver.Concat(Uncovered(request, claims)).Distinct()],
             Retrieval = _index.Mode,
+            AgreedSimilarity = agreed,
         };
     }
+
+    /// <summary>
+    /// The best passage's similarity when the passage BM25 ranks first and the one meaning ranks first are of the same
+    /// page (either missing from the hits counts as disagreement); null otherwise or without similarities.
+    /// </summary>
+    internal static double? AgreedSimilarity(IReadOnlyList<RetrievedPassage> hits, Func<RetrievedPassage, double?>? similarity)
+    {
+        if (similarity is null || hits.FirstOrDefault(h => h.FirstByWords) is not { } words || hits.FirstOrDefault(h => h.FirstByMeaning) is not { } meaning
+            || words.Document.Id != meaning.Document.Id)
+        {
+            return null;
+        }
+
+        return hits.Select(similarity).Max() is { } best ? Math.Round(best, 4) : null;
+    }
+
+    /// <summary>Whether the rankings' agreement and the similarity pass the confidence gate (<see cref="Draft.AgreedSimilarity"/>).</summary>
+    public static bool PassesByMeaning(double? agreedSimilarity, double agreedMeaningAt) => agreedSimilarity is { } s && s >= agreedMeaningAt;
 
     /// <summary>
     /// The passages the engine answers from. A case of one question: what retrieval found for the case. A case of
