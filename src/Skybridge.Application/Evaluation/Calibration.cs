@@ -145,6 +145,9 @@ public static class Calibration
                 },
             };
             var answerer = new GroundedAnswerer(open, index, engine);
+            // A case of several questions is judged question by question when a threshold stops it as a whole: the
+            // shortcut cannot replay that, so those cases are answered again at each threshold (a tenth of a golden set).
+            var atThreshold = new Dictionary<double, GroundedAnswerer>();
             var drafts = new (Draft Draft, double LatencyMs)[cases.Count];
             await Parallel.ForEachAsync(Enumerable.Range(0, cases.Count),
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken },
@@ -163,13 +166,26 @@ public static class Calibration
                 var answered = 0;
                 for (var i = 0; i < cases.Count; i++)
                 {
-                    var draft = ApplyThreshold(drafts[i].Draft, setting.AbstainBelow);
+                    var draft = ReplaysByAnswerer(drafts[i].Draft)
+                        ? await AnswererAt(setting.AbstainBelow).AnswerAsync(cases[i].Input, cancellationToken).ConfigureAwait(false)
+                        : ApplyThreshold(drafts[i].Draft, setting.AbstainBelow, manifest.Retrieval.AgreedMeaningAt);
                     answered += draft.Abstained ? 0 : 1;
                     var proposals = EvaluationRunner.Propose(policy, manifest, draft, cases[i].Attributes, cases[i].Id, time);
                     scores.Add(scorer.Score(cases[i], Output(draft, proposals, drafts[i].LatencyMs)));
                 }
 
                 var metrics = EvaluationMetrics.Compute(scores);
+
+                GroundedAnswerer AnswererAt(double threshold)
+                {
+                    if (!atThreshold.TryGetValue(threshold, out var at))
+                    {
+                        at = new GroundedAnswerer(open with { Retrieval = open.Retrieval with { AbstainBelow = threshold } }, index, engine);
+                        atThreshold[threshold] = at;
+                    }
+
+                    return at;
+                }
                 rows.Add(new CalibrationRow
                 {
                     Setting = setting,
@@ -201,16 +217,35 @@ public static class Calibration
     }
 
     /// <summary>
+    /// Whether the draft made with the threshold off cannot be turned into the one made at a threshold by
+    /// <see cref="ApplyThreshold(Draft, double, double)"/>: a case of several questions, not decided before the
+    /// confidence gate, is judged question by question when the gate stops it as a whole, each question on its own
+    /// evidence, which the case's draft does not carry. Calibration answers such a case again at each threshold.
+    /// </summary>
+    public static bool ReplaysByAnswerer(Draft open)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        return open.Questions >= 2 && !(open.Reason is { } reason && GroundedAnswerer.DecidedBeforeConfidence.Contains(reason));
+    }
+
+    /// <summary>
     /// The draft the answerer makes with <c>abstain_below = <paramref name="abstainBelow"/></c>, from the draft it made
-    /// with the threshold off: below the threshold it abstains for low retrieval confidence (as
+    /// with the threshold off (for a case of one question; see <see cref="ReplaysByAnswerer"/>): below the threshold it abstains for low retrieval confidence (as
     /// <see cref="GroundedAnswerer"/>'s first gate does, before the engine is asked); otherwise nothing changes.
     /// </summary>
-    public static Draft ApplyThreshold(Draft draft, double abstainBelow)
+    public static Draft ApplyThreshold(Draft draft, double abstainBelow) => ApplyThreshold(draft, abstainBelow, agreedMeaningAt: 1.01);
+
+    /// <summary>
+    /// As <see cref="ApplyThreshold(Draft, double)"/>, with the manifest's <c>retrieval.agreed_meaning_at</c>: a draft whose
+    /// rankings agree on a page close enough in meaning passes below the threshold, as in <see cref="GroundedAnswerer"/>.
+    /// </summary>
+    public static Draft ApplyThreshold(Draft draft, double abstainBelow, double agreedMeaningAt)
     {
         ArgumentNullException.ThrowIfNull(draft);
         // No sources, no passage over min_score, or a question the sources cannot answer (another language, missing
         // key terms...): abstained before the threshold was read, whatever it is.
-        if ((draft.Reason is { } reason && GroundedAnswerer.DecidedBeforeConfidence.Contains(reason)) || draft.Confidence >= abstainBelow)
+        if ((draft.Reason is { } reason && GroundedAnswerer.DecidedBeforeConfidence.Contains(reason)) || draft.Confidence >= abstainBelow
+            || GroundedAnswerer.PassesByMeaning(draft.AgreedSimilarity, agreedMeaningAt))
         {
             return draft;
         }

@@ -87,6 +87,14 @@ public sealed record RetrievalSettings
     public double AbstainBelow { get; init; } = 0.35;
 
     /// <summary>
+    /// With retrieval by meaning, the similarity at or above which the best passage passes the confidence gate although
+    /// its word coverage is below <see cref="AbstainBelow"/>, when BM25 and meaning rank the same page first (0..1; 1
+    /// turns it off). Without meaning (words only) it is never read. Set from both golden sets (docs/performance.md,
+    /// "Retrieval confidence from meaning").
+    /// </summary>
+    public double AgreedMeaningAt { get; init; } = 0.5;
+
+    /// <summary>
     /// Share of the question's terms (IDF-weighted, identifiers aside) that no source contains at which the system
     /// abstains with <c>key_terms_missing</c> (0..1; at 1 only when none of them occurs).
     /// </summary>

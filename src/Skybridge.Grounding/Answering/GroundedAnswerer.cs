@@ -91,11 +91,24 @@ public sealed record Draft
     /// </summary>
     public IReadOnlyList<string> InjectionAttempts { get; init; } = [];
 
+    /// <summary>
+    /// How many questions the case was read as (1 until it is read). A case of several that fails the evidence gates as
+    /// a whole is judged question by question, so what it gets depends on each question's evidence, not only the case's.
+    /// </summary>
+    public int Questions { get; init; } = 1;
+
     /// <summary>Questions of the case the answer does not cover: they are handed to a person.</summary>
     public IReadOnlyList<string> HandedOver { get; init; } = [];
 
     /// <summary>Each question of <see cref="HandedOver"/> with the reason it is handed over, in the same order.</summary>
     public IReadOnlyList<DraftHandOver> HandOvers { get; init; } = [];
+
+    /// <summary>
+    /// With retrieval by meaning, the best passage's similarity to the question when BM25 and meaning rank the same page
+    /// first; null when they disagree or retrieval was by words only. At or above <c>retrieval.agreed_meaning_at</c> it
+    /// passes the confidence gate below <c>abstain_below</c> (what calibration replays).
+    /// </summary>
+    public double? AgreedSimilarity { get; init; }
 
     /// <summary>How passages were retrieved: <c>fused</c> (words and meaning) or <c>words</c> (BM25 only; see <see cref="RetrievalModes"/>).</summary>
     public string Retrieval { get; init; } = RetrievalModes.Words;
@@ -184,13 +197,18 @@ public sealed partial class GroundedAnswerer
         var hits = _index.Search(query, Math.Max(1, settings.TopK));
         var retrieved = hits.Select(h => new DraftPassage(h.Document.Source, h.Document.Path, h.Document.Version, h.Span.Start, h.Span.End, h.Score, Math.Round(h.Coverage, 4))).ToList();
         var confidence = hits.Count == 0 ? 0 : Math.Round(hits.Max(h => h.Coverage), 4);
+        var agreed = AgreedSimilarity(hits, _checks.Similarity);
         IReadOnlyList<string> attempted = [.. attempts.Select(a => a.Kind + ": \"" + a.Match.Of(caseText) + "\"")];
+        var questions = 1;
+
         Draft Abstain(string reason, string detail, string? input = null, string? output = null, IReadOnlyList<string>? unsupported = null) => new()
         {
             Answer = "", Abstained = true, Reason = reason, ReasonDetail = detail, Claims = [], Confidence = confidence, CitationCoverage = 0,
             UnsupportedClaims = unsupported?.Count ?? 0, UnsupportedReasons = unsupported ?? [], Retrieved = retrieved, Engine = _engineName, ModelInputHash = input, ModelOutputHash = output,
             InjectionAttempts = attempted,
             Retrieval = _index.Mode,
+            AgreedSimilarity = agreed,
+            Questions = questions,
         };
 
         if (_index.PassageCount == 0)
@@ -210,6 +228,7 @@ public sealed partial class GroundedAnswerer
 
         var handOvers = new List<DraftHandOver>();
         var parts = QuestionReading.Parts(query);
+        questions = parts.Count;
         // What is about the case as a whole (its language, an opinion or private data, the product and version it
         // names) is judged whole; a question of several whose key terms no source uses is handed over on its own.
         if (Unanswerable(query, parts, handOvers) is { } why)
@@ -219,9 +238,15 @@ public sealed partial class GroundedAnswerer
 
         var usable = hits.Where(h => h.Coverage >= settings.MinScore).ToList();
         // The case's own evidence: how close in meaning its best passage is, and how much of it the best passage covers.
+        // Chatty tickets and paraphrases share few words with the page that answers them; with meaning, two rankings that
+        // put the same page first and a passage close in meaning are evidence the words lack (docs/grounding.md, "Checks
+        // and abstention"). Without meaning, words alone decide, as before.
         var caseGate = MeaningFar(hits, confidence, "the question")
-            ?? (usable.Count == 0 || confidence < settings.AbstainBelow
-                ? ("low_retrieval_confidence", $"The best passage covers {confidence:0.00} of the question; the manifest asks for at least {settings.AbstainBelow:0.00}.")
+            ?? (usable.Count == 0 || (confidence < settings.AbstainBelow && !PassesByMeaning(agreed, settings.AgreedMeaningAt))
+                ? ("low_retrieval_confidence", $"The best passage covers {confidence:0.00} of the question; the manifest asks for at least {settings.AbstainBelow:0.00}"
+                    + (_index.Mode == RetrievalModes.Fused
+                        ? agreed is { } near ? $", or a passage of similarity {settings.AgreedMeaningAt:0.00} on the page both rankings put first (here {near:0.00})." : ", or a page that words and meaning both rank first (they disagree)."
+                        : "."))
                 : null);
         // A case of several questions is searched once per question, so that the page answering the second is among
         // the passages even when the first's page outranks it for the case as a whole.
@@ -378,8 +403,28 @@ public sealed partial class GroundedAnswerer
             HandedOver = [.. handOvers.Select(h => h.Question).Concat(uncovered.Select(h => h.Question)).Distinct()],
             HandOvers = [.. handOvers.Concat(uncovered).DistinctBy(h => h.Question)],
             Retrieval = _index.Mode,
+            AgreedSimilarity = agreed,
+            Questions = questions,
         };
     }
+
+    /// <summary>
+    /// The best passage's similarity when the passage BM25 ranks first and the one meaning ranks first are of the same
+    /// page (either missing from the hits counts as disagreement); null otherwise or without similarities.
+    /// </summary>
+    internal static double? AgreedSimilarity(IReadOnlyList<RetrievedPassage> hits, Func<RetrievedPassage, double?>? similarity)
+    {
+        if (similarity is null || hits.FirstOrDefault(h => h.FirstByWords) is not { } words || hits.FirstOrDefault(h => h.FirstByMeaning) is not { } meaning
+            || words.Document.Id != meaning.Document.Id)
+        {
+            return null;
+        }
+
+        return hits.Select(similarity).Max() is { } best ? Math.Round(best, 4) : null;
+    }
+
+    /// <summary>Whether the rankings' agreement and the similarity pass the confidence gate (<see cref="Draft.AgreedSimilarity"/>).</summary>
+    public static bool PassesByMeaning(double? agreedSimilarity, double agreedMeaningAt) => agreedSimilarity is { } s && s >= agreedMeaningAt;
 
     /// <summary>
     /// The passages the engine answers from for a case of several questions: the case's own (<paramref name="caseList"/>,
@@ -437,7 +482,7 @@ public sealed partial class GroundedAnswerer
             var usable = found.Where(h => h.Coverage >= settings.MinScore).ToList();
             var confidence = found.Count == 0 ? 0 : found.Max(h => h.Coverage);
             var gate = MeaningFar(found, confidence, "this question")
-                ?? (usable.Count == 0 || confidence < settings.AbstainBelow
+                ?? (usable.Count == 0 || (confidence < settings.AbstainBelow && !PassesByMeaning(AgreedSimilarity(found, _checks.Similarity), settings.AgreedMeaningAt))
                     ? ("low_retrieval_confidence", $"its best passage covers {confidence:0.00} of it; the manifest asks for at least {settings.AbstainBelow:0.00}.")
                     : Conflict(usable, confidence) is { } conflict ? ("conflicting_sources", conflict) : null);
             judged.Add(new PartEvidence(part, usable, confidence, gate));

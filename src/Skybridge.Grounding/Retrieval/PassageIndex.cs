@@ -32,6 +32,12 @@ public sealed record RetrievedPassage(SourceDocument Document, TextSpan Span, fl
     /// retrieval was by words only (no model, or the model failed).
     /// </summary>
     public double? Similarity { get; init; }
+
+    /// <summary>Whether the passage is BM25's first candidate (by words alone it always is for the first passage returned).</summary>
+    public bool FirstByWords { get; init; }
+
+    /// <summary>Whether the passage is the first candidate by meaning; false when retrieval was by words only.</summary>
+    public bool FirstByMeaning { get; init; }
 }
 
 /// <summary>How a search retrieved: <c>fused</c> (words and meaning) or <c>words</c> (BM25 only).</summary>
@@ -552,7 +558,7 @@ public sealed class PassageIndex : IDisposable
 
             if (questionVector is null)
             {
-                return lexical.Take(topK).Select(l => Make(l.DocKey, l.Span, l.Score, null)).ToList();
+                return lexical.Take(topK).Select((l, i) => Make(l.DocKey, l.Span, l.Score, null) with { FirstByWords = i == 0 }).ToList();
             }
 
             // Candidates by meaning: exhaustive cosine (the vectors are unit length, so the dot product), the best kept in
@@ -614,7 +620,11 @@ public sealed class PassageIndex : IDisposable
                 .ThenByDescending(p => bm25.GetValueOrDefault(p.Key))
                 .ThenByDescending(p => similarity.GetValueOrDefault(p.Key))
                 .Take(topK)
-                .Select(p => Make(p.Key.Item1, p.Key.Item2, bm25.GetValueOrDefault(p.Key), similarity.TryGetValue(p.Key, out var sim) ? sim : null))
+                .Select(p => Make(p.Key.Item1, p.Key.Item2, bm25.GetValueOrDefault(p.Key), similarity.TryGetValue(p.Key, out var sim) ? sim : null) with
+                {
+                    FirstByWords = lexical.Count > 0 && p.Key == (lexical[0].DocKey, lexical[0].Span),
+                    FirstByMeaning = semantic.Count > 0 && p.Key == semantic[0],
+                })
                 .ToList();
         }
         finally

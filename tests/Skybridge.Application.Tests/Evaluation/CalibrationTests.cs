@@ -193,18 +193,31 @@ public sealed class CalibrationTests : IDisposable
         index.Upsert(subject.Documents);
         using var engine = AnswerEngines.Create(subject.Manifest.Model);
         var open = new GroundedAnswerer(subject.Manifest with { Retrieval = subject.Manifest.Retrieval with { AbstainBelow = 0 } }, index, engine);
+        var replayed = 0;
         foreach (var threshold in new[] { 0.2, 0.35, 0.5, 0.7 })
         {
             var real = new GroundedAnswerer(subject.Manifest with { Retrieval = subject.Manifest.Retrieval with { AbstainBelow = threshold } }, index, engine);
             foreach (var golden in subject.GoldenSet.Cases)
             {
                 var expected = await real.AnswerAsync(golden.Input, Ct);
-                var applied = Calibration.ApplyThreshold(await open.AnswerAsync(golden.Input, Ct), threshold);
+                var drafted = await open.AnswerAsync(golden.Input, Ct);
+                if (Calibration.ReplaysByAnswerer(drafted))
+                {
+                    // A case of several questions is answered again at each threshold by the sweep itself.
+                    Assert.True(drafted.Questions >= 2, golden.Id);
+                    replayed++;
+                    continue;
+                }
+
+                var applied = Calibration.ApplyThreshold(drafted, threshold);
                 Assert.True(expected.Abstained == applied.Abstained && expected.Reason == applied.Reason && expected.Answer == applied.Answer,
                     $"{golden.Id} at {threshold}: answerer {expected.Reason ?? "answered"}, sweep {applied.Reason ?? "answered"}");
                 Assert.Equal(expected.Citations.Select(c => c.Document), applied.Citations.Select(c => c.Document));
             }
         }
+
+        // The shortcut covers nearly every case; only cases of several questions are answered again.
+        Assert.InRange(replayed, 1, subject.GoldenSet.Cases.Count * 4 / 5);
     }
 
     [Fact]
