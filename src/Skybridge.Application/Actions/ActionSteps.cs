@@ -121,9 +121,9 @@ public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLif
         {
             case Disposition.Deny or Disposition.Halted:
                 detail["code"] = outcome.Disposition == Disposition.Halted ? ActionCodes.Halted : ActionCodes.DeniedByPolicy;
-                return Store(context, ActionStatuses.Denied, detail, null);
+                return ActionResult.Of(ActionAnswers.Of(Store(context, ActionStatuses.Denied, detail, null)));
             case Disposition.RecordProposal:
-                return Store(context, ActionStatuses.Recorded, detail, null);
+                return ActionResult.Of(ActionAnswers.Of(Store(context, ActionStatuses.Recorded, detail, null)));
             case Disposition.AwaitApproval:
                 var approval = ApprovalRules.Open(context.NewApprovalId, context.Call!, decision.Authority, outcome.Approvers,
                     Requesters(context), context.Now, approvalLifetime);
@@ -142,7 +142,8 @@ public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLif
     private static IReadOnlyList<string> Requesters(ActionContext context) =>
         [.. context.Proposal.Actors.Where(a => a.Kind == "human").Select(a => a.Id)];
 
-    private static ActionResult Store(ActionContext context, string status, JsonObject detail, string? approvalId)
+    /// <summary>Adds the action's row; the steps that go on answer later, so no answer is built here.</summary>
+    private static StoredAction Store(ActionContext context, string status, JsonObject detail, string? approvalId)
     {
         var p = context.Proposal;
         var stored = new StoredAction
@@ -163,8 +164,10 @@ public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLif
             CreatedAt = context.Now,
             UpdatedAt = context.Now,
         };
+        context.Detail = detail;
+        context.DetailText = stored.Detail;
         context.Rows.Add(new ActionRecordedRow(stored));
-        return ActionResult.Of(ActionAnswers.Of(stored));
+        return stored;
     }
 }
 
@@ -190,7 +193,11 @@ public sealed class RecordStep(Ledger.ILedger ledger, string? nodeId = null) : A
         var index = context.Rows.FindLastIndex(r => r is ActionRecordedRow);
         if (nodeId is not null && index >= 0 && context.Rows[index] is ActionRecordedRow { Action.Status: ActionStatuses.Approved } allowed)
         {
-            context.Claimed = allowed.Action with { Status = ActionStatuses.Executing, Detail = ActionExecutor.ClaimDetail(allowed.Action.Detail, nodeId, context.Now) };
+            var claim = context.DetailOf(allowed.Action.Detail) is { } detail
+                ? ActionExecutor.ClaimDetail(detail, nodeId, context.Now)
+                : ActionExecutor.ClaimDetail(allowed.Action.Detail, nodeId, context.Now);
+            context.DetailText = claim;
+            context.Claimed = allowed.Action with { Status = ActionStatuses.Executing, Detail = claim };
             context.Rows[index] = new ActionRecordedRow(context.Claimed);
         }
 
@@ -211,9 +218,14 @@ public sealed class ExecuteStep(ActionExecutor executor, bool answerFirst = fals
     public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var action = context.Claimed is { } claimed
-            ? await executor.RunClaimedAsync(claimed, cancellationToken, answerFirst).ConfigureAwait(false)
-            : await executor.ExecuteAsync(context.ActionId, cancellationToken).ConfigureAwait(false);
+        if (context.Claimed is { } claimed)
+        {
+            // The detail object the claim was written from takes the result too, and answers: no text parsed again.
+            var (ran, detail) = await executor.RunClaimedAsync(claimed, context.DetailOf(claimed.Detail), cancellationToken, answerFirst).ConfigureAwait(false);
+            return ActionResult.Of(detail is null ? ActionAnswers.Of(ran) : ActionAnswers.Of(ran, detail));
+        }
+
+        var action = await executor.ExecuteAsync(context.ActionId, cancellationToken).ConfigureAwait(false);
         // Under load the outbox may have claimed it first: the caller waits a little for the answer, then gets the
         // current state to poll (GET /api/actions/ID?wait=).
         for (var i = 0; i < 100 && action!.Status == ActionStatuses.Executing; i++)
@@ -270,6 +282,10 @@ internal static class ActionAnswers
 {
     public static ActionAnswer Of(StoredAction action) =>
         new(action.Id, action.Status, action.Detail is null ? [] : JsonNode.Parse(action.Detail)!.AsObject(), action.ApprovalId, action.CallDigest);
+
+    /// <summary>The answer of an action whose detail was just written from <paramref name="detail"/> (its parsed form).</summary>
+    public static ActionAnswer Of(StoredAction action, JsonObject detail) =>
+        new(action.Id, action.Status, detail, action.ApprovalId, action.CallDigest);
 
     public static JsonObject Explanation(PolicyExplanation explanation, EffectiveOutcome outcome) => new()
     {
