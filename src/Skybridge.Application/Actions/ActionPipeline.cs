@@ -69,6 +69,12 @@ public sealed class ActionContext
     /// <summary>The parameters, once they fit the schema.</summary>
     public JsonObject? Parameters { get; internal set; }
 
+    /// <summary>
+    /// The canonical JSON of <see cref="Parameters"/>, computed once: the stored action, the proposal's event and the
+    /// call digest all take it.
+    /// </summary>
+    internal string? CanonicalParameters { get; set; }
+
     /// <summary>The exact call an approval would be bound to.</summary>
     public ActionCall? Call { get; internal set; }
 

@@ -93,7 +93,8 @@ public sealed class SchemaStep(IActiveManifests manifests, PolicyCache policies)
             PolicyHash = context.Policy.Hash,
             ManifestVersion = active.Version,
         };
-        context.CallDigest = CallDigest.Compute(context.Call);
+        context.CanonicalParameters = CanonicalJson.ToCanonicalString(context.Parameters);
+        context.CallDigest = CallDigest.Compute(context.Call, context.CanonicalParameters);
         context.Trail.Add(ActionEvents.Proposed(context, []));
         return await NextAsync(context, cancellationToken).ConfigureAwait(false);
     }
@@ -153,7 +154,7 @@ public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLif
             ManifestVersion = context.Active!.Version,
             CaseId = p.CaseId,
             Action = p.Action,
-            Parameters = CanonicalJson.ToCanonicalString(context.Parameters),
+            Parameters = context.CanonicalParameters ?? CanonicalJson.ToCanonicalString(context.Parameters),
             CallDigest = context.CallDigest,
             Requester = p.Requester,
             RequesterKey = p.RequesterKey,
@@ -340,7 +341,8 @@ internal static class ActionEvents
             Outcome = problems.Count == 0 ? "proposed" : "invalid",
             InputHashes = new Dictionary<string, string>
             {
-                ["parameters"] = TextDigest.Sha256(CanonicalJson.ToCanonicalString(p.Parameters)),
+                // The parameters as checked are a copy of the proposal's: the same canonical text.
+                ["parameters"] = TextDigest.Sha256(context.CanonicalParameters ?? CanonicalJson.ToCanonicalString(p.Parameters)),
                 ["idempotency_key"] = TextDigest.Sha256(p.IdempotencyKey),
             },
             Content = new JsonObject
