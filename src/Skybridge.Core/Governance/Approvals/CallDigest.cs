@@ -72,7 +72,7 @@ public static class CallDigest
         // Written in RFC 8785 form directly (members in UTF-16 order: action, agent, agent_jkt, case, manifest_version,
         // parameters, policy, v, workflow) rather than through a JSON tree with a copy of the parameters; tests check it
         // equals the general canonicaliser's output.
-        var json = new StringBuilder(256 + canonicalParameters.Length);
+        var json = new StringBuilder(512 + canonicalParameters.Length);
         json.Append("{\"action\":");
         CanonicalJson.WriteString(json, call.Action);
         json.Append(",\"agent\":");
