@@ -56,18 +56,19 @@ public sealed partial class ActionExecutor
 
     /// <summary>An action's detail once <paramref name="nodeId"/> has claimed it: the explanation, and who claimed it when.</summary>
     internal static string ClaimDetail(string? detail, string nodeId, DateTimeOffset at) =>
-        Merge(detail, ClaimMembers(nodeId, at));
+        ClaimDetail(detail is not null && JsonNode.Parse(detail) is JsonObject before ? before : [], nodeId, at);
 
     /// <summary>
     /// <see cref="ClaimDetail(string?, string, DateTimeOffset)"/> of the detail <paramref name="detail"/> is the parsed
     /// form of, added to it in place: the proposal path holds the object it serialised the detail from, so nothing is
     /// parsed again (the text is the same, as parsing it and laying the same members over it gives the same object).
     /// </summary>
-    internal static string ClaimDetail(JsonObject detail, string nodeId, DateTimeOffset at) =>
-        Lay(detail, ClaimMembers(nodeId, at));
-
-    private static JsonObject ClaimMembers(string nodeId, DateTimeOffset at) =>
-        new() { ["claimed_by"] = nodeId, ["claimed"] = LedgerEventFormat.FormatTime(at) };
+    internal static string ClaimDetail(JsonObject detail, string nodeId, DateTimeOffset at)
+    {
+        detail["claimed_by"] = nodeId;
+        detail["claimed"] = LedgerEventFormat.FormatTime(at);
+        return detail.ToJsonString();
+    }
 
     /// <summary>How many times an approved call is sent before a passing refusal counts as its failure.</summary>
     public const int MaxDeliveryAttempts = 5;
@@ -89,18 +90,15 @@ public sealed partial class ActionExecutor
         detail is not null && JsonNode.Parse(detail) is JsonObject o && o["delivery_attempts"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 0;
 
     /// <summary>The stored detail (the policy explanation) with <paramref name="more"/> laid over it, as JSON.</summary>
-    private static string Merge(string? detail, JsonObject more) =>
-        Lay(detail is not null && JsonNode.Parse(detail) is JsonObject before ? before : [], more);
-
-    /// <summary>Lays <paramref name="more"/> over <paramref name="detail"/> (changing it) and returns it as JSON.</summary>
-    private static string Lay(JsonObject detail, JsonObject more)
+    private static string Merge(string? detail, JsonObject more)
     {
+        var merged = detail is not null && JsonNode.Parse(detail) is JsonObject before ? before : [];
         foreach (var (key, value) in more)
         {
-            detail[key] = value?.DeepClone();
+            merged[key] = value?.DeepClone();
         }
 
-        return detail.ToJsonString();
+        return merged.ToJsonString();
     }
 
     /// <summary>The action as it stands, once a result of it this node is still writing is written.</summary>
@@ -248,18 +246,17 @@ public sealed partial class ActionExecutor
         }
 
         // The policy explanation stays beside the system's answer: why it ran, and what it did.
-        var outcome = new JsonObject
-        {
-            ["outcome"] = executed ? "executed" : "failed",
-            ["status_code"] = result.StatusCode,
-            ["reference"] = result.Reference,
-            ["error"] = result.ErrorCode,
-            ["message"] = result.Message,
-            ["known_not_executed"] = result.KnownNotExecuted,
-            ["attempts"] = result.Attempts,
-            ["result"] = result.Body is { } body ? JsonNode.Parse(body.GetRawText()) : null,
-        };
-        var written = detail is not null ? Lay(detail, outcome) : Merge(action.Detail, outcome);
+        // Laid member by member over the detail (as Merge lays an object's members), without an object of its own to copy.
+        var target = detail ?? (action.Detail is not null && JsonNode.Parse(action.Detail) is JsonObject before ? before : []);
+        target["outcome"] = executed ? "executed" : "failed";
+        target["status_code"] = result.StatusCode;
+        target["reference"] = result.Reference;
+        target["error"] = result.ErrorCode;
+        target["message"] = result.Message;
+        target["known_not_executed"] = result.KnownNotExecuted;
+        target["attempts"] = result.Attempts;
+        target["result"] = result.Body is { } body ? JsonNode.Parse(body.GetRawText()) : null;
+        var written = target.ToJsonString();
         var now = _time.GetUtcNow();
         var write = _ledger.AppendAsync([new LedgerEntry
         {

@@ -291,9 +291,9 @@ internal static class ActionAnswers
     public static JsonObject Explanation(PolicyExplanation explanation, EffectiveOutcome outcome) => new()
     {
         ["decision"] = Outcome(explanation.Outcome),
-        ["disposition"] = outcome.Disposition.ToString().ToLowerInvariant(),
+        ["disposition"] = LowerNames<Disposition>.Of(outcome.Disposition),
         ["summary"] = explanation.Summary,
-        ["rules"] = new JsonArray([.. explanation.Rules.Select(r => (JsonNode)new JsonObject { ["id"] = r.Id, ["effect"] = r.Effect.ToString().ToLowerInvariant(), ["text"] = r.Text })]),
+        ["rules"] = new JsonArray([.. explanation.Rules.Select(r => (JsonNode)new JsonObject { ["id"] = r.Id, ["effect"] = LowerNames<PolicyEffect>.Of(r.Effect), ["text"] = r.Text })]),
         ["would_allow"] = new JsonArray([.. explanation.WouldAllow.Select(w => (JsonNode)w)]),
         ["authority"] = new JsonArray([.. explanation.Authority.Select(a => (JsonNode)a.ToString())]),
         ["approvers"] = outcome.Approvers,
@@ -396,7 +396,7 @@ internal static class ActionEvents
         Content = new JsonObject
         {
             ["reason"] = decision.Reason.ToString(),
-            ["disposition"] = outcome.Disposition.ToString().ToLowerInvariant(),
+            ["disposition"] = LowerNames<Disposition>.Of(outcome.Disposition),
             ["ladder"] = outcome.Reason.ToString(),
             ["approvers"] = outcome.Approvers,
             ["call_digest"] = context.CallDigest,
@@ -426,4 +426,13 @@ internal static class ActionEvents
             ["expires"] = LedgerEventFormat.FormatTime(approval.ExpiresAt),
         },
     };
+}
+
+/// <summary>An enum's names in lower case, made once (every decision writes some into its detail and its event).</summary>
+internal static class LowerNames<T>
+    where T : struct, Enum
+{
+    private static readonly Dictionary<T, string> Names = Enum.GetValues<T>().Distinct().ToDictionary(v => v, v => v.ToString().ToLowerInvariant());
+
+    public static string Of(T value) => Names.TryGetValue(value, out var name) ? name : value.ToString().ToLowerInvariant();
 }
