@@ -20,7 +20,7 @@ namespace Skybridge.Application.Actions;
 /// </summary>
 /// <remarks>
 /// The claim is durable before the system is called, so nothing runs that the ledger does not show. The result may be
-/// written after the caller is answered (<see cref="RunClaimedAsync"/> with <c>answerFirst</c>): it is queued on the
+/// written after the caller is answered (<see cref="RunClaimedAsync(StoredAction, CancellationToken, bool)"/> with <c>answerFirst</c>): it is queued on the
 /// ledger before the answer leaves, in order, so anything the caller does next is recorded after it; reads on this node
 /// wait for it (<see cref="GetAsync"/>, <see cref="ILedger.FlushAsync"/>); and if the node dies before it is on disk,
 /// the claim goes stale and the outbox sends the call again with the same key, so the system answers it once more
@@ -56,7 +56,19 @@ public sealed partial class ActionExecutor
 
     /// <summary>An action's detail once <paramref name="nodeId"/> has claimed it: the explanation, and who claimed it when.</summary>
     internal static string ClaimDetail(string? detail, string nodeId, DateTimeOffset at) =>
-        Merge(detail, new JsonObject { ["claimed_by"] = nodeId, ["claimed"] = LedgerEventFormat.FormatTime(at) });
+        ClaimDetail(detail is not null && JsonNode.Parse(detail) is JsonObject before ? before : [], nodeId, at);
+
+    /// <summary>
+    /// <see cref="ClaimDetail(string?, string, DateTimeOffset)"/> of the detail <paramref name="detail"/> is the parsed
+    /// form of, added to it in place: the proposal path holds the object it serialised the detail from, so nothing is
+    /// parsed again (the text is the same, as parsing it and laying the same members over it gives the same object).
+    /// </summary>
+    internal static string ClaimDetail(JsonObject detail, string nodeId, DateTimeOffset at)
+    {
+        detail["claimed_by"] = nodeId;
+        detail["claimed"] = LedgerEventFormat.FormatTime(at);
+        return detail.ToJsonString();
+    }
 
     /// <summary>How many times an approved call is sent before a passing refusal counts as its failure.</summary>
     public const int MaxDeliveryAttempts = 5;
@@ -150,7 +162,17 @@ public sealed partial class ActionExecutor
     /// Return the result once its write is queued on the ledger, without waiting for it to be on disk (the caller's
     /// answer then costs one durable write, the claim's, instead of two). Only a call whose claim is already durable.
     /// </param>
-    internal async Task<StoredAction?> RunClaimedAsync(StoredAction action, CancellationToken cancellationToken, bool answerFirst = false)
+    internal async Task<StoredAction?> RunClaimedAsync(StoredAction action, CancellationToken cancellationToken, bool answerFirst = false) =>
+        (await RunClaimedAsync(action, null, cancellationToken, answerFirst).ConfigureAwait(false)).Action;
+
+    /// <summary>
+    /// <see cref="RunClaimedAsync(StoredAction, CancellationToken, bool)"/> for a caller that holds the claimed action's
+    /// detail as an object already (<paramref name="detail"/>, whose JSON is <c>action.Detail</c>): the result is laid
+    /// over it instead of over the text parsed again. Returns the action as it stands after, and the object its detail
+    /// was written from (null when it was parsed from the text).
+    /// </summary>
+    internal async Task<(StoredAction Action, JsonObject? Detail)> RunClaimedAsync(StoredAction action, JsonObject? detail, CancellationToken cancellationToken,
+        bool answerFirst)
     {
         var active = await _manifests.GetAsync(action.WorkflowId, cancellationToken).ConfigureAwait(false);
         var definition = active?.Manifest.FindAction(action.Action);
@@ -215,7 +237,7 @@ public sealed partial class ActionExecutor
                         ["node"] = _nodeId,
                     },
                 }], [new ActionTransitionRow(action.Id, ActionStatuses.Executing, ActionStatuses.Approved, deferred, at)], CancellationToken.None).ConfigureAwait(false);
-                return action with { Status = ActionStatuses.Approved, Detail = deferred, UpdatedAt = at };
+                return (action with { Status = ActionStatuses.Approved, Detail = deferred, UpdatedAt = at }, null);
             }
             catch (StoreConflictException)
             {
@@ -224,17 +246,17 @@ public sealed partial class ActionExecutor
         }
 
         // The policy explanation stays beside the system's answer: why it ran, and what it did.
-        var detail = Merge(action.Detail, new JsonObject
-        {
-            ["outcome"] = executed ? "executed" : "failed",
-            ["status_code"] = result.StatusCode,
-            ["reference"] = result.Reference,
-            ["error"] = result.ErrorCode,
-            ["message"] = result.Message,
-            ["known_not_executed"] = result.KnownNotExecuted,
-            ["attempts"] = result.Attempts,
-            ["result"] = result.Body is { } body ? JsonNode.Parse(body.GetRawText()) : null,
-        });
+        // Laid member by member over the detail (as Merge lays an object's members), without an object of its own to copy.
+        var target = detail ?? (action.Detail is not null && JsonNode.Parse(action.Detail) is JsonObject before ? before : []);
+        target["outcome"] = executed ? "executed" : "failed";
+        target["status_code"] = result.StatusCode;
+        target["reference"] = result.Reference;
+        target["error"] = result.ErrorCode;
+        target["message"] = result.Message;
+        target["known_not_executed"] = result.KnownNotExecuted;
+        target["attempts"] = result.Attempts;
+        target["result"] = result.Body is { } body ? JsonNode.Parse(body.GetRawText()) : null;
+        var written = target.ToJsonString();
         var now = _time.GetUtcNow();
         var write = _ledger.AppendAsync([new LedgerEntry
         {
@@ -255,7 +277,7 @@ public sealed partial class ActionExecutor
                 ["attempts"] = result.Attempts,
                 ["node"] = _nodeId,
             },
-        }], [new ActionTransitionRow(action.Id, ActionStatuses.Executing, executed ? ActionStatuses.Executed : ActionStatuses.Failed, detail, now)],
+        }], [new ActionTransitionRow(action.Id, ActionStatuses.Executing, executed ? ActionStatuses.Executed : ActionStatuses.Failed, written, now)],
             CancellationToken.None);
         if (answerFirst)
         {
@@ -269,7 +291,7 @@ public sealed partial class ActionExecutor
         }
 
         // The transition wrote exactly these fields (a compare-and-set from executing): no read back on the hot path.
-        return action with { Status = executed ? ActionStatuses.Executed : ActionStatuses.Failed, Detail = detail, UpdatedAt = now };
+        return (action with { Status = executed ? ActionStatuses.Executed : ActionStatuses.Failed, Detail = written, UpdatedAt = now }, detail);
     }
 
     private async Task ForgetWhenWrittenAsync(string actionId, Task write)

@@ -36,6 +36,18 @@ public sealed class ActionContext
     /// <summary>The action as written already claimed by this node (allowed at once), for the execute step.</summary>
     internal StoredAction? Claimed { get; set; }
 
+    /// <summary>
+    /// The detail object the recorded action's detail was last written from (<see cref="DetailText"/> is its JSON): the
+    /// steps after policy add the claim and the result to it instead of parsing the text again.
+    /// </summary>
+    internal JsonObject? Detail { get; set; }
+
+    /// <summary>The JSON <see cref="Detail"/> was written to; an action whose detail is other text was changed since.</summary>
+    internal string? DetailText { get; set; }
+
+    /// <summary><see cref="Detail"/> when <paramref name="text"/> is what it was written to, else null.</summary>
+    internal JsonObject? DetailOf(string? text) => Detail is not null && text is not null && ReferenceEquals(text, DetailText) ? Detail : null;
+
     /// <summary>What the agent asked.</summary>
     public ActionProposal Proposal { get; }
 
@@ -56,6 +68,12 @@ public sealed class ActionContext
 
     /// <summary>The parameters, once they fit the schema.</summary>
     public JsonObject? Parameters { get; internal set; }
+
+    /// <summary>
+    /// The canonical JSON of <see cref="Parameters"/>, computed once: the stored action, the proposal's event and the
+    /// call digest all take it.
+    /// </summary>
+    internal string? CanonicalParameters { get; set; }
 
     /// <summary>The exact call an approval would be bound to.</summary>
     public ActionCall? Call { get; internal set; }

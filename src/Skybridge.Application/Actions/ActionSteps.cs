@@ -93,7 +93,8 @@ public sealed class SchemaStep(IActiveManifests manifests, PolicyCache policies)
             PolicyHash = context.Policy.Hash,
             ManifestVersion = active.Version,
         };
-        context.CallDigest = CallDigest.Compute(context.Call);
+        context.CanonicalParameters = CanonicalJson.ToCanonicalString(context.Parameters);
+        context.CallDigest = CallDigest.Compute(context.Call, context.CanonicalParameters);
         context.Trail.Add(ActionEvents.Proposed(context, []));
         return await NextAsync(context, cancellationToken).ConfigureAwait(false);
     }
@@ -121,9 +122,9 @@ public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLif
         {
             case Disposition.Deny or Disposition.Halted:
                 detail["code"] = outcome.Disposition == Disposition.Halted ? ActionCodes.Halted : ActionCodes.DeniedByPolicy;
-                return Store(context, ActionStatuses.Denied, detail, null);
+                return ActionResult.Of(ActionAnswers.Of(Store(context, ActionStatuses.Denied, detail, null)));
             case Disposition.RecordProposal:
-                return Store(context, ActionStatuses.Recorded, detail, null);
+                return ActionResult.Of(ActionAnswers.Of(Store(context, ActionStatuses.Recorded, detail, null)));
             case Disposition.AwaitApproval:
                 var approval = ApprovalRules.Open(context.NewApprovalId, context.Call!, decision.Authority, outcome.Approvers,
                     Requesters(context), context.Now, approvalLifetime);
@@ -142,7 +143,8 @@ public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLif
     private static IReadOnlyList<string> Requesters(ActionContext context) =>
         [.. context.Proposal.Actors.Where(a => a.Kind == "human").Select(a => a.Id)];
 
-    private static ActionResult Store(ActionContext context, string status, JsonObject detail, string? approvalId)
+    /// <summary>Adds the action's row; the steps that go on answer later, so no answer is built here.</summary>
+    private static StoredAction Store(ActionContext context, string status, JsonObject detail, string? approvalId)
     {
         var p = context.Proposal;
         var stored = new StoredAction
@@ -152,7 +154,7 @@ public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLif
             ManifestVersion = context.Active!.Version,
             CaseId = p.CaseId,
             Action = p.Action,
-            Parameters = CanonicalJson.ToCanonicalString(context.Parameters),
+            Parameters = context.CanonicalParameters ?? CanonicalJson.ToCanonicalString(context.Parameters),
             CallDigest = context.CallDigest,
             Requester = p.Requester,
             RequesterKey = p.RequesterKey,
@@ -163,8 +165,10 @@ public sealed class PolicyStep(Func<string, bool> isHalted, TimeSpan approvalLif
             CreatedAt = context.Now,
             UpdatedAt = context.Now,
         };
+        context.Detail = detail;
+        context.DetailText = stored.Detail;
         context.Rows.Add(new ActionRecordedRow(stored));
-        return ActionResult.Of(ActionAnswers.Of(stored));
+        return stored;
     }
 }
 
@@ -190,7 +194,11 @@ public sealed class RecordStep(Ledger.ILedger ledger, string? nodeId = null) : A
         var index = context.Rows.FindLastIndex(r => r is ActionRecordedRow);
         if (nodeId is not null && index >= 0 && context.Rows[index] is ActionRecordedRow { Action.Status: ActionStatuses.Approved } allowed)
         {
-            context.Claimed = allowed.Action with { Status = ActionStatuses.Executing, Detail = ActionExecutor.ClaimDetail(allowed.Action.Detail, nodeId, context.Now) };
+            var claim = context.DetailOf(allowed.Action.Detail) is { } detail
+                ? ActionExecutor.ClaimDetail(detail, nodeId, context.Now)
+                : ActionExecutor.ClaimDetail(allowed.Action.Detail, nodeId, context.Now);
+            context.DetailText = claim;
+            context.Claimed = allowed.Action with { Status = ActionStatuses.Executing, Detail = claim };
             context.Rows[index] = new ActionRecordedRow(context.Claimed);
         }
 
@@ -211,9 +219,14 @@ public sealed class ExecuteStep(ActionExecutor executor, bool answerFirst = fals
     public override async Task<ActionResult> HandleAsync(ActionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var action = context.Claimed is { } claimed
-            ? await executor.RunClaimedAsync(claimed, cancellationToken, answerFirst).ConfigureAwait(false)
-            : await executor.ExecuteAsync(context.ActionId, cancellationToken).ConfigureAwait(false);
+        if (context.Claimed is { } claimed)
+        {
+            // The detail object the claim was written from takes the result too, and answers: no text parsed again.
+            var (ran, detail) = await executor.RunClaimedAsync(claimed, context.DetailOf(claimed.Detail), cancellationToken, answerFirst).ConfigureAwait(false);
+            return ActionResult.Of(detail is null ? ActionAnswers.Of(ran) : ActionAnswers.Of(ran, detail));
+        }
+
+        var action = await executor.ExecuteAsync(context.ActionId, cancellationToken).ConfigureAwait(false);
         // Under load the outbox may have claimed it first: the caller waits a little for the answer, then gets the
         // current state to poll (GET /api/actions/ID?wait=).
         for (var i = 0; i < 100 && action!.Status == ActionStatuses.Executing; i++)
@@ -271,12 +284,16 @@ internal static class ActionAnswers
     public static ActionAnswer Of(StoredAction action) =>
         new(action.Id, action.Status, action.Detail is null ? [] : JsonNode.Parse(action.Detail)!.AsObject(), action.ApprovalId, action.CallDigest);
 
+    /// <summary>The answer of an action whose detail was just written from <paramref name="detail"/> (its parsed form).</summary>
+    public static ActionAnswer Of(StoredAction action, JsonObject detail) =>
+        new(action.Id, action.Status, detail, action.ApprovalId, action.CallDigest);
+
     public static JsonObject Explanation(PolicyExplanation explanation, EffectiveOutcome outcome) => new()
     {
         ["decision"] = Outcome(explanation.Outcome),
-        ["disposition"] = outcome.Disposition.ToString().ToLowerInvariant(),
+        ["disposition"] = LowerNames<Disposition>.Of(outcome.Disposition),
         ["summary"] = explanation.Summary,
-        ["rules"] = new JsonArray([.. explanation.Rules.Select(r => (JsonNode)new JsonObject { ["id"] = r.Id, ["effect"] = r.Effect.ToString().ToLowerInvariant(), ["text"] = r.Text })]),
+        ["rules"] = new JsonArray([.. explanation.Rules.Select(r => (JsonNode)new JsonObject { ["id"] = r.Id, ["effect"] = LowerNames<PolicyEffect>.Of(r.Effect), ["text"] = r.Text })]),
         ["would_allow"] = new JsonArray([.. explanation.WouldAllow.Select(w => (JsonNode)w)]),
         ["authority"] = new JsonArray([.. explanation.Authority.Select(a => (JsonNode)a.ToString())]),
         ["approvers"] = outcome.Approvers,
@@ -324,7 +341,8 @@ internal static class ActionEvents
             Outcome = problems.Count == 0 ? "proposed" : "invalid",
             InputHashes = new Dictionary<string, string>
             {
-                ["parameters"] = TextDigest.Sha256(CanonicalJson.ToCanonicalString(p.Parameters)),
+                // The parameters as checked are a copy of the proposal's: the same canonical text.
+                ["parameters"] = TextDigest.Sha256(context.CanonicalParameters ?? CanonicalJson.ToCanonicalString(p.Parameters)),
                 ["idempotency_key"] = TextDigest.Sha256(p.IdempotencyKey),
             },
             Content = new JsonObject
@@ -378,7 +396,7 @@ internal static class ActionEvents
         Content = new JsonObject
         {
             ["reason"] = decision.Reason.ToString(),
-            ["disposition"] = outcome.Disposition.ToString().ToLowerInvariant(),
+            ["disposition"] = LowerNames<Disposition>.Of(outcome.Disposition),
             ["ladder"] = outcome.Reason.ToString(),
             ["approvers"] = outcome.Approvers,
             ["call_digest"] = context.CallDigest,
@@ -408,4 +426,13 @@ internal static class ActionEvents
             ["expires"] = LedgerEventFormat.FormatTime(approval.ExpiresAt),
         },
     };
+}
+
+/// <summary>An enum's names in lower case, made once (every decision writes some into its detail and its event).</summary>
+internal static class LowerNames<T>
+    where T : struct, Enum
+{
+    private static readonly Dictionary<T, string> Names = Enum.GetValues<T>().Distinct().ToDictionary(v => v, v => v.ToString().ToLowerInvariant());
+
+    public static string Of(T value) => Names.TryGetValue(value, out var name) ? name : value.ToString().ToLowerInvariant();
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -129,22 +130,38 @@ public static class CanonicalJson
     private static void WriteObject(StringBuilder output, JsonObject obj)
     {
         // §3.2.3: sort by the UTF-16 code units of the names; ordinal comparison of .NET strings is exactly that.
-        var members = obj.ToList();
-        members.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-        output.Append('{');
-        for (var i = 0; i < members.Count; i++)
+        // Sorted in a pooled array: this runs for every object of every ledger event's content.
+        var rented = ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Rent(obj.Count);
+        var members = rented.AsSpan(0, obj.Count);
+        try
         {
-            if (i > 0)
+            var n = 0;
+            foreach (var member in obj)
             {
-                output.Append(',');
+                members[n++] = member;
             }
 
-            WriteString(output, members[i].Key);
-            output.Append(':');
-            Write(output, members[i].Value);
-        }
+            members.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            output.Append('{');
+            for (var i = 0; i < members.Length; i++)
+            {
+                if (i > 0)
+                {
+                    output.Append(',');
+                }
 
-        output.Append('}');
+                WriteString(output, members[i].Key);
+                output.Append(':');
+                Write(output, members[i].Value);
+            }
+
+            output.Append('}');
+        }
+        finally
+        {
+            members.Clear();
+            ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Return(rented);
+        }
     }
 
     private static void WriteValue(StringBuilder output, JsonValue value)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Skybridge.Core.Governance.Approvals;
+using Skybridge.Core.Ledger;
 
 namespace Skybridge.Core.Tests.Governance;
 
@@ -49,5 +50,40 @@ public sealed class CallDigestTests
         _ = CallDigest.Compute(call);
 
         Assert.Null(call.Parameters.Parent);
+    }
+
+    public static TheoryData<string, string> Awkward => new()
+    {
+        { "re\"fund\\", "case \u0001\n\u2028é😀" },
+        { "a", "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Awkward))]
+    public void CanonicalForm_EqualsTheGeneralCanonicaliser_ForAnyCall(string action, string caseId)
+    {
+        var call = ApprovalRulesTests.Call() with
+        {
+            Action = action,
+            CaseId = caseId,
+            AgentClientId = "agent <&>",
+            ManifestVersion = -12,
+            Parameters = new JsonObject { ["z"] = new JsonArray(1.5, "x\ty", null), ["amount"] = 1e21, ["nested"] = new JsonObject { ["b"] = true, ["a"] = "é" } },
+        };
+        var general = CanonicalJson.ToCanonicalString(new JsonObject
+        {
+            ["v"] = CallDigest.FormatVersion,
+            ["workflow"] = call.WorkflowId,
+            ["action"] = call.Action,
+            ["parameters"] = call.Parameters.DeepClone(),
+            ["case"] = call.CaseId,
+            ["agent"] = call.AgentClientId,
+            ["agent_jkt"] = call.AgentKeyThumbprint,
+            ["policy"] = call.PolicyHash,
+            ["manifest_version"] = call.ManifestVersion,
+        });
+
+        Assert.Equal(general, CallDigest.CanonicalForm(call));
+        Assert.Equal(CallDigest.Compute(call), CallDigest.Compute(call, CanonicalJson.ToCanonicalString(call.Parameters)));
     }
 }

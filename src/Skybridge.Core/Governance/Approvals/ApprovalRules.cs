@@ -79,7 +79,7 @@ public sealed record Approval
     /// <summary>The call awaiting approval, exactly as it will execute.</summary>
     public required ActionCall Call { get; init; }
 
-    /// <summary><see cref="Approvals.CallDigest.Compute"/> of <see cref="Call"/>, fixed when the approval was opened.</summary>
+    /// <summary><see cref="Approvals.CallDigest.Compute(ActionCall)"/> of <see cref="Call"/>, fixed when the approval was opened.</summary>
     public required string CallDigest { get; init; }
 
     /// <summary>Who may decide: the manifest's <c>authorities.approve</c> for the action.</summary>

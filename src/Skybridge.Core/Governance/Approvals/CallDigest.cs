@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 using Skybridge.Core.Ledger;
 
@@ -18,7 +19,7 @@ public sealed record ActionCall
     /// <summary>The action's name.</summary>
     public required string Action { get; init; }
 
-    /// <summary>The parameters as proposed (a JSON object). Never mutated; the digest canonicalizes a copy.</summary>
+    /// <summary>The parameters as proposed (a JSON object). Never mutated; the digest only reads it.</summary>
     public required JsonObject Parameters { get; init; }
 
     /// <summary>The case the call is for.</summary>
@@ -55,23 +56,46 @@ public static class CallDigest
     public static string CanonicalForm(ActionCall call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var form = new JsonObject
-        {
-            ["v"] = FormatVersion,
-            ["workflow"] = call.WorkflowId,
-            ["action"] = call.Action,
-            ["parameters"] = call.Parameters.DeepClone(),
-            ["case"] = call.CaseId,
-            ["agent"] = call.AgentClientId,
-            ["agent_jkt"] = call.AgentKeyThumbprint,
-            ["policy"] = call.PolicyHash,
-            ["manifest_version"] = call.ManifestVersion,
-        };
-        return CanonicalJson.ToCanonicalString(form);
+        return CanonicalForm(call, CanonicalJson.ToCanonicalString(call.Parameters));
     }
 
-    /// <summary>Lower-case hex SHA-256 of <see cref="CanonicalForm"/>'s UTF-8 bytes.</summary>
+    /// <summary>
+    /// <see cref="CanonicalForm(ActionCall)"/> with the parameters' canonical JSON given: the action path computes it
+    /// once for the stored action and the proposal's event, and the digest reuses it.
+    /// </summary>
+    /// <param name="call">The call.</param>
+    /// <param name="canonicalParameters"><see cref="CanonicalJson.ToCanonicalString"/> of <c>call.Parameters</c>.</param>
+    public static string CanonicalForm(ActionCall call, string canonicalParameters)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(canonicalParameters);
+        // Written in RFC 8785 form directly (members in UTF-16 order: action, agent, agent_jkt, case, manifest_version,
+        // parameters, policy, v, workflow) rather than through a JSON tree with a copy of the parameters; tests check it
+        // equals the general canonicaliser's output.
+        var json = new StringBuilder(512 + canonicalParameters.Length);
+        json.Append("{\"action\":");
+        CanonicalJson.WriteString(json, call.Action);
+        json.Append(",\"agent\":");
+        CanonicalJson.WriteString(json, call.AgentClientId);
+        json.Append(",\"agent_jkt\":");
+        CanonicalJson.WriteString(json, call.AgentKeyThumbprint);
+        json.Append(",\"case\":");
+        CanonicalJson.WriteString(json, call.CaseId);
+        json.Append(",\"manifest_version\":").Append(call.ManifestVersion.ToString(CultureInfo.InvariantCulture));
+        json.Append(",\"parameters\":").Append(canonicalParameters);
+        json.Append(",\"policy\":");
+        CanonicalJson.WriteString(json, call.PolicyHash);
+        json.Append(",\"v\":").Append(FormatVersion.ToString(CultureInfo.InvariantCulture));
+        json.Append(",\"workflow\":");
+        CanonicalJson.WriteString(json, call.WorkflowId);
+        return json.Append('}').ToString();
+    }
+
+    /// <summary>Lower-case hex SHA-256 of <see cref="CanonicalForm(ActionCall)"/>'s UTF-8 bytes.</summary>
     public static string Compute(ActionCall call) => TextDigest.Sha256(CanonicalForm(call));
+
+    /// <summary><see cref="Compute(ActionCall)"/> with the parameters' canonical JSON given (see <see cref="CanonicalForm(ActionCall, string)"/>).</summary>
+    public static string Compute(ActionCall call, string canonicalParameters) => TextDigest.Sha256(CanonicalForm(call, canonicalParameters));
 
     /// <summary>Compares two digests in constant time (they may come from a person's request).</summary>
     public static bool AreEqual(string? a, string? b) =>

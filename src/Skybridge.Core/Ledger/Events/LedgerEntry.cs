@@ -278,21 +278,37 @@ public static class LedgerEventFormat
 
     private static void Digests(StringBuilder json, IReadOnlyDictionary<string, string> digests)
     {
-        json.Append('{');
-        var first = true;
-        foreach (var name in digests.Keys.Order(StringComparer.Ordinal))
+        // The names sorted in a pooled array (an event has one or two digests; no sorted sequence of its own).
+        var rented = System.Buffers.ArrayPool<KeyValuePair<string, string>>.Shared.Rent(digests.Count);
+        var sorted = rented.AsSpan(0, digests.Count);
+        try
         {
-            if (!first)
+            var n = 0;
+            foreach (var digest in digests)
             {
-                json.Append(',');
+                sorted[n++] = digest;
             }
 
-            first = false;
-            CanonicalJson.WriteString(json, name);
-            json.Append(':');
-            CanonicalJson.WriteString(json, digests[name]);
-        }
+            sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            json.Append('{');
+            for (var i = 0; i < sorted.Length; i++)
+            {
+                if (i > 0)
+                {
+                    json.Append(',');
+                }
 
-        json.Append('}');
+                CanonicalJson.WriteString(json, sorted[i].Key);
+                json.Append(':');
+                CanonicalJson.WriteString(json, sorted[i].Value);
+            }
+
+            json.Append('}');
+        }
+        finally
+        {
+            sorted.Clear();
+            System.Buffers.ArrayPool<KeyValuePair<string, string>>.Shared.Return(rented);
+        }
     }
 }
