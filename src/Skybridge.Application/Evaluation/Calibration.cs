@@ -222,11 +222,20 @@ public static class Calibration
     /// confidence gate, is judged question by question when the gate stops it as a whole, each question on its own
     /// evidence, which the case's draft does not carry. Calibration answers such a case again at each threshold.
     /// </summary>
+    /// <remarks>
+    /// A case of several that abstained as a whole on its evidence (<c>low_retrieval_confidence</c> with no passage over
+    /// <c>min_score</c>, or <c>meaning_far</c>) is replayed too: with the threshold off it abstains because every question
+    /// passed alone, and a higher threshold can stop one of them and answer the other.
+    /// </remarks>
     public static bool ReplaysByAnswerer(Draft open)
     {
         ArgumentNullException.ThrowIfNull(open);
-        return open.Questions >= 2 && !(open.Reason is { } reason && GroundedAnswerer.DecidedBeforeConfidence.Contains(reason));
+        return open.Questions >= 2
+            && !(open.Reason is { } reason && GroundedAnswerer.DecidedBeforeConfidence.Contains(reason) && !JudgedPerQuestion.Contains(reason));
     }
+
+    /// <summary>The evidence gates a case of several questions failing as a whole is judged on again question by question.</summary>
+    private static readonly HashSet<string> JudgedPerQuestion = new(StringComparer.Ordinal) { "low_retrieval_confidence", "meaning_far" };
 
     /// <summary>
     /// The draft the answerer makes with <c>abstain_below = <paramref name="abstainBelow"/></c>, from the draft it made
