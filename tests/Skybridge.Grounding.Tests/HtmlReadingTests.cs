@@ -83,6 +83,20 @@ public sealed class HtmlReadingTests : IDisposable
     }
 
     [Fact]
+    public void ReadSource_KeepsAVersionNoteRepeatedAcrossPages_WhoseNumbersLookLikeADate()
+    {
+        // "3.8.10" has the shape of a dotted date with a two-digit year, but it is a version: the note is each page's own.
+        for (var i = 0; i < 6; i++)
+        {
+            Write($"page{i}.html", Page($"Page {i}", $"<h1>Function {i}</h1><p>Function {i} reads one value from the file.</p><p>New in version 3.{i}.1{i}.</p>"));
+        }
+
+        var docs = Read().Documents.ToDictionary(d => d.Path);
+
+        Assert.Equal("# Function 4\n\nFunction 4 reads one value from the file.\n\nNew in version 3.4.14.", docs["page4.html"].Text);
+    }
+
+    [Fact]
     public void ReadSource_KeepsAPagesMenuLikeText_WhenTheSourceHasTooFewPagesToTell()
     {
         Write("only.html", Page("Only", "<p>The only page.</p>"));

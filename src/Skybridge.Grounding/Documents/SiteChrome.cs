@@ -69,8 +69,11 @@ internal static partial class SiteChrome
         return DateOrTime().IsMatch(text) && Letters().IsMatch(text) ? $"{(int)block.Kind}~{Digits().Replace(text, "#")}" : null;
     }
 
-    /// <summary>A calendar date (2021-10-06, 06/10/2021, 6.10.2021) or a clock time (14:45).</summary>
-    [GeneratedRegex(@"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{1,2}:\d{2}\b", RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// A calendar date (2021-10-06, 06/10/2021, 6/10/21, 6.10.2021) or a clock time (14:45). A dotted date needs its
+    /// four-digit year: "3.8.10" is a version, and "New in version 3.8.10" on many pages of a reference is content.
+    /// </summary>
+    [GeneratedRegex(@"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{1,2}\.\d{1,2}\.\d{4}\b|\b\d{1,2}:\d{2}\b", RegexOptions.CultureInvariant)]
     private static partial Regex DateOrTime();
 
     [GeneratedRegex(@"\p{L}{2}", RegexOptions.CultureInvariant)]
