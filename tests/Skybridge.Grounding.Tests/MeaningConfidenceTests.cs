@@ -99,4 +99,12 @@ public sealed class MeaningConfidenceTests
                 : t.Contains("boots", StringComparison.Ordinal) ? new[] { 0f, 0f, 1f, 0f }
                 : new[] { 0f, 0f, 0f, 1f })];
     }
+
+    [Theory]
+    [InlineData(1.0, 1.0, false)] // 1 turns the rule off, even for a passage identical to the question
+    [InlineData(0.99995, 1.0, false)]
+    [InlineData(0.5, 0.5, true)]
+    [InlineData(0.49, 0.5, false)]
+    public void PassesByMeaning_IsOffAtOne_AndOtherwiseComparesWithTheSetting(double similarity, double setting, bool passes) =>
+        Assert.Equal(passes, GroundedAnswerer.PassesByMeaning(similarity, setting));
 }

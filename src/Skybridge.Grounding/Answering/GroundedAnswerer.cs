@@ -424,7 +424,8 @@ public sealed partial class GroundedAnswerer
     }
 
     /// <summary>Whether the rankings' agreement and the similarity pass the confidence gate (<see cref="Draft.AgreedSimilarity"/>).</summary>
-    public static bool PassesByMeaning(double? agreedSimilarity, double agreedMeaningAt) => agreedSimilarity is { } s && s >= agreedMeaningAt;
+    /// <remarks>At 1 the rule is off, as the manifest says: a similarity rounded to 1.0 (the same text) does not pass it.</remarks>
+    public static bool PassesByMeaning(double? agreedSimilarity, double agreedMeaningAt) => agreedMeaningAt < 1 && agreedSimilarity is { } s && s >= agreedMeaningAt;
 
     /// <summary>
     /// The passages the engine answers from for a case of several questions: the case's own (<paramref name="caseList"/>,
