@@ -127,40 +127,46 @@ public static class CanonicalJson
         }
     }
 
-    private static void WriteObject(StringBuilder output, JsonObject obj)
+    private static void WriteObject(StringBuilder output, JsonObject obj) =>
+        WriteMembers(output, obj, obj.Count, static (o, value) => Write(o, value));
+
+    /// <summary>
+    /// Writes an object of <paramref name="count"/> members in canonical order, each value by
+    /// <paramref name="writeValue"/>: RFC 8785 §3.2.3 sorts by the UTF-16 code units of the names, which ordinal comparison
+    /// of .NET strings is. Sorted in a pooled array: this runs for every object of every ledger event.
+    /// </summary>
+    internal static void WriteMembers<TValue>(StringBuilder output, IEnumerable<KeyValuePair<string, TValue>> members, int count, Action<StringBuilder, TValue> writeValue)
     {
-        // §3.2.3: sort by the UTF-16 code units of the names; ordinal comparison of .NET strings is exactly that.
-        // Sorted in a pooled array: this runs for every object of every ledger event's content.
-        var rented = ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Rent(obj.Count);
-        var members = rented.AsSpan(0, obj.Count);
+        var rented = ArrayPool<KeyValuePair<string, TValue>>.Shared.Rent(count);
+        var sorted = rented.AsSpan(0, count);
         try
         {
             var n = 0;
-            foreach (var member in obj)
+            foreach (var member in members)
             {
-                members[n++] = member;
+                sorted[n++] = member;
             }
 
-            members.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
             output.Append('{');
-            for (var i = 0; i < members.Length; i++)
+            for (var i = 0; i < sorted.Length; i++)
             {
                 if (i > 0)
                 {
                     output.Append(',');
                 }
 
-                WriteString(output, members[i].Key);
+                WriteString(output, sorted[i].Key);
                 output.Append(':');
-                Write(output, members[i].Value);
+                writeValue(output, sorted[i].Value);
             }
 
             output.Append('}');
         }
         finally
         {
-            members.Clear();
-            ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Return(rented);
+            sorted.Clear();
+            ArrayPool<KeyValuePair<string, TValue>>.Shared.Return(rented);
         }
     }
 

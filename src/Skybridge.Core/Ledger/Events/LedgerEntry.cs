@@ -276,39 +276,6 @@ public static class LedgerEventFormat
         json.Append(']');
     }
 
-    private static void Digests(StringBuilder json, IReadOnlyDictionary<string, string> digests)
-    {
-        // The names sorted in a pooled array (an event has one or two digests; no sorted sequence of its own).
-        var rented = System.Buffers.ArrayPool<KeyValuePair<string, string>>.Shared.Rent(digests.Count);
-        var sorted = rented.AsSpan(0, digests.Count);
-        try
-        {
-            var n = 0;
-            foreach (var digest in digests)
-            {
-                sorted[n++] = digest;
-            }
-
-            sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-            json.Append('{');
-            for (var i = 0; i < sorted.Length; i++)
-            {
-                if (i > 0)
-                {
-                    json.Append(',');
-                }
-
-                CanonicalJson.WriteString(json, sorted[i].Key);
-                json.Append(':');
-                CanonicalJson.WriteString(json, sorted[i].Value);
-            }
-
-            json.Append('}');
-        }
-        finally
-        {
-            sorted.Clear();
-            System.Buffers.ArrayPool<KeyValuePair<string, string>>.Shared.Return(rented);
-        }
-    }
+    private static void Digests(StringBuilder json, IReadOnlyDictionary<string, string> digests) =>
+        CanonicalJson.WriteMembers(json, digests, digests.Count, static (o, digest) => CanonicalJson.WriteString(o, digest));
 }
