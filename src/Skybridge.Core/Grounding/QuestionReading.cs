@@ -30,7 +30,8 @@ public static partial class QuestionReading
     /// question word; when none looks like a question the whole text is one part (a complaint asks for help too). A
     /// sentence that announces another matter ("Also, ...", "And while you're at it, ...", "2) ...") starts a new one:
     /// the sentences before it are an ask of their own even without a question ("The cord was snapped on arrival. Also,
-    /// can I swap the bag?" asks two things).
+    /// can I swap the bag?" asks two things), and so does each item of an announced or numbered enumeration ("Two
+    /// problems: A, and B").
     /// </summary>
     public static IReadOnlyList<QuestionPart> Parts(string text)
     {
