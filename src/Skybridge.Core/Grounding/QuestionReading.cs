@@ -30,7 +30,8 @@ public static partial class QuestionReading
     /// question word; when none looks like a question the whole text is one part (a complaint asks for help too). A
     /// sentence that announces another matter ("Also, ...", "And while you're at it, ...", "2) ...") starts a new one:
     /// the sentences before it are an ask of their own even without a question ("The cord was snapped on arrival. Also,
-    /// can I swap the bag?" asks two things).
+    /// can I swap the bag?" asks two things), and so does each item of an announced or numbered enumeration ("Two
+    /// problems: A, and B").
     /// </summary>
     public static IReadOnlyList<QuestionPart> Parts(string text)
     {
@@ -41,30 +42,36 @@ public static partial class QuestionReading
         }
 
         var sentences = SentenceSplitter.Split(text, new TextSpan(0, text.Length)).ToList();
-        var pieces = new List<(TextSpan Piece, int LeadFrom)>();
-        foreach (var (from, to) in Matters(text, sentences))
+        var pieces = new List<(TextSpan Piece, int LeadFrom, bool Item)>();
+        foreach (var (matterFrom, matterTo) in Matters(text, sentences))
         {
-            var questions = sentences.Where(s => s.Start >= from && s.End <= to && IsQuestion(s.Of(text))).ToList();
-            // Only a question is split: a request without one ("tell me what he bought and where it went") is one ask.
-            var split = questions.Count == 0 ? Trimmed(text, from, to) is { } whole ? [whole] : [] : questions.SelectMany(q => SplitSentence(text, q)).ToList();
-            // The statements before a matter's first question are its context ("I bought boots last week. How long...").
-            pieces.AddRange(split.Select((p, i) => (p, i == 0 ? from : p.Start)));
+            foreach (var (from, to, item) in Items(text, matterFrom, matterTo))
+            {
+                // An item of an enumeration can end or start inside a sentence: its sentences are clipped to it.
+                var questions = sentences.Where(s => s.End > from && s.Start < to)
+                    .Select(s => new TextSpan(Math.Max(s.Start, from), Math.Min(s.End, to)))
+                    .Where(s => IsQuestion(s.Of(text))).ToList();
+                // Only a question is split: a request without one ("tell me what he bought and where it went") is one ask.
+                var split = questions.Count == 0 ? Trimmed(text, from, to) is { } whole ? [whole] : [] : questions.SelectMany(q => SplitSentence(text, q)).ToList();
+                // The statements before a matter's first question are its context ("I bought boots last week. How long...").
+                pieces.AddRange(split.Select((p, i) => (p, i == 0 ? from : p.Start, item && i == 0)));
+            }
         }
 
-        var asked = new List<(TextSpan Span, string Question, string Text)>();
-        foreach (var (piece, leadFrom) in pieces)
+        var asked = new List<(TextSpan Span, string Question, string Text, bool Item)>();
+        foreach (var (piece, leadFrom, item) in pieces)
         {
             var lead = text[leadFrom..piece.Start];
             var span = new TextSpan(leadFrom, piece.End);
             var question = piece.Of(text).Trim();
             if (Coordinated(question) is { } both)
             {
-                asked.Add((span, both.First, lead + both.First));
-                asked.Add((span, both.Second, both.Second));
+                asked.Add((span, both.First, lead + both.First, item));
+                asked.Add((span, both.Second, both.Second, false));
             }
             else
             {
-                asked.Add((span, question, span.Of(text)));
+                asked.Add((span, question, span.Of(text), item));
             }
         }
 
@@ -78,7 +85,8 @@ public static partial class QuestionReading
         {
             parts.Add(new QuestionPart(asked[i].Span, asked[i].Text, AnswerShapes.Of(asked[i].Question))
             {
-                Context = i == 0 ? null : Borrowed(asked[i - 1].Question, asked[i].Question),
+                // A further item of an enumeration is a matter of its own: it borrows nothing from the one before.
+                Context = i == 0 || asked[i].Item ? null : Borrowed(asked[i - 1].Question, asked[i].Question),
             });
         }
 
@@ -101,9 +109,101 @@ public static partial class QuestionReading
         return [.. starts.Select((from, i) => (from, i + 1 < starts.Count ? starts[i + 1] : text.Length))];
     }
 
-    // "Also, ...", "Plus ...", "Another thing: ...", "And while you're at it, ...", "P.S. ...", "2) ...": a sentence that
+    /// <summary>
+    /// The items of an enumeration in the matter <paramref name="from"/>..<paramref name="to"/>, or the matter whole
+    /// when it has none. An enumeration is announced ("Two problems: A, and B", "I have a few questions: A; B") or
+    /// numbered ("1) A, 2) B"), with its items separated by numbers, by semicolons or by ", and": only then is a ", and"
+    /// read as the start of another matter, never in an ordinary sentence. An announced number must match the items
+    /// found, and each item needs three words of its own, or the matter stays whole. The first item keeps the
+    /// announcement and what comes before it as its lead-in; the others are marked as items of their own.
+    /// </summary>
+    private static List<(int From, int To, bool Item)> Items(string text, int from, int to)
+    {
+        var whole = new List<(int, int, bool)> { (from, to, false) };
+        var of = text[from..to];
+        var announced = Announcement().Match(of);
+        var body = announced.Success ? announced.Index + announced.Length : 0;
+        var starts = NumberedStarts(of, body);
+        var bounds = new List<(int Start, int End)>();
+        if (starts.Count >= 2)
+        {
+            bounds.AddRange(starts.Select((s, i) => (s, i + 1 < starts.Count ? starts[i + 1] : of.Length)));
+        }
+        else if (announced.Success)
+        {
+            // ", and" separates items only after a count it must match ("Two problems: A, and B"): after "a few
+            // questions:" it as often joins two objects of one question, so there only semicolons do.
+            var counted = announced.Groups["n"].Success;
+            var separators = of.IndexOf(';', body) >= 0 ? ItemSemicolon().Matches(of, body).ToList() : counted ? ItemAnd().Matches(of, body).ToList() : [];
+            var start = body;
+            foreach (var m in separators)
+            {
+                bounds.Add((start, m.Index));
+                start = m.Index + m.Length;
+            }
+
+            bounds.Add((start, of.Length));
+            if (counted && bounds.Count != Count(announced.Groups["n"].Value))
+            {
+                return whole;
+            }
+        }
+
+        // Separators left at an item's end ("A, 2) B") are not part of it.
+        bounds = [.. bounds.Select(b => (b.Start, End: b.Start + of[b.Start..b.End].TrimEnd(' ', '\t', '\r', '\n', ',', ';').Length))];
+        if (bounds.Count < 2 || bounds.Any(b => Word().Matches(of[b.Start..b.End]).Count < 3))
+        {
+            return whole;
+        }
+
+        return [.. bounds.Select((b, i) => (i == 0 ? from : from + b.Start, from + b.End, i > 0))];
+
+        static int Count(string word) => word.ToLowerInvariant() switch
+        {
+            "two" or "2" => 2,
+            "three" or "3" => 3,
+            "four" or "4" => 4,
+            _ => 5,
+        };
+    }
+
+    /// <summary>
+    /// Where the numbered items of <paramref name="of"/> start, from <paramref name="body"/> on: "1) ... 2) ..." or
+    /// "(1) ... (2) ...", numbered from one without a gap; fewer than two means none.
+    /// </summary>
+    private static List<int> NumberedStarts(string of, int body)
+    {
+        var starts = new List<int>();
+        foreach (Match m in ItemNumber().Matches(of, body))
+        {
+            if (int.Parse(m.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture) == starts.Count + 1)
+            {
+                starts.Add(m.Index);
+            }
+        }
+
+        return starts;
+    }
+
+    // "Two problems:", "I have a few quick questions:", "Three things about my rental:": a count, or "several", "a few",
+    // "a couple of", then what is counted, then a colon within the sentence.
+    [GeneratedRegex(@"\b(?:(?<n>two|three|four|five|[2-5])|several|a\s+few|a\s+couple\s+of|multiple)\s+(?:[\w-]+\s+)?(?:problems|questions|issues|things|requests|matters|points|complaints|concerns)\b[^:.?!\n]{0,60}:", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Announcement();
+
+    // "1) ", "(2) ": an item number after the start, a space or a colon. Not "1." inline, which version numbers and
+    // prices also write.
+    [GeneratedRegex(@"(?<=^|[\s:])\(?(?<n>[1-9])\)\s")]
+    private static partial Regex ItemNumber();
+
+    [GeneratedRegex(@";\s*(?:and\s+|also\s+|plus\s+)?", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ItemSemicolon();
+
+    [GeneratedRegex(@",\s*(?:and\s+also|and|also|plus)\s+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ItemAnd();
+
+    // "Also, ...", "Plus ...", "Another thing: ...", "And while you're at it, ...", "P.S. ...", "Second, ...", "2) ...": a sentence that
     // turns to another matter. A bare "And" does not: it more often goes on with the same complaint.
-    [GeneratedRegex(@"^\W*(?:(?:also|plus|besides|secondly|another\s+thing|one\s+more\s+thing|and\s+also|and\s+while\s+(?:you|you're|i'm|we're|i|we)\s+(?:are\s+|am\s+)?at\s+it)\b|p\.?\s?s\b|\d{1,2}[.)]\s)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\W*(?:(?:also|plus|besides|secondly|another\s+thing|one\s+more\s+thing|and\s+also|and\s+while\s+(?:you|you're|i'm|we're|i|we)\s+(?:are\s+|am\s+)?at\s+it)\b|p\.?\s?s\b|(?:second|third)(?:ly)?\s*,|\d{1,2}[.)]\s)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AnotherMatter();
 
     /// <summary>
