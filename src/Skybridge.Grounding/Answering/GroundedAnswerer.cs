@@ -242,7 +242,7 @@ public sealed partial class GroundedAnswerer
         // put the same page first and a passage close in meaning are evidence the words lack (docs/grounding.md, "Checks
         // and abstention"). Without meaning, words alone decide, as before.
         var caseGate = MeaningFar(hits, confidence, "the question")
-            ?? (usable.Count == 0 || (confidence < settings.AbstainBelow && !PassesByMeaning(agreed, settings.AgreedMeaningAt))
+            ?? (TooLittleEvidence(usable.Count, confidence, agreed)
                 ? ("low_retrieval_confidence", $"The best passage covers {confidence:0.00} of the question; the manifest asks for at least {settings.AbstainBelow:0.00}"
                     + (_index.Mode == RetrievalModes.Fused
                         ? agreed is { } near ? $", or a passage of similarity {settings.AgreedMeaningAt:0.00} on the page both rankings put first (here {near:0.00})." : ", or a page that words and meaning both rank first (they disagree)."
@@ -423,6 +423,13 @@ public sealed partial class GroundedAnswerer
         return hits.Select(similarity).Max() is { } best ? Math.Round(best, 4) : null;
     }
 
+    /// <summary>
+    /// The confidence gate, for a case or one of its questions alike: no passage over <c>retrieval.min_score</c>, or the
+    /// best below <c>retrieval.abstain_below</c> with nothing in meaning to make up for it (<see cref="PassesByMeaning"/>).
+    /// </summary>
+    private bool TooLittleEvidence(int usable, double confidence, double? agreed) =>
+        usable == 0 || (confidence < _manifest.Retrieval.AbstainBelow && !PassesByMeaning(agreed, _manifest.Retrieval.AgreedMeaningAt));
+
     /// <summary>Whether the rankings' agreement and the similarity pass the confidence gate (<see cref="Draft.AgreedSimilarity"/>).</summary>
     /// <remarks>At 1 the rule is off, as the manifest says: a similarity rounded to 1.0 (the same text) does not pass it.</remarks>
     public static bool PassesByMeaning(double? agreedSimilarity, double agreedMeaningAt) => agreedMeaningAt < 1 && agreedSimilarity is { } s && s >= agreedMeaningAt;
@@ -483,7 +490,7 @@ public sealed partial class GroundedAnswerer
             var usable = found.Where(h => h.Coverage >= settings.MinScore).ToList();
             var confidence = found.Count == 0 ? 0 : found.Max(h => h.Coverage);
             var gate = MeaningFar(found, confidence, "this question")
-                ?? (usable.Count == 0 || (confidence < settings.AbstainBelow && !PassesByMeaning(AgreedSimilarity(found, _checks.Similarity), settings.AgreedMeaningAt))
+                ?? (TooLittleEvidence(usable.Count, confidence, AgreedSimilarity(found, _checks.Similarity))
                     ? ("low_retrieval_confidence", $"its best passage covers {confidence:0.00} of it; the manifest asks for at least {settings.AbstainBelow:0.00}.")
                     : Conflict(usable, confidence) is { } conflict ? ("conflicting_sources", conflict) : null);
             judged.Add(new PartEvidence(part, usable, confidence, gate));
