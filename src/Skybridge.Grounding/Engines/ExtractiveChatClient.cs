@@ -162,13 +162,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
         }
 
         var whole = new List<Sentence>(chosen);
-        if (chosen.FirstOrDefault(s => s.Steps is not null) is { Steps: { } steps } step)
+        if (chosen.FirstOrDefault(s => s.Steps is not null) is { Steps: { } steps } step && ShortList(step.Passage, steps, numbered: true, sentences) is { } procedure)
         {
-            var list = sentences.Where(s => s.Passage == step.Passage && s.Steps == steps).ToList();
-            if (list.Select(s => s.Block).Distinct().Count() <= MaxSteps)
-            {
-                whole.AddRange(list);
-            }
+            whole.AddRange(procedure);
         }
 
         // A chosen item of a short bulleted list brings the other items: they are the alternatives or the cases beside it
@@ -178,8 +174,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
         foreach (var item in chosen.Where(s => s.Steps is null).ToList())
         {
             var items = item.Items ?? (sentences.Count(o => o.Passage == item.Passage && o.Block == item.Block) == 1 ? NextLine(item.Passage.Text, item.Block) : null);
-            var list = sentences.Where(s => s.Passage == item.Passage && s.Steps is null && s.Items is not null && s.Items == items).ToList();
-            if (list.Select(s => s.Block).Distinct().Count() <= MaxItems)
+            if (items is { } start && ShortList(item.Passage, start, numbered: false, sentences) is { } list)
             {
                 whole.AddRange(list);
             }
@@ -441,17 +436,28 @@ public sealed partial class ExtractiveChatClient : IChatClient
     /// <summary>What <see cref="Whole"/> quotes with a sentence: its numbered list, its short bulleted list, its short paragraph, or the sentence alone.</summary>
     private static (PromptPassage Passage, int Kind, int Start) Unit(Sentence s, List<Sentence> sentences)
     {
-        if (s.Steps is { } steps && sentences.Where(o => o.Passage == s.Passage && o.Steps == steps).Select(o => o.Block).Distinct().Count() <= MaxSteps)
+        if (s.Steps is { } steps && ShortList(s.Passage, steps, numbered: true, sentences) is not null)
         {
             return (s.Passage, 1, steps);
         }
 
-        if (s.Steps is null && s.Items is { } items && sentences.Where(o => o.Passage == s.Passage && o.Steps is null && o.Items == items).Select(o => o.Block).Distinct().Count() <= MaxItems)
+        if (s.Steps is null && s.Items is { } items && ShortList(s.Passage, items, numbered: false, sentences) is not null)
         {
             return (s.Passage, 2, items);
         }
 
         return sentences.Count(o => o.Passage == s.Passage && o.Block == s.Block) <= MaxParagraph ? (s.Passage, 3, s.Block) : (s.Passage, 4, s.Order);
+    }
+
+    /// <summary>
+    /// The sentences of the list starting at <paramref name="start"/> in <paramref name="passage"/> (its steps when
+    /// <paramref name="numbered"/>, else its bulleted items), or null when it is longer than <see cref="Whole"/> quotes
+    /// whole (<see cref="MaxSteps"/> steps, <see cref="MaxItems"/> items).
+    /// </summary>
+    private static List<Sentence>? ShortList(PromptPassage passage, int start, bool numbered, List<Sentence> sentences)
+    {
+        var list = sentences.Where(o => o.Passage == passage && (numbered ? o.Steps == start : o.Steps is null && o.Items == start)).ToList();
+        return list.Select(o => o.Block).Distinct().Count() <= (numbered ? MaxSteps : MaxItems) ? list : null;
     }
 
     /// <summary>The IDF-weighted question terms of a sentence, for its length, discounted by its passage's rank.</summary>
