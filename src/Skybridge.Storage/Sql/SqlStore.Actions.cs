@@ -145,31 +145,33 @@ internal abstract partial class SqlStore
         return rows.Select(r => r.ToRecord()).ToList();
     }
 
+    private const string InsertActionSql =
+        "INSERT INTO actions (id, workflow_id, manifest_version, case_id, action, parameters, call_digest, requester, requester_key, idempotency_key, status, detail, approval_id, created_at_us, updated_at_us) " +
+        "VALUES (@Id, @WorkflowId, @ManifestVersion, @CaseId, @Action, @Parameters, @CallDigest, @Requester, @RequesterKey, @IdempotencyKey, @Status, @Detail, @ApprovalId, @CreatedAtUs, @UpdatedAtUs)";
+
     /// <summary>A new action in the ledger transaction; a second proposal under the same requester's key is a conflict.</summary>
-    private static async Task InsertActionAsync(DbConnection connection, DbTransaction tx, StoredAction a, CancellationToken cancellationToken)
+    private async Task InsertActionAsync(DbConnection connection, DbTransaction tx, StoredAction a, CancellationToken cancellationToken)
     {
-        // A plain command with its parameters named as in the text: every governed call writes this row while the
-        // ledger's writer holds the head, where a mapping layer's per-call work is paid by every caller waiting.
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText =
-            "INSERT INTO actions (id, workflow_id, manifest_version, case_id, action, parameters, call_digest, requester, requester_key, idempotency_key, status, detail, approval_id, created_at_us, updated_at_us) " +
-            "VALUES (@Id, @WorkflowId, @ManifestVersion, @CaseId, @Action, @Parameters, @CallDigest, @Requester, @RequesterKey, @IdempotencyKey, @Status, @Detail, @ApprovalId, @CreatedAtUs, @UpdatedAtUs)";
-        AddParameter(insert, "@Id", a.Id);
-        AddParameter(insert, "@WorkflowId", a.WorkflowId);
-        AddParameter(insert, "@ManifestVersion", a.ManifestVersion);
-        AddParameter(insert, "@CaseId", a.CaseId);
-        AddParameter(insert, "@Action", a.Action);
-        AddParameter(insert, "@Parameters", a.Parameters);
-        AddParameter(insert, "@CallDigest", a.CallDigest);
-        AddParameter(insert, "@Requester", a.Requester);
-        AddParameter(insert, "@RequesterKey", a.RequesterKey);
-        AddParameter(insert, "@IdempotencyKey", a.IdempotencyKey);
-        AddParameter(insert, "@Status", a.Status);
-        AddParameter(insert, "@Detail", (object?)a.Detail ?? DBNull.Value);
-        AddParameter(insert, "@ApprovalId", (object?)a.ApprovalId ?? DBNull.Value);
-        AddParameter(insert, "@CreatedAtUs", ToMicros(a.CreatedAt));
-        AddParameter(insert, "@UpdatedAtUs", ToMicros(a.UpdatedAt));
+        // A plain command with its parameters named as in the text, kept prepared where the store keeps one for
+        // appends: every governed call writes this row while the ledger's writer holds the head, where a mapping
+        // layer's (or SQLite's compiler's) per-call work is paid by every caller waiting.
+        await using var statement = AppendStatement(connection, tx, InsertActionSql);
+        var insert = statement.Command;
+        SetParameter(insert, "@Id", a.Id);
+        SetParameter(insert, "@WorkflowId", a.WorkflowId);
+        SetParameter(insert, "@ManifestVersion", a.ManifestVersion);
+        SetParameter(insert, "@CaseId", a.CaseId);
+        SetParameter(insert, "@Action", a.Action);
+        SetParameter(insert, "@Parameters", a.Parameters);
+        SetParameter(insert, "@CallDigest", a.CallDigest);
+        SetParameter(insert, "@Requester", a.Requester);
+        SetParameter(insert, "@RequesterKey", a.RequesterKey);
+        SetParameter(insert, "@IdempotencyKey", a.IdempotencyKey);
+        SetParameter(insert, "@Status", a.Status);
+        SetParameter(insert, "@Detail", (object?)a.Detail ?? DBNull.Value);
+        SetParameter(insert, "@ApprovalId", (object?)a.ApprovalId ?? DBNull.Value);
+        SetParameter(insert, "@CreatedAtUs", ToMicros(a.CreatedAt));
+        SetParameter(insert, "@UpdatedAtUs", ToMicros(a.UpdatedAt));
         try
         {
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -237,17 +239,16 @@ internal abstract partial class SqlStore
         }
     }
 
-    private static async Task TransitionActionRowAsync(DbConnection connection, DbTransaction tx, ActionTransitionRow t, CancellationToken cancellationToken)
+    private async Task TransitionActionRowAsync(DbConnection connection, DbTransaction tx, ActionTransitionRow t, CancellationToken cancellationToken)
     {
         // Written by every executed call while the ledger's writer holds the head: a plain command, as for the insert.
-        await using var update = connection.CreateCommand();
-        update.Transaction = tx;
-        update.CommandText = TransitionSql;
-        AddParameter(update, "@to", t.To);
-        AddParameter(update, "@detail", (object?)t.Detail ?? DBNull.Value);
-        AddParameter(update, "@at", ToMicros(t.At));
-        AddParameter(update, "@actionId", t.ActionId);
-        AddParameter(update, "@from", t.From);
+        await using var statement = AppendStatement(connection, tx, TransitionSql);
+        var update = statement.Command;
+        SetParameter(update, "@to", t.To);
+        SetParameter(update, "@detail", (object?)t.Detail ?? DBNull.Value);
+        SetParameter(update, "@at", ToMicros(t.At));
+        SetParameter(update, "@actionId", t.ActionId);
+        SetParameter(update, "@from", t.From);
         var changed = await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         if (changed != 1)
         {

@@ -14,28 +14,91 @@ internal abstract partial class SqlStore
     public async Task<LedgerHead> AppendLedgerAsync(Func<LedgerHead, LedgerWrite> prepare, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prepare);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var head = await ReadHeadAsync(connection, tx, lockRow: true, cancellationToken).ConfigureAwait(false);
-        var write = prepare(head);
-        await InsertLedgerRowsAsync(connection, tx, write, cancellationToken).ConfigureAwait(false);
-        foreach (var row in write.Rows)
+        var connection = await OpenAppendConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var reusable = false;
+        try
         {
-            await WriteRecordedRowAsync(connection, tx, row, cancellationToken).ConfigureAwait(false);
+            await using (var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    var head = await ReadHeadAsync(connection, tx, lockRow: true, cancellationToken).ConfigureAwait(false);
+                    var write = prepare(head);
+                    await InsertLedgerRowsAsync(connection, tx, write, cancellationToken).ConfigureAwait(false);
+                    foreach (var row in write.Rows)
+                    {
+                        await WriteRecordedRowAsync(connection, tx, row, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await using (var statement = AppendStatement(connection, tx, "UPDATE ledger_meta SET size = @Size, frontier = @Frontier WHERE id = 1"))
+                    {
+                        SetParameter(statement.Command, "@Size", write.NewHead.Size);
+                        SetParameter(statement.Command, "@Frontier", EncodeFrontier(write.NewHead.Frontier));
+                        await statement.Command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    // Commit returns once the database has made the rows durable (WAL + synchronous=FULL, or PostgreSQL's commit).
+                    await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    reusable = true;
+                    return write.NewHead;
+                }
+                catch (Exception ex) when (ex is StoreConflictException or BudgetExhaustedException)
+                {
+                    // A compare-and-set that lost is an answer, not a fault: the transaction rolls back below and the
+                    // connection is as good as before.
+                    reusable = true;
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            await ReleaseAppendConnectionAsync(connection, reusable).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The connection a ledger append runs on. By default a pooled one, like any other; a dialect may keep one open for
+    /// appends so that the statements every append runs stay prepared (<see cref="AppendStatement"/>).
+    /// </summary>
+    protected virtual Task<DbConnection> OpenAppendConnectionAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+
+    /// <summary>
+    /// Gives the append connection back. <paramref name="reusable"/> is false when the append failed for a reason other
+    /// than a lost compare-and-set (a disk error, a cancelled wait): a kept connection is then closed and opened afresh.
+    /// </summary>
+    protected virtual ValueTask ReleaseAppendConnectionAsync(DbConnection connection, bool reusable) => connection.DisposeAsync();
+
+    /// <summary>
+    /// A command for <paramref name="sql"/> in <paramref name="tx"/>. On a connection a dialect keeps for appends it is
+    /// the command an earlier append prepared, with the parameters it was given then (set them with
+    /// <see cref="SetParameter"/>); anywhere else, a new command. Dispose the lease, never the command.
+    /// </summary>
+    protected virtual Statement AppendStatement(DbConnection connection, DbTransaction tx, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        return new Statement(command, Owned: true);
+    }
+
+    /// <summary>A command lent for one statement: disposed after use when it was made for it, kept when the store caches it.</summary>
+    protected readonly record struct Statement(DbCommand Command, bool Owned) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Owned ? Command.DisposeAsync() : ValueTask.CompletedTask;
+    }
+
+    /// <summary>Sets a named parameter, adding it the first time: a reused command keeps its parameter objects.</summary>
+    private protected static void SetParameter(DbCommand command, string name, object value)
+    {
+        var index = command.Parameters.IndexOf(name);
+        if (index >= 0)
+        {
+            command.Parameters[index].Value = value;
+            return;
         }
 
-        await using (var update = connection.CreateCommand())
-        {
-            update.Transaction = tx;
-            update.CommandText = "UPDATE ledger_meta SET size = @Size, frontier = @Frontier WHERE id = 1";
-            AddParameter(update, "@Size", write.NewHead.Size);
-            AddParameter(update, "@Frontier", EncodeFrontier(write.NewHead.Frontier));
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        // Commit returns once the database has made the rows durable (WAL + synchronous=FULL, or PostgreSQL's commit).
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return write.NewHead;
+        AddParameter(command, name, value);
     }
 
     /// <summary>
@@ -97,15 +160,17 @@ internal abstract partial class SqlStore
         return head;
     }
 
+    private const string HeadSql = "SELECT origin, size, frontier FROM ledger_meta WHERE id = 1";
+
+    private string HeadForUpdateSql => field ??= HeadSql + ForUpdate;
+
     private async Task<LedgerHead> ReadHeadAsync(DbConnection connection, DbTransaction tx, bool lockRow, CancellationToken cancellationToken)
     {
         // Every append reads the head first, while the writer holds it: a plain reader, no mapping layer.
         async Task<LedgerHead?> Read()
         {
-            await using var select = connection.CreateCommand();
-            select.Transaction = tx;
-            select.CommandText = $"SELECT origin, size, frontier FROM ledger_meta WHERE id = 1{(lockRow ? ForUpdate : "")}";
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var select = AppendStatement(connection, tx, lockRow ? HeadForUpdateSql : HeadSql);
+            await using var reader = await select.Command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
                 ? new LedgerHead(reader.GetString(0), reader.GetInt64(1), DecodeFrontier(reader.GetString(2)))
                 : null;

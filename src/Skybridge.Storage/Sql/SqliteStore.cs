@@ -202,15 +202,13 @@ internal sealed class SqliteStore : SqlStore
 
     private const int ChunkSize = 4 << 20;
 
-    /// <summary>One prepared statement reused for every row of the batch: the append path's hot loop.</summary>
-    protected override Task InsertLedgerRowsAsync(DbConnection connection, DbTransaction tx, LedgerWrite write, CancellationToken cancellationToken)
+    /// <summary>One prepared statement for every row of every batch: the append path's hot loop.</summary>
+    protected override async Task InsertLedgerRowsAsync(DbConnection connection, DbTransaction tx, LedgerWrite write, CancellationToken cancellationToken)
     {
-        using (var insert = connection.CreateCommand())
+        await using (var statement = AppendStatement(connection, tx, InsertEventSql))
         {
-            insert.Transaction = tx;
-            insert.CommandText = "INSERT INTO ledger_events (seq, event_id, type, workflow_id, case_id, at_us, body, leaf_hash) VALUES ($seq, $id, $type, $workflow, $case, $at, $body, $leaf)";
+            var insert = statement.Command;
             var p = Parameters(insert, "$seq", "$id", "$type", "$workflow", "$case", "$at", "$body", "$leaf");
-            insert.Prepare();
             foreach (var e in write.Events)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -228,9 +226,8 @@ internal sealed class SqliteStore : SqlStore
 
         if (write.Subtrees.Count > 0)
         {
-            using var subtree = connection.CreateCommand();
-            subtree.Transaction = tx;
-            subtree.CommandText = "INSERT INTO ledger_subtrees (level, idx, hash) VALUES ($level, $idx, $hash)";
+            await using var statement = AppendStatement(connection, tx, InsertSubtreeSql);
+            var subtree = statement.Command;
             var p = Parameters(subtree, "$level", "$idx", "$hash");
             foreach (var t in write.Subtrees)
             {
@@ -240,23 +237,115 @@ internal sealed class SqliteStore : SqlStore
                 subtree.ExecuteNonQuery();
             }
         }
-
-        return Task.CompletedTask;
     }
 
-    private static DbParameter[] Parameters(DbCommand command, params string[] names) =>
-        names.Select(name =>
+    private const string InsertEventSql =
+        "INSERT INTO ledger_events (seq, event_id, type, workflow_id, case_id, at_us, body, leaf_hash) VALUES ($seq, $id, $type, $workflow, $case, $at, $body, $leaf)";
+
+    private const string InsertSubtreeSql = "INSERT INTO ledger_subtrees (level, idx, hash) VALUES ($level, $idx, $hash)";
+
+    // Appends run on one connection that stays open, with the statements they run kept prepared on it: compiling an
+    // INSERT costs SQLite about as much as running it, and every append's statements are the same few. The commands
+    // (and their prepared statements) belong to that connection; they are closed with it. One append at a time: the
+    // ledger's writer is the only caller on a node, and SQLite has one writer per file anyway.
+    private readonly SemaphoreSlim _appendGate = new(1, 1);
+    private SqliteConnection? _appendConnection;
+    private readonly Dictionary<string, SqliteCommand> _appendCommands = new(StringComparer.Ordinal);
+
+    protected override async Task<DbConnection> OpenAppendConnectionAsync(CancellationToken cancellationToken)
+    {
+        await _appendGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _appendConnection ??= (SqliteConnection)await OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _appendGate.Release();
+            throw;
+        }
+    }
+
+    protected override async ValueTask ReleaseAppendConnectionAsync(DbConnection connection, bool reusable)
+    {
+        try
+        {
+            if (!reusable)
+            {
+                // After a fault (a full disk, a cancelled wait) start again from a fresh connection and statements.
+                await CloseAppendConnectionAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _appendGate.Release();
+        }
+    }
+
+    protected override Statement AppendStatement(DbConnection connection, DbTransaction tx, string sql)
+    {
+        if (!ReferenceEquals(connection, _appendConnection))
+        {
+            return base.AppendStatement(connection, tx, sql);
+        }
+
+        if (!_appendCommands.TryGetValue(sql, out var command))
+        {
+            command = _appendConnection.CreateCommand();
+            command.CommandText = sql;
+            _appendCommands.Add(sql, command);
+        }
+
+        command.Transaction = (SqliteTransaction)tx;
+        return new Statement(command, Owned: false);
+    }
+
+    private async ValueTask CloseAppendConnectionAsync()
+    {
+        foreach (var command in _appendCommands.Values)
+        {
+            await command.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _appendCommands.Clear();
+        if (_appendConnection is { } connection)
+        {
+            _appendConnection = null;
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The command's parameters in the order named, created the first time (a kept command has them already).</summary>
+    private static DbParameter[] Parameters(DbCommand command, params string[] names)
+    {
+        if (command.Parameters.Count == names.Length)
+        {
+            return names.Select(name => command.Parameters[name]).ToArray();
+        }
+
+        command.Parameters.Clear();
+        return names.Select(name =>
         {
             var parameter = command.CreateParameter();
             parameter.ParameterName = name;
             command.Parameters.Add(parameter);
             return parameter;
         }).ToArray();
+    }
 
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
+        await _appendGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await CloseAppendConnectionAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _appendGate.Release();
+        }
+
         // Pooled connections keep the file open (and its WAL); release them so the folder can be moved or deleted.
         SqliteConnection.ClearAllPools();
-        return ValueTask.CompletedTask;
     }
 }
