@@ -155,6 +155,26 @@ public static partial class AnswerShapes
     }
 
     /// <summary>
+    /// What <paramref name="text"/> asks as the answer must address it: <see cref="AskOf"/>, or, for a case that asks
+    /// nothing (a report: "Charged twice for SO-1: 50.01 EUR twice, both booked. PDF attached."), the whole case read as
+    /// asking what happens next. A person who reports a problem to a shop asks for it to be put right without saying so,
+    /// and the answer is what the page says happens then ("the second charge is refunded within 3-5 working days"), not
+    /// what the page asks the customer to send. Kept apart from <see cref="AskOf"/>, which retrieval reads for the story
+    /// of a ticket and where a report has none.
+    /// </summary>
+    public static CaseAsk? AnswerAskOf(string text, Func<string, IReadOnlyCollection<string>> terms)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(terms);
+        if (AskOf(text, terms) is { } ask)
+        {
+            return ask;
+        }
+
+        return string.IsNullOrWhiteSpace(text) ? null : new CaseAsk(text.Trim(), AnswerShape.Outcome, HasStory: false);
+    }
+
+    /// <summary>
     /// A sentence that asks for something to be done: "Please refund one.", "refund pls", "Could you refund the extra
     /// one?", "I want my money back", "Give it back." A request for information ("please tell me...") is not one.
     /// </summary>

@@ -100,7 +100,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             // subject of the one before ("...and when does it checkpoint?") would otherwise find the same sentences
             // best and be left with nothing of its own.
             var quoted = answers.SelectMany(a => a).ToHashSet();
-            var best = Best(part.Text, AnswerShapes.AskOf(part.Text, TermsOf), own, inherited, sentences, MaxSentences, rank, quoted);
+            var best = Best(part.Text, AnswerShapes.AnswerAskOf(part.Text, TermsOf), own, inherited, sentences, MaxSentences, rank, quoted);
             answers.Add(Whole(best, part.Shape, sentences, quoted));
         }
 
