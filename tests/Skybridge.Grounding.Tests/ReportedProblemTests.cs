@@ -49,6 +49,17 @@ public sealed class ReportedProblemTests
         Assert.Null(AnswerShapes.AnswerAskOf("  ", Words));
     }
 
+    [Theory]
+    [InlineData("in memory db")]
+    [InlineData("limits")]
+    [InlineData("Foreign keys.")]
+    [InlineData("write-ahead log checkpoint threshold")]
+    public void AnswerAskOf_LeavesASearchOfAFewWordsUnread(string search)
+    {
+        // Words typed into a search box ask nothing and report nothing: no shape is forced on them.
+        Assert.Null(AnswerShapes.AnswerAskOf(search, Words));
+    }
+
     private static IReadOnlyCollection<string> Words(string text) =>
         text.Split([' ', '.', ',', '?', '!', ':'], StringSplitOptions.RemoveEmptyEntries).Select(w => w.ToLowerInvariant()).ToList();
 }

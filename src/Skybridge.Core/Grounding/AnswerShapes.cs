@@ -171,8 +171,19 @@ public static partial class AnswerShapes
             return ask;
         }
 
-        return string.IsNullOrWhiteSpace(text) ? null : new CaseAsk(text.Trim(), AnswerShape.Outcome, HasStory: false);
+        // A report tells something: a statement of several words. A search typed as a few words ("in memory db",
+        // "limits") asks nothing either, but reports nothing: it keeps the open reading.
+        return IsReport(text) ? new CaseAsk(text.Trim(), AnswerShape.Outcome, HasStory: false) : null;
     }
+
+    private static bool IsReport(string text) =>
+        StatementEnd().IsMatch(text) && text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length >= MinReportWords;
+
+    /// <summary>Fewer words than this, even ending in a full stop, is a search or a label rather than a report.</summary>
+    private const int MinReportWords = 5;
+
+    [GeneratedRegex(@"\w[.!](\s|$)", RegexOptions.CultureInvariant)]
+    private static partial Regex StatementEnd();
 
     /// <summary>
     /// A sentence that asks for something to be done: "Please refund one.", "refund pls", "Could you refund the extra
