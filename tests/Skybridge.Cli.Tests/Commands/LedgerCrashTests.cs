@@ -52,7 +52,9 @@ public sealed class LedgerCrashTests
 
         // Each refused sign-in is answered only after its ledger event is committed: a 401 is an acknowledgement.
         var acknowledged = 0;
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        // The load runs until the node is killed (or 60 s at most); the kill comes once enough refusals are acknowledged,
+        // not after a fixed time, so a slow or busy machine kills it under load just the same.
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var workers = Enumerable.Range(0, 8).Select(async w =>
         {
             while (!stop.IsCancellationRequested)
@@ -72,7 +74,12 @@ public sealed class LedgerCrashTests
             }
         }).ToList();
 
-        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        var loadStarted = Stopwatch.StartNew();
+        while ((Volatile.Read(ref acknowledged) < 40 || loadStarted.Elapsed < TimeSpan.FromSeconds(2)) && loadStarted.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
         process.Kill(entireProcessTree: true); // SIGKILL: no shutdown code runs.
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         var acked = Volatile.Read(ref acknowledged);
