@@ -378,7 +378,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             // shares every word with the customer's and would otherwise set the bar its answer cannot reach.
             // A lead-in or a syntax line that names the values ("SQLite supports three different threading modes:", "PRAGMA
             // synchronous = 0 | OFF | 1 | NORMAL;") is the answer to "what modes are there", though.
-            var statements = sentences.Select(s => !AnswerShapes.IsNonStatement(s.Text) || NamesValues(shape, s.Text)).ToList();
+            var statements = sentences.Select(s => !IsNonStatement(s.Text) || NamesValues(shape, s.Text)).ToList();
             var onlyStatements = matches.Where((m, i) => statements[i]).Any(m => m >= 1);
             // One shared word is chance; when some sentence shares two or more with the question, only those qualify.
             var needed = question.Count >= 2 && matches.Where((m, i) => statements[i] || !onlyStatements).Any(m => m >= 2) ? 2 : 1;
@@ -473,7 +473,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
     /// </summary>
     private static double ShapeFactor(AnswerShape shape, Sentence s, HashSet<string> focus, HashSet<string> asked, bool describesPrevious)
     {
-        if (AnswerShapes.IsNonStatement(s.Text))
+        if (IsNonStatement(s.Text))
         {
             return NamesValues(shape, s.Text) ? ShapeBonus : NonStatementFactor;
         }
@@ -494,6 +494,17 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // section is about.
         return factor > 1 && s.Lead && shape is AnswerShape.Definition or AnswerShape.Action or AnswerShape.Values ? factor * LeadFactor : factor;
     }
+
+    /// <summary>
+    /// A sentence that states nothing (<see cref="AnswerShapes.IsNonStatement"/>), or a line of code that carries a C
+    /// comment ("sqlite3 *pDb, /* Database to back up */"): an argument of a declaration, whose comment repeats the
+    /// question's words without answering it. Measured on both golden sets: such a line of a lower-ranked passage
+    /// outscored the first-ranked page's sentences in words (docs/performance.md, "Which passage the engine quotes").
+    /// </summary>
+    private static bool IsNonStatement(string text) => AnswerShapes.IsNonStatement(text) || CodeComment().IsMatch(text);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"/\*.*\*/")]
+    private static partial System.Text.RegularExpressions.Regex CodeComment();
 
     /// <summary>A lead-in or a syntax line that lists the values a "what values" question asks for.</summary>
     private static bool NamesValues(AnswerShape shape, string text) =>
