@@ -29,7 +29,7 @@ internal sealed class ProofKey
 
     /// <summary>
     /// The verifier of this key under <paramref name="algorithm"/>, made once; null when the algorithm is not one of
-    /// <see cref="Jose.AsymmetricAlgorithms"/> or does not fit the key (an RSA key under ES256, a P-384 key under ES256).
+    /// <see cref="Jose.AsymmetricAlgorithms"/> or the library cannot use it with this key (an RSA key under ES256), exactly as <see cref="Jose.VerifySignature"/> decides.
     /// </summary>
     public SignatureProvider? Verifier(string algorithm)
     {
