@@ -39,7 +39,7 @@ public static class Jose
             return null;
         }
 
-        if (compact.Count(c => c == '.') != 2)
+        if (compact.AsSpan().Count('.') != 2)
         {
             problem = "is not a signed JWT in compact form";
             return null;
