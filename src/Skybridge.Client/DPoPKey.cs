@@ -1,6 +1,8 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.IdentityModel.JsonWebTokens;
+using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Skybridge.Client;
@@ -11,22 +13,45 @@ namespace Skybridge.Client;
 /// </summary>
 public sealed class DPoPKey : IDisposable
 {
-    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private const int SignatureBytes = 64; // ES256: r and s of 32 bytes each (RFC 7518 section 3.4)
     private readonly ECDsa _key;
-    private readonly SigningCredentials _credentials;
-    private readonly Dictionary<string, object> _jwk;
+    private readonly AsymmetricSignatureProvider _signer;
+    private readonly byte[] _encodedHeader;
+
+    // One writer per thread, reset for each proof: a proof's claims are written straight to UTF-8 JSON.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_claims;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 
     private DPoPKey(ECDsa key)
     {
         _key = key;
-        // Providers are not shared through the library's process-wide cache: that cache is keyed by key material, and
-        // would hand a later DPoPKey with the same material a provider holding this instance's (then disposed) key.
-        _credentials = new SigningCredentials(new ECDsaSecurityKey(key), SecurityAlgorithms.EcdsaSha256)
-        {
-            CryptoProviderFactory = new CryptoProviderFactory { CacheSignatureProviders = false },
-        };
+        // One signer for this key, made here and used for every proof (it is safe to share between threads). Not the
+        // library's process-wide provider cache: that cache is keyed by key material, and would hand a later DPoPKey
+        // with the same material a provider holding this instance's (then disposed) key.
+        _signer = new AsymmetricSignatureProvider(new ECDsaSecurityKey(key), SecurityAlgorithms.EcdsaSha256, willCreateSignatures: true);
         var p = key.ExportParameters(includePrivateParameters: false);
-        _jwk = new Dictionary<string, object> { ["kty"] = "EC", ["crv"] = "P-256", ["x"] = Base64UrlEncoder.Encode(p.Q.X), ["y"] = Base64UrlEncoder.Encode(p.Q.Y) };
+
+        // The protected header is the same for every proof of this key (RFC 9449 section 4.2): typ, alg and the public
+        // jwk. It is written and encoded once.
+        var header = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(header))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("alg", SecurityAlgorithms.EcdsaSha256);
+            writer.WriteString("typ", "dpop+jwt");
+            writer.WriteStartObject("jwk");
+            writer.WriteString("kty", "EC");
+            writer.WriteString("crv", "P-256");
+            writer.WriteString("x", Base64UrlEncoder.Encode(p.Q.X));
+            writer.WriteString("y", Base64UrlEncoder.Encode(p.Q.Y));
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        _encodedHeader = Encoding.ASCII.GetBytes(Base64UrlEncoder.Encode(header.WrittenSpan.ToArray()));
         Thumbprint = ThumbprintOf(key);
     }
 
@@ -69,30 +94,61 @@ public sealed class DPoPKey : IDisposable
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(uri);
-        var claims = new Dictionary<string, object>
-        {
-            ["jti"] = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16)),
-            ["htm"] = method.Method,
-            ["htu"] = uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped),
-            ["iat"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
-        };
+        var claims = t_claims ??= new ArrayBufferWriter<byte>(512);
+        claims.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(claims);
+        writer.Reset(claims);
+
+        writer.WriteStartObject();
+        Span<byte> random = stackalloc byte[16];
+        RandomNumberGenerator.Fill(random);
+        Span<char> text = stackalloc char[43];
+        writer.WriteString("jti", text[..Base64Url.EncodeToChars(random, text)]);
+        writer.WriteString("htm", method.Method);
+        writer.WriteString("htu", uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped));
+        writer.WriteNumber("iat", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         if (nonce is not null)
         {
-            claims["nonce"] = nonce;
+            writer.WriteString("nonce", nonce);
         }
 
         if (accessToken is not null)
         {
-            claims["ath"] = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(accessToken)));
+            // base64url(SHA-256(ASCII(token))), RFC 9449 section 4.2.
+            var rented = ArrayPool<byte>.Shared.Rent(Encoding.ASCII.GetMaxByteCount(accessToken.Length));
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(rented.AsSpan(0, Encoding.ASCII.GetBytes(accessToken, rented)), hash);
+            ArrayPool<byte>.Shared.Return(rented);
+            writer.WriteString("ath", text[..Base64Url.EncodeToChars(hash, text)]);
         }
 
-        return Handler.CreateToken(new SecurityTokenDescriptor
+        writer.WriteEndObject();
+        writer.Flush();
+
+        // The signing input is ASCII(header '.' payload) (RFC 7515 section 5.1), built in one pooled buffer.
+        var payloadChars = Base64Url.GetEncodedLength(claims.WrittenCount);
+        var inputLength = _encodedHeader.Length + 1 + payloadChars;
+        var totalLength = inputLength + 1 + Base64Url.GetEncodedLength(SignatureBytes);
+        var input = ArrayPool<byte>.Shared.Rent(totalLength);
+        try
         {
-            Claims = claims,
-            SigningCredentials = _credentials,
-            AdditionalHeaderClaims = new Dictionary<string, object> { ["jwk"] = _jwk },
-            TokenType = "dpop+jwt",
-        });
+            _encodedHeader.CopyTo(input, 0);
+            input[_encodedHeader.Length] = (byte)'.';
+            Base64Url.EncodeToUtf8(claims.WrittenSpan, input.AsSpan(_encodedHeader.Length + 1), out _, out _);
+            Span<byte> signature = stackalloc byte[SignatureBytes];
+            if (!_signer.Sign(input.AsSpan(0, inputLength), signature, out var signed) || signed != SignatureBytes)
+            {
+                throw new CryptographicException("The DPoP key did not produce an ES256 signature.");
+            }
+
+            input[inputLength] = (byte)'.';
+            Base64Url.EncodeToUtf8(signature, input.AsSpan(inputLength + 1), out _, out _);
+            return Encoding.ASCII.GetString(input, 0, totalLength);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(input);
+        }
     }
 
     internal static string ThumbprintOf(ECDsa key)
@@ -103,5 +159,9 @@ public sealed class DPoPKey : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _key.Dispose();
+    public void Dispose()
+    {
+        _signer.Dispose();
+        _key.Dispose();
+    }
 }

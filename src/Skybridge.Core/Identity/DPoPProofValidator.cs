@@ -57,14 +57,14 @@ public static class DPoPProofValidator
         ArgumentNullException.ThrowIfNull(settings);
 
         // 2. A well-formed JWT.
-        var jwt = Jose.TryRead(proof, settings.MaxJwtLength, out var problem);
-        if (jwt is null)
+        using var jws = CompactJws.TryRead(proof, settings.MaxJwtLength, out var problem);
+        if (jws is null)
         {
             return DPoPProofCheck.Invalid("The DPoP proof " + problem + ".");
         }
 
-        using var header = Jose.Header(jwt);
-        using var body = Jose.Payload(jwt);
+        var header = jws.Header;
+        var body = jws.Payload;
         var typ = Jose.HeaderString(header, "typ");
         var alg = Jose.HeaderString(header, "alg");
         var hasJwk = header.RootElement.TryGetProperty("jwk", out var jwkElement);
@@ -80,16 +80,17 @@ public static class DPoPProofValidator
         }
 
         // 3. Every required header parameter and claim is present.
-        var missing = new List<string>();
-        if (typ is null) missing.Add("typ");
-        if (alg is null) missing.Add("alg");
-        if (!hasJwk) missing.Add("jwk");
-        if (string.IsNullOrEmpty(jti)) missing.Add("jti");
-        if (htm is null) missing.Add("htm");
-        if (htu is null) missing.Add("htu");
-        if (iat is null) missing.Add("iat");
-        if (missing.Count > 0)
+        // (The list is built only for a proof that lacks something: not on every request.)
+        if (typ is null || alg is null || !hasJwk || string.IsNullOrEmpty(jti) || htm is null || htu is null || iat is null)
         {
+            var missing = new List<string>();
+            if (typ is null) missing.Add("typ");
+            if (alg is null) missing.Add("alg");
+            if (!hasJwk) missing.Add("jwk");
+            if (string.IsNullOrEmpty(jti)) missing.Add("jti");
+            if (htm is null) missing.Add("htm");
+            if (htu is null) missing.Add("htu");
+            if (iat is null) missing.Add("iat");
             return DPoPProofCheck.Invalid("The DPoP proof lacks " + string.Join(", ", missing) + ".");
         }
 
@@ -106,14 +107,14 @@ public static class DPoPProofValidator
         }
 
         // 7 (checked before use in 6). The jwk is a public key only.
-        var key = Jose.TryReadPublicKey(jwkElement, out problem);
+        var key = ProofKeyCache.Shared.Read(jwkElement, out problem);
         if (key is null)
         {
             return DPoPProofCheck.Invalid("The DPoP proof's jwk is refused: " + problem + ".");
         }
 
         // 6. The signature verifies with the jwk.
-        if (!Jose.VerifySignature(jwt, key, alg!))
+        if (key.Verifier(alg!) is not { } verifier || !jws.Verify(verifier))
         {
             return DPoPProofCheck.Invalid("The DPoP proof's signature does not verify with its jwk.");
         }
@@ -154,13 +155,13 @@ public static class DPoPProofValidator
             return DPoPProofCheck.Invalid("The DPoP proof is too old.");
         }
 
-        var thumbprint = Jose.Thumbprint(key);
+        var thumbprint = key.Thumbprint;
 
         // 12. With an access token: ath matches, and the proof's key is the one the token is bound to.
         if (expected.AccessToken is not null)
         {
             var ath = Jose.StringClaim(body, "ath");
-            if (ath is null || !string.Equals(ath, Jose.AccessTokenHash(expected.AccessToken), StringComparison.Ordinal))
+            if (ath is null || !Jose.IsAccessTokenHash(ath, expected.AccessToken))
             {
                 return DPoPProofCheck.Invalid("The DPoP proof's ath does not match the access token.");
             }

@@ -39,7 +39,7 @@ public static class Jose
             return null;
         }
 
-        if (compact.Count(c => c == '.') != 2)
+        if (compact.AsSpan().Count('.') != 2)
         {
             problem = "is not a signed JWT in compact form";
             return null;
@@ -142,6 +142,39 @@ public static class Jose
     {
         ArgumentNullException.ThrowIfNull(accessToken);
         return Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(accessToken)));
+    }
+
+    /// <summary>
+    /// True when <paramref name="ath"/> is exactly <see cref="AccessTokenHash"/> of <paramref name="accessToken"/>,
+    /// computed without allocating: a DPoP proof's <c>ath</c> is checked on every agent request.
+    /// </summary>
+    public static bool IsAccessTokenHash(string ath, string accessToken)
+    {
+        ArgumentNullException.ThrowIfNull(ath);
+        ArgumentNullException.ThrowIfNull(accessToken);
+        const int HashChars = 43; // base64url of 32 bytes, no padding
+        if (ath.Length != HashChars)
+        {
+            return false;
+        }
+
+        var rented = accessToken.Length > 2048 ? System.Buffers.ArrayPool<byte>.Shared.Rent(accessToken.Length) : null;
+        try
+        {
+            var ascii = rented ?? stackalloc byte[accessToken.Length];
+            var length = Encoding.ASCII.GetBytes(accessToken, ascii);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(ascii[..length], hash);
+            Span<char> encoded = stackalloc char[HashChars];
+            return System.Buffers.Text.Base64Url.EncodeToChars(hash, encoded) == HashChars && encoded.SequenceEqual(ath);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     private static readonly string[] PrivateMembers = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];

@@ -7,6 +7,7 @@ namespace Skybridge.Core.Identity;
 public sealed class ScopeSet : IEquatable<ScopeSet>
 {
     private readonly SortedSet<string> _items;
+    private string? _text;
 
     private ScopeSet(SortedSet<string> items) => _items = items;
 
@@ -79,8 +80,10 @@ public sealed class ScopeSet : IEquatable<ScopeSet>
     /// <summary>True when the token is present.</summary>
     public bool Contains(string item) => _items.Contains(item);
 
+    // Written once: the agent API puts a token's scope into its principal on every request, and the set never changes.
+
     /// <summary>The scope parameter spelling: tokens sorted, separated by one space.</summary>
-    public override string ToString() => string.Join(' ', _items);
+    public override string ToString() => _text ??= string.Join(' ', _items);
 
     /// <inheritdoc />
     public bool Equals(ScopeSet? other) => other is not null && _items.SetEquals(other._items);

@@ -80,8 +80,7 @@ public sealed class DPoPAuthenticationHandler : AuthenticationHandler<DPoPAuthen
             return await FailAsync(new OAuthError(OAuthError.InvalidRequest, "Send exactly one Authorization: DPoP <access token>."), null).ConfigureAwait(false);
         }
 
-        var token = value[5..].Trim();
-        var claims = Validate(token, now, out var tokenError);
+        var claims = Validate(value.AsSpan(5).Trim(), now, out var token, out var tokenError);
         if (claims is null)
         {
             return await FailAsync(tokenError!, null).ConfigureAwait(false);
@@ -141,11 +140,14 @@ public sealed class DPoPAuthenticationHandler : AuthenticationHandler<DPoPAuthen
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    private AccessTokenClaims? Validate(string token, DateTimeOffset now, out OAuthError? error)
+    private AccessTokenClaims? Validate(ReadOnlySpan<char> presented, DateTimeOffset now, out string token, out OAuthError? error)
     {
         error = null;
-        if (!Validated.TryGetValue(token, out var claims))
+        // Looked up by the header's characters: a token seen before is not copied out of the header again (it is the
+        // largest string of an agent request); the cache's own copy is used from here on.
+        if (!Validated.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(presented, out var known, out var claims))
         {
+            token = presented.ToString();
             var check = _tokens.CheckIssued(token, now, _urls.ApiResource);
             if (!check.IsValid)
             {
@@ -162,6 +164,8 @@ public sealed class DPoPAuthenticationHandler : AuthenticationHandler<DPoPAuthen
             Validated[token] = claims;
             return claims;
         }
+
+        token = known;
 
         // Cached: the signature held. Time and state can change between requests, so they are checked every time.
         if (claims.ExpiresAt + _server.Identity.ClockSkew <= now || !string.Equals(claims.Issuer, _urls.Issuer, StringComparison.Ordinal))

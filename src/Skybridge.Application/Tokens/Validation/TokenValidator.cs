@@ -57,9 +57,13 @@ public sealed class TokenValidator
             return new OAuthError(OAuthError.InvalidToken, "The access token was revoked.");
         }
 
-        if (claims.DerivedFrom.Any(_state.IsRevoked))
+        // A loop, not LINQ: this runs on every agent request, and a method-group predicate is a new delegate each time.
+        foreach (var parent in claims.DerivedFrom)
         {
-            return new OAuthError(OAuthError.InvalidToken, "A token this one was exchanged from was revoked.");
+            if (_state.IsRevoked(parent))
+            {
+                return new OAuthError(OAuthError.InvalidToken, "A token this one was exchanged from was revoked.");
+            }
         }
 
         if (claims.Workflow is { } workflow)
