@@ -281,7 +281,8 @@ public sealed partial class GroundedAnswerer
                 return Abstain("conflicting_sources", conflict);
             }
 
-            read = judged is null ? usable : PerPart(usable, judged, judged.Count);
+            var handed = Handed(hits);
+            read = judged is null ? handed : PerPart(handed, judged, judged.Count);
         }
 
         var handedOver = handOvers.Select(h => h.Question).ToList();
@@ -451,7 +452,7 @@ public sealed partial class GroundedAnswerer
         }
 
         var topK = Math.Max(1, _manifest.Retrieval.TopK);
-        List<List<RetrievedPassage>> lists = [caseList, .. searched.Select(j => j.Usable)];
+        List<List<RetrievedPassage>> lists = [caseList, .. searched.Select(j => j.Handed)];
         var merged = new List<RetrievedPassage>();
         for (var rank = 0; rank < topK; rank++)
         {
@@ -469,8 +470,8 @@ public sealed partial class GroundedAnswerer
         static bool Same(RetrievedPassage a, RetrievedPassage b) => a.Document.Id == b.Document.Id && a.Span == b.Span;
     }
 
-    /// <summary>One question of a case searched on its own: its passages over <c>min_score</c>, the best coverage among its passages, and why it cannot be answered (null when it can).</summary>
-    private sealed record PartEvidence(QuestionPart Part, List<RetrievedPassage> Usable, double Confidence, (string Reason, string Detail)? Gate);
+    /// <summary>One question of a case searched on its own: the passages it hands the engine (<see cref="Handed"/>), the best coverage among its passages, and why it cannot be answered (null when it can).</summary>
+    private sealed record PartEvidence(QuestionPart Part, List<RetrievedPassage> Handed, double Confidence, (string Reason, string Detail)? Gate);
 
     /// <summary>
     /// Each question of a case of several not already handed over, searched on its own (<c>top_k</c> divided among the
@@ -493,7 +494,7 @@ public sealed partial class GroundedAnswerer
                 ?? (TooLittleEvidence(usable.Count, confidence, AgreedSimilarity(found, _checks.Similarity))
                     ? ("low_retrieval_confidence", $"its best passage covers {confidence:0.00} of it; the manifest asks for at least {settings.AbstainBelow:0.00}.")
                     : Conflict(usable, confidence) is { } conflict ? ("conflicting_sources", conflict) : null);
-            judged.Add(new PartEvidence(part, usable, confidence, gate));
+            judged.Add(new PartEvidence(part, Handed(found), confidence, gate));
         }
 
         return judged;
@@ -554,6 +555,20 @@ public sealed partial class GroundedAnswerer
     }
 
     private const int PassagesPerPart = 2;
+
+    /// <summary>
+    /// The passages of a search the engine reads: those over <c>retrieval.min_score</c> and, with meaning, those close
+    /// in meaning to what is asked (similarity at or above <c>retrieval.agreed_meaning_at</c>, the manifest's measure of
+    /// a passage that is evidence in meaning) though they share too few of its words, in the order retrieval ranked them.
+    /// A question put in other words than the page's (one word where the page writes two) is found by meaning, and
+    /// without this never reaches the engine. <c>min_score</c> still decides the confidence gate alone.
+    /// </summary>
+    private List<RetrievedPassage> Handed(IReadOnlyList<RetrievedPassage> hits)
+    {
+        var minScore = _manifest.Retrieval.MinScore;
+        var near = _manifest.Retrieval.AgreedMeaningAt;
+        return [.. hits.Where(h => h.Coverage >= minScore || (near < 1 && h.Similarity is { } similarity && similarity >= near))];
+    }
 
     /// <summary>
     /// By words alone, the passages of the first-ranked page that state most of the question's terms join the
