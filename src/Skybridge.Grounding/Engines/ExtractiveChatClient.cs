@@ -331,7 +331,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // retrieval, so a sentence of the first passage counts more than an equal one of the fifth.
         var idf = question.ToDictionary(t => t, Idf, StringComparer.Ordinal);
         var focus = own.ToHashSet(StringComparer.Ordinal);
-        var whole = Scored(AnswerShapes.Of(text), idf, question, question);
+        var whole = Scored(AnswerShapes.Of(text), idf, question, question, limits: false);
         if (whole.Count == 0)
         {
             return [];
@@ -350,12 +350,21 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // that share the story's words describe the customer's situation, the ones that share the ask's words resolve
         // it. A word only the story has counts for less, and a request for an action is answered by what happens next.
         var chosen = page.ToList();
+        // The page is chosen by what the case asks about; within it, the sentence that states a limit in the unit of a
+        // value the case states decides it. Counted in the page's choice too, a limit of another page (a warranty's "within
+        // 2 years" for "3 months after delivery") took the answer from the page that names the case's problem.
+        if (stated.Count > 0)
+        {
+            var limited = Scored(AnswerShapes.Of(text), idf, question, question, limits: true).Where(s => string.Equals(s.Sentence.Passage.Document, page.Key, StringComparison.Ordinal)).ToList();
+            chosen = limited.Count > 0 ? limited : chosen;
+        }
+
         if (ask is { HasStory: true } || ask?.Shape == AnswerShape.Outcome)
         {
             HashSet<string> asked = [.. TermsOf(ask.Text), .. context];
             HashSet<string> terms = [.. question, .. asked];
             var weight = terms.ToDictionary(t => t, t => ask.HasStory && !asked.Contains(t) ? Idf(t) * StoryWeight : Idf(t), StringComparer.Ordinal);
-            var onPage = Scored(ask.Shape, weight, asked, terms).Where(s => string.Equals(s.Sentence.Passage.Document, page.Key, StringComparison.Ordinal)).ToList();
+            var onPage = Scored(ask.Shape, weight, asked, terms, limits: true).Where(s => string.Equals(s.Sentence.Passage.Document, page.Key, StringComparison.Ordinal)).ToList();
             chosen = onPage.Count > 0 ? onPage : chosen;
         }
 
@@ -377,7 +386,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
         double Idf(string term) => Math.Log(1 + (sentences.Count / (1.0 + sentences.Count(s => s.Terms.Contains(term)))));
 
-        List<(Sentence Sentence, int Matches, double Factor, double Score)> Scored(AnswerShape shape, Dictionary<string, double> weight, HashSet<string> asked, HashSet<string> question)
+        List<(Sentence Sentence, int Matches, double Factor, double Score)> Scored(AnswerShape shape, Dictionary<string, double> weight, HashSet<string> asked, HashSet<string> question, bool limits)
         {
             var matches = sentences.Select(s => s.Terms.Count(question.Contains)).ToList();
             // A question or a lead-in is quoted only when no statement mentions the question's terms: a FAQ's own question
@@ -395,7 +404,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             // The same holds for a description without a subject under a line of syntax or a title: "Query or change the
             // setting of the busy timeout." is what "PRAGMA busy_timeout = milliseconds;" does.
             var describes = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && AnswerShapes.IsSyntaxOrTitle(sentences[i - 1].Text) && AnswerShapes.OpensWithVerb(s.Text)).ToList();
-            var decides = sentences.Select(s => !IsNonStatement(s.Text) && StatedValues.Decides(stated, s.Text, s.Header)).ToList();
+            var decides = sentences.Select(s => limits && !IsNonStatement(s.Text) && StatedValues.Decides(stated, s.Text, s.Header)).ToList();
             var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && (Continues(s.Text) || sentences[i - 1].Text.TrimEnd().EndsWith('?') || describes[i])
                 ? Math.Max(lexical[i], CarryOver * lexical[i - 1]) : lexical[i]).ToList();
             return sentences
