@@ -47,6 +47,10 @@ public sealed partial class ExtractiveChatClient : IChatClient
     // over "Write to us from the new address...") counts for half of one the sentence holds: 0.3 and 0.8 each lost a
     // support-desk case that 0.5 keeps (docs/performance.md, "Heading words and the sentence with most question words").
     private const double HeadingWeight = 0.5;
+    // A sentence that states a limit (a range, a minimum, a maximum, a threshold) in the unit of a value the case states
+    // ("any amount from 10 to 500 EUR" for "a gift card for 750 EUR") is the one that decides the case's value
+    // (docs/performance.md, "A value the case states, read against the page's limits").
+    private const double LimitBonus = 1.5;
     private static readonly Analyzer Analyzer = Retrieval.GroundingAnalyzer.Create();
 
     /// <inheritdoc />
@@ -81,6 +85,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
         }
 
         var sentences = Candidates(request);
+        // The values the case states (750 EUR, 8 months, 3 kg): a sentence that states a limit in their unit decides them.
+        var stated = StatedValues.Of(request.Question);
         // Each question of the case is answered on its own: a ticket asking about the return window and the label
         // cost needs a sentence for each, not the three best sentences about whichever word is rarest. A sentence that
         // asks two things ("are X on by default, and how do I enable them?") is two questions (QuestionReading.Parts).
@@ -100,7 +106,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             // subject of the one before ("...and when does it checkpoint?") would otherwise find the same sentences
             // best and be left with nothing of its own.
             var quoted = answers.SelectMany(a => a).ToHashSet();
-            var best = Best(part.Text, AnswerShapes.AnswerAskOf(part.Text, TermsOf), own, inherited, sentences, MaxSentences, rank, quoted);
+            var best = Best(part.Text, AnswerShapes.AnswerAskOf(part.Text, TermsOf), own, inherited, sentences, MaxSentences, rank, stated, quoted);
             answers.Add(Whole(best, part.Shape, sentences, quoted));
         }
 
@@ -313,7 +319,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
         return ranks;
     }
 
-    private static List<Sentence> Best(string text, CaseAsk? ask, List<string> own, IReadOnlyCollection<string> context, List<Sentence> sentences, int take, int[]? rank, IReadOnlySet<Sentence>? quoted = null)
+    private static List<Sentence> Best(string text, CaseAsk? ask, List<string> own, IReadOnlyCollection<string> context, List<Sentence> sentences, int take, int[]? rank, IReadOnlyList<StatedValue> stated, IReadOnlySet<Sentence>? quoted = null)
     {
         var question = own.Concat(context).ToHashSet(StringComparer.Ordinal);
         if (question.Count == 0 || sentences.Count == 0)
@@ -325,7 +331,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // retrieval, so a sentence of the first passage counts more than an equal one of the fifth.
         var idf = question.ToDictionary(t => t, Idf, StringComparer.Ordinal);
         var focus = own.ToHashSet(StringComparer.Ordinal);
-        var whole = Scored(AnswerShapes.Of(text), idf, question, question);
+        var whole = Scored(AnswerShapes.Of(text), idf, question, question, limits: false);
         if (whole.Count == 0)
         {
             return [];
@@ -344,12 +350,21 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // that share the story's words describe the customer's situation, the ones that share the ask's words resolve
         // it. A word only the story has counts for less, and a request for an action is answered by what happens next.
         var chosen = page.ToList();
+        // The page is chosen by what the case asks about; within it, the sentence that states a limit in the unit of a
+        // value the case states decides it. Counted in the page's choice too, a limit of another page (a warranty's "within
+        // 2 years" for "3 months after delivery") took the answer from the page that names the case's problem.
+        if (stated.Count > 0)
+        {
+            var limited = Scored(AnswerShapes.Of(text), idf, question, question, limits: true).Where(s => string.Equals(s.Sentence.Passage.Document, page.Key, StringComparison.Ordinal)).ToList();
+            chosen = limited.Count > 0 ? limited : chosen;
+        }
+
         if (ask is { HasStory: true } || ask?.Shape == AnswerShape.Outcome)
         {
             HashSet<string> asked = [.. TermsOf(ask.Text), .. context];
             HashSet<string> terms = [.. question, .. asked];
             var weight = terms.ToDictionary(t => t, t => ask.HasStory && !asked.Contains(t) ? Idf(t) * StoryWeight : Idf(t), StringComparer.Ordinal);
-            var onPage = Scored(ask.Shape, weight, asked, terms).Where(s => string.Equals(s.Sentence.Passage.Document, page.Key, StringComparison.Ordinal)).ToList();
+            var onPage = Scored(ask.Shape, weight, asked, terms, limits: true).Where(s => string.Equals(s.Sentence.Passage.Document, page.Key, StringComparison.Ordinal)).ToList();
             chosen = onPage.Count > 0 ? onPage : chosen;
         }
 
@@ -371,7 +386,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
 
         double Idf(string term) => Math.Log(1 + (sentences.Count / (1.0 + sentences.Count(s => s.Terms.Contains(term)))));
 
-        List<(Sentence Sentence, int Matches, double Factor, double Score)> Scored(AnswerShape shape, Dictionary<string, double> weight, HashSet<string> asked, HashSet<string> question)
+        List<(Sentence Sentence, int Matches, double Factor, double Score)> Scored(AnswerShape shape, Dictionary<string, double> weight, HashSet<string> asked, HashSet<string> question, bool limits)
         {
             var matches = sentences.Select(s => s.Terms.Count(question.Contains)).ToList();
             // A question or a lead-in is quoted only when no statement mentions the question's terms: a FAQ's own question
@@ -389,10 +404,11 @@ public sealed partial class ExtractiveChatClient : IChatClient
             // The same holds for a description without a subject under a line of syntax or a title: "Query or change the
             // setting of the busy timeout." is what "PRAGMA busy_timeout = milliseconds;" does.
             var describes = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && AnswerShapes.IsSyntaxOrTitle(sentences[i - 1].Text) && AnswerShapes.OpensWithVerb(s.Text)).ToList();
+            var decides = sentences.Select(s => limits && !IsNonStatement(s.Text) && StatedValues.Decides(stated, s.Text, s.Header)).ToList();
             var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && (Continues(s.Text) || sentences[i - 1].Text.TrimEnd().EndsWith('?') || describes[i])
                 ? Math.Max(lexical[i], CarryOver * lexical[i - 1]) : lexical[i]).ToList();
             return sentences
-                .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Factor: ShapeFactor(shape, s, focus, asked, describes[i]), Lexical: carried[i]))
+                .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Factor: ShapeFactor(shape, s, focus, asked, describes[i]) * (decides[i] ? LimitBonus : 1), Lexical: carried[i]))
                 .Select(s => (s.Sentence, s.Matches, s.Factor, Score: s.Lexical * s.Factor))
                 // A sentence with the answer's shape qualifies with one shared word fewer: "A reset link unlocks it at once"
                 // answers "how long is my account locked?" in words of its own.
