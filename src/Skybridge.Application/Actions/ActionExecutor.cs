@@ -70,6 +70,28 @@ public sealed partial class ActionExecutor
         return detail.ToJsonString();
     }
 
+    /// <summary>
+    /// <see cref="ClaimDetail(JsonObject, string, DateTimeOffset)"/> of a detail whose JSON <paramref name="detailText"/>
+    /// was just written from it: the two members are added to the object, and written after the text's last member
+    /// rather than by serialising the whole object again. The text is the same: <c>ToJsonString</c> writes members in
+    /// the order they were added, with no whitespace, and the claim's members are new ones at the end.
+    /// </summary>
+    internal static string ClaimDetail(JsonObject detail, string detailText, string nodeId, DateTimeOffset at)
+    {
+        if (detail.Count == 0 || detail.ContainsKey("claimed_by") || detail.ContainsKey("claimed")
+            || detailText.Length < 2 || detailText[^1] != '}')
+        {
+            return ClaimDetail(detail, nodeId, at);
+        }
+
+        var claimed = LedgerEventFormat.FormatTime(at);
+        detail["claimed_by"] = nodeId;
+        detail["claimed"] = claimed;
+        // Encoded as ToJsonString encodes a string (System.Text.Json's default encoder); the time is digits and -:.TZ.
+        var node = JsonEncodedText.Encode(nodeId).ToString();
+        return string.Concat(detailText.AsSpan(0, detailText.Length - 1), ",\"claimed_by\":\"", node, "\",\"claimed\":\"" + claimed + "\"}");
+    }
+
     /// <summary>How many times an approved call is sent before a passing refusal counts as its failure.</summary>
     public const int MaxDeliveryAttempts = 5;
 

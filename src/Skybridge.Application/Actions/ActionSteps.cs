@@ -195,7 +195,7 @@ public sealed class RecordStep(Ledger.ILedger ledger, string? nodeId = null) : A
         if (nodeId is not null && index >= 0 && context.Rows[index] is ActionRecordedRow { Action.Status: ActionStatuses.Approved } allowed)
         {
             var claim = context.DetailOf(allowed.Action.Detail) is { } detail
-                ? ActionExecutor.ClaimDetail(detail, nodeId, context.Now)
+                ? ActionExecutor.ClaimDetail(detail, allowed.Action.Detail!, nodeId, context.Now)
                 : ActionExecutor.ClaimDetail(allowed.Action.Detail, nodeId, context.Now);
             context.DetailText = claim;
             context.Claimed = allowed.Action with { Status = ActionStatuses.Executing, Detail = claim };

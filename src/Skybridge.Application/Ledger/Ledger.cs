@@ -173,6 +173,22 @@ public sealed class LedgerWriter : ILedger, IAsyncDisposable
             {
                 batch[0].Done.TrySetException(ex);
             }
+            finally
+            {
+                // Every caller of the batch has its answer (or its failure): the events' pooled buffers go back.
+                Release(batch);
+            }
+        }
+    }
+
+    private static void Release(List<Pending> batch)
+    {
+        foreach (var item in batch)
+        {
+            foreach (var prepared in item.Entries)
+            {
+                prepared.Dispose();
+            }
         }
     }
 

@@ -21,10 +21,30 @@ public static class CanonicalJson
     /// <exception cref="ArgumentException">NaN, an infinity or a lone surrogate.</exception>
     public static string ToCanonicalString(JsonNode? node)
     {
-        var builder = new StringBuilder();
-        Write(builder, node);
-        return builder.ToString();
+        // Each thread keeps its builder (the action path canonicalises every proposal's parameters): one that has grown
+        // once instead of a new one growing chunk by chunk. Taken out while in use, so a nested call gets its own.
+        var builder = t_builder ?? new StringBuilder(256);
+        t_builder = null;
+        try
+        {
+            Write(builder, node);
+            return builder.ToString();
+        }
+        finally
+        {
+            if (builder.Capacity <= MaxKeptBuilder)
+            {
+                builder.Clear();
+                t_builder = builder;
+            }
+        }
     }
+
+    /// <summary>A builder larger than this (a large document) is not kept.</summary>
+    private const int MaxKeptBuilder = 16 * 1024;
+
+    [ThreadStatic]
+    private static StringBuilder? t_builder;
 
     /// <summary>Serializes <paramref name="value"/> with System.Text.Json, then canonicalizes the result.</summary>
     [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode("Uses reflection-based JsonSerializer.SerializeToNode unless options carry a source-generated TypeInfoResolver.")]

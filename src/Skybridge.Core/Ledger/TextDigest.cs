@@ -18,6 +18,12 @@ public static class TextDigest
     public static string Sha256(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        return Sha256(text.AsSpan());
+    }
+
+    /// <summary>Lower-case hex SHA-256 of <paramref name="text"/>'s UTF-8 bytes, for text not held as a string.</summary>
+    public static string Sha256(ReadOnlySpan<char> text)
+    {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         var maxBytes = Encoding.UTF8.GetMaxByteCount(text.Length);
         if (maxBytes <= StackLimit)

@@ -86,4 +86,18 @@ public sealed class CallDigestTests
         Assert.Equal(general, CallDigest.CanonicalForm(call));
         Assert.Equal(CallDigest.Compute(call), CallDigest.Compute(call, CanonicalJson.ToCanonicalString(call.Parameters)));
     }
+
+    [Fact]
+    public void Compute_EqualsTheDigestOfTheCanonicalForm_WhenLargeAndSmallCallsAlternate()
+    {
+        // The digest is hashed from a kept builder and a pooled buffer: a small call after a large one digests alone.
+        var small = ApprovalRulesTests.Call();
+        var large = small with { Parameters = new JsonObject { ["body"] = new string('y', 40_000) + "é😀", ["amount"] = 2.5 } };
+        foreach (var call in new[] { large, small, large, small, small })
+        {
+            var canonicalParameters = CanonicalJson.ToCanonicalString(call.Parameters);
+            Assert.Equal(TextDigest.Sha256(CallDigest.CanonicalForm(call)), CallDigest.Compute(call, canonicalParameters));
+            Assert.Equal(TextDigest.Sha256(CallDigest.CanonicalForm(call)), CallDigest.Compute(call));
+        }
+    }
 }

@@ -54,4 +54,37 @@ public sealed class LedgerEventFormatTests
         var recorded = LedgerEventFormat.Record(new LedgerEntry { Id = "e", Type = "auth.signed_in", Actors = [LedgerActor.Human("maria")] }, 0, Time, "n");
         Assert.Equal("{\"actors\":[{\"id\":\"maria\",\"kind\":\"human\"}],\"id\":\"e\",\"node\":\"n\",\"seq\":0,\"time\":\"2026-11-23T01:02:03.000456Z\",\"type\":\"auth.signed_in\",\"v\":1}", recorded.CanonicalJson);
     }
+
+    [Fact]
+    public void Record_FromPreparedEvents_WritesEachEventWhole_WhenLargeAndSmallEventsAlternate()
+    {
+        // Prepared events live in pooled buffers: a small event written after a large one (and after the large one's
+        // buffer went back) must carry nothing of it.
+        var large = new LedgerEntry { Id = "big", Type = "model.called", Actors = [LedgerActor.Agent("a")], Content = new JsonObject { ["text"] = new string('x', 100_000) + "\"é\u0001" } };
+        var small = new LedgerEntry { Id = "e", Type = "auth.signed_in", Actors = [LedgerActor.Human("maria")] };
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var entry in new[] { large, small, large, small })
+            {
+                using var prepared = LedgerEventFormat.Prepare(entry, "n");
+                var recorded = LedgerEventFormat.Record(prepared, round, LedgerEventFormat.FormatTime(Time), Time);
+                Assert.Equal(LedgerEventFormat.Record(entry, round, Time, "n").CanonicalJson, recorded.CanonicalJson);
+                Assert.Equal(CanonicalJson.ToCanonicalString(JsonNode.Parse(recorded.CanonicalJson)), recorded.CanonicalJson);
+            }
+        }
+
+        var smallRecorded = LedgerEventFormat.Record(small, 0, Time, "n");
+        Assert.Equal("{\"actors\":[{\"id\":\"maria\",\"kind\":\"human\"}],\"id\":\"e\",\"node\":\"n\",\"seq\":0,\"time\":\"2026-11-23T01:02:03.000456Z\",\"type\":\"auth.signed_in\",\"v\":1}", smallRecorded.CanonicalJson);
+    }
+
+    [Fact]
+    public void Record_RefusesAPreparedEvent_AfterItIsDisposed()
+    {
+        var prepared = LedgerEventFormat.Prepare(new LedgerEntry { Type = "auth.signed_in", Actors = [LedgerActor.Human("maria")] }, "n");
+        var first = LedgerEventFormat.Record(prepared, 4, LedgerEventFormat.FormatTime(Time), Time);
+        Assert.Equal(first.CanonicalJson, LedgerEventFormat.Record(prepared, 4, LedgerEventFormat.FormatTime(Time), Time).CanonicalJson);
+        prepared.Dispose();
+        prepared.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => LedgerEventFormat.Record(prepared, 4, LedgerEventFormat.FormatTime(Time), Time));
+    }
 }

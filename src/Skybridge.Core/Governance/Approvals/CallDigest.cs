@@ -72,7 +72,11 @@ public static class CallDigest
         // Written in RFC 8785 form directly (members in UTF-16 order: action, agent, agent_jkt, case, manifest_version,
         // parameters, policy, v, workflow) rather than through a JSON tree with a copy of the parameters; tests check it
         // equals the general canonicaliser's output.
-        var json = new StringBuilder(512 + canonicalParameters.Length);
+        return Write(new StringBuilder(512 + canonicalParameters.Length), call, canonicalParameters).ToString();
+    }
+
+    private static StringBuilder Write(StringBuilder json, ActionCall call, string canonicalParameters)
+    {
         json.Append("{\"action\":");
         CanonicalJson.WriteString(json, call.Action);
         json.Append(",\"agent\":");
@@ -88,14 +92,50 @@ public static class CallDigest
         json.Append(",\"v\":").Append(FormatVersion.ToString(CultureInfo.InvariantCulture));
         json.Append(",\"workflow\":");
         CanonicalJson.WriteString(json, call.WorkflowId);
-        return json.Append('}').ToString();
+        return json.Append('}');
     }
 
     /// <summary>Lower-case hex SHA-256 of <see cref="CanonicalForm(ActionCall)"/>'s UTF-8 bytes.</summary>
     public static string Compute(ActionCall call) => TextDigest.Sha256(CanonicalForm(call));
 
     /// <summary><see cref="Compute(ActionCall)"/> with the parameters' canonical JSON given (see <see cref="CanonicalForm(ActionCall, string)"/>).</summary>
-    public static string Compute(ActionCall call, string canonicalParameters) => TextDigest.Sha256(CanonicalForm(call, canonicalParameters));
+    public static string Compute(ActionCall call, string canonicalParameters)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(canonicalParameters);
+        // Every proposal computes one: the form is written in this thread's builder and hashed from a pooled buffer,
+        // with no string of it (the same characters as CanonicalForm, so the same digest).
+        var json = t_builder ?? new StringBuilder(1024);
+        t_builder = null;
+        var buffer = System.Buffers.ArrayPool<char>.Shared.Rent(512 + canonicalParameters.Length);
+        try
+        {
+            Write(json, call, canonicalParameters);
+            if (json.Length > buffer.Length)
+            {
+                System.Buffers.ArrayPool<char>.Shared.Return(buffer);
+                buffer = System.Buffers.ArrayPool<char>.Shared.Rent(json.Length);
+            }
+
+            json.CopyTo(0, buffer.AsSpan(), json.Length);
+            return TextDigest.Sha256(buffer.AsSpan(0, json.Length));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(buffer);
+            if (json.Capacity <= MaxKeptBuilder)
+            {
+                json.Clear();
+                t_builder = json;
+            }
+        }
+    }
+
+    /// <summary>A builder larger than this (a call with large parameters) is not kept.</summary>
+    private const int MaxKeptBuilder = 16 * 1024;
+
+    [ThreadStatic]
+    private static StringBuilder? t_builder;
 
     /// <summary>Compares two digests in constant time (they may come from a person's request).</summary>
     public static bool AreEqual(string? a, string? b) =>

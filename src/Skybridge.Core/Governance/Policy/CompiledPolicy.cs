@@ -140,8 +140,19 @@ public sealed class CompiledPolicy
             return [];
         }
 
-        var indices = mask.Indices(Rules.Count);
-        return count == 1 ? singleRuleIds[indices.First()] : [.. indices.Select(i => Rules[i].Id)];
+        if (count == 1)
+        {
+            // The usual case (one rule decides): the rule's own one-element list, found without an enumerator.
+            for (var i = 0; i < Rules.Count; i++)
+            {
+                if (mask.Contains(i))
+                {
+                    return singleRuleIds[i];
+                }
+            }
+        }
+
+        return [.. mask.Indices(Rules.Count).Select(i => Rules[i].Id)];
     }
 
     /// <summary>True when the rule's principals include the caller (see <see cref="PolicyRequest"/>'s remarks).</summary>

@@ -91,8 +91,46 @@ public sealed record RecordedEvent(long Sequence, string Id, string Type, string
     }
 }
 
-/// <summary>An entry's canonical form without its sequence number and time: the members before and after them.</summary>
-public sealed record PreparedEvent(LedgerEntry Entry, string Head, string Tail);
+/// <summary>
+/// An entry's canonical form without its sequence number and time: the members before them (the head) and after them
+/// (the tail), held in one pooled buffer until <see cref="Dispose"/>. The ledger's writer prepares every event this way
+/// and builds the event's one string only when it numbers it, so no head and tail strings are made and copied again.
+/// </summary>
+public sealed class PreparedEvent : IDisposable
+{
+    private char[]? _buffer;
+    private readonly int _headLength;
+    private readonly int _length;
+
+    internal PreparedEvent(LedgerEntry entry, char[] buffer, int headLength, int length)
+    {
+        Entry = entry;
+        _buffer = buffer;
+        _headLength = headLength;
+        _length = length;
+    }
+
+    /// <summary>The entry this was prepared from.</summary>
+    public LedgerEntry Entry { get; }
+
+    /// <summary>The members before <c>seq</c>, starting with <c>{</c>.</summary>
+    public ReadOnlySpan<char> Head => Buffer.AsSpan(0, _headLength);
+
+    /// <summary>The members after <c>time</c>, ending with <c>}</c>.</summary>
+    public ReadOnlySpan<char> Tail => Buffer.AsSpan(_headLength, _length - _headLength);
+
+    private char[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(PreparedEvent));
+
+    /// <summary>Gives the buffer back to the pool; the event cannot be recorded from it afterwards.</summary>
+    public void Dispose()
+    {
+        var buffer = Interlocked.Exchange(ref _buffer, null);
+        if (buffer is not null)
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(buffer);
+        }
+    }
+}
 
 /// <summary>Turns an entry into its canonical (RFC 8785) JSON form, the exact bytes the Merkle tree commits to.</summary>
 public static class LedgerEventFormat
@@ -105,8 +143,11 @@ public static class LedgerEventFormat
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>The canonical JSON of an entry recorded at <paramref name="sequence"/>.</summary>
-    public static RecordedEvent Record(LedgerEntry entry, long sequence, DateTimeOffset time, string nodeId) =>
-        Record(Prepare(entry, nodeId), sequence, FormatTime(time), time);
+    public static RecordedEvent Record(LedgerEntry entry, long sequence, DateTimeOffset time, string nodeId)
+    {
+        using var prepared = Prepare(entry, nodeId);
+        return Record(prepared, sequence, FormatTime(time), time);
+    }
 
     /// <summary>
     /// The event at <paramref name="sequence"/> from an entry <see cref="Prepare"/>d before: only the sequence number and
@@ -118,13 +159,37 @@ public static class LedgerEventFormat
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(formattedTime);
         var entry = prepared.Entry;
-        var json = string.Concat(prepared.Head, ",\"seq\":", sequence.ToString(CultureInfo.InvariantCulture), ",\"time\":\"", formattedTime, "\"", prepared.Tail);
+        // The one string of the event, written once at its final length: head, seq, time, tail.
+        Span<char> digits = stackalloc char[20];
+        sequence.TryFormat(digits, out var digitCount, provider: CultureInfo.InvariantCulture);
+        var length = prepared.Head.Length + SeqMember.Length + digitCount + TimeMember.Length + formattedTime.Length + 1 + prepared.Tail.Length;
+        var json = string.Create(length, (prepared, sequence, formattedTime), static (output, state) =>
+        {
+            var (p, seq, formatted) = state;
+            var at = Put(output, 0, p.Head);
+            at = Put(output, at, SeqMember);
+            seq.TryFormat(output[at..], out var written, provider: CultureInfo.InvariantCulture);
+            at = Put(output, at + written, TimeMember);
+            at = Put(output, at, formatted);
+            output[at++] = '"';
+            Put(output, at, p.Tail);
+        });
         return new RecordedEvent(sequence, entry.Id, entry.Type, entry.WorkflowId, entry.CaseId, time, json);
+    }
+
+    private const string SeqMember = ",\"seq\":";
+    private const string TimeMember = ",\"time\":\"";
+
+    private static int Put(Span<char> output, int at, ReadOnlySpan<char> text)
+    {
+        text.CopyTo(output[at..]);
+        return at + text.Length;
     }
 
     /// <summary>
     /// The canonical JSON of an entry but for its sequence number and time, which fall between the members before
     /// <c>seq</c> (<see cref="PreparedEvent.Head"/>) and those after <c>time</c> (<see cref="PreparedEvent.Tail"/>).
+    /// The caller disposes the result once it has recorded the event (and will not record it again).
     /// </summary>
     /// <remarks>
     /// Written directly in RFC 8785 form (members in UTF-16 order, minimal string escaping, integers as digits) rather
@@ -234,8 +299,7 @@ public static class LedgerEventFormat
             StringArray(json, entry.Rules);
         }
 
-        var head = json.ToString();
-        json.Clear();
+        var headLength = json.Length;
         Member(json, "type", entry.Type);
         json.Append(",\"v\":").Append(Version.ToString(CultureInfo.InvariantCulture));
         if (entry.WorkflowId is not null)
@@ -251,7 +315,9 @@ public static class LedgerEventFormat
         }
 
         json.Append('}');
-        return new PreparedEvent(entry, head, json.ToString());
+        var buffer = System.Buffers.ArrayPool<char>.Shared.Rent(json.Length);
+        json.CopyTo(0, buffer.AsSpan(), json.Length);
+        return new PreparedEvent(entry, buffer, headLength, json.Length);
     }
 
     private static void Member(StringBuilder json, string name, string value)
