@@ -25,15 +25,6 @@ internal sealed class PostgresStore : SqlStore
         _port = builder.Port;
         _database = builder.Database;
         _user = builder.Username;
-        if (!builder.ContainsKey("Max Auto Prepare"))
-        {
-            // The ledger's writer runs the same few statements in every append, one transaction after another: the
-            // server parses and plans each of them once per connection instead of every time (Npgsql's automatic
-            // preparation; an operator's own setting in the connection string wins).
-            builder.MaxAutoPrepare = 64;
-            builder.AutoPrepareMinUsages = 2;
-        }
-
         _dataSource = NpgsqlDataSource.Create(builder);
     }
 
