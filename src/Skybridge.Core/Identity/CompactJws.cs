@@ -44,26 +44,12 @@ internal sealed class CompactJws : IDisposable
     /// </summary>
     public static CompactJws? TryRead(string? compact, int maxLength, out string? problem)
     {
-        problem = null;
-        if (string.IsNullOrEmpty(compact))
+        if (!Jose.IsCompactShape(compact, maxLength, out problem))
         {
-            problem = "is empty";
-            return null;
-        }
-
-        if (compact.Length > maxLength)
-        {
-            problem = $"is longer than {maxLength} characters";
             return null;
         }
 
         var text = compact.AsSpan();
-        if (text.Count('.') != 2)
-        {
-            problem = "is not a signed JWT in compact form";
-            return null;
-        }
-
         var firstDot = text.IndexOf('.');
         var secondDot = firstDot + 1 + text[(firstDot + 1)..].IndexOf('.');
         var encodedHeader = text[..firstDot];

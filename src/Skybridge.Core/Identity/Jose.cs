@@ -26,22 +26,8 @@ public static class Jose
     /// </summary>
     public static JsonWebToken? TryRead(string? compact, int maxLength, out string? problem)
     {
-        problem = null;
-        if (string.IsNullOrEmpty(compact))
+        if (!IsCompactShape(compact, maxLength, out problem))
         {
-            problem = "is empty";
-            return null;
-        }
-
-        if (compact.Length > maxLength)
-        {
-            problem = $"is longer than {maxLength} characters";
-            return null;
-        }
-
-        if (compact.AsSpan().Count('.') != 2)
-        {
-            problem = "is not a signed JWT in compact form";
             return null;
         }
 
@@ -54,6 +40,34 @@ public static class Jose
             problem = "is not a well-formed JWT";
             return null;
         }
+    }
+
+    /// <summary>
+    /// The checks every compact JWS gets before it is decoded, with the same words wherever it is read: not empty, at most
+    /// <paramref name="maxLength"/> characters, three parts.
+    /// </summary>
+    internal static bool IsCompactShape([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? compact, int maxLength, out string? problem)
+    {
+        problem = null;
+        if (string.IsNullOrEmpty(compact))
+        {
+            problem = "is empty";
+            return false;
+        }
+
+        if (compact.Length > maxLength)
+        {
+            problem = $"is longer than {maxLength} characters";
+            return false;
+        }
+
+        if (compact.AsSpan().Count('.') != 2)
+        {
+            problem = "is not a signed JWT in compact form";
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>The decoded header as JSON.</summary>
