@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Skybridge.Core.Text;
 
 namespace Skybridge.Core.Ledger;
 
@@ -23,8 +24,7 @@ public static class CanonicalJson
     {
         // Each thread keeps its builder (the action path canonicalises every proposal's parameters): one that has grown
         // once instead of a new one growing chunk by chunk. Taken out while in use, so a nested call gets its own.
-        var builder = t_builder ?? new StringBuilder(256);
-        t_builder = null;
+        var builder = ThreadBuilder.Take(256);
         try
         {
             Write(builder, node);
@@ -32,19 +32,9 @@ public static class CanonicalJson
         }
         finally
         {
-            if (builder.Capacity <= MaxKeptBuilder)
-            {
-                builder.Clear();
-                t_builder = builder;
-            }
+            ThreadBuilder.Keep(builder);
         }
     }
-
-    /// <summary>A builder larger than this (a large document) is not kept.</summary>
-    private const int MaxKeptBuilder = 16 * 1024;
-
-    [ThreadStatic]
-    private static StringBuilder? t_builder;
 
     /// <summary>Serializes <paramref name="value"/> with System.Text.Json, then canonicalizes the result.</summary>
     [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode("Uses reflection-based JsonSerializer.SerializeToNode unless options carry a source-generated TypeInfoResolver.")]

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Skybridge.Core.Ledger;
+using Skybridge.Core.Text;
 
 namespace Skybridge.Core.Governance.Approvals;
 
@@ -105,8 +106,7 @@ public static class CallDigest
         ArgumentNullException.ThrowIfNull(canonicalParameters);
         // Every proposal computes one: the form is written in this thread's builder and hashed from a pooled buffer,
         // with no string of it (the same characters as CanonicalForm, so the same digest).
-        var json = t_builder ?? new StringBuilder(1024);
-        t_builder = null;
+        var json = ThreadBuilder.Take(1024);
         var buffer = System.Buffers.ArrayPool<char>.Shared.Rent(512 + canonicalParameters.Length);
         try
         {
@@ -123,19 +123,9 @@ public static class CallDigest
         finally
         {
             System.Buffers.ArrayPool<char>.Shared.Return(buffer);
-            if (json.Capacity <= MaxKeptBuilder)
-            {
-                json.Clear();
-                t_builder = json;
-            }
+            ThreadBuilder.Keep(json);
         }
     }
-
-    /// <summary>A builder larger than this (a call with large parameters) is not kept.</summary>
-    private const int MaxKeptBuilder = 16 * 1024;
-
-    [ThreadStatic]
-    private static StringBuilder? t_builder;
 
     /// <summary>Compares two digests in constant time (they may come from a person's request).</summary>
     public static bool AreEqual(string? a, string? b) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Skybridge.Core.Text;
 
 namespace Skybridge.Core.Ledger.Events;
 
@@ -202,27 +203,16 @@ public static class LedgerEventFormat
         ArgumentNullException.ThrowIfNull(nodeId);
         // Each thread keeps its builder between events: one that grows to an event's size once, instead of a new one
         // that grows again for every event on the append path. Taken out while in use, so a nested call gets its own.
-        var json = t_builder ?? new StringBuilder(2048);
-        t_builder = null;
+        var json = ThreadBuilder.Take(2048);
         try
         {
             return Write(entry, nodeId, json);
         }
         finally
         {
-            if (json.Capacity <= MaxKeptBuilder)
-            {
-                json.Clear();
-                t_builder = json;
-            }
+            ThreadBuilder.Keep(json);
         }
     }
-
-    /// <summary>A builder larger than this (an event with a large content) is not kept.</summary>
-    private const int MaxKeptBuilder = 32 * 1024;
-
-    [ThreadStatic]
-    private static StringBuilder? t_builder;
 
     private static PreparedEvent Write(LedgerEntry entry, string nodeId, StringBuilder json)
     {
