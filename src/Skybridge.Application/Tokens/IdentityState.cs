@@ -78,10 +78,16 @@ public sealed class IdentityState : Manifests.IActiveManifests
         try
         {
             var now = _time.GetUtcNow();
+            // The reads are separate statements, so a change can commit between two of them. The cutoffs come first:
+            // a halt or a disable commits its cutoff in the same transaction, so whatever cutoff is read here, its halt
+            // or disable is seen by the reads after it. Read the other way round, a snapshot could hold the cutoff (old
+            // tokens refused as "halted") without the halt, and the token endpoint would issue new tokens for the
+            // halted workflow (or the disabled agent) until the next refresh. A halt read without its cutoff is safe:
+            // the halt alone refuses every token and every grant.
+            var cutoffs = await _store.ListTokenCutoffsAsync(cancellationToken).ConfigureAwait(false);
             var agents = await _store.ListAgentsAsync(null, cancellationToken).ConfigureAwait(false);
             var halts = await _store.ListHaltsAsync(cancellationToken).ConfigureAwait(false);
             var revoked = await _store.ListRevokedTokensAsync(now - _options.Identity.ClockSkew, cancellationToken).ConfigureAwait(false);
-            var cutoffs = await _store.ListTokenCutoffsAsync(cancellationToken).ConfigureAwait(false);
             var workflows = await _store.ListWorkflowsAsync(cancellationToken).ConfigureAwait(false);
             var manifests = new Dictionary<string, (int, WorkflowManifest?)>(StringComparer.Ordinal);
             var previous = _snapshot.Manifests;
