@@ -52,8 +52,11 @@ public interface IWorkflowStore
     /// </summary>
     Task<bool> HaltWorkflowAsync(WorkflowHalt halt, CancellationToken cancellationToken = default);
 
-    /// <summary>Resumes a halted workflow. False when it was not halted.</summary>
-    Task<bool> ResumeWorkflowAsync(string workflowId, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Resumes a halted workflow and, in the same transaction, voids every token of the workflow issued before
+    /// <paramref name="at"/> (one a node issued before it learnt of the halt). False when it was not halted.
+    /// </summary>
+    Task<bool> ResumeWorkflowAsync(string workflowId, DateTimeOffset at, CancellationToken cancellationToken = default);
 
     /// <summary>Every halted workflow.</summary>
     Task<IReadOnlyList<WorkflowHalt>> ListHaltsAsync(CancellationToken cancellationToken = default);

@@ -14,7 +14,6 @@ namespace Skybridge.Application.Governance;
 public sealed class KillSwitch
 {
     private readonly IWorkflowStore _store;
-    private readonly ITokenStore _tokens;
     private readonly TimeProvider _time;
     private readonly ILedger _ledger;
     private readonly IdentityState? _state;
@@ -24,11 +23,10 @@ public sealed class KillSwitch
     /// The switch over <paramref name="store"/>; <paramref name="state"/> is the node's state (null from the CLI);
     /// <paramref name="actions"/> holds the workflow's queued actions at the halt.
     /// </summary>
-    public KillSwitch(IWorkflowStore store, ITokenStore tokens, TimeProvider time, ILedger ledger, IdentityState? state = null, IActionStore? actions = null)
+    public KillSwitch(IWorkflowStore store, TimeProvider time, ILedger ledger, IdentityState? state = null, IActionStore? actions = null)
     {
         _actions = actions;
         _store = store;
-        _tokens = tokens;
         _time = time;
         _ledger = ledger;
         _state = state;
@@ -58,11 +56,11 @@ public sealed class KillSwitch
     /// </summary>
     public async Task<bool> ResumeAsync(string actor, string workflowId, string reason, CancellationToken cancellationToken)
     {
-        var resumed = await _store.ResumeWorkflowAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        // The halt voided every earlier token; the resume, in the same transaction, voids any a node issued before it
+        // learnt of the halt.
+        var resumed = await _store.ResumeWorkflowAsync(workflowId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (resumed)
         {
-            // The halt voided every earlier token; this voids any a node issued before it learnt of the halt.
-            await _tokens.RaiseTokenCutoffAsync(new TokenCutoff(TokenCutoffKinds.Workflow, workflowId, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
             await RecordAsync(LedgerEventTypes.WorkflowResumed, actor, workflowId, reason, cancellationToken).ConfigureAwait(false);
         }
 

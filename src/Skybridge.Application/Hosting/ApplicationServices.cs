@@ -94,7 +94,7 @@ public static class ApplicationServices
         services.AddSingleton(sp => new TokenRevocation(sp.GetRequiredService<ClientAuthenticator>(), sp.GetRequiredService<TokenValidator>(),
             sp.GetRequiredService<TokenRefusals>(), sp.GetRequiredService<IdentityState>(), sp.GetRequiredService<ILedger>(), store, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AgentService(store, store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>()));
-        services.AddSingleton(sp => new KillSwitch(store, store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>(), store));
+        services.AddSingleton(sp => new KillSwitch(store, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILedger>(), sp.GetRequiredService<IdentityState>(), store));
         services.AddHostedService<IdentityRefresher>();
 
         services.AddSingleton(sp => new GroundingService(store, store, sp.GetRequiredService<ILedger>(), sp.GetRequiredService<TimeProvider>(), GroundingEmbeddings.ForNode(options, store, sp)));

@@ -232,7 +232,7 @@ internal static class AgentCommands
                     return ExitCodes.InvalidInput;
                 }
 
-                var killSwitch = new KillSwitch(opened, opened, time, ledger, null, opened);
+                var killSwitch = new KillSwitch(opened, time, ledger, null, opened);
                 var changed = halt
                     ? await killSwitch.HaltAsync(Actor(parse.GetValue(by)), id, parse.GetValue(reason)!, ct).ConfigureAwait(false)
                     : await killSwitch.ResumeAsync(Actor(parse.GetValue(by)), id, parse.GetValue(reason)!, ct).ConfigureAwait(false);

@@ -211,11 +211,21 @@ internal abstract partial class SqlStore
         return halted;
     }
 
-    public async Task<bool> ResumeWorkflowAsync(string workflowId, CancellationToken cancellationToken = default)
+    public async Task<bool> ResumeWorkflowAsync(string workflowId, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
+        // One transaction, as for the halt: a node that reads the resume also reads its cutoff, and a crash between
+        // the two can never leave a token issued during the halt valid after it.
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM workflow_halts WHERE workflow_id = @workflowId", new { workflowId }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var resumed = await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM workflow_halts WHERE workflow_id = @workflowId", new { workflowId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false) == 1;
+        if (resumed)
+        {
+            await RaiseCutoffAsync(connection, tx, new TokenCutoff(TokenCutoffKinds.Workflow, workflowId, at), cancellationToken).ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return resumed;
     }
 
     public async Task<IReadOnlyList<WorkflowHalt>> ListHaltsAsync(CancellationToken cancellationToken = default)

@@ -93,7 +93,7 @@ public abstract partial class StoreContractTests
         Assert.True(await Store.SetAgentStatusAsync(wf + "/r1", AgentStatuses.Disabled, I0.AddMinutes(1), Ct));
         Assert.False(await Store.SetAgentStatusAsync(wf + "/r1", AgentStatuses.Disabled, I0.AddMinutes(2), Ct)); // no change, no new cutoff
         Assert.True(await Store.HaltWorkflowAsync(new WorkflowHalt(wf, "ops", "x", I0.AddMinutes(3)), Ct));
-        Assert.True(await Store.ResumeWorkflowAsync(wf, Ct));
+        Assert.True(await Store.ResumeWorkflowAsync(wf, I0.AddMinutes(2), Ct)); // its cutoff is earlier than the halt's: ignored
         await Store.RaiseTokenCutoffAsync(new TokenCutoff(TokenCutoffKinds.Workflow, wf, I0), Ct); // earlier: ignored
 
         var cutoffs = (await Store.ListTokenCutoffsAsync(Ct)).OrderBy(c => c.Kind).ToList();
@@ -114,9 +114,11 @@ public abstract partial class StoreContractTests
         Assert.False(await Store.HaltWorkflowAsync(new WorkflowHalt("nope", "ops", "x", I0), Ct));
         var halt = Assert.Single(await Store.ListHaltsAsync(Ct));
         Assert.Equal(("ops", "refunds misfiring", I0), (halt.HaltedBy, halt.Reason, halt.At));
-        Assert.True(await Store.ResumeWorkflowAsync(wf, Ct));
-        Assert.False(await Store.ResumeWorkflowAsync(wf, Ct));
+        Assert.True(await Store.ResumeWorkflowAsync(wf, I0.AddMinutes(5), Ct));
+        Assert.False(await Store.ResumeWorkflowAsync(wf, I0.AddMinutes(6), Ct));
         Assert.Empty(await Store.ListHaltsAsync(Ct));
+        // The resume voided, with it, every token of the workflow issued before it; the refused second resume did not.
+        Assert.Contains(new TokenCutoff(TokenCutoffKinds.Workflow, wf, I0.AddMinutes(5)), await Store.ListTokenCutoffsAsync(Ct));
     }
 
     [Fact]
