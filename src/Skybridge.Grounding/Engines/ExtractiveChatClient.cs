@@ -295,39 +295,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             }
         }
 
-        BridgeCompounds(request.Question, sentences);
         return sentences;
-    }
-
-    /// <summary>
-    /// A sentence that writes apart what the question runs together ("page size" for "pagesize") holds the question's
-    /// word; one that runs together what the question writes apart ("autovacuum" for "auto vacuum") holds its two words
-    /// (<see cref="Retrieval.CompoundWords"/>). A join counts only where the sentences use the joined form at least as
-    /// often as the split one: where they write both, the question's own form already matches.
-    /// </summary>
-    private static void BridgeCompounds(string question, List<Sentence> sentences)
-    {
-        var known = sentences.SelectMany(s => s.Terms).ToHashSet(StringComparer.Ordinal);
-        foreach (var split in Retrieval.CompoundWords.Splits(question, Terms, known.Contains))
-        {
-            foreach (var sentence in sentences.Where(s => Retrieval.CompoundWords.WrittenApart(s.Text, split.First, split.Second)))
-            {
-                sentence.Terms.Add(split.Term);
-            }
-        }
-
-        foreach (var join in Retrieval.CompoundWords.Joins(question, Terms, known.Contains))
-        {
-            var joined = sentences.Where(s => s.Terms.Contains(join.Term)).ToList();
-            if (joined.Count >= sentences.Count(s => Retrieval.CompoundWords.WrittenApart(s.Text, join.First, join.Second)))
-            {
-                foreach (var sentence in joined)
-                {
-                    sentence.Terms.Add(join.FirstTerm);
-                    sentence.Terms.Add(join.SecondTerm);
-                }
-            }
-        }
     }
 
     /// <summary>

@@ -508,22 +508,6 @@ public sealed class PassageIndex : IDisposable
             var reader = searcher.IndexReader;
             var total = Math.Max(1, reader.NumDocs);
             var df = terms.ToDictionary(t => t, t => reader.DocFreq(new Term("text", t)));
-            // A word the question runs together that the passages write apart ("pagesize") is searched as their
-            // phrase too; two words it splits that the passages run together ("auto vacuum"), as their word.
-            var splits = CompoundWords.Splits(question, Terms, t => reader.DocFreq(new Term("text", t)) > 0).Where(s => df.ContainsKey(s.Term)).ToList();
-            foreach (var split in splits)
-            {
-                query.Add(new PhraseQuery { new Term("text", split.FirstTerm), new Term("text", split.SecondTerm) }, Occur.SHOULD);
-            }
-
-            var joins = CompoundWords.Joins(question, Terms, t => reader.DocFreq(new Term("text", t)) > 0)
-                .Where(j => df.ContainsKey(j.FirstTerm) && df.ContainsKey(j.SecondTerm) && !df.ContainsKey(j.Term))
-                .ToList();
-            foreach (var join in joins)
-            {
-                query.Add(new TermQuery(new Term("text", join.Term)), Occur.SHOULD);
-            }
-
             var idf = terms.ToDictionary(t => t, t => Math.Log(1 + ((total - df[t] + 0.5) / (df[t] + 0.5))));
             // A word no passage has counts against confidence, but no more than the rarest word that does exist:
             // a misspelling must not outweigh the rest of the question.
@@ -567,19 +551,7 @@ public sealed class PassageIndex : IDisposable
             RetrievedPassage Make(string key, TextSpan span, float score, double? similarity)
             {
                 var document = documents[key];
-                var text = span.Of(document.Text);
-                var present = Terms(text).ToHashSet(StringComparer.Ordinal);
-                foreach (var split in splits.Where(s => !present.Contains(s.Term) && CompoundWords.WrittenApart(text, s.First, s.Second)))
-                {
-                    present.Add(split.Term);
-                }
-
-                foreach (var join in joins.Where(j => present.Contains(j.Term)))
-                {
-                    present.Add(join.FirstTerm);
-                    present.Add(join.SecondTerm);
-                }
-
+                var present = Terms(span.Of(document.Text)).ToHashSet(StringComparer.Ordinal);
                 var covered = terms.Where(present.Contains).Sum(t => weight[t]);
                 return new RetrievedPassage(document, span, score, weightSum <= 0 ? 0 : Math.Clamp(covered / weightSum, 0, 1)) { Similarity = similarity };
             }
