@@ -331,6 +331,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // retrieval, so a sentence of the first passage counts more than an equal one of the fifth.
         var idf = question.ToDictionary(t => t, Idf, StringComparer.Ordinal);
         var focus = own.ToHashSet(StringComparer.Ordinal);
+        // Whether each sentence states anything depends on its text alone: read once here, not in every scoring below.
+        var nonStatements = sentences.Select(s => IsNonStatement(s.Text)).ToList();
         var whole = Scored(AnswerShapes.Of(text), idf, question, question, limits: false);
         if (whole.Count == 0)
         {
@@ -393,7 +395,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             // shares every word with the customer's and would otherwise set the bar its answer cannot reach.
             // A lead-in or a syntax line that names the values ("SQLite supports three different threading modes:", "PRAGMA
             // synchronous = 0 | OFF | 1 | NORMAL;") is the answer to "what modes are there", though.
-            var statements = sentences.Select(s => !IsNonStatement(s.Text) || NamesValues(shape, s.Text)).ToList();
+            var statements = sentences.Select((s, i) => !nonStatements[i] || NamesValues(shape, s.Text)).ToList();
             var onlyStatements = matches.Where((m, i) => statements[i]).Any(m => m >= 1);
             // One shared word is chance; when some sentence shares two or more with the question, only those qualify.
             var needed = question.Count >= 2 && matches.Where((m, i) => statements[i] || !onlyStatements).Any(m => m >= 2) ? 2 : 1;
@@ -404,11 +406,11 @@ public sealed partial class ExtractiveChatClient : IChatClient
             // The same holds for a description without a subject under a line of syntax or a title: "Query or change the
             // setting of the busy timeout." is what "PRAGMA busy_timeout = milliseconds;" does.
             var describes = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && AnswerShapes.IsSyntaxOrTitle(sentences[i - 1].Text) && AnswerShapes.OpensWithVerb(s.Text)).ToList();
-            var decides = sentences.Select(s => limits && !IsNonStatement(s.Text) && StatedValues.Decides(stated, s.Text, s.Header)).ToList();
+            var decides = sentences.Select((s, i) => limits && stated.Count > 0 && !nonStatements[i] && StatedValues.Decides(stated, s.Text, s.Header)).ToList();
             var carried = sentences.Select((s, i) => i > 0 && sentences[i - 1].Passage == s.Passage && (Continues(s.Text) || sentences[i - 1].Text.TrimEnd().EndsWith('?') || describes[i])
                 ? Math.Max(lexical[i], CarryOver * lexical[i - 1]) : lexical[i]).ToList();
             return sentences
-                .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Factor: ShapeFactor(shape, s, focus, asked, describes[i]) * (decides[i] ? LimitBonus : 1), Lexical: carried[i]))
+                .Select((s, i) => (Sentence: s, Matches: Math.Max(matches[i], carried[i] > lexical[i] ? matches[i - 1] : 0), Factor: ShapeFactor(shape, s, nonStatements[i], focus, asked, describes[i]) * (decides[i] ? LimitBonus : 1), Lexical: carried[i]))
                 .Select(s => (s.Sentence, s.Matches, s.Factor, Score: s.Lexical * s.Factor))
                 // A sentence with the answer's shape qualifies with one shared word fewer: "A reset link unlocks it at once"
                 // answers "how long is my account locked?" in words of its own.
@@ -485,11 +487,11 @@ public sealed partial class ExtractiveChatClient : IChatClient
     /// <summary>
     /// How much a sentence's shape counts for the question: a sentence with the answer's shape (a duration for "how
     /// long", a definition of the subject for "what is") over one that only mentions the subject; never a question or
-    /// a lead-in that ends in a colon.
+    /// a lead-in that ends in a colon (<paramref name="nonStatement"/>: <see cref="IsNonStatement"/> of its text).
     /// </summary>
-    private static double ShapeFactor(AnswerShape shape, Sentence s, HashSet<string> focus, HashSet<string> asked, bool describesPrevious)
+    private static double ShapeFactor(AnswerShape shape, Sentence s, bool nonStatement, HashSet<string> focus, HashSet<string> asked, bool describesPrevious)
     {
-        if (IsNonStatement(s.Text))
+        if (nonStatement)
         {
             return NamesValues(shape, s.Text) ? ShapeBonus : NonStatementFactor;
         }
