@@ -12,10 +12,12 @@ internal sealed class SqliteStore : SqlStore
 
     private readonly string _folder;
     private readonly string _connectionString;
+    private readonly int _walRestartAtPages;
     private bool _prepared;
 
-    public SqliteStore(string dataFolder)
+    public SqliteStore(string dataFolder, int walRestartAtPages = SqliteWalCheckpointer.DefaultRestartAtPages)
     {
+        _walRestartAtPages = walRestartAtPages;
         _folder = Path.GetFullPath(dataFolder);
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -251,6 +253,10 @@ internal sealed class SqliteStore : SqlStore
     // ledger's writer is the only caller on a node, and SQLite has one writer per file anyway.
     private readonly SemaphoreSlim _appendGate = new(1, 1);
     private SqliteConnection? _appendConnection;
+    private SqliteWalCheckpointer? _checkpointer;
+
+    /// <summary>Checkpoint passes the WAL checkpointer has run (0 before the first append).</summary>
+    internal long WalCheckpointerPasses => _checkpointer?.Passes ?? 0;
     private readonly Dictionary<string, SqliteCommand> _appendCommands = new(StringComparer.Ordinal);
 
     protected override async Task<DbConnection> OpenAppendConnectionAsync(CancellationToken cancellationToken)
@@ -258,7 +264,26 @@ internal sealed class SqliteStore : SqlStore
         await _appendGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _appendConnection ??= (SqliteConnection)await OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (_appendConnection is null)
+            {
+                var connection = (SqliteConnection)await OpenAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    // Appends leave checkpoints to the checkpointer's own thread; this connection checkpoints only if it
+                    // falls far behind (SqliteWalCheckpointer).
+                    await connection.ExecuteAsync($"PRAGMA wal_autocheckpoint = {SqliteWalCheckpointer.BackstopPages};").ConfigureAwait(false);
+                }
+                catch
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+
+                _appendConnection = connection;
+                _checkpointer ??= SqliteWalCheckpointer.Start(_connectionString, _walRestartAtPages);
+            }
+
+            return _appendConnection;
         }
         catch
         {
@@ -271,6 +296,7 @@ internal sealed class SqliteStore : SqlStore
     {
         try
         {
+            _checkpointer?.Committed();
             if (!reusable)
             {
                 // After a fault (a full disk, a cancelled wait) start again from a fresh connection and statements.
@@ -340,6 +366,11 @@ internal sealed class SqliteStore : SqlStore
         try
         {
             await CloseAppendConnectionAsync().ConfigureAwait(false);
+            if (_checkpointer is { } checkpointer)
+            {
+                _checkpointer = null;
+                await checkpointer.DisposeAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
