@@ -122,7 +122,10 @@ internal static class ActionLoad
         public static async Task<NodeRig> StartAsync(string folder, bool noopConnector, string? postgres)
         {
             // The system of record that does nothing: answers every action at once.
-            var noopBuilder = WebApplication.CreateSlimBuilder();
+            // Its content root is this program's folder, not the working directory: configuration files are watched
+            // for changes under the content root, and a working directory such as /tmp (where the node's data folder
+            // is) would have the watcher read an event for every write of the node's database.
+            var noopBuilder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
             noopBuilder.WebHost.UseUrls("http://127.0.0.1:0");
             noopBuilder.Logging.ClearProviders();
             var noop = noopBuilder.Build();
