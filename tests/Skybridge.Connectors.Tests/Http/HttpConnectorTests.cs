@@ -126,8 +126,10 @@ public sealed class HttpConnectorTests : IAsyncLifetime
     [Fact]
     public async Task Execute_TimesOut_OnASlowSystem_AndSaysTheCallMayHaveExecuted()
     {
+        // Taken before the call starts: a request that arrives before the test looks would complete an earlier task.
+        var arrived = _system.NextRequest;
         var work = _connectors.ExecuteAsync(Call("slow", idempotent: false), Ct);
-        await _system.NextRequest.WaitAsync(Ct);
+        await arrived.WaitAsync(Ct);
         _time.Advance(AttemptTimeout);
         var result = await work;
 
@@ -139,8 +141,9 @@ public sealed class HttpConnectorTests : IAsyncLifetime
     public async Task Execute_UsesTheCallsOwnTimeout_WhenItHasOne()
     {
         var call = Call("slow") with { Timeout = TimeSpan.FromSeconds(2) };
+        var arrived = _system.NextRequest;
         var work = _connectors.ExecuteAsync(call, Ct);
-        await _system.NextRequest.WaitAsync(Ct);
+        await arrived.WaitAsync(Ct);
         _time.Advance(TimeSpan.FromSeconds(2));
 
         Assert.Equal(ConnectorErrors.Timeout, (await work).ErrorCode);

@@ -35,7 +35,7 @@ public sealed class SystemOfRecord : IAsyncDisposable
 
     public IReadOnlyList<SeenRequest> Seen => [.. _seen];
 
-    /// <summary>Completes when the next request arrives.</summary>
+    /// <summary>Completes when the next request arrives: read it before the call that sends the request starts.</summary>
     public Task NextRequest => _received.Task;
 
     public Uri Endpoint(string behaviour) => new(BaseAddress, behaviour);
