@@ -17,6 +17,12 @@ public enum AnswerShape
     /// <summary>"How many", "how high", "what is the maximum": a number or a quantity in words.</summary>
     Number,
 
+    /// <summary>
+    /// "How big", "how large", "how much space": a size, a number in a unit of storage ("281 terabytes", "65536 bytes")
+    /// or an amount ("how big is the deposit": "250 EUR"), not any number ("the integer at offset 28").
+    /// </summary>
+    Size,
+
     /// <summary>"When", "since when", "which version": a date, a version, a point in time or the condition that triggers it.</summary>
     Time,
 
@@ -95,6 +101,13 @@ public static partial class AnswerShapes
         if (YesNoQuestion().IsMatch(question) && !HowMany().IsMatch(question))
         {
             return AnswerShape.YesNo;
+        }
+
+        // "How big can a database get" asks for a size: a number in bytes or pages is its answer, an offset or a year is
+        // not (docs/performance.md, "A size for how big").
+        if (SizeQuestion().IsMatch(question))
+        {
+            return AnswerShape.Size;
         }
 
         // "What values does it accept" asks for the list of them before it asks for a number.
@@ -214,6 +227,8 @@ public static partial class AnswerShapes
             AnswerShape.Duration => DurationStatement().IsMatch(sentence),
             AnswerShape.Amount => AmountStatement().IsMatch(sentence),
             AnswerShape.Number => NumberStatement().IsMatch(sentence),
+            // "How big is the deposit" asks for an amount of money: a size too.
+            AnswerShape.Size => SizeStatement().IsMatch(sentence) || AmountStatement().IsMatch(sentence),
             AnswerShape.Time => TimeStatement().IsMatch(sentence),
             AnswerShape.YesNo => YesNoStatement().IsMatch(sentence),
             AnswerShape.Procedure => ProcedureStatement().IsMatch(sentence),
@@ -344,6 +359,15 @@ public static partial class AnswerShapes
 
     [GeneratedRegex(@"\bhow\s+(many|much|high|big|large|small|far|busy|often|deep|wide|fast)\b|\b(maximum|minimum|max|min|largest|smallest|highest|lowest|limit|default)\b|\bwhat\s+(size|sizes|number|values?|range)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex NumberQuestion();
+
+    [GeneratedRegex(@"\bhow\s+(big|large|small|huge)\b|\bhow\s+much\s+(space|memory|disk|storage|data|ram)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SizeQuestion();
+
+    // A number in a unit of storage, as a stated size: "281 terabytes", "65536 bytes", "2 GB", "1,073,741,823 pages"
+    // (SQLite states database sizes in pages). A unit joined to its number by a hyphen describes a thing ("a 4-byte
+    // integer", "a 512-byte page") rather than stating how big something may get.
+    [GeneratedRegex(@"\d[\d,.]*\s*(bytes?|[KMGTPE]i?B|kilobytes?|megabytes?|gigabytes?|terabytes?|petabytes?|exabytes?|pages)\b(?!-)", RegexOptions.CultureInvariant)]
+    private static partial Regex SizeStatement();
 
     [GeneratedRegex(@"\bhow\s+(many|much|high|big|large|small|far|often|long)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex HowMany();

@@ -355,6 +355,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // that share the story's words describe the customer's situation, the ones that share the ask's words resolve
         // it. A word only the story has counts for less, and a request for an action is answered by what happens next.
         var chosen = page.ToList();
+        var shape = AnswerShapes.Of(text);
         // The page is chosen by what the case asks about; within it, the sentence that states a limit in the unit of a
         // value the case states decides it. Counted in the page's choice too, a limit of another page (a warranty's "within
         // 2 years" for "3 months after delivery") took the answer from the page that names the case's problem.
@@ -371,6 +372,7 @@ public sealed partial class ExtractiveChatClient : IChatClient
             var weight = terms.ToDictionary(t => t, t => ask.HasStory && !asked.Contains(t) ? Idf(t) * StoryWeight : Idf(t), StringComparer.Ordinal);
             var onPage = Scored(ask.Shape, weight, asked, terms, limits: true).Where(s => string.Equals(s.Sentence.Passage.Document, page.Key, StringComparison.Ordinal)).ToList();
             chosen = onPage.Count > 0 ? onPage : chosen;
+            shape = onPage.Count > 0 ? ask.Shape : shape;
         }
 
         // Within the page, the sentence that holds the most of the question's words is not outscored by a shorter one
@@ -387,7 +389,18 @@ public sealed partial class ExtractiveChatClient : IChatClient
         }
 
         var best = chosen[0];
-        return Units(chosen.Where(s => s.Score >= best.Score * FollowerShare).Select(s => s.Sentence), sentences, take);
+        var followers = chosen.Where(s => s.Score >= best.Score * FollowerShare).Select(s => s.Sentence).ToList();
+        // A question that asks for a value (a size, a number, a duration, an amount) is answered by a sentence that states
+        // one: after the best sentence, the page's sentences that state a value of the asked kind take the answer's
+        // places before those that only repeat the question's words ("any site that gets fewer than 100K hits/day
+        // should work fine with SQLite" for "how busy can a website be", over "The amount of web traffic that SQLite
+        // can handle depends on how heavily the website uses its database"). The share still decides which may follow.
+        if (shape is AnswerShape.Size or AnswerShape.Number or AnswerShape.Duration or AnswerShape.Amount)
+        {
+            followers = [followers[0], .. followers.Skip(1).Where(s => AnswerShapes.Fits(shape, s.Text)), .. followers.Skip(1).Where(s => !AnswerShapes.Fits(shape, s.Text))];
+        }
+
+        return Units(followers, sentences, take);
 
         double Idf(string term) => Math.Log(1 + (sentences.Count / (1.0 + sentences.Count(s => s.Terms.Contains(term)))));
 

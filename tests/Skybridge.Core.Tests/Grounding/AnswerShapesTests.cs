@@ -25,6 +25,8 @@ public sealed class AnswerShapesTests
     [InlineData("What does the vacuum command do?", nameof(AnswerShape.Action))]
     [InlineData("How do I enable the cache?", nameof(AnswerShape.Procedure))]
     [InlineData("Why did my parcel go back?", nameof(AnswerShape.Open))]
+    [InlineData("How big can an SQLite database get?", nameof(AnswerShape.Size))]
+    [InlineData("How much memory can the cache use?", nameof(AnswerShape.Size))]
     public void Of_ReadsTheAnswerShape_FromTheQuestionWording(string question, string expected) =>
         Assert.Equal(expected, AnswerShapes.Of(question).ToString());
 
@@ -37,6 +39,10 @@ public sealed class AnswerShapesTests
     [InlineData(nameof(AnswerShape.YesNo), "Worn boots cannot be returned.", true)]
     [InlineData(nameof(AnswerShape.YesNo), "Boots come in many colours.", false)]
     [InlineData(nameof(AnswerShape.Procedure), "Use the settings page to turn it on.", true)]
+    [InlineData(nameof(AnswerShape.Size), "The largest database is about 281 terabytes.", true)]
+    [InlineData(nameof(AnswerShape.Size), "A page holds 65536 bytes.", true)]
+    [InlineData(nameof(AnswerShape.Size), "The 4-byte integer at offset 28 stores the size of the database in pages.", false)]
+    [InlineData(nameof(AnswerShape.Size), "The deposit is 250 EUR.", true)]
     public void Fits_TellsWhetherASentenceHasTheShape(string shape, string sentence, bool expected) =>
         Assert.Equal(expected, AnswerShapes.Fits(Enum.Parse<AnswerShape>(shape), sentence));
 
