@@ -16,9 +16,9 @@ namespace Skybridge.Storage.Sql;
 /// <list type="bullet">
 /// <item>PASSIVE checkpoints, which never wait for a writer or a reader and never block one;</item>
 /// <item>once the WAL holds <see cref="RestartAtPages"/> pages, a RESTART, so that the next append writes the WAL from its
-/// start again instead of growing the file without end. A RESTART holds new writers back while it runs, but the PASSIVE
-/// pass just before has copied almost every page, so the hold is short; it waits for readers at most
-/// <see cref="RestartWait"/> and is tried again later when they are still reading.</item>
+/// start again instead of growing the file without end. A RESTART holds new writers back while it runs, so it runs
+/// right after a PASSIVE pass that copied every page (nothing left to copy, no reader on an older snapshot); it waits
+/// for readers at most <see cref="RestartWait"/> and is tried again later when they are still reading.</item>
 /// </list>
 /// <para>
 /// Durability does not depend on this loop: a commit is durable once its WAL frames are synced (synchronous = FULL),
@@ -126,8 +126,11 @@ internal sealed class SqliteWalCheckpointer : IAsyncDisposable
 
     private void Pass(SqliteConnection connection)
     {
-        var (_, walPages, _) = Checkpoint(connection, "PASSIVE");
-        if (walPages >= RestartAtPages)
+        var (_, walPages, copied) = Checkpoint(connection, "PASSIVE");
+        // A RESTART holds appends back while it waits for readers still on the WAL: it is tried once the PASSIVE pass
+        // could copy every page (no reader holds an older snapshot), or, should readers keep the WAL pinned, once it
+        // has grown to twice the restart size.
+        if (walPages >= RestartAtPages && (copied >= walPages || walPages >= 2L * RestartAtPages))
         {
             // Busy (a reader still on the WAL after the wait) is an answer, not a failure: the next pass tries again.
             Checkpoint(connection, "RESTART");
