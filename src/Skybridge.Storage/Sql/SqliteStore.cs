@@ -254,10 +254,10 @@ internal sealed class SqliteStore : SqlStore
     private readonly SemaphoreSlim _appendGate = new(1, 1);
     private SqliteConnection? _appendConnection;
     private SqliteWalCheckpointer? _checkpointer;
+    private readonly Dictionary<string, SqliteCommand> _appendCommands = new(StringComparer.Ordinal);
 
     /// <summary>Checkpoint passes the WAL checkpointer has run (0 before the first append).</summary>
     internal long WalCheckpointerPasses => _checkpointer?.Passes ?? 0;
-    private readonly Dictionary<string, SqliteCommand> _appendCommands = new(StringComparer.Ordinal);
 
     protected override async Task<DbConnection> OpenAppendConnectionAsync(CancellationToken cancellationToken)
     {
@@ -338,6 +338,8 @@ internal sealed class SqliteStore : SqlStore
         if (_appendConnection is { } connection)
         {
             _appendConnection = null;
+            // Not handed back to the pool: it carries the append connection's own checkpoint setting.
+            SqliteConnection.ClearPool(connection);
             await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
