@@ -736,23 +736,38 @@ public sealed partial class GroundedAnswerer
     /// The terms that name what the question is about: words after an article, a possessive, a demonstrative or "of",
     /// "for", "about", "with" ("the capital of France", "my refund"). Verbs ("paid") are how a question is asked, and
     /// places after "in" or "from" are where the customer lives: a help centre that never names them can still answer.
-    /// Words of three letters or fewer are left out (abbreviations, typos of "what"). When no word qualifies, every
-    /// term counts.
+    /// Words of three letters or fewer are left out (abbreviations, typos of "what"), and so are indefinite pronouns
+    /// ("check with anyone": they name nobody). A name in a ticket's story, outside what it asks ("Leaving for the Alps
+    /// on Sunday" after "Do you deliver express on Saturdays?"), is where the customer is or goes, not what is asked.
+    /// When no word qualifies, every term counts.
     /// </summary>
     private List<string> KeyTerms(string query)
     {
-        var words = WordPattern().Matches(query).Select(m => m.Value).ToList();
+        var matches = WordPattern().Matches(query);
+        var words = matches.Select(m => m.Value).ToList();
+        var ask = AnswerShapes.AskOf(query, _index.Terms) is { HasStory: true } read ? read.Text : null;
         var key = new List<string>();
         for (var i = 1; i < words.Count; i++)
         {
-            if (NounMarkers.Contains(words[i - 1]) && words[i].Length > 3)
+            if (!NounMarkers.Contains(words[i - 1]) || words[i].Length <= 3 || IndefinitePronouns.Contains(words[i]))
             {
-                key.AddRange(_index.Terms(words[i]).Where(t => !t.Any(char.IsAsciiDigit)));
+                continue;
             }
+
+            if (ask is not null && char.IsUpper(words[i][0]) && !ask.Contains(words[i], StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            key.AddRange(_index.Terms(words[i]).Where(t => !t.Any(char.IsAsciiDigit)));
         }
 
         return key.Count > 0 ? [.. key.Distinct(StringComparer.Ordinal)] : [.. _index.Terms(query).Where(t => t.Length > 3 && !t.Any(char.IsAsciiDigit))];
     }
+
+    private static readonly HashSet<string> IndefinitePronouns = new(
+        ["anyone", "anybody", "anything", "someone", "somebody", "something", "everyone", "everybody", "everything", "nobody", "nothing"],
+        StringComparer.OrdinalIgnoreCase);
 
     private static readonly HashSet<string> NounMarkers = new(
         ["the", "a", "an", "my", "your", "our", "his", "her", "their", "this", "these", "those", "of", "for", "about", "with", "any", "some"],
