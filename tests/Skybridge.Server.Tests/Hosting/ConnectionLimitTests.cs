@@ -89,21 +89,55 @@ public sealed class ConnectionLimitTests : IClassFixture<ConnectionLimitedServer
         return socket;
     }
 
-    /// <summary>Sends GET /health on the connection and returns the answer's head, or "" when the node closed it unanswered.</summary>
+    /// <summary>
+    /// Sends GET /health on the connection and returns the whole answer, or "" when the node closed it unanswered. The
+    /// answer is read to its end (its length, or a chunked body's last chunk): a part left unread would be taken for
+    /// the answer to the next request on the same connection.
+    /// </summary>
     private async Task<string> AskHealthAsync(Socket socket)
     {
         var request = Encoding.ASCII.GetBytes($"GET /health HTTP/1.1\r\nHost: {_server.BaseAddress.Authority}\r\n\r\n");
+        var answer = new StringBuilder();
         try
         {
             await socket.SendAsync(request, SocketFlags.None, Ct);
             var buffer = new byte[4096];
-            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, Ct);
-            return Encoding.ASCII.GetString(buffer, 0, read);
+            while (!Complete(answer.ToString()))
+            {
+                var read = await socket.ReceiveAsync(buffer, SocketFlags.None, Ct);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            return answer.ToString();
         }
         catch (SocketException)
         {
             // A reset is a close too.
-            return "";
+            return answer.ToString();
         }
+    }
+
+    private static bool Complete(string answer)
+    {
+        var headEnd = answer.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (headEnd < 0)
+        {
+            return false;
+        }
+
+        var head = answer[..headEnd];
+        var body = answer[(headEnd + 4)..];
+        if (head.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            return body.EndsWith("0\r\n\r\n", StringComparison.Ordinal);
+        }
+
+        var length = head.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        return length is null || body.Length >= int.Parse(length["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
