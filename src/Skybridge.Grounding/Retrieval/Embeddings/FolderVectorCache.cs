@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -103,24 +105,35 @@ public sealed class FolderVectorCache : IPassageVectorCache
         {
             if (File.Exists(file))
             {
-                using var reader = new BinaryReader(File.OpenRead(file));
-                var length = reader.BaseStream.Length;
-                while (reader.BaseStream.Position + 36 <= length)
+                // Read in one piece and cut into records: reading float by float through a BinaryReader cost more than
+                // the rest of an unchanged `skybridge ask` together (about 0.13 s for 18,000 vectors).
+                var bytes = File.ReadAllBytes(file);
+                var position = 0;
+                while (position + 36 <= bytes.Length)
                 {
-                    var digest = Convert.ToHexStringLower(reader.ReadBytes(32));
-                    var dimension = reader.ReadInt32();
-                    if (dimension <= 0 || dimension > 16_384 || reader.BaseStream.Position + (dimension * 4L) > length)
+                    var dimension = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(position + 32, 4));
+                    if (dimension <= 0 || dimension > 16_384 || position + 36 + (dimension * 4L) > bytes.Length)
                     {
                         break;
                     }
 
+                    var digest = Convert.ToHexStringLower(bytes, position, 32);
                     var vector = new float[dimension];
-                    for (var i = 0; i < dimension; i++)
+                    var values = bytes.AsSpan(position + 36, dimension * 4);
+                    if (BitConverter.IsLittleEndian)
                     {
-                        vector[i] = reader.ReadSingle();
+                        MemoryMarshal.Cast<byte, float>(values).CopyTo(vector);
+                    }
+                    else
+                    {
+                        for (var i = 0; i < dimension; i++)
+                        {
+                            vector[i] = BinaryPrimitives.ReadSingleLittleEndian(values[(i * 4)..]);
+                        }
                     }
 
                     vectors[digest] = vector;
+                    position += 36 + (dimension * 4);
                 }
             }
         }
