@@ -62,7 +62,7 @@ public sealed class MemoryVectorCache : IPassageVectorCache
         foreach (var (digest, vector) in vectors)
         {
             // Counted here, not by the dictionary's Count, which takes every one of its locks: asked once per vector, that
-            // was about 0.1 s of an unchanged `skybridge ask` on 6,000 passages. Two threads may pass the bound by a few.
+            // was about 0.1 s of an unchanged `skybridge ask` on the sqlite-docs sample. Two threads may pass the bound by a few.
             if (Volatile.Read(ref _count) >= Capacity)
             {
                 return;
