@@ -389,18 +389,27 @@ public sealed partial class ExtractiveChatClient : IChatClient
         }
 
         var best = chosen[0];
-        var followers = chosen.Where(s => s.Score >= best.Score * FollowerShare).Select(s => s.Sentence).ToList();
+        var valueQuestion = shape is AnswerShape.Size or AnswerShape.Number or AnswerShape.Duration or AnswerShape.Amount;
+        var followers = chosen.Where(s => FollowerScore(s.Sentence, s.Matches, s.Score) >= best.Score * FollowerShare).Select(s => s.Sentence).ToList();
         // A question that asks for a value (a size, a number, a duration, an amount) is answered by a sentence that states
         // one: after the best sentence, the page's sentences that state a value of the asked kind take the answer's
         // places before those that only repeat the question's words ("any site that gets fewer than 100K hits/day
         // should work fine with SQLite" for "how busy can a website be", over "The amount of web traffic that SQLite
         // can handle depends on how heavily the website uses its database"). The share still decides which may follow.
-        if (shape is AnswerShape.Size or AnswerShape.Number or AnswerShape.Duration or AnswerShape.Amount)
+        if (valueQuestion)
         {
             followers = [followers[0], .. followers.Skip(1).Where(s => AnswerShapes.Fits(shape, s.Text)), .. followers.Skip(1).Where(s => !AnswerShapes.Fits(shape, s.Text))];
         }
 
         return Units(followers, sentences, take);
+
+        // A follower that states a value of the asked kind is weighed, for the share only, as if it shared one more of the
+        // question's words: a reference page states a limit in words of its own ("The maximum size of a database file is
+        // 4294967294 pages." for "the maximum number of rows") while the sentences that repeat the question take the share.
+        // The best sentence, and so the page, stay as scored (docs/performance.md, "A value for a value question: the
+        // follower share").
+        double FollowerScore(Sentence s, int matches, double score) =>
+            valueQuestion && matches > 0 && AnswerShapes.Fits(shape, s.Text) ? score * (matches + 1.0) / matches : score;
 
         double Idf(string term) => Math.Log(1 + (sentences.Count / (1.0 + sentences.Count(s => s.Terms.Contains(term)))));
 
