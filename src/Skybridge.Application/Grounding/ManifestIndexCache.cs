@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Skybridge.Core.Manifests;
+using Skybridge.Grounding.Answering;
 using Skybridge.Grounding.Documents;
 using Skybridge.Grounding.Retrieval;
 using Skybridge.Grounding.Retrieval.Embeddings;
@@ -27,16 +28,22 @@ public enum IndexOrigin
 /// <c>skybridge ask MANIFEST</c>, keyed by a SHA-256 of every file's path and bytes under each source folder, each source's
 /// declaration, and the engine's build (the reader's and the index's assemblies): a changed, added or removed file, a
 /// changed source or a new build is a new key, so a stale index is never used. Vectors are cached apart, per passage
-/// (<see cref="FolderVectorCache"/>). Every cached file's SHA-256 is checked on load: a damaged entry is deleted and
-/// built again, never used and never a crash. Only a cache: deleting the folder costs one slower run.
+/// (<see cref="FolderVectorCache"/>). The documents' source profile (<see cref="SourceSummary"/>: their terms, language,
+/// subject) is kept in the entry too, so an unchanged corpus does not compute it again. Every cached file's SHA-256 is
+/// checked on load: a damaged entry, or one of another layout (an entry without its profile, as an earlier build wrote
+/// them), is deleted and built again, never used and never a crash. Only a cache: deleting the folder costs one slower run.
 /// </summary>
 public static class ManifestIndexCache
 {
     // Part of every key: a change of this layout makes old entries unreachable rather than misread.
-    private const string Layout = "skybridge-manifest-index/1";
+    // 2: the entry holds the source profile (profile.json); an entry of layout 1 has none and is never taken for one.
+    private const string Layout = "skybridge-manifest-index/2";
+    // Written inside profile.json as well: an entry found under a key without its profile, or with another layout's, is built again.
+    private const int ProfileFormat = 2;
     private const string DocumentsFile = "documents.json";
     private const string ChecksumsFile = "checksums";
     private const string WordsFolder = "words";
+    private const string ProfileFile = "profile.json";
 
     /// <summary>
     /// The index of <paramref name="manifest"/>'s sources under <paramref name="manifestFolder"/>: from
@@ -167,7 +174,21 @@ public static class ManifestIndexCache
                 return null;
             }
 
-            return (PassageIndex.Restore(Path.Combine(entry, WordsFolder), cached.Documents, dense), cached.Skipped ?? []);
+            // Read before the index is restored: an entry without a profile of this layout is not used at all.
+            var profile = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(entry, ProfileFile)), CacheJson.Default.CachedProfile);
+            if (profile is not { Format: ProfileFormat, Summary: { } summary })
+            {
+                return null;
+            }
+
+            var index = PassageIndex.Restore(Path.Combine(entry, WordsFolder), cached.Documents, dense);
+            if (!summary.TryGive(index))
+            {
+                index.Dispose();
+                return null;
+            }
+
+            return (index, cached.Skipped ?? []);
         }
 #pragma warning disable CA1031 // A damaged cache (bad JSON, truncated or foreign Lucene files) is rebuilt, whatever it throws.
         catch (Exception)
@@ -198,6 +219,9 @@ public static class ManifestIndexCache
             Directory.CreateDirectory(temporary);
             index.SaveWords(Path.Combine(temporary, WordsFolder));
             File.WriteAllBytes(Path.Combine(temporary, DocumentsFile), JsonSerializer.SerializeToUtf8Bytes(documents, CacheJson.Default.CachedDocuments));
+            // Computed now rather than at the first question: the same work, kept for every later run.
+            File.WriteAllBytes(Path.Combine(temporary, ProfileFile),
+                JsonSerializer.SerializeToUtf8Bytes(new CachedProfile(ProfileFormat, SourceSummary.Of(index)), CacheJson.Default.CachedProfile));
             var lines = Directory.EnumerateFiles(temporary, "*", SearchOption.AllDirectories)
                 .Select(f => Path.GetRelativePath(temporary, f).Replace('\\', '/'))
                 .Order(StringComparer.Ordinal)
@@ -236,5 +260,9 @@ internal sealed record CachedDocuments(IReadOnlyList<SourceDocument> Documents, 
 /// <summary>A file the reader skipped, with its source's name.</summary>
 internal sealed record CachedSkip(string Source, string Path, string Reason);
 
+/// <summary>The source profile of a cache entry's documents, with the layout that wrote it.</summary>
+internal sealed record CachedProfile(int Format, SourceSummary? Summary);
+
 [JsonSerializable(typeof(CachedDocuments))]
+[JsonSerializable(typeof(CachedProfile))]
 internal sealed partial class CacheJson : JsonSerializerContext;

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Skybridge.Core.Grounding;
+using Skybridge.Grounding.Documents;
 using Skybridge.Grounding.Retrieval;
 
 namespace Skybridge.Grounding.Answering;
@@ -25,6 +26,44 @@ internal sealed partial class SourceProfile
         (Subject, SubjectDocuments) = FindSubject(documents);
         LatestVersion = Subject is null ? null : FindLatestVersion(Subject, text);
     }
+
+    // From a summary kept with the documents (SourceSummary): what the constructor above computes, taken as saved.
+    private SourceProfile(SourceSummary summary, string text, IReadOnlyList<(string Title, string Text)> documents)
+    {
+        Key = summary.Versions;
+        Vocabulary = new HashSet<string>(summary.Vocabulary, StringComparer.Ordinal);
+        Language = summary.Language;
+        _text = text;
+        _documents = documents;
+        (Subject, SubjectDocuments) = (summary.Subject, summary.SubjectDocuments);
+        LatestVersion = summary.LatestVersion is { } latest ? [.. latest] : null;
+    }
+
+    /// <summary>What this profile computed from the documents, to be kept with them.</summary>
+    internal SourceSummary Summary() =>
+        new(Key, [.. Vocabulary.Order(StringComparer.Ordinal)], Language, Subject, SubjectDocuments, LatestVersion is { } latest ? [.. latest] : null);
+
+    /// <summary>
+    /// Takes <paramref name="summary"/> as the profile of <paramref name="index"/> when it was made from the documents the
+    /// index holds now (the same versions, in the same order); false, and nothing taken, otherwise.
+    /// </summary>
+    internal static bool Adopt(PassageIndex index, SourceSummary summary)
+    {
+        var documents = Ordered(index);
+        if (summary.Versions != VersionsKey(documents) || summary.Vocabulary is null)
+        {
+            return false;
+        }
+
+        Cache.AddOrUpdate(index, new SourceProfile(summary, Text(documents), [.. documents.Select(d => (d.Title, d.Text))]));
+        return true;
+    }
+
+    private static List<SourceDocument> Ordered(PassageIndex index) => [.. index.Documents.Values.OrderBy(d => d.Path, StringComparer.Ordinal)];
+
+    private static string VersionsKey(List<SourceDocument> documents) => string.Join("\n", documents.Select(d => d.Version));
+
+    private static string Text(List<SourceDocument> documents) => string.Join("\n", documents.Select(d => d.Text));
 
     private readonly IReadOnlyList<(string Title, string Text)> _documents;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Documents, bool InTitle)> _names = new(StringComparer.Ordinal);
@@ -213,8 +252,8 @@ internal sealed partial class SourceProfile
     /// <summary>The profile of what <paramref name="index"/> holds now.</summary>
     public static SourceProfile Of(PassageIndex index)
     {
-        var documents = index.Documents.Values.OrderBy(d => d.Path, StringComparer.Ordinal).ToList();
-        var key = string.Join("\n", documents.Select(d => d.Version));
+        var documents = Ordered(index);
+        var key = VersionsKey(documents);
         if (Cache.TryGetValue(index, out var cached) && cached.Key == key)
         {
             return cached;
@@ -234,7 +273,7 @@ internal sealed partial class SourceProfile
         }
 
         var majority = languages.OrderByDescending(l => l.Value).FirstOrDefault();
-        var profile = new SourceProfile(key, vocabulary, majority.Value * 2 > documents.Count ? majority.Key : null, string.Join("\n", documents.Select(d => d.Text)),
+        var profile = new SourceProfile(key, vocabulary, majority.Value * 2 > documents.Count ? majority.Key : null, Text(documents),
             [.. documents.Select(d => (d.Title, d.Text))]);
         Cache.AddOrUpdate(index, profile);
         return profile;

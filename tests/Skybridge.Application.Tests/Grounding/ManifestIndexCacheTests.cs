@@ -1,7 +1,9 @@
 using Skybridge.Application.Grounding;
 using Skybridge.Application.Tests.Support;
 using Skybridge.Core.Manifests;
+using Skybridge.Grounding.Answering;
 using Skybridge.Grounding.Documents;
+using Skybridge.Grounding.Retrieval;
 
 namespace Skybridge.Application.Tests.Grounding;
 
@@ -138,6 +140,92 @@ public sealed class ManifestIndexCacheTests : IDisposable
         Assert.Equal(first.Answer, second.Answer);
         Assert.Contains("documents and index (cached)", third.Phases);
         Assert.Equal(first.Answer, third.Answer);
+    }
+
+    [Fact]
+    public async Task AnswerAsync_BuildsAgainAndAnswersTheSame_WhenTheEntryIsOfTheLayoutBeforeTheSourceProfile()
+    {
+        var first = await AskAsync();
+        // The entry as the build before wrote it: words, documents and checksums, no source profile.
+        File.Delete(Path.Combine(Entry, "profile.json"));
+        await RewriteChecksumsAsync(Entry);
+
+        var second = await AskAsync();
+        var third = await AskAsync();
+
+        Assert.Contains("read documents and index them", second.Phases);
+        Assert.Equal(first.Answer, second.Answer);
+        Assert.True(File.Exists(Path.Combine(Entry, "profile.json")));
+        Assert.Contains("documents and index (cached)", third.Phases);
+        Assert.Equal(first.Answer, third.Answer);
+    }
+
+    [Theory]
+    [InlineData("{\"Format\":1,\"Summary\":null}")]
+    [InlineData("{\"Format\":1}")]
+    [InlineData("{}")]
+    public async Task OpenAsync_BuildsAgain_WhenTheProfileIsOfAnotherLayout(string profile)
+    {
+        Assert.Equal(IndexOrigin.Built, await OpenAsync());
+        await File.WriteAllTextAsync(Path.Combine(Entry, "profile.json"), profile, Ct);
+        await RewriteChecksumsAsync(Entry);
+
+        Assert.Equal(IndexOrigin.Rebuilt, await OpenAsync());
+        Assert.Equal(IndexOrigin.Cached, await OpenAsync());
+    }
+
+    [Fact]
+    public async Task OpenAsync_BuildsAgain_WhenTheKeptProfileIsOfOtherDocuments()
+    {
+        Assert.Equal(IndexOrigin.Built, await OpenAsync());
+        // A whole entry whose profile names other document versions (checksums right): the profile is never taken.
+        var path = Path.Combine(Entry, "profile.json");
+        var profile = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path, Ct))!;
+        profile["Summary"]!["Versions"] = "another" + profile["Summary"]!["Versions"]!.GetValue<string>();
+        await File.WriteAllTextAsync(path, profile.ToJsonString(), Ct);
+        await RewriteChecksumsAsync(Entry);
+
+        Assert.Equal(IndexOrigin.Rebuilt, await OpenAsync());
+    }
+
+    [Fact]
+    public async Task OpenAsync_KeepsAFreshSourceProfile_WhenTheCorpusChanges()
+    {
+        var (before, _) = await ManifestIndexCache.OpenAsync(Manifest(), Sample, Cache, (_, _) => { }, dense: null, Ct);
+        var kept = SourceSummary.Of(before);
+        before.Dispose();
+        Assert.DoesNotContain("zeppelin", kept.Vocabulary);
+        await File.WriteAllTextAsync(Path.Combine(Sample, "knowledge-base", "returns", "airships.md"), "# Airships\n\nA zeppelin delivery is refunded as store credit.\n", Ct);
+
+        var (built, builtOrigin) = await ManifestIndexCache.OpenAsync(Manifest(), Sample, Cache, (_, _) => { }, dense: null, Ct);
+        built.Dispose();
+        var (cached, cachedOrigin) = await ManifestIndexCache.OpenAsync(Manifest(), Sample, Cache, (_, _) => { }, dense: null, Ct);
+        using (cached)
+        {
+            Assert.Equal(IndexOrigin.Built, builtOrigin);
+            Assert.Equal(IndexOrigin.Cached, cachedOrigin);
+            // The profile the cached index answers with is the changed corpus's, the same as one computed from its documents.
+            var summary = SourceSummary.Of(cached);
+            Assert.Contains("zeppelin", summary.Vocabulary);
+            Assert.NotEqual(kept.Versions, summary.Versions);
+            using var fresh = new PassageIndex(dense: null);
+            fresh.Upsert(cached.Documents.Values);
+            var computed = SourceSummary.Of(fresh);
+            Assert.Equal(computed.Versions, summary.Versions);
+            Assert.Equal(computed.Vocabulary, summary.Vocabulary);
+            Assert.Equal((computed.Language, computed.Subject, computed.SubjectDocuments), (summary.Language, summary.Subject, summary.SubjectDocuments));
+        }
+    }
+
+    // Checksums written again over the entry's files as they are now, so only the layout differs, not the checksums.
+    private static async Task RewriteChecksumsAsync(string entry)
+    {
+        var lines = Directory.EnumerateFiles(entry, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(entry, f).Replace('\\', '/'))
+            .Where(f => f != "checksums")
+            .Order(StringComparer.Ordinal)
+            .Select(f => f + " " + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(entry, f)))));
+        await File.WriteAllLinesAsync(Path.Combine(entry, "checksums"), lines, Ct);
     }
 
     [Fact]
