@@ -338,8 +338,6 @@ internal sealed class SqliteStore : SqlStore
         if (_appendConnection is { } connection)
         {
             _appendConnection = null;
-            // Not handed back to the pool: it carries the append connection's own checkpoint setting.
-            SqliteConnection.ClearPool(connection);
             await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -379,7 +377,9 @@ internal sealed class SqliteStore : SqlStore
             _appendGate.Release();
         }
 
-        // Pooled connections keep the file open (and its WAL); release them so the folder can be moved or deleted.
-        SqliteConnection.ClearAllPools();
+        // Pooled connections keep the file open (and its WAL); release them so the folder can be moved or deleted. Only
+        // this store's: clearing every pool of the process would pull connections from under other stores open in it.
+        using var mine = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(mine);
     }
 }
