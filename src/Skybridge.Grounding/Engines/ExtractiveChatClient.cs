@@ -336,7 +336,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
         var focus = own.ToHashSet(StringComparer.Ordinal);
         // Whether each sentence states anything depends on its text alone: read once here, not in every scoring below.
         var nonStatements = sentences.Select(s => IsNonStatement(s.Text)).ToList();
-        var whole = Scored(AnswerShapes.Of(text), idf, question, question, limits: false);
+        // What the question asks for, read once: the page's choice, the limits' reading and the followers' order use it.
+        var asks = AnswerShapes.Of(text);
+        var whole = Scored(asks, idf, question, question, limits: false);
         if (whole.Count == 0)
         {
             return [];
@@ -355,13 +357,13 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // that share the story's words describe the customer's situation, the ones that share the ask's words resolve
         // it. A word only the story has counts for less, and a request for an action is answered by what happens next.
         var chosen = page.ToList();
-        var shape = AnswerShapes.Of(text);
+        var shape = asks;
         // The page is chosen by what the case asks about; within it, the sentence that states a limit in the unit of a
         // value the case states decides it. Counted in the page's choice too, a limit of another page (a warranty's "within
         // 2 years" for "3 months after delivery") took the answer from the page that names the case's problem.
         if (stated.Count > 0)
         {
-            var limited = Scored(AnswerShapes.Of(text), idf, question, question, limits: true).Where(s => string.Equals(s.Sentence.Passage.Document, page.Key, StringComparison.Ordinal)).ToList();
+            var limited = Scored(asks, idf, question, question, limits: true).Where(s => string.Equals(s.Sentence.Passage.Document, page.Key, StringComparison.Ordinal)).ToList();
             chosen = limited.Count > 0 ? limited : chosen;
         }
 
@@ -398,7 +400,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
         // can handle depends on how heavily the website uses its database"). The share still decides which may follow.
         if (valueQuestion)
         {
-            followers = [followers[0], .. followers.Skip(1).Where(s => AnswerShapes.Fits(shape, s.Text)), .. followers.Skip(1).Where(s => !AnswerShapes.Fits(shape, s.Text))];
+            // A stable order: each group keeps its order by score.
+            followers = [followers[0], .. followers.Skip(1).OrderBy(s => AnswerShapes.Fits(shape, s.Text) ? 0 : 1)];
         }
 
         return Units(followers, sentences, take);
