@@ -127,7 +127,7 @@ public static class Calibration
         await index.UpsertAsync(subject.Documents, cancellationToken).ConfigureAwait(false);
         using var engine = AnswerEngines.Create(manifest.Model);
         var policy = CompiledPolicy.Compile(manifest);
-        var scorer = new GoldenScorer(manifest.Actions.Where(a => a.Consequence == ActionConsequence.Consequential).Select(a => a.Name).ToList());
+        var scorer = new GoldenScorer(manifest.Actions.Where(a => a.Consequence == ActionConsequence.Consequential).Select(a => a.Name).ToList(), subject.Documents.Select(d => d.Path));
         var done = 0;
         var rows = new List<CalibrationRow>(settings.Count);
         foreach (var group in settings.GroupBy(s => (s.TopK, s.KeyTermsMissingAt, s.MentionedBelow)))

@@ -172,7 +172,7 @@ public static class EvaluationRunner
         var answerer = new GroundedAnswerer(manifest, index, engine);
         var policy = CompiledPolicy.Compile(manifest);
         var consequential = manifest.Actions.Where(a => a.Consequence == ActionConsequence.Consequential).Select(a => a.Name).ToList();
-        var scorer = new GoldenScorer(consequential);
+        var scorer = new GoldenScorer(consequential, subject.Documents.Select(d => d.Path));
         var cases = subject.GoldenSet.Cases;
         var runs = new (CaseScore Score, EvaluatedOutput Output)[cases.Count, repeat];
         var done = 0;

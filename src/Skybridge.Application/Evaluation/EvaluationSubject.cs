@@ -52,7 +52,15 @@ public static class EvaluationSubjects
     /// A manifest file, its golden set beside it (as the manifest's <c>golden_set</c> names it) and its sources read from
     /// disk, like <c>skybridge ask MANIFEST</c>. A manifest or golden set with errors, or a pin that does not match, is a problem.
     /// </summary>
-    public static async Task<EvaluationPreparation> FromManifestFileAsync(string manifestPath, CancellationToken cancellationToken)
+    public static Task<EvaluationPreparation> FromManifestFileAsync(string manifestPath, CancellationToken cancellationToken) =>
+        FromManifestFileAsync(manifestPath, unpinnedChanges: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="FromManifestFileAsync(string, CancellationToken)"/>; with <paramref name="unpinnedChanges"/> a golden
+    /// set that differs from the manifest's pin (SB1155) is a warning, not a problem: what <c>skybridge eval check</c>
+    /// reads, since a golden set is checked after it is edited and before it is pinned again. Never for a run.
+    /// </summary>
+    public static async Task<EvaluationPreparation> FromManifestFileAsync(string manifestPath, bool unpinnedChanges, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(manifestPath);
         if (!File.Exists(manifestPath))
@@ -64,17 +72,20 @@ public static class EvaluationSubjects
         // Read as `manifest publish` reads it (a byte-order mark dropped), so that the run's manifest hash is the hash
         // the published version gets, and the activation gate can match the two.
         var text = await File.ReadAllTextAsync(full, cancellationToken).ConfigureAwait(false);
-        return FromManifestText(text, manifestPath, Path.GetDirectoryName(full)!);
+        return FromManifestText(text, manifestPath, Path.GetDirectoryName(full)!, unpinnedChanges);
     }
 
     /// <summary>
     /// A manifest's text as it will be (or was) published, read against the folder its paths are relative to: its
     /// golden set and sources come from that folder. The run's manifest hash is the published version's.
     /// </summary>
-    public static EvaluationPreparation FromManifestText(string text, string manifestName, string folder)
+    public static EvaluationPreparation FromManifestText(string text, string manifestName, string folder) =>
+        FromManifestText(text, manifestName, folder, unpinnedChanges: false);
+
+    private static EvaluationPreparation FromManifestText(string text, string manifestName, string folder, bool unpinnedChanges)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var prepared = Prepare(text, ManifestHash.Compute(text), manifestName, folder, null, onDisk: true);
+        var prepared = Prepare(text, ManifestHash.Compute(text), manifestName, folder, null, onDisk: true, unpinnedChanges);
         if (prepared.Subject is not { } subject)
         {
             return prepared;
@@ -140,7 +151,8 @@ public static class EvaluationSubjects
         return prepared with { Subject = subject with { Version = number, Documents = documents } };
     }
 
-    private static EvaluationPreparation Prepare(string manifestText, string manifestHash, string manifestName, string folder, string? goldenSetPath, bool onDisk)
+    private static EvaluationPreparation Prepare(string manifestText, string manifestHash, string manifestName, string folder, string? goldenSetPath, bool onDisk,
+        bool unpinnedChanges = false)
     {
         var problems = new List<string>();
         var warnings = new List<string>();
@@ -148,8 +160,9 @@ public static class EvaluationSubjects
         {
             // A stored version's files were checked when it was published; its documents come from the store.
             FileExists = onDisk ? p => File.Exists(Path.Combine(folder, p)) : null,
-            // The pin is checked against the bytes on disk: a golden set that changed under its bar is refused (SB1155).
-            ReadFile = onDisk ? p => File.Exists(Path.Combine(folder, p)) ? File.ReadAllBytes(Path.Combine(folder, p)) : null : null,
+            // The pin is checked against the bytes on disk: a golden set that changed under its bar is refused (SB1155),
+            // unless it is only checked against its sources (below).
+            ReadFile = onDisk && !unpinnedChanges ? p => File.Exists(Path.Combine(folder, p)) ? File.ReadAllBytes(Path.Combine(folder, p)) : null : null,
             EvidencedLevel = AutonomyLevel.L2ApproveConsequential,
         });
         Collect(loaded.Diagnostics, problems, warnings);
@@ -177,7 +190,11 @@ public static class EvaluationSubjects
             return new EvaluationPreparation(null, problems, warnings);
         }
 
-        if (manifest.GoldenSetSha256 is { } pin && !string.Equals(pin, set.Sha256, StringComparison.OrdinalIgnoreCase))
+        if (manifest.GoldenSetSha256 is { } stale && !string.Equals(stale, set.Sha256, StringComparison.OrdinalIgnoreCase) && unpinnedChanges)
+        {
+            warnings.Add($"{goldenFile}: warning {DiagnosticCodes.GoldenSetHashMismatch}: the golden set's SHA-256 is {set.Sha256}, but the manifest pins {stale}: checked as it is now; pin it once its cases are reviewed (skybridge eval pin).");
+        }
+        else if (manifest.GoldenSetSha256 is { } pin && !string.Equals(pin, set.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             // A golden set given with --golden-set is not the file the parser checked: the pin must still hold.
             return new EvaluationPreparation(null,

@@ -11,9 +11,10 @@ using Spectre.Console;
 namespace Skybridge.Cli.Commands;
 
 /// <summary>
-/// <c>skybridge eval run|compare|list</c>: runs a golden set against a manifest in sandbox mode and judges it against the
-/// manifest's acceptance bar (exit 0 clears, 1 below the bar, 2 bad input), compares two stored runs with a paired test,
-/// and lists a workflow's runs. See docs/evaluation.md, "Running an evaluation".
+/// <c>skybridge eval run|compare|list|calibrate|pin|check</c>: runs a golden set against a manifest in sandbox mode and
+/// judges it against the manifest's acceptance bar (exit 0 clears, 1 below the bar, 2 bad input), compares two stored runs
+/// with a paired test, lists a workflow's runs, and checks a golden set against the manifest's sources. See
+/// docs/evaluation.md, "Running an evaluation".
 /// </summary>
 internal static class EvalCommands
 {
@@ -25,6 +26,65 @@ internal static class EvalCommands
         command.Subcommands.Add(List(io));
         command.Subcommands.Add(EvalCalibrateCommand.Create(io, time));
         command.Subcommands.Add(Pin(io));
+        command.Subcommands.Add(Check(io));
+        return command;
+    }
+
+    private static Command Check(CliIo io)
+    {
+        var manifest = new Argument<string>("MANIFEST") { Description = "The manifest file: its golden set and sources are read from beside it." };
+        var find = new Option<string?>("--find") { Description = "Only list the documents of the sources whose text states TEXT, as a text fact would match it.", HelpName = "TEXT" };
+        var command = new Command("check", "Check the golden set against the manifest's sources: cited documents that do not exist, facts no cited document states, documents that state a fact but are not cited (exit 1 when anything is found).")
+        {
+            manifest, find,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var path = parse.GetValue(manifest)!;
+            // A golden set is checked after it is edited and before it is pinned again: a stale pin is only a warning here.
+            var prepared = await EvaluationSubjects.FromManifestFileAsync(path, unpinnedChanges: true, ct).ConfigureAwait(false);
+            foreach (var warning in prepared.Warnings)
+            {
+                io.Error.WriteLine(warning);
+            }
+
+            if (prepared.Subject is not { } subject)
+            {
+                foreach (var problem in prepared.Problems)
+                {
+                    io.Error.WriteLine(problem);
+                }
+
+                io.Fail($"Nothing was checked: {prepared.Problems.Count} problem{(prepared.Problems.Count == 1 ? "" : "s")} to fix first.");
+                return ExitCodes.InvalidInput;
+            }
+
+            var documents = subject.Documents.Where(d => !d.IsOutdated).Select(d => new CheckedDocument(d.Path, d.Text)).ToList();
+            if (parse.GetValue(find) is { } text)
+            {
+                var found = GoldenSetSourceCheck.Find(text, documents);
+                foreach (var document in found)
+                {
+                    io.Output.WriteLine(document);
+                }
+
+                io.Error.WriteLine($"{found.Count} of {documents.Count} documents state it.");
+                return found.Count > 0 ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+
+            var findings = GoldenSetSourceCheck.Check(subject.GoldenSet, documents);
+            foreach (var finding in findings)
+            {
+                io.Output.WriteLine(finding);
+            }
+
+            var cases = subject.GoldenSet.Cases.Count(c => c.Expect.Outcome == ExpectedOutcome.Answer);
+            var byCode = string.Join(", ", findings.GroupBy(f => f.Code).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"));
+            io.Output.WriteLine(findings.Count == 0
+                ? $"{subject.GoldenSetFile}: {cases} answer cases checked against {documents.Count} documents: every fact is on a cited document, and every document that states one is cited."
+                : $"{subject.GoldenSetFile}: {cases} answer cases checked against {documents.Count} documents: {findings.Count} finding{(findings.Count == 1 ? "" : "s")} ({byCode}).");
+            return findings.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        });
         return command;
     }
 

@@ -219,4 +219,16 @@ public static class DiagnosticCodes
 
     /// <summary>Warning: a case expected to answer that checks nothing (no facts, citations or actions), so it always passes.</summary>
     public const string CaseChecksNothing = "SB1609";
+
+    /// <summary>Check against the sources: a case cites a document that no source of the manifest holds.</summary>
+    public const string CitedDocumentNotInSources = "SB1610";
+
+    /// <summary>Check against the sources: a fact that none of the case's cited documents states.</summary>
+    public const string FactOnNoCitedDocument = "SB1611";
+
+    /// <summary>Check against the sources: a document that states a case's fact but is not among its citations.</summary>
+    public const string UncitedDocumentStatesFact = "SB1612";
+
+    /// <summary>Check against the sources: a cited document that states none of the case's facts.</summary>
+    public const string CitedDocumentStatesNoFact = "SB1613";
 }

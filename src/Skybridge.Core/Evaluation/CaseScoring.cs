@@ -128,9 +128,15 @@ public sealed record CaseScore
 /// loaded, the answer is normalised once per case, and the per-case path avoids LINQ.
 /// </summary>
 /// <param name="consequentialActions">Names of the manifest's consequential actions (for the harmful-action rate).</param>
-public sealed class GoldenScorer(IReadOnlyCollection<string>? consequentialActions = null)
+/// <param name="documents">
+/// The paths of the sources' documents, when known: a citation that is one of them is that document, never another
+/// whose path it ends with (<c>c3ref/threadsafe.html</c> is not <c>threadsafe.html</c>). Without them, a citation that
+/// ends with '/' and the expected path counts as it (the system may prefix the source's folder).
+/// </param>
+public sealed class GoldenScorer(IReadOnlyCollection<string>? consequentialActions = null, IEnumerable<string>? documents = null)
 {
     private readonly HashSet<string> consequential = new(consequentialActions ?? [], StringComparer.Ordinal);
+    private readonly HashSet<string> known = new((documents ?? []).Select(Plain), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Scores one output against its case.</summary>
     public CaseScore Score(GoldenCase goldenCase, CaseOutput output)
@@ -375,11 +381,11 @@ public sealed class GoldenScorer(IReadOnlyCollection<string>? consequentialActio
         return $"{action.Action} {{ {string.Join(", ", parts)} }}";
     }
 
-    private static int IndexOfCitation(IReadOnlyList<string> citations, string expected)
+    private int IndexOfCitation(IReadOnlyList<string> citations, string expected)
     {
         for (var i = 0; i < citations.Count; i++)
         {
-            if (SameDocument(citations[i], expected))
+            if (Cites(citations[i], expected))
             {
                 return i;
             }
@@ -388,17 +394,44 @@ public sealed class GoldenScorer(IReadOnlyCollection<string>? consequentialActio
         return -1;
     }
 
-    private static bool IsExpectedCitation(string cited, IReadOnlyList<string> expected)
+    private bool IsExpectedCitation(string cited, IReadOnlyList<string> expected)
     {
         for (var i = 0; i < expected.Count; i++)
         {
-            if (SameDocument(cited, expected[i]))
+            if (Cites(cited, expected[i]))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// <paramref name="cited"/> names the <paramref name="expected"/> document: <see cref="SameDocument"/>, unless the cited
+    /// path is another known document's own path.
+    /// </summary>
+    private bool Cites(string cited, string expected)
+    {
+        if (!SameDocument(cited, expected))
+        {
+            return false;
+        }
+
+        if (known.Count == 0)
+        {
+            return true;
+        }
+
+        var plain = Plain(cited);
+        return !known.Contains(plain) || string.Equals(plain, Plain(expected), StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A path as written in a golden set or a citation, with '/' separators and no leading './' or '/'.</summary>
+    internal static string Plain(string path)
+    {
+        var plain = path.Trim().Replace('\\', '/');
+        return (plain.StartsWith("./", StringComparison.Ordinal) ? plain[2..] : plain).TrimStart('/');
     }
 
     /// <summary>

@@ -81,8 +81,14 @@ public sealed record GoldenExpectation
     /// <summary>What the answer must state (never with <see cref="ExpectedOutcome.Abstain"/>).</summary>
     public IReadOnlyList<ExpectedFact> Facts { get; init; } = [];
 
+    /// <summary>Where each of <see cref="Facts"/> is written in the file (same order; empty when not read from a file).</summary>
+    public IReadOnlyList<SourceLocation> FactLocations { get; init; } = [];
+
     /// <summary>Source documents the answer must cite (paths under the sources).</summary>
     public IReadOnlyList<string> Cite { get; init; } = [];
+
+    /// <summary>Where each of <see cref="Cite"/> is written in the file (same order; empty when not read from a file).</summary>
+    public IReadOnlyList<SourceLocation> CiteLocations { get; init; } = [];
 
     /// <summary>Actions the system must propose; listed parameters must match, others are ignored.</summary>
     public IReadOnlyList<ExpectedAction> Actions { get; init; } = [];

@@ -215,11 +215,13 @@ internal sealed class GoldenSetParser(DiagnosticBag bag)
     {
         var outcome = read.Enum(map, "outcome", required: true, Outcomes);
         var facts = new List<ExpectedFact>();
+        var factLocations = new List<SourceLocation>();
         foreach (var item in read.Sequence(map, "facts", required: false) ?? [])
         {
             if (ParseFact(item, caseWhere) is { } fact)
             {
                 facts.Add(fact);
+                factLocations.Add(bag.At(item.Line, item.Column));
             }
         }
 
@@ -278,7 +280,9 @@ internal sealed class GoldenSetParser(DiagnosticBag bag)
         {
             Outcome = outcome ?? ExpectedOutcome.Answer,
             Facts = facts,
+            FactLocations = factLocations,
             Cite = [.. cite.Select(c => c.Value)],
+            CiteLocations = [.. cite.Select(c => bag.At(c.Line, c.Column))],
             Actions = actions,
             NoActions = [.. noActions.Select(a => a.Value)],
         };

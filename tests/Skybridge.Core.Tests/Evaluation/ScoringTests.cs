@@ -115,6 +115,23 @@ public sealed class ScoringTests
     }
 
     [Fact]
+    public void Score_ACitedDocumentWhosePathEndsWithTheExpectedOne_IsAnotherDocument_WhenTheSourcesHoldBoth()
+    {
+        // The sources hold a page and an interface page of the same name in a folder: citing the second is not the first.
+        string[] documents = ["warranty/warranty-policy.md", "legal/warranty/warranty-policy.md"];
+        var other = Good with { Citations = ["legal/warranty/warranty-policy.md"] };
+        var prefixed = Good with { Citations = ["kb/warranty/warranty-policy.md"] };
+
+        var known = new GoldenScorer(documents: documents);
+
+        Assert.Equal((1, 0), (known.Score(Warranty, other).CitationsMade, known.Score(Warranty, other).CitationsCorrect));
+        Assert.False(known.Score(Warranty, other).Passed);
+        // A source's folder before the path is still the document, and without the list both count as it, as before.
+        Assert.Equal(1, known.Score(Warranty, prefixed).CitationsCorrect);
+        Assert.Equal(1, new GoldenScorer().Score(Warranty, other).CitationsCorrect);
+    }
+
+    [Fact]
     public void Score_FailsAction_WhenAListedParameterDiffers_AndIgnoresUnlistedOnes()
     {
         var wrongQueue = Good with { Actions = [new ProposedAction("escalate", new Dictionary<string, string> { ["queue"] = "billing" })] };
