@@ -165,12 +165,15 @@ public static class GoldenSetSourceCheck
         }
     }
 
-    /// <summary>The document a citation names: the one whose path it is, else one whose path it ends (a source's folder before it).</summary>
+    /// <summary>
+    /// The document a case's citation names: the one whose path it is. Only that one: the scorer reads an answer's
+    /// citation of a longer path (<c>c3ref/threadsafe.html</c>) that is a document of its own as that document, so a case
+    /// that cites <c>threadsafe.html</c> where only the longer path exists can never be cited right (SB1610).
+    /// </summary>
     private static int IndexOf(List<(string Path, string Raw, string Normalized)> pages, string cite)
     {
         var wanted = GoldenScorer.Plain(cite);
-        var exact = pages.FindIndex(p => string.Equals(GoldenScorer.Plain(p.Path), wanted, StringComparison.OrdinalIgnoreCase));
-        return exact >= 0 ? exact : pages.FindIndex(p => GoldenScorer.SameDocument(p.Path, cite));
+        return pages.FindIndex(p => string.Equals(GoldenScorer.Plain(p.Path), wanted, StringComparison.OrdinalIgnoreCase));
     }
 
     private static SourceLocation Where(IReadOnlyList<SourceLocation> locations, int index, GoldenCase golden) =>

@@ -122,6 +122,9 @@ public sealed class GoldenSetSourceCheckTests
         var plain = Warranty with { Path = "warranty-policy.md" };
 
         Assert.Empty(GoldenSetSourceCheck.Check(Load(text), [other, plain, Refunds]));
+        // Without the document of that path, the longer one is not taken for it: an answer citing it would not count.
+        var missing = Assert.Single(GoldenSetSourceCheck.Check(Load(text), [other with { Text = Warranty.Text }, Refunds]));
+        Assert.Equal(DiagnosticCodes.CitedDocumentNotInSources, missing.Code);
     }
 
     [Fact]
