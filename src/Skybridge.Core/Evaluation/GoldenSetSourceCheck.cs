@@ -11,8 +11,9 @@ public sealed record CheckedDocument(string Path, string Text);
 
 /// <summary>
 /// A golden set read against the documents its answers come from (<c>skybridge eval check</c>; docs/evaluation.md,
-/// "Checking a golden set against its sources"). A case is scored right when its answer states every fact and cites a
-/// listed document, so a case is only fair when what it lists matches what the documents say:
+/// "Checking a golden set against its sources"). An answer is scored on the facts it states and the documents it cites
+/// (one the case does not list counts against citation precision), so a case is only fair when what it lists matches
+/// what the documents say:
 /// <list type="bullet">
 /// <item>SB1610: a cited document that no source holds (a typo, a moved page): no answer can ever cite it;</item>
 /// <item>SB1611: a fact none of the cited documents states: an answer quoting the documents cannot both state it and
