@@ -41,11 +41,20 @@ public static class GoldenSetSourceCheck
         ArgumentNullException.ThrowIfNull(documents);
         var pages = documents.Select(d => (d.Path, Raw: d.Text, Normalized: AnswerText.Normalize(d.Text))).ToList();
         var paths = pages.Select(p => p.Path).ToList();
+        // A case's citation names the document of that exact path, and only that one: the scorer reads an answer's
+        // citation of a longer path (c3ref/threadsafe.html) that is a document of its own as that document, so a case that
+        // cites threadsafe.html where only the longer path exists can never be cited right (SB1610).
+        var byPath = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < paths.Count; i++)
+        {
+            byPath.TryAdd(GoldenScorer.Plain(paths[i]), i);
+        }
+
         var findings = new List<Diagnostic>();
         foreach (var golden in set.Cases.Where(c => c.Expect.Outcome == ExpectedOutcome.Answer))
         {
             var expect = golden.Expect;
-            var cites = expect.Cite.Select(c => IndexOf(pages, c)).ToList();
+            var cites = expect.Cite.Select(c => byPath.GetValueOrDefault(GoldenScorer.Plain(c), -1)).ToList();
             var cited = new List<int>();
             var stating = new HashSet<int>();
             var uncited = new Dictionary<int, List<int>>();
@@ -164,17 +173,6 @@ public static class GoldenSetSourceCheck
             default:
                 return false;
         }
-    }
-
-    /// <summary>
-    /// The document a case's citation names: the one whose path it is. Only that one: the scorer reads an answer's
-    /// citation of a longer path (<c>c3ref/threadsafe.html</c>) that is a document of its own as that document, so a case
-    /// that cites <c>threadsafe.html</c> where only the longer path exists can never be cited right (SB1610).
-    /// </summary>
-    private static int IndexOf(List<(string Path, string Raw, string Normalized)> pages, string cite)
-    {
-        var wanted = GoldenScorer.Plain(cite);
-        return pages.FindIndex(p => string.Equals(GoldenScorer.Plain(p.Path), wanted, StringComparison.OrdinalIgnoreCase));
     }
 
     private static SourceLocation Where(IReadOnlyList<SourceLocation> locations, int index, GoldenCase golden) =>
