@@ -1,53 +1,15 @@
 using Skybridge.Grounding.Answering;
 using Skybridge.Grounding.Documents;
 using Skybridge.Grounding.Retrieval;
-using Skybridge.Grounding.Retrieval.Embeddings;
 
 namespace Skybridge.Grounding.Tests;
 
 /// <summary>
-/// What an unchanged <c>skybridge ask</c> reads and works out again on every run: the vectors file, read in one piece,
-/// and the sources' subject, counted per document.
+/// What an unchanged <c>skybridge ask</c> works out again on every run: the sources' subject, counted per document (the
+/// vectors file it reads is tested in <see cref="FolderVectorCacheTests"/>).
 /// </summary>
 public sealed class CachedLoadTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    [Fact]
-    public async Task FolderVectorCache_ReadsBackEveryVectorBitForBit_AcrossAppendsOfSeveralSizes()
-    {
-        var folder = Path.Combine(Path.GetTempPath(), "skybridge-vectors-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var model = "hashing-" + Guid.NewGuid().ToString("N");
-            var random = new Random(7);
-            float[] Vector(int dimension) => [.. Enumerable.Range(0, dimension).Select(_ => (float)((random.NextDouble() * 2) - 1))];
-            // Three appends, the second with vectors of another size (a file written by another build of the model),
-            // values that are not round in binary, negative zero and the smallest subnormal among them.
-            var first = Enumerable.Range(0, 300).ToDictionary(i => i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture), _ => Vector(384));
-            first[0.ToString("x64", System.Globalization.CultureInfo.InvariantCulture)] = [-0f, float.Epsilon, float.MaxValue, 1f / 3];
-            var second = Enumerable.Range(300, 5).ToDictionary(i => i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture), _ => Vector(7));
-            var third = Enumerable.Range(305, 50).ToDictionary(i => i.ToString("x64", System.Globalization.CultureInfo.InvariantCulture), _ => Vector(384));
-            foreach (var batch in new[] { first, second, third })
-            {
-                await new FolderVectorCache(folder).PutAsync(model, batch, Ct);
-            }
-
-            var all = first.Concat(second).Concat(third).ToDictionary();
-            var read = await new FolderVectorCache(folder).GetAsync(model, [.. all.Keys, new string('f', 64)], Ct);
-
-            Assert.Equal(all.Count, read.Count);
-            foreach (var (digest, vector) in all)
-            {
-                Assert.Equal(vector.Select(BitConverter.SingleToInt32Bits), read[digest].Select(BitConverter.SingleToInt32Bits));
-            }
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
     [Fact]
     public void SourceProfile_CountsADocumentOnceForItsSubject_WhenItsTitleAndTextBothNameItOften()
     {

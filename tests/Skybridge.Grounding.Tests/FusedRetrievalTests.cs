@@ -123,30 +123,6 @@ public sealed class FusedRetrievalTests
     }
 
     [Fact]
-    public async Task FolderVectorCache_ADamagedFile_IsIgnoredBeyondTheDamage()
-    {
-        var folder = Path.Combine(Path.GetTempPath(), "skybridge-vectors-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var model = "hashing-" + Guid.NewGuid().ToString("N");
-            var a = new string('a', 64);
-            var b = new string('b', 64);
-            await new FolderVectorCache(folder).PutAsync(model, new Dictionary<string, float[]> { [a] = [1f, 0f], [b] = [0f, 1f] }, Ct);
-            var file = Directory.GetFiles(folder).Single();
-            File.WriteAllBytes(file, File.ReadAllBytes(file)[..^3]);
-
-            var read = await new FolderVectorCache(folder).GetAsync(model, [a, b], Ct);
-
-            Assert.Equal([1f, 0f], read[a]);
-            Assert.False(read.ContainsKey(b));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    [Fact]
     public void MiniLm_EmptyAndHugeTexts_GiveUnitVectors()
     {
         var vectors = MiniLmSentenceEmbedder.Instance.Embed(["", "   ", new string('x', 1_000_000), string.Concat(Enumerable.Repeat("refund ", 100_000))], Ct);
