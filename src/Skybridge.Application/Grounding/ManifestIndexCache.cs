@@ -32,6 +32,10 @@ public enum IndexOrigin
 /// subject) is kept in the entry too, so an unchanged corpus does not compute it again. Every cached file's SHA-256 is
 /// checked on load: a damaged entry, or one of another layout (an entry without its profile, as an earlier build wrote
 /// them), is deleted and built again, never used and never a crash. Only a cache: deleting the folder costs one slower run.
+/// The folder keeps the <see cref="EntriesKept"/> entries used most recently (each entry's use is marked beside it, in
+/// <c>&lt;key&gt;.used</c>, so that the entry itself is never written again): every build of Skybridge and every change
+/// of a corpus is a new key, so without a bound the folder would grow by an entry for each. Entries half written by a run
+/// that was stopped are deleted once they are an hour old.
 /// </summary>
 public static class ManifestIndexCache
 {
@@ -44,6 +48,13 @@ public static class ManifestIndexCache
     private const string ChecksumsFile = "checksums";
     private const string WordsFolder = "words";
     private const string ProfileFile = "profile.json";
+    private const string UsedSuffix = ".used";
+
+    /// <summary>How many entries the folder keeps: those used most recently (a few MB each for the samples).</summary>
+    internal const int EntriesKept = 16;
+
+    // A half-written entry older than this was left by a run that stopped; a younger one may still be being written.
+    private static readonly TimeSpan LeftOverAfter = TimeSpan.FromHours(1);
 
     /// <summary>
     /// The index of <paramref name="manifest"/>'s sources under <paramref name="manifestFolder"/>: from
@@ -66,6 +77,7 @@ public static class ManifestIndexCache
                     skipped(s.Source, new SkippedFile(s.Path, s.Reason));
                 }
 
+                MarkUsed(entry);
                 await restored.Index.EmbedPendingAsync(cancellationToken).ConfigureAwait(false);
                 return (restored.Index, IndexOrigin.Cached);
             }
@@ -91,9 +103,10 @@ public static class ManifestIndexCache
         try
         {
             index.Upsert(documents);
-            if (entry is not null)
+            if (entry is not null && TrySave(entry, index, new CachedDocuments(documents, skippedFiles)))
             {
-                TrySave(entry, index, new CachedDocuments(documents, skippedFiles));
+                MarkUsed(entry);
+                Prune(cacheFolder!);
             }
 
             // Vectors come from their own cache for every passage seen before: an unchanged corpus embeds nothing.
@@ -210,7 +223,7 @@ public static class ManifestIndexCache
             && listed.Zip(files).All(p => p.First == p.Second + " " + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(entry, p.Second)))));
     }
 
-    private static void TrySave(string entry, PassageIndex index, CachedDocuments documents)
+    private static bool TrySave(string entry, PassageIndex index, CachedDocuments documents)
     {
         // Written beside, then moved into place: a run that stops half-way leaves no entry a later run could take as whole.
         var temporary = entry + ".tmp-" + Guid.NewGuid().ToString("N");
@@ -229,14 +242,79 @@ public static class ManifestIndexCache
                 .ToList();
             File.WriteAllLines(Path.Combine(temporary, ChecksumsFile), lines);
             Directory.Move(temporary, entry);
+            return true;
         }
 #pragma warning disable CA1031 // A cache that cannot be written (read-only, disk full, another run won the move) costs time later, nothing else.
         catch (Exception)
 #pragma warning restore CA1031
         {
             TryDelete(temporary);
+            return false;
         }
     }
+
+    /// <summary>Marks <paramref name="entry"/> as used now, beside it: the entry's own files and times stay as written.</summary>
+    private static void MarkUsed(string entry)
+    {
+        try
+        {
+            var marker = entry + UsedSuffix;
+            if (File.Exists(marker))
+            {
+                File.SetLastWriteTimeUtc(marker, DateTime.UtcNow);
+            }
+            else
+            {
+                File.WriteAllBytes(marker, []);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Unmarked, the entry only looks older than it is: it may be deleted sooner and built again.
+        }
+    }
+
+    /// <summary>
+    /// Deletes the entries of <paramref name="cacheFolder"/> beyond the <see cref="EntriesKept"/> used most recently
+    /// (an entry never marked counts from when it was written), with their marks, and half-written entries left by
+    /// stopped runs. Only what this cache names is touched: entries (a 64-character key), their marks and temporary
+    /// folders. A run still reading an entry deleted here finds it damaged and builds it again.
+    /// </summary>
+    internal static void Prune(string cacheFolder)
+    {
+        try
+        {
+            var now = DateTime.UtcNow;
+            var folders = new DirectoryInfo(cacheFolder).GetDirectories();
+            foreach (var left in folders.Where(f => f.Name.Contains(".tmp-", StringComparison.Ordinal) && now - f.LastWriteTimeUtc > LeftOverAfter))
+            {
+                TryDelete(left.FullName);
+            }
+
+            DateTime LastUsed(DirectoryInfo entry) =>
+                File.Exists(entry.FullName + UsedSuffix) ? File.GetLastWriteTimeUtc(entry.FullName + UsedSuffix) : entry.LastWriteTimeUtc;
+            foreach (var old in folders.Where(f => IsKey(f.Name)).OrderByDescending(LastUsed).Skip(EntriesKept))
+            {
+                TryDelete(old.FullName);
+                File.Delete(old.FullName + UsedSuffix);
+            }
+
+            // Marks whose entry is gone (deleted as damaged, or by hand).
+            foreach (var mark in Directory.EnumerateFiles(cacheFolder, "*" + UsedSuffix))
+            {
+                if (IsKey(Path.GetFileNameWithoutExtension(mark)) && !Directory.Exists(mark[..^UsedSuffix.Length]))
+                {
+                    File.Delete(mark);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left as it is: the next build prunes again.
+        }
+    }
+
+    private static bool IsKey(string name) => name.Length == 64 && name.All(char.IsAsciiHexDigitLower);
 
     private static void TryDelete(string folder)
     {

@@ -243,4 +243,68 @@ public sealed class ManifestIndexCacheTests : IDisposable
         Assert.NotEmpty(skipped[0]);
         Assert.Equal(skipped[0], skipped[1]);
     }
+
+    [Fact]
+    public async Task OpenAsync_KeepsTheEntriesUsedMostRecently_AndDeletesTheRest()
+    {
+        // Entries of earlier builds and corpora, each last used an hour further back.
+        var now = DateTime.UtcNow;
+        var earlier = Enumerable.Range(1, 20).Select(i => (Key: OtherKey(i), Used: now.AddHours(-i))).ToList();
+        foreach (var (key, used) in earlier)
+        {
+            Directory.CreateDirectory(Path.Combine(Cache, key));
+            await File.WriteAllBytesAsync(Path.Combine(Cache, key, "documents.json"), [], Ct);
+            await File.WriteAllBytesAsync(Path.Combine(Cache, key + ".used"), [], Ct);
+            File.SetLastWriteTimeUtc(Path.Combine(Cache, key + ".used"), used);
+        }
+
+        Assert.Equal(IndexOrigin.Built, await OpenAsync());
+
+        var ours = ManifestIndexCache.Key(Manifest(), Sample);
+        var kept = Directory.GetDirectories(Cache).Select(Path.GetFileName).ToList();
+        Assert.Equal(ManifestIndexCache.EntriesKept, kept.Count);
+        Assert.Contains(ours, kept);
+        Assert.Equal(earlier.Take(ManifestIndexCache.EntriesKept - 1).Select(e => e.Key).Order(), kept.Where(k => k != ours).Order());
+        Assert.Equal(kept.Select(k => k + ".used").Order(), Directory.GetFiles(Cache).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task OpenAsync_AnEntryUsedFromTheCache_OutlivesEntriesWrittenAfterIt()
+    {
+        Assert.Equal(IndexOrigin.Built, await OpenAsync());
+        var ours = ManifestIndexCache.Key(Manifest(), Sample);
+        File.SetLastWriteTimeUtc(Path.Combine(Cache, ours + ".used"), DateTime.UtcNow.AddDays(-30));
+        foreach (var i in Enumerable.Range(1, ManifestIndexCache.EntriesKept))
+        {
+            Directory.CreateDirectory(Path.Combine(Cache, OtherKey(i)));
+            Directory.SetLastWriteTimeUtc(Path.Combine(Cache, OtherKey(i)), DateTime.UtcNow.AddHours(-i));
+        }
+
+        // Used again today: marked, so the next build of another corpus keeps it over the entries written after its
+        // first use.
+        Assert.Equal(IndexOrigin.Cached, await OpenAsync());
+        await File.WriteAllTextAsync(Path.Combine(Sample, "knowledge-base", "returns", "gift-cards.md"), "# Gift cards\n\nGift cards are refunded as store credit.\n", Ct);
+        Assert.Equal(IndexOrigin.Built, await OpenAsync());
+
+        var kept = Directory.GetDirectories(Cache).Select(Path.GetFileName).ToList();
+        Assert.Equal(ManifestIndexCache.EntriesKept, kept.Count);
+        Assert.Contains(ours, kept);
+        Assert.DoesNotContain(OtherKey(ManifestIndexCache.EntriesKept), kept);
+    }
+
+    [Fact]
+    public async Task OpenAsync_DeletesEntriesHalfWrittenByStoppedRuns_ButNotOneBeingWritten()
+    {
+        var stopped = Directory.CreateDirectory(Path.Combine(Cache, OtherKey(1) + ".tmp-" + Guid.NewGuid().ToString("N")));
+        Directory.SetLastWriteTimeUtc(stopped.FullName, DateTime.UtcNow.AddHours(-2));
+        var writing = Directory.CreateDirectory(Path.Combine(Cache, OtherKey(2) + ".tmp-" + Guid.NewGuid().ToString("N")));
+
+        Assert.Equal(IndexOrigin.Built, await OpenAsync());
+
+        Assert.False(Directory.Exists(stopped.FullName));
+        Assert.True(Directory.Exists(writing.FullName));
+    }
+
+    /// <summary>A key of another build or corpus, as the cache names entries.</summary>
+    private static string OtherKey(int i) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i)));
 }
