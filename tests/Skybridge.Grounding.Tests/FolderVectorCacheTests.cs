@@ -98,6 +98,24 @@ public sealed class FolderVectorCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task AVectorThatIsNotAllFiniteNumbers_IsNeverServed()
+    {
+        var vectors = Vectors(0, 3);
+        var (a, b, c) = (vectors.ElementAt(0), vectors.ElementAt(1), vectors.ElementAt(2));
+        var damaged = (float[])b.Value.Clone();
+        damaged[7] = float.NaN;
+        Directory.CreateDirectory(_folder);
+        var file = await FileOfModelAsync();
+        File.WriteAllBytes(file, [.. Record(a), .. Record(new(b.Key, damaged)), .. Record(c)]);
+
+        var read = await new FolderVectorCache(_folder).GetAsync(_model, [a.Key, b.Key, c.Key], Ct);
+
+        Assert.Equal(Bits(a.Value), Bits(read[a.Key]));
+        Assert.False(read.ContainsKey(b.Key));
+        Assert.False(read.ContainsKey(c.Key));
+    }
+
+    [Fact]
     public async Task TwoCachesAppendingAtOnce_LeaveEveryVectorReadableWhole()
     {
         // Two processes (an evaluation and an `ask`, say) embed different passages and append at the same moments.

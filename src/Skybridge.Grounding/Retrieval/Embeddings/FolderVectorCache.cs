@@ -176,7 +176,8 @@ public sealed class FolderVectorCache : IPassageVectorCache
     /// The whole records of a vectors file, and where the last of them ends. A header whose dimension cannot be one
     /// means the records before it were shifted by an append after a cut-off one: the record read just before it took
     /// its last floats from the next record, so it is left out as well. A file that merely ends in the middle of a
-    /// record (a process died while appending) keeps every record before it.
+    /// record (a process died while appending) keeps every record before it; a vector that is not all finite numbers
+    /// ends the file there too.
     /// </summary>
     internal static (List<(string Digest, float[] Vector)> Records, int End) Parse(byte[] bytes)
     {
@@ -214,6 +215,13 @@ public sealed class FolderVectorCache : IPassageVectorCache
                 {
                     vector[i] = BinaryPrimitives.ReadSingleLittleEndian(values[(i * 4)..]);
                 }
+            }
+
+            // Every model gives finite numbers: a NaN or an infinity is damage, and one such vector would make every
+            // cosine with it NaN, which no ranking can order.
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(vector))
+            {
+                break;
             }
 
             records.Add((Convert.ToHexStringLower(bytes, position, 32), vector));
