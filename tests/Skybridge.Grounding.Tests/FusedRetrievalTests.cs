@@ -80,6 +80,46 @@ public sealed class FusedRetrievalTests
     }
 
     [Fact]
+    public async Task UpsertAsync_StoppedHalfWay_KeepsTheChunksItEmbedded_AndTheNextRunEmbedsOnlyTheRest()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "skybridge-vectors-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // Ten pages, embedded four at a time; the run is stopped (Ctrl-C, a closed terminal) during the second chunk.
+            var pages = Enumerable.Range(0, 10).Select(i => Doc($"kb/page-{i}.md", $"Page {i} says parcels number {i} travel by lorry {i} times.")).ToList();
+            var model = new HashingEmbedder("hashing-" + Guid.NewGuid().ToString("N"));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            var stopping = new StoppingEmbedder(model, stop, onCall: 2);
+            var reported = new List<EmbeddingProgress>();
+            using (var first = new PassageIndex(new DenseRetrieval(stopping, new FolderVectorCache(folder), progress: reported.Add) { ChunkSize = 4 }))
+            {
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.UpsertAsync(pages, stop.Token));
+            }
+
+            Assert.Equal([new EmbeddingProgress(0, 10), new EmbeddingProgress(4, 10)], reported);
+            var digests = pages.Select(d => Skybridge.Core.Ledger.TextDigest.Sha256(d.Text)).ToList();
+            Assert.Equal(4, (await new FolderVectorCache(folder).GetAsync(model.ModelId, digests, Ct)).Count);
+
+            // The next run reads the four back and embeds the six others.
+            var counting = new CountingEmbedder(model);
+            reported.Clear();
+            using var second = new PassageIndex(new DenseRetrieval(counting, new FolderVectorCache(folder), progress: reported.Add) { ChunkSize = 4 });
+            await second.UpsertAsync(pages, Ct);
+
+            Assert.Equal(6, counting.Texts);
+            Assert.Equal(10, second.VectorCount);
+            Assert.Equal([new EmbeddingProgress(0, 6), new EmbeddingProgress(4, 6), new EmbeddingProgress(6, 6)], reported);
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task UpsertAsync_UnchangedDocuments_ComputeNoVectorTheSecondTime()
     {
         var folder = Path.Combine(Path.GetTempPath(), "skybridge-vectors-" + Guid.NewGuid().ToString("N"));
@@ -158,6 +198,27 @@ public sealed class FusedRetrievalTests
         {
             Calls++;
             throw new InvalidDataException("Protobuf parsing failed: the model file is corrupt.");
+        }
+    }
+
+    /// <summary>Stops the run (cancels it, as Ctrl-C does) on its <c>onCall</c>-th call.</summary>
+    private sealed class StoppingEmbedder(ISentenceEmbedder inner, CancellationTokenSource stop, int onCall) : ISentenceEmbedder
+    {
+        private int _calls;
+
+        public string ModelId => inner.ModelId;
+
+        public int Dimension => inner.Dimension;
+
+        public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+        {
+            if (++_calls == onCall)
+            {
+                stop.Cancel();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            return inner.Embed(texts, cancellationToken);
         }
     }
 

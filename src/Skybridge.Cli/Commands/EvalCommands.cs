@@ -197,7 +197,7 @@ internal static class EvalCommands
                     io.Error.WriteLine($"skipped {source}/{file.Path}: {file.Reason}");
                 }
 
-                var run = await RunWithProgressAsync(io, subject, new EvaluationOptions { Repeat = k, Parallelism = limit, Dense = CliEmbeddings.ForFiles(io, parse) }, time, ct).ConfigureAwait(false);
+                var run = await RunWithProgressAsync(io, parse, subject, new EvaluationOptions { Repeat = k, Parallelism = limit }, time, ct).ConfigureAwait(false);
                 PrintVerdict(io, run);
                 if (parse.GetValue(outDir) is { } dir)
                 {
@@ -229,7 +229,7 @@ internal static class EvalCommands
         return command;
     }
 
-    private static async Task<EvaluationRun> RunWithProgressAsync(CliIo io, EvaluationSubject subject, EvaluationOptions options, TimeProvider time, CancellationToken ct)
+    private static async Task<EvaluationRun> RunWithProgressAsync(CliIo io, ParseResult parse, EvaluationSubject subject, EvaluationOptions options, TimeProvider time, CancellationToken ct)
     {
         var total = subject.GoldenSet.Cases.Count * options.Repeat;
         EvaluationRun? run = null;
@@ -238,8 +238,16 @@ internal static class EvalCommands
             .StartAsync(async context =>
             {
                 var task = context.AddTask($"Evaluating {subject.GoldenSet.Cases.Count} cases" + (options.Repeat > 1 ? $" x {options.Repeat}" : ""), maxValue: total);
+                // The sources' passages are embedded before the first case (minutes for a large corpus the first time):
+                // shown as a task of its own, so the cases' bar is not taken to be stuck at 0%.
+                ProgressTask? embedding = null;
+                var dense = CliEmbeddings.ForFiles(io, parse, p =>
+                {
+                    embedding ??= context.AddTask(string.Create(CultureInfo.InvariantCulture, $"Embedding {p.Total:N0} passages (once)"), maxValue: p.Total);
+                    embedding.Value = p.Done;
+                });
                 var progress = new Progress<int>(done => task.Value = Math.Max(task.Value, done));
-                run = await EvaluationRunner.RunAsync(subject, options, time, progress, ct).ConfigureAwait(false);
+                run = await EvaluationRunner.RunAsync(subject, options with { Dense = dense }, time, progress, ct).ConfigureAwait(false);
                 task.Value = total;
             }).ConfigureAwait(false);
         return run!;

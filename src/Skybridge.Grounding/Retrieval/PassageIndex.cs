@@ -180,17 +180,27 @@ public sealed class PassageIndex : IDisposable
             var missing = pending.Keys.Where(d => !found.TryGetValue(d, out var v) || v.Length != _dense.Embedder.Dimension).ToList();
             if (missing.Count > 0)
             {
-                var computed = _dense.TryEmbed(missing.Select(d => pending[d]).ToList(), cancellationToken);
-                if (computed is null)
+                // Chunk by chunk, each kept before the next is computed: stopped half-way, an ingest of minutes keeps
+                // what it did (the next run reads those vectors back and embeds the rest).
+                _dense.Report(0, missing.Count);
+                var chunkSize = Math.Max(1, _dense.ChunkSize);
+                for (var at = 0; at < missing.Count; at += chunkSize)
                 {
-                    return;
-                }
+                    var chunk = missing.GetRange(at, Math.Min(chunkSize, missing.Count - at));
+                    var computed = _dense.TryEmbed([.. chunk.Select(d => pending[d])], cancellationToken);
+                    if (computed is null)
+                    {
+                        return;
+                    }
 
-                var fresh = missing.Zip(computed).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
-                await _dense.Cache.PutAsync(model, fresh, cancellationToken).ConfigureAwait(false);
-                foreach (var (digest, vector) in fresh)
-                {
-                    found[digest] = vector;
+                    var fresh = chunk.Zip(computed).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+                    await _dense.Cache.PutAsync(model, fresh, cancellationToken).ConfigureAwait(false);
+                    foreach (var (digest, vector) in fresh)
+                    {
+                        found[digest] = vector;
+                    }
+
+                    _dense.Report(at + chunk.Count, missing.Count);
                 }
             }
 

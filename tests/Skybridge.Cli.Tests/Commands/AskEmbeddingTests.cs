@@ -52,4 +52,47 @@ public sealed class AskEmbeddingTests
             }
         }
     }
+
+    [Fact]
+    public async Task Ask_OverALargeCorpusTheFirstTime_SaysItIsEmbeddingAndWhenItIsDone_AndNotTheSecondTime()
+    {
+        var root = CliRun.NewDataFolder();
+        var cache = Path.Combine(root, "cache");
+        var before = Environment.GetEnvironmentVariable("SKYBRIDGE_CACHE");
+        Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", cache);
+        try
+        {
+            // The sample with 1,200 short notes more: enough passages that a first run embeds for a while.
+            var sample = Path.Combine(root, "sample");
+            CliRun.CopySample(sample);
+            var notes = Path.Combine(sample, "knowledge-base", "notes");
+            Directory.CreateDirectory(notes);
+            var run = Guid.NewGuid().ToString("N")[..8];
+            for (var i = 0; i < 1_200; i++)
+            {
+                await File.WriteAllTextAsync(Path.Combine(notes, $"note-{i}.md"), $"Depot note {run}-{i}: route {i} leaves depot {i % 37} at {i % 24}:00.\n", TestContext.Current.CancellationToken);
+            }
+
+            var manifest = Path.Combine(sample, "manifest.yaml");
+            var first = await CliRun.RunAsync("ask", manifest, "How long does a refund take?", "--json");
+            var second = await CliRun.RunAsync("ask", manifest, "How long does a refund take?", "--json");
+
+            Assert.True(first.ExitCode == 0, first.Error);
+            var lines = first.Error.Split('\n');
+            Assert.Contains(lines, l => l.StartsWith("Embedding ", StringComparison.Ordinal) && l.Contains("passages for retrieval by meaning", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("passages embedded in", StringComparison.Ordinal));
+            Assert.True(second.ExitCode == 0, second.Error);
+            Assert.DoesNotContain("Embedding", second.Error, StringComparison.Ordinal);
+            using var draft = JsonDocument.Parse(second.Output);
+            Assert.Equal("fused", draft.RootElement.GetProperty("retrieval").GetString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", before);
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
 }
