@@ -46,7 +46,7 @@ internal static class CliEmbeddings
 
 /// <summary>
 /// A long embedding in lines on standard error: one when it starts, then at most one every <see cref="Every"/> with what
-/// is done and about how long is left, and one when it ends. Only for <see cref="Large"/> passages or more (about 15 s
+/// is done and about how long is left, and one when it ends. Only for <see cref="Large"/> passages or more (10-15 s
 /// of the built-in model's work on two cores): a first `ask` over a large corpus embeds for minutes, and without a word
 /// it looks hung; a small corpus is done before anyone would wonder.
 /// </summary>

@@ -85,8 +85,7 @@ public sealed class FolderVectorCache : IPassageVectorCache
 
                 // The file as it is now, under the lock: another process may have appended since it was loaded, or died
                 // in the middle of an append. Its whole records are kept; whatever follows the last of them is cut off.
-                var bytes = new byte[stream.Length];
-                await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+                var bytes = await ReadAllAsync(stream, cancellationToken).ConfigureAwait(false);
                 var (records, end) = Parse(bytes);
                 foreach (var (digest, vector) in records)
                 {
@@ -151,9 +150,7 @@ public sealed class FolderVectorCache : IPassageVectorCache
                 await using var stream = await OpenAsync(file, FileMode.Open, FileAccess.Read, FileShare.Read, cancellationToken).ConfigureAwait(false);
                 if (stream is not null)
                 {
-                    var bytes = new byte[stream.Length];
-                    await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-                    foreach (var (digest, vector) in Parse(bytes).Records)
+                    foreach (var (digest, vector) in Parse(await ReadAllAsync(stream, cancellationToken).ConfigureAwait(false)).Records)
                     {
                         vectors[digest] = vector;
                     }
@@ -232,9 +229,22 @@ public sealed class FolderVectorCache : IPassageVectorCache
         return (records, position);
     }
 
+    /// <summary>The whole file in one array; a file too large for one (about 1.4 million vectors) is not read, as if damaged.</summary>
+    private static async Task<byte[]> ReadAllAsync(FileStream stream, CancellationToken cancellationToken)
+    {
+        if (stream.Length > Array.MaxLength)
+        {
+            throw new IOException($"the vectors file is {stream.Length} bytes, more than one read takes");
+        }
+
+        var bytes = new byte[stream.Length];
+        await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+        return bytes;
+    }
+
     /// <summary>
-    /// The file opened with <paramref name="share"/>, waiting up to <see cref="LockWait"/> while another process holds it
-    /// (an append takes it exclusively); null when it stays held. Other I/O errors are thrown.
+    /// The file opened with <paramref name="share"/>, waiting up to <see cref="LockWait"/> while it cannot be (another
+    /// process's append holds it exclusively); null when it still cannot be. A file that does not exist throws as usual.
     /// </summary>
     private static async Task<FileStream?> OpenAsync(string path, FileMode mode, FileAccess access, FileShare share, CancellationToken cancellationToken)
     {
