@@ -18,14 +18,73 @@ public static class EvaluationReports
     /// <summary>The report's file names.</summary>
     public const string Html = "report.html", JUnit = "junit.xml", Results = "results.json";
 
-    /// <summary>Writes the three files into <paramref name="folder"/> (created when missing).</summary>
+    /// <summary>
+    /// Writes the three files into <paramref name="folder"/> (created when missing). All three are rendered first, then
+    /// each is written beside its name and moved into place: a file is whole or absent, never half written, and a file
+    /// of an earlier run is replaced whole. Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/>
+    /// when the folder cannot be written.
+    /// </summary>
     public static async Task WriteAsync(EvaluationRun run, string folder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
+        var files = new[]
+        {
+            (Name: Results, Text: EvaluationEvidence.ResultsJson(run).ToJsonString(new JsonSerializerOptions { WriteIndented = true })),
+            (Name: JUnit, Text: JUnitXml(run)),
+            (Name: Html, Text: HtmlReport(run)),
+        };
         Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, Results), EvaluationEvidence.ResultsJson(run).ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(folder, JUnit), JUnitXml(run), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(folder, Html), HtmlReport(run), cancellationToken).ConfigureAwait(false);
+        foreach (var (name, text) in files)
+        {
+            var target = Path.Combine(folder, name);
+            var temporary = target + ".tmp-" + Guid.NewGuid().ToString("N");
+            try
+            {
+                await File.WriteAllTextAsync(temporary, text, cancellationToken).ConfigureAwait(false);
+                File.Move(temporary, target, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Why the report could not be written into <paramref name="folder"/>, or null when it could: checked before a run, so
+    /// that a run of minutes is not lost to a mistyped path. Nothing is created: the folder, or its nearest existing
+    /// parent, must be a folder this process can write a file in.
+    /// </summary>
+    public static string? CannotWriteTo(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        var existing = Path.GetFullPath(folder);
+        while (!Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+            {
+                return $"{existing} is a file, not a folder";
+            }
+
+            existing = Path.GetDirectoryName(existing);
+            if (existing is null)
+            {
+                return "no part of the path exists";
+            }
+        }
+
+        try
+        {
+            using (File.Create(Path.Combine(existing, ".skybridge-write-check-" + Guid.NewGuid().ToString("N")), 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"{existing} cannot be written ({ex.Message})";
+        }
     }
 
     /// <summary>JUnit XML: a testsuite for the run, a testcase per golden case, a failure per failing case with its failed checks.</summary>

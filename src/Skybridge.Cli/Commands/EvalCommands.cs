@@ -192,6 +192,13 @@ internal static class EvalCommands
                     return ExitCodes.InvalidInput;
                 }
 
+                // Before the run, not after it: a run of minutes is not lost to a mistyped --out.
+                if (parse.GetValue(outDir) is { } reportFolder && EvaluationReports.CannotWriteTo(reportFolder) is { } why)
+                {
+                    io.Fail($"the report cannot be written into {reportFolder}: {why}.", "Name a folder you can write in, or leave --out out.");
+                    return ExitCodes.InvalidInput;
+                }
+
                 foreach (var (source, file) in subject.Skipped)
                 {
                     io.Error.WriteLine($"skipped {source}/{file.Path}: {file.Reason}");
@@ -199,10 +206,20 @@ internal static class EvalCommands
 
                 var run = await RunWithProgressAsync(io, parse, subject, new EvaluationOptions { Repeat = k, Parallelism = limit }, time, ct).ConfigureAwait(false);
                 PrintVerdict(io, run);
+                var written = true;
                 if (parse.GetValue(outDir) is { } dir)
                 {
-                    await EvaluationReports.WriteAsync(run, dir, ct).ConfigureAwait(false);
-                    io.Output.WriteLine($"Wrote {Path.Combine(dir, EvaluationReports.Html)}, {EvaluationReports.JUnit} and {EvaluationReports.Results}.");
+                    try
+                    {
+                        await EvaluationReports.WriteAsync(run, dir, ct).ConfigureAwait(false);
+                        io.Output.WriteLine($"Wrote {Path.Combine(dir, EvaluationReports.Html)}, {EvaluationReports.JUnit} and {EvaluationReports.Results}.");
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        // The folder went away or filled up during the run: said plainly, and the run is still stored below.
+                        io.Fail($"the report could not be written into {dir}: {ex.Message}");
+                        written = false;
+                    }
                 }
 
                 if (opened is not null)
@@ -216,7 +233,7 @@ internal static class EvalCommands
                     io.Output.WriteLine($"Run {run.Id} was not stored: name a store with --data or --postgres to keep it as evidence.");
                 }
 
-                return run.Verdict.Clears ? ExitCodes.Ok : ExitCodes.Failed;
+                return run.Verdict.Clears && written ? ExitCodes.Ok : ExitCodes.Failed;
             }
             finally
             {

@@ -143,6 +143,42 @@ public sealed partial class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_OutIntoAFile_ExitsTwo_SaysWhy_AndRunsNothing()
+    {
+        Write(GoldenSet(2, "refunded within 3-5 working days"), ClearingBar);
+        var file = Path.Combine(_folder, "report");
+        await File.WriteAllTextAsync(file, "notes", TestContext.Current.CancellationToken);
+
+        var run = await CliRun.RunAsync("eval", "run", Manifest, "--out", Path.Combine(file, "today"), "--data", _data);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"error: the report cannot be written into {Path.Combine(file, "today")}: {file} is a file, not a folder.", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("answer_accuracy", run.Output, StringComparison.Ordinal);
+        Assert.Equal("notes", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+        Assert.Contains("No evaluation runs", (await CliRun.RunAsync("eval", "list", "support-desk", "--data", _data)).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_IntoAFolderOfAnEarlierRun_ReplacesEachFileWhole_AndLeavesNothingElse()
+    {
+        Write(GoldenSet(2, "refunded within 3-5 working days"), ClearingBar);
+        var outDir = Path.Combine(_folder, "out");
+        Directory.CreateDirectory(outDir);
+        foreach (var name in new[] { "report.html", "junit.xml", "results.json" })
+        {
+            await File.WriteAllTextAsync(Path.Combine(outDir, name), new string('x', 2_000_000), TestContext.Current.CancellationToken);
+        }
+
+        var run = await CliRun.RunAsync("eval", "run", Manifest, "--out", outDir);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal(["junit.xml", "report.html", "results.json"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order());
+        Assert.NotNull(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "results.json"), TestContext.Current.CancellationToken)));
+        Assert.Equal("testsuites", XDocument.Load(Path.Combine(outDir, "junit.xml")).Root!.Name.LocalName);
+    }
+
+    [Fact]
     public async Task Run_PinnedGoldenSetThatChanged_ExitsTwo_WithSB1155()
     {
         Write(GoldenSet(2, "refunded within 3-5 working days"), ClearingBar);
