@@ -50,43 +50,6 @@ public static class EvaluationReports
         }
     }
 
-    /// <summary>
-    /// Why the report could not be written into <paramref name="folder"/>, or null when it could: checked before a run, so
-    /// that a run of minutes is not lost to a mistyped path. Nothing is created: the folder, or its nearest existing
-    /// parent, must be a folder this process can write a file in.
-    /// </summary>
-    public static string? CannotWriteTo(string folder)
-    {
-        ArgumentNullException.ThrowIfNull(folder);
-        var existing = Path.GetFullPath(folder);
-        while (!Directory.Exists(existing))
-        {
-            if (File.Exists(existing))
-            {
-                return $"{existing} is a file, not a folder";
-            }
-
-            existing = Path.GetDirectoryName(existing);
-            if (existing is null)
-            {
-                return "no part of the path exists";
-            }
-        }
-
-        try
-        {
-            using (File.Create(Path.Combine(existing, ".skybridge-write-check-" + Guid.NewGuid().ToString("N")), 1, FileOptions.DeleteOnClose))
-            {
-            }
-
-            return null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return $"{existing} cannot be written ({ex.Message})";
-        }
-    }
-
     /// <summary>JUnit XML: a testsuite for the run, a testcase per golden case, a failure per failing case with its failed checks.</summary>
     public static string JUnitXml(EvaluationRun run)
     {

@@ -57,6 +57,12 @@ internal static class AgentCommands
                 return Task.FromResult(ExitCodes.InvalidInput);
             }
 
+            if (CliFiles.CannotCreateFile(path) is { } unwritable)
+            {
+                io.Fail($"The credentials cannot be written to {path}: {unwritable}. Nothing was registered.", "Pass --out with a file in a folder you can write in.");
+                return Task.FromResult(ExitCodes.InvalidInput);
+            }
+
             var issuer = parse.GetValue(server)!.TrimEnd('/');
             if (!Uri.TryCreate(issuer, UriKind.Absolute, out _))
             {
@@ -160,6 +166,12 @@ internal static class AgentCommands
             if (File.Exists(path))
             {
                 io.Fail($"{path} already exists; it is never overwritten.", "Pass --out with a new file name, and delete the old file once the agent uses the new one.");
+                return Task.FromResult(ExitCodes.InvalidInput);
+            }
+
+            if (CliFiles.CannotCreateFile(path) is { } unwritable)
+            {
+                io.Fail($"The new credentials cannot be written to {path}: {unwritable}. The key was not changed.", "Pass --out with a file in a folder you can write in.");
                 return Task.FromResult(ExitCodes.InvalidInput);
             }
 

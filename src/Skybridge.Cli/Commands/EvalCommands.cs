@@ -193,7 +193,7 @@ internal static class EvalCommands
                 }
 
                 // Before the run, not after it: a run of minutes is not lost to a mistyped --out.
-                if (parse.GetValue(outDir) is { } reportFolder && EvaluationReports.CannotWriteTo(reportFolder) is { } why)
+                if (parse.GetValue(outDir) is { } reportFolder && CliFiles.CannotWriteInto(reportFolder) is { } why)
                 {
                     io.Fail($"the report cannot be written into {reportFolder}: {why}.", "Name a folder you can write in, or leave --out out.");
                     return ExitCodes.InvalidInput;

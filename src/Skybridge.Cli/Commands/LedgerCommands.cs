@@ -130,6 +130,13 @@ internal static class LedgerCommands
                 return ExitCodes.InvalidInput;
             }
 
+            // Before a checkpoint is signed or an event read: a bundle path that cannot be written is said at once.
+            if (CliFiles.CannotCreateFile(parse.GetValue(output)!) is { } unwritable)
+            {
+                io.Fail($"The bundle cannot be written to {Path.GetFullPath(parse.GetValue(output)!)}: {unwritable}.", "Name a file in a folder you can write in.");
+                return ExitCodes.InvalidInput;
+            }
+
             var service = new LedgerService(opened, time, null);
             var keyPath = ServerCommands.LedgerKeyPath(parse, ledgerKey, store);
             // A bundle is checked against its signed checkpoints only: without one it proves nothing. With the key

@@ -44,6 +44,12 @@ internal static class WebhookCommands
                 return ExitCodes.InvalidInput;
             }
 
+            if (generated && CliFiles.CannotCreateFile(path) is { } unwritable)
+            {
+                io.Fail($"The secret cannot be written to {path}: {unwritable}. Nothing was changed.", "Pass --out with a file in a folder you can write in.");
+                return ExitCodes.InvalidInput;
+            }
+
             if (generated)
             {
                 secret = WebhookSecrets.Generate();

@@ -64,6 +64,31 @@ public sealed class AgentCommandTests
     }
 
     [Fact]
+    public async Task RegisterAndRotate_IntoAFolderThatDoesNotExist_ExitTwo_SayWhy_AndChangeNothing()
+    {
+        var data = await PublishedAsync();
+        var missing = Path.Combine(data, "no-such-folder", "x.agent.json");
+
+        var register = await CliRun.RunAsync("agent", "register", "support-desk", "x", "--role", "responder", "--out", missing, "--data", data);
+
+        Assert.Equal(2, register.ExitCode);
+        Assert.Contains($"The credentials cannot be written to {missing}: the folder {Path.GetDirectoryName(missing)} does not exist. Nothing was registered.", register.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", register.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("support-desk/x", (await CliRun.RunAsync("agent", "list", "--data", data)).Output, StringComparison.Ordinal);
+
+        var first = Path.Combine(data, "r1.agent.json");
+        Assert.Equal(0, (await CliRun.RunAsync("agent", "register", "support-desk", "r1", "--role", "responder", "--out", first, "--data", data)).ExitCode);
+        var rotate = await CliRun.RunAsync("agent", "rotate-key", "support-desk/r1", "--out", Path.Combine(data, "no-such-folder", "r1.agent.json"), "--data", data);
+
+        Assert.Equal(2, rotate.ExitCode);
+        Assert.Contains("The key was not changed.", rotate.Error, StringComparison.Ordinal);
+        await using var store = SkybridgeStores.OpenSqlite(data);
+        var agent = await store.GetAgentAsync("support-desk/r1", TestContext.Current.CancellationToken);
+        using var credentials = JsonDocument.Parse(await File.ReadAllTextAsync(first, TestContext.Current.CancellationToken));
+        Assert.Equal(credentials.RootElement.GetProperty("key").GetProperty("kid").GetString(), Assert.Single(agent!.Keys).KeyId);
+    }
+
+    [Fact]
     public async Task DisableRotateAndHalt_AreRecordedInTheLedger()
     {
         var data = await PublishedAsync();

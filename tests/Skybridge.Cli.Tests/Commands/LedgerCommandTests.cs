@@ -57,6 +57,20 @@ public sealed class LedgerCommandTests
     }
 
     [Fact]
+    public async Task Export_IntoAFolderThatDoesNotExist_ExitsTwo_SaysWhy_AndWritesNothing()
+    {
+        var data = await FolderWithHistoryAsync();
+        var bundle = Path.Combine(data, "no-such-folder", "export.json");
+
+        var export = await CliRun.RunAsync("ledger", "export", "--out", bundle, "--data", data);
+
+        Assert.Equal(2, export.ExitCode);
+        Assert.Contains($"The bundle cannot be written to {bundle}: the folder {Path.GetDirectoryName(bundle)} does not exist.", export.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", export.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.GetDirectoryName(bundle)));
+    }
+
+    [Fact]
     public async Task Export_SignsACheckpointFirst_WhenNothingIsSignedYet_SoTheBundleVerifies()
     {
         var data = CliRun.NewDataFolder();

@@ -16,6 +16,25 @@ public sealed class WebhookCommandTests
     }
 
     [Fact]
+    public async Task Secret_IntoAFolderThatDoesNotExist_ExitsTwo_AndMakesNoSecret()
+    {
+        var data = CliRun.NewDataFolder();
+        var publish = await CliRun.RunAsync("manifest", "publish", await ManifestWithWebhookAsync(), "--data", data, "--activate", "--override-reason", CliRun.FixtureOverride, "--by", "maria.lopez");
+        Assert.True(publish.ExitCode == 0, publish.Output + publish.Error);
+        var file = Path.Combine(data, "no-such-folder", "leads-chat.webhook-secret");
+
+        var made = await CliRun.RunAsync("webhook", "secret", "support-desk", "leads-chat", "--out", file, "--data", data);
+
+        Assert.Equal(2, made.ExitCode);
+        Assert.Contains($"The secret cannot be written to {file}: the folder {Path.GetDirectoryName(file)} does not exist. Nothing was changed.", made.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", made.Error, StringComparison.Ordinal);
+        await using var store = Storage.SkybridgeStores.OpenSqlite(data);
+        var key = await Application.Hosting.SecretsKey.LoadOrCreateAsync(Path.Combine(data, "keys", "secrets.key"), Ct);
+        await using var ledger = new Application.Ledger.LedgerWriter(store, TimeProvider.System, "test");
+        Assert.Null(await new Application.Notifications.WebhookSecrets(store, () => key, ledger).GetAsync("support-desk", "leads-chat", Ct));
+    }
+
+    [Fact]
     public async Task Secret_MakesOne_ShowsItOnce_AndStoresItSealed()
     {
         var data = CliRun.NewDataFolder();
