@@ -2,8 +2,8 @@ namespace Skybridge.Cli;
 
 /// <summary>
 /// Where a command is about to write a file, checked before its work: a mistyped path is then an error with its reason
-/// and exit code 2, not a stack trace after minutes of evaluation or after a key was registered that nothing wrote down.
-/// The checks create nothing; the write itself can still fail later (a disk that fills up), and the commands say so.
+/// and exit code 2, not a stack trace after minutes of evaluation or after a ledger checkpoint was signed for a bundle
+/// that could not be written. The checks create nothing; the write itself can still fail later (a disk that fills up).
 /// </summary>
 internal static class CliFiles
 {
