@@ -44,6 +44,27 @@ internal static class CliFiles
         return CannotWriteIn(existing);
     }
 
+    /// <summary>
+    /// The text of the file at <paramref name="path"/>, or null once the reason is told on <paramref name="io"/> (the
+    /// caller exits 2): a folder or a missing file is named as such, not in the runtime's words ("Access to the path is
+    /// denied" for a folder).
+    /// </summary>
+    public static async Task<string?> ReadTextAsync(string path, CliIo io, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var why = Directory.Exists(path) ? "it is a folder, not a file"
+                : ex is FileNotFoundException or DirectoryNotFoundException ? "there is no such file"
+                : ex.Message;
+            io.Fail($"Cannot read {path}: {why}.");
+            return null;
+        }
+    }
+
     private static string? CannotWriteIn(string folder)
     {
         try

@@ -45,7 +45,8 @@ internal static class ManifestCommands
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            if (!TryRead(parse.GetValue(path)!, io, out var yaml, out var fullPath))
+            var fullPath = Path.GetFullPath(parse.GetValue(path)!);
+            if (await CliFiles.ReadTextAsync(fullPath, io, ct).ConfigureAwait(false) is not { } yaml)
             {
                 return ExitCodes.InvalidInput;
             }
@@ -103,7 +104,8 @@ internal static class ManifestCommands
         command.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(path)!;
-            if (!TryRead(file, io, out var yaml, out var fullPath))
+            var fullPath = Path.GetFullPath(file);
+            if (await CliFiles.ReadTextAsync(fullPath, io, ct).ConfigureAwait(false) is not { } yaml)
             {
                 return ExitCodes.InvalidInput;
             }
@@ -306,22 +308,6 @@ internal static class ManifestCommands
             io.Output.WriteLine(errors == 0
                 ? $"{file}: valid ({warnings} warning{(warnings == 1 ? "" : "s")})"
                 : $"{file}: {errors} error{(errors == 1 ? "" : "s")}, {warnings} warning{(warnings == 1 ? "" : "s")}");
-        }
-    }
-
-    private static bool TryRead(string path, CliIo io, out string yaml, out string fullPath)
-    {
-        fullPath = Path.GetFullPath(path);
-        yaml = "";
-        try
-        {
-            yaml = File.ReadAllText(fullPath);
-            return true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            io.Fail($"Cannot read {path}: {ex.Message}");
-            return false;
         }
     }
 

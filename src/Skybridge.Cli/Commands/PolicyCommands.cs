@@ -50,14 +50,8 @@ internal static class PolicyCommands
         command.SetAction(async (parse, ct) =>
         {
             var file = parse.GetValue(requestPath)!;
-            string text;
-            try
+            if (await CliFiles.ReadTextAsync(file, io, ct).ConfigureAwait(false) is not { } text)
             {
-                text = await File.ReadAllTextAsync(file, ct).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                io.Fail($"Cannot read {file}: {ex.Message}");
                 return ExitCodes.InvalidInput;
             }
 
@@ -207,14 +201,8 @@ internal static class PolicyCommands
 
             var file = parse.GetValue(candidate)!;
             var fullPath = Path.GetFullPath(file);
-            string yaml;
-            try
+            if (await CliFiles.ReadTextAsync(fullPath, io, ct).ConfigureAwait(false) is not { } yaml)
             {
-                yaml = await File.ReadAllTextAsync(fullPath, ct).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                io.Fail($"Cannot read {file}: {ex.Message}");
                 return ExitCodes.InvalidInput;
             }
 
@@ -296,14 +284,8 @@ internal static class PolicyCommands
         if (File.Exists(value) || value.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || value.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
         {
             var fullPath = Path.GetFullPath(value);
-            string yaml;
-            try
+            if (await CliFiles.ReadTextAsync(fullPath, io, ct).ConfigureAwait(false) is not { } yaml)
             {
-                yaml = await File.ReadAllTextAsync(fullPath, ct).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                io.Fail($"Cannot read {value}: {ex.Message}");
                 return (null, ExitCodes.InvalidInput);
             }
 

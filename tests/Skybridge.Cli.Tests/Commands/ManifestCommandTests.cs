@@ -44,7 +44,28 @@ public sealed class ManifestCommandTests
     {
         var run = await CliRun.RunAsync("manifest", "validate", "/no/such/manifest.yaml");
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("Cannot read /no/such/manifest.yaml", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Cannot read /no/such/manifest.yaml: there is no such file.", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ValidateAndPolicyTest_AFolderForAFile_SayItIsAFolder_NotThatAccessIsDenied()
+    {
+        var folder = Directory.CreateTempSubdirectory("skybridge-not-a-manifest-").FullName;
+        try
+        {
+            var validate = await CliRun.RunAsync("manifest", "validate", folder);
+            var request = await CliRun.RunAsync("policy", "test", CliRun.SampleManifest, folder);
+
+            Assert.Equal(2, validate.ExitCode);
+            Assert.Contains($"Cannot read {folder}: it is a folder, not a file.", validate.Error, StringComparison.Ordinal);
+            Assert.Equal(2, request.ExitCode);
+            Assert.Contains($"Cannot read {folder}: it is a folder, not a file.", request.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("denied", validate.Error + request.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder);
+        }
     }
 
     [Fact]
