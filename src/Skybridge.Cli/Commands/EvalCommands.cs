@@ -195,7 +195,7 @@ internal static class EvalCommands
                 // Before the run, not after it: a run of minutes is not lost to a mistyped --out.
                 if (parse.GetValue(outDir) is { } reportFolder && CliFiles.CannotWriteInto(reportFolder) is { } why)
                 {
-                    io.Fail($"the report cannot be written into {reportFolder}: {why}.", "Name a folder you can write in, or leave --out out.");
+                    io.Fail($"The report cannot be written into {reportFolder}: {why}.", "Name a folder you can write in, or leave --out out.");
                     return ExitCodes.InvalidInput;
                 }
 
@@ -217,7 +217,7 @@ internal static class EvalCommands
                     catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                     {
                         // The folder went away or filled up during the run: said plainly, and the run is still stored below.
-                        io.Fail($"the report could not be written into {dir}: {ex.Message}");
+                        io.Fail($"The report could not be written into {dir}: {ex.Message}");
                         written = false;
                     }
                 }

@@ -152,7 +152,7 @@ public sealed partial class EvalCommandTests : IDisposable
         var run = await CliRun.RunAsync("eval", "run", Manifest, "--out", Path.Combine(file, "today"), "--data", _data);
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains($"error: the report cannot be written into {Path.Combine(file, "today")}: {file} is a file, not a folder.", run.Error, StringComparison.Ordinal);
+        Assert.Contains($"error: The report cannot be written into {Path.Combine(file, "today")}: {file} is a file, not a folder.", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("answer_accuracy", run.Output, StringComparison.Ordinal);
         Assert.Equal("notes", await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
