@@ -157,6 +157,16 @@ public static class ManifestIndexCache
                 Add(Path.GetRelativePath(root, file));
                 try
                 {
+                    // Never opened when the reader goes by the length alone: an empty file has no bytes to hash, and a
+                    // named pipe or a device (which report no length either) would block the read for ever; a file over
+                    // the reader's limit is skipped for its length, so its length is all of it the reader sees.
+                    var length = new FileInfo(file).Length;
+                    if (length == 0 || length > DocumentReader.MaxFileBytes)
+                    {
+                        Add(length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        continue;
+                    }
+
                     var bytes = File.ReadAllBytes(file);
                     Add(bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     hash.AppendData(bytes);

@@ -307,4 +307,38 @@ public sealed class ManifestIndexCacheTests : IDisposable
 
     /// <summary>A key of another build or corpus, as the cache names entries.</summary>
     private static string OtherKey(int i) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i)));
+
+    [Fact]
+    public async Task OpenAsync_ANamedPipeAmongTheSources_IsSkipped_NeverWaitedOn()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "named pipes in a folder are a Unix thing");
+        // A pipe left in the folder (a tool's socket, a `mkfifo` by mistake): opening it for reading waits for a writer
+        // that never comes.
+        var pipe = Path.Combine(Sample, "knowledge-base", "returns", "pipe.md");
+        Assert.Equal(0, MakeFifo(pipe, Convert.ToUInt32("644", 8)));
+        var skipped = new List<SkippedFile>();
+
+        var opening = Task.Run(() => ManifestIndexCache.OpenAsync(Manifest(), Sample, Cache, (_, file) => skipped.Add(file), dense: null, Ct), Ct);
+        if (await Task.WhenAny(opening, Task.Delay(TimeSpan.FromSeconds(60), Ct)) != opening)
+        {
+            // A writer that opens and closes the pipe lets the waiting read go, so the failure does not hang the run.
+            await using (new FileStream(pipe, FileMode.Open, FileAccess.Write))
+            {
+            }
+
+            Assert.Fail("Reading the sources waited on the named pipe for a minute.");
+        }
+
+        var (index, origin) = await opening;
+
+        using (index)
+        {
+            Assert.Equal(IndexOrigin.Built, origin);
+            Assert.Contains(skipped, s => s.Path == "returns/pipe.md");
+            Assert.NotEmpty(index.Search(Question, 3));
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int MakeFifo(string path, uint mode);
 }
