@@ -61,4 +61,34 @@ public sealed class DocumentReaderTests : IClassFixture<GroundingFixture>
         Assert.Contains("format not declared", skipped["page.html"], StringComparison.Ordinal);
         Assert.Contains("outside the source folder", skipped["link.md"], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ReadSource_ALinkToAFolderOutside_IsNotFollowed_ItsFilesStayOutOfTheSource()
+    {
+        var folder = Directory.CreateTempSubdirectory("skybridge-kb-").FullName;
+        var outside = Directory.CreateTempSubdirectory("skybridge-finance-").FullName;
+        File.WriteAllText(Path.Combine(folder, "ok.md"), "# Fine\n\nA page.");
+        File.WriteAllText(Path.Combine(outside, "merger.md"), "# Merger\n\nProject Falcon closes on 14 March.");
+        Directory.CreateSymbolicLink(Path.Combine(folder, "linked"), outside);
+
+        var report = Skybridge.Grounding.Documents.DocumentReader.ReadSource(GroundingFixture.Source with { Formats = ["markdown"] }, folder);
+
+        Assert.Equal(["ok.md"], report.Documents.Select(d => d.Path));
+        Assert.DoesNotContain(report.Documents, d => d.Text.Contains("Falcon", StringComparison.Ordinal));
+        Assert.Contains("a link to a folder, not followed", report.Skipped.Single(s => s.Path == "linked").Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadSource_ALinkToAFolderAbove_IsNotFollowed_SoEachPageIsReadOnce()
+    {
+        var folder = Directory.CreateTempSubdirectory("skybridge-kb-").FullName;
+        Directory.CreateDirectory(Path.Combine(folder, "returns"));
+        File.WriteAllText(Path.Combine(folder, "returns", "refunds.md"), "# Refunds\n\nRefunds take 14 days.");
+        Directory.CreateSymbolicLink(Path.Combine(folder, "returns", "up"), "..");
+
+        var report = Skybridge.Grounding.Documents.DocumentReader.ReadSource(GroundingFixture.Source with { Formats = ["markdown"] }, folder);
+
+        Assert.Equal(["returns/refunds.md"], report.Documents.Select(d => d.Path));
+        Assert.Equal(["returns/up"], report.Skipped.Select(s => s.Path));
+    }
 }

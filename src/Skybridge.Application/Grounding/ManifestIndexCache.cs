@@ -152,9 +152,16 @@ public static class ManifestIndexCache
             }
 
             // Every file, hidden ones too: more than the reader reads, so any change the reader could see changes the key.
-            foreach (var file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Order(StringComparer.Ordinal))
+            // A link to a folder is named, never followed, as the reader does.
+            foreach (var (file, folderLink) in DocumentReader.SourceEntries(root, skip: 0))
             {
                 Add(Path.GetRelativePath(root, file));
+                if (folderLink)
+                {
+                    Add("(folder link)");
+                    continue;
+                }
+
                 try
                 {
                     // Never opened when the reader goes by the length alone: an empty file has no bytes to hash, and a

@@ -39,9 +39,15 @@ public static class DocumentReader
         }
 
         var formats = source.Formats.Count == 0 ? FormatOf.Values.ToHashSet() : source.Formats.ToHashSet(StringComparer.OrdinalIgnoreCase);
-        foreach (var file in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System }).Order(StringComparer.Ordinal))
+        foreach (var (file, folderLink) in SourceEntries(root, FileAttributes.Hidden | FileAttributes.System))
         {
             var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
+            if (folderLink)
+            {
+                skipped.Add(new SkippedFile(relative, "a link to a folder, not followed: the files under it are read where they are if they are in the source folder, never through the link"));
+                continue;
+            }
+
             if (relative.Equals("README.md", StringComparison.OrdinalIgnoreCase))
             {
                 continue; // the folder's own description, not an article
@@ -99,6 +105,29 @@ public static class DocumentReader
         }
 
         return new IngestionReport(documents, skipped);
+    }
+
+    /// <summary>
+    /// The files under <paramref name="root"/> as the reader (and the index cache's key) sees them, in ordinal order:
+    /// entries with an attribute in <paramref name="skip"/> are left out, and a link to a folder is listed (as a folder
+    /// link) but never followed. Followed, a link to a folder outside the source would let its files in past the
+    /// declared boundary, and a link to a folder above it would read the source again and again, once per level, until
+    /// the path grows too long.
+    /// </summary>
+    public static IReadOnlyList<(string Path, bool FolderLink)> SourceEntries(string root, FileAttributes skip)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var entries = new System.IO.Enumeration.FileSystemEnumerable<(string, bool)>(
+            root,
+            (ref System.IO.Enumeration.FileSystemEntry entry) => (entry.ToFullPath(), entry.IsDirectory),
+            new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = skip })
+        {
+            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry entry) => !entry.IsDirectory || IsLink(ref entry),
+            ShouldRecursePredicate = (ref System.IO.Enumeration.FileSystemEntry entry) => !IsLink(ref entry),
+        };
+        return [.. entries.OrderBy(e => e.Item1, StringComparer.Ordinal)];
+
+        static bool IsLink(ref System.IO.Enumeration.FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
     }
 
     /// <summary>
