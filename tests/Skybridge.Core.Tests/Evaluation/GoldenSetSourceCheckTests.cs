@@ -1,5 +1,6 @@
 using Skybridge.Core.Diagnostics;
 using Skybridge.Core.Evaluation;
+using static Skybridge.Core.Tests.Evaluation.GoldenSetTestSupport;
 using static Skybridge.Core.Tests.Manifests.ManifestTestSupport;
 
 namespace Skybridge.Core.Tests.Evaluation;
@@ -134,10 +135,4 @@ public sealed class GoldenSetSourceCheckTests
         Assert.Empty(GoldenSetSourceCheck.Find("10-year warranty", Documents));
     }
 
-    private static GoldenSet Load(string text)
-    {
-        var result = GoldenSetLoader.Load(text, "golden-set.yaml");
-        Assert.True(result.IsValid, string.Join('\n', result.Diagnostics));
-        return result.GoldenSet!;
-    }
 }
