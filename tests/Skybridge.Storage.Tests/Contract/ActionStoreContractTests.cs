@@ -1,5 +1,4 @@
-using System.Text;
-using Skybridge.Core.Ledger;
+using Skybridge.Storage.Tests.Support;
 
 namespace Skybridge.Storage.Tests.Contract;
 
@@ -46,15 +45,7 @@ public abstract partial class StoreContractTests
 
     /// <summary>One event for <paramref name="caseTag"/> with <paramref name="rows"/>, appended through <paramref name="store"/>.</summary>
     private static Task<LedgerHead> RecordAsync(ISkybridgeStore store, string caseTag, params RecordedRow[] rows) =>
-        store.AppendLedgerAsync(head =>
-        {
-            var frontier = MerkleFrontier.FromHashes(head.Size, head.Frontier);
-            var body = $"{{\"seq\":{frontier.Size},\"tag\":\"{caseTag}\"}}";
-            var leaf = MerkleHash.Leaf(Encoding.UTF8.GetBytes(body));
-            var events = new List<StoredLedgerEvent> { new(frontier.Size, $"{caseTag}-{frontier.Size}", "action.proposed", "support-desk", caseTag, ActionT0, body, leaf) };
-            frontier.Append(leaf, (_, _, _) => { });
-            return new LedgerWrite(events, [], head with { Size = frontier.Size, Frontier = frontier.Hashes }) { Rows = rows };
-        }, Ct);
+        LedgerAppends.AppendOneAsync(store, seq => ($"{caseTag}-{seq}", "action.proposed", "support-desk", caseTag, ActionT0, $"{{\"seq\":{seq},\"tag\":\"{caseTag}\"}}"), Ct, rows);
 
     [Fact]
     public async Task Actions_ProposalWithItsApproval_RoundTripsEveryMember()

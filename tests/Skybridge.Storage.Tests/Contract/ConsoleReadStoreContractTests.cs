@@ -1,5 +1,4 @@
-using System.Text;
-using Skybridge.Core.Ledger;
+using Skybridge.Storage.Tests.Support;
 
 namespace Skybridge.Storage.Tests.Contract;
 
@@ -62,15 +61,7 @@ public abstract partial class StoreContractTests
         for (var i = 0; i < 6; i++)
         {
             var workflow = i % 3 == 2 ? "billing-disputes" : i == 4 ? null : "support-desk";
-            await Store.AppendLedgerAsync(head =>
-            {
-                var frontier = MerkleFrontier.FromHashes(head.Size, head.Frontier);
-                var body = $"{{\"seq\":{frontier.Size}}}";
-                var leaf = MerkleHash.Leaf(Encoding.UTF8.GetBytes(body));
-                var e = new StoredLedgerEvent(frontier.Size, "e-" + frontier.Size, "token.issued", workflow, null, CaseT0.AddSeconds(frontier.Size), body, leaf);
-                frontier.Append(leaf, (_, _, _) => { });
-                return new LedgerWrite([e], [], head with { Size = frontier.Size, Frontier = frontier.Hashes });
-            }, Ct);
+            await LedgerAppends.AppendOneAsync(Store, seq => ("e-" + seq, "token.issued", workflow, null, CaseT0.AddSeconds(seq), $"{{\"seq\":{seq}}}"), Ct);
         }
 
         // support-desk holds 0, 1 and 3 (2 and 5 are billing-disputes', 4 is nobody's).

@@ -1,5 +1,6 @@
 using System.Text;
 using Skybridge.Core.Ledger;
+using Skybridge.Storage.Tests.Support;
 
 namespace Skybridge.Storage.Tests.Contract;
 
@@ -106,15 +107,7 @@ public abstract partial class StoreContractTests
         new(id, "support-desk", "agent-1", "Where is my parcel?", "{\"answer\":\"soon\"}", false, DateTimeOffset.UnixEpoch.AddDays(1));
 
     private Task<LedgerHead> AppendWithRowsAsync(string tag, params RecordedRow[] rows) =>
-        Store.AppendLedgerAsync(head =>
-        {
-            var frontier = MerkleFrontier.FromHashes(head.Size, head.Frontier);
-            var body = $"{{\"seq\":{frontier.Size},\"tag\":\"{tag}\"}}";
-            var leaf = MerkleHash.Leaf(Encoding.UTF8.GetBytes(body));
-            var events = new List<StoredLedgerEvent> { new(frontier.Size, tag, "draft.created", "support-desk", tag, DateTimeOffset.UnixEpoch, body, leaf) };
-            frontier.Append(leaf, (_, _, _) => { });
-            return new LedgerWrite(events, [], head with { Size = frontier.Size, Frontier = frontier.Hashes }) { Rows = rows };
-        }, Ct);
+        LedgerAppends.AppendOneAsync(Store, seq => (tag, "draft.created", "support-desk", tag, DateTimeOffset.UnixEpoch, $"{{\"seq\":{seq},\"tag\":\"{tag}\"}}"), Ct, rows);
 
     [Fact]
     public async Task Ledger_CaseRow_IsStoredWithItsEvents()

@@ -1,7 +1,6 @@
-using System.Text;
 using Microsoft.Data.Sqlite;
-using Skybridge.Core.Ledger;
 using Skybridge.Storage.Sql;
+using Skybridge.Storage.Tests.Support;
 
 namespace Skybridge.Storage.Tests.Sql;
 
@@ -69,17 +68,10 @@ public sealed class SqliteWalCheckpointerTests : IAsyncDisposable
         Assert.True(store.WalCheckpointerPasses > before, "the checkpointer ran no pass after the appends within 30 s");
     }
 
+    // About a kilobyte, as a real event with its detail: a few appends fill a page.
     private static Task<LedgerHead> AppendAsync(SqliteStore store, string caseTag) =>
-        store.AppendLedgerAsync(head =>
-        {
-            var frontier = MerkleFrontier.FromHashes(head.Size, head.Frontier);
-            // About a kilobyte, as a real event with its detail: a few appends fill a page.
-            var body = $"{{\"seq\":{frontier.Size},\"tag\":\"{caseTag}\",\"detail\":\"{new string('x', 1000)}\"}}";
-            var leaf = MerkleHash.Leaf(Encoding.UTF8.GetBytes(body));
-            var events = new List<StoredLedgerEvent> { new(frontier.Size, $"{caseTag}-{frontier.Size}", "action.proposed", "support-desk", caseTag, T0, body, leaf) };
-            frontier.Append(leaf, (_, _, _) => { });
-            return new LedgerWrite(events, [], head with { Size = frontier.Size, Frontier = frontier.Hashes });
-        }, Ct);
+        LedgerAppends.AppendOneAsync(store, seq => ($"{caseTag}-{seq}", "action.proposed", "support-desk", caseTag, T0,
+            $"{{\"seq\":{seq},\"tag\":\"{caseTag}\",\"detail\":\"{new string('x', 1000)}\"}}"), Ct);
 
     public ValueTask DisposeAsync()
     {
