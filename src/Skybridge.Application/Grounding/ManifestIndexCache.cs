@@ -74,7 +74,7 @@ public static class ManifestIndexCache
             {
                 foreach (var s in restored.Skipped)
                 {
-                    skipped(s.Source, new SkippedFile(s.Path, s.Reason));
+                    skipped(s.Source, new SkippedFile(s.Path, s.Reason, s.LeftOutOnPurpose));
                 }
 
                 MarkUsed(entry);
@@ -94,7 +94,7 @@ public static class ManifestIndexCache
             documents.AddRange(report.Documents);
             foreach (var file in report.Skipped)
             {
-                skippedFiles.Add(new CachedSkip(source.Name, file.Path, file.Reason));
+                skippedFiles.Add(new CachedSkip(source.Name, file.Path, file.Reason, file.LeftOutOnPurpose));
                 skipped(source.Name, file);
             }
         }
@@ -353,7 +353,7 @@ public static class ManifestIndexCache
 internal sealed record CachedDocuments(IReadOnlyList<SourceDocument> Documents, IReadOnlyList<CachedSkip> Skipped);
 
 /// <summary>A file the reader skipped, with its source's name.</summary>
-internal sealed record CachedSkip(string Source, string Path, string Reason);
+internal sealed record CachedSkip(string Source, string Path, string Reason, bool LeftOutOnPurpose = false);
 
 /// <summary>The source profile of a cache entry's documents, with the layout that wrote it.</summary>
 internal sealed record CachedProfile(int Format, SourceSummary? Summary);

@@ -23,7 +23,7 @@ internal static class AskCommands
         var text = new Argument<string>("TEXT") { Description = "The case: a customer's question or ticket text." };
         var json = new Option<bool>("--json") { Description = "Print the draft as JSON." };
         var attrs = new Option<string[]>("--attr") { Description = "An attribute of the case, NAME=VALUE (e.g. ticket_id=RT-000123); repeatable. The responder fills the action it proposes from them.", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("ask", "Submit a case and print the draft (an answer citing exact passages, or an abstention with its reason) and the action proposed for it.") { workflow, text, json, attrs };
+        var command = new Command("ask", "Submit a case and print the draft (an answer citing exact passages, or an abstention with its reason) and the action proposed for it.") { workflow, text, json, attrs, CliSkippedFiles.ShowAll };
         command.SetAction(async (parse, ct) =>
         {
             var target = parse.GetValue(workflow)!;
@@ -53,7 +53,7 @@ internal static class AskCommands
             }
 
             JsonObject? draft = File.Exists(target) || target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
-                ? await AskOfflineAsync(io, target, question, CliEmbeddings.ForFiles(io, parse), ct).ConfigureAwait(false)
+                ? await AskOfflineAsync(io, target, question, CliEmbeddings.ForFiles(io, parse), new CliSkippedFiles(io.Error, parse.GetValue(CliSkippedFiles.ShowAll)), ct).ConfigureAwait(false)
                 : await SessionCommands.AskServerAsync(io, target, question, ct, attributes).ConfigureAwait(false);
             if (draft is null)
             {
@@ -66,7 +66,7 @@ internal static class AskCommands
         return command;
     }
 
-    private static async Task<JsonObject?> AskOfflineAsync(CliIo io, string path, string question, Grounding.Retrieval.Embeddings.DenseRetrieval? dense, CancellationToken ct)
+    private static async Task<JsonObject?> AskOfflineAsync(CliIo io, string path, string question, Grounding.Retrieval.Embeddings.DenseRetrieval? dense, CliSkippedFiles skipped, CancellationToken ct)
     {
         if (!File.Exists(path))
         {
@@ -108,10 +108,10 @@ internal static class AskCommands
             }, ct);
         }
 
-        var draft = await ManifestAnswers.AnswerAsync(manifest, folder, question,
-            (source, skipped) => io.Error.WriteLine($"skipped {source}/{skipped.Path}: {skipped.Reason}"), ct, dense, profile is null ? null : profile.Done,
+        var draft = await ManifestAnswers.AnswerAsync(manifest, folder, question, skipped.Add, ct, dense, profile is null ? null : profile.Done,
             // Beside the vectors: the read documents and their words index, reused while the files are unchanged.
             Path.Combine(Path.GetDirectoryName(CliEmbeddings.CacheFolder)!, "indexes")).ConfigureAwait(false);
+        skipped.Flush();
         var view = DraftView.ToJson(draft);
         profile?.Done("draft view");
         return view;

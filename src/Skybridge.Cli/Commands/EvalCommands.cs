@@ -154,7 +154,7 @@ internal static class EvalCommands
         var store = new StoreOptions();
         var command = new Command("run", "Run the golden set in sandbox mode (actions decided, never executed) and judge it against the acceptance bar.")
         {
-            target, version, goldenSet, outDir, repeat, parallel, by,
+            target, version, goldenSet, outDir, repeat, parallel, by, CliSkippedFiles.ShowAll,
         };
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -199,10 +199,13 @@ internal static class EvalCommands
                     return ExitCodes.InvalidInput;
                 }
 
+                var skipped = new CliSkippedFiles(io.Error, parse.GetValue(CliSkippedFiles.ShowAll));
                 foreach (var (source, file) in subject.Skipped)
                 {
-                    io.Error.WriteLine($"skipped {source}/{file.Path}: {file.Reason}");
+                    skipped.Add(source, file);
                 }
+
+                skipped.Flush();
 
                 var run = await RunWithProgressAsync(io, parse, subject, new EvaluationOptions { Repeat = k, Parallelism = limit }, time, ct).ConfigureAwait(false);
                 PrintVerdict(io, run);

@@ -93,10 +93,10 @@ public static class DocumentReader
         foreach (var parsed in read)
         {
             var pageChrome = sectionChrome.TryGetValue(Folder(parsed.Path), out var section) && section.Count > 0 ? [.. chrome, .. section] : chrome;
-            var (document, reason) = Document(source, parsed, pageChrome);
+            var (document, reason, onPurpose) = Document(source, parsed, pageChrome);
             if (document is null)
             {
-                skipped.Add(new SkippedFile(parsed.Path, reason!));
+                skipped.Add(new SkippedFile(parsed.Path, reason!, onPurpose));
             }
             else
             {
@@ -147,7 +147,7 @@ public static class DocumentReader
 
     private static string Folder(string relative) => relative.LastIndexOf('/') is var slash and >= 0 ? relative[..slash] : "";
 
-    private static (SourceDocument?, string?) Document(DataSource source, Parsed parsed, HashSet<string> chrome)
+    private static (SourceDocument? Document, string? Reason, bool LeftOutOnPurpose) Document(DataSource source, Parsed parsed, HashSet<string> chrome)
     {
         var text = parsed.Text;
         if (parsed.Page is { } page)
@@ -155,14 +155,14 @@ public static class DocumentReader
             var own = page.Blocks.Where(b => !SiteChrome.IsChrome(chrome, b)).ToList();
             if (own.Count == 0 && page.Blocks.Count > 0)
             {
-                return (null, "nothing but site chrome: every block of it is repeated on most pages of the source");
+                return (null, "nothing but site chrome: every block of it is repeated on most pages of the source", true);
             }
 
             var share = HtmlReader.LinkShare(own);
             var total = own.Sum(b => b.Text.Length);
             if (share >= LinkListShare && total >= LinkListMinChars)
             {
-                return (null, $"a link list (an index, cross-reference or site map: {HtmlReader.Percent(share)} of its text is link text), left out of retrieval");
+                return (null, $"a link list (an index, cross-reference or site map: {HtmlReader.Percent(share)} of its text is link text), left out of retrieval", true);
             }
 
             // An index whose entries name a topic and then link to it ("VACUUM - lang_vacuum.html") has as much plain
@@ -171,7 +171,7 @@ public static class DocumentReader
             var entryShare = total == 0 ? 0 : entries.Sum(b => b.Text.Length) / (double)total;
             if (entries.Count >= LinkEntriesMin && entryShare >= LinkListShare && total >= LinkListMinChars)
             {
-                return (null, $"a link list (an index, cross-reference or site map: {HtmlReader.Percent(entryShare)} of its text is {entries.Count} short linked entries), left out of retrieval");
+                return (null, $"a link list (an index, cross-reference or site map: {HtmlReader.Percent(entryShare)} of its text is {entries.Count} short linked entries), left out of retrieval", true);
             }
 
             text = HtmlReader.Render(own);
@@ -179,7 +179,7 @@ public static class DocumentReader
 
         if (string.IsNullOrWhiteSpace(text))
         {
-            return (null, "empty: no text after its metadata");
+            return (null, "empty: no text after its metadata", false);
         }
 
         var relative = parsed.Path;
@@ -197,7 +197,7 @@ public static class DocumentReader
             SupersededBy = meta.GetValueOrDefault("superseded_by") is { Length: > 0 } s && s != "null" ? s : null,
             Contradicts = (meta.GetValueOrDefault("contradicts") ?? "").Split([',', ' ', '[', ']'], StringSplitOptions.RemoveEmptyEntries),
             Classification = source.Classification.ToString().ToLowerInvariant(),
-        }, null);
+        }, null, false);
     }
 
     private static (Parsed?, string?) Parse(string relative, string format, FileInfo info)

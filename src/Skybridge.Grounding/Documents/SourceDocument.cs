@@ -41,8 +41,12 @@ public sealed record SourceDocument
     public bool IsOutdated => string.Equals(Status, "outdated", StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>A file that was not ingested, and why.</summary>
-public sealed record SkippedFile(string Path, string Reason);
+/// <summary>
+/// A file that was not ingested, and why. <paramref name="LeftOutOnPurpose"/> is true for a page the reader leaves out
+/// by its own rule (a link list, a page of nothing but site chrome): nothing for the source's owner to fix, unlike a file
+/// it cannot read (binary, not UTF-8, too large, a format not declared, a link it does not follow).
+/// </summary>
+public sealed record SkippedFile(string Path, string Reason, bool LeftOutOnPurpose = false);
 
 /// <summary>What reading a source folder gave: the documents, and every file left out with its reason.</summary>
 public sealed record IngestionReport(IReadOnlyList<SourceDocument> Documents, IReadOnlyList<SkippedFile> Skipped);

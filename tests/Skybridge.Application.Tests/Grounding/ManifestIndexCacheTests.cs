@@ -232,6 +232,8 @@ public sealed class ManifestIndexCacheTests : IDisposable
     public async Task OpenAsync_ReportsSkippedFiles_FromTheCacheToo()
     {
         await File.WriteAllBytesAsync(Path.Combine(Sample, "knowledge-base", "returns", "label.bin"), [0, 1, 2, 0, 255], Ct);
+        var links = string.Concat(Enumerable.Range(0, 60).Select(i => $"<li><a href=\"page{i}.html\">article number {i}</a></li>"));
+        await File.WriteAllTextAsync(Path.Combine(Sample, "knowledge-base", "sitemap.html"), $"<html><body><ul>{links}</ul></body></html>", Ct);
         var skipped = new List<SkippedFile>[] { [], [] };
         for (var run = 0; run < 2; run++)
         {
@@ -242,6 +244,9 @@ public sealed class ManifestIndexCacheTests : IDisposable
 
         Assert.NotEmpty(skipped[0]);
         Assert.Equal(skipped[0], skipped[1]);
+        // Whether the reader left a page out on purpose is kept with the cached entry too.
+        Assert.Contains(skipped[1], s => s.Path == "sitemap.html" && s.LeftOutOnPurpose);
+        Assert.Contains(skipped[1], s => s.Path == "returns/label.bin" && !s.LeftOutOnPurpose);
     }
 
     [Fact]

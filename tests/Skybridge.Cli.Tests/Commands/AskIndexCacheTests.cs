@@ -39,4 +39,48 @@ public sealed class AskIndexCacheTests
             }
         }
     }
+
+    [Fact]
+    public async Task Ask_NamesAFileItCannotRead_AndCountsPagesLeftOutOnPurpose_OnEveryRun()
+    {
+        var folder = Directory.CreateTempSubdirectory("skybridge-skipped-").FullName;
+        var cache = Path.Combine(folder, "cache");
+        var before = Environment.GetEnvironmentVariable("SKYBRIDGE_CACHE");
+        Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", cache);
+        try
+        {
+            CliRun.CopySample(folder);
+            var kb = Path.Combine(folder, "knowledge-base");
+            // A site map (left out on purpose, the same on every run) and a binary file (its owner has something to fix).
+            var links = string.Concat(Enumerable.Range(0, 60).Select(i => $"<li><a href=\"page{i}.html\">article number {i}</a></li>"));
+            await File.WriteAllTextAsync(Path.Combine(kb, "sitemap.html"), $"<html><body><h1>Site map</h1><ul>{links}</ul></body></html>", TestContext.Current.CancellationToken);
+            await File.WriteAllBytesAsync(Path.Combine(kb, "returns", "label.md"), [0x89, 0x50, 0x4E, 0x47, 0x00, 0x00], TestContext.Current.CancellationToken);
+            var manifest = Path.Combine(folder, "manifest.yaml");
+
+            var first = await CliRun.RunAsync("ask", manifest, "How long does a refund take?", "--embedding-model", "none");
+            var cached = await CliRun.RunAsync("ask", manifest, "How long does a refund take?", "--embedding-model", "none");
+            var all = await CliRun.RunAsync("ask", manifest, "How long does a refund take?", "--embedding-model", "none", "--show-skipped");
+
+            foreach (var run in new[] { first, cached, all })
+            {
+                Assert.True(run.ExitCode == 0, run.Error);
+                Assert.Contains("14 days", run.Output, StringComparison.Ordinal);
+                Assert.Contains("skipped knowledge-base/returns/label.md: binary content (NUL bytes), not text", run.Error, StringComparison.Ordinal);
+            }
+
+            foreach (var run in new[] { first, cached })
+            {
+                Assert.DoesNotContain("sitemap.html", run.Error, StringComparison.Ordinal);
+                Assert.Contains("knowledge-base: 1 page left out of retrieval on purpose (link lists or site chrome, nothing to fix); --show-skipped names it.", run.Error, StringComparison.Ordinal);
+            }
+
+            Assert.Contains("skipped knowledge-base/sitemap.html: a link list", all.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("left out of retrieval on purpose", all.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", before);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
