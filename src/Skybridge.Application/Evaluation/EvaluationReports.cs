@@ -20,11 +20,16 @@ public static class EvaluationReports
 
     /// <summary>
     /// Writes the three files into <paramref name="folder"/> (created when missing). All three are rendered first, then
-    /// each is written beside its name and moved into place: a file is whole or absent, never half written, and a file
-    /// of an earlier run is replaced whole. Throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/>
-    /// when the folder cannot be written.
+    /// each is written beside its name, and only when all three are written are they moved into place: a file is whole
+    /// or absent, never half written, and a disk that fills or a run stopped while writing leaves the earlier run's
+    /// three files as they were, never a report of one run beside the results of another. Throws
+    /// <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when the folder cannot be written.
     /// </summary>
-    public static async Task WriteAsync(EvaluationRun run, string folder, CancellationToken cancellationToken)
+    public static Task WriteAsync(EvaluationRun run, string folder, CancellationToken cancellationToken) =>
+        WriteAsync(run, folder, File.WriteAllTextAsync, cancellationToken);
+
+    /// <summary><see cref="WriteAsync(EvaluationRun, string, CancellationToken)"/> with the call that writes one file given (a test's full disk).</summary>
+    internal static async Task WriteAsync(EvaluationRun run, string folder, Func<string, string, CancellationToken, Task> writeFile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         var files = new[]
@@ -34,16 +39,24 @@ public static class EvaluationReports
             (Name: Html, Text: HtmlReport(run)),
         };
         Directory.CreateDirectory(folder);
-        foreach (var (name, text) in files)
+        var suffix = ".tmp-" + Guid.NewGuid().ToString("N");
+        var written = files.Select(f => (Target: Path.Combine(folder, f.Name), Temporary: Path.Combine(folder, f.Name + suffix), f.Text)).ToList();
+        try
         {
-            var target = Path.Combine(folder, name);
-            var temporary = target + ".tmp-" + Guid.NewGuid().ToString("N");
-            try
+            foreach (var (_, temporary, text) in written)
             {
-                await File.WriteAllTextAsync(temporary, text, cancellationToken).ConfigureAwait(false);
+                await writeFile(temporary, text, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Three renames in one folder: nothing left to run out of space or be stopped half way.
+            foreach (var (target, temporary, _) in written)
+            {
                 File.Move(temporary, target, overwrite: true);
             }
-            finally
+        }
+        finally
+        {
+            foreach (var (_, temporary, _) in written)
             {
                 File.Delete(temporary);
             }
