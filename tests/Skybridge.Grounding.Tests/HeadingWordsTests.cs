@@ -32,4 +32,34 @@ public sealed class HeadingWordsTests
         var text = Text(Ask("My old email address no longer exists and I have no access to it. What now?", Title, Page));
         Assert.Contains("usually within 1 working day", text, StringComparison.Ordinal);
     }
+
+    // A page of limits as HTML lists it: each item opens with its title in bold, its text beneath (HtmlReader renders
+    // the title as the item's first line and the text indented under it).
+    private const string Limits =
+        "- Maximum length of a string or BLOB\n" +
+        "  The maximum number of bytes in a string or BLOB is defined by the macro SQLITE_MAX_LENGTH. " +
+        "The default value of this macro is 1 billion. In fact, you might do well to lower the maximum string and blob length to a few million.\n" +
+        "- Maximum number of columns\n" +
+        "  The default setting for SQLITE_MAX_COLUMN is 2000.\n";
+
+    [Fact]
+    public void Answer_NeverQuotesAListItemsTitle_AndReadsItsTextUnderIt()
+    {
+        var answer = ExtractiveRig.Ask("What is the maximum length of a string or BLOB?", "limits.html", Limits);
+
+        var quotes = answer.Claims.SelectMany(c => c.Citations).Select(c => c.Quote).ToList();
+        Assert.NotEmpty(quotes);
+        Assert.DoesNotContain(quotes, q => q.Contains("Maximum length of a string or BLOB", StringComparison.Ordinal));
+        Assert.Contains(quotes, q => q.Contains("The maximum number of bytes in a string or BLOB", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Answer_QuotesAListItemThatIsItsOwnStatement()
+    {
+        // Items that are statements of their own, one line each, are not titles: nothing is indented under them.
+        var answer = ExtractiveRig.Ask("Can I pay with PayPal?", "payment.md",
+            "You can pay with:\n- Visa and Mastercard credit cards\n- PayPal for orders up to 2000 EUR\n- Invoice for business customers\n");
+
+        Assert.Contains("PayPal for orders up to 2000 EUR", Text(answer), StringComparison.Ordinal);
+    }
 }

@@ -224,8 +224,9 @@ public sealed partial class ExtractiveChatClient : IChatClient
     }
 
     /// <summary>
-    /// The whole sentences, list items and table rows of the passages that may answer: never a heading (it names a
-    /// topic and states nothing), a table's separator row, or a sentence that addresses the assistant (a planted
+    /// The whole sentences, list items and table rows of the passages that may answer: never a heading or a list item's
+    /// title (each names a topic and states nothing; its words are the heading words of the sentences under it), a
+    /// table's separator row, or a sentence that addresses the assistant (a planted
     /// instruction is data about the page, not an answer).
     /// </summary>
     private static List<Sentence> Candidates(AnswerRequest request)
@@ -262,7 +263,8 @@ public sealed partial class ExtractiveChatClient : IChatClient
                 }
 
                 previousWasRow = isRow;
-                if (passage.Text.AsSpan(lineStart).TrimStart().StartsWith("#", StringComparison.Ordinal))
+                // A heading, or the title line of a list item whose text follows beneath it: each names a topic.
+                if (passage.Text.AsSpan(lineStart).TrimStart().StartsWith("#", StringComparison.Ordinal) || IsItemTitle(passage.Text, lineStart, span.Start, span.End))
                 {
                     underHeading = true;
                     intro = null;
@@ -589,6 +591,32 @@ public sealed partial class ExtractiveChatClient : IChatClient
         }
 
         return start;
+    }
+
+    /// <summary>
+    /// A list item's first line that is the title of its item: it ends without a stop and the item's own text follows
+    /// on the next lines ("- Maximum length of a string or BLOB" over "  The maximum number of bytes in a string..."). It
+    /// names a topic and states nothing, as a heading does.
+    /// </summary>
+    private static bool IsItemTitle(string text, int lineStart, int start, int end)
+    {
+        var lineEnd = text.IndexOf('\n', lineStart);
+        if (lineEnd < 0 || !ListItem().IsMatch(text.AsSpan(lineStart)))
+        {
+            return false;
+        }
+
+        var line = text.AsSpan(lineStart, lineEnd - lineStart);
+        var marker = ListItem().Match(text, lineStart, lineEnd - lineStart);
+        if (start > lineStart + marker.Length || end < lineStart + line.TrimEnd().Length || line.TrimEnd()[^1] is '.' or '!' or '?' or ':' or ';' or ',')
+        {
+            return false;
+        }
+
+        var next = text.AsSpan(lineEnd + 1);
+        var nextEnd = next.IndexOf('\n');
+        var nextLine = nextEnd < 0 ? next : next[..nextEnd];
+        return nextLine.Length > 2 && nextLine.StartsWith("  ") && !nextLine.Trim().IsEmpty && !ListItem().IsMatch(nextLine);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[ \t]*\d{1,2}[.)]\s")]
