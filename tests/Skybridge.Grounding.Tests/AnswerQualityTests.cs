@@ -35,6 +35,28 @@ public sealed class AnswerQualityTests : IClassFixture<GroundingFixture>
         Assert.Contains("English", draft.ReasonDetail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("退货需要多长时间？", "Chinese")]
+    [InlineData("返品にはどのくらい時間がかかりますか？", "Japanese")]
+    [InlineData("Сколько времени занимает возврат денег?", "Cyrillic script")]
+    [InlineData("환불은 얼마나 걸리나요?", "Korean")]
+    public async Task AnswerAsync_AbstainsWithOtherLanguage_ForAQuestionInAnotherScript(string question, string language)
+    {
+        // No function word of any language the sources could be in, and no term the index knows: without reading the
+        // script, the reason was low retrieval confidence ("covers 0.00 of the question"), true but no help.
+        var draft = await AskAsync(question);
+        Assert.True(draft.Abstained);
+        Assert.Equal("other_language", draft.Reason);
+        Assert.Equal($"The question is written in {language}; the sources are in English, and the built-in engine does not translate.", draft.ReasonDetail);
+    }
+
+    [Fact]
+    public async Task AnswerAsync_ReadsAnEnglishQuestion_WithAWordInAnotherScript_AsEnglish()
+    {
+        var draft = await AskAsync("How long does a refund to my card take? I paid for the 登山靴 by Visa.");
+        Assert.NotEqual("other_language", draft.Reason);
+    }
+
     [Fact]
     public async Task AnswerAsync_AbstainsWithOtherProductOrVersion_ForAVersionNoSourceNames()
     {

@@ -407,12 +407,20 @@ public static partial class QuestionReading
     public static bool IsQuestion(string sentence) => sentence.TrimEnd().EndsWith('?') || QuestionOpening().IsMatch(sentence);
 
     /// <summary>
-    /// The language of <paramref name="text"/> by its function words (<c>en</c>, <c>de</c>, <c>es</c>, <c>fr</c>,
-    /// <c>nl</c>), or null when too few words say so: two or more function words of one language, more than of any other.
+    /// The language of <paramref name="text"/>: by its letters when most of them are of a script other than Latin
+    /// (<see cref="ScriptOf"/>: <c>zh</c>, <c>ja</c>, <c>ko</c>, <c>el</c>, <c>he</c>, <c>th</c>, or <c>Cyrl</c>,
+    /// <c>Arab</c>, <c>Deva</c> for scripts several languages share), else by its function words (<c>en</c>, <c>de</c>,
+    /// <c>es</c>, <c>fr</c>, <c>nl</c>); null when too few words say so: two or more function words of one language,
+    /// more than of any other.
     /// </summary>
     public static string? LanguageOf(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (ScriptOf(text) is { } script)
+        {
+            return script;
+        }
+
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         // Looked up as spans of the text, case-insensitively: no string per word (the source profile reads the opening
         // of every document through this).
@@ -430,6 +438,82 @@ public static partial class QuestionReading
         var ranked = counts.OrderByDescending(c => c.Value).ToList();
         return ranked.Count == 0 || ranked[0].Value < 2 || (ranked.Count > 1 && ranked[1].Value == ranked[0].Value) ? null : ranked[0].Key;
     }
+
+    /// <summary>
+    /// The language or script of <paramref name="text"/> when at least <see cref="ScriptShare"/> of its letters (two or
+    /// more) are of one script other than Latin: Chinese characters (<c>zh</c>, or <c>ja</c> with kana among them),
+    /// kana (<c>ja</c>), Hangul (<c>ko</c>), Greek (<c>el</c>), Hebrew (<c>he</c>), Thai (<c>th</c>); a script several
+    /// languages write in by its ISO 15924 code (<c>Cyrl</c>, <c>Arab</c>, <c>Deva</c>). Null for a text mostly in
+    /// Latin letters (a Chinese product name in an English question) and for one with no letters.
+    /// </summary>
+    public static string? ScriptOf(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var letters = 0;
+        Span<int> counts = stackalloc int[Scripts.Length];
+        foreach (var c in text)
+        {
+            if (!char.IsLetter(c))
+            {
+                continue;
+            }
+
+            letters++;
+            if (c < '\u0370')
+            {
+                continue; // Latin (and IPA): no group of its own
+            }
+
+            for (var i = 0; i < Scripts.Length; i++)
+            {
+                if (c >= Scripts[i].From && c <= Scripts[i].To)
+                {
+                    counts[Scripts[i].Group]++;
+                    break;
+                }
+            }
+        }
+
+        // Chinese characters are Japanese writing too: kana among them say which.
+        var kana = counts[KanaGroup];
+        if (kana > 0)
+        {
+            counts[KanaGroup] += counts[HanGroup];
+            counts[HanGroup] = 0;
+        }
+
+        for (var g = 0; g < Codes.Length; g++)
+        {
+            if (letters >= 2 && counts[g] >= ScriptShare * letters)
+            {
+                return Codes[g];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The share of a text's letters one script must have for the text to be read as written in it.</summary>
+    public const double ScriptShare = 0.6;
+
+    private const int HanGroup = 0, KanaGroup = 1;
+
+    // The language (or, for a script many languages share, the script's ISO 15924 code) of each group below.
+    private static readonly string[] Codes = ["zh", "ja", "ko", "el", "he", "th", "Cyrl", "Arab", "Deva"];
+
+    // The Unicode blocks of each group's letters.
+    private static readonly (char From, char To, int Group)[] Scripts =
+    [
+        ('\u4E00', '\u9FFF', HanGroup), ('\u3400', '\u4DBF', HanGroup), ('\uF900', '\uFAFF', HanGroup),
+        ('\u3040', '\u30FF', KanaGroup), ('\u31F0', '\u31FF', KanaGroup), ('\uFF66', '\uFF9F', KanaGroup),
+        ('\uAC00', '\uD7AF', 2), ('\u1100', '\u11FF', 2), ('\u3130', '\u318F', 2),
+        ('\u0370', '\u03FF', 3), ('\u1F00', '\u1FFF', 3),
+        ('\u0590', '\u05FF', 4),
+        ('\u0E00', '\u0E7F', 5),
+        ('\u0400', '\u052F', 6),
+        ('\u0600', '\u06FF', 7), ('\u0750', '\u077F', 7), ('\u08A0', '\u08FF', 7),
+        ('\u0900', '\u097F', 8),
+    ];
 
     // Words that carry no topic and occur in almost every sentence of their language; few are shared between them.
     private static readonly (string Language, HashSet<string> Words)[] FunctionWords =

@@ -800,7 +800,9 @@ public sealed partial class GroundedAnswerer
 
     private static string LanguageName(string code) => code switch
     {
-        "en" => "English", "de" => "German", "es" => "Spanish", "fr" => "French", "nl" => "Dutch", _ => code,
+        "en" => "English", "de" => "German", "es" => "Spanish", "fr" => "French", "nl" => "Dutch",
+        "zh" => "Chinese", "ja" => "Japanese", "ko" => "Korean", "el" => "Greek", "he" => "Hebrew", "th" => "Thai",
+        "Cyrl" => "Cyrillic script", "Arab" => "Arabic script", "Deva" => "Devanagari script", _ => code,
     };
 
     /// <summary>The questions of a multi-question case that no claim answers: they go to a person.</summary>

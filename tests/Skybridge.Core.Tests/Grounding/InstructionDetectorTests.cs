@@ -111,4 +111,23 @@ public sealed class QuestionReadingTests
     [InlineData("Hola, ¿cuánto tiempo tengo para devolver unas botas?", "es")]
     [InlineData("How long do I have to return my boots and what is the fee?", "en")]
     public void LanguageOf_ReadsTheFunctionWords(string text, string language) => Assert.Equal(language, QuestionReading.LanguageOf(text));
+
+    [Theory]
+    [InlineData("退货需要多长时间？", "zh")]
+    [InlineData("返品にはどのくらい時間がかかりますか？", "ja")]
+    [InlineData("환불은 얼마나 걸리나요?", "ko")]
+    [InlineData("Πόσο καιρό παίρνει η επιστροφή χρημάτων;", "el")]
+    [InlineData("כמה זמן לוקח החזר כספי?", "he")]
+    [InlineData("การคืนเงินใช้เวลานานเท่าไหร่", "th")]
+    [InlineData("Сколько времени занимает возврат?", "Cyrl")]
+    [InlineData("كم يستغرق استرداد المبلغ؟", "Arab")]
+    [InlineData("रिफंड में कितना समय लगता है?", "Deva")]
+    public void LanguageOf_ReadsAScriptOtherThanLatin_ByItsLetters(string text, string language) => Assert.Equal(language, QuestionReading.LanguageOf(text));
+
+    [Theory]
+    [InlineData("How long does the refund for my 登山靴 take?")]
+    [InlineData("Is SQLite's UTF-16 text stored as ӒӓӔ?")]
+    [InlineData("42?")]
+    [InlineData("")]
+    public void ScriptOf_IsNull_WhenMostLettersAreLatin_OrThereAreNone(string text) => Assert.Null(QuestionReading.ScriptOf(text));
 }
