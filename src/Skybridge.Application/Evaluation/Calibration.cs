@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Skybridge.Core.Evaluation;
+using Skybridge.Core.Grounding;
 using Skybridge.Core.Governance.Actions;
 using Skybridge.Core.Governance.Policy;
 using Skybridge.Core.Manifests;
@@ -264,7 +265,7 @@ public static class Calibration
             Answer = "",
             Abstained = true,
             Reason = "low_retrieval_confidence",
-            ReasonDetail = string.Create(CultureInfo.InvariantCulture, $"The best passage covers {draft.Confidence:0.00} of the question; the manifest asks for at least {abstainBelow:0.00}."),
+            ReasonDetail = $"The best passage covers {ReasonFigures.Beside(draft.Confidence, abstainBelow)} of the question; the manifest asks for at least {ReasonFigures.Bar(abstainBelow)}.",
             Claims = [],
             CitationCoverage = 0,
             UnsupportedClaims = 0,

@@ -243,9 +243,9 @@ public sealed partial class GroundedAnswerer
         // and abstention"). Without meaning, words alone decide, as before.
         var caseGate = MeaningFar(hits, confidence, "the question")
             ?? (TooLittleEvidence(usable.Count, confidence, agreed)
-                ? ("low_retrieval_confidence", $"The best passage covers {confidence:0.00} of the question; the manifest asks for at least {settings.AbstainBelow:0.00}"
+                ? ("low_retrieval_confidence", $"The best passage covers {ReasonFigures.Beside(confidence, settings.AbstainBelow)} of the question; the manifest asks for at least {ReasonFigures.Bar(settings.AbstainBelow)}"
                     + (_index.Mode == RetrievalModes.Fused
-                        ? agreed is { } near ? $", or a passage of similarity {settings.AgreedMeaningAt:0.00} on the page both rankings put first (here {near:0.00})." : ", or a page that words and meaning both rank first (they disagree)."
+                        ? agreed is { } near ? $", or a passage of similarity {ReasonFigures.Bar(settings.AgreedMeaningAt)} on the page both rankings put first (here {ReasonFigures.Beside(near, settings.AgreedMeaningAt)})." : ", or a page that words and meaning both rank first (they disagree)."
                         : "."))
                 : null);
         // A case of several questions is searched once per question, so that the page answering the second is among
@@ -492,7 +492,7 @@ public sealed partial class GroundedAnswerer
             var confidence = found.Count == 0 ? 0 : found.Max(h => h.Coverage);
             var gate = MeaningFar(found, confidence, "this question")
                 ?? (TooLittleEvidence(usable.Count, confidence, AgreedSimilarity(found, _checks.Similarity))
-                    ? ("low_retrieval_confidence", $"its best passage covers {confidence:0.00} of it; the manifest asks for at least {settings.AbstainBelow:0.00}.")
+                    ? ("low_retrieval_confidence", $"its best passage covers {ReasonFigures.Beside(confidence, settings.AbstainBelow)} of it; the manifest asks for at least {ReasonFigures.Bar(settings.AbstainBelow)}.")
                     : Conflict(usable, confidence) is { } conflict ? ("conflicting_sources", conflict) : null);
             judged.Add(new PartEvidence(part, Handed(found), confidence, gate));
         }
@@ -536,7 +536,7 @@ public sealed partial class GroundedAnswerer
     /// <summary>With embeddings, a best passage far in meaning from what is asked; null when close enough or without them.</summary>
     private (string Reason, string Detail)? MeaningFar(IReadOnlyList<RetrievedPassage> hits, double confidence, string what) =>
         _checks.Similarity is { } similarity && hits.Count > 0 && hits.Select(similarity).Max() is { } best && best < _checks.MeaningFloor && confidence > 0
-            ? ("meaning_far", $"The passage closest in meaning to {what} has similarity {best:0.00}, below {_checks.MeaningFloor:0.00}.")
+            ? ("meaning_far", $"The passage closest in meaning to {what} has similarity {ReasonFigures.Beside(best, _checks.MeaningFloor)}, below {ReasonFigures.Bar(_checks.MeaningFloor)}.")
             : null;
 
     /// <summary>Two sources marked as contradicting each other both among the best passages: which one is right is a person's call.</summary>

@@ -1,0 +1,31 @@
+using System.Globalization;
+
+namespace Skybridge.Core.Grounding;
+
+/// <summary>
+/// A figure in an abstention's reason, written beside the bar it was judged against: with two decimals, or as many more
+/// (up to four) as it takes not to read as the bar itself. A passage covering 0.2997 of a question against a bar of 0.30
+/// is "covers 0.2997 ...; asks for at least 0.30", never "covers 0.30 ...; asks for at least 0.30", which reads as a
+/// pass that was refused. Invariant culture: a reason reads the same on every server.
+/// </summary>
+public static class ReasonFigures
+{
+    /// <summary><paramref name="value"/> written so that it does not read as <paramref name="bar"/> unless it is the bar.</summary>
+    public static string Beside(double value, double bar)
+    {
+        var shownBar = Math.Round(bar, 2);
+        for (var digits = 2; digits <= 4; digits++)
+        {
+            var shown = Math.Round(value, digits);
+            if (shown != shownBar || value == bar || digits == 4)
+            {
+                return shown.ToString("0.00" + new string('#', digits - 2), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return value.ToString("0.00", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A bar as the reasons write it: two decimals.</summary>
+    public static string Bar(double bar) => bar.ToString("0.00", CultureInfo.InvariantCulture);
+}
