@@ -440,6 +440,38 @@ public static partial class QuestionReading
     }
 
     /// <summary>
+    /// The language most of <paramref name="documents"/> are written in, each read by its opening (the first
+    /// <see cref="DocumentOpening"/> characters) with <see cref="LanguageOf"/>; null when no language holds more than half
+    /// of them. What a case's language is compared with (<c>other_language</c>).
+    /// </summary>
+    public static string? LanguageOfMost(IReadOnlyCollection<string> documents)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        var languages = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var text in documents)
+        {
+            if (LanguageOf(text.Length > DocumentOpening ? text[..DocumentOpening] : text) is { } language)
+            {
+                languages[language] = languages.GetValueOrDefault(language) + 1;
+            }
+        }
+
+        var majority = languages.OrderByDescending(l => l.Value).FirstOrDefault();
+        return majority.Value * 2 > documents.Count ? majority.Key : null;
+    }
+
+    /// <summary>How much of a document <see cref="LanguageOfMost"/> reads: enough words to tell, without reading a long page whole.</summary>
+    public const int DocumentOpening = 4000;
+
+    /// <summary>A code of <see cref="LanguageOf"/> in words ("German", "Cyrillic script"), for a reason a person reads.</summary>
+    public static string LanguageName(string code) => code switch
+    {
+        "en" => "English", "de" => "German", "es" => "Spanish", "fr" => "French", "nl" => "Dutch",
+        "zh" => "Chinese", "ja" => "Japanese", "ko" => "Korean", "el" => "Greek", "he" => "Hebrew", "th" => "Thai",
+        "Cyrl" => "Cyrillic script", "Arab" => "Arabic script", "Deva" => "Devanagari script", _ => code,
+    };
+
+    /// <summary>
     /// The language or script of <paramref name="text"/> when at least <see cref="ScriptShare"/> of its letters (two or
     /// more) are of one script other than Latin: Chinese characters (<c>zh</c>, or <c>ja</c> with kana among them),
     /// kana (<c>ja</c>), Hangul (<c>ko</c>), Greek (<c>el</c>), Hebrew (<c>he</c>), Thai (<c>th</c>); a script several

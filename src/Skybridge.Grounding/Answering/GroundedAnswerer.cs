@@ -632,7 +632,7 @@ public sealed partial class GroundedAnswerer
         var profile = SourceProfile.Of(_index);
         if (QuestionReading.LanguageOf(query) is { } language && profile.Language is { } sources && language != sources)
         {
-            return ("other_language", $"The question is written in {LanguageName(language)}; the sources are in {LanguageName(sources)}, and the built-in engine does not translate.");
+            return ("other_language", $"The question is written in {QuestionReading.LanguageName(language)}; the sources are in {QuestionReading.LanguageName(sources)}, and the built-in engine does not translate.");
         }
 
         // A question no documentation answers, by its shape: an opinion, someone's private data, the asker's own systems.
@@ -797,13 +797,6 @@ public sealed partial class GroundedAnswerer
 
         return words;
     }
-
-    private static string LanguageName(string code) => code switch
-    {
-        "en" => "English", "de" => "German", "es" => "Spanish", "fr" => "French", "nl" => "Dutch",
-        "zh" => "Chinese", "ja" => "Japanese", "ko" => "Korean", "el" => "Greek", "he" => "Hebrew", "th" => "Thai",
-        "Cyrl" => "Cyrillic script", "Arab" => "Arabic script", "Deva" => "Devanagari script", _ => code,
-    };
 
     /// <summary>The questions of a multi-question case that no claim answers: they go to a person.</summary>
     private List<string> Uncovered(string request, List<DraftClaim> claims)

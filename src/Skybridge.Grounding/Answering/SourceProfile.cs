@@ -262,18 +262,12 @@ internal sealed partial class SourceProfile
         // The passages' terms come from the index's dictionary; titles and outdated documents (which are not indexed) are
         // analysed here: the same set as analysing every document, without reading a thousand pages again.
         var vocabulary = index.IndexedTerms();
-        var languages = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var d in documents)
         {
             vocabulary.UnionWith(index.Terms(d.IsOutdated ? d.Title + "\n" + d.Text : d.Title));
-            if (QuestionReading.LanguageOf(d.Text.Length > 4000 ? d.Text[..4000] : d.Text) is { } language)
-            {
-                languages[language] = languages.GetValueOrDefault(language) + 1;
-            }
         }
 
-        var majority = languages.OrderByDescending(l => l.Value).FirstOrDefault();
-        var profile = new SourceProfile(key, vocabulary, majority.Value * 2 > documents.Count ? majority.Key : null, Text(documents),
+        var profile = new SourceProfile(key, vocabulary, QuestionReading.LanguageOfMost([.. documents.Select(d => d.Text)]), Text(documents),
             [.. documents.Select(d => (d.Title, d.Text))]);
         Cache.AddOrUpdate(index, profile);
         return profile;
