@@ -23,8 +23,8 @@ internal static class CliEmbeddings
     /// The vector cache folder: $SKYBRIDGE_CACHE/vectors, or cache/vectors under the default data folder. It holds only
     /// vectors derived from documents the user already has; deleting it costs one slower run.
     /// </summary>
-    public static string CacheFolder =>
-        Path.Combine(Environment.GetEnvironmentVariable("SKYBRIDGE_CACHE") is { Length: > 0 } cache ? cache : Path.Combine(SkybridgeStores.DefaultDataFolder, "cache"), "vectors");
+    public static string CacheFolder(CliIo io) =>
+        Path.Combine(io.Environment("SKYBRIDGE_CACHE") is { Length: > 0 } cache ? cache : Path.Combine(SkybridgeStores.DefaultDataFolder, "cache"), "vectors");
 
     /// <summary>
     /// The model named on the command line, its vectors cached in <see cref="CacheFolder"/>; null for <c>none</c>. A long
@@ -32,7 +32,7 @@ internal static class CliEmbeddings
     /// (<see cref="EmbeddingProgressLines"/>).
     /// </summary>
     public static DenseRetrieval? ForFiles(CliIo io, ParseResult parse, Action<EmbeddingProgress>? progress = null) =>
-        For(io, parse, new FolderVectorCache(CacheFolder), progress);
+        For(io, parse, new FolderVectorCache(CacheFolder(io)), progress);
 
     /// <summary>The model named on the command line, its vectors kept in <paramref name="cache"/>; null for <c>none</c>.</summary>
     public static DenseRetrieval? For(CliIo io, ParseResult parse, IPassageVectorCache cache, Action<EmbeddingProgress>? progress = null)

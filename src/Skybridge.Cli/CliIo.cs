@@ -24,6 +24,13 @@ internal sealed class CliIo
     public TextReader Input { get; }
     public bool InputRedirected { get; }
 
+    /// <summary>
+    /// The environment variables a command reads for its caches and profile ($SKYBRIDGE_CACHE, $SKYBRIDGE_PROFILE): the
+    /// process's own by default. A test gives its run variables of its own, so that it never changes them for the tests
+    /// running beside it in the same process.
+    /// </summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+
     /// <summary>Spectre console over <see cref="Output"/> for tables and colour.</summary>
     public IAnsiConsole Console { get; }
 

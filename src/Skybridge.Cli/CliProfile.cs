@@ -14,15 +14,15 @@ internal sealed class CliProfile
 
     private CliProfile(TextWriter error) => _error = error;
 
-    /// <summary>A profile writing to <paramref name="error"/>, or null when $SKYBRIDGE_PROFILE is not set.</summary>
-    public static CliProfile? FromEnvironment(TextWriter error)
+    /// <summary>A profile writing to the command's standard error, or null when $SKYBRIDGE_PROFILE is not set.</summary>
+    public static CliProfile? FromEnvironment(CliIo io)
     {
-        if (Environment.GetEnvironmentVariable("SKYBRIDGE_PROFILE") is not ("1" or "true"))
+        if (io.Environment("SKYBRIDGE_PROFILE") is not ("1" or "true"))
         {
             return null;
         }
 
-        var profile = new CliProfile(error);
+        var profile = new CliProfile(io.Error);
         // From the process's start to now: the runtime's start, loading assemblies, JIT of start-up and argument parsing.
         using var process = Process.GetCurrentProcess();
         profile.Write("process start to command", DateTime.Now - process.StartTime);

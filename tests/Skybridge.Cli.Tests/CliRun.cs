@@ -14,6 +14,22 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
 
     public static Task<CliRun> RunAsync(params string[] args) => RunWithInputAsync("", args);
 
+    /// <summary>
+    /// A run that sees <paramref name="environment"/> in place of the process's variables of those names ($SKYBRIDGE_CACHE,
+    /// $SKYBRIDGE_PROFILE): the tests running beside it keep theirs.
+    /// </summary>
+    public static async Task<CliRun> RunWithEnvironmentAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var io = new CliIo(output, error, new StringReader(""), inputRedirected: true)
+        {
+            Environment = name => environment.TryGetValue(name, out var value) ? value : System.Environment.GetEnvironmentVariable(name),
+        };
+        var code = await CliApp.RunAsync(args, io, TestContext.Current.CancellationToken);
+        return new CliRun(code, output.ToString(), error.ToString());
+    }
+
     public static string RepoRoot { get; } = FindRoot();
 
     public static string SampleManifest => Path.Combine(RepoRoot, "samples", "support-desk", "manifest.yaml");

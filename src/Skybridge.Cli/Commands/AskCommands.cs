@@ -74,7 +74,7 @@ internal static class AskCommands
             return null;
         }
 
-        var profile = CliProfile.FromEnvironment(io.Error);
+        var profile = CliProfile.FromEnvironment(io);
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full)!;
         var loaded = ManifestLoader.Load(await File.ReadAllTextAsync(full, ct).ConfigureAwait(false), path,
@@ -110,7 +110,7 @@ internal static class AskCommands
 
         var draft = await ManifestAnswers.AnswerAsync(manifest, folder, question, skipped.Add, ct, dense, profile is null ? null : profile.Done,
             // Beside the vectors: the read documents and their words index, reused while the files are unchanged.
-            Path.Combine(Path.GetDirectoryName(CliEmbeddings.CacheFolder)!, "indexes")).ConfigureAwait(false);
+            Path.Combine(Path.GetDirectoryName(CliEmbeddings.CacheFolder(io))!, "indexes")).ConfigureAwait(false);
         skipped.Flush();
         var view = DraftView.ToJson(draft);
         profile?.Done("draft view");

@@ -24,11 +24,10 @@ public sealed class AskEmbeddingTests
     public async Task Ask_TwiceOnAnUnchangedCorpus_KeepsTheVectorsInTheCacheFolder()
     {
         var cache = Path.Combine(Path.GetTempPath(), "skybridge-cache-" + Guid.NewGuid().ToString("N"));
-        var before = Environment.GetEnvironmentVariable("SKYBRIDGE_CACHE");
-        Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", cache);
+        var environment = new Dictionary<string, string> { ["SKYBRIDGE_CACHE"] = cache };
         try
         {
-            var first = await CliRun.RunAsync("ask", CliRun.SampleManifest, "How long does a refund take?", "--json");
+            var first = await CliRun.RunWithEnvironmentAsync(environment, "ask", CliRun.SampleManifest, "How long does a refund take?", "--json");
             Assert.True(first.ExitCode == 0, first.Error);
             using var draft = JsonDocument.Parse(first.Output);
             Assert.Equal("fused", draft.RootElement.GetProperty("retrieval").GetString());
@@ -36,7 +35,7 @@ public sealed class AskEmbeddingTests
             var size = new FileInfo(file).Length;
             Assert.True(size > 0);
 
-            var second = await CliRun.RunAsync("ask", CliRun.SampleManifest, "Can I change my delivery address?", "--json");
+            var second = await CliRun.RunWithEnvironmentAsync(environment, "ask", CliRun.SampleManifest, "Can I change my delivery address?", "--json");
 
             Assert.True(second.ExitCode == 0, second.Error);
             // Nothing new to keep: every passage's vector was already there.
@@ -45,7 +44,6 @@ public sealed class AskEmbeddingTests
         }
         finally
         {
-            Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", before);
             if (Directory.Exists(cache))
             {
                 Directory.Delete(cache, recursive: true);
@@ -58,8 +56,7 @@ public sealed class AskEmbeddingTests
     {
         var root = CliRun.NewDataFolder();
         var cache = Path.Combine(root, "cache");
-        var before = Environment.GetEnvironmentVariable("SKYBRIDGE_CACHE");
-        Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", cache);
+        var environment = new Dictionary<string, string> { ["SKYBRIDGE_CACHE"] = cache };
         try
         {
             // The sample with 1,200 short notes more: enough passages that a first run embeds for a while.
@@ -74,8 +71,8 @@ public sealed class AskEmbeddingTests
             }
 
             var manifest = Path.Combine(sample, "manifest.yaml");
-            var first = await CliRun.RunAsync("ask", manifest, "How long does a refund take?", "--json");
-            var second = await CliRun.RunAsync("ask", manifest, "How long does a refund take?", "--json");
+            var first = await CliRun.RunWithEnvironmentAsync(environment, "ask", manifest, "How long does a refund take?", "--json");
+            var second = await CliRun.RunWithEnvironmentAsync(environment, "ask", manifest, "How long does a refund take?", "--json");
 
             Assert.True(first.ExitCode == 0, first.Error);
             var lines = first.Error.Split('\n');
@@ -88,7 +85,6 @@ public sealed class AskEmbeddingTests
         }
         finally
         {
-            Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", before);
             if (Directory.Exists(root))
             {
                 Directory.Delete(root, recursive: true);

@@ -10,14 +10,12 @@ public sealed class AskIndexCacheTests
     public async Task Ask_TwiceOnAnUnchangedCorpus_TakesTheIndexFromTheCacheFolder()
     {
         var cache = Path.Combine(Path.GetTempPath(), "skybridge-cache-" + Guid.NewGuid().ToString("N"));
-        var before = (Cache: Environment.GetEnvironmentVariable("SKYBRIDGE_CACHE"), Profile: Environment.GetEnvironmentVariable("SKYBRIDGE_PROFILE"));
-        Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", cache);
         // The profile names each phase on standard error, the index's origin among them.
-        Environment.SetEnvironmentVariable("SKYBRIDGE_PROFILE", "1");
+        var environment = new Dictionary<string, string> { ["SKYBRIDGE_CACHE"] = cache, ["SKYBRIDGE_PROFILE"] = "1" };
         try
         {
-            var first = await CliRun.RunAsync("ask", CliRun.SampleManifest, "How long does a refund take?", "--json", "--embedding-model", "none");
-            var second = await CliRun.RunAsync("ask", CliRun.SampleManifest, "How long does a refund take?", "--json", "--embedding-model", "none");
+            var first = await CliRun.RunWithEnvironmentAsync(environment, "ask", CliRun.SampleManifest, "How long does a refund take?", "--json", "--embedding-model", "none");
+            var second = await CliRun.RunWithEnvironmentAsync(environment, "ask", CliRun.SampleManifest, "How long does a refund take?", "--json", "--embedding-model", "none");
 
             Assert.True(first.ExitCode == 0, first.Error);
             Assert.True(second.ExitCode == 0, second.Error);
@@ -31,8 +29,6 @@ public sealed class AskIndexCacheTests
         }
         finally
         {
-            Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", before.Cache);
-            Environment.SetEnvironmentVariable("SKYBRIDGE_PROFILE", before.Profile);
             if (Directory.Exists(cache))
             {
                 Directory.Delete(cache, recursive: true);
@@ -45,8 +41,7 @@ public sealed class AskIndexCacheTests
     {
         var folder = Directory.CreateTempSubdirectory("skybridge-skipped-").FullName;
         var cache = Path.Combine(folder, "cache");
-        var before = Environment.GetEnvironmentVariable("SKYBRIDGE_CACHE");
-        Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", cache);
+        var environment = new Dictionary<string, string> { ["SKYBRIDGE_CACHE"] = cache };
         try
         {
             CliRun.CopySample(folder);
@@ -57,9 +52,9 @@ public sealed class AskIndexCacheTests
             await File.WriteAllBytesAsync(Path.Combine(kb, "returns", "label.md"), [0x89, 0x50, 0x4E, 0x47, 0x00, 0x00], TestContext.Current.CancellationToken);
             var manifest = Path.Combine(folder, "manifest.yaml");
 
-            var first = await CliRun.RunAsync("ask", manifest, "How long does a refund take?", "--embedding-model", "none");
-            var cached = await CliRun.RunAsync("ask", manifest, "How long does a refund take?", "--embedding-model", "none");
-            var all = await CliRun.RunAsync("ask", manifest, "How long does a refund take?", "--embedding-model", "none", "--show-skipped");
+            var first = await CliRun.RunWithEnvironmentAsync(environment, "ask", manifest, "How long does a refund take?", "--embedding-model", "none");
+            var cached = await CliRun.RunWithEnvironmentAsync(environment, "ask", manifest, "How long does a refund take?", "--embedding-model", "none");
+            var all = await CliRun.RunWithEnvironmentAsync(environment, "ask", manifest, "How long does a refund take?", "--embedding-model", "none", "--show-skipped");
 
             foreach (var run in new[] { first, cached, all })
             {
@@ -79,7 +74,6 @@ public sealed class AskIndexCacheTests
         }
         finally
         {
-            Environment.SetEnvironmentVariable("SKYBRIDGE_CACHE", before);
             Directory.Delete(folder, recursive: true);
         }
     }
