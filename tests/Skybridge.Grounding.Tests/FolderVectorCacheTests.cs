@@ -148,6 +148,64 @@ public sealed class FolderVectorCacheTests : IDisposable
         return record;
     }
 
+    [Fact]
+    public async Task AFileMostlyOfPassagesNoRunAsksFor_IsCompactedToThoseAskedFor_TheRestKeptOneGenerationMore()
+    {
+        // A corpus embedded in four versions (each a new set of passages), then read at its last version only.
+        var versions = Enumerable.Range(0, 4).Select(v => Vectors(v * 100, 100)).ToList();
+        foreach (var version in versions)
+        {
+            await new FolderVectorCache(_folder, compactAbove: 4096).PutAsync(_model, version, Ct);
+        }
+
+        var file = Directory.GetFiles(_folder).Single();
+        var before = new FileInfo(file).Length;
+
+        var read = await new FolderVectorCache(_folder, compactAbove: 4096).GetAsync(_model, [.. versions[3].Keys], Ct);
+
+        AssertReadBack(read, versions[3]);
+        Assert.Equal(before / 4, new FileInfo(file).Length);
+        var old = Assert.Single(Directory.GetFiles(_folder), f => f != file);
+        Assert.EndsWith(".old.vec", old, StringComparison.Ordinal);
+        Assert.Equal(before, new FileInfo(old).Length);
+        // Another corpus's run finds the first version's vectors in the generation before, and brings them forward.
+        AssertReadBack(await new FolderVectorCache(_folder, compactAbove: 4096).GetAsync(_model, [.. versions[0].Keys], Ct), versions[0]);
+        Assert.Equal(before / 2, new FileInfo(file).Length);
+    }
+
+    [Fact]
+    public async Task AVectorNoRunAsksForAcrossTwoCompactions_IsGone_AndTheOthersStay()
+    {
+        var gone = Vectors(0, 100);
+        var kept = Vectors(100, 20);
+        var cache = () => new FolderVectorCache(_folder, compactAbove: 2048);
+        await cache().PutAsync(_model, gone, Ct);
+        await cache().PutAsync(_model, kept, Ct);
+        await cache().GetAsync(_model, [.. kept.Keys], Ct);  // compacted: `gone` only in the generation before
+        await cache().PutAsync(_model, Vectors(200, 100), Ct);
+        await cache().GetAsync(_model, [.. kept.Keys], Ct);  // compacted again: the generation before is the last file
+
+        var read = await cache().GetAsync(_model, [.. gone.Keys, .. kept.Keys], Ct);
+
+        AssertReadBack(read, kept);
+    }
+
+    [Fact]
+    public async Task AFileUnderTheBound_OrMostlyOfPassagesInUse_IsNeverCompacted()
+    {
+        var all = Vectors(0, 90);
+        await new FolderVectorCache(_folder, compactAbove: 1024).PutAsync(_model, all, Ct);
+        var file = Directory.GetFiles(_folder).Single();
+        var size = new FileInfo(file).Length;
+
+        // Small enough: the default bound (64 MB) is far off.
+        await new FolderVectorCache(_folder).GetAsync(_model, [.. all.Keys.Take(5)], Ct);
+        // A third of the records in use: nothing to gain that is worth a rewrite.
+        await new FolderVectorCache(_folder, compactAbove: 1024).GetAsync(_model, [.. all.Keys.Take(30)], Ct);
+
+        Assert.Equal(size, new FileInfo(Assert.Single(Directory.GetFiles(_folder))).Length);
+    }
+
     /// <summary>The model's file, as the cache names it: written once with a throw-away vector and emptied.</summary>
     private async Task<string> FileOfModelAsync()
     {
