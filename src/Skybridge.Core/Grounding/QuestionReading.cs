@@ -482,7 +482,7 @@ public static partial class QuestionReading
     {
         ArgumentNullException.ThrowIfNull(text);
         var letters = 0;
-        Span<int> counts = stackalloc int[Scripts.Length];
+        Span<int> counts = stackalloc int[Codes.Length];
         foreach (var c in text)
         {
             if (!char.IsLetter(c))

@@ -14,16 +14,13 @@ public static class ReasonFigures
     public static string Beside(double value, double bar)
     {
         var shownBar = Math.Round(bar, 2);
-        for (var digits = 2; digits <= 4; digits++)
+        var digits = 2;
+        while (digits < 4 && value != bar && Math.Round(value, digits) == shownBar)
         {
-            var shown = Math.Round(value, digits);
-            if (shown != shownBar || value == bar || digits == 4)
-            {
-                return shown.ToString("0.00" + new string('#', digits - 2), CultureInfo.InvariantCulture);
-            }
+            digits++;
         }
 
-        return value.ToString("0.00", CultureInfo.InvariantCulture);
+        return Math.Round(value, digits).ToString("0.00" + new string('#', digits - 2), CultureInfo.InvariantCulture);
     }
 
     /// <summary>A bar as the reasons write it: two decimals.</summary>
