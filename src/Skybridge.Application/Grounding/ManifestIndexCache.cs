@@ -43,7 +43,7 @@ public static class ManifestIndexCache
     // 2: the entry holds the source profile (profile.json); an entry of layout 1 has none and is never taken for one.
     private const string Layout = "skybridge-manifest-index/2";
     // Written inside profile.json as well: an entry found under a key without its profile, or with another layout's, is built again.
-    private const int ProfileFormat = 2;
+    private const int ProfileFormat = 3;
     private const string DocumentsFile = "documents.json";
     private const string ChecksumsFile = "checksums";
     private const string WordsFolder = "words";

@@ -232,6 +232,6 @@ public static class DiagnosticCodes
     /// <summary>Check against the sources: a cited document that states none of the case's facts.</summary>
     public const string CitedDocumentStatesNoFact = "SB1613";
 
-    /// <summary>Check against the sources: a case expected to answer, written in another language than most of the sources.</summary>
+    /// <summary>Check against the sources: a case expected to answer, written in a language none of the sources are in.</summary>
     public const string AnswerCaseInOtherLanguage = "SB1614";
 }

@@ -22,7 +22,7 @@ public sealed record CheckedDocument(string Path, string Text);
 /// <item>SB1612: a document that states a fact but is not cited: an answer that quotes the fact from there is scored as
 /// citing no right document;</item>
 /// <item>SB1613: a cited document that states none of the case's facts;</item>
-/// <item>SB1614: a case written in another language than most of the documents (as <see cref="QuestionReading.LanguageOf"/>
+/// <item>SB1614: a case written in a language none of the documents are in (as <see cref="QuestionReading.LanguageOf"/>
 /// reads both, the reading the built-in engine's <c>other_language</c> hand-over uses): the engine hands it over, so
 /// every run counts it as a false abstention until the case or the sources change.</item>
 /// </list>
@@ -55,14 +55,14 @@ public static class GoldenSetSourceCheck
         }
 
         var findings = new List<Diagnostic>();
-        var sourcesLanguage = QuestionReading.LanguageOfMost([.. documents.Select(d => d.Text)]);
+        var sourcesLanguages = QuestionReading.LanguagesOf([.. documents.Select(d => d.Text)]);
         foreach (var golden in set.Cases.Where(c => c.Expect.Outcome == ExpectedOutcome.Answer))
         {
             var expect = golden.Expect;
-            if (sourcesLanguage is not null && QuestionReading.LanguageOf(golden.Input) is { } language && language != sourcesLanguage)
+            if (sourcesLanguages.Count > 0 && QuestionReading.LanguageOf(golden.Input) is { } language && !sourcesLanguages.Contains(language))
             {
                 findings.Add(new Diagnostic(DiagnosticCodes.AnswerCaseInOtherLanguage, DiagnosticSeverity.Warning,
-                    $"case '{golden.Id}' expects an answer but is written in {QuestionReading.LanguageName(language)}, and most of the sources are in {QuestionReading.LanguageName(sourcesLanguage)}: the built-in engine hands such a case over (other_language), so every run counts it as a false abstention; expect an abstention, or add sources in {QuestionReading.LanguageName(language)}",
+                    $"case '{golden.Id}' expects an answer but is written in {QuestionReading.LanguageName(language)}, and the sources are in {QuestionReading.LanguageNames(sourcesLanguages)}: the built-in engine hands such a case over (other_language), so every run counts it as a false abstention; expect an abstention, or add sources in {QuestionReading.LanguageName(language)}",
                     golden.Location));
             }
 

@@ -440,11 +440,13 @@ public static partial class QuestionReading
     }
 
     /// <summary>
-    /// The language most of <paramref name="documents"/> are written in, each read by its opening (the first
-    /// <see cref="DocumentOpening"/> characters) with <see cref="LanguageOf"/>; null when no language holds more than half
-    /// of them. What a case's language is compared with (<c>other_language</c>).
+    /// The languages <paramref name="documents"/> are written in, each read by its opening (the first
+    /// <see cref="DocumentOpening"/> characters) with <see cref="LanguageOf"/>: every language at least
+    /// <see cref="SourceLanguageShare"/> of the documents whose language can be read are in, the most documents first;
+    /// empty when none can be read. A bilingual help centre is in both its languages: a question in either is answerable,
+    /// a question in a third is not (<c>other_language</c>).
     /// </summary>
-    public static string? LanguageOfMost(IReadOnlyCollection<string> documents)
+    public static IReadOnlyList<string> LanguagesOf(IReadOnlyCollection<string> documents)
     {
         ArgumentNullException.ThrowIfNull(documents);
         var languages = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -456,11 +458,22 @@ public static partial class QuestionReading
             }
         }
 
-        var majority = languages.OrderByDescending(l => l.Value).FirstOrDefault();
-        return majority.Value * 2 > documents.Count ? majority.Key : null;
+        var read = languages.Values.Sum();
+        return [.. languages.Where(l => l.Value >= SourceLanguageShare * read).OrderByDescending(l => l.Value).ThenBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key)];
     }
 
-    /// <summary>How much of a document <see cref="LanguageOfMost"/> reads: enough words to tell, without reading a long page whole.</summary>
+    /// <summary>The share of the documents a language must be read in to count among the sources' languages: a tenth.</summary>
+    public const double SourceLanguageShare = 0.1;
+
+    /// <summary>Languages in words, for a reason a person reads: "English", "English and German", "English, German and French".</summary>
+    public static string LanguageNames(IReadOnlyList<string> codes)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        var names = codes.Select(LanguageName).ToList();
+        return names.Count <= 1 ? string.Concat(names) : string.Join(", ", names.Take(names.Count - 1)) + " and " + names[^1];
+    }
+
+    /// <summary>How much of a document <see cref="LanguagesOf"/> reads: enough words to tell, without reading a long page whole.</summary>
     public const int DocumentOpening = 4000;
 
     /// <summary>A code of <see cref="LanguageOf"/> in words ("German", "Cyrillic script"), for a reason a person reads.</summary>

@@ -630,9 +630,9 @@ public sealed partial class GroundedAnswerer
     private (string Reason, string Detail)? Unanswerable(string query, IReadOnlyList<QuestionPart> parts, List<DraftHandOver> handOvers)
     {
         var profile = SourceProfile.Of(_index);
-        if (QuestionReading.LanguageOf(query) is { } language && profile.Language is { } sources && language != sources)
+        if (QuestionReading.LanguageOf(query) is { } language && profile.Languages.Count > 0 && !profile.Languages.Contains(language))
         {
-            return ("other_language", $"The question is written in {QuestionReading.LanguageName(language)}; the sources are in {QuestionReading.LanguageName(sources)}, and the built-in engine does not translate.");
+            return ("other_language", $"The question is written in {QuestionReading.LanguageName(language)}; the sources are in {QuestionReading.LanguageNames(profile.Languages)}, and the built-in engine does not translate.");
         }
 
         // A question no documentation answers, by its shape: an opinion, someone's private data, the asker's own systems.

@@ -16,11 +16,11 @@ internal sealed partial class SourceProfile
 {
     private static readonly ConditionalWeakTable<PassageIndex, SourceProfile> Cache = new();
 
-    private SourceProfile(string key, HashSet<string> vocabulary, string? language, string text, IReadOnlyList<(string Title, string Text)> documents)
+    private SourceProfile(string key, HashSet<string> vocabulary, IReadOnlyList<string> languages, string text, IReadOnlyList<(string Title, string Text)> documents)
     {
         Key = key;
         Vocabulary = vocabulary;
-        Language = language;
+        Languages = languages;
         _text = text;
         _documents = documents;
         (Subject, SubjectDocuments) = FindSubject(documents);
@@ -32,7 +32,7 @@ internal sealed partial class SourceProfile
     {
         Key = summary.Versions;
         Vocabulary = new HashSet<string>(summary.Vocabulary, StringComparer.Ordinal);
-        Language = summary.Language;
+        Languages = summary.Languages ?? [];
         _text = text;
         _documents = documents;
         (Subject, SubjectDocuments) = (summary.Subject, summary.SubjectDocuments);
@@ -41,7 +41,7 @@ internal sealed partial class SourceProfile
 
     /// <summary>What this profile computed from the documents, to be kept with them.</summary>
     internal SourceSummary Summary() =>
-        new(Key, [.. Vocabulary.Order(StringComparer.Ordinal)], Language, Subject, SubjectDocuments, LatestVersion is { } latest ? [.. latest] : null);
+        new(Key, [.. Vocabulary.Order(StringComparer.Ordinal)], Languages, Subject, SubjectDocuments, LatestVersion is { } latest ? [.. latest] : null);
 
     /// <summary>
     /// Takes <paramref name="summary"/> as the profile of <paramref name="index"/> when it was made from the documents the
@@ -198,8 +198,8 @@ internal sealed partial class SourceProfile
     /// <summary>Every analysed term of the sources' text and titles.</summary>
     public HashSet<string> Vocabulary { get; }
 
-    /// <summary>The language most documents are written in, or null when it cannot be told.</summary>
-    public string? Language { get; }
+    /// <summary>The languages the documents are written in (<see cref="QuestionReading.LanguagesOf"/>), most first; empty when none can be told.</summary>
+    public IReadOnlyList<string> Languages { get; }
 
     /// <summary>True when <paramref name="literal"/> occurs in any source (case-insensitive).</summary>
     public bool Mentions(string literal) => _text.Contains(literal, StringComparison.OrdinalIgnoreCase);
@@ -267,7 +267,7 @@ internal sealed partial class SourceProfile
             vocabulary.UnionWith(index.Terms(d.IsOutdated ? d.Title + "\n" + d.Text : d.Title));
         }
 
-        var profile = new SourceProfile(key, vocabulary, QuestionReading.LanguageOfMost([.. documents.Select(d => d.Text)]), Text(documents),
+        var profile = new SourceProfile(key, vocabulary, QuestionReading.LanguagesOf([.. documents.Select(d => d.Text)]), Text(documents),
             [.. documents.Select(d => (d.Title, d.Text))]);
         Cache.AddOrUpdate(index, profile);
         return profile;

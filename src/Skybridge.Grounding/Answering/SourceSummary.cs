@@ -4,12 +4,12 @@ namespace Skybridge.Grounding.Answering;
 
 /// <summary>
 /// What the source profile (the check of whether the sources can answer a question at all) computed from a set of
-/// documents: every analysed term, their language, their subject and its latest version. It depends on the documents
+/// documents: every analysed term, their languages, their subject and its latest version. It depends on the documents
 /// alone, so a cache of the documents can keep it beside them rather than have every process compute it again (about
 /// 0.2 s on a thousand pages). <see cref="Versions"/> names the documents it was computed from: a summary of other
 /// documents is never taken.
 /// </summary>
-public sealed record SourceSummary(string Versions, IReadOnlyList<string> Vocabulary, string? Language, string? Subject, int SubjectDocuments, IReadOnlyList<int>? LatestVersion)
+public sealed record SourceSummary(string Versions, IReadOnlyList<string> Vocabulary, IReadOnlyList<string>? Languages, string? Subject, int SubjectDocuments, IReadOnlyList<int>? LatestVersion)
 {
     /// <summary>The summary of what <paramref name="index"/> holds now (computed once per index and set of documents).</summary>
     public static SourceSummary Of(PassageIndex index)

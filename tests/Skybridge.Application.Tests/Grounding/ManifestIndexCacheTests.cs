@@ -213,7 +213,7 @@ public sealed class ManifestIndexCacheTests : IDisposable
             var computed = SourceSummary.Of(fresh);
             Assert.Equal(computed.Versions, summary.Versions);
             Assert.Equal(computed.Vocabulary, summary.Vocabulary);
-            Assert.Equal((computed.Language, computed.Subject, computed.SubjectDocuments), (summary.Language, summary.Subject, summary.SubjectDocuments));
+            Assert.Equal((string.Join(",", computed.Languages!), computed.Subject, computed.SubjectDocuments), (string.Join(",", summary.Languages!), summary.Subject, summary.SubjectDocuments));
         }
     }
 

@@ -54,7 +54,7 @@ public sealed class GoldenSetSourceCheckTests
         { "SB1613", "cite: [warranty/warranty-policy.md]", "cite: [warranty/warranty-policy.md, returns/refund-policy.md]", "", "returns/refund-policy.md",
             "case 'gs-001' cites 'returns/refund-policy.md', which states none of its facts" },
         { "SB1614", "input: How long is the warranty, and when does the team answer?", "input: Wie lange gilt die Garantie, und wann antwortet das Team?", "", "id: gs-001",
-            "case 'gs-001' expects an answer but is written in German, and most of the sources are in English: the built-in engine hands such a case over (other_language), so every run counts it as a false abstention; expect an abstention, or add sources in German" },
+            "case 'gs-001' expects an answer but is written in German, and the sources are in English: the built-in engine hands such a case over (other_language), so every run counts it as a false abstention; expect an abstention, or add sources in German" },
     };
 
     [Fact]

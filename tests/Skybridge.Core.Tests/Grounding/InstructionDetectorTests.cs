@@ -130,4 +130,18 @@ public sealed class QuestionReadingTests
     [InlineData("42?")]
     [InlineData("")]
     public void ScriptOf_IsNull_WhenMostLettersAreLatin_OrThereAreNone(string text) => Assert.Null(QuestionReading.ScriptOf(text));
+
+    [Fact]
+    public void LanguagesOf_IsEveryLanguageOfATenthOfTheReadableDocuments_MostFirst()
+    {
+        string[] english = [.. Enumerable.Range(0, 17).Select(i => $"This is the page about topic {i}, and you can ask us about it.")];
+        string[] german = ["Das ist die Seite über den Versand, und wir schicken es mit der Post.", "Die Rücksendung ist kostenlos und ich habe es nicht eilig."];
+        string[] french = ["Je ne peux pas payer avec la carte et le paiement est refusé pour ma commande."];
+        string[] unreadable = ["PRAGMA journal_mode=WAL;", "SQLITE_MAX_LENGTH 1000000000"];
+
+        Assert.Equal(["en", "de"], QuestionReading.LanguagesOf([.. english, .. german, .. french, .. unreadable]));
+        Assert.Equal(["en"], QuestionReading.LanguagesOf(english));
+        Assert.Empty(QuestionReading.LanguagesOf(unreadable));
+        Assert.Equal("English, German and French", QuestionReading.LanguageNames(["en", "de", "fr"]));
+    }
 }
