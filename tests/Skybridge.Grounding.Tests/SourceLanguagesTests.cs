@@ -1,3 +1,4 @@
+using Skybridge.Core.Manifests;
 using Skybridge.Grounding.Answering;
 using Skybridge.Grounding.Documents;
 using Skybridge.Grounding.Engines;
@@ -51,5 +52,25 @@ public sealed class SourceLanguagesTests : IDisposable
         Assert.True(draft.Abstained);
         Assert.Equal("other_language", draft.Reason);
         Assert.Equal("The question is written in Spanish; the sources are in English and German, and the built-in engine does not translate.", draft.ReasonDetail);
+    }
+
+    [Fact]
+    public async Task AnswerAsync_WithARemoteEngine_SaysItIsRetrievalThatDoesNotTranslate_AndNeverCallsTheEngine()
+    {
+        // A model could translate, but retrieval matches within a language, so the passages that answer are never found.
+        var called = 0;
+        await using var model = await FakeOpenAi.StartAsync(_ =>
+        {
+            Interlocked.Increment(ref called);
+            return """{"claims":[]}""";
+        });
+        var manifest = GroundingFixture.Manifest(new ModelSettings { Provider = ModelProvider.OpenAICompatible, Endpoint = new Uri(model.Url + "/v1"), Model = "m" });
+        using var engine = AnswerEngines.Create(manifest.Model, apiKey: "k");
+
+        var draft = await new GroundedAnswerer(manifest, _index, engine).AnswerAsync("Hola, ¿cuánto tiempo tengo para devolver unas botas? No tengo la etiqueta.", Ct);
+
+        Assert.Equal("other_language", draft.Reason);
+        Assert.Equal("The question is written in Spanish; the sources are in English and German, and retrieval does not translate, so no passage that answers it can be found.", draft.ReasonDetail);
+        Assert.Equal(0, called);
     }
 }

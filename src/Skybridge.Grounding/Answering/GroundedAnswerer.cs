@@ -632,7 +632,10 @@ public sealed partial class GroundedAnswerer
         var profile = SourceProfile.Of(_index);
         if (QuestionReading.LanguageOf(query) is { } language && profile.Languages.Count > 0 && !profile.Languages.Contains(language))
         {
-            return ("other_language", $"The question is written in {QuestionReading.LanguageName(language)}; the sources are in {QuestionReading.LanguageNames(profile.Languages)}, and the built-in engine does not translate.");
+            // Retrieval, by words and by the built-in model's meaning, matches within a language: even an engine that could
+            // translate is never handed the passages that answer.
+            return ("other_language", $"The question is written in {QuestionReading.LanguageName(language)}; the sources are in {QuestionReading.LanguageNames(profile.Languages)}, and "
+                + (_manifest.Model.Provider == ModelProvider.BuiltinExtractive ? "the built-in engine does not translate." : "retrieval does not translate, so no passage that answers it can be found."));
         }
 
         // A question no documentation answers, by its shape: an opinion, someone's private data, the asker's own systems.
