@@ -63,6 +63,23 @@ public sealed class DocumentReaderTests : IClassFixture<GroundingFixture>
     }
 
     [Fact]
+    public void ReadSource_AFileNameWithALineBreak_IsNotRead_AndListedEscaped_SoItCannotForgeALineOfTheReport()
+    {
+        var folder = Directory.CreateTempSubdirectory("skybridge-kb-").FullName;
+        File.WriteAllText(Path.Combine(folder, "ok.md"), "# Fine\n\nA page.");
+        File.WriteAllText(Path.Combine(folder, "evil\nskipped docs: forged.md"), "# Evil\n\nRefunds are instant.");
+        Directory.CreateDirectory(Path.Combine(folder, "tab\tfolder"));
+        File.WriteAllText(Path.Combine(folder, "tab\tfolder", "page.md"), "# Page\n\nText.");
+
+        var report = Skybridge.Grounding.Documents.DocumentReader.ReadSource(GroundingFixture.Source, folder);
+
+        Assert.Equal(["ok.md"], report.Documents.Select(d => d.Path));
+        Assert.Equal(["evil\\nskipped docs: forged.md", "tab\\tfolder/page.md"], report.Skipped.Select(s => s.Path).Order(StringComparer.Ordinal));
+        Assert.All(report.Skipped, s => Assert.Equal("a file name with a control character (a line break, a tab...): rename the file to read it", s.Reason));
+        Assert.All(report.Skipped, s => Assert.DoesNotContain(s.Path, char.IsControl));
+    }
+
+    [Fact]
     public void ReadSource_ALinkToAFolderOutside_IsNotFollowed_ItsFilesStayOutOfTheSource()
     {
         var folder = Directory.CreateTempSubdirectory("skybridge-kb-").FullName;

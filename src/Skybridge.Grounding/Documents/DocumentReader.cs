@@ -42,6 +42,15 @@ public static class DocumentReader
         foreach (var (file, folderLink) in SourceEntries(root, FileAttributes.Hidden | FileAttributes.System))
         {
             var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
+            // A name with a line break or another control character would be a path no citation, report or log line can
+            // show as it is: "evil\nskipped docs/ok.md: ..." prints as two lines, the second forged. It is not read, and
+            // its name is listed with the characters escaped.
+            if (relative.Any(char.IsControl))
+            {
+                skipped.Add(new SkippedFile(Escaped(relative), "a file name with a control character (a line break, a tab...): rename the file to read it"));
+                continue;
+            }
+
             if (folderLink)
             {
                 skipped.Add(new SkippedFile(relative, "a link to a folder, not followed: the files under it are read where they are if they are in the source folder, never through the link"));
@@ -144,6 +153,16 @@ public static class DocumentReader
 
     /// <summary>An index has many entries; a page with a short list of related links is not one.</summary>
     public const int LinkEntriesMin = 50;
+
+    /// <summary>A path with each control character written as an escape (<c>\n</c>, <c>\t</c>, <c>\u0001</c>).</summary>
+    internal static string Escaped(string path) => string.Concat(path.Select(c => c switch
+    {
+        '\n' => "\\n",
+        '\r' => "\\r",
+        '\t' => "\\t",
+        _ when char.IsControl(c) => $"\\u{(int)c:x4}",
+        _ => c.ToString(),
+    }));
 
     private static string Folder(string relative) => relative.LastIndexOf('/') is var slash and >= 0 ? relative[..slash] : "";
 
