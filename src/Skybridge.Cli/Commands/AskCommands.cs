@@ -113,6 +113,12 @@ internal static class AskCommands
             Path.Combine(Path.GetDirectoryName(CliEmbeddings.CacheFolder(io))!, "indexes")).ConfigureAwait(false);
         skipped.Flush();
         var view = DraftView.ToJson(draft);
+        // Here, with no ledger to read the retrieval from, the passages it found are part of the draft: the first thing
+        // to look at when an answer is wrong or a case is handed over.
+        view["retrieved"] = new JsonArray([.. draft.Retrieved.Select(p => (JsonNode)new JsonObject
+        {
+            ["source"] = p.Source, ["document"] = p.Document, ["start"] = p.Start, ["end"] = p.End, ["score"] = p.Score, ["coverage"] = p.Coverage,
+        })]);
         profile?.Done("draft view");
         return view;
     }

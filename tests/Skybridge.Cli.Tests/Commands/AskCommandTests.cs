@@ -30,6 +30,31 @@ public sealed class AskCommandTests
     }
 
     [Fact]
+    public async Task Ask_OnAManifest_AsJson_ListsThePassagesRetrievalFound_ForAnAnswerAndForAHandOver()
+    {
+        foreach (var (question, abstains) in new[] { ("How long does a refund take?", false), ("Do you have a student discount? I study in Vienna.", true) })
+        {
+            var run = await CliRun.RunAsync("ask", CliRun.SampleManifest, question, "--json", "--embedding-model", "none");
+            Assert.True(run.ExitCode == 0, run.Error);
+            using var draft = JsonDocument.Parse(run.Output);
+            Assert.Equal(abstains, draft.RootElement.GetProperty("abstained").GetBoolean());
+            var retrieved = draft.RootElement.GetProperty("retrieved").EnumerateArray().ToList();
+            Assert.NotEmpty(retrieved);
+            foreach (var passage in retrieved)
+            {
+                Assert.True(File.Exists(Path.Combine(KnowledgeBase, passage.GetProperty("document").GetString()!)));
+                Assert.True(passage.GetProperty("end").GetInt32() > passage.GetProperty("start").GetInt32());
+                Assert.InRange(passage.GetProperty("coverage").GetDouble(), 0, 1);
+            }
+
+            foreach (var citation in draft.RootElement.GetProperty("citations").EnumerateArray())
+            {
+                Assert.Contains(retrieved, p => p.GetProperty("document").GetString() == citation.GetProperty("document").GetString());
+            }
+        }
+    }
+
+    [Fact]
     public async Task Ask_CaseLongerThanTheNodeAccepts_IsRefusedWithItsLength_AndExitsTwo()
     {
         // A document pasted as a case: refused as the node refuses it, before anything is read or loaded.
