@@ -59,7 +59,8 @@ public sealed class MeaningConfidenceTests
         Assert.True(draft.Abstained);
         Assert.Equal("low_retrieval_confidence", draft.Reason);
         Assert.Null(draft.AgreedSimilarity);
-        Assert.Contains("disagree", draft.ReasonDetail, StringComparison.Ordinal);
+        // The person the case goes to is told where each ranking would have looked.
+        Assert.EndsWith("or a page that words and meaning both rank first (they disagree: words put care/boots.md first, meaning returns/refund-policy.md).", draft.ReasonDetail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -245,7 +245,7 @@ public sealed partial class GroundedAnswerer
             ?? (TooLittleEvidence(usable.Count, confidence, agreed)
                 ? ("low_retrieval_confidence", $"The best passage covers {ReasonFigures.Beside(confidence, settings.AbstainBelow)} of the question; the manifest asks for at least {ReasonFigures.Bar(settings.AbstainBelow)}"
                     + (_index.Mode == RetrievalModes.Fused
-                        ? agreed is { } near ? $", or a passage of similarity {ReasonFigures.Bar(settings.AgreedMeaningAt)} on the page both rankings put first (here {ReasonFigures.Beside(near, settings.AgreedMeaningAt)})." : ", or a page that words and meaning both rank first (they disagree)."
+                        ? agreed is { } near ? $", or a passage of similarity {ReasonFigures.Bar(settings.AgreedMeaningAt)} on the page both rankings put first (here {ReasonFigures.Beside(near, settings.AgreedMeaningAt)})." : $", or a page that words and meaning both rank first ({Disagreement(hits)})."
                         : "."))
                 : null);
         // A case of several questions is searched once per question, so that the page answering the second is among
@@ -423,6 +423,18 @@ public sealed partial class GroundedAnswerer
 
         return hits.Select(similarity).Max() is { } best ? Math.Round(best, 4) : null;
     }
+
+    /// <summary>
+    /// How the rankings disagree, for the person the case goes to: "they disagree: words put returns/refund-policy.md
+    /// first, meaning shipping/shipping-costs.html", whose pages are where to look first.
+    /// </summary>
+    private static string Disagreement(SearchHits hits) => (hits.FirstPageByWords, hits.FirstPageByMeaning) switch
+    {
+        (null, _) => "nothing matches by words",
+        ({ } words, { } meaning) when words != meaning => $"they disagree: words put {words} first, meaning {meaning}",
+        ({ } page, { }) => $"both put {page} first, but not both its first passages are among the best",
+        _ => "they disagree",
+    };
 
     /// <summary>
     /// The confidence gate, for a case or one of its questions alike: no passage over <c>retrieval.min_score</c>, or the

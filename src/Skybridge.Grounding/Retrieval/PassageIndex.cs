@@ -14,6 +14,20 @@ using System.Numerics.Tensors;
 
 namespace Skybridge.Grounding.Retrieval;
 
+/// <summary>
+/// The passages a search returns, best first, and the page each ranking put first, even when fusion left that page's
+/// passage out of the passages returned: what a reason for a hand-over names when the two rankings disagree.
+/// </summary>
+public sealed class SearchHits(IList<RetrievedPassage> passages, string? firstPageByWords = null, string? firstPageByMeaning = null)
+    : System.Collections.ObjectModel.ReadOnlyCollection<RetrievedPassage>(passages)
+{
+    /// <summary>The path of the page of BM25's first passage; null when nothing matched by words.</summary>
+    public string? FirstPageByWords { get; } = firstPageByWords;
+
+    /// <summary>The path of the page of the passage closest in meaning; null by words only.</summary>
+    public string? FirstPageByMeaning { get; } = firstPageByMeaning;
+}
+
 /// <summary>A passage retrieval found, with its BM25 score, how much of the question it covers and how close in meaning it is.</summary>
 /// <param name="Document">The document it is from (the version indexed).</param>
 /// <param name="Span">Its place in the document's text.</param>
@@ -496,7 +510,7 @@ public sealed class PassageIndex : IDisposable
     /// meaning fused by reciprocal rank when the index has vectors and the model works (<see cref="Mode"/>), a page's
     /// other candidate passages then adding to each of its passages' fused score (<see cref="WithPageEvidence"/>).
     /// </summary>
-    public IReadOnlyList<RetrievedPassage> Search(string question, int topK)
+    public SearchHits Search(string question, int topK)
     {
         ArgumentNullException.ThrowIfNull(question);
         topK = Math.Max(1, topK);
@@ -504,7 +518,7 @@ public sealed class PassageIndex : IDisposable
         var terms = Terms(question).Where(t => !IsIdentifier(t)).Take(64).ToList();
         if (terms.Count == 0 || _searchers is null)
         {
-            return [];
+            return new SearchHits([]);
         }
 
         // The question is data: its words become term queries, never query syntax.
@@ -571,7 +585,8 @@ public sealed class PassageIndex : IDisposable
 
             if (questionVector is null)
             {
-                return lexical.Take(topK).Select((l, i) => Make(l.DocKey, l.Span, l.Score, null) with { FirstByWords = i == 0 }).ToList();
+                return new SearchHits([.. lexical.Take(topK).Select((l, i) => Make(l.DocKey, l.Span, l.Score, null) with { FirstByWords = i == 0 })],
+                    lexical.Count > 0 ? documents[lexical[0].DocKey].Path : null);
             }
 
             // Candidates by meaning: exhaustive cosine (the vectors are unit length, so the dot product), the best kept in
@@ -628,17 +643,19 @@ public sealed class PassageIndex : IDisposable
 
             var ordered = WithDecisiveWords(WithPageEvidence(fusedScores), lexical);
             // Equal scores keep BM25's order, then meaning's.
-            return ordered
-                .OrderByDescending(p => p.Value)
-                .ThenByDescending(p => bm25.GetValueOrDefault(p.Key))
-                .ThenByDescending(p => similarity.GetValueOrDefault(p.Key))
-                .Take(topK)
-                .Select(p => Make(p.Key.Item1, p.Key.Item2, bm25.GetValueOrDefault(p.Key), similarity.TryGetValue(p.Key, out var sim) ? sim : null) with
-                {
-                    FirstByWords = lexical.Count > 0 && p.Key == (lexical[0].DocKey, lexical[0].Span),
-                    FirstByMeaning = semantic.Count > 0 && p.Key == semantic[0],
-                })
-                .ToList();
+            return new SearchHits(
+                [.. ordered
+                    .OrderByDescending(p => p.Value)
+                    .ThenByDescending(p => bm25.GetValueOrDefault(p.Key))
+                    .ThenByDescending(p => similarity.GetValueOrDefault(p.Key))
+                    .Take(topK)
+                    .Select(p => Make(p.Key.Item1, p.Key.Item2, bm25.GetValueOrDefault(p.Key), similarity.TryGetValue(p.Key, out var sim) ? sim : null) with
+                    {
+                        FirstByWords = lexical.Count > 0 && p.Key == (lexical[0].DocKey, lexical[0].Span),
+                        FirstByMeaning = semantic.Count > 0 && p.Key == semantic[0],
+                    })],
+                lexical.Count > 0 ? documents[lexical[0].DocKey].Path : null,
+                semantic.Count > 0 ? documents[semantic[0].Item1].Path : null);
         }
         finally
         {
