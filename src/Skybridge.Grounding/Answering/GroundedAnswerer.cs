@@ -244,9 +244,7 @@ public sealed partial class GroundedAnswerer
         var caseGate = MeaningFar(hits, confidence, "the question")
             ?? (TooLittleEvidence(usable.Count, confidence, agreed)
                 ? ("low_retrieval_confidence", $"The best passage covers {ReasonFigures.Beside(confidence, settings.AbstainBelow)} of the question; the manifest asks for at least {ReasonFigures.Bar(settings.AbstainBelow)}"
-                    + (_index.Mode == RetrievalModes.Fused
-                        ? agreed is { } near ? $", or a passage of similarity {ReasonFigures.Bar(settings.AgreedMeaningAt)} on the page both rankings put first (here {ReasonFigures.Beside(near, settings.AgreedMeaningAt)})." : $", or a page that words and meaning both rank first ({Disagreement(hits)})."
-                        : "."))
+                    + ByMeaning(agreed, hits))
                 : null);
         // A case of several questions is searched once per question, so that the page answering the second is among
         // the passages even when the first's page outranks it for the case as a whole.
@@ -425,6 +423,16 @@ public sealed partial class GroundedAnswerer
     }
 
     /// <summary>
+    /// The end of a <c>low_retrieval_confidence</c> reason: with meaning, what else would have passed the gate and why it
+    /// did not (the similarity on the page both rankings put first, or how they disagree); by words only, nothing.
+    /// </summary>
+    private string ByMeaning(double? agreed, SearchHits hits) => _index.Mode != RetrievalModes.Fused
+        ? "."
+        : agreed is { } near
+            ? $", or a passage of similarity {ReasonFigures.Bar(_manifest.Retrieval.AgreedMeaningAt)} on the page both rankings put first (here {ReasonFigures.Beside(near, _manifest.Retrieval.AgreedMeaningAt)})."
+            : $", or a page that words and meaning both rank first ({Disagreement(hits)}).";
+
+    /// <summary>
     /// How the rankings disagree, for the person the case goes to: "they disagree: words put returns/refund-policy.md
     /// first, meaning shipping/shipping-costs.html", whose pages are where to look first.
     /// </summary>
@@ -502,9 +510,10 @@ public sealed partial class GroundedAnswerer
             var found = _index.Search(part.Query, each);
             var usable = found.Where(h => h.Coverage >= settings.MinScore).ToList();
             var confidence = found.Count == 0 ? 0 : found.Max(h => h.Coverage);
+            var agreed = AgreedSimilarity(found, _checks.Similarity);
             var gate = MeaningFar(found, confidence, "this question")
-                ?? (TooLittleEvidence(usable.Count, confidence, AgreedSimilarity(found, _checks.Similarity))
-                    ? ("low_retrieval_confidence", $"its best passage covers {ReasonFigures.Beside(confidence, settings.AbstainBelow)} of it; the manifest asks for at least {ReasonFigures.Bar(settings.AbstainBelow)}.")
+                ?? (TooLittleEvidence(usable.Count, confidence, agreed)
+                    ? ("low_retrieval_confidence", $"its best passage covers {ReasonFigures.Beside(confidence, settings.AbstainBelow)} of it; the manifest asks for at least {ReasonFigures.Bar(settings.AbstainBelow)}" + ByMeaning(agreed, found))
                     : Conflict(usable, confidence) is { } conflict ? ("conflicting_sources", conflict) : null);
             judged.Add(new PartEvidence(part, Handed(found), confidence, gate));
         }
