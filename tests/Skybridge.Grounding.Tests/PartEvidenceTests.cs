@@ -81,6 +81,8 @@ public sealed class PartEvidenceTests : IDisposable
         Assert.Equal(Scattered, handOver.Question);
         Assert.Equal("low_retrieval_confidence", handOver.Reason);
         Assert.StartsWith($"I can't answer '{Scattered}' from the sources: its best passage covers ", handOver.Detail, StringComparison.Ordinal);
+        // By words only nothing else could have passed the gate, and the sentence says no more.
+        Assert.EndsWith("of it; the manifest asks for at least 0.60.", handOver.Detail, StringComparison.Ordinal);
         // The draft's confidence is that of the evidence it answers from.
         Assert.True(draft.Confidence >= Threshold, draft.Confidence.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
