@@ -233,7 +233,8 @@ public sealed class FolderVectorCache : IPassageVectorCache
     private async Task CompactIfMostlyUnusedAsync(string modelId, Dictionary<string, float[]> all, HashSet<string> used, CancellationToken cancellationToken)
     {
         var file = FileOf(modelId);
-        if (all.Count == 0 || all.Keys.Count(used.Contains) * 3 >= all.Count || !File.Exists(file) || new FileInfo(file).Length <= _compactAbove)
+        // The file's size first: one look at the disk, where counting the passages in use looks up every one of them.
+        if (all.Count == 0 || !File.Exists(file) || new FileInfo(file).Length <= _compactAbove || all.Keys.Count(used.Contains) * 3 >= all.Count)
         {
             return;
         }
