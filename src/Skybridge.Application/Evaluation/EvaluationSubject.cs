@@ -160,6 +160,9 @@ public static class EvaluationSubjects
         {
             // A stored version's files were checked when it was published; its documents come from the store.
             FileExists = onDisk ? p => File.Exists(Path.Combine(folder, p)) : null,
+            // The sources are read from beside the manifest: a folder that is not there (a sample whose setup script was
+            // not run) would be measured as answers without it, and a stored run would be evidence of the wrong thing.
+            FolderExists = onDisk ? p => Directory.Exists(Path.Combine(folder, p)) : null,
             // The pin is checked against the bytes on disk: a golden set that changed under its bar is refused (SB1155),
             // unless it is only checked against its sources (below).
             ReadFile = onDisk && !unpinnedChanges ? p => File.Exists(Path.Combine(folder, p)) ? File.ReadAllBytes(Path.Combine(folder, p)) : null : null,

@@ -151,6 +151,12 @@ public static class DiagnosticCodes
     /// <summary>A <c>redact_patterns</c> entry is not a regular expression, or <c>national_id</c> is redacted without a pattern.</summary>
     public const string InvalidRedactionPattern = "SB1206";
 
+    /// <summary>
+    /// A source's folder does not exist next to the manifest, where a command reads the files itself (an evaluation):
+    /// what it measured would be answers without that source.
+    /// </summary>
+    public const string SourceFolderNotFound = "SB1207";
+
     /// <summary>The autonomy level is above what the workflow has evidence for.</summary>
     public const string AutonomyAboveEvidence = "SB1301";
 

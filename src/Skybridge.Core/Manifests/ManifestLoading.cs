@@ -16,6 +16,12 @@ public sealed record ManifestValidationContext
     public Func<string, bool>? FileExists { get; init; }
 
     /// <summary>
+    /// Probe for source folders, given paths relative to the manifest's folder; null skips the check. Given where the
+    /// command reads the sources itself from beside the manifest (an evaluation), not where a node ingests them.
+    /// </summary>
+    public Func<string, bool>? FolderExists { get; init; }
+
+    /// <summary>
     /// Reads a file's bytes, given a path relative to the manifest's folder (null when it cannot be read); used to
     /// check the golden set against its pinned hash. Null skips the check.
     /// </summary>

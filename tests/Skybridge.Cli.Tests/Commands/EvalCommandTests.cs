@@ -143,6 +143,27 @@ public sealed partial class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_ASourceFolderThatIsNotThere_ExitsTwo_NamesItsPlace_AndRunsNothing()
+    {
+        Write(GoldenSet(2, "refunded within 3-5 working days"), ClearingBar);
+        // As a sample whose setup script was not run: before, every case was answered without the source, the run
+        // stored as evidence that the workflow fails.
+        Directory.Delete(Path.Combine(_folder, "knowledge-base"), recursive: true);
+
+        var run = await CliRun.RunAsync("eval", "run", Manifest, "--data", _data, "--out", Path.Combine(_folder, "out"));
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Matches(@"manifest\.yaml:\d+:11: error SB1207: source 'knowledge-base' reads from the folder 'knowledge-base', which does not exist next to the manifest", run.Error);
+        Assert.DoesNotContain("answer_accuracy", run.Output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_folder, "out")));
+        Assert.Contains("No evaluation runs", (await CliRun.RunAsync("eval", "list", "support-desk", "--data", _data)).Output, StringComparison.Ordinal);
+
+        var check = await CliRun.RunAsync("eval", "check", Manifest);
+        Assert.NotEqual(0, check.ExitCode);
+        Assert.Contains("error SB1207", check.Error + check.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_OutIntoAFile_ExitsTwo_SaysWhy_AndRunsNothing()
     {
         Write(GoldenSet(2, "refunded within 3-5 working days"), ClearingBar);

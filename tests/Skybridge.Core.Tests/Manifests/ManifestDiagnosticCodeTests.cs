@@ -58,6 +58,7 @@ public sealed class ManifestDiagnosticCodeTests
         { "SB1204", "  provider: builtin-extractive", "  provider: openai-compatible\n  endpoint: http://llm.example.internal/v1\n  model: gpt-x", "http://llm", "uses plain http", "" },
         { "SB1206", "  trains_on_data: false", "  trains_on_data: false\n  redact_patterns: { customer_id: \"CUST-[0-9\" }", "\"CUST-[0-9", "redaction pattern 'customer_id' is not a valid regular expression", "" },
         { "SB1205", "  provider: builtin-extractive", "  provider: builtin-extractive\n  model: gpt-x", "gpt-x", "'endpoint' and 'model' are ignored", "" },
+        { "SB1207", "    path: kb", "    path: knowledge-base", "knowledge-base", "source 'kb' reads from the folder 'knowledge-base', which does not exist next to the manifest", "nofolders" },
         { "SB1301", "  level: L0-draft", "  level: L1-approve-all", "L1-approve-all", "the workflow has evidence for at most L0-draft; a promotion gate must be passed first", "" },
         { "SB1302", "  level: L0-draft", "  level: halted", "halted", "only the kill switch halts a workflow", "" },
         { "SB1303", "golden_set: golden-set.yaml", "golden_set: golden.yaml", "golden.yaml", "golden set 'golden.yaml' was not found", "nofiles" },
@@ -75,6 +76,7 @@ public sealed class ManifestDiagnosticCodeTests
         {
             "allowlist" => AllFilesExist with { AllowedModelEndpoints = ["https://llm.example.internal/v1"] },
             "nofiles" => new ManifestValidationContext { FileExists = _ => false },
+            "nofolders" => AllFilesExist with { FolderExists = p => p == "kb" },
             "evidenceL2" => AllFilesExist with { EvidencedLevel = AutonomyLevel.L2ApproveConsequential },
             "readfile" => AllFilesExist with { ReadFile = _ => "x"u8.ToArray() },
             _ => AllFilesExist,

@@ -286,9 +286,17 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             CheckRelativePath(path, $"path of {map.Where}");
         }
 
+        var name = RequiredName(map, "name", "source");
+        if (path is not null && !bag.HasErrorAt(path) && context.FolderExists is { } exists && !exists(path.Value))
+        {
+            bag.Error(DiagnosticCodes.SourceFolderNotFound,
+                $"source '{name}' reads from the folder '{path.Value}', which does not exist next to the manifest: nothing would be retrieved from it; create or install it (a sample's setup script does), or fix the path",
+                path);
+        }
+
         return new DataSource
         {
-            Name = RequiredName(map, "name", "source"),
+            Name = name,
             Path = path?.Value ?? string.Empty,
             Formats = CheckedNames(map, "formats", SourceFormats, "format"),
             Classification = read.Enum(map, "classification", required: true, Classifications) ?? DataClassification.Restricted,
