@@ -11,7 +11,7 @@ public sealed class FusedRetrievalTests
 
     private static SourceDocument Doc(string path, string text) => GroundingFixture.Doc(path, text, source: "kb", classification: "internal");
 
-    private static readonly SourceDocument[] Corpus =
+    internal static readonly SourceDocument[] Corpus =
     [
         Doc("billing/payouts.md", "Refunds reach the original payment method within five business days of approval."),
         Doc("shipping/returns-desk.md", "Returned parcels are scanned at the warehouse gate and stored for inspection."),
@@ -20,7 +20,7 @@ public sealed class FusedRetrievalTests
     ];
 
     // The refund passage shares no word with the question (cash, return); the warehouse one does (returned).
-    private const string Question = "When will my cash be returned?";
+    internal const string Question = "When will my cash be returned?";
 
     [Fact]
     public async Task Search_FindsAPassageThatMatchesByMeaning_ButSharesNoWordWithTheQuestion()

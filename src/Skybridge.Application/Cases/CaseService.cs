@@ -88,7 +88,7 @@ public sealed class CaseService
             return new CaseResult(CaseOutcome.UnknownWorkflow);
         }
 
-        var index = await _grounding.IndexAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        var index = await _grounding.IndexAsync(workflowId, active.Manifest.Retrieval.Embedding, cancellationToken).ConfigureAwait(false);
         using var engine = _engines(active.Manifest.Model);
         var draft = await new GroundedAnswerer(active.Manifest, index, engine).AnswerAsync(text, cancellationToken).ConfigureAwait(false);
         var caseId = "case-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));

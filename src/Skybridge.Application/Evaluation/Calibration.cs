@@ -124,7 +124,7 @@ public static class Calibration
         }
 
         var cases = subject.GoldenSet.Cases;
-        using var index = new PassageIndex(dense);
+        using var index = new PassageIndex(dense?.For(manifest.Retrieval.Embedding));
         await index.UpsertAsync(subject.Documents, cancellationToken).ConfigureAwait(false);
         using var engine = AnswerEngines.Create(manifest.Model);
         var policy = CompiledPolicy.Compile(manifest);

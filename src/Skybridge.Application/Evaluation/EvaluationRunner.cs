@@ -166,7 +166,8 @@ public static class EvaluationRunner
         var repeat = Math.Max(1, options.Repeat);
         var started = time.GetUtcNow();
         var manifest = subject.Manifest;
-        using var index = new PassageIndex(options.Dense);
+        // By meaning with the model the manifest declares, else the command's own (words only when it runs none).
+        using var index = new PassageIndex(options.Dense?.For(manifest.Retrieval.Embedding));
         await index.UpsertAsync(subject.Documents, cancellationToken).ConfigureAwait(false);
         using var engine = AnswerEngines.Create(manifest.Model);
         var answerer = new GroundedAnswerer(manifest, index, engine);

@@ -31,9 +31,10 @@ public sealed class GroundingService : IDisposable
     private readonly DenseRetrieval? _dense;
     private readonly ConcurrentDictionary<string, WorkflowIndex> _indexes = new(StringComparer.Ordinal);
 
-    private sealed class WorkflowIndex(PassageIndex index)
+    private sealed class WorkflowIndex(PassageIndex index, DenseRetrieval? dense)
     {
         public PassageIndex Index { get; } = index;
+        public DenseRetrieval? Dense { get; } = dense;
         public long Generation { get; set; } = -1;
         public SemaphoreSlim Gate { get; } = new(1, 1);
     }
@@ -126,12 +127,25 @@ public sealed class GroundingService : IDisposable
         Contradicts = d.Contradicts.Split(',', StringSplitOptions.RemoveEmptyEntries), Classification = d.Classification, Text = d.Text,
     };
 
-    /// <summary>The workflow's index, brought up to date with the store (only changed documents are re-indexed).</summary>
-    public async Task<PassageIndex> IndexAsync(string workflowId, CancellationToken cancellationToken)
+    /// <summary>The workflow's index with the node's own embedding model, brought up to date with the store.</summary>
+    public Task<PassageIndex> IndexAsync(string workflowId, CancellationToken cancellationToken) => IndexAsync(workflowId, null, cancellationToken);
+
+    /// <summary>
+    /// The workflow's index, by meaning with the model its active manifest declares (<paramref name="embedding"/>; null:
+    /// the node's), brought up to date with the store (only changed documents are re-indexed). A version that declares
+    /// another model gets a new index: vectors of two models are never compared.
+    /// </summary>
+    public async Task<PassageIndex> IndexAsync(string workflowId, EmbeddingSettings? embedding, CancellationToken cancellationToken)
     {
-        var entry = _indexes.GetOrAdd(workflowId, _ => new WorkflowIndex(new PassageIndex(_dense)));
+        var dense = _dense?.For(embedding);
+        // The index it replaces is not disposed here: an answer may still be reading it; the collector takes it after.
+        var entry = _indexes.AddOrUpdate(workflowId, _ => new WorkflowIndex(new PassageIndex(dense), dense),
+            (_, existing) => ReferenceEquals(existing.Dense, dense) ? existing : new WorkflowIndex(new PassageIndex(dense), dense));
         var generation = await _sources.GetDocumentsGenerationAsync(workflowId, cancellationToken).ConfigureAwait(false);
-        if (generation == entry.Generation)
+        // Passages left without vectors while an embedding endpoint was down get them on the first question after it
+        // may be asked again, not only when a document next changes.
+        var catchUp = entry.Index.VectorsIncomplete && entry.Index.MeaningUsable;
+        if (generation == entry.Generation && !catchUp)
         {
             return entry.Index;
         }
@@ -139,7 +153,11 @@ public sealed class GroundingService : IDisposable
         await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (generation != entry.Generation)
+            if (generation == entry.Generation && entry.Index.VectorsIncomplete && entry.Index.MeaningUsable)
+            {
+                await entry.Index.EmbedPendingAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (generation != entry.Generation)
             {
                 var current = (await _sources.ListCurrentDocumentsAsync(workflowId, cancellationToken).ConfigureAwait(false)).Select(FromStored).ToList();
                 var keys = current.Select(d => d.Source + "/" + d.Path).ToHashSet(StringComparer.Ordinal);

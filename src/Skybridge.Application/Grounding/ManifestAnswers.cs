@@ -24,7 +24,7 @@ public static class ManifestAnswers
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(skipped);
-        var (index, origin) = await ManifestIndexCache.OpenAsync(manifest, manifestFolder, indexCacheFolder, skipped, dense, cancellationToken).ConfigureAwait(false);
+        var (index, origin) = await ManifestIndexCache.OpenAsync(manifest, manifestFolder, indexCacheFolder, skipped, dense?.For(manifest.Retrieval.Embedding), cancellationToken).ConfigureAwait(false);
         using var _ = index;
         phaseDone?.Invoke(origin == IndexOrigin.Cached ? "documents and index (cached)" : "read documents and index them");
         using var engine = AnswerEngines.Create(manifest.Model);

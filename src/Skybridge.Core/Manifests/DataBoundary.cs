@@ -101,9 +101,48 @@ public sealed record RetrievalSettings
     public double KeyTermsMissingAt { get; init; } = 0.5;
 
     /// <summary>
+    /// The sentence-embedding model for retrieval by meaning, when the manifest names one; null leaves it to the node
+    /// (the built-in model unless the node runs words only). A remote endpoint sees every passage of every source and
+    /// every question, so it is declared here, beside the sources, where the data boundary is read.
+    /// </summary>
+    public EmbeddingSettings? Embedding { get; init; }
+
+    /// <summary>
     /// Share of the documents below which a name the question is about is merely mentioned by the sources, not their
     /// subject (no title names it): when the sources have a subject of their own, the system abstains with
     /// <c>other_product_or_version</c> (0..1; 0 turns the check off).
     /// </summary>
     public double MentionedBelow { get; init; } = 0.1;
+}
+
+/// <summary>Where the vectors of retrieval by meaning come from.</summary>
+public enum EmbeddingProvider
+{
+    /// <summary>The model shipped with Skybridge (all-MiniLM-L6-v2), run inside the process: no text leaves it.</summary>
+    Builtin,
+
+    /// <summary>No model: retrieval by words only (BM25).</summary>
+    None,
+
+    /// <summary>An OpenAI-compatible embeddings endpoint (<c>POST {endpoint}/embeddings</c>): vLLM, Ollama, text-embeddings-inference, OpenAI.</summary>
+    OpenAICompatible,
+}
+
+/// <summary>The embedding model a manifest declares (<c>retrieval.embedding</c>).</summary>
+public sealed record EmbeddingSettings
+{
+    /// <summary>The provider.</summary>
+    public required EmbeddingProvider Provider { get; init; }
+
+    /// <summary>Endpoint for <see cref="EmbeddingProvider.OpenAICompatible"/> (its base, as <c>https://host/v1</c>); otherwise null.</summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>Model name for <see cref="EmbeddingProvider.OpenAICompatible"/>; otherwise null.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>
+    /// The length of the model's vectors for <see cref="EmbeddingProvider.OpenAICompatible"/> (declared, so that a model
+    /// swapped behind the endpoint is noticed rather than mixed with the vectors kept); otherwise 0.
+    /// </summary>
+    public int Dimensions { get; init; }
 }

@@ -86,6 +86,7 @@ public sealed class PassageIndex : IDisposable
     private const int Candidates = 200;
 
     private readonly DenseRetrieval? _dense;
+    private volatile bool _vectorsIncomplete;
     private readonly Dictionary<string, IReadOnlyList<(TextSpan Span, string Digest)>> _spans = new(StringComparer.Ordinal);
     private readonly Dictionary<string, float[]> _vectors = new(StringComparer.Ordinal);
     private DenseSnapshot _denseSnapshot = new([], []);
@@ -165,13 +166,32 @@ public sealed class PassageIndex : IDisposable
         return changed;
     }
 
+    /// <summary>
+    /// True when passages were left without a vector because the model failed with a failure that passes (an endpoint
+    /// down): <see cref="EmbedPendingAsync"/> is to be called again once the model may be asked
+    /// (<see cref="Embeddings.DenseRetrieval.Usable"/>). Until then those passages are found by words only.
+    /// </summary>
+    public bool VectorsIncomplete => _vectorsIncomplete && _dense is not null;
+
+    /// <summary>The model behind retrieval by meaning may be asked now (it has not failed, or its failure may have passed).</summary>
+    public bool MeaningUsable => _dense is not null && _dense.Usable;
+
     /// <summary>Computes (or fetches from the cache) the vectors of passages that have none yet.</summary>
     public async Task EmbedPendingAsync(CancellationToken cancellationToken)
     {
-        if (_dense is null || _dense.Unavailable is not null)
+        if (_dense is null)
         {
             return;
         }
+
+        if (!_dense.Usable)
+        {
+            // Not asked now (failed a moment ago); whatever has no vector waits for the next call once it may be asked.
+            _vectorsIncomplete = true;
+            return;
+        }
+
+        _vectorsIncomplete = false;
 
         Dictionary<string, string> pending;
         lock (_gate)
@@ -207,6 +227,8 @@ public sealed class PassageIndex : IDisposable
                     var computed = _dense.TryEmbed([.. chunk.Select(d => pending[d])], cancellationToken);
                     if (computed is null)
                     {
+                        // What was computed is kept (in the cache); the rest waits until the model may be asked again.
+                        _vectorsIncomplete = true;
                         return;
                     }
 

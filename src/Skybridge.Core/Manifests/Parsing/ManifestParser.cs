@@ -21,7 +21,8 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private static readonly string[] SourceKeys = ["name", "path", "formats", "classification"];
     private static readonly string[] ModelKeys = ["provider", "endpoint", "model", "trains_on_data", "redact", "redact_patterns"];
     private static readonly string[] PromptKeys = ["system", "answer"];
-    private static readonly string[] RetrievalKeys = ["top_k", "min_score", "abstain_below", "agreed_meaning_at", "key_terms_missing_at", "mentioned_below"];
+    private static readonly string[] RetrievalKeys = ["top_k", "min_score", "abstain_below", "agreed_meaning_at", "key_terms_missing_at", "mentioned_below", "embedding"];
+    private static readonly string[] EmbeddingKeys = ["provider", "endpoint", "model", "dimensions", "trains_on_data"];
     private static readonly string[] ConnectorKeys = ["name", "type", "endpoint", "command", "description"];
     private static readonly string[] ActionKeys = ["name", "description", "connector", "consequence", "scope", "parameters"];
     private static readonly string[] ParameterKeys = ["type", "required", "minimum", "maximum", "pattern", "enum"];
@@ -44,6 +45,11 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private static readonly Dictionary<string, ModelProvider> Providers = new()
     {
         ["builtin-extractive"] = ModelProvider.BuiltinExtractive, ["openai-compatible"] = ModelProvider.OpenAICompatible,
+    };
+
+    private static readonly Dictionary<string, EmbeddingProvider> EmbeddingProviders = new()
+    {
+        ["builtin"] = EmbeddingProvider.Builtin, ["none"] = EmbeddingProvider.None, ["openai-compatible"] = EmbeddingProvider.OpenAICompatible,
     };
 
     private static readonly Dictionary<string, ConnectorType> ConnectorTypes = new()
@@ -354,17 +360,9 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
                 bag.Warning(DiagnosticCodes.ModelSettingIgnored, "builtin-extractive runs inside the server; 'endpoint' and 'model' are ignored", ignored);
             }
         }
-        else if (endpointNode is not null && (endpoint = ParseUrl(endpointNode, "model endpoint")) is not null)
+        else if (endpointNode is not null)
         {
-            if (endpoint.Scheme == Uri.UriSchemeHttp && !endpoint.IsLoopback)
-            {
-                bag.Error(DiagnosticCodes.UnencryptedModelEndpoint, $"model endpoint '{endpointNode.Value}' uses plain http; prompts would cross the network unencrypted; use https", endpointNode);
-            }
-
-            if (context.AllowedModelEndpoints is { } allowed && !allowed.Any(a => SameEndpoint(a, endpointNode.Value)))
-            {
-                bag.Error(DiagnosticCodes.ModelEndpointNotAllowed, $"model endpoint '{endpointNode.Value}' is not on this installation's allowed list ({string.Join(", ", allowed)})", endpointNode);
-            }
+            endpoint = RemoteEndpoint(endpointNode, "model endpoint", "prompts would cross the network unencrypted");
         }
 
         var redact = CheckedNames(map, "redact", RedactionKinds, "redaction kind");
@@ -404,6 +402,28 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
             Redact = redact,
             RedactPatterns = patterns,
         };
+    }
+
+    // A model endpoint that data is sent to (the answer model's, the embedding model's): https unless it is this
+    // machine, and on the installation's allowed list when it has one.
+    private Uri? RemoteEndpoint(YScalar node, string what, string crossing)
+    {
+        if (ParseUrl(node, what) is not { } endpoint)
+        {
+            return null;
+        }
+
+        if (endpoint.Scheme == Uri.UriSchemeHttp && !endpoint.IsLoopback)
+        {
+            bag.Error(DiagnosticCodes.UnencryptedModelEndpoint, $"{what} '{node.Value}' uses plain http; {crossing}; use https", node);
+        }
+
+        if (context.AllowedModelEndpoints is { } allowed && !allowed.Any(a => SameEndpoint(a, node.Value)))
+        {
+            bag.Error(DiagnosticCodes.ModelEndpointNotAllowed, $"{what} '{node.Value}' is not on this installation's allowed list ({string.Join(", ", allowed)})", node);
+        }
+
+        return endpoint;
     }
 
     private static bool SameEndpoint(string a, string b) =>
@@ -446,7 +466,51 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
                 AgreedMeaningAt = read.Number(map, "agreed_meaning_at", required: false, 0, 1) ?? defaults.AgreedMeaningAt,
                 KeyTermsMissingAt = read.Number(map, "key_terms_missing_at", required: false, 0, 1) ?? defaults.KeyTermsMissingAt,
                 MentionedBelow = read.Number(map, "mentioned_below", required: false, 0, 1) ?? defaults.MentionedBelow,
+                Embedding = ParseEmbedding(map),
             };
+    }
+
+    private EmbeddingSettings? ParseEmbedding(MapReader retrieval)
+    {
+        var map = read.Mapping(retrieval, "embedding", required: false, "retrieval.embedding", EmbeddingKeys);
+        if (map is null)
+        {
+            return null;
+        }
+
+        var provider = read.Enum(map, "provider", required: true, EmbeddingProviders);
+        var remote = provider == EmbeddingProvider.OpenAICompatible;
+        var endpointNode = read.Scalar(map, "endpoint", required: remote);
+        var modelName = read.Scalar(map, "model", required: remote);
+        var dimensionsNode = map["dimensions"] as YScalar;
+        var dimensions = read.Integer(map, "dimensions", required: remote, 1, 65536);
+        // The same attestation as the answer model's: a remote endpoint is sent every passage of every source.
+        var trains = read.Boolean(map, "trains_on_data", required: remote);
+        if (trains == true)
+        {
+            bag.Error(DiagnosticCodes.TrainsOnData, "trains_on_data: true is refused: nothing may train someone else's model; choose an embedding endpoint that does not train on your data", map["trains_on_data"]!);
+        }
+
+        Uri? endpoint = null;
+        if (!remote)
+        {
+            foreach (var ignored in new[] { endpointNode, modelName, dimensionsNode }.OfType<YScalar>())
+            {
+                bag.Warning(DiagnosticCodes.ModelSettingIgnored, $"embedding provider '{(map["provider"] is YScalar p ? p.Value : "builtin")}' needs no endpoint; 'endpoint', 'model' and 'dimensions' are ignored", ignored);
+            }
+        }
+        else if (endpointNode is not null)
+        {
+            endpoint = RemoteEndpoint(endpointNode, "embedding endpoint", "every passage and question would cross the network unencrypted");
+        }
+
+        return new EmbeddingSettings
+        {
+            Provider = provider ?? EmbeddingProvider.Builtin,
+            Endpoint = endpoint,
+            Model = remote ? modelName?.Value : null,
+            Dimensions = remote ? dimensions ?? 0 : 0,
+        };
     }
 
     private Connector? ParseConnector(MapReader map)

@@ -1,3 +1,5 @@
+using Skybridge.Core.Manifests;
+
 namespace Skybridge.Grounding.Retrieval.Embeddings;
 
 /// <summary>
@@ -9,7 +11,11 @@ public sealed class DenseRetrieval
 {
     private readonly Action<string>? _warn;
     private readonly Action<EmbeddingProgress>? _progress;
+    private readonly TimeProvider _time;
     private int _failed;
+    private long _retryAt;
+    private readonly Lock _gate = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<EmbeddingSettings, DenseRetrieval> _declared = new();
 
     /// <summary>Retrieval by meaning with <paramref name="embedder"/>, vectors kept in <paramref name="cache"/>.</summary>
     /// <param name="embedder">The model.</param>
@@ -18,14 +24,54 @@ public sealed class DenseRetrieval
     /// <param name="progress">Told how many of the passages to embed are done: first when the work starts (0 done),
     /// then after each <see cref="ChunkSize"/> passages, whose vectors are kept in the cache before the next are
     /// computed. A first ingest of a large corpus takes minutes; this is how a terminal or a log shows it moving.</param>
-    public DenseRetrieval(ISentenceEmbedder embedder, IPassageVectorCache? cache = null, Action<string>? warn = null, Action<EmbeddingProgress>? progress = null)
+    /// <param name="time">The clock that says when a model whose failures pass is tried again; the system's by default.</param>
+    public DenseRetrieval(ISentenceEmbedder embedder, IPassageVectorCache? cache = null, Action<string>? warn = null, Action<EmbeddingProgress>? progress = null,
+        TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(embedder);
         Embedder = embedder;
+        Stored = cache;
         Cache = MemoryVectorCache.Shared.Before(cache);
         _warn = warn;
         _progress = progress;
+        _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>
+    /// How long retrieval stays by words after a model whose failures pass (<see cref="ISentenceEmbedder.FailuresPass"/>)
+    /// failed, before it is tried again: an endpoint that is down is not asked, and waited for, on every question.
+    /// </summary>
+    public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The cache behind the process-wide memory cache (null: memory only).</summary>
+    internal IPassageVectorCache? Stored { get; }
+
+    /// <summary>
+    /// Retrieval by meaning with another model, sharing this one's cache, warnings and progress: the model a manifest
+    /// declares (<c>retrieval.embedding</c>) on a node or a command that runs the built-in one by default.
+    /// </summary>
+    public DenseRetrieval With(ISentenceEmbedder embedder) => new(embedder, Stored, _warn, _progress, _time) { ChunkSize = ChunkSize, RetryAfter = RetryAfter };
+
+    /// <summary>
+    /// The retrieval by meaning a manifest's <c>retrieval.embedding</c> asks for, given this one as the node's (or the
+    /// command's) own: none declared, or <c>builtin</c>, is this one; <c>none</c> is words only (null); an
+    /// OpenAI-compatible endpoint is its own model, sharing this one's cache and warnings, one instance per endpoint and
+    /// model, so an endpoint that is down is found out once for every workflow that uses it.
+    /// </summary>
+    public DenseRetrieval? For(EmbeddingSettings? declared)
+    {
+        if (declared is null || declared.Provider == EmbeddingProvider.Builtin)
+        {
+            return this;
+        }
+
+        return declared.Provider == EmbeddingProvider.None
+            ? null
+            : _declared.GetOrAdd(declared, d => With(new OpenAICompatibleEmbedder(d)));
+    }
+
+    /// <summary>False while the model is not to be asked: failed for good, or failed a moment ago with failures that pass.</summary>
+    public bool Usable => Volatile.Read(ref _failed) == 0 && (Volatile.Read(ref _retryAt) is var at && (at == 0 || _time.GetTimestamp() >= at));
 
     /// <summary>
     /// How many passages are embedded before their vectors are kept in the cache: an ingest stopped half-way (a killed
@@ -49,7 +95,7 @@ public sealed class DenseRetrieval
     /// </summary>
     internal IReadOnlyList<float[]>? TryEmbed(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _failed) != 0)
+        if (!Usable)
         {
             return null;
         }
@@ -62,6 +108,7 @@ public sealed class DenseRetrieval
                 throw new InvalidOperationException($"it returned {vectors.Count} vectors for {texts.Count} texts, or vectors not of {Embedder.Dimension} dimensions");
             }
 
+            Recovered();
             return vectors;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -72,7 +119,15 @@ public sealed class DenseRetrieval
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Fail($"The sentence-embedding model '{Embedder.ModelId}' could not be used ({ex.GetType().Name}: {FirstLine(ex.Message)}); retrieval is by words only (BM25).");
+            if (Embedder.FailuresPass)
+            {
+                Pause($"The sentence-embedding model '{Embedder.ModelId}' could not be used ({ex.GetType().Name}: {FirstLine(ex.Message)}); retrieval is by words only (BM25) until it answers again (tried again after {RetryAfter.TotalSeconds:0} s).");
+            }
+            else
+            {
+                Fail($"The sentence-embedding model '{Embedder.ModelId}' could not be used ({ex.GetType().Name}: {FirstLine(ex.Message)}); retrieval is by words only (BM25).");
+            }
+
             return null;
         }
     }
@@ -86,6 +141,39 @@ public sealed class DenseRetrieval
         {
             Unavailable = message;
             _warn?.Invoke(message);
+        }
+    }
+
+    // A failure that may pass: words only until RetryAfter has gone by; said once for the whole outage, not per question.
+    private void Pause(string message)
+    {
+        lock (_gate)
+        {
+            Volatile.Write(ref _retryAt, _time.GetTimestamp() + (long)(RetryAfter.TotalSeconds * _time.TimestampFrequency));
+            if (Unavailable is null)
+            {
+                Unavailable = message;
+                _warn?.Invoke(message);
+            }
+        }
+    }
+
+    private void Recovered()
+    {
+        if (Volatile.Read(ref _retryAt) == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (Unavailable is not null)
+            {
+                _warn?.Invoke($"The sentence-embedding model '{Embedder.ModelId}' answers again; retrieval is by words and meaning.");
+            }
+
+            Unavailable = null;
+            Volatile.Write(ref _retryAt, 0);
         }
     }
 

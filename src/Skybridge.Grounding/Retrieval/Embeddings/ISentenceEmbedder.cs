@@ -15,6 +15,13 @@ public interface ISentenceEmbedder
     int Dimension { get; }
 
     /// <summary>
+    /// True when a failure may pass (a remote endpoint that is down, slow or restarting): retrieval goes on by words
+    /// for a while and then tries the model again. False (the default) for a model whose failure lasts (a model file
+    /// that does not load): it is tried once per process.
+    /// </summary>
+    bool FailuresPass => false;
+
+    /// <summary>
     /// One vector per text, in order, each of length <see cref="Dimension"/> and normalised to unit length (so the dot
     /// product is the cosine similarity). Throws when the model cannot be loaded or run; callers fall back to words.
     /// </summary>
