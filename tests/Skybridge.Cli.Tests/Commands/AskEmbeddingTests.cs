@@ -91,4 +91,57 @@ public sealed class AskEmbeddingTests
             }
         }
     }
+
+    [Fact]
+    public async Task Ask_OnAManifestDeclaringAnEndpoint_RetrievesByItsVectors_UnlessTheCommandRunsWordsOnly()
+    {
+        await using var server = await Skybridge.Grounding.Tests.LocalEmbeddingServer.StartAsync();
+        var folder = Directory.CreateTempSubdirectory("skybridge-declared-embedding-").FullName;
+        var cache = Path.Combine(folder, ".cache");
+        var environment = new Dictionary<string, string> { ["SKYBRIDGE_CACHE"] = cache };
+        try
+        {
+            CliRun.CopySample(folder);
+            var manifest = Path.Combine(folder, "manifest.yaml");
+            var yaml = await File.ReadAllTextAsync(manifest, TestContext.Current.CancellationToken);
+            Assert.Contains("  top_k: 5\n", yaml, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(manifest, yaml.Replace("  top_k: 5\n",
+                $"  top_k: 5\n  embedding: {{ provider: openai-compatible, endpoint: \"{server.Endpoint}\", model: minilm-served, dimensions: 384, trains_on_data: false }}\n",
+                StringComparison.Ordinal), TestContext.Current.CancellationToken);
+
+            var wordsOnly = await CliRun.RunWithEnvironmentAsync(environment, "ask", manifest, "How long does a refund take?", "--json", "--embedding-model", "none");
+
+            Assert.True(wordsOnly.ExitCode == 0, wordsOnly.Error);
+            using (var draft = JsonDocument.Parse(wordsOnly.Output))
+            {
+                Assert.Equal("words", draft.RootElement.GetProperty("retrieval").GetString());
+            }
+
+            Assert.Empty(server.Texts);
+
+            var declared = await CliRun.RunWithEnvironmentAsync(environment, "ask", manifest, "How long does a refund take?", "--json");
+
+            Assert.True(declared.ExitCode == 0, declared.Error);
+            using (var draft = JsonDocument.Parse(declared.Output))
+            {
+                Assert.Equal("fused", draft.RootElement.GetProperty("retrieval").GetString());
+                Assert.False(draft.RootElement.GetProperty("abstained").GetBoolean());
+            }
+
+            Assert.DoesNotContain("warning:", declared.Error, StringComparison.Ordinal);
+            Assert.Contains("How long does a refund take?", server.Texts);
+            Assert.True(server.Texts.Count > 100, $"{server.Texts.Count} texts: the passages were not embedded by the endpoint");
+            // The endpoint's vectors are kept: a second question embeds itself and its answer's claims (to check their
+            // support), no passage again.
+            var sent = server.Texts.Count;
+            var again = await CliRun.RunWithEnvironmentAsync(environment, "ask", manifest, "Can I change my delivery address?", "--json");
+            Assert.True(again.ExitCode == 0, again.Error);
+            Assert.Contains("Can I change my delivery address?", server.Texts.Skip(sent));
+            Assert.InRange(server.Texts.Count - sent, 1, 6);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
