@@ -13,13 +13,21 @@ using Skybridge.Grounding.Retrieval;
 namespace Skybridge.Application.Evaluation;
 
 /// <summary>
-/// The abstention settings a sweep varies besides <c>abstain_below</c>: <c>retrieval.key_terms_missing_at</c> and
-/// <c>retrieval.mentioned_below</c>; null or empty keeps the manifest's value (the manifest's own value is always a row).
+/// The abstention settings a sweep varies besides <c>abstain_below</c>: <c>retrieval.key_terms_missing_at</c>,
+/// <c>retrieval.mentioned_below</c>, and the two read with meaning, <c>retrieval.agreed_meaning_at</c> and
+/// <c>retrieval.meaning_far_below</c> (model-specific: a declared embedding model needs its own); null or empty keeps
+/// the manifest's value (the manifest's own value is always a row).
 /// </summary>
 public sealed record AbstentionSweep(IReadOnlyList<double>? KeyTermsMissingAt, IReadOnlyList<double>? MentionedBelow)
 {
     /// <summary>No abstention setting varied.</summary>
     public static AbstentionSweep None { get; } = new(null, null);
+
+    /// <summary><c>retrieval.agreed_meaning_at</c> values to try.</summary>
+    public IReadOnlyList<double>? AgreedMeaningAt { get; init; }
+
+    /// <summary><c>retrieval.meaning_far_below</c> values to try.</summary>
+    public IReadOnlyList<double>? MeaningFarBelow { get; init; }
 }
 
 /// <summary>One setting of a sweep: how the golden set fares with it, and the bar's verdict.</summary>
@@ -111,17 +119,21 @@ public static class Calibration
         // The abstention checks decided before the confidence gate (key terms missing, names merely mentioned) change
         // the draft itself, so each of their values is drafted anew, like each top_k; thresholds reuse those drafts.
         var sweep = abstention ?? AbstentionSweep.None;
-        var kts = sweep.KeyTermsMissingAt is { Count: > 0 } k ? k.Select(v => (double?)v).Append(manifest.Retrieval.KeyTermsMissingAt).Distinct().Order().ToList() : [null];
-        var mbs = sweep.MentionedBelow is { Count: > 0 } m ? m.Select(v => (double?)v).Append(manifest.Retrieval.MentionedBelow).Distinct().Order().ToList() : [null];
-        settings = [.. settings.SelectMany(s => kts.SelectMany(kt => mbs.Select(mb => s with { KeyTermsMissingAt = kt, MentionedBelow = mb })))];
-        if (kts[0] is not null || mbs[0] is not null)
+        static List<double?> Values(IReadOnlyList<double>? swept, double manifestValue) =>
+            swept is { Count: > 0 } values ? values.Select(v => (double?)v).Append(manifestValue).Distinct().Order().ToList() : [null];
+        var kts = Values(sweep.KeyTermsMissingAt, manifest.Retrieval.KeyTermsMissingAt);
+        var mbs = Values(sweep.MentionedBelow, manifest.Retrieval.MentionedBelow);
+        var ams = Values(sweep.AgreedMeaningAt, manifest.Retrieval.AgreedMeaningAt);
+        var mfs = Values(sweep.MeaningFarBelow, manifest.Retrieval.MeaningFarBelow);
+        settings = [.. settings.SelectMany(s => kts.SelectMany(kt => mbs.SelectMany(mb => ams.SelectMany(am => mfs.Select(mf =>
+            s with { KeyTermsMissingAt = kt, MentionedBelow = mb, AgreedMeaningAt = am, MeaningFarBelow = mf })))))];
+        current = current with
         {
-            current = current with
-            {
-                KeyTermsMissingAt = kts[0] is null ? null : manifest.Retrieval.KeyTermsMissingAt,
-                MentionedBelow = mbs[0] is null ? null : manifest.Retrieval.MentionedBelow,
-            };
-        }
+            KeyTermsMissingAt = kts[0] is null ? null : manifest.Retrieval.KeyTermsMissingAt,
+            MentionedBelow = mbs[0] is null ? null : manifest.Retrieval.MentionedBelow,
+            AgreedMeaningAt = ams[0] is null ? null : manifest.Retrieval.AgreedMeaningAt,
+            MeaningFarBelow = mfs[0] is null ? null : manifest.Retrieval.MeaningFarBelow,
+        };
 
         var cases = subject.GoldenSet.Cases;
         using var index = new PassageIndex(dense?.For(manifest.Retrieval.Embedding));
@@ -131,7 +143,7 @@ public static class Calibration
         var scorer = new GoldenScorer(manifest.Actions.Where(a => a.Consequence == ActionConsequence.Consequential).Select(a => a.Name).ToList(), subject.Documents.Select(d => d.Path));
         var done = 0;
         var rows = new List<CalibrationRow>(settings.Count);
-        foreach (var group in settings.GroupBy(s => (s.TopK, s.KeyTermsMissingAt, s.MentionedBelow)))
+        foreach (var group in settings.GroupBy(s => (s.TopK, s.KeyTermsMissingAt, s.MentionedBelow, s.AgreedMeaningAt, s.MeaningFarBelow)))
         {
             // One answerer per top_k (and abstention setting) over the shared index, with the threshold off: every
             // threshold reuses its drafts.
@@ -143,6 +155,8 @@ public static class Calibration
                     AbstainBelow = 0,
                     KeyTermsMissingAt = group.Key.KeyTermsMissingAt ?? manifest.Retrieval.KeyTermsMissingAt,
                     MentionedBelow = group.Key.MentionedBelow ?? manifest.Retrieval.MentionedBelow,
+                    AgreedMeaningAt = group.Key.AgreedMeaningAt ?? manifest.Retrieval.AgreedMeaningAt,
+                    MeaningFarBelow = group.Key.MeaningFarBelow ?? manifest.Retrieval.MeaningFarBelow,
                 },
             };
             var answerer = new GroundedAnswerer(open, index, engine);
@@ -169,7 +183,7 @@ public static class Calibration
                 {
                     var draft = ReplaysByAnswerer(drafts[i].Draft)
                         ? await AnswererAt(setting.AbstainBelow).AnswerAsync(cases[i].Input, cancellationToken).ConfigureAwait(false)
-                        : ApplyThreshold(drafts[i].Draft, setting.AbstainBelow, manifest.Retrieval.AgreedMeaningAt);
+                        : ApplyThreshold(drafts[i].Draft, setting.AbstainBelow, open.Retrieval.AgreedMeaningAt);
                     answered += draft.Abstained ? 0 : 1;
                     var proposals = EvaluationRunner.Propose(policy, manifest, draft, cases[i].Attributes, cases[i].Id, time);
                     scores.Add(scorer.Score(cases[i], Output(draft, proposals, drafts[i].LatencyMs)));
@@ -191,7 +205,8 @@ public static class Calibration
                 {
                     Setting = setting,
                     Current = setting.TopK == current.TopK && Math.Abs(setting.AbstainBelow - Math.Round(current.AbstainBelow, 4)) < 1e-9
-                        && setting.KeyTermsMissingAt == current.KeyTermsMissingAt && setting.MentionedBelow == current.MentionedBelow,
+                        && setting.KeyTermsMissingAt == current.KeyTermsMissingAt && setting.MentionedBelow == current.MentionedBelow
+                        && setting.AgreedMeaningAt == current.AgreedMeaningAt && setting.MeaningFarBelow == current.MeaningFarBelow,
                     Cases = cases.Count,
                     Answered = answered,
                     Metrics = metrics,
@@ -290,6 +305,8 @@ public static class Calibration
             .ThenBy(r => r.Setting.AbstainBelow)
             .ThenBy(r => r.Setting.KeyTermsMissingAt)
             .ThenBy(r => r.Setting.MentionedBelow)
+            .ThenBy(r => r.Setting.AgreedMeaningAt)
+            .ThenBy(r => r.Setting.MeaningFarBelow)
             .FirstOrDefault();
         if (recommended is not null)
         {
@@ -345,6 +362,16 @@ public static class Calibration
                 o["mentionedBelow"] = mb;
             }
 
+            if (s.AgreedMeaningAt is { } am)
+            {
+                o["agreedMeaningAt"] = am;
+            }
+
+            if (s.MeaningFarBelow is { } mf)
+            {
+                o["meaningFarBelow"] = mf;
+            }
+
             return o;
         }
 
@@ -377,6 +404,8 @@ public static class Calibration
                 ["abstainBelow"] = row.Setting.AbstainBelow,
                 ["keyTermsMissingAt"] = row.Setting.KeyTermsMissingAt,
                 ["mentionedBelow"] = row.Setting.MentionedBelow,
+                ["agreedMeaningAt"] = row.Setting.AgreedMeaningAt,
+                ["meaningFarBelow"] = row.Setting.MeaningFarBelow,
                 ["current"] = row.Current,
                 ["cases"] = row.Cases,
                 ["answered"] = row.Answered,

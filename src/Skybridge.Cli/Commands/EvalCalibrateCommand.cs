@@ -28,13 +28,15 @@ internal static class EvalCalibrateCommand
         var topK = new Option<string?>("--top-k") { Description = "Passages retrieved to try, a comma list (default: the manifest's top_k).", HelpName = "LIST" };
         var keyTermsAt = new Option<string?>("--key-terms-missing-at") { Description = "retrieval.key_terms_missing_at values to try: FROM:TO:STEP or a comma list (default: the manifest's).", HelpName = "RANGE" };
         var mentionedBelow = new Option<string?>("--mentioned-below") { Description = "retrieval.mentioned_below values to try: FROM:TO:STEP or a comma list (default: the manifest's).", HelpName = "RANGE" };
+        var agreedMeaningAt = new Option<string?>("--agreed-meaning-at") { Description = "retrieval.agreed_meaning_at values to try (with retrieval by meaning): FROM:TO:STEP or a comma list (default: the manifest's).", HelpName = "RANGE" };
+        var meaningFarBelow = new Option<string?>("--meaning-far-below") { Description = "retrieval.meaning_far_below values to try (with retrieval by meaning): FROM:TO:STEP or a comma list (default: the manifest's).", HelpName = "RANGE" };
         var parallel = new Option<int>("--parallel") { Description = "Cases drafted at once (default: the processor count).", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "Print the sweep as JSON." };
         var by = new Option<string?>("--by") { Description = "Who runs it, as the evidence records (default: the operating-system account)." };
         var store = new StoreOptions();
         var command = new Command("calibrate", "Sweep the abstention threshold (and top_k) over the golden set: accuracy against abstention per setting, and the setting that clears the bar.")
         {
-            target, version, goldenSet, abstainBelow, topK, keyTermsAt, mentionedBelow, parallel, json, by,
+            target, version, goldenSet, abstainBelow, topK, keyTermsAt, mentionedBelow, agreedMeaningAt, meaningFarBelow, parallel, json, by,
         };
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -63,10 +65,12 @@ internal static class EvalCalibrateCommand
                 return parse.GetValue(option) is { } text ? CalibrationGrid.ParseThresholds(text, out _) ?? [] : null;
             }
 
-            var (kts, mbs) = (Values(keyTermsAt), Values(mentionedBelow));
-            if (kts is { Count: 0 } || mbs is { Count: 0 })
+            var (kts, mbs, ams, mfs) = (Values(keyTermsAt), Values(mentionedBelow), Values(agreedMeaningAt), Values(meaningFarBelow));
+            var malformed = new[] { ("--key-terms-missing-at", kts), ("--mentioned-below", mbs), ("--agreed-meaning-at", ams), ("--meaning-far-below", mfs) }
+                .Where(o => o.Item2 is { Count: 0 }).Select(o => o.Item1).ToList();
+            if (malformed.Count > 0)
             {
-                io.Fail($"{(kts is { Count: 0 } ? "--key-terms-missing-at" : "--mentioned-below")}: not a range FROM:TO:STEP or a comma list of shares between 0 and 1.", "e.g. --key-terms-missing-at 0.3:0.7:0.1");
+                io.Fail($"{string.Join(", ", malformed)}: not a range FROM:TO:STEP or a comma list of values between 0 and 1.", $"e.g. {malformed[0]} 0.3:0.7:0.1");
                 return ExitCodes.InvalidInput;
             }
 
@@ -101,7 +105,7 @@ internal static class EvalCalibrateCommand
                 }
 
                 var swept = ks ?? [subject.Manifest.Retrieval.TopK];
-                var result = await Calibration.RunAsync(subject, swept, thresholds, parse.GetValue(parallel), time, cancellationToken: ct, dense: CliEmbeddings.ForFiles(io, parse), abstention: new AbstentionSweep(kts, mbs)).ConfigureAwait(false);
+                var result = await Calibration.RunAsync(subject, swept, thresholds, parse.GetValue(parallel), time, cancellationToken: ct, dense: CliEmbeddings.ForFiles(io, parse), abstention: new AbstentionSweep(kts, mbs) { AgreedMeaningAt = ams, MeaningFarBelow = mfs }).ConfigureAwait(false);
                 StoredCalibration? stored = null;
                 if (opened is not null)
                 {
@@ -162,7 +166,7 @@ internal static class EvalCalibrateCommand
 
         io.Console.Write(table);
         io.Output.WriteLine("* the manifest's current setting. Accuracy: facts right on answered cases, with its Wilson interval (--json has every metric's). no (N): N criteria fail.");
-        io.Output.WriteLine($"{result.Rows.Count} settings over {result.Rows[0].Cases} cases from {result.Drafts} drafts (one per case, top_k and abstention setting; thresholds are applied to each draft's confidence)." + (result.Rows.Any(r => r.Setting.KeyTermsMissingAt is not null || r.Setting.MentionedBelow is not null) ? " After top_k: k = key_terms_missing_at, m = mentioned_below." : ""));
+        io.Output.WriteLine($"{result.Rows.Count} settings over {result.Rows[0].Cases} cases from {result.Drafts} drafts (one per case, top_k and abstention setting; thresholds are applied to each draft's confidence)." + (result.Rows.Any(r => Extra(r.Setting).Length > 0) ? " After top_k: k = key_terms_missing_at, m = mentioned_below, a = agreed_meaning_at, f = meaning_far_below." : ""));
         if (result.Recommended is { } best)
         {
             io.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -178,15 +182,21 @@ internal static class EvalCalibrateCommand
         }
     }
 
-    // The abstention settings a sweep varies, after top_k in the table: k = key_terms_missing_at, m = mentioned_below.
+    // The abstention settings a sweep varies, in the table's order and with their short and manifest names.
+    private static IEnumerable<(string Short, string Name, double Value)> Varied(CalibrationSetting s) =>
+        new (string, string, double?)[]
+        {
+            ("k", "key_terms_missing_at", s.KeyTermsMissingAt), ("m", "mentioned_below", s.MentionedBelow),
+            ("a", "agreed_meaning_at", s.AgreedMeaningAt), ("f", "meaning_far_below", s.MeaningFarBelow),
+        }.Where(v => v.Item3 is not null).Select(v => (v.Item1, v.Item2, v.Item3!.Value));
+
+    // After top_k in the table: k = key_terms_missing_at, m = mentioned_below, a = agreed_meaning_at, f = meaning_far_below.
     private static string Extra(CalibrationSetting s) =>
-        (s.KeyTermsMissingAt is { } kt ? string.Create(CultureInfo.InvariantCulture, $" k{kt:0.00}") : "")
-        + (s.MentionedBelow is { } mb ? string.Create(CultureInfo.InvariantCulture, $" m{mb:0.00}") : "");
+        string.Concat(Varied(s).Select(v => string.Create(CultureInfo.InvariantCulture, $" {v.Short}{v.Value:0.00}")));
 
     private static string Describe(CalibrationSetting s) =>
         string.Create(CultureInfo.InvariantCulture, $"top_k {s.TopK}, abstain_below {s.AbstainBelow:0.00}")
-        + (s.KeyTermsMissingAt is { } kt ? string.Create(CultureInfo.InvariantCulture, $", key_terms_missing_at {kt:0.00}") : "")
-        + (s.MentionedBelow is { } mb ? string.Create(CultureInfo.InvariantCulture, $", mentioned_below {mb:0.00}") : "");
+        + string.Concat(Varied(s).Select(v => string.Create(CultureInfo.InvariantCulture, $", {v.Name} {v.Value:0.00}")));
 
     private static string Interval(CalibrationResult result, CalibrationRow row, string metric) =>
         Calibration.Interval(result, row, metric) is { } i ? Markup.Escape($"[{Short(i.Lower)},{Short(i.Upper)}]") : "-";

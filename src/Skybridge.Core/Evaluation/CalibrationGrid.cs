@@ -12,6 +12,12 @@ public readonly record struct CalibrationSetting(int TopK, double AbstainBelow)
 
     /// <summary><c>retrieval.mentioned_below</c> of this row when the sweep varies it, else null (the manifest's).</summary>
     public double? MentionedBelow { get; init; }
+
+    /// <summary><c>retrieval.agreed_meaning_at</c> of this row when the sweep varies it, else null (the manifest's).</summary>
+    public double? AgreedMeaningAt { get; init; }
+
+    /// <summary><c>retrieval.meaning_far_below</c> of this row when the sweep varies it, else null (the manifest's).</summary>
+    public double? MeaningFarBelow { get; init; }
 }
 
 /// <summary>

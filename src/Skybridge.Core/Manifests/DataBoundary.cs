@@ -95,6 +95,14 @@ public sealed record RetrievalSettings
     public double AgreedMeaningAt { get; init; } = 0.5;
 
     /// <summary>
+    /// With retrieval by meaning, the similarity below which the passage closest in meaning to the question is too far
+    /// from it to answer: the system abstains with <c>meaning_far</c> (0..1; 0 turns it off). Without meaning it is
+    /// never read. 0.3 is the built-in model's (docs/grounding.md); a declared model has its own scale, set it with
+    /// <c>skybridge eval calibrate --meaning-far-below</c>.
+    /// </summary>
+    public double MeaningFarBelow { get; init; } = 0.3;
+
+    /// <summary>
     /// Share of the question's terms (IDF-weighted, identifiers aside) that no source contains at which the system
     /// abstains with <c>key_terms_missing</c> (0..1; at 1 only when none of them occurs).
     /// </summary>

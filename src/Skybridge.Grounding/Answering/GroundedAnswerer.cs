@@ -119,12 +119,9 @@ public sealed record AnswerChecks
 {
     /// <summary>
     /// The cosine similarity of a retrieved passage to the question (from sentence embeddings), or null when retrieval
-    /// has none; with one, a best passage below <see cref="MeaningFloor"/> abstains with <c>meaning_far</c>.
+    /// has none; with one, a best passage below the manifest's <c>retrieval.meaning_far_below</c> abstains with <c>meaning_far</c>.
     /// </summary>
     public Func<Retrieval.RetrievedPassage, double?>? Similarity { get; init; } = passage => passage.Similarity;
-
-    /// <summary>Similarity below which the best passage is too far in meaning from the question to answer it.</summary>
-    public double MeaningFloor { get; init; } = 0.3;
 
     /// <summary>
     /// Whether a claim says what its verified quotes say; null: <see cref="EvidenceClaimSupport"/> with the index's
@@ -556,8 +553,8 @@ public sealed partial class GroundedAnswerer
 
     /// <summary>With embeddings, a best passage far in meaning from what is asked; null when close enough or without them.</summary>
     private (string Reason, string Detail)? MeaningFar(IReadOnlyList<RetrievedPassage> hits, double confidence, string what) =>
-        _checks.Similarity is { } similarity && hits.Count > 0 && hits.Select(similarity).Max() is { } best && best < _checks.MeaningFloor && confidence > 0
-            ? ("meaning_far", $"The passage closest in meaning to {what} has similarity {ReasonFigures.Beside(best, _checks.MeaningFloor)}, below {ReasonFigures.Bar(_checks.MeaningFloor)}.")
+        _checks.Similarity is { } similarity && hits.Count > 0 && hits.Select(similarity).Max() is { } best && best < _manifest.Retrieval.MeaningFarBelow && confidence > 0
+            ? ("meaning_far", $"The passage closest in meaning to {what} has similarity {ReasonFigures.Beside(best, _manifest.Retrieval.MeaningFarBelow)}, below {ReasonFigures.Bar(_manifest.Retrieval.MeaningFarBelow)}.")
             : null;
 
     /// <summary>Two sources marked as contradicting each other both among the best passages: which one is right is a person's call.</summary>

@@ -131,6 +131,36 @@ public sealed class CalibrationTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_SweepsTheThresholdsReadWithMeaning_DraftingEachValueAnew()
+    {
+        var dense = new Skybridge.Grounding.Retrieval.Embeddings.DenseRetrieval(Skybridge.Grounding.Retrieval.Embeddings.MiniLmSentenceEmbedder.Instance);
+
+        var result = await Calibration.RunAsync(await SubjectAsync(GoldenSet, SmallBar), [5], [0.5], 2, TimeProvider.System, cancellationToken: Ct, dense: dense,
+            abstention: new AbstentionSweep(null, null) { AgreedMeaningAt = [0.0], MeaningFarBelow = [0.0, 0.99] });
+
+        // agreed_meaning_at 0 and the manifest's 0.5; meaning_far_below 0, 0.99 and the manifest's 0.3; thresholds 0.5 and 0.35.
+        Assert.Equal(2 * 3 * 2, result.Rows.Count);
+        Assert.Equal(new CalibrationSetting(5, 0.35) { AgreedMeaningAt = 0.5, MeaningFarBelow = 0.3 }, Assert.Single(result.Rows, r => r.Current).Setting);
+        Assert.Equal(4 * 2 * 3, result.Drafts);
+        // No passage is that close in meaning to any case: at 0.99 every case is handed over, at 0 the answerable ones are not.
+        Assert.All(result.Rows.Where(r => r.Setting.MeaningFarBelow == 0.99), r => Assert.Equal(0, r.Answered));
+        Assert.All(result.Rows.Where(r => r.Setting.MeaningFarBelow == 0.0 && r.Setting.AgreedMeaningAt == 0.0), r => Assert.True(r.Answered >= 3, $"{r.Answered} answered at {r.Setting}"));
+        // Below the confidence threshold, a lower agreed_meaning_at lets at least as many cases through, case by case.
+        foreach (var group in result.Rows.GroupBy(r => (r.Setting.AbstainBelow, r.Setting.MeaningFarBelow)))
+        {
+            var (low, high) = (group.Single(r => r.Setting.AgreedMeaningAt == 0.0), group.Single(r => r.Setting.AgreedMeaningAt == 0.5));
+            for (var c = 0; c < low.Scores.Count; c++)
+            {
+                Assert.True(!low.Scores[c].Abstained || high.Scores[c].Abstained, $"{low.Scores[c].CaseId} at {low.Setting}");
+            }
+        }
+
+        var json = Calibration.Json(result);
+        Assert.Equal(0.3, (double)json["current"]!["meaningFarBelow"]!);
+        Assert.Equal(0.5, (double)json["current"]!["agreedMeaningAt"]!);
+    }
+
+    [Fact]
     public async Task RunAsync_HigherThreshold_AbstainsAtLeastAsOften_OnEveryCase()
     {
         var result = await Calibration.RunAsync(await SubjectAsync(GoldenSet, SmallBar), [3, 5], Thresholds, 2, TimeProvider.System, cancellationToken: Ct);

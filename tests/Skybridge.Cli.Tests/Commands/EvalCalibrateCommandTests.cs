@@ -103,14 +103,28 @@ public sealed partial class EvalCalibrateCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Calibrate_BadMentionedBelow_ExitsTwo_BeforeDrafting()
+    public async Task Calibrate_BadMentionedBelowAndMeaningFarBelow_ExitsTwo_NamingBoth_BeforeDrafting()
     {
         Write(GoldenSet, ClearableBar);
 
-        var run = await CliRun.RunAsync("eval", "calibrate", Manifest, "--mentioned-below", "lots");
+        var run = await CliRun.RunAsync("eval", "calibrate", Manifest, "--mentioned-below", "lots", "--meaning-far-below", "0.5:0.1:0.1");
 
         Assert.True(run.ExitCode == 2, run.Output + run.Error);
-        Assert.Contains("--mentioned-below", run.Error + run.Output, StringComparison.Ordinal);
+        Assert.Contains("--mentioned-below, --meaning-far-below: not a range", run.Error + run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Calibrate_SweepsMeaningFarBelow_AndNamesItInTheTable()
+    {
+        Write(GoldenSet, ClearableBar);
+
+        var run = await CliRun.RunAsync("eval", "calibrate", Manifest, "--abstain-below", "0.1", "--meaning-far-below", "0.99");
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        // (0.1 + the manifest's 0.35) x (0.99 + the manifest's 0.3).
+        Assert.Contains("4 settings over 3 cases from 6 drafts", run.Output, StringComparison.Ordinal);
+        Assert.Contains("f = meaning_far_below", run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^5 f0\.99\s+0\.10\s+0\.00", run.Output);
     }
 
     [Fact]

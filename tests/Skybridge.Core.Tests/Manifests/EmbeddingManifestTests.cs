@@ -100,4 +100,16 @@ public sealed class EmbeddingManifestTests
         var unknown = ManifestLoader.Load(WithEmbedding("    provider: minilm\n"), FileName, AllFilesExist);
         Assert.Contains("valid values: builtin, none, openai-compatible", Single(unknown, DiagnosticCodes.InvalidEnumValue).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Load_ReadsTheMeaningFarThreshold_BetweenZeroAndOne()
+    {
+        Assert.Equal(0.3, ManifestLoader.Load(ValidManifest, FileName, AllFilesExist).Manifest!.Retrieval.MeaningFarBelow);
+        var text = With(Anchor, "retrieval:\n  meaning_far_below: 0.62\n" + Anchor);
+        Assert.Equal(0.62, ManifestLoader.Load(text, FileName, AllFilesExist).Manifest!.Retrieval.MeaningFarBelow);
+
+        var wrong = With(Anchor, "retrieval:\n  meaning_far_below: 1.5\n" + Anchor);
+        var result = ManifestLoader.Load(wrong, FileName, AllFilesExist);
+        AssertAt(Single(result, DiagnosticCodes.OutOfRange), Locate(wrong, "1.5"));
+    }
 }
