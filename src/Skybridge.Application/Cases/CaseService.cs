@@ -136,6 +136,10 @@ public sealed class CaseService
             {
                 ["confidence"] = draft.Confidence,
                 ["passages"] = new JsonArray([.. passages.Select(p => (JsonNode)p)]),
+                // Which ranking found them: words only, or words and meaning with this model (a declared endpoint is
+                // where the case's text went to be embedded).
+                ["mode"] = draft.Retrieval,
+                ["embedding_model"] = draft.EmbeddingModel,
             },
         };
         var trail = new List<LedgerEntry> { retrieval };

@@ -48,6 +48,7 @@ public static class DraftView
             ["question"] = h.Question, ["reason"] = h.Reason, ["detail"] = h.Detail,
         })]);
         json["retrieval"] = draft.Retrieval;
+        json["embeddingModel"] = draft.EmbeddingModel;
         // Actions are proposed through the policy engine of the governed-actions work; a draft never carries one yet.
         json["proposedActions"] = new JsonArray();
         return json;

@@ -112,6 +112,13 @@ public sealed record Draft
 
     /// <summary>How passages were retrieved: <c>fused</c> (words and meaning) or <c>words</c> (BM25 only; see <see cref="RetrievalModes"/>).</summary>
     public string Retrieval { get; init; } = RetrievalModes.Words;
+
+    /// <summary>
+    /// The sentence-embedding model that ranked the passages by meaning (its <c>ModelId</c>: the built-in one, or
+    /// <c>openai-compatible:MODEL@ENDPOINT</c>), null when retrieval was by words only: the model, like the passages, is
+    /// part of what a case's answer rests on, and a declared endpoint is where its question went.
+    /// </summary>
+    public string? EmbeddingModel { get; init; }
 }
 
 /// <summary>Optional checks of the answerer that need evidence retrieval may not have.</summary>
@@ -204,6 +211,7 @@ public sealed partial class GroundedAnswerer
             UnsupportedClaims = unsupported?.Count ?? 0, UnsupportedReasons = unsupported ?? [], Retrieved = retrieved, Engine = _engineName, ModelInputHash = input, ModelOutputHash = output,
             InjectionAttempts = attempted,
             Retrieval = _index.Mode,
+            EmbeddingModel = MeaningModel,
             AgreedSimilarity = agreed,
             Questions = questions,
         };
@@ -399,6 +407,7 @@ public sealed partial class GroundedAnswerer
             HandedOver = [.. handOvers.Select(h => h.Question).Concat(uncovered.Select(h => h.Question)).Distinct()],
             HandOvers = [.. handOvers.Concat(uncovered).DistinctBy(h => h.Question)],
             Retrieval = _index.Mode,
+            EmbeddingModel = MeaningModel,
             AgreedSimilarity = agreed,
             Questions = questions,
         };
@@ -423,6 +432,9 @@ public sealed partial class GroundedAnswerer
     /// The end of a <c>low_retrieval_confidence</c> reason: with meaning, what else would have passed the gate and why it
     /// did not (the similarity on the page both rankings put first, or how they disagree); by words only, nothing.
     /// </summary>
+    // The model behind retrieval by meaning when it took part, for the draft and the ledger.
+    private string? MeaningModel => _index.Mode == RetrievalModes.Fused ? _index.Embedder?.ModelId : null;
+
     private string ByMeaning(double? agreed, SearchHits hits) => _index.Mode != RetrievalModes.Fused
         ? "."
         : agreed is { } near

@@ -67,13 +67,24 @@ public sealed class DeclaredEmbeddingTests
         Assert.False(back.Draft.Abstained);
         Assert.Contains(back.Draft.Citations, c => c.Document == "returns/refund-timeline.md" || c.Document == "returns/refund-policy.md");
         Assert.Contains(Ticket, server.Texts);
-        // Every passage's vector is kept in the store under the endpoint's model: a restarted node asks it for nothing again.
+        // The ledger says which ranking found each case's passages, and with which model: the endpoint is where its text went.
         var declared = new EmbeddingSettings { Provider = EmbeddingProvider.OpenAICompatible, Endpoint = server.Endpoint, Model = "minilm-served", Dimensions = 384 };
+        var model = node.For(declared)!.Embedder.ModelId;
+        Assert.Equal(model, back.Draft.EmbeddingModel);
+        Assert.Null(down.Draft.EmbeddingModel);
+        async Task<System.Text.Json.JsonElement> RetrievalEvent(string caseId) =>
+            System.Text.Json.JsonDocument.Parse((await test.Store.ReadLedgerCaseAsync(caseId, Ct)).Single(e => e.Type == "retrieval").Body).RootElement.GetProperty("content");
+        var recorded = await RetrievalEvent(back.CaseId!);
+        Assert.Equal("fused", recorded.GetProperty("mode").GetString());
+        Assert.Equal(model, recorded.GetProperty("embedding_model").GetString());
+        Assert.Equal("words", (await RetrievalEvent(down.CaseId!)).GetProperty("mode").GetString());
+
+        // Every passage's vector is kept in the store under the endpoint's model: a restarted node asks it for nothing again.
         var index = await grounding.IndexAsync(workflow, declared, Ct);
         var digests = index.Documents.Values.Where(d => !d.IsOutdated)
             .SelectMany(d => Skybridge.Core.Grounding.PassageSplitter.Split(d.Text).Select(s => Skybridge.Core.Ledger.TextDigest.Sha256(s.Of(d.Text)))).Distinct().ToList();
         Assert.NotEmpty(digests);
-        Assert.Equal(digests.Count, (await test.Store.GetPassageVectorsAsync(node.For(declared)!.Embedder.ModelId, digests, Ct)).Count);
+        Assert.Equal(digests.Count, (await test.Store.GetPassageVectorsAsync(model, digests, Ct)).Count);
         Assert.Empty(await test.Store.GetPassageVectorsAsync(MiniLmSentenceEmbedder.Instance.ModelId, digests, Ct));
     }
 }
