@@ -39,6 +39,9 @@ internal sealed class LocalEmbeddingServer : IAsyncDisposable
     /// <summary>Keeps only the first this many numbers of each vector (another model answering), when set.</summary>
     public int? Truncate { get; set; }
 
+    /// <summary>Answers with arrays of numbers even when base64 is asked for, as some servers do.</summary>
+    public bool NumbersOnly { get; set; }
+
     /// <summary>The next <paramref name="count"/> requests are answered 503, as a server restarting is.</summary>
     public void FailNext(int count)
     {
@@ -75,7 +78,7 @@ internal sealed class LocalEmbeddingServer : IAsyncDisposable
             var vectors = MiniLmSentenceEmbedder.Instance.Embed(inputs, CancellationToken.None)
                 .Select(v => v.Take(server.Truncate ?? v.Length).Select(x => x * server.Scale).ToArray())
                 .ToList();
-            var base64 = body["encoding_format"]?.GetValue<string>() == "base64";
+            var base64 = body["encoding_format"]?.GetValue<string>() == "base64" && !server.NumbersOnly;
             return Results.Json(new
             {
                 @object = "list",

@@ -85,6 +85,20 @@ public sealed class RemoteEmbeddingTests
     }
 
     [Fact]
+    public async Task Embed_ReadsVectorsSentAsNumbers_AsWellAsBase64()
+    {
+        await using var server = await LocalEmbeddingServer.StartAsync();
+        var embedder = new OpenAICompatibleEmbedder(Declared(server), apiKey: "none");
+        var asBase64 = embedder.Embed(["Refunds reach the original payment method."], Ct);
+
+        server.NumbersOnly = true;
+        var asNumbers = embedder.Embed(["Refunds reach the original payment method."], Ct);
+
+        Assert.Equal(asBase64[0], asNumbers[0]);
+        Assert.Equal(MiniLmSentenceEmbedder.Instance.Embed(["Refunds reach the original payment method."], Ct)[0].Select(v => Math.Round(v, 5)), asNumbers[0].Select(v => Math.Round(v, 5)));
+    }
+
+    [Fact]
     public async Task Ingest_RidesOutOneFailedRequest_WithNoWarning()
     {
         await using var server = await LocalEmbeddingServer.StartAsync();
