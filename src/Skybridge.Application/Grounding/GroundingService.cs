@@ -127,9 +127,6 @@ public sealed class GroundingService : IDisposable
         Contradicts = d.Contradicts.Split(',', StringSplitOptions.RemoveEmptyEntries), Classification = d.Classification, Text = d.Text,
     };
 
-    /// <summary>The workflow's index with the node's own embedding model, brought up to date with the store.</summary>
-    public Task<PassageIndex> IndexAsync(string workflowId, CancellationToken cancellationToken) => IndexAsync(workflowId, null, cancellationToken);
-
     /// <summary>
     /// The workflow's index, by meaning with the model its active manifest declares (<paramref name="embedding"/>; null:
     /// the node's), brought up to date with the store (only changed documents are re-indexed). A version that declares

@@ -85,7 +85,7 @@ public sealed class EmbeddingRetrievalTests : IClassFixture<GroundedServer>
         var draft = await SubmitAsync(agent, http, key, token, "When is my refund paid after I sent the return?");
 
         Assert.Equal("fused", draft.GetProperty("retrieval").GetString());
-        var index = await _server.Services.GetRequiredService<GroundingService>().IndexAsync(RunningServer.Workflow, Ct);
+        var index = await _server.Services.GetRequiredService<GroundingService>().IndexAsync(RunningServer.Workflow, embedding: null, Ct);
         var digests = PassageDigests(index);
         Assert.NotEmpty(digests);
         // The store holds every passage's vector under the model's id: a restarted node or a second one embeds nothing again.
