@@ -130,6 +130,30 @@ public sealed class AnswererTests : IClassFixture<GroundingFixture>
     }
 
     [Fact]
+    public async Task RemoteEngine_ClaimsAreHeldToTheManifestsClaimFarBelow_ByMeaning()
+    {
+        const string Paraphrase = "Your refund arrives within 14 days of the return reaching the warehouse.";
+        await using var model = await FakeOpenAi.StartAsync(request => new JsonObject
+        {
+            ["claims"] = new JsonArray(Claim(Paraphrase, PassageWith(request, "Refunds go"), "within 14 days of the return reaching our warehouse")),
+        }.ToJsonString());
+        using var fused = new Skybridge.Grounding.Retrieval.PassageIndex(new Skybridge.Grounding.Retrieval.Embeddings.DenseRetrieval(Skybridge.Grounding.Retrieval.Embeddings.MiniLmSentenceEmbedder.Instance));
+        await fused.UpsertAsync(_kb.Report.Documents, Ct);
+        var manifest = GroundingFixture.Manifest(new ModelSettings { Provider = ModelProvider.OpenAICompatible, Endpoint = new Uri(model.Url + "/v1"), Model = "m" });
+        using var engine = AnswerEngines.Create(manifest.Model, apiKey: "k");
+
+        var atDefault = await new GroundedAnswerer(manifest, fused, engine).AnswerAsync("when is my refund paid after the return?", Ct);
+        // No paraphrase is that close to its quote in meaning: a declared model whose scale puts everything near 1 would
+        // be set like this, and the claim is dropped for it.
+        var strict = await new GroundedAnswerer(manifest with { Retrieval = manifest.Retrieval with { ClaimFarBelow = 0.99 } }, fused, engine)
+            .AnswerAsync("when is my refund paid after the return?", Ct);
+
+        Assert.Equal(Paraphrase, Assert.Single(atDefault.Claims).Text);
+        Assert.True(strict.Abstained);
+        Assert.Equal([ClaimSupportReasons.MeaningFarFromQuote], strict.UnsupportedReasons);
+    }
+
+    [Fact]
     public async Task RemoteEngine_ClaimsWithRealQuotesThatSaySomethingElse_AreDropped_WithTheirReasons()
     {
         await using var model = await FakeOpenAi.StartAsync(request =>

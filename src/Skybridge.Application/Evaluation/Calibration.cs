@@ -14,8 +14,9 @@ namespace Skybridge.Application.Evaluation;
 
 /// <summary>
 /// The abstention settings a sweep varies besides <c>abstain_below</c>: <c>retrieval.key_terms_missing_at</c>,
-/// <c>retrieval.mentioned_below</c>, and the two read with meaning, <c>retrieval.agreed_meaning_at</c> and
-/// <c>retrieval.meaning_far_below</c> (model-specific: a declared embedding model needs its own); null or empty keeps
+/// <c>retrieval.mentioned_below</c>, and the three read with meaning, <c>retrieval.agreed_meaning_at</c>,
+/// <c>retrieval.meaning_far_below</c> and <c>retrieval.claim_far_below</c> (model-specific: a declared embedding model
+/// needs its own); null or empty keeps
 /// the manifest's value (the manifest's own value is always a row).
 /// </summary>
 public sealed record AbstentionSweep(IReadOnlyList<double>? KeyTermsMissingAt, IReadOnlyList<double>? MentionedBelow)
@@ -28,6 +29,9 @@ public sealed record AbstentionSweep(IReadOnlyList<double>? KeyTermsMissingAt, I
 
     /// <summary><c>retrieval.meaning_far_below</c> values to try.</summary>
     public IReadOnlyList<double>? MeaningFarBelow { get; init; }
+
+    /// <summary><c>retrieval.claim_far_below</c> values to try.</summary>
+    public IReadOnlyList<double>? ClaimFarBelow { get; init; }
 }
 
 /// <summary>One setting of a sweep: how the golden set fares with it, and the bar's verdict.</summary>
@@ -125,14 +129,16 @@ public static class Calibration
         var mbs = Values(sweep.MentionedBelow, manifest.Retrieval.MentionedBelow);
         var ams = Values(sweep.AgreedMeaningAt, manifest.Retrieval.AgreedMeaningAt);
         var mfs = Values(sweep.MeaningFarBelow, manifest.Retrieval.MeaningFarBelow);
-        settings = [.. settings.SelectMany(s => kts.SelectMany(kt => mbs.SelectMany(mb => ams.SelectMany(am => mfs.Select(mf =>
-            s with { KeyTermsMissingAt = kt, MentionedBelow = mb, AgreedMeaningAt = am, MeaningFarBelow = mf })))))];
+        var cfs = Values(sweep.ClaimFarBelow, manifest.Retrieval.ClaimFarBelow);
+        settings = [.. settings.SelectMany(s => kts.SelectMany(kt => mbs.SelectMany(mb => ams.SelectMany(am => mfs.SelectMany(mf => cfs.Select(cf =>
+            s with { KeyTermsMissingAt = kt, MentionedBelow = mb, AgreedMeaningAt = am, MeaningFarBelow = mf, ClaimFarBelow = cf }))))))];
         current = current with
         {
             KeyTermsMissingAt = kts[0] is null ? null : manifest.Retrieval.KeyTermsMissingAt,
             MentionedBelow = mbs[0] is null ? null : manifest.Retrieval.MentionedBelow,
             AgreedMeaningAt = ams[0] is null ? null : manifest.Retrieval.AgreedMeaningAt,
             MeaningFarBelow = mfs[0] is null ? null : manifest.Retrieval.MeaningFarBelow,
+            ClaimFarBelow = cfs[0] is null ? null : manifest.Retrieval.ClaimFarBelow,
         };
 
         var cases = subject.GoldenSet.Cases;
@@ -143,7 +149,7 @@ public static class Calibration
         var scorer = new GoldenScorer(manifest.Actions.Where(a => a.Consequence == ActionConsequence.Consequential).Select(a => a.Name).ToList(), subject.Documents.Select(d => d.Path));
         var done = 0;
         var rows = new List<CalibrationRow>(settings.Count);
-        foreach (var group in settings.GroupBy(s => (s.TopK, s.KeyTermsMissingAt, s.MentionedBelow, s.AgreedMeaningAt, s.MeaningFarBelow)))
+        foreach (var group in settings.GroupBy(s => (s.TopK, s.KeyTermsMissingAt, s.MentionedBelow, s.AgreedMeaningAt, s.MeaningFarBelow, s.ClaimFarBelow)))
         {
             // One answerer per top_k (and abstention setting) over the shared index, with the threshold off: every
             // threshold reuses its drafts.
@@ -157,6 +163,7 @@ public static class Calibration
                     MentionedBelow = group.Key.MentionedBelow ?? manifest.Retrieval.MentionedBelow,
                     AgreedMeaningAt = group.Key.AgreedMeaningAt ?? manifest.Retrieval.AgreedMeaningAt,
                     MeaningFarBelow = group.Key.MeaningFarBelow ?? manifest.Retrieval.MeaningFarBelow,
+                    ClaimFarBelow = group.Key.ClaimFarBelow ?? manifest.Retrieval.ClaimFarBelow,
                 },
             };
             var answerer = new GroundedAnswerer(open, index, engine);
@@ -206,7 +213,8 @@ public static class Calibration
                     Setting = setting,
                     Current = setting.TopK == current.TopK && Math.Abs(setting.AbstainBelow - Math.Round(current.AbstainBelow, 4)) < 1e-9
                         && setting.KeyTermsMissingAt == current.KeyTermsMissingAt && setting.MentionedBelow == current.MentionedBelow
-                        && setting.AgreedMeaningAt == current.AgreedMeaningAt && setting.MeaningFarBelow == current.MeaningFarBelow,
+                        && setting.AgreedMeaningAt == current.AgreedMeaningAt && setting.MeaningFarBelow == current.MeaningFarBelow
+                        && setting.ClaimFarBelow == current.ClaimFarBelow,
                     Cases = cases.Count,
                     Answered = answered,
                     Metrics = metrics,
@@ -307,6 +315,7 @@ public static class Calibration
             .ThenBy(r => r.Setting.MentionedBelow)
             .ThenBy(r => r.Setting.AgreedMeaningAt)
             .ThenBy(r => r.Setting.MeaningFarBelow)
+            .ThenBy(r => r.Setting.ClaimFarBelow)
             .FirstOrDefault();
         if (recommended is not null)
         {
@@ -372,6 +381,11 @@ public static class Calibration
                 o["meaningFarBelow"] = mf;
             }
 
+            if (s.ClaimFarBelow is { } cf)
+            {
+                o["claimFarBelow"] = cf;
+            }
+
             return o;
         }
 
@@ -406,6 +420,7 @@ public static class Calibration
                 ["mentionedBelow"] = row.Setting.MentionedBelow,
                 ["agreedMeaningAt"] = row.Setting.AgreedMeaningAt,
                 ["meaningFarBelow"] = row.Setting.MeaningFarBelow,
+                ["claimFarBelow"] = row.Setting.ClaimFarBelow,
                 ["current"] = row.Current,
                 ["cases"] = row.Cases,
                 ["answered"] = row.Answered,

@@ -30,13 +30,14 @@ internal static class EvalCalibrateCommand
         var mentionedBelow = new Option<string?>("--mentioned-below") { Description = "retrieval.mentioned_below values to try: FROM:TO:STEP or a comma list (default: the manifest's).", HelpName = "RANGE" };
         var agreedMeaningAt = new Option<string?>("--agreed-meaning-at") { Description = "retrieval.agreed_meaning_at values to try (with retrieval by meaning): FROM:TO:STEP or a comma list (default: the manifest's).", HelpName = "RANGE" };
         var meaningFarBelow = new Option<string?>("--meaning-far-below") { Description = "retrieval.meaning_far_below values to try (with retrieval by meaning): FROM:TO:STEP or a comma list (default: the manifest's).", HelpName = "RANGE" };
+        var claimFarBelow = new Option<string?>("--claim-far-below") { Description = "retrieval.claim_far_below values to try (with retrieval by meaning, for an engine whose claims are not its quotes word for word): FROM:TO:STEP or a comma list (default: the manifest's).", HelpName = "RANGE" };
         var parallel = new Option<int>("--parallel") { Description = "Cases drafted at once (default: the processor count).", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "Print the sweep as JSON." };
         var by = new Option<string?>("--by") { Description = "Who runs it, as the evidence records (default: the operating-system account)." };
         var store = new StoreOptions();
         var command = new Command("calibrate", "Sweep the abstention threshold (and top_k) over the golden set: accuracy against abstention per setting, and the setting that clears the bar.")
         {
-            target, version, goldenSet, abstainBelow, topK, keyTermsAt, mentionedBelow, agreedMeaningAt, meaningFarBelow, parallel, json, by,
+            target, version, goldenSet, abstainBelow, topK, keyTermsAt, mentionedBelow, agreedMeaningAt, meaningFarBelow, claimFarBelow, parallel, json, by,
         };
         store.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -65,8 +66,8 @@ internal static class EvalCalibrateCommand
                 return parse.GetValue(option) is { } text ? CalibrationGrid.ParseThresholds(text, out _) ?? [] : null;
             }
 
-            var (kts, mbs, ams, mfs) = (Values(keyTermsAt), Values(mentionedBelow), Values(agreedMeaningAt), Values(meaningFarBelow));
-            var malformed = new[] { ("--key-terms-missing-at", kts), ("--mentioned-below", mbs), ("--agreed-meaning-at", ams), ("--meaning-far-below", mfs) }
+            var (kts, mbs, ams, mfs, cfs) = (Values(keyTermsAt), Values(mentionedBelow), Values(agreedMeaningAt), Values(meaningFarBelow), Values(claimFarBelow));
+            var malformed = new[] { ("--key-terms-missing-at", kts), ("--mentioned-below", mbs), ("--agreed-meaning-at", ams), ("--meaning-far-below", mfs), ("--claim-far-below", cfs) }
                 .Where(o => o.Item2 is { Count: 0 }).Select(o => o.Item1).ToList();
             if (malformed.Count > 0)
             {
@@ -105,7 +106,7 @@ internal static class EvalCalibrateCommand
                 }
 
                 var swept = ks ?? [subject.Manifest.Retrieval.TopK];
-                var result = await Calibration.RunAsync(subject, swept, thresholds, parse.GetValue(parallel), time, cancellationToken: ct, dense: CliEmbeddings.ForFiles(io, parse), abstention: new AbstentionSweep(kts, mbs) { AgreedMeaningAt = ams, MeaningFarBelow = mfs }).ConfigureAwait(false);
+                var result = await Calibration.RunAsync(subject, swept, thresholds, parse.GetValue(parallel), time, cancellationToken: ct, dense: CliEmbeddings.ForFiles(io, parse), abstention: new AbstentionSweep(kts, mbs) { AgreedMeaningAt = ams, MeaningFarBelow = mfs, ClaimFarBelow = cfs }).ConfigureAwait(false);
                 StoredCalibration? stored = null;
                 if (opened is not null)
                 {
@@ -166,7 +167,7 @@ internal static class EvalCalibrateCommand
 
         io.Console.Write(table);
         io.Output.WriteLine("* the manifest's current setting. Accuracy: facts right on answered cases, with its Wilson interval (--json has every metric's). no (N): N criteria fail.");
-        io.Output.WriteLine($"{result.Rows.Count} settings over {result.Rows[0].Cases} cases from {result.Drafts} drafts (one per case, top_k and abstention setting; thresholds are applied to each draft's confidence)." + (result.Rows.Any(r => Extra(r.Setting).Length > 0) ? " After top_k: k = key_terms_missing_at, m = mentioned_below, a = agreed_meaning_at, f = meaning_far_below." : ""));
+        io.Output.WriteLine($"{result.Rows.Count} settings over {result.Rows[0].Cases} cases from {result.Drafts} drafts (one per case, top_k and abstention setting; thresholds are applied to each draft's confidence)." + (result.Rows.Any(r => Extra(r.Setting).Length > 0) ? " After top_k: k = key_terms_missing_at, m = mentioned_below, a = agreed_meaning_at, f = meaning_far_below, c = claim_far_below." : ""));
         if (result.Recommended is { } best)
         {
             io.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -188,9 +189,11 @@ internal static class EvalCalibrateCommand
         {
             ("k", "key_terms_missing_at", s.KeyTermsMissingAt), ("m", "mentioned_below", s.MentionedBelow),
             ("a", "agreed_meaning_at", s.AgreedMeaningAt), ("f", "meaning_far_below", s.MeaningFarBelow),
+            ("c", "claim_far_below", s.ClaimFarBelow),
         }.Where(v => v.Item3 is not null).Select(v => (v.Item1, v.Item2, v.Item3!.Value));
 
-    // After top_k in the table: k = key_terms_missing_at, m = mentioned_below, a = agreed_meaning_at, f = meaning_far_below.
+    // After top_k in the table: k = key_terms_missing_at, m = mentioned_below, a = agreed_meaning_at, f = meaning_far_below,
+    // c = claim_far_below.
     private static string Extra(CalibrationSetting s) =>
         string.Concat(Varied(s).Select(v => string.Create(CultureInfo.InvariantCulture, $" {v.Short}{v.Value:0.00}")));
 

@@ -18,6 +18,9 @@ public readonly record struct CalibrationSetting(int TopK, double AbstainBelow)
 
     /// <summary><c>retrieval.meaning_far_below</c> of this row when the sweep varies it, else null (the manifest's).</summary>
     public double? MeaningFarBelow { get; init; }
+
+    /// <summary><c>retrieval.claim_far_below</c> of this row when the sweep varies it, else null (the manifest's).</summary>
+    public double? ClaimFarBelow { get; init; }
 }
 
 /// <summary>

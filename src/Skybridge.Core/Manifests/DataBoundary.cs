@@ -103,6 +103,15 @@ public sealed record RetrievalSettings
     public double MeaningFarBelow { get; init; } = 0.3;
 
     /// <summary>
+    /// With a sentence-embedding model, the similarity of a claim to its own quotes below which the claim does not say
+    /// what they say and is dropped (<c>meaning_far_from_quote</c>; 0..1, 0 turns it off). Read for an engine whose claims
+    /// are not its quotes word for word (a remote model); the built-in engine's always are. 0.3 is the built-in model's
+    /// (docs/grounding.md, "Claims checked for support"); set it for a declared model with
+    /// <c>skybridge eval calibrate --claim-far-below</c>.
+    /// </summary>
+    public double ClaimFarBelow { get; init; } = 0.3;
+
+    /// <summary>
     /// Share of the question's terms (IDF-weighted, identifiers aside) that no source contains at which the system
     /// abstains with <c>key_terms_missing</c> (0..1; at 1 only when none of them occurs).
     /// </summary>

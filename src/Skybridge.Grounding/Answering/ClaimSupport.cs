@@ -62,7 +62,8 @@ public sealed partial class EvidenceClaimSupport : IClaimSupport
 {
     /// <summary>
     /// The cosine floor of all-MiniLM-L6-v2 between a claim and its quotes, measured on the labelled claim/quote pairs
-    /// of the support-desk knowledge base (docs/grounding.md, "Claims checked for support").
+    /// of the support-desk knowledge base (docs/grounding.md, "Claims checked for support"); a manifest sets its own in
+    /// <c>retrieval.claim_far_below</c> (this by default).
     /// </summary>
     public const double DefaultFloor = 0.3;
 

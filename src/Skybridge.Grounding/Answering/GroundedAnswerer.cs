@@ -173,7 +173,7 @@ public sealed partial class GroundedAnswerer
     {
         ArgumentNullException.ThrowIfNull(checks);
         _checks = checks;
-        _support = checks.ClaimSupport ?? new EvidenceClaimSupport(index.Embedder);
+        _support = checks.ClaimSupport ?? new EvidenceClaimSupport(index.Embedder, manifest.Retrieval.ClaimFarBelow);
         ArgumentNullException.ThrowIfNull(manifest);
         _manifest = manifest;
         _index = index;

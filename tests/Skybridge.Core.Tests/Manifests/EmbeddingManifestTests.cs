@@ -102,11 +102,13 @@ public sealed class EmbeddingManifestTests
     }
 
     [Fact]
-    public void Load_ReadsTheMeaningFarThreshold_BetweenZeroAndOne()
+    public void Load_ReadsTheThresholdsReadWithMeaning_BetweenZeroAndOne()
     {
-        Assert.Equal(0.3, ManifestLoader.Load(ValidManifest, FileName, AllFilesExist).Manifest!.Retrieval.MeaningFarBelow);
-        var text = With(Anchor, "retrieval:\n  meaning_far_below: 0.62\n" + Anchor);
-        Assert.Equal(0.62, ManifestLoader.Load(text, FileName, AllFilesExist).Manifest!.Retrieval.MeaningFarBelow);
+        var defaults = ManifestLoader.Load(ValidManifest, FileName, AllFilesExist).Manifest!.Retrieval;
+        Assert.Equal((0.3, 0.3), (defaults.MeaningFarBelow, defaults.ClaimFarBelow));
+        var text = With(Anchor, "retrieval:\n  meaning_far_below: 0.62\n  claim_far_below: 0.71\n" + Anchor);
+        var read = ManifestLoader.Load(text, FileName, AllFilesExist).Manifest!.Retrieval;
+        Assert.Equal((0.62, 0.71), (read.MeaningFarBelow, read.ClaimFarBelow));
 
         var wrong = With(Anchor, "retrieval:\n  meaning_far_below: 1.5\n" + Anchor);
         var result = ManifestLoader.Load(wrong, FileName, AllFilesExist);

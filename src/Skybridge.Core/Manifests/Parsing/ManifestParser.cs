@@ -21,7 +21,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
     private static readonly string[] SourceKeys = ["name", "path", "formats", "classification"];
     private static readonly string[] ModelKeys = ["provider", "endpoint", "model", "trains_on_data", "redact", "redact_patterns"];
     private static readonly string[] PromptKeys = ["system", "answer"];
-    private static readonly string[] RetrievalKeys = ["top_k", "min_score", "abstain_below", "agreed_meaning_at", "meaning_far_below", "key_terms_missing_at", "mentioned_below", "embedding"];
+    private static readonly string[] RetrievalKeys = ["top_k", "min_score", "abstain_below", "agreed_meaning_at", "meaning_far_below", "claim_far_below", "key_terms_missing_at", "mentioned_below", "embedding"];
     private static readonly string[] EmbeddingKeys = ["provider", "endpoint", "model", "dimensions", "trains_on_data"];
     private static readonly string[] ConnectorKeys = ["name", "type", "endpoint", "command", "description"];
     private static readonly string[] ActionKeys = ["name", "description", "connector", "consequence", "scope", "parameters"];
@@ -465,6 +465,7 @@ internal sealed partial class ManifestParser(DiagnosticBag bag, ManifestValidati
                 AbstainBelow = read.Number(map, "abstain_below", required: false, 0, 1) ?? defaults.AbstainBelow,
                 AgreedMeaningAt = read.Number(map, "agreed_meaning_at", required: false, 0, 1) ?? defaults.AgreedMeaningAt,
                 MeaningFarBelow = read.Number(map, "meaning_far_below", required: false, 0, 1) ?? defaults.MeaningFarBelow,
+                ClaimFarBelow = read.Number(map, "claim_far_below", required: false, 0, 1) ?? defaults.ClaimFarBelow,
                 KeyTermsMissingAt = read.Number(map, "key_terms_missing_at", required: false, 0, 1) ?? defaults.KeyTermsMissingAt,
                 MentionedBelow = read.Number(map, "mentioned_below", required: false, 0, 1) ?? defaults.MentionedBelow,
                 Embedding = ParseEmbedding(map),
