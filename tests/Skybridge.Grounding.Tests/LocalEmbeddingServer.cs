@@ -39,6 +39,9 @@ internal sealed class LocalEmbeddingServer : IAsyncDisposable
     /// <summary>Keeps only the first this many numbers of each vector (another model answering), when set.</summary>
     public int? Truncate { get; set; }
 
+    /// <summary>How long each request waits before it is answered (a server that hangs), when set.</summary>
+    public TimeSpan? Delay { get; set; }
+
     /// <summary>Answers with arrays of numbers even when base64 is asked for, as some servers do.</summary>
     public bool NumbersOnly { get; set; }
 
@@ -61,6 +64,11 @@ internal sealed class LocalEmbeddingServer : IAsyncDisposable
         app.MapPost("/v1/embeddings", async (HttpRequest request) =>
         {
             var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!;
+            if (server.Delay is { } delay)
+            {
+                await Task.Delay(delay, request.HttpContext.RequestAborted);
+            }
+
             var inputs = body["input"] is JsonArray array ? array.Select(i => i!.GetValue<string>()).ToList() : [body["input"]!.GetValue<string>()];
             lock (server._gate)
             {

@@ -152,6 +152,30 @@ public sealed class RemoteEmbeddingTests
     }
 
     [Fact]
+    public async Task AQuestion_DoesNotWaitOnAnEndpointThatHangs_ItIsAnsweredByWords()
+    {
+        await using var server = await LocalEmbeddingServer.StartAsync();
+        var warnings = new List<string>();
+        var dense = new DenseRetrieval(MiniLmSentenceEmbedder.Instance, warn: warnings.Add) { QuestionTimeout = TimeSpan.FromMilliseconds(500) }.For(Declared(server))!;
+        using var index = new PassageIndex(dense);
+        await index.UpsertAsync(Corpus, Ct);
+        Assert.Equal(RetrievalModes.Fused, index.Mode);
+
+        // The endpoint now hangs for a minute on every request (each retry included).
+        server.Delay = TimeSpan.FromMinutes(1);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var hits = index.Search(Question, 3);
+        started.Stop();
+
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"the question waited {started.Elapsed}");
+        Assert.NotEmpty(hits);
+        Assert.Equal(RetrievalModes.Words, index.Mode);
+        var warning = Assert.Single(warnings);
+        Assert.Contains("did not answer a question within 0.5 s; retrieval is by words only (BM25) until it answers again", warning, StringComparison.Ordinal);
+        server.Delay = null;
+    }
+
+    [Fact]
     public async Task AnEndpointThatAnswersWithAnotherModelsVectors_IsRefused_AndRetrievalIsByWords()
     {
         await using var server = await LocalEmbeddingServer.StartAsync();

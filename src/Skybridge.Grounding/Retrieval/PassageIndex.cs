@@ -577,7 +577,7 @@ public sealed class PassageIndex : IDisposable
             // happened) pulls in the product's care page or the city's shipping table instead of the page that answers.
             // Words still search the whole ticket: there the story's rare terms are what tells two answering pages apart
             // (docs/grounding.md, "Retrieval").
-            var questionVector = entries.Length > 0 ? _dense?.TryEmbed([ask ?? question], CancellationToken.None)?[0] : null;
+            var questionVector = entries.Length > 0 ? _dense?.TryEmbedQuestion(ask ?? question) : null;
             var hits = searcher.Search(query, questionVector is null ? topK : Math.Max(topK, Candidates)).ScoreDocs;
             Dictionary<string, SourceDocument> documents;
             lock (_gate)

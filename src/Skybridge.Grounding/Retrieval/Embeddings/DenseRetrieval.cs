@@ -43,6 +43,13 @@ public sealed class DenseRetrieval
     /// </summary>
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a question waits for its vector from a model whose failures pass (a remote endpoint) before it is
+    /// answered by words: a question is waited on by a person, a chunk of an ingest is not (it keeps the endpoint's own
+    /// timeout and retries). The built-in model, in the process, is never cut short.
+    /// </summary>
+    public TimeSpan QuestionTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The cache behind the process-wide memory cache (null: memory only).</summary>
     internal IPassageVectorCache? Stored { get; }
 
@@ -50,7 +57,8 @@ public sealed class DenseRetrieval
     /// Retrieval by meaning with another model, sharing this one's cache, warnings and progress: the model a manifest
     /// declares (<c>retrieval.embedding</c>) on a node or a command that runs the built-in one by default.
     /// </summary>
-    public DenseRetrieval With(ISentenceEmbedder embedder) => new(embedder, Stored, _warn, _progress, _time) { ChunkSize = ChunkSize, RetryAfter = RetryAfter };
+    public DenseRetrieval With(ISentenceEmbedder embedder) =>
+        new(embedder, Stored, _warn, _progress, _time) { ChunkSize = ChunkSize, RetryAfter = RetryAfter, QuestionTimeout = QuestionTimeout };
 
     /// <summary>
     /// The retrieval by meaning a manifest's <c>retrieval.embedding</c> asks for, given this one as the node's (or the
@@ -128,6 +136,30 @@ public sealed class DenseRetrieval
                 Fail($"The sentence-embedding model '{Embedder.ModelId}' could not be used ({ex.GetType().Name}: {FirstLine(ex.Message)}); retrieval is by words only (BM25).");
             }
 
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A question's vector, or null (words only): as <see cref="TryEmbed"/>, but a model whose failures pass is given
+    /// <see cref="QuestionTimeout"/>, after which the question goes on by words and the model is paused like any failure.
+    /// </summary>
+    internal float[]? TryEmbedQuestion(string text)
+    {
+        if (!Embedder.FailuresPass)
+        {
+            return TryEmbed([text], CancellationToken.None)?[0];
+        }
+
+        using var deadline = new CancellationTokenSource(QuestionTimeout, _time);
+        try
+        {
+            return TryEmbed([text], deadline.Token)?[0];
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            Pause(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The sentence-embedding model '{Embedder.ModelId}' did not answer a question within {QuestionTimeout.TotalSeconds:0.#} s; retrieval is by words only (BM25) until it answers again (tried again after {RetryAfter.TotalSeconds:0} s)."));
             return null;
         }
     }
