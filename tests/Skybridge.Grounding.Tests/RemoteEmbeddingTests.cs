@@ -176,6 +176,24 @@ public sealed class RemoteEmbeddingTests
     }
 
     [Fact]
+    public async Task AClaimsCheck_DoesNotWaitOnAnEndpointThatHangs_TheRulesAloneApply()
+    {
+        await using var server = await LocalEmbeddingServer.StartAsync();
+        server.Delay = TimeSpan.FromMinutes(1);
+        var warnings = new List<string>();
+        var support = new Skybridge.Grounding.Answering.EvidenceClaimSupport(new OpenAICompatibleEmbedder(Declared(server), apiKey: "none"), warn: warnings.Add);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var verdict = await support.CheckAsync("Your refund arrives within 14 days of the return reaching the warehouse.", ["within 14 days of the return reaching our warehouse"], Ct);
+
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"the check waited {started.Elapsed}");
+        Assert.True(verdict.Supported);
+        Assert.Equal("rules", support.Method);
+        Assert.Contains("claims are checked by the rules alone", Assert.Single(warnings), StringComparison.Ordinal);
+        server.Delay = null;
+    }
+
+    [Fact]
     public async Task AnEndpointThatAnswersWithAnotherModelsVectors_IsRefused_AndRetrievalIsByWords()
     {
         await using var server = await LocalEmbeddingServer.StartAsync();

@@ -67,6 +67,9 @@ public sealed partial class EvidenceClaimSupport : IClaimSupport
     /// </summary>
     public const double DefaultFloor = 0.3;
 
+    /// <summary>How long a model whose failures pass (a remote endpoint) is given to embed a claim and its quotes.</summary>
+    public static readonly TimeSpan RemoteTimeout = TimeSpan.FromSeconds(5);
+
     private readonly ISentenceEmbedder? _embedder;
     private readonly Action<string>? _warn;
     private volatile bool _embedderFailed;
@@ -117,9 +120,12 @@ public sealed partial class EvidenceClaimSupport : IClaimSupport
             return null;
         }
 
+        // A remote endpoint that hangs does not hold the answer: 5 s, then the rules alone (as when it fails).
+        using var deadline = _embedder.FailuresPass ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+        deadline?.CancelAfter(RemoteTimeout);
         try
         {
-            var vectors = _embedder.Embed([claim, evidence], cancellationToken);
+            var vectors = _embedder.Embed([claim, evidence], deadline?.Token ?? cancellationToken);
             // Unit vectors (ISentenceEmbedder's contract): the dot product is the cosine.
             var dot = 0.0;
             for (var i = 0; i < vectors[0].Length && i < vectors[1].Length; i++)
@@ -129,7 +135,7 @@ public sealed partial class EvidenceClaimSupport : IClaimSupport
 
             return dot;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || (deadline is not null && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
         {
             _embedderFailed = true;
             _warn?.Invoke($"claim support by meaning is off ({ex.GetType().Name}: {ex.Message}); claims are checked by the rules alone");
