@@ -40,7 +40,7 @@ internal static class CliEmbeddings
         var embedder = SentenceEmbedders.Create(parse.GetValue(Model));
         // One clear line on standard error when the model fails; the answer goes on by words.
         return embedder is null ? null : new DenseRetrieval(embedder, cache, message => io.Error.WriteLine("warning: " + message),
-            progress ?? new EmbeddingProgressLines(io.Error, TimeProvider.System).Report);
+            progress ?? new EmbeddingProgressLines(io.Error, TimeProvider.System).Report) { Back = message => io.Error.WriteLine(message) };
     }
 }
 

@@ -26,11 +26,17 @@ public static partial class GroundingEmbeddings
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Skybridge.Grounding") ?? NullLogger.Instance;
         // A first ingest of a large corpus embeds for minutes: the log shows it moving, a chunk at a time.
         return new DenseRetrieval(embedder, new StoreVectorCache(store), message => LogWordsOnly(logger, message),
-            progress => { if (progress.Done > 0) { LogEmbedded(logger, progress.Done, progress.Total, embedder.ModelId); } });
+            progress => { if (progress.Done > 0) { LogEmbedded(logger, progress.Done, progress.Total, embedder.ModelId); } })
+        {
+            Back = message => LogMeaningBack(logger, message),
+        };
     }
 
     [LoggerMessage(1200, LogLevel.Warning, "{Message}")]
     private static partial void LogWordsOnly(ILogger logger, string message);
+
+    [LoggerMessage(1202, LogLevel.Information, "{Message}")]
+    private static partial void LogMeaningBack(ILogger logger, string message);
 
     [LoggerMessage(1201, LogLevel.Information, "Embedded {Done} of {Total} passages with {Model}; their vectors are kept in the store")]
     private static partial void LogEmbedded(ILogger logger, int done, int total, string model);

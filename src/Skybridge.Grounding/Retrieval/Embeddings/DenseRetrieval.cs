@@ -50,6 +50,9 @@ public sealed class DenseRetrieval
     /// </summary>
     public TimeSpan QuestionTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Told, in a sentence, when a model whose failures pass answers again; the warning callback when null.</summary>
+    public Action<string>? Back { get; init; }
+
     /// <summary>The cache behind the process-wide memory cache (null: memory only).</summary>
     internal IPassageVectorCache? Stored { get; }
 
@@ -58,7 +61,7 @@ public sealed class DenseRetrieval
     /// declares (<c>retrieval.embedding</c>) on a node or a command that runs the built-in one by default.
     /// </summary>
     public DenseRetrieval With(ISentenceEmbedder embedder) =>
-        new(embedder, Stored, _warn, _progress, _time) { ChunkSize = ChunkSize, RetryAfter = RetryAfter, QuestionTimeout = QuestionTimeout };
+        new(embedder, Stored, _warn, _progress, _time) { ChunkSize = ChunkSize, RetryAfter = RetryAfter, QuestionTimeout = QuestionTimeout, Back = Back };
 
     /// <summary>
     /// The retrieval by meaning a manifest's <c>retrieval.embedding</c> asks for, given this one as the node's (or the
@@ -201,7 +204,7 @@ public sealed class DenseRetrieval
         {
             if (Unavailable is not null)
             {
-                _warn?.Invoke($"The sentence-embedding model '{Embedder.ModelId}' answers again; retrieval is by words and meaning.");
+                (Back ?? _warn)?.Invoke($"The sentence-embedding model '{Embedder.ModelId}' answers again; retrieval is by words and meaning.");
             }
 
             Unavailable = null;
