@@ -14,7 +14,7 @@ internal static class CliEmbeddings
     /// <summary><c>--embedding-model</c>: <c>builtin</c> (default, or $SKYBRIDGE_EMBEDDING_MODEL) or <c>none</c> (words only).</summary>
     public static Option<string> Model { get; } = new("--embedding-model")
     {
-        Description = "Sentence-embedding model for retrieval by meaning: builtin (all-MiniLM-L6-v2, shipped) or none (words only). Default: $SKYBRIDGE_EMBEDDING_MODEL or builtin.",
+        Description = "Sentence-embedding model for retrieval by meaning: builtin (all-MiniLM-L6-v2, shipped) or none (words only, even where a manifest declares its own in retrieval.embedding). Default: $SKYBRIDGE_EMBEDDING_MODEL or builtin.",
         Recursive = true,
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("SKYBRIDGE_EMBEDDING_MODEL") is { Length: > 0 } name ? name : SentenceEmbedders.Builtin,
     };
