@@ -123,23 +123,22 @@ public static class Calibration
         // The abstention checks decided before the confidence gate (key terms missing, names merely mentioned) change
         // the draft itself, so each of their values is drafted anew, like each top_k; thresholds reuse those drafts.
         var sweep = abstention ?? AbstentionSweep.None;
-        static List<double?> Values(IReadOnlyList<double>? swept, double manifestValue) =>
-            swept is { Count: > 0 } values ? values.Select(v => (double?)v).Append(manifestValue).Distinct().Order().ToList() : [null];
-        var kts = Values(sweep.KeyTermsMissingAt, manifest.Retrieval.KeyTermsMissingAt);
-        var mbs = Values(sweep.MentionedBelow, manifest.Retrieval.MentionedBelow);
-        var ams = Values(sweep.AgreedMeaningAt, manifest.Retrieval.AgreedMeaningAt);
-        var mfs = Values(sweep.MeaningFarBelow, manifest.Retrieval.MeaningFarBelow);
-        var cfs = Values(sweep.ClaimFarBelow, manifest.Retrieval.ClaimFarBelow);
-        settings = [.. settings.SelectMany(s => kts.SelectMany(kt => mbs.SelectMany(mb => ams.SelectMany(am => mfs.SelectMany(mf => cfs.Select(cf =>
-            s with { KeyTermsMissingAt = kt, MentionedBelow = mb, AgreedMeaningAt = am, MeaningFarBelow = mf, ClaimFarBelow = cf }))))))];
-        current = current with
+        // Each varied setting multiplies the grid: its values and the manifest's own, or (not varied) null, the manifest's.
+        var r = manifest.Retrieval;
+        var varied = new (IReadOnlyList<double>? Swept, double Manifest, Func<CalibrationSetting, double?, CalibrationSetting> Set)[]
         {
-            KeyTermsMissingAt = kts[0] is null ? null : manifest.Retrieval.KeyTermsMissingAt,
-            MentionedBelow = mbs[0] is null ? null : manifest.Retrieval.MentionedBelow,
-            AgreedMeaningAt = ams[0] is null ? null : manifest.Retrieval.AgreedMeaningAt,
-            MeaningFarBelow = mfs[0] is null ? null : manifest.Retrieval.MeaningFarBelow,
-            ClaimFarBelow = cfs[0] is null ? null : manifest.Retrieval.ClaimFarBelow,
+            (sweep.KeyTermsMissingAt, r.KeyTermsMissingAt, (s, v) => s with { KeyTermsMissingAt = v }),
+            (sweep.MentionedBelow, r.MentionedBelow, (s, v) => s with { MentionedBelow = v }),
+            (sweep.AgreedMeaningAt, r.AgreedMeaningAt, (s, v) => s with { AgreedMeaningAt = v }),
+            (sweep.MeaningFarBelow, r.MeaningFarBelow, (s, v) => s with { MeaningFarBelow = v }),
+            (sweep.ClaimFarBelow, r.ClaimFarBelow, (s, v) => s with { ClaimFarBelow = v }),
         };
+        foreach (var (swept, manifestValue, set) in varied)
+        {
+            List<double?> values = swept is { Count: > 0 } ? [.. swept.Select(v => (double?)v).Append(manifestValue).Distinct().Order()] : [null];
+            settings = [.. settings.SelectMany(s => values.Select(v => set(s, v)))];
+            current = set(current, values[0] is null ? null : manifestValue);
+        }
 
         var cases = subject.GoldenSet.Cases;
         using var index = new PassageIndex(dense?.For(manifest.Retrieval.Embedding));
@@ -149,7 +148,8 @@ public static class Calibration
         var scorer = new GoldenScorer(manifest.Actions.Where(a => a.Consequence == ActionConsequence.Consequential).Select(a => a.Name).ToList(), subject.Documents.Select(d => d.Path));
         var done = 0;
         var rows = new List<CalibrationRow>(settings.Count);
-        foreach (var group in settings.GroupBy(s => (s.TopK, s.KeyTermsMissingAt, s.MentionedBelow, s.AgreedMeaningAt, s.MeaningFarBelow, s.ClaimFarBelow)))
+        // Settings that differ only in the threshold share their drafts.
+        foreach (var group in settings.GroupBy(s => s with { AbstainBelow = 0 }))
         {
             // One answerer per top_k (and abstention setting) over the shared index, with the threshold off: every
             // threshold reuses its drafts.
@@ -211,10 +211,7 @@ public static class Calibration
                 rows.Add(new CalibrationRow
                 {
                     Setting = setting,
-                    Current = setting.TopK == current.TopK && Math.Abs(setting.AbstainBelow - Math.Round(current.AbstainBelow, 4)) < 1e-9
-                        && setting.KeyTermsMissingAt == current.KeyTermsMissingAt && setting.MentionedBelow == current.MentionedBelow
-                        && setting.AgreedMeaningAt == current.AgreedMeaningAt && setting.MeaningFarBelow == current.MeaningFarBelow
-                        && setting.ClaimFarBelow == current.ClaimFarBelow,
+                    Current = group.Key == current with { AbstainBelow = 0 } && Math.Abs(setting.AbstainBelow - Math.Round(current.AbstainBelow, 4)) < 1e-9,
                     Cases = cases.Count,
                     Answered = answered,
                     Metrics = metrics,
@@ -358,32 +355,19 @@ public static class Calibration
     public static JsonObject Json(CalibrationResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
+        // The settings a sweep varies, under their JSON names (null: not varied, the manifest's).
+        static (string Key, double? Value)[] Varied(CalibrationSetting s) =>
+        [
+            ("keyTermsMissingAt", s.KeyTermsMissingAt), ("mentionedBelow", s.MentionedBelow), ("agreedMeaningAt", s.AgreedMeaningAt),
+            ("meaningFarBelow", s.MeaningFarBelow), ("claimFarBelow", s.ClaimFarBelow),
+        ];
+
         JsonObject Setting(CalibrationSetting s)
         {
             var o = new JsonObject { ["topK"] = s.TopK, ["abstainBelow"] = s.AbstainBelow };
-            if (s.KeyTermsMissingAt is { } kt)
+            foreach (var (key, value) in Varied(s).Where(v => v.Value is not null))
             {
-                o["keyTermsMissingAt"] = kt;
-            }
-
-            if (s.MentionedBelow is { } mb)
-            {
-                o["mentionedBelow"] = mb;
-            }
-
-            if (s.AgreedMeaningAt is { } am)
-            {
-                o["agreedMeaningAt"] = am;
-            }
-
-            if (s.MeaningFarBelow is { } mf)
-            {
-                o["meaningFarBelow"] = mf;
-            }
-
-            if (s.ClaimFarBelow is { } cf)
-            {
-                o["claimFarBelow"] = cf;
+                o[key] = value;
             }
 
             return o;
@@ -412,23 +396,21 @@ public static class Calibration
                 };
             }
 
-            rows.Add(new JsonObject
+            // Every row names every setting a sweep can vary, null where this one did not.
+            var json = new JsonObject { ["topK"] = row.Setting.TopK, ["abstainBelow"] = row.Setting.AbstainBelow };
+            foreach (var (key, value) in Varied(row.Setting))
             {
-                ["topK"] = row.Setting.TopK,
-                ["abstainBelow"] = row.Setting.AbstainBelow,
-                ["keyTermsMissingAt"] = row.Setting.KeyTermsMissingAt,
-                ["mentionedBelow"] = row.Setting.MentionedBelow,
-                ["agreedMeaningAt"] = row.Setting.AgreedMeaningAt,
-                ["meaningFarBelow"] = row.Setting.MeaningFarBelow,
-                ["claimFarBelow"] = row.Setting.ClaimFarBelow,
-                ["current"] = row.Current,
-                ["cases"] = row.Cases,
-                ["answered"] = row.Answered,
-                ["answeredShare"] = row.AnsweredShare,
-                ["metrics"] = metrics,
-                ["clears"] = row.Verdict.Clears,
-                ["failing"] = Failing(row),
-            });
+                json[key] = value;
+            }
+
+            json["current"] = row.Current;
+            json["cases"] = row.Cases;
+            json["answered"] = row.Answered;
+            json["answeredShare"] = row.AnsweredShare;
+            json["metrics"] = metrics;
+            json["clears"] = row.Verdict.Clears;
+            json["failing"] = Failing(row);
+            rows.Add(json);
         }
 
         return new JsonObject
