@@ -67,9 +67,6 @@ public sealed partial class EvidenceClaimSupport : IClaimSupport
     /// </summary>
     public const double DefaultFloor = 0.3;
 
-    /// <summary>How long a model whose failures pass (a remote endpoint) is given to embed a claim and its quotes.</summary>
-    public static readonly TimeSpan RemoteTimeout = TimeSpan.FromSeconds(5);
-
     private readonly ISentenceEmbedder? _embedder;
     private readonly Action<string>? _warn;
     private volatile bool _embedderFailed;
@@ -122,7 +119,7 @@ public sealed partial class EvidenceClaimSupport : IClaimSupport
 
         // A remote endpoint that hangs does not hold the answer: 5 s, then the rules alone (as when it fails).
         using var deadline = _embedder.FailuresPass ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
-        deadline?.CancelAfter(RemoteTimeout);
+        deadline?.CancelAfter(DenseRetrieval.WaitedOnTimeout);
         try
         {
             var vectors = _embedder.Embed([claim, evidence], deadline?.Token ?? cancellationToken);

@@ -48,7 +48,13 @@ public sealed class DenseRetrieval
     /// answered by words: a question is waited on by a person, a chunk of an ingest is not (it keeps the endpoint's own
     /// timeout and retries). The built-in model, in the process, is never cut short.
     /// </summary>
-    public TimeSpan QuestionTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan QuestionTimeout { get; init; } = WaitedOnTimeout;
+
+    /// <summary>
+    /// How long a model whose failures pass is given for work a person waits on (a question's vector, a claim's check):
+    /// the default of <see cref="QuestionTimeout"/>, and what claim support gives the same endpoint.
+    /// </summary>
+    public static readonly TimeSpan WaitedOnTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Told, in a sentence, when a model whose failures pass answers again; the warning callback when null.</summary>
     public Action<string>? Back { get; init; }
