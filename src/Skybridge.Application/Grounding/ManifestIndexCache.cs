@@ -41,7 +41,8 @@ public static class ManifestIndexCache
 {
     // Part of every key: a change of this layout makes old entries unreachable rather than misread.
     // 2: the entry holds the source profile (profile.json); an entry of layout 1 has none and is never taken for one.
-    private const string Layout = "skybridge-manifest-index/2";
+    // 3: the words folder holds each passage's span and digest beside Lucene's files (PassageIndex.SaveWords).
+    private const string Layout = "skybridge-manifest-index/3";
     // Written inside profile.json as well: an entry found under a key without its profile, or with another layout's, is built again.
     private const int ProfileFormat = 3;
     private const string DocumentsFile = "documents.json";
