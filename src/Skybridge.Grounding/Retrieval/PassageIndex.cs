@@ -370,6 +370,7 @@ public sealed class PassageIndex : IDisposable
         lock (_gate)
         {
             _writer.Commit();
+            System.IO.Directory.CreateDirectory(folder);
             using (var target = FSDirectory.Open(Path.Combine(folder, LuceneFolder)))
             {
                 foreach (var file in _directory.ListAll())
